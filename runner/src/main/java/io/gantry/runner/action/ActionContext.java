@@ -1,0 +1,50 @@
+package io.gantry.runner.action;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What an action sees of its step and job. Implemented by the executor; thread-confined to the
+ * job's thread except {@link #cancelled()}.
+ */
+public interface ActionContext {
+
+  /** The step's inputs, evaluated, with defaults applied. */
+  Map<String, String> inputs();
+
+  /** One input, or {@code ""} when absent. */
+  default String input(String name) {
+    String value = inputs().get(name);
+    return value == null ? "" : value;
+  }
+
+  /** The step's environment (workflow, job and step {@code env}, plus the runner's variables). */
+  Map<String, String> env();
+
+  /** {@code GITHUB_WORKSPACE}. */
+  Path workspace();
+
+  /**
+   * The folder of the repository being run, for {@code actions/checkout} of a local directory; null
+   * when the run has none.
+   */
+  Path sourceDirectory();
+
+  /** Writes a line to the step log; secrets are masked on the way. */
+  void log(String line);
+
+  /** Sets a step output ({@code steps.<id>.outputs.<name>}). */
+  void setOutput(String name, String value);
+
+  /** Masks a value in every later log line of the run. */
+  void addMask(String value);
+
+  /** Sets an environment variable for the later steps of the job (as {@code $GITHUB_ENV}). */
+  void exportVariable(String name, String value);
+
+  /** Prepends a folder to {@code PATH} for the later steps (as {@code $GITHUB_PATH}). */
+  void addPath(String path);
+
+  /** Whether the run is being cancelled or the step timed out: stop and return soon. */
+  boolean cancelled();
+}

@@ -1,0 +1,40 @@
+package io.gantry.runner.execution;
+
+import io.gantry.runner.action.ActionRegistry;
+import io.gantry.runner.log.LogStore;
+import io.gantry.runner.log.Masker;
+import io.gantry.runner.store.RunStore;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** What every job of one run shares. Immutable but for the masker and the cancel flag. */
+record RunContext(
+    RunRequest request,
+    long runId,
+    long runNumber,
+    int attempt,
+    Path workspace,
+    Path runnerTemp,
+    Map<String, String> baseEnv,
+    Map<String, Object> github,
+    Masker masker,
+    RunListener listener,
+    RunStore store,
+    LogStore logs,
+    ActionRegistry actions,
+    ExecutorOptions options,
+    AtomicBoolean cancelled) {
+
+  /** Whether {@code ::debug::} lines are shown (secret or variable ACTIONS_STEP_DEBUG/RUNNER_DEBUG). */
+  boolean debugEnabled() {
+    return isTrue(request.secrets().get("ACTIONS_STEP_DEBUG"))
+        || isTrue(request.vars().get("ACTIONS_STEP_DEBUG"))
+        || isTrue(request.secrets().get("ACTIONS_RUNNER_DEBUG"))
+        || isTrue(request.vars().get("ACTIONS_RUNNER_DEBUG"));
+  }
+
+  private static boolean isTrue(String value) {
+    return "true".equalsIgnoreCase(value) || "1".equals(value);
+  }
+}

@@ -1,0 +1,429 @@
+package io.gantry.runner.execution;
+
+import io.gantry.runner.expression.ExpressionContext;
+import io.gantry.runner.expression.ExpressionException;
+import io.gantry.runner.expression.Expressions;
+import io.gantry.runner.workflow.Job;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Schedules the jobs of one run: a job starts when every job it needs has concluded and its
+ * {@code if:} holds; a matrix job becomes one instance per combination, at most
+ * {@code max-parallel} at once, with {@code fail-fast} stopping the others when one fails.
+ * Instances run on the executor's pool; this class runs on the run's own thread and is its only
+ * user, so its state needs no locks.
+ */
+final class RunExecution {
+
+  private final RunContext run;
+  private final ExecutorService pool;
+  private final Map<String, String> workflowEnv;
+
+  private final Map<String, JobState> jobs = new LinkedHashMap<>();
+  private final BlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
+  private final List<JobResult> results = new ArrayList<>();
+  private int running;
+
+  RunExecution(RunContext run, ExecutorService pool, Map<String, String> workflowEnv) {
+    this.run = run;
+    this.pool = pool;
+    this.workflowEnv = workflowEnv;
+  }
+
+  /** One job of the workflow and its instances. */
+  private static final class JobState {
+    final Job job;
+    final Deque<JobExecution> queued = new ArrayDeque<>();
+    final List<JobResult> results = new ArrayList<>();
+    final AtomicBoolean stopped = new AtomicBoolean();
+    int maxParallel = Integer.MAX_VALUE;
+    boolean failFast = true;
+    int instances;
+    int active;
+    boolean started;
+    /** The aggregate, once every instance has concluded. */
+    Conclusion conclusion;
+
+    JobState(Job job) {
+      this.job = job;
+    }
+  }
+
+  private record Finished(JobState state, JobResult result) {}
+
+  List<JobResult> execute() throws InterruptedException {
+    for (String id : selectedJobs()) {
+      jobs.put(id, new JobState(run.request().workflow().jobs().get(id)));
+    }
+    while (true) {
+      boolean progress = true;
+      while (progress) {
+        progress = false;
+        for (JobState state : jobs.values()) {
+          if (!state.started && needsConcluded(state)) {
+            state.started = true;
+            begin(state);
+            progress = true;
+          }
+        }
+        for (JobState state : jobs.values()) {
+          while (!state.queued.isEmpty()
+              && state.active < state.maxParallel
+              && !state.stopped.get()
+              && !run.cancelled().get()) {
+            submit(state, state.queued.poll());
+          }
+          if (!state.queued.isEmpty() && (state.stopped.get() || run.cancelled().get())) {
+            dropQueued(state);
+            progress = true;
+          }
+        }
+      }
+      if (running == 0) {
+        break;
+      }
+      Finished done = finished.take();
+      running--;
+      done.state.active--;
+      results.add(done.result);
+      done.state.results.add(done.result);
+      JobResult r = done.result;
+      if (r.conclusion() == Conclusion.FAILURE
+          && !r.continuedOnError()
+          && done.state.failFast
+          && done.state.instances > 1
+          && done.state.stopped.compareAndSet(false, true)) {
+        dropQueued(done.state);
+      }
+      conclude(done.state);
+    }
+    return results;
+  }
+
+  private void begin(JobState state) {
+    Job job = state.job;
+    Map<String, Object> needs = needsContext(job);
+    ExpressionContext context = jobContext(job, needs, Map.of(), Map.of());
+    boolean runIt;
+    try {
+      runIt = Expressions.condition(job.condition(), context);
+    } catch (ExpressionException e) {
+      finishWithout(state, job.id(), job.id(), Conclusion.FAILURE, job.location() + ": if: " + e.getMessage());
+      return;
+    }
+    if (!runIt) {
+      finishWithout(state, job.id(), displayName(job, Map.of()), Conclusion.SKIPPED, skipReason(job));
+      return;
+    }
+    List<Map<String, Object>> combinations;
+    try {
+      Object matrix = job.strategy() == null ? null : job.strategy().matrix();
+      if (matrix instanceof String template) {
+        matrix = Expressions.evaluateTemplate(template, context);
+      }
+      combinations = Matrix.expand(Matrix.normalize(matrix));
+      if (job.strategy() != null) {
+        if (job.strategy().failFast() != null) {
+          state.failFast = truthy(Expressions.evaluateTemplate(job.strategy().failFast(), context));
+        }
+        if (job.strategy().maxParallel() != null) {
+          Object max = Expressions.evaluateTemplate(job.strategy().maxParallel(), context);
+          state.maxParallel = Math.max(1, (int) Double.parseDouble(Expressions.stringify(max)));
+        }
+      }
+    } catch (ExpressionException | Matrix.MatrixException | NumberFormatException e) {
+      finishWithout(state, job.id(), job.id(), Conclusion.FAILURE, job.location() + ": strategy: " + e.getMessage());
+      return;
+    }
+    state.instances = combinations.size();
+    for (int i = 0; i < combinations.size(); i++) {
+      Map<String, Object> matrix = combinations.get(i);
+      String key = combinations.size() > 1 || !matrix.isEmpty() ? job.id() + "-" + (i + 1) : job.id();
+      Map<String, Object> strategy = new LinkedHashMap<>();
+      strategy.put("fail-fast", state.failFast);
+      strategy.put("job-index", (double) i);
+      strategy.put("job-total", (double) combinations.size());
+      strategy.put("max-parallel", (double) Math.min(state.maxParallel, combinations.size()));
+      String name = displayName(job, matrix, needs, strategy);
+      long jobId = run.store().createJob(run.runId(), key, name);
+      state.queued.add(
+          new JobExecution(
+              run, job, key, name, jobId, matrix, strategy, needs, workflowEnv, state.stopped));
+    }
+  }
+
+  private void submit(JobState state, JobExecution execution) {
+    running++;
+    state.active++;
+    pool.execute(
+        () -> {
+          JobResult result;
+          try {
+            result = execution.call();
+          } catch (RuntimeException | Error e) {
+            // A bug in the executor fails this job, never the whole process.
+            result =
+                new JobResult(
+                    execution.key(),
+                    state.job.id(),
+                    execution.name(),
+                    Map.of(),
+                    Conclusion.FAILURE,
+                    Map.of(),
+                    List.of(),
+                    Duration.ZERO,
+                    "internal error: " + e,
+                    false);
+          }
+          run.listener().jobFinished(result);
+          finished.add(new Finished(state, result));
+        });
+  }
+
+  private void dropQueued(JobState state) {
+    while (!state.queued.isEmpty()) {
+      JobExecution execution = state.queued.poll();
+      String reason =
+          run.cancelled().get() ? "cancelled" : "cancelled: another instance of the matrix failed (fail-fast)";
+      JobResult result =
+          new JobResult(
+              execution.key(),
+              state.job.id(),
+              execution.name(),
+              Map.of(),
+              Conclusion.CANCELLED,
+              Map.of(),
+              List.of(),
+              Duration.ZERO,
+              reason,
+              false);
+      run.store().jobFinished(execution.jobId(), Conclusion.CANCELLED.label(), Map.of(), Instant.now());
+      results.add(result);
+      state.results.add(result);
+      run.listener().jobFinished(result);
+    }
+    conclude(state);
+  }
+
+  /** Records a job that concludes without running (skipped, or failed before any instance). */
+  private void finishWithout(
+      JobState state, String key, String name, Conclusion conclusion, String message) {
+    long jobId = run.store().createJob(run.runId(), key, name);
+    run.store().jobFinished(jobId, conclusion.label(), Map.of(), Instant.now());
+    JobResult result =
+        new JobResult(
+            key, state.job.id(), name, Map.of(), conclusion, Map.of(), List.of(), Duration.ZERO, message, false);
+    results.add(result);
+    state.results.add(result);
+    state.instances = 1;
+    run.listener().jobFinished(result);
+    conclude(state);
+  }
+
+  private void conclude(JobState state) {
+    if (state.results.size() < state.instances || state.conclusion != null) {
+      return;
+    }
+    boolean anyFailed = false;
+    boolean anyCancelled = false;
+    boolean allSkipped = true;
+    for (JobResult r : state.results) {
+      if (r.conclusion() == Conclusion.FAILURE && !r.continuedOnError()) {
+        anyFailed = true;
+      }
+      if (r.conclusion() == Conclusion.CANCELLED) {
+        anyCancelled = true;
+      }
+      if (r.conclusion() != Conclusion.SKIPPED) {
+        allSkipped = false;
+      }
+    }
+    state.conclusion =
+        anyFailed
+            ? Conclusion.FAILURE
+            : anyCancelled ? Conclusion.CANCELLED : allSkipped ? Conclusion.SKIPPED : Conclusion.SUCCESS;
+  }
+
+  private boolean needsConcluded(JobState state) {
+    for (String need : state.job.needs()) {
+      JobState other = jobs.get(need);
+      if (other != null && other.conclusion == null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private Map<String, Object> needsContext(Job job) {
+    Map<String, Object> needs = new LinkedHashMap<>();
+    for (String need : job.needs()) {
+      JobState other = jobs.get(need);
+      Map<String, Object> entry = new LinkedHashMap<>();
+      Map<String, Object> outputs = new LinkedHashMap<>();
+      if (other != null) {
+        for (JobResult r : other.results) {
+          outputs.putAll(r.outputs());
+        }
+      }
+      entry.put("result", other == null ? "skipped" : other.conclusion.label());
+      entry.put("outputs", outputs);
+      needs.put(need, entry);
+    }
+    return needs;
+  }
+
+  /**
+   * The status the job's {@code if:} sees: success when every job it needs (directly) succeeded
+   * and nothing before it failed; failure when a job it depends on, directly or not, failed.
+   */
+  private ExpressionContext.JobStatus needsStatus(Job job) {
+    boolean allSucceeded = true;
+    boolean anyFailed = false;
+    Deque<String> todo = new ArrayDeque<>(job.needs());
+    Set<String> seen = new LinkedHashSet<>();
+    while (!todo.isEmpty()) {
+      String id = todo.poll();
+      if (!seen.add(id)) {
+        continue;
+      }
+      JobState other = jobs.get(id);
+      if (other == null) {
+        continue;
+      }
+      if (other.conclusion == Conclusion.FAILURE) {
+        anyFailed = true;
+      }
+      if (job.needs().contains(id) && other.conclusion != Conclusion.SUCCESS) {
+        allSucceeded = false;
+      }
+      todo.addAll(other.job.needs());
+    }
+    boolean ok = allSucceeded && !anyFailed && !run.cancelled().get();
+    boolean failed = anyFailed;
+    boolean cancelled = run.cancelled().get();
+    return new ExpressionContext.JobStatus() {
+      @Override
+      public boolean success() {
+        return ok;
+      }
+
+      @Override
+      public boolean failure() {
+        return failed;
+      }
+
+      @Override
+      public boolean cancelled() {
+        return cancelled;
+      }
+    };
+  }
+
+  private String skipReason(Job job) {
+    if (run.cancelled().get()) {
+      return "skipped: the run was cancelled";
+    }
+    for (String need : job.needs()) {
+      JobState other = jobs.get(need);
+      if (other != null && other.conclusion != Conclusion.SUCCESS) {
+        return "skipped: needed job '" + need + "' " + describe(other.conclusion);
+      }
+    }
+    return "skipped: if: condition is false";
+  }
+
+  private static String describe(Conclusion conclusion) {
+    return switch (conclusion) {
+      case FAILURE -> "failed";
+      case CANCELLED -> "was cancelled";
+      case SKIPPED -> "was skipped";
+      case SUCCESS -> "succeeded";
+    };
+  }
+
+  private ExpressionContext jobContext(
+      Job job,
+      Map<String, Object> needs,
+      Map<String, Object> matrix,
+      Map<String, Object> strategy) {
+    Map<String, Object> contexts = new HashMap<>();
+    contexts.put("github", run.github());
+    contexts.put("needs", needs);
+    contexts.put("vars", new LinkedHashMap<String, Object>(run.request().vars()));
+    contexts.put("secrets", new LinkedHashMap<String, Object>(run.request().secrets()));
+    contexts.put("inputs", Contexts.inputs(run.request()));
+    contexts.put("matrix", matrix);
+    contexts.put("strategy", strategy);
+    contexts.put("env", new LinkedHashMap<String, Object>(workflowEnv));
+    return new ExpressionContext(contexts, needsStatus(job), run.workspace());
+  }
+
+  private String displayName(Job job, Map<String, Object> matrix) {
+    return displayName(job, matrix, needsContext(job), Map.of());
+  }
+
+  private String displayName(
+      Job job, Map<String, Object> matrix, Map<String, Object> needs, Map<String, Object> strategy) {
+    String name = job.id();
+    if (job.name() != null) {
+      try {
+        name = Expressions.interpolate(job.name(), jobContext(job, needs, matrix, strategy));
+      } catch (ExpressionException e) {
+        name = job.name();
+      }
+    }
+    boolean namesMatrix = job.name() != null && job.name().contains("matrix.");
+    if (!matrix.isEmpty() && !namesMatrix) {
+      List<String> values = new ArrayList<>();
+      for (Object v : matrix.values()) {
+        values.add(Expressions.stringify(v).replaceAll("\\s+", " "));
+      }
+      name = name + " (" + String.join(", ", values) + ")";
+    }
+    return name;
+  }
+
+  private static boolean truthy(Object value) {
+    if (value instanceof String s) {
+      return !s.strip().equalsIgnoreCase("false") && !s.isBlank();
+    }
+    return Expressions.truthy(value);
+  }
+
+  /** The jobs to run: all, or the ones asked for and everything they need. */
+  private List<String> selectedJobs() {
+    Map<String, Job> all = run.request().workflow().jobs();
+    if (run.request().jobs().isEmpty()) {
+      return new ArrayList<>(all.keySet());
+    }
+    Set<String> selected = new LinkedHashSet<>();
+    Deque<String> todo = new ArrayDeque<>(run.request().jobs());
+    while (!todo.isEmpty()) {
+      String id = todo.poll();
+      if (all.containsKey(id) && selected.add(id)) {
+        todo.addAll(all.get(id).needs());
+      }
+    }
+    List<String> ordered = new ArrayList<>();
+    for (String id : all.keySet()) {
+      if (selected.contains(id)) {
+        ordered.add(id);
+      }
+    }
+    return ordered;
+  }
+}

@@ -1,0 +1,40 @@
+package io.gantry.runner.execution;
+
+import io.gantry.runner.workflow.Workflow;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything a run needs besides the executor's own settings.
+ *
+ * @param repository {@code owner/name} as {@code github.repository} shows it
+ * @param event the event name: {@code push} or {@code workflow_dispatch}
+ * @param eventPayload the event as {@code github.event} shows it (plain data)
+ * @param ref the full ref, e.g. {@code refs/heads/main}
+ * @param sha the commit
+ * @param inputs {@code workflow_dispatch} inputs, already checked against the workflow's
+ * @param secrets values for {@code secrets.*}; all of them are masked in the logs
+ * @param vars values for {@code vars.*}
+ * @param env variables added to every step's environment (below the workflow's {@code env})
+ * @param jobs the job ids to run (their needs run too); empty for all
+ * @param sourceDirectory the folder {@code actions/checkout} copies, or null
+ * @param workspace the folder steps run in; null for a fresh folder under the data directory,
+ *     removed when the run ends
+ * @param actor who triggered the run
+ */
+public record RunRequest(
+    Workflow workflow,
+    String repository,
+    String event,
+    Map<String, Object> eventPayload,
+    String ref,
+    String sha,
+    Map<String, String> inputs,
+    Map<String, String> secrets,
+    Map<String, String> vars,
+    Map<String, String> env,
+    Set<String> jobs,
+    Path sourceDirectory,
+    Path workspace,
+    String actor) {}

@@ -1,0 +1,144 @@
+package io.gantry.runner.execution;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Runs one step's process to its end and feeds its output, line by line, to a consumer.
+ *
+ * <p>Output goes to a file that this class tails rather than to a pipe: a background process the
+ * step leaves running (a server for the next step, say) keeps a pipe open forever, but not a file.
+ * The process is the leader of a new process group; on timeout or cancel the group gets SIGTERM,
+ * then SIGKILL after the grace period.
+ */
+final class StepProcess {
+
+  /** How the process ended. */
+  enum Ending {
+    EXITED,
+    TIMED_OUT,
+    CANCELLED
+  }
+
+  record Outcome(Ending ending, int exitCode) {}
+
+  private static final long POLL_MILLIS = 10;
+
+  private StepProcess() {}
+
+  /**
+   * Starts and waits for the command.
+   *
+   * @param leaders every started process is added here, for the job's final clean-up
+   * @param deadlineNanos {@link System#nanoTime()} at which the step times out
+   * @param cancelled polled; when true the step is stopped
+   */
+  static Outcome run(
+      List<String> command,
+      Path workingDirectory,
+      Map<String, String> environment,
+      Path outputFile,
+      long deadlineNanos,
+      BooleanSupplier cancelled,
+      Duration grace,
+      List<ProcessHandle> leaders,
+      Consumer<String> lines)
+      throws IOException, InterruptedException {
+    ProcessBuilder builder =
+        new ProcessBuilder(ProcessGroups.inNewGroup(command))
+            .directory(workingDirectory.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            .redirectErrorStream(true)
+            .redirectOutput(outputFile.toFile());
+    builder.environment().clear();
+    builder.environment().putAll(environment);
+    Process process = builder.start();
+    ProcessHandle handle = process.toHandle();
+    synchronized (leaders) {
+      leaders.add(handle);
+    }
+    Ending ending = Ending.EXITED;
+    long killAt = Long.MAX_VALUE;
+    try (Tail tail = new Tail(outputFile, lines)) {
+      while (!process.waitFor(POLL_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        tail.drain(false);
+        long now = System.nanoTime();
+        if (ending == Ending.EXITED) {
+          if (cancelled.getAsBoolean()) {
+            ending = Ending.CANCELLED;
+          } else if (now - deadlineNanos >= 0) {
+            ending = Ending.TIMED_OUT;
+          }
+          if (ending != Ending.EXITED) {
+            ProcessGroups.signal(List.of(handle), "TERM");
+            killAt = now + grace.toNanos();
+          }
+        } else if (now - killAt >= 0) {
+          ProcessGroups.signal(List.of(handle), "KILL");
+          killAt = Long.MAX_VALUE;
+        }
+      }
+      if (ending != Ending.EXITED) {
+        // The shell is gone; what it started may not be.
+        ProcessGroups.signal(List.of(handle), "KILL");
+      }
+      tail.drain(true);
+    }
+    return new Outcome(ending, process.exitValue());
+  }
+
+  /** Reads what was appended to a file since the last read and splits it into lines. */
+  private static final class Tail implements AutoCloseable {
+    private final RandomAccessFile file;
+    private final Consumer<String> lines;
+    private final java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
+    private final byte[] buffer = new byte[8192];
+
+    Tail(Path path, Consumer<String> lines) throws IOException {
+      if (!Files.exists(path)) {
+        Files.createFile(path);
+      }
+      this.file = new RandomAccessFile(path.toFile(), "r");
+      this.lines = lines;
+    }
+
+    void drain(boolean atEnd) throws IOException {
+      int n;
+      while ((n = file.read(buffer)) > 0) {
+        for (int i = 0; i < n; i++) {
+          byte b = buffer[i];
+          if (b == '\n') {
+            emit();
+          } else {
+            partial.write(b);
+          }
+        }
+      }
+      if (atEnd && partial.size() > 0) {
+        emit();
+      }
+    }
+
+    private void emit() {
+      String line = partial.toString(StandardCharsets.UTF_8);
+      partial.reset();
+      if (line.endsWith("\r")) {
+        line = line.substring(0, line.length() - 1);
+      }
+      lines.accept(line);
+    }
+
+    @Override
+    public void close() throws IOException {
+      file.close();
+    }
+  }
+}

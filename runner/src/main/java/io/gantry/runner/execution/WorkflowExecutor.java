@@ -1,0 +1,331 @@
+package io.gantry.runner.execution;
+
+import io.gantry.runner.action.ActionRegistry;
+import io.gantry.runner.expression.ExpressionContext;
+import io.gantry.runner.expression.ExpressionException;
+import io.gantry.runner.expression.Expressions;
+import io.gantry.runner.log.LogStore;
+import io.gantry.runner.log.Masker;
+import io.gantry.runner.store.RunStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * Runs workflows on this machine: the runner module's entry point.
+ *
+ * <p>{@link #start} records the run in the store, then executes it on a thread of its own; the
+ * returned {@link Execution} cancels or awaits it. Jobs of all runs share one pool of
+ * {@link ExecutorOptions#maxParallelJobs()} threads. Every run ends with {@link
+ * RunListener#runFinished} and a conclusion in the store, whatever happens inside it.
+ */
+public final class WorkflowExecutor implements AutoCloseable {
+
+  private final ActionRegistry actions;
+  private final RunStore store;
+  private final LogStore logs;
+  private final ExecutorOptions options;
+  private final ExecutorService jobPool;
+
+  public WorkflowExecutor(ActionRegistry actions, RunStore store, ExecutorOptions options) {
+    this.actions = actions;
+    this.store = store;
+    this.options = options;
+    this.logs = new LogStore(options.dataDir());
+    AtomicInteger threads = new AtomicInteger();
+    this.jobPool =
+        Executors.newFixedThreadPool(
+            options.maxParallelJobs(),
+            r -> {
+              Thread t = new Thread(r, "gantry-job-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** The log store the runs write to. */
+  public LogStore logs() {
+    return logs;
+  }
+
+  /** Records the run as queued and starts it; returns at once. */
+  public Execution start(RunRequest request, RunListener listener) {
+    RunStore.RunRecord record =
+        store.createRun(
+            new RunStore.NewRun(
+                request.repository(),
+                request.workflow().file().toString(),
+                request.workflow().name(),
+                request.workflow().source(),
+                request.event(),
+                request.ref(),
+                request.sha(),
+                request.inputs(),
+                request.actor()));
+    Execution execution = new Execution(record.id(), record.runNumber());
+    RunListener safe = new SafeListener(listener);
+    Thread thread =
+        new Thread(
+            () -> execution.complete(execute(request, record, safe, execution.cancelled)),
+            "gantry-run-" + record.id());
+    thread.start();
+    return execution;
+  }
+
+  /** Runs a workflow to its end. */
+  public RunResult run(RunRequest request, RunListener listener) throws InterruptedException {
+    return start(request, listener).await();
+  }
+
+  private RunResult execute(
+      RunRequest request, RunStore.RunRecord record, RunListener listener, AtomicBoolean cancelled) {
+    Instant started = Instant.now();
+    store.runStarted(record.id(), started);
+    listener.runStarted(record.id(), record.runNumber(), request.workflow().name());
+    boolean ownWorkspace = request.workspace() == null;
+    Path workspace =
+        ownWorkspace
+            ? options.dataDir().resolve("workspaces").resolve(Long.toString(record.id()))
+            : request.workspace();
+    Path runnerTemp = options.dataDir().resolve("tmp").resolve(Long.toString(record.id()));
+    List<JobResult> jobs = List.of();
+    Conclusion conclusion;
+    try {
+      Files.createDirectories(workspace);
+      Files.createDirectories(runnerTemp);
+      Path eventPath = runnerTemp.resolve("event.json");
+      Files.writeString(
+          eventPath, Expressions.toJson(request.eventPayload()), StandardCharsets.UTF_8);
+      Masker masker = new Masker();
+      request.secrets().values().forEach(masker::add);
+      Map<String, Object> github =
+          Contexts.github(
+              request, record.id(), record.runNumber(), record.attempt(), workspace, eventPath);
+      Map<String, String> baseEnv = new LinkedHashMap<>(System.getenv());
+      baseEnv.putAll(request.env());
+      baseEnv.putAll(Contexts.defaultVariables(github, runnerTemp));
+      RunContext context =
+          new RunContext(
+              request,
+              record.id(),
+              record.runNumber(),
+              record.attempt(),
+              workspace.toAbsolutePath(),
+              runnerTemp.toAbsolutePath(),
+              baseEnv,
+              github,
+              masker,
+              listener,
+              store,
+              logs,
+              actions,
+              options,
+              cancelled);
+      Map<String, String> workflowEnv = workflowEnv(request, github);
+      jobs = new RunExecution(context, jobPool, workflowEnv).execute();
+      conclusion = conclude(jobs, cancelled.get());
+    } catch (ExpressionException e) {
+      conclusion = Conclusion.FAILURE;
+      jobs = List.of(failedSetup(request, "env: " + e.getMessage()));
+    } catch (IOException | UncheckedIOException e) {
+      conclusion = Conclusion.FAILURE;
+      jobs = List.of(failedSetup(request, "cannot prepare the run: " + e.getMessage()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      conclusion = Conclusion.CANCELLED;
+    } finally {
+      deleteQuietly(runnerTemp);
+      if (ownWorkspace) {
+        deleteQuietly(workspace);
+      }
+    }
+    Instant finished = Instant.now();
+    store.runFinished(record.id(), conclusion.label(), finished);
+    RunResult result =
+        new RunResult(
+            record.id(),
+            record.runNumber(),
+            request.workflow().name(),
+            conclusion,
+            jobs,
+            Duration.between(started, finished));
+    listener.runFinished(result);
+    return result;
+  }
+
+  private static JobResult failedSetup(RunRequest request, String message) {
+    return new JobResult(
+        "(setup)",
+        "(setup)",
+        request.workflow().name(),
+        Map.of(),
+        Conclusion.FAILURE,
+        Map.of(),
+        List.of(),
+        Duration.ZERO,
+        message,
+        false);
+  }
+
+  private static Map<String, String> workflowEnv(RunRequest request, Map<String, Object> github)
+      throws ExpressionException {
+    Map<String, Object> contexts = new HashMap<>();
+    contexts.put("github", github);
+    contexts.put("secrets", new LinkedHashMap<String, Object>(request.secrets()));
+    contexts.put("vars", new LinkedHashMap<String, Object>(request.vars()));
+    contexts.put("inputs", Contexts.inputs(request));
+    ExpressionContext context =
+        new ExpressionContext(contexts, ExpressionContext.JobStatus.SUCCEEDING, null);
+    Map<String, String> env = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : request.workflow().env().entrySet()) {
+      env.put(e.getKey(), Expressions.interpolate(e.getValue(), context));
+    }
+    return env;
+  }
+
+  /** Failure beats cancelled beats success; a run where no job ran at all is skipped. */
+  static Conclusion conclude(List<JobResult> jobs, boolean cancelled) {
+    if (jobs.stream().anyMatch(j -> j.conclusion() == Conclusion.FAILURE && !j.continuedOnError())) {
+      return Conclusion.FAILURE;
+    }
+    if (cancelled || jobs.stream().anyMatch(j -> j.conclusion() == Conclusion.CANCELLED)) {
+      return Conclusion.CANCELLED;
+    }
+    if (jobs.stream().allMatch(j -> j.conclusion() == Conclusion.SKIPPED)) {
+      return Conclusion.SKIPPED;
+    }
+    return Conclusion.SUCCESS;
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> tree = Files.walk(dir)) {
+      for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      // A file a leftover process still writes; the folder is under the data directory and
+      // removed with the next clean-up.
+    }
+  }
+
+  @Override
+  public void close() {
+    jobPool.shutdownNow();
+  }
+
+  /** A run under way. */
+  public static final class Execution {
+    private final long runId;
+    private final long runNumber;
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+    private RunResult result;
+
+    Execution(long runId, long runNumber) {
+      this.runId = runId;
+      this.runNumber = runNumber;
+    }
+
+    public long runId() {
+      return runId;
+    }
+
+    public long runNumber() {
+      return runNumber;
+    }
+
+    /**
+     * Asks the run to stop: running steps get SIGTERM, then SIGKILL after the grace period; steps
+     * and jobs whose {@code if:} holds on cancel ({@code always()}, {@code cancelled()}) still run.
+     */
+    public void cancel() {
+      cancelled.set(true);
+    }
+
+    public synchronized RunResult await() throws InterruptedException {
+      while (result == null) {
+        wait();
+      }
+      return result;
+    }
+
+    /** The result, or null while the run goes on. */
+    public synchronized RunResult resultNow() {
+      return result;
+    }
+
+    synchronized void complete(RunResult result) {
+      this.result = result;
+      notifyAll();
+    }
+  }
+
+  /** Shields the run from listeners that throw (JUnit's composite listener does the same). */
+  private static final class SafeListener implements RunListener {
+    private static final System.Logger LOG = System.getLogger(SafeListener.class.getName());
+    private final RunListener delegate;
+
+    SafeListener(RunListener delegate) {
+      this.delegate = delegate;
+    }
+
+    private void guard(String event, Runnable call) {
+      try {
+        call.run();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "run listener failed on " + event + ": " + e);
+      }
+    }
+
+    @Override
+    public void runStarted(long runId, long runNumber, String workflowName) {
+      guard("runStarted", () -> delegate.runStarted(runId, runNumber, workflowName));
+    }
+
+    @Override
+    public void jobStarted(String jobKey, String jobName) {
+      guard("jobStarted", () -> delegate.jobStarted(jobKey, jobName));
+    }
+
+    @Override
+    public void stepStarted(String jobKey, int number, String stepName) {
+      guard("stepStarted", () -> delegate.stepStarted(jobKey, number, stepName));
+    }
+
+    @Override
+    public void logLine(String jobKey, LogLine line) {
+      guard("logLine", () -> delegate.logLine(jobKey, line));
+    }
+
+    @Override
+    public void stepFinished(String jobKey, StepResult result) {
+      guard("stepFinished", () -> delegate.stepFinished(jobKey, result));
+    }
+
+    @Override
+    public void jobFinished(JobResult result) {
+      guard("jobFinished", () -> delegate.jobFinished(result));
+    }
+
+    @Override
+    public void runFinished(RunResult result) {
+      guard("runFinished", () -> delegate.runFinished(result));
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package io.gantry.runner.log;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Step logs as append-only files under {@code <data-dir>/logs/<run-id>/}, one file per step, named
+ * so that a plain sort gives execution order within a job: {@code <job-key>/<step-number>.log}.
+ *
+ * <p>Lines arrive already masked and timestamped; the store only keeps them.
+ */
+public final class LogStore {
+
+  private final Path root;
+
+  public LogStore(Path dataDir) {
+    this.root = dataDir.resolve("logs");
+  }
+
+  /** Opens the log of one step for appending. The caller closes it. */
+  public StepLogFile open(long runId, String jobKey, int stepNumber) {
+    Path file = stepLog(runId, jobKey, stepNumber);
+    try {
+      Files.createDirectories(file.getParent());
+      return new StepLogFile(
+          file,
+          Files.newBufferedWriter(
+              file,
+              StandardCharsets.UTF_8,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.APPEND));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open log file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Where the log of one step lives. */
+  public Path stepLog(long runId, String jobKey, int stepNumber) {
+    return root.resolve(Long.toString(runId))
+        .resolve(safe(jobKey))
+        .resolve(String.format("%03d.log", stepNumber));
+  }
+
+  /** Every line of a step's log; empty when the step wrote nothing. */
+  public List<String> read(long runId, String jobKey, int stepNumber) {
+    Path file = stepLog(runId, jobKey, stepNumber);
+    try {
+      return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read log file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Every line of every step log of a run, job by job, step by step. */
+  public List<String> readRun(long runId) {
+    Path dir = root.resolve(Long.toString(runId));
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<String> lines = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+        lines.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read logs of run " + runId + ": " + e.getMessage(), e);
+    }
+    return lines;
+  }
+
+  private static String safe(String name) {
+    return name.replaceAll("[^A-Za-z0-9._-]", "_");
+  }
+
+  /** An open step log. Writes are synchronized: output and workflow commands share one file. */
+  public static final class StepLogFile implements AutoCloseable {
+    private final Path path;
+    private final BufferedWriter writer;
+
+    StepLogFile(Path path, BufferedWriter writer) {
+      this.path = path;
+      this.writer = writer;
+    }
+
+    public Path path() {
+      return path;
+    }
+
+    public synchronized void append(String line) {
+      try {
+        writer.write(line);
+        writer.write('\n');
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write log file " + path + ": " + e.getMessage(), e);
+      }
+    }
+
+    public synchronized void flush() {
+      try {
+        writer.flush();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write log file " + path + ": " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public synchronized void close() {
+      try {
+        writer.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot close log file " + path + ": " + e.getMessage(), e);
+      }
+    }
+  }
+}
