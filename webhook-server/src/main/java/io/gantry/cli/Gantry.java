@@ -1,11 +1,52 @@
 package io.gantry.cli;
 
-/** The {@code gantry} command line. */
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code gantry} command line.
+ *
+ * <p>Exit codes are the same for every command: 0 success, 1 a run failed, 2 bad input (invalid
+ * workflow, misuse of the command, unreadable file). No command prints a stack trace: errors are
+ * one line naming what is wrong.
+ */
+@Command(
+    name = "gantry",
+    mixinStandardHelpOptions = true,
+    versionProvider = Gantry.Version.class,
+    description = "Runs GitHub-Actions-style workflows on this machine: test, build, deploy.",
+    subcommands = {RunCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
 public final class Gantry {
 
-  private Gantry() {}
+  public static final int OK = 0;
+  public static final int RUN_FAILED = 1;
+  public static final int BAD_INPUT = 2;
 
   public static void main(String[] args) {
-    System.out.println("gantry");
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns its exit code (tests call this). */
+  public static int execute(String... args) {
+    CommandLine commandLine = new CommandLine(new Gantry());
+    commandLine.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          cmd.getErr().println("gantry: " + oneLine(e));
+          return BAD_INPUT;
+        });
+    return commandLine.execute(args);
+  }
+
+  static String oneLine(Throwable e) {
+    String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    return message.replace('\n', ' ');
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Gantry.class.getPackage().getImplementationVersion();
+      return new String[] {"gantry " + (version != null ? version : "development build")};
+    }
   }
 }

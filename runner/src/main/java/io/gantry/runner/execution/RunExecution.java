@@ -132,9 +132,7 @@ final class RunExecution {
     List<Map<String, Object>> combinations;
     try {
       Object matrix = job.strategy() == null ? null : job.strategy().matrix();
-      if (matrix instanceof String template) {
-        matrix = Expressions.evaluateTemplate(template, context);
-      }
+      matrix = evaluateStrings(matrix, context);
       combinations = Matrix.expand(Matrix.normalize(matrix));
       if (job.strategy() != null) {
         if (job.strategy().failFast() != null) {
@@ -395,6 +393,29 @@ final class RunExecution {
       name = name + " (" + String.join(", ", values) + ")";
     }
     return name;
+  }
+
+  /** The matrix with every {@code ${{ }}} string replaced by its (typed) value. */
+  private static Object evaluateStrings(Object value, ExpressionContext context)
+      throws ExpressionException {
+    if (value instanceof String template && template.contains("${{")) {
+      return Expressions.evaluateTemplate(template, context);
+    }
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> evaluated = new LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        evaluated.put(String.valueOf(e.getKey()), evaluateStrings(e.getValue(), context));
+      }
+      return evaluated;
+    }
+    if (value instanceof List<?> list) {
+      List<Object> evaluated = new ArrayList<>();
+      for (Object item : list) {
+        evaluated.add(evaluateStrings(item, context));
+      }
+      return evaluated;
+    }
+    return value;
   }
 
   private static boolean truthy(Object value) {
