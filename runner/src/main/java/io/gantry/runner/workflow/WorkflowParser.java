@@ -1,7 +1,12 @@
 package io.gantry.runner.workflow;
 
+import io.gantry.runner.workflow.Problem.Severity;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Reads GitHub Actions workflow files (YAML 1.2) into {@link Workflow}s and validates them.
@@ -25,7 +30,44 @@ public final class WorkflowParser {
    * @throws WorkflowException naming the path when it does not exist or holds no workflow file
    */
   public static List<Path> discover(Path path) throws WorkflowException {
-    throw new UnsupportedOperationException("not yet implemented");
+    if (!Files.exists(path)) {
+      throw failure(path, path + " does not exist");
+    }
+    if (!Files.isDirectory(path)) {
+      return List.of(path);
+    }
+    Path workflows = path.resolve(".github").resolve("workflows");
+    boolean hasWorkflowFolder = Files.isDirectory(workflows);
+    List<Path> files = yamlFiles(hasWorkflowFolder ? workflows : path);
+    if (files.isEmpty()) {
+      throw failure(
+          path,
+          hasWorkflowFolder
+              ? "no workflow files in " + workflows + " (*.yml, *.yaml)"
+              : "no workflow files in " + workflows + " or " + path + " (*.yml, *.yaml)");
+    }
+    return files;
+  }
+
+  private static List<Path> yamlFiles(Path folder) throws WorkflowException {
+    try (Stream<Path> children = Files.list(folder)) {
+      return children
+          .filter(Files::isRegularFile)
+          .filter(
+              p -> {
+                String name = p.getFileName().toString();
+                return name.endsWith(".yml") || name.endsWith(".yaml");
+              })
+          .sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()))
+          .toList();
+    } catch (IOException e) {
+      throw failure(folder, "cannot list " + folder + ": " + e.getMessage());
+    }
+  }
+
+  private static WorkflowException failure(Path path, String message) {
+    return new WorkflowException(
+        List.of(new Problem(Location.of(path.toString()), Severity.ERROR, message)));
   }
 
   /**
@@ -36,12 +78,27 @@ public final class WorkflowParser {
    * @throws WorkflowException with every error (and warning) found
    */
   public Workflow parse(Path file, String displayName) throws WorkflowException {
-    throw new UnsupportedOperationException("not yet implemented");
+    String source;
+    try {
+      source = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new WorkflowException(
+          List.of(
+              new Problem(
+                  Location.of(displayName),
+                  Severity.ERROR,
+                  "cannot read " + file + ": " + e.getMessage())));
+    }
+    return parse(source, file, displayName);
   }
 
   /** Parses and validates workflow text (as {@link #parse(Path, String)}, from memory). */
   public Workflow parse(String source, Path file, String displayName) throws WorkflowException {
-    throw new UnsupportedOperationException("not yet implemented");
+    Report report = new Report(displayName);
+    Workflow workflow = new WorkflowValidator(actions).validate(source, file, report);
+    if (workflow == null) {
+      throw new WorkflowException(report.problems());
+    }
+    return workflow;
   }
-
 }
