@@ -26,9 +26,17 @@ public final class Gantry {
     System.exit(execute(args));
   }
 
-  /** Runs the command line and returns its exit code (tests call this). */
+  /** Runs the command line on the process's standard streams and returns its exit code. */
   public static int execute(String... args) {
+    return execute(
+        new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the command line with the given output streams and returns its exit code. */
+  public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
     CommandLine commandLine = new CommandLine(new Gantry());
+    commandLine.setOut(out);
+    commandLine.setErr(err);
     commandLine.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           cmd.getErr().println("gantry: " + oneLine(e));

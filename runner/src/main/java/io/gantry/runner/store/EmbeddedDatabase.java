@@ -62,6 +62,14 @@ final class EmbeddedDatabase implements AutoCloseable {
     }
   }
 
+  static {
+    // H2's AUTO_SERVER otherwise listens on every interface; Gantry's processes only ever talk
+    // to it from this machine. H2 reads the property once, when its classes load.
+    if (System.getProperty("h2.bindAddress") == null) {
+      System.setProperty("h2.bindAddress", "127.0.0.1");
+    }
+  }
+
   static String url(Path base) {
     // AUTO_SERVER: the first process opens the file and serves it to later ones over TCP, so
     // several gantry commands can share one data directory. LOCK_TIMEOUT: concurrent run
