@@ -51,7 +51,8 @@ final class StepReader {
     if (e.containsKey("id")) {
       id = id(e.get("id").getValueNode());
     }
-    String name = e.containsKey("name") ? fields.template(value(e, "name"), "name", Contexts.STEP) : null;
+    String name =
+        e.containsKey("name") ? fields.template(value(e, "name"), "name", Contexts.STEP) : null;
     String condition =
         e.containsKey("if") ? fields.condition(value(e, "if"), "if", Contexts.STEP_IF) : null;
     Map<String, String> env =
@@ -82,7 +83,8 @@ final class StepReader {
     }
     for (String key : List.of("shell", "working-directory")) {
       if (e.containsKey(key) && !hasRun) {
-        report.error(e.get(key).getKeyNode(), "'" + key + "' only applies to run: steps; remove it");
+        report.error(
+            e.get(key).getKeyNode(), "'" + key + "' only applies to run: steps; remove it");
       }
     }
     if (e.containsKey("shell")) {
