@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -258,8 +259,9 @@ final class Fields {
     if (scalar == null) {
       return null;
     }
-    if (scalar.getTag().equals(Tag.BOOL)) {
-      return scalar.getValue().toLowerCase();
+    String lower = scalar.getValue().toLowerCase(Locale.ROOT);
+    if (scalar.getTag().equals(Tag.BOOL) || lower.equals("true") || lower.equals("false")) {
+      return lower;
     }
     if (scalar.getTag().equals(Tag.STR) && isExpression(scalar.getValue())) {
       templates.template(scalar, contexts);

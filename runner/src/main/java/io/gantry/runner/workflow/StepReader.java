@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
@@ -43,7 +44,11 @@ final class StepReader {
   }
 
   Step read(Node node) {
-    Map<String, NodeTuple> e = fields.map(node, "steps[*]", "step", KEYS);
+    if (!(node instanceof MappingNode)) {
+      report.error(node, "a step must be a map with 'run' or 'uses', got " + Fields.describe(node));
+      return null;
+    }
+    Map<String, NodeTuple> e = fields.map(node, "step", "step", KEYS);
     if (e == null) {
       return null;
     }

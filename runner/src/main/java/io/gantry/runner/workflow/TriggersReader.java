@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -225,7 +226,7 @@ final class TriggersReader {
     if (e.containsKey("required")) {
       Node r = e.get("required").getValueNode();
       if (r instanceof ScalarNode && r.getTag().equals(Tag.BOOL)) {
-        required = Boolean.parseBoolean(((ScalarNode) r).getValue().toLowerCase());
+        required = Boolean.parseBoolean(((ScalarNode) r).getValue().toLowerCase(Locale.ROOT));
       } else {
         report.error(
             r, "'required' of " + where + " must be true or false, got " + Fields.describe(r));

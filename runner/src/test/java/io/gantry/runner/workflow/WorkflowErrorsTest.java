@@ -240,6 +240,10 @@ class WorkflowErrorsTest {
             "on: push\njobs:\n  build:\n    steps:\n      run: make\n",
             "ci.yml:5:7: 'steps' of job 'build' must be a list of steps, got a map"),
         Arguments.of(
+            "a step that is a string",
+            JOB + "      - make\n",
+            "ci.yml:5:9: a step must be a map with 'run' or 'uses', got a string"),
+        Arguments.of(
             "a workflow that is a list",
             "- on: push\n",
             "ci.yml:1:1: a workflow must be a map with 'on:' and 'jobs:', got a list"),
