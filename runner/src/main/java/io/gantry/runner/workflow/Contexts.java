@@ -19,8 +19,7 @@ final class Contexts {
   static final Set<String> STRATEGY = Set.of("github", "needs", "vars", "inputs");
 
   /** Job {@code name}, {@code timeout-minutes}, {@code continue-on-error}, {@code environment}. */
-  static final Set<String> JOB =
-      Set.of("github", "needs", "strategy", "matrix", "vars", "inputs");
+  static final Set<String> JOB = Set.of("github", "needs", "strategy", "matrix", "vars", "inputs");
 
   static final Set<String> JOB_ENV =
       Set.of("github", "needs", "strategy", "matrix", "vars", "secrets", "inputs");
@@ -29,18 +28,43 @@ final class Contexts {
       Set.of("github", "needs", "strategy", "matrix", "env", "vars", "inputs");
   static final Set<String> ENVIRONMENT_URL =
       Set.of(
-          "github", "needs", "strategy", "matrix", "job", "runner", "env", "vars", "steps",
+          "github",
+          "needs",
+          "strategy",
+          "matrix",
+          "job",
+          "runner",
+          "env",
+          "vars",
+          "steps",
           "inputs");
 
   /** Job {@code outputs}, and step {@code name}, {@code run}, {@code env}, {@code with}, .... */
   static final Set<String> STEP =
       Set.of(
-          "github", "needs", "strategy", "matrix", "job", "runner", "env", "vars", "secrets",
-          "steps", "inputs");
+          "github",
+          "needs",
+          "strategy",
+          "matrix",
+          "job",
+          "runner",
+          "env",
+          "vars",
+          "secrets",
+          "steps",
+          "inputs");
 
   /** Step {@code if}: as {@link #STEP} but without {@code secrets}. */
   static final Set<String> STEP_IF =
       Set.of(
-          "github", "needs", "strategy", "matrix", "job", "runner", "env", "vars", "steps",
+          "github",
+          "needs",
+          "strategy",
+          "matrix",
+          "job",
+          "runner",
+          "env",
+          "vars",
+          "steps",
           "inputs");
 }

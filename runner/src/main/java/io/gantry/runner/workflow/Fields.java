@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -104,6 +105,19 @@ final class Fields {
     return entries;
   }
 
+  /**
+   * Whether a map has an unknown key that is a misspelling of {@code key} (already reported with a
+   * suggestion), so that "missing key" need not be reported again.
+   */
+  static boolean misspelt(Node node, String key, List<String> validKeys) {
+    return node instanceof MappingNode mapping
+        && mapping.getValue().stream()
+            .map(NodeTuple::getKeyNode)
+            .filter(k -> k instanceof ScalarNode)
+            .map(k -> ((ScalarNode) k).getValue())
+            .anyMatch(k -> !validKeys.contains(k) && key.equals(Suggestions.nearest(k, validKeys)));
+  }
+
   /** The scalar, or null (reported) when the node is a map or a list. */
   ScalarNode scalar(Node node, String name, String expected) {
     if (node instanceof ScalarNode scalar) {
@@ -149,7 +163,8 @@ final class Fields {
   }
 
   /** The scalar values of map entries as templates; other values are reported. */
-  Map<String, String> stringValues(Map<String, NodeTuple> entries, String name, Set<String> contexts) {
+  Map<String, String> stringValues(
+      Map<String, NodeTuple> entries, String name, Set<String> contexts) {
     Map<String, String> result = new LinkedHashMap<>();
     entries.forEach(
         (key, tuple) -> {
@@ -177,7 +192,8 @@ final class Fields {
       return List.of(scalar.getValue());
     }
     if (!(node instanceof SequenceNode sequence)) {
-      report.error(node, "'" + name + "' must be a string or a list of strings, got " + describe(node));
+      report.error(
+          node, "'" + name + "' must be a string or a list of strings, got " + describe(node));
       return null;
     }
     List<String> result = new ArrayList<>();
@@ -205,7 +221,14 @@ final class Fields {
     Double number = number(scalar);
     if (number == null) {
       report.error(
-          node, "'" + name + "' must be a number or an expression, got " + describe(node) + " '" + text + "'");
+          node,
+          "'"
+              + name
+              + "' must be a number or an expression, got "
+              + describe(node)
+              + " '"
+              + text
+              + "'");
       return null;
     }
     if (!(number > 0)) {
@@ -228,14 +251,17 @@ final class Fields {
     }
   }
 
-  /** {@code true}, {@code false} or an expression ({@code continue-on-error}, {@code fail-fast}). */
+  /**
+   * {@code true}, {@code false} or an expression ({@code continue-on-error}, {@code fail-fast}).
+   */
   String bool(Node node, String name, Set<String> contexts) {
     ScalarNode scalar = scalar(node, name, "true, false or an expression");
     if (scalar == null) {
       return null;
     }
-    if (scalar.getTag().equals(Tag.BOOL)) {
-      return scalar.getValue().toLowerCase();
+    String lower = scalar.getValue().toLowerCase(Locale.ROOT);
+    if (scalar.getTag().equals(Tag.BOOL) || lower.equals("true") || lower.equals("false")) {
+      return lower;
     }
     if (scalar.getTag().equals(Tag.STR) && isExpression(scalar.getValue())) {
       templates.template(scalar, contexts);
@@ -260,7 +286,8 @@ final class Fields {
     if (SHELLS.contains(shell) || shell.contains("{0}")) {
       return shell;
     }
-    String hint = "; use bash, sh, python or a command with {0} for the script file, e.g. 'perl {0}'";
+    String hint =
+        "; use bash, sh, python or a command with {0} for the script file, e.g. 'perl {0}'";
     if (UNSUPPORTED_SHELLS.contains(shell)) {
       report.error(node, "shell '" + shell + "' is not supported by Gantry" + hint);
     } else {
@@ -285,7 +312,8 @@ final class Fields {
     if (run == null) {
       return RunDefaults.NONE;
     }
-    String shell = run.containsKey("shell") ? shell(run.get("shell").getValueNode(), "shell") : null;
+    String shell =
+        run.containsKey("shell") ? shell(run.get("shell").getValueNode(), "shell") : null;
     String dir =
         run.containsKey("working-directory")
             ? template(run.get("working-directory").getValueNode(), "working-directory", contexts)

@@ -10,9 +10,9 @@ import java.util.regex.Pattern;
  * GitHub's filter patterns for {@code branches}, {@code tags} and {@code paths}: {@code *} matches
  * any run of characters but {@code /}, {@code **} any run including {@code /} ({@code **}{@code /}
  * also none), {@code ?} zero or one of the preceding character, {@code +} one or more of the
- * preceding character, {@code [...]} one character of a class or range, {@code \} escapes the
- * next character, and a leading {@code !} negates a pattern. Patterns are applied in order and
- * the last one that matches decides, so a list of only negations matches nothing.
+ * preceding character, {@code [...]} one character of a class or range, {@code \} escapes the next
+ * character, and a leading {@code !} negates a pattern. Patterns are applied in order and the last
+ * one that matches decides, so a list of only negations matches nothing.
  */
 public final class FilterPattern {
 

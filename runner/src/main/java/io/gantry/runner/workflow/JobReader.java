@@ -101,11 +101,15 @@ final class JobReader {
           }
         });
 
-    String name = e.containsKey("name") ? fields.template(value(e, "name"), "name", Contexts.JOB) : null;
+    String name =
+        e.containsKey("name") ? fields.template(value(e, "name"), "name", Contexts.JOB) : null;
     Map<String, Node> needNodes = e.containsKey("needs") ? needs(value(e, "needs")) : Map.of();
-    String condition = e.containsKey("if") ? fields.condition(value(e, "if"), "if", Contexts.JOB_IF) : null;
+    String condition =
+        e.containsKey("if") ? fields.condition(value(e, "if"), "if", Contexts.JOB_IF) : null;
     Map<String, String> env =
-        e.containsKey("env") ? fields.stringMap(value(e, "env"), "env", Contexts.JOB_ENV) : Map.of();
+        e.containsKey("env")
+            ? fields.stringMap(value(e, "env"), "env", Contexts.JOB_ENV)
+            : Map.of();
     Map<String, String> outputs =
         e.containsKey("outputs")
             ? fields.stringMap(value(e, "outputs"), "outputs", Contexts.STEP)
@@ -133,8 +137,9 @@ final class JobReader {
     List<Step> steps = List.of();
     if (e.containsKey("steps")) {
       steps = steps(value(e, "steps"), id);
-    } else if (!callsWorkflow) {
-      report.error(keyNode, place + " has no 'steps'; add steps: with at least one run: or uses: step");
+    } else if (!callsWorkflow && !Fields.misspelt(tuple.getValueNode(), "steps", ALL_KEYS)) {
+      report.error(
+          keyNode, place + " has no 'steps'; add steps: with at least one run: or uses: step");
     }
     Job job =
         new Job(
@@ -177,7 +182,8 @@ final class JobReader {
 
   private String environment(Node node) {
     if (node instanceof MappingNode) {
-      Map<String, NodeTuple> e = fields.map(node, "environment", "'environment'", List.of("name", "url"));
+      Map<String, NodeTuple> e =
+          fields.map(node, "environment", "'environment'", List.of("name", "url"));
       if (e == null) {
         return null;
       }
@@ -196,7 +202,8 @@ final class JobReader {
   private List<Step> steps(Node node, String jobId) {
     if (!(node instanceof SequenceNode sequence)) {
       report.error(
-          node, "'steps' of job '" + jobId + "' must be a list of steps, got " + Fields.describe(node));
+          node,
+          "'steps' of job '" + jobId + "' must be a list of steps, got " + Fields.describe(node));
       return List.of();
     }
     if (sequence.getValue().isEmpty()) {

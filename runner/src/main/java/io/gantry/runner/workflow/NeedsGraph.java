@@ -44,7 +44,10 @@ final class NeedsGraph {
                                 + "' needs '"
                                 + need
                                 + "', which is not a job of this workflow"
-                                + Suggestions.hint(need, ids, "job ids"));
+                                + Suggestions.hint(
+                                    need,
+                                    ids.stream().filter(other -> !other.equals(id)).toList(),
+                                    "job ids"));
                       }
                     }));
     for (String id : jobs.keySet()) {

@@ -83,8 +83,7 @@ final class ScalarPositions {
     Mark start = node.getStartMark().get();
     int first = start.getLine();
     int last =
-        Math.min(
-            node.getEndMark().map(Mark::getLine).orElse(lines.size() - 1), lines.size() - 1);
+        Math.min(node.getEndMark().map(Mark::getLine).orElse(lines.size() - 1), lines.size() - 1);
     List<Segment> segments = new ArrayList<>();
     ScalarStyle style = node.getScalarStyle();
     if (style == ScalarStyle.LITERAL || style == ScalarStyle.FOLDED) {
@@ -98,7 +97,8 @@ final class ScalarPositions {
     int column = start.getColumn() + (style == ScalarStyle.PLAIN ? 0 : 1);
     String firstLine = lines.get(first);
     segments.add(
-        new Segment(first, column, column <= firstLine.length() ? firstLine.substring(column) : ""));
+        new Segment(
+            first, column, column <= firstLine.length() ? firstLine.substring(column) : ""));
     for (int l = first + 1; l <= last; l++) {
       String text = lines.get(l);
       int lead = leadingWhitespace(text);
@@ -112,7 +112,8 @@ final class ScalarPositions {
    * explicit indentation indicator ({@code |2}), the least indentation of its lines.
    */
   private int blockIndent(Mark start, int first, int last) {
-    String header = lines.get(first).substring(Math.min(start.getColumn(), lines.get(first).length()));
+    String header =
+        lines.get(first).substring(Math.min(start.getColumn(), lines.get(first).length()));
     boolean explicit = false;
     for (int i = 1; i < header.length() && !Character.isWhitespace(header.charAt(i)); i++) {
       explicit |= Character.isDigit(header.charAt(i));

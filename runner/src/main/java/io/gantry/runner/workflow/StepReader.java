@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
@@ -43,7 +44,11 @@ final class StepReader {
   }
 
   Step read(Node node) {
-    Map<String, NodeTuple> e = fields.map(node, "steps[*]", "step", KEYS);
+    if (!(node instanceof MappingNode)) {
+      report.error(node, "a step must be a map with 'run' or 'uses', got " + Fields.describe(node));
+      return null;
+    }
+    Map<String, NodeTuple> e = fields.map(node, "step", "step", KEYS);
     if (e == null) {
       return null;
     }
@@ -51,7 +56,8 @@ final class StepReader {
     if (e.containsKey("id")) {
       id = id(e.get("id").getValueNode());
     }
-    String name = e.containsKey("name") ? fields.template(value(e, "name"), "name", Contexts.STEP) : null;
+    String name =
+        e.containsKey("name") ? fields.template(value(e, "name"), "name", Contexts.STEP) : null;
     String condition =
         e.containsKey("if") ? fields.condition(value(e, "if"), "if", Contexts.STEP_IF) : null;
     Map<String, String> env =
@@ -82,7 +88,8 @@ final class StepReader {
     }
     for (String key : List.of("shell", "working-directory")) {
       if (e.containsKey(key) && !hasRun) {
-        report.error(e.get(key).getKeyNode(), "'" + key + "' only applies to run: steps; remove it");
+        report.error(
+            e.get(key).getKeyNode(), "'" + key + "' only applies to run: steps; remove it");
       }
     }
     if (e.containsKey("shell")) {

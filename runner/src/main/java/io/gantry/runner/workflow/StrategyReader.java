@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -128,7 +129,7 @@ final class StrategyReader {
       return null;
     }
     if (tag.equals(Tag.BOOL)) {
-      return Boolean.valueOf(text.toLowerCase());
+      return Boolean.valueOf(text.toLowerCase(Locale.ROOT));
     }
     if (tag.equals(Tag.INT)) {
       try {
@@ -144,7 +145,7 @@ final class StrategyReader {
       }
     }
     if (tag.equals(Tag.FLOAT)) {
-      String lower = text.toLowerCase();
+      String lower = text.toLowerCase(Locale.ROOT);
       if (lower.endsWith(".inf")) {
         return lower.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
       }

@@ -1,6 +1,7 @@
 package io.gantry.runner.workflow;
 
 import java.util.Collection;
+import java.util.Locale;
 
 /** "Did you mean" hints: the nearest candidate by edit distance, when one is close enough. */
 final class Suggestions {
@@ -12,7 +13,7 @@ final class Suggestions {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String candidate : candidates) {
-      int d = distance(word.toLowerCase(), candidate.toLowerCase());
+      int d = distance(word.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
       if (d < bestDistance) {
         best = candidate;
         bestDistance = d;

@@ -13,12 +13,12 @@ public final class TriggerMatcher {
   /**
    * Whether a push of {@code ref} matches the trigger.
    *
-   * <p>A branch push ({@code refs/heads/X}) is checked against {@code branches} /
-   * {@code branches-ignore} and a tag push ({@code refs/tags/X}) against {@code tags} /
-   * {@code tags-ignore}. When only branch filters are given, tag pushes do not match, and vice
-   * versa; with neither, every branch and tag matches. Path filters apply to branch pushes only,
-   * and only when {@code changedPaths} is known: {@code paths} needs one changed path to match,
-   * {@code paths-ignore} needs one changed path not ignored.
+   * <p>A branch push ({@code refs/heads/X}) is checked against {@code branches} / {@code
+   * branches-ignore} and a tag push ({@code refs/tags/X}) against {@code tags} / {@code
+   * tags-ignore}. When only branch filters are given, tag pushes do not match, and vice versa; with
+   * neither, every branch and tag matches. Path filters apply to branch pushes only, and only when
+   * {@code changedPaths} is known: {@code paths} needs one changed path to match, {@code
+   * paths-ignore} needs one changed path not ignored.
    *
    * @param trigger the {@code on.push} trigger, or null (the workflow does not run on push)
    * @param changedPaths the paths the push changed, or null when unknown (path filters skipped)
@@ -38,7 +38,8 @@ public final class TriggerMatcher {
     if (ref.startsWith(HEADS)) {
       boolean refMatches =
           branchFilters
-              ? selected(trigger.branches(), trigger.branchesIgnore(), ref.substring(HEADS.length()))
+              ? selected(
+                  trigger.branches(), trigger.branchesIgnore(), ref.substring(HEADS.length()))
               : !tagFilters;
       return refMatches && pathsMatch(trigger, changedPaths);
     }

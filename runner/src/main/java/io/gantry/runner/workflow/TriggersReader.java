@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -14,9 +15,8 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
- * Reads {@code on:}. Gantry runs {@code push} and {@code workflow_dispatch}; any other GitHub
- * event is kept in {@link Triggers#events()} with a warning, and a name GitHub does not know is an
- * error.
+ * Reads {@code on:}. Gantry runs {@code push} and {@code workflow_dispatch}; any other GitHub event
+ * is kept in {@link Triggers#events()} with a warning, and a name GitHub does not know is an error.
  */
 final class TriggersReader {
 
@@ -26,13 +26,41 @@ final class TriggersReader {
   /** Every event a GitHub workflow can name. */
   static final List<String> GITHUB_EVENTS =
       List.of(
-          "branch_protection_rule", "check_run", "check_suite", "create", "delete", "deployment",
-          "deployment_status", "discussion", "discussion_comment", "fork", "gollum",
-          "issue_comment", "issues", "label", "merge_group", "milestone", "page_build", "project",
-          "project_card", "project_column", "public", "pull_request", "pull_request_review",
-          "pull_request_review_comment", "pull_request_target", "push", "registry_package",
-          "release", "repository_dispatch", "schedule", "status", "watch", "workflow_call",
-          "workflow_dispatch", "workflow_run");
+          "branch_protection_rule",
+          "check_run",
+          "check_suite",
+          "create",
+          "delete",
+          "deployment",
+          "deployment_status",
+          "discussion",
+          "discussion_comment",
+          "fork",
+          "gollum",
+          "issue_comment",
+          "issues",
+          "label",
+          "merge_group",
+          "milestone",
+          "page_build",
+          "project",
+          "project_card",
+          "project_column",
+          "public",
+          "pull_request",
+          "pull_request_review",
+          "pull_request_review_comment",
+          "pull_request_target",
+          "push",
+          "registry_package",
+          "release",
+          "repository_dispatch",
+          "schedule",
+          "status",
+          "watch",
+          "workflow_call",
+          "workflow_dispatch",
+          "workflow_run");
 
   private static final List<String> PUSH_KEYS =
       List.of("branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore");
@@ -89,7 +117,11 @@ final class TriggersReader {
   private boolean checkEvent(String event, Node node) {
     if (!GITHUB_EVENTS.contains(event)) {
       report.error(
-          node, "unknown event '" + event + "' in 'on'" + Suggestions.hint(event, GITHUB_EVENTS, "events"));
+          node,
+          "unknown event '"
+              + event
+              + "' in 'on'"
+              + Suggestions.hint(event, GITHUB_EVENTS, "events"));
       return false;
     }
     if (!event.equals(PUSH) && !event.equals(DISPATCH)) {
@@ -187,14 +219,17 @@ final class TriggersReader {
       return null;
     }
     String description =
-        e.containsKey("description") ? fields.string(e.get("description").getValueNode(), "description") : null;
+        e.containsKey("description")
+            ? fields.string(e.get("description").getValueNode(), "description")
+            : null;
     boolean required = false;
     if (e.containsKey("required")) {
       Node r = e.get("required").getValueNode();
       if (r instanceof ScalarNode && r.getTag().equals(Tag.BOOL)) {
-        required = Boolean.parseBoolean(((ScalarNode) r).getValue().toLowerCase());
+        required = Boolean.parseBoolean(((ScalarNode) r).getValue().toLowerCase(Locale.ROOT));
       } else {
-        report.error(r, "'required' of " + where + " must be true or false, got " + Fields.describe(r));
+        report.error(
+            r, "'required' of " + where + " must be true or false, got " + Fields.describe(r));
       }
     }
     String type = "string";
@@ -219,7 +254,8 @@ final class TriggersReader {
       if (!type.equals("choice")) {
         report.error(
             optionsTuple.getKeyNode(),
-            "'options' is only for inputs of type: choice; remove it or set type: choice on " + where);
+            "'options' is only for inputs of type: choice; remove it or set type: choice on "
+                + where);
       } else {
         List<String> read = fields.stringList(optionsTuple.getValueNode(), "options");
         options = read == null ? List.of() : read;
@@ -252,7 +288,8 @@ final class TriggersReader {
     switch (type) {
       case "boolean" -> {
         if (!d.getTag().equals(Tag.BOOL) && !value.equals("true") && !value.equals("false")) {
-          report.error(d, "default of boolean " + where + " must be true or false, got '" + value + "'");
+          report.error(
+              d, "default of boolean " + where + " must be true or false, got '" + value + "'");
         }
       }
       case "number" -> {

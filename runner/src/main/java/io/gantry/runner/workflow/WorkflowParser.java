@@ -23,9 +23,9 @@ public final class WorkflowParser {
   }
 
   /**
-   * The workflow files of a path: a file is itself; a folder gives its
-   * {@code .github/workflows/*.yml|*.yaml} (sorted by name), or its own {@code *.yml|*.yaml} when
-   * it has no {@code .github/workflows}.
+   * The workflow files of a path: a file is itself; a folder gives its {@code
+   * .github/workflows/*.yml|*.yaml} (sorted by name), or its own {@code *.yml|*.yaml} when it has
+   * no {@code .github/workflows}.
    *
    * @throws WorkflowException naming the path when it does not exist or holds no workflow file
    */

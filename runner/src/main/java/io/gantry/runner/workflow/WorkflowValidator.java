@@ -54,12 +54,11 @@ final class WorkflowValidator {
         e.containsKey("run-name")
             ? fields.template(value(e, "run-name"), "run-name", Contexts.RUN_NAME)
             : null;
-    Triggers on;
+    Triggers on = new Triggers(null, null, Collections.emptySet());
     if (e.containsKey("on")) {
       on = new TriggersReader(fields).read(value(e, "on"));
-    } else {
+    } else if (!Fields.misspelt(node, "on", KEYS)) {
       report.error(node, "the workflow has no 'on:'; add the events to run on, e.g. on: push");
-      on = new Triggers(null, null, Collections.emptySet());
     }
     Map<String, String> env =
         e.containsKey("env")
@@ -76,7 +75,7 @@ final class WorkflowValidator {
     Map<String, Job> jobs = new LinkedHashMap<>();
     if (e.containsKey("jobs")) {
       jobs = jobs(value(e, "jobs"), fields, injection, report);
-    } else {
+    } else if (!Fields.misspelt(node, "jobs", KEYS)) {
       report.error(node, "the workflow has no 'jobs:'; add at least one job with steps");
     }
     if (report.hasErrors()) {
@@ -99,8 +98,7 @@ final class WorkflowValidator {
     return entries.get(key).getValueNode();
   }
 
-  private Map<String, Job> jobs(
-      Node node, Fields fields, InjectionRule injection, Report report) {
+  private Map<String, Job> jobs(Node node, Fields fields, InjectionRule injection, Report report) {
     Map<String, Job> jobs = new LinkedHashMap<>();
     Map<String, NodeTuple> entries = fields.map(node, "jobs", "'jobs'", null);
     if (entries == null) {

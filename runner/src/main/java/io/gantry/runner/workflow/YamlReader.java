@@ -36,8 +36,9 @@ final class YamlReader {
           mark.map(m -> new Location(report.displayName(), m.getLine() + 1, m.getColumn() + 1))
               .orElse(Location.of(report.displayName()));
       String problem = e.getProblem() != null ? e.getProblem() : firstLine(e.getMessage());
-      String context = e.getContext() != null ? " (" + e.getContext() + ")" : "";
-      report.error(location, "invalid YAML: " + problem + context);
+      String context =
+          e.getContext() == null || e.getContext().isBlank() ? "" : e.getContext() + ", ";
+      report.error(location, "invalid YAML: " + firstLine(context + problem));
     } catch (ReaderException e) {
       int[] lineColumn = lineColumn(source, e.getPosition());
       report.error(
