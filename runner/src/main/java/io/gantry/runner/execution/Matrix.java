@@ -83,6 +83,7 @@ final class Matrix {
     if (!hasKeys) {
       combinations.clear();
     }
+    // Include entries extend only the original combinations, never ones another include added.
     List<Map<String, Object>> originals = new ArrayList<>();
     for (Map<String, Object> c : combinations) {
       originals.add(Map.copyOf(c));
@@ -90,7 +91,7 @@ final class Matrix {
     for (Object item : include) {
       Map<?, ?> extra = (Map<?, ?>) item;
       boolean added = false;
-      for (int i = 0; i < combinations.size(); i++) {
+      for (int i = 0; i < originals.size(); i++) {
         if (canExtend(originals.get(i), extra)) {
           for (Map.Entry<?, ?> e : extra.entrySet()) {
             combinations.get(i).put(String.valueOf(e.getKey()), e.getValue());
@@ -104,7 +105,6 @@ final class Matrix {
           own.put(String.valueOf(e.getKey()), e.getValue());
         }
         combinations.add(own);
-        originals.add(Map.of());
       }
     }
     if (combinations.isEmpty()) {
