@@ -45,6 +45,7 @@ final class JobExecution implements Callable<JobResult> {
   private final Map<String, Object> needs;
   private final Map<String, String> workflowEnv;
   private final AtomicBoolean stopped;
+  private final Path workspace;
 
   private final Map<String, Object> stepsContext = new LinkedHashMap<>();
   private final Map<String, String> exported = new LinkedHashMap<>();
@@ -75,6 +76,7 @@ final class JobExecution implements Callable<JobResult> {
     this.needs = needs;
     this.workflowEnv = workflowEnv;
     this.stopped = stopped;
+    this.workspace = run.workspaceOf(key);
   }
 
   long jobId() {
@@ -98,6 +100,7 @@ final class JobExecution implements Callable<JobResult> {
     Map<String, String> outputs = new LinkedHashMap<>();
     String message = null;
     try (StepLogFile setupLog = run.logs().open(run.runId(), key, 0)) {
+      Files.createDirectories(workspace);
       StepOutput setup = new StepOutput(run, key, name, "Set up job", setupLog);
       setup.system("Job '" + name + "' (" + job.location() + ")");
       if (!matrix.isEmpty()) {
@@ -142,6 +145,14 @@ final class JobExecution implements Callable<JobResult> {
       }
       outputs.putAll(evaluateOutputs(setup));
       return finish(started, conclusion, outputs, results, message, continueOnError);
+    } catch (IOException e) {
+      return finish(
+          started,
+          Conclusion.FAILURE,
+          outputs,
+          results,
+          "cannot create the workspace " + workspace + ": " + e.getMessage(),
+          false);
     } finally {
       cleanUp();
     }
@@ -356,7 +367,7 @@ final class JobExecution implements Callable<JobResult> {
           Conclusion.FAILURE,
           step.location()
               + ": working-directory '"
-              + run.workspace().relativize(workingDirectory)
+              + workspace.relativize(workingDirectory)
               + "' does not exist in the workspace; create it in an earlier step or fix the path",
           Map.of());
     }
@@ -446,7 +457,7 @@ final class JobExecution implements Callable<JobResult> {
 
           @Override
           public Path workspace() {
-            return run.workspace();
+            return workspace;
           }
 
           @Override
@@ -589,7 +600,7 @@ final class JobExecution implements Callable<JobResult> {
 
   private ExpressionContext expression(
       Map<String, Object> contexts, ExpressionContext.JobStatus status) {
-    return new ExpressionContext(contexts, status, run.workspace());
+    return new ExpressionContext(contexts, status, workspace);
   }
 
   /** Contexts for the job's own keys (env, timeout, continue-on-error, name). */
@@ -603,6 +614,7 @@ final class JobExecution implements Callable<JobResult> {
     Map<String, Object> contexts = new HashMap<>();
     Map<String, Object> github = new LinkedHashMap<>(run.github());
     github.put("job", job.id());
+    github.put("workspace", workspace.toString());
     contexts.put("github", github);
     contexts.put("vars", new LinkedHashMap<String, Object>(run.request().vars()));
     contexts.put("secrets", new LinkedHashMap<String, Object>(run.request().secrets()));
@@ -648,6 +660,7 @@ final class JobExecution implements Callable<JobResult> {
     Map<String, String> env = new LinkedHashMap<>(run.baseEnv());
     env.putAll(envContext(null, null));
     env.put("GITHUB_JOB", job.id());
+    env.put("GITHUB_WORKSPACE", workspace.toString());
     env.put("GITHUB_ACTION", step.id() != null ? step.id() : "__run_" + number);
     env.put("GITHUB_OUTPUT", output.toString());
     env.put("GITHUB_ENV", envFile.toString());
@@ -702,10 +715,10 @@ final class JobExecution implements Callable<JobResult> {
     RunDefaults defaults = job.defaults().orElse(run.request().workflow().defaults());
     String dir = step.workingDirectory() != null ? step.workingDirectory() : defaults.workingDirectory();
     if (dir == null || dir.isBlank()) {
-      return run.workspace();
+      return workspace;
     }
     String resolved = Expressions.interpolate(dir, expression(context, stepStatus()));
-    return run.workspace().resolve(resolved).normalize();
+    return workspace.resolve(resolved).normalize();
   }
 
   private String shell(Step step) {

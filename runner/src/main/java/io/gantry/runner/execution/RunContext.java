@@ -15,6 +15,7 @@ record RunContext(
     long runNumber,
     int attempt,
     Path workspace,
+    boolean sharedWorkspace,
     Path runnerTemp,
     Map<String, String> baseEnv,
     Map<String, Object> github,
@@ -25,6 +26,14 @@ record RunContext(
     ActionRegistry actions,
     ExecutorOptions options,
     AtomicBoolean cancelled) {
+
+  /**
+   * The workspace of one job instance: a folder of its own below the run's, as every GitHub job
+   * gets a runner of its own, unless the run was asked to work in one folder ({@code --bind}).
+   */
+  Path workspaceOf(String jobKey) {
+    return sharedWorkspace ? workspace : workspace.resolve(jobKey);
+  }
 
   /** Whether {@code ::debug::} lines are shown (secret or variable ACTIONS_STEP_DEBUG/RUNNER_DEBUG). */
   boolean debugEnabled() {

@@ -125,6 +125,7 @@ public final class WorkflowExecutor implements AutoCloseable {
               record.runNumber(),
               record.attempt(),
               workspace.toAbsolutePath(),
+              !ownWorkspace,
               runnerTemp.toAbsolutePath(),
               baseEnv,
               github,

@@ -67,7 +67,7 @@ public final class LogStore {
     }
     List<String> lines = new ArrayList<>();
     try (Stream<Path> files = Files.walk(dir)) {
-      for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+      for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList()) {
         lines.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
       }
     } catch (IOException e) {
