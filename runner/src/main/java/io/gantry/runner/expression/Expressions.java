@@ -1,6 +1,9 @@
 package io.gantry.runner.expression;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -20,7 +23,10 @@ public final class Expressions {
   /** Evaluates a bare expression (no {@code ${{ }}}) to a value. */
   public static Object evaluate(String expression, ExpressionContext context)
       throws ExpressionException {
-    throw new UnsupportedOperationException("not yet implemented");
+    Objects.requireNonNull(expression, "expression");
+    Analysis analysis = Analysis.of(expression, Analysis.Mode.BARE, contextNames(context));
+    analysis.throwFirstProblem();
+    return evaluate(analysis, context);
   }
 
   /**
@@ -30,13 +36,27 @@ public final class Expressions {
    */
   public static boolean condition(String condition, ExpressionContext context)
       throws ExpressionException {
-    throw new UnsupportedOperationException("not yet implemented");
+    ExpressionContext.JobStatus status =
+        context.status() == null ? ExpressionContext.JobStatus.SUCCEEDING : context.status();
+    if (condition == null || condition.isBlank()) {
+      return status.success();
+    }
+    Analysis analysis = Analysis.of(condition, Analysis.Mode.CONDITION, contextNames(context));
+    analysis.throwFirstProblem();
+    // GitHub's implicit "success() &&": without a status function a failed job skips the step.
+    if (!analysis.callsStatusFunction() && !status.success()) {
+      return false;
+    }
+    return truthy(evaluate(analysis, context));
   }
 
   /** Replaces every {@code ${{ expr }}} of a template by the string form of its value. */
   public static String interpolate(String template, ExpressionContext context)
       throws ExpressionException {
-    throw new UnsupportedOperationException("not yet implemented");
+    Objects.requireNonNull(template, "template");
+    Analysis analysis = Analysis.of(template, Analysis.Mode.TEMPLATE, contextNames(context));
+    analysis.throwFirstProblem();
+    return concatenate(analysis, context);
   }
 
   /**
@@ -45,7 +65,10 @@ public final class Expressions {
    */
   public static Object evaluateTemplate(String template, ExpressionContext context)
       throws ExpressionException {
-    throw new UnsupportedOperationException("not yet implemented");
+    Objects.requireNonNull(template, "template");
+    Analysis analysis = Analysis.of(template, Analysis.Mode.TEMPLATE, contextNames(context));
+    analysis.throwFirstProblem();
+    return evaluate(analysis, context);
   }
 
   /**
@@ -55,7 +78,12 @@ public final class Expressions {
    */
   public static List<ExpressionProblem> check(
       String text, boolean condition, Set<String> availableContexts) {
-    throw new UnsupportedOperationException("not yet implemented");
+    Objects.requireNonNull(availableContexts, "availableContexts");
+    if (text == null) {
+      return List.of();
+    }
+    Analysis.Mode mode = condition ? Analysis.Mode.CONDITION : Analysis.Mode.TEMPLATE;
+    return List.copyOf(Analysis.of(text, mode, availableContexts).problems);
   }
 
   /**
@@ -67,7 +95,54 @@ public final class Expressions {
    * list (their syntax error is reported by {@link #check}).
    */
   public static List<Reference> references(String text) {
-    throw new UnsupportedOperationException("not yet implemented");
+    if (text == null) {
+      return List.of();
+    }
+    Analysis analysis = Analysis.of(text, Analysis.Mode.TEMPLATE, null);
+    if (analysis.syntaxError) {
+      return List.of();
+    }
+    List<Reference> references = new ArrayList<>();
+    ReferenceCollector collector = new ReferenceCollector(references);
+    for (Analysis.Part part : analysis.parts) {
+      if (part instanceof Analysis.Expression expression) {
+        collector.collect(expression.node());
+      }
+    }
+    references.sort(Comparator.comparingInt(Reference::offset));
+    return List.copyOf(references);
+  }
+
+  /** A single expression keeps its value's type; anything else is interpolated to a string. */
+  private static Object evaluate(Analysis analysis, ExpressionContext context)
+      throws ExpressionException {
+    if (analysis.single) {
+      for (Analysis.Part part : analysis.parts) {
+        if (part instanceof Analysis.Expression expression) {
+          return new Evaluator(context).evaluate(expression.node());
+        }
+      }
+    }
+    return concatenate(analysis, context);
+  }
+
+  private static String concatenate(Analysis analysis, ExpressionContext context)
+      throws ExpressionException {
+    Evaluator evaluator = new Evaluator(context);
+    StringBuilder out = new StringBuilder();
+    for (Analysis.Part part : analysis.parts) {
+      if (part instanceof Analysis.Text text) {
+        out.append(text.text());
+      } else if (part instanceof Analysis.Expression expression) {
+        out.append(stringify(evaluator.evaluate(expression.node())));
+      }
+    }
+    return out.toString();
+  }
+
+  private static Set<String> contextNames(ExpressionContext context) {
+    Objects.requireNonNull(context, "context");
+    return context.contexts() == null ? Set.of() : context.contexts().keySet();
   }
 
   /** One context property path read by a template. */
@@ -75,7 +150,7 @@ public final class Expressions {
 
   /** GitHub's truthiness: false, 0, -0, NaN, "" and null are falsy; everything else truthy. */
   public static boolean truthy(Object value) {
-    throw new UnsupportedOperationException("not yet implemented");
+    return Values.truthy(value);
   }
 
   /**
@@ -83,16 +158,17 @@ public final class Expressions {
    * "true"/"false", integral numbers without a fraction, objects and arrays as JSON.
    */
   public static String stringify(Object value) {
-    throw new UnsupportedOperationException("not yet implemented");
+    return Values.stringify(value);
   }
 
   /** Pretty JSON of a value, as {@code toJSON} gives it. */
   public static String toJson(Object value) {
-    throw new UnsupportedOperationException("not yet implemented");
+    return Json.write(value);
   }
 
   /** Plain data (Map/List/String/Double/Boolean/null) from JSON text. */
   public static Object fromJson(String json) throws ExpressionException {
-    throw new UnsupportedOperationException("not yet implemented");
+    Objects.requireNonNull(json, "json");
+    return Json.read(json);
   }
 }

@@ -1,0 +1,50 @@
+package io.gantry.runner.expression;
+
+import java.util.Collection;
+import java.util.Locale;
+
+/** "Did you mean" for misspelt names. */
+final class Suggestions {
+
+  private Suggestions() {}
+
+  /** The candidate nearest to {@code name}, or null when none is a plausible misspelling. */
+  static String closest(String name, Collection<String> candidates) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    int allowed = lower.length() <= 3 ? 1 : 2;
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String candidate : candidates) {
+      int distance = distance(lower, candidate.toLowerCase(Locale.ROOT));
+      if (distance <= allowed && distance < bestDistance) {
+        best = candidate;
+        bestDistance = distance;
+      }
+    }
+    return best;
+  }
+
+  /** Optimal string alignment distance: Levenshtein plus adjacent transpositions ("tojosn"). */
+  static int distance(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      d[i][0] = i;
+    }
+    for (int j = 0; j <= b.length(); j++) {
+      d[0][j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1
+            && j > 1
+            && a.charAt(i - 1) == b.charAt(j - 2)
+            && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length()][b.length()];
+  }
+}
