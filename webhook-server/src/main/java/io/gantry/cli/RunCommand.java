@@ -252,7 +252,7 @@ final class RunCommand implements Callable<Integer> {
       Thread cancelOnInterrupt =
           new Thread(
               () -> {
-                err.println("\ngantry: cancelling (Ctrl-C again to abort at once)…");
+                err.println("\ngantry: cancelling: running steps get SIGTERM, then SIGKILL; if: always() steps still run…");
                 err.flush();
                 executions.forEach(WorkflowExecutor.Execution::cancel);
                 for (WorkflowExecutor.Execution e : executions) {
