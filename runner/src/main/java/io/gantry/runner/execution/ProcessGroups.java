@@ -20,6 +20,10 @@ import java.util.List;
  */
 final class ProcessGroups {
 
+  // Declared first: the constants below use it while the class initializes.
+  private static final java.util.Map<String, String> FOUND =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private static final String SETSID = findOnPath("setsid", System.getenv("PATH"));
   private static final String KILL = findOnPath("kill", System.getenv("PATH"));
 
@@ -77,8 +81,24 @@ final class ProcessGroups {
     }
   }
 
-  /** The program's path when it is found on {@code path}, else null. */
+  /**
+   * The program's path when it is found on {@code path}, else null. A program once found is
+   * remembered for that PATH: every step of a job asks again for the same shell.
+   */
   static String findOnPath(String program, String path) {
+    String key = program + '\0' + path;
+    String found = FOUND.get(key);
+    if (found != null && Files.isExecutable(Path.of(found))) {
+      return found;
+    }
+    found = search(program, path);
+    if (found != null) {
+      FOUND.put(key, found);
+    }
+    return found;
+  }
+
+  private static String search(String program, String path) {
     if (program.contains(File.separator)) {
       return Files.isExecutable(Path.of(program)) ? program : null;
     }

@@ -26,7 +26,7 @@ final class Shells {
     }
   }
 
-  static Command command(String shell, Path folder, String script, String path)
+  static Command command(String shell, Path folder, String baseName, String script, String path)
       throws ShellException, IOException {
     List<String> template;
     String extension;
@@ -62,7 +62,7 @@ final class Shells {
               + program
               + "' is not found on PATH; install it or use one of bash, sh, python");
     }
-    Path scriptFile = folder.resolve("script" + extension);
+    Path scriptFile = folder.resolve(baseName + extension);
     Files.writeString(scriptFile, script, StandardCharsets.UTF_8);
     List<String> argv = new ArrayList<>(template.size());
     for (String part : template) {

@@ -3,7 +3,6 @@ package io.gantry.runner.execution;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -102,10 +101,8 @@ final class StepProcess {
     private final java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
     private final byte[] buffer = new byte[8192];
 
+    /** The file exists: starting the process opened it for the output redirect. */
     Tail(Path path, Consumer<String> lines) throws IOException {
-      if (!Files.exists(path)) {
-        Files.createFile(path);
-      }
       this.file = new RandomAccessFile(path.toFile(), "r");
       this.lines = lines;
     }

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 public final class LogStore {
 
   private final Path root;
+  private final java.util.Set<Path> createdFolders = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public LogStore(Path dataDir) {
     this.root = dataDir.resolve("logs");
@@ -29,7 +30,9 @@ public final class LogStore {
   public StepLogFile open(long runId, String jobKey, int stepNumber) {
     Path file = stepLog(runId, jobKey, stepNumber);
     try {
-      Files.createDirectories(file.getParent());
+      if (createdFolders.add(file.getParent())) {
+        Files.createDirectories(file.getParent());
+      }
       return new StepLogFile(
           file,
           Files.newBufferedWriter(
