@@ -26,8 +26,8 @@ final class ConsolePrinter implements RunListener {
   }
 
   @Override
-  public void runStarted(long runId, long runNumber, String workflowName) {
-    print("▶ " + workflowName + " · run #" + runNumber + " (id " + runId + ")");
+  public void runStarted(long runId, long runNumber, String runName) {
+    print("▶ " + runName + " · run #" + runNumber + " (id " + runId + ")");
   }
 
   @Override

@@ -60,6 +60,17 @@ class GantryCliTest {
   }
 
   @Test
+  void theRunIsTitledWithItsEvaluatedRunName() throws Exception {
+    workflow(
+        "ci.yml",
+        "name: ci\nrun-name: deploy ${{ github.ref_name }} by ${{ github.actor }}\non: push\n"
+            + "jobs:\n  a:\n    runs-on: x\n    steps:\n      - run: 'true'\n");
+    assertThat(run("--ref", "release/2")).isZero();
+    assertThat(out.toString())
+        .contains("▶ deploy release/2 by " + System.getProperty("user.name") + " · run #1");
+  }
+
+  @Test
   void aFailingRunExitsOneAndTheSummaryNamesTheFailure() throws Exception {
     workflow("ci.yml", "on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n      - run: exit 4\n");
     assertThat(run()).isEqualTo(1);

@@ -15,7 +15,8 @@ package io.gantry.runner.execution;
  */
 public interface RunListener {
 
-  default void runStarted(long runId, long runNumber, String workflowName) {}
+  /** @param runName the workflow's {@code run-name} evaluated, else its name */
+  default void runStarted(long runId, long runNumber, String runName) {}
 
   default void jobStarted(String jobKey, String jobName) {}
 

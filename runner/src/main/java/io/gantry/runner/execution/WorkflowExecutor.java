@@ -95,26 +95,26 @@ public final class WorkflowExecutor implements AutoCloseable {
       RunRequest request, RunStore.RunRecord record, RunListener listener, AtomicBoolean cancelled) {
     Instant started = Instant.now();
     store.runStarted(record.id(), started);
-    listener.runStarted(record.id(), record.runNumber(), request.workflow().name());
     boolean ownWorkspace = request.workspace() == null;
     Path workspace =
         ownWorkspace
             ? options.dataDir().resolve("workspaces").resolve(Long.toString(record.id()))
             : request.workspace();
     Path runnerTemp = options.dataDir().resolve("tmp").resolve(Long.toString(record.id()));
+    Path eventPath = runnerTemp.resolve("event.json");
+    Map<String, Object> github =
+        Contexts.github(
+            request, record.id(), record.runNumber(), record.attempt(), workspace, eventPath);
+    listener.runStarted(record.id(), record.runNumber(), runName(request, github));
     List<JobResult> jobs = List.of();
     Conclusion conclusion;
     try {
       Files.createDirectories(workspace);
       Files.createDirectories(runnerTemp);
-      Path eventPath = runnerTemp.resolve("event.json");
       Files.writeString(
           eventPath, Expressions.toJson(request.eventPayload()), StandardCharsets.UTF_8);
       Masker masker = new Masker();
       request.secrets().values().forEach(masker::add);
-      Map<String, Object> github =
-          Contexts.github(
-              request, record.id(), record.runNumber(), record.attempt(), workspace, eventPath);
       Map<String, String> baseEnv = new LinkedHashMap<>(System.getenv());
       baseEnv.putAll(request.env());
       baseEnv.putAll(Contexts.defaultVariables(github, runnerTemp));
@@ -180,6 +180,28 @@ public final class WorkflowExecutor implements AutoCloseable {
         Duration.ZERO,
         message,
         false);
+  }
+
+  /**
+   * The run's title: {@code run-name} evaluated (it may read github, inputs and vars), else the
+   * workflow's name. A run-name that fails to evaluate falls back to the name, since a title is
+   * not worth failing a run over; the validator has already checked its syntax.
+   */
+  private static String runName(RunRequest request, Map<String, Object> github) {
+    String template = request.workflow().runName();
+    if (template == null || template.isBlank()) {
+      return request.workflow().name();
+    }
+    Map<String, Object> contexts = new HashMap<>();
+    contexts.put("github", github);
+    contexts.put("vars", new LinkedHashMap<String, Object>(request.vars()));
+    contexts.put("inputs", Contexts.inputs(request));
+    try {
+      return Expressions.interpolate(
+          template, new ExpressionContext(contexts, ExpressionContext.JobStatus.SUCCEEDING, null));
+    } catch (ExpressionException e) {
+      return request.workflow().name();
+    }
   }
 
   private static Map<String, String> workflowEnv(RunRequest request, Map<String, Object> github)
@@ -295,8 +317,8 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
 
     @Override
-    public void runStarted(long runId, long runNumber, String workflowName) {
-      guard("runStarted", () -> delegate.runStarted(runId, runNumber, workflowName));
+    public void runStarted(long runId, long runNumber, String runName) {
+      guard("runStarted", () -> delegate.runStarted(runId, runNumber, runName));
     }
 
     @Override
