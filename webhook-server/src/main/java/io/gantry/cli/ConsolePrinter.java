@@ -41,8 +41,18 @@ final class ConsolePrinter implements RunListener {
     // The step's "Run ..." line follows at once; a header here would say it twice.
   }
 
+  /** ANSI escape sequences: colours and resets that tools print even when quiet. */
+  private static final java.util.regex.Pattern ANSI =
+      java.util.regex.Pattern.compile("\u001B\\[[0-9;]*[A-Za-z]");
+
   @Override
   public void logLine(String jobKey, LogLine line) {
+    if (line.kind() == LogLine.Kind.OUTPUT
+        && !line.text().isEmpty()
+        && ANSI.matcher(line.text()).replaceAll("").isBlank()) {
+      // Maven's -q prints bare colour resets; on the console they are empty lines of noise.
+      return;
+    }
     String tag = "[" + prefix + line.job() + "] ";
     String text =
         switch (line.kind()) {
