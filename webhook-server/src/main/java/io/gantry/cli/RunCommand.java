@@ -283,6 +283,7 @@ final class RunCommand implements Callable<Integer> {
                 envValues,
                 new LinkedHashSet<>(jobs.stream().filter(workflow.jobs()::containsKey).toList()),
                 root,
+                null,
                 bind ? root : null,
                 System.getProperty("user.name", "local"));
         String tag = matching.size() > 1 ? workflow.name() : null;

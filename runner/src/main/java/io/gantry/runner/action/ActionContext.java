@@ -30,6 +30,18 @@ public interface ActionContext {
    */
   Path sourceDirectory();
 
+  /**
+   * The repository the run was triggered for, to clone at {@link #sha()}; null for runs of a
+   * local directory.
+   */
+  io.gantry.runner.git.RemoteRepository remote();
+
+  /** The commit of the run ({@code github.sha}). */
+  String sha();
+
+  /** The ref of the run ({@code github.ref}). */
+  String ref();
+
   /** Writes a line to the step log; secrets are masked on the way. */
   void log(String line);
 

@@ -469,6 +469,21 @@ final class JobExecution implements Callable<JobResult> {
           }
 
           @Override
+          public io.gantry.runner.git.RemoteRepository remote() {
+            return run.request().remote();
+          }
+
+          @Override
+          public String sha() {
+            return run.request().sha();
+          }
+
+          @Override
+          public String ref() {
+            return run.request().ref();
+          }
+
+          @Override
           public void log(String line) {
             out.processLine(line);
           }

@@ -19,6 +19,8 @@ import java.util.Set;
  * @param env variables added to every step's environment (below the workflow's {@code env})
  * @param jobs the job ids to run (their needs run too); empty for all
  * @param sourceDirectory the folder {@code actions/checkout} copies, or null
+ * @param remote the repository {@code actions/checkout} clones at {@code sha} (through a mirror),
+ *     or null; when both are given, the remote wins
  * @param workspace the folder steps run in; null for a fresh folder under the data directory,
  *     removed when the run ends
  * @param actor who triggered the run
@@ -36,5 +38,6 @@ public record RunRequest(
     Map<String, String> env,
     Set<String> jobs,
     Path sourceDirectory,
+    io.gantry.runner.git.RemoteRepository remote,
     Path workspace,
     String actor) {}

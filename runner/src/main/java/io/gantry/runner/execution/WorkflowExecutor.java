@@ -75,7 +75,10 @@ public final class WorkflowExecutor implements AutoCloseable {
                 request.ref(),
                 request.sha(),
                 request.inputs(),
-                request.actor()));
+                request.actor(),
+                Expressions.toJson(request.eventPayload()),
+                null,
+                false));
     Execution execution = new Execution(record.id(), record.runNumber());
     RunListener safe = new SafeListener(listener);
     Thread thread =

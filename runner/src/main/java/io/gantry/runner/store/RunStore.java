@@ -53,7 +53,158 @@ public interface RunStore extends AutoCloseable {
   @Override
   void close();
 
-  /** What is known of a run before it starts. */
+  // ---- The server's queue (issue 3): deliveries, claims with leases, cancel, reruns, outbox ----
+
+  /**
+   * Records a webhook delivery once.
+   *
+   * @return false, storing nothing, when this forge already sent a delivery with this id
+   */
+  default boolean recordDelivery(Delivery delivery) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  /** What a worker needs to execute a queued run, and a rerun to repeat it. Empty if unknown. */
+  default Optional<RunDetails> details(long runId) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  /**
+   * Claims the oldest QUEUED run that may start, atomically (several processes may call it at
+   * once): a run whose concurrency group has another run IN_PROGRESS, or an older QUEUED run, waits.
+   * The claimed run becomes IN_PROGRESS with a lease held by {@code owner} until {@code now +
+   * lease}.
+   */
+  default Optional<RunRecord> claimNext(String owner, Instant now, java.time.Duration lease) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  /** Extends a lease; false when the owner no longer holds it (it expired and was taken). */
+  default boolean renewLease(long runId, String owner, Instant until) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  /**
+   * Concludes every IN_PROGRESS run whose lease ran out before {@code now} (its process died) as
+   * COMPLETED with conclusion failure and marks it interrupted; returns those runs.
+   */
+  default List<RunRecord> expireLeases(Instant now) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  /** Why a QUEUED run has not started (shown by the API); null clears it. */
+  default void setWaitingReason(long runId, String reason) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  /**
+   * Asks a run to stop. A QUEUED run is concluded {@code cancelled} at once; an IN_PROGRESS one
+   * is flagged for its worker to see through {@link #cancelRequested}. Returns the run as it is
+   * afterwards.
+   */
+  default RunRecord requestCancel(long runId, Instant now) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  default boolean cancelRequested(long runId) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  /** Runs matching the filter (null fields match all), newest first. */
+  default List<RunRecord> listRuns(RunFilter filter) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  /**
+   * A new QUEUED attempt of a run: same repository, workflow source, event, ref, sha, payload and
+   * inputs; the same run number; attempt one above the highest attempt of that run number.
+   */
+  default RunRecord createRerun(long runId, String trigger, Instant now) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  /** Adds a commit status to the outbox, due at once. */
+  default long enqueueStatus(NewStatus status) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  /** Undelivered statuses due at {@code now}, oldest first. */
+  default List<StatusRecord> dueStatuses(Instant now, int limit) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  default void statusDelivered(long statusId, Instant at) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  /** Records a failed delivery attempt and when to try again (null: give up for good). */
+  default void statusFailed(long statusId, String error, Instant retryAt) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  /** Every status of a run, delivered or not, oldest first. */
+  default List<StatusRecord> statusesOf(long runId) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
+  record Delivery(
+      String forge, String deliveryId, String repository, String event, Instant receivedAt) {}
+
+  /**
+   * @param eventPayload the event as JSON text
+   * @param concurrencyGroup the evaluated {@code concurrency.group}, or null
+   * @param rerunOf the run this one repeats, or null
+   * @param interrupted the run's lease expired: its process died while it ran
+   */
+  record RunDetails(
+      RunRecord run,
+      String workflowSource,
+      String eventPayload,
+      Map<String, String> inputs,
+      String trigger,
+      String concurrencyGroup,
+      boolean cancelInProgress,
+      Long rerunOf,
+      String waitingReason,
+      String leaseOwner,
+      Instant leaseExpiresAt,
+      boolean cancelRequested,
+      boolean interrupted) {}
+
+  record RunFilter(String repository, String branch, String status, int limit) {}
+
+  /** A commit status to report: forge-neutral state {@code pending|success|failure|error}. */
+  record NewStatus(
+      long runId,
+      String repository,
+      String sha,
+      String state,
+      String context,
+      String description,
+      String targetUrl,
+      Instant at) {}
+
+  record StatusRecord(
+      long id,
+      long runId,
+      String repository,
+      String sha,
+      String state,
+      String context,
+      String description,
+      String targetUrl,
+      int attempts,
+      String lastError,
+      Instant nextAttemptAt,
+      Instant deliveredAt) {}
+
+  /**
+   * What is known of a run before it starts.
+   *
+   * @param eventPayload the event as JSON text
+   * @param concurrencyGroup the evaluated {@code concurrency.group}, or null for none
+   * @param cancelInProgress whether this run cancels older runs of its group
+   */
   record NewRun(
       String repository,
       String workflowFile,
@@ -63,7 +214,10 @@ public interface RunStore extends AutoCloseable {
       String ref,
       String sha,
       Map<String, String> inputs,
-      String trigger) {}
+      String trigger,
+      String eventPayload,
+      String concurrencyGroup,
+      boolean cancelInProgress) {}
 
   record RunRecord(
       long id,

@@ -98,6 +98,7 @@ class ScenarioTest {
             Set.of(),
             dir,
             null,
+            null,
             "tester");
 
     List<LogLine> lines = new CopyOnWriteArrayList<>();
