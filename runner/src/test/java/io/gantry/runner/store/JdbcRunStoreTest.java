@@ -58,7 +58,10 @@ class JdbcRunStoreTest {
                 "refs/heads/main",
                 "0123456789abcdef0123456789abcdef01234567",
                 Map.of("environment", "staging"),
-                "manual"));
+                "manual",
+                "{}",
+                null,
+                false));
     long build = store.createJob(created.id(), "build", "build (ubuntu, 17)");
     long deploy = store.createJob(created.id(), "deploy", "deploy");
     long checkout = store.stepStarted(build, 1, "Checkout", T0);

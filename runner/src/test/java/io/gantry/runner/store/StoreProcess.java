@@ -58,7 +58,10 @@ final class StoreProcess {
         "refs/heads/main",
         "0123456789abcdef0123456789abcdef01234567",
         Map.of(),
-        "test");
+        "test",
+        "{}",
+        null,
+        false);
   }
 
   /**
