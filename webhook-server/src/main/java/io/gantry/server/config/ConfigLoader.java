@@ -1,0 +1,309 @@
+package io.gantry.server.config;
+
+import io.gantry.server.config.ServerConfig.Credentials;
+import io.gantry.server.config.ServerConfig.Repository;
+import io.gantry.server.config.ServerConfig.Secret;
+import io.gantry.server.config.ServerConfig.Server;
+import io.gantry.server.config.ServerConfig.Status;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+
+/**
+ * Reads {@code gantry.yml}. String values may reference environment variables as {@code ${NAME}}
+ * or {@code ${NAME:-default}} (so secrets stay out of the file). Unknown keys, missing required
+ * values, unset variables and wrong types stop start-up with one line naming the key.
+ */
+public final class ConfigLoader {
+
+  private static final Pattern VARIABLE =
+      Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
+  private static final Set<String> FORGES = Set.of("github", "gitea", "gitlab", "git");
+  private static final List<String> TOP = List.of("server", "repositories");
+  private static final List<String> SERVER =
+      List.of("port", "bind", "public-url", "data-dir", "api-token", "workers");
+  private static final List<String> REPOSITORY =
+      List.of(
+          "name", "forge", "clone-url", "webhook-secret", "credentials", "status", "secrets", "vars");
+  private static final List<String> CREDENTIALS = List.of("username", "password", "ssh-key");
+  private static final List<String> STATUS = List.of("api-url", "token");
+
+  private final Function<String, String> environment;
+  private String file;
+
+  /** @param environment looks up environment variables (System::getenv outside tests) */
+  public ConfigLoader(Function<String, String> environment) {
+    this.environment = environment;
+  }
+
+  public ServerConfig load(Path path) throws ConfigException {
+    file = path.toString();
+    String text;
+    try {
+      text = Files.readString(path, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(
+          file + ": cannot read the configuration (" + e.getClass().getSimpleName()
+              + "); pass an existing file with --config");
+    }
+    Object root;
+    try {
+      root = new Load(LoadSettings.builder().setLabel(file).build()).loadFromString(text);
+    } catch (MarkedYamlEngineException e) {
+      throw new ConfigException(
+          file + ":" + (e.getProblemMark().map(m -> m.getLine() + 1).orElse(0))
+              + ": invalid YAML: " + e.getProblem());
+    } catch (YamlEngineException e) {
+      throw new ConfigException(file + ": invalid YAML: " + e.getMessage().replace('\n', ' '));
+    }
+    Map<String, Object> top = map(root == null ? Map.of() : root, "(top level)", TOP);
+    Map<String, Object> server = map(require(top, "server", "(top level)"), "server", SERVER);
+    Path dataDir = Path.of(string(server, "data-dir", "server", "./gantry-data"));
+    int port = integer(server, "port", "server", 8080, 0, 65535);
+    String bind = string(server, "bind", "server", "127.0.0.1");
+    String publicUrl =
+        string(server, "public-url", "server", "http://localhost:" + (port == 0 ? 8080 : port));
+    url(publicUrl, "server.public-url");
+    String token = string(server, "api-token", "server", null);
+    if (token == null || token.isBlank()) {
+      throw new ConfigException(
+          file + ": server.api-token is required (every mutating API call is authenticated);"
+              + " set it to ${GANTRY_API_TOKEN} and export that variable");
+    }
+    int workers = integer(server, "workers", "server", 4, 1, 256);
+    List<Repository> repositories = new ArrayList<>();
+    Object list = top.getOrDefault("repositories", List.of());
+    if (!(list instanceof List<?> items)) {
+      throw new ConfigException(file + ": repositories must be a list of repositories");
+    }
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < items.size(); i++) {
+      Repository repository = repository(items.get(i), "repositories[" + i + "]");
+      if (!names.add(repository.name().toLowerCase(java.util.Locale.ROOT))) {
+        throw new ConfigException(
+            file + ": repositories[" + i + "].name '" + repository.name() + "' is listed twice");
+      }
+      repositories.add(repository);
+    }
+    return new ServerConfig(
+        new Server(port, bind, publicUrl, dataDir, new Secret(token), workers),
+        List.copyOf(repositories));
+  }
+
+  private Repository repository(Object node, String where) throws ConfigException {
+    Map<String, Object> r = map(node, where, REPOSITORY);
+    String name = string(r, "name", where, null);
+    if (name == null || !name.matches("[^/\\s]+(/[^/\\s]+)+")) {
+      throw new ConfigException(
+          file + ": " + where + ".name must be owner/name as the forge knows it, got "
+              + (name == null ? "nothing" : "'" + name + "'"));
+    }
+    String forge = string(r, "forge", where, "github");
+    if (!FORGES.contains(forge)) {
+      throw new ConfigException(
+          file + ": " + where + ".forge must be one of github, gitea, gitlab, git; got '" + forge + "'");
+    }
+    String cloneUrl = string(r, "clone-url", where, null);
+    if (cloneUrl == null || cloneUrl.isBlank()) {
+      throw new ConfigException(
+          file + ": " + where + ".clone-url is required (https://…, ssh://… or file:///…)");
+    }
+    String secret = string(r, "webhook-secret", where, null);
+    if (secret == null || secret.isBlank()) {
+      throw new ConfigException(
+          file + ": " + where + ".webhook-secret is required: webhooks are verified before"
+              + " anything else; set it to ${A_VARIABLE} holding the secret the forge signs with");
+    }
+    Credentials credentials = null;
+    if (r.containsKey("credentials")) {
+      Map<String, Object> c = map(r.get("credentials"), where + ".credentials", CREDENTIALS);
+      String password = string(c, "password", where + ".credentials", null);
+      String key = string(c, "ssh-key", where + ".credentials", null);
+      credentials =
+          new Credentials(
+              string(c, "username", where + ".credentials", null),
+              password == null ? null : new Secret(password),
+              key == null ? null : Path.of(key));
+    }
+    Status status = null;
+    if (r.containsKey("status")) {
+      Map<String, Object> s = map(r.get("status"), where + ".status", STATUS);
+      String apiUrl = string(s, "api-url", where + ".status", null);
+      String statusToken = string(s, "token", where + ".status", null);
+      if (apiUrl == null || statusToken == null || statusToken.isBlank()) {
+        throw new ConfigException(
+            file + ": " + where + ".status needs api-url and token (or leave status out)");
+      }
+      url(apiUrl, where + ".status.api-url");
+      status = new Status(apiUrl, new Secret(statusToken));
+    }
+    Map<String, Secret> secrets = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : strings(r, "secrets", where).entrySet()) {
+      secrets.put(e.getKey(), new Secret(e.getValue()));
+    }
+    return new Repository(
+        name, forge, cloneUrl, new Secret(secret), credentials, status, secrets, strings(r, "vars", where));
+  }
+
+  private Map<String, String> strings(Map<String, Object> parent, String key, String where)
+      throws ConfigException {
+    Object value = parent.get(key);
+    if (value == null) {
+      return Map.of();
+    }
+    if (!(value instanceof Map<?, ?> m)) {
+      throw new ConfigException(file + ": " + where + "." + key + " must be a mapping of NAME: value");
+    }
+    Map<String, String> strings = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : m.entrySet()) {
+      Object v = e.getValue();
+      if (v instanceof Map<?, ?> || v instanceof List<?>) {
+        throw new ConfigException(
+            file + ": " + where + "." + key + "." + e.getKey() + " must be a single value");
+      }
+      strings.put(
+          String.valueOf(e.getKey()),
+          v == null ? "" : substitute(v.toString(), where + "." + key + "." + e.getKey()));
+    }
+    return strings;
+  }
+
+  private Map<String, Object> map(Object node, String where, List<String> keys)
+      throws ConfigException {
+    if (!(node instanceof Map<?, ?> m)) {
+      throw new ConfigException(file + ": " + where + " must be a mapping");
+    }
+    Map<String, Object> map = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : m.entrySet()) {
+      String key = String.valueOf(e.getKey());
+      if (!keys.contains(key)) {
+        throw new ConfigException(
+            file + ": unknown key '" + key + "' in " + where + nearest(key, keys));
+      }
+      map.put(key, e.getValue());
+    }
+    return map;
+  }
+
+  private Object require(Map<String, Object> map, String key, String where)
+      throws ConfigException {
+    Object value = map.get(key);
+    if (value == null) {
+      throw new ConfigException(file + ": '" + key + "' is missing in " + where);
+    }
+    return value;
+  }
+
+  private String string(Map<String, Object> map, String key, String where, String fallback)
+      throws ConfigException {
+    Object value = map.get(key);
+    if (value == null) {
+      return fallback;
+    }
+    if (value instanceof Map<?, ?> || value instanceof List<?>) {
+      throw new ConfigException(file + ": " + where + "." + key + " must be a single value");
+    }
+    return substitute(value.toString(), where + "." + key);
+  }
+
+  private int integer(Map<String, Object> map, String key, String where, int fallback, int min, int max)
+      throws ConfigException {
+    String text = string(map, key, where, null);
+    if (text == null) {
+      return fallback;
+    }
+    try {
+      int value = Integer.parseInt(text.strip());
+      if (value < min || value > max) {
+        throw new NumberFormatException();
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw new ConfigException(
+          file + ": " + where + "." + key + " must be a whole number from " + min + " to " + max
+              + ", got '" + text + "'");
+    }
+  }
+
+  private void url(String value, String key) throws ConfigException {
+    try {
+      URI uri = URI.create(value);
+      if (uri.getScheme() == null
+          || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+          || uri.getHost() == null) {
+        throw new IllegalArgumentException();
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(file + ": " + key + " must be an http(s) URL, got '" + value + "'");
+    }
+  }
+
+  /** Replaces ${NAME} and ${NAME:-default}; an unset variable without default is an error. */
+  private String substitute(String value, String key) throws ConfigException {
+    Matcher m = VARIABLE.matcher(value);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String replacement = environment.apply(m.group(1));
+      if (replacement == null || (replacement.isEmpty() && m.group(2) != null)) {
+        replacement = m.group(3);
+      }
+      if (replacement == null) {
+        throw new ConfigException(
+            file + ": " + key + " refers to ${" + m.group(1) + "}, which is not set; export "
+                + m.group(1) + " or write ${" + m.group(1) + ":-default}");
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  private static String nearest(String key, List<String> keys) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String candidate : keys) {
+      int d = distance(key, candidate);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = candidate;
+      }
+    }
+    return best != null && bestDistance <= Math.max(2, key.length() / 3)
+        ? "; did you mean '" + best + "'?"
+        : "; valid keys: " + String.join(", ", keys);
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+}

@@ -1,0 +1,58 @@
+package io.gantry.server.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The configuration of {@code gantry serve}, as read from {@code gantry.yml} by {@link
+ * ConfigLoader}. Values are resolved: {@code ${NAME}} references are replaced by the environment's
+ * values.
+ */
+public record ServerConfig(Server server, List<Repository> repositories) {
+
+  /**
+   * @param port 0 picks a free port
+   * @param bind the address to listen on (default 127.0.0.1)
+   * @param publicUrl how forges and users reach this server (links in commit statuses)
+   * @param apiToken the bearer token every mutating API call must carry
+   * @param workers runs executed at once by this process
+   */
+  public record Server(
+      int port, String bind, String publicUrl, Path dataDir, Secret apiToken, int workers) {}
+
+  /**
+   * One repository Gantry builds.
+   *
+   * @param name {@code owner/name} as the forge knows it
+   * @param forge github, gitea, gitlab or git
+   */
+  public record Repository(
+      String name,
+      String forge,
+      String cloneUrl,
+      Secret webhookSecret,
+      Credentials credentials,
+      Status status,
+      java.util.Map<String, Secret> secrets,
+      java.util.Map<String, String> vars) {}
+
+  /** Credentials for cloning: HTTPS user and password (a token), or an SSH key file. */
+  public record Credentials(String username, Secret password, Path sshKey) {}
+
+  /** Where commit statuses go; absent when the repository reports none. */
+  public record Status(String apiUrl, Secret token) {}
+
+  /** The repository of that name, if configured. */
+  public Optional<Repository> repository(String name) {
+    return repositories.stream().filter(r -> r.name().equalsIgnoreCase(name)).findFirst();
+  }
+
+  /** A secret value: prints as {@code ***}, so a config dumped to a log leaks nothing. */
+  public record Secret(String value) {
+    @Override
+    public String toString() {
+      return "***";
+    }
+  }
+}
