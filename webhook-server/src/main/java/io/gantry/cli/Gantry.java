@@ -15,7 +15,18 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Gantry.Version.class,
     description = "Runs GitHub-Actions-style workflows on this machine: test, build, deploy.",
-    subcommands = {RunCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      RunCommand.class,
+      ValidateCommand.class,
+      ServeCommand.class,
+      HookCommand.class,
+      ClientCommands.Runs.class,
+      ClientCommands.Logs.class,
+      ClientCommands.Rerun.class,
+      ClientCommands.Cancel.class,
+      ClientCommands.Dispatch.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Gantry {
 
   public static final int OK = 0;

@@ -15,6 +15,7 @@ import io.gantry.runner.workflow.TriggerMatcher;
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowException;
 import io.gantry.runner.workflow.WorkflowParser;
+import io.gantry.server.EventPayloads;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

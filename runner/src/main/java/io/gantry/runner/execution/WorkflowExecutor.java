@@ -79,6 +79,15 @@ public final class WorkflowExecutor implements AutoCloseable {
                 Expressions.toJson(request.eventPayload()),
                 null,
                 false));
+    return startQueued(record, request, listener);
+  }
+
+  /**
+   * Starts a run the store already holds (queued by the server and claimed by a worker); returns
+   * at once. The request must describe the same workflow, event and commit as the record.
+   */
+  public Execution startQueued(
+      RunStore.RunRecord record, RunRequest request, RunListener listener) {
     Execution execution = new Execution(record.id(), record.runNumber());
     RunListener safe = new SafeListener(listener);
     Thread thread =

@@ -64,6 +64,14 @@ public interface RunStore extends AutoCloseable {
     throw new UnsupportedOperationException("not implemented yet");
   }
 
+  /**
+   * Removes a recorded delivery whose runs could not be created, so that the forge's redelivery
+   * is processed instead of ignored as a duplicate.
+   */
+  default void forgetDelivery(String forge, String deliveryId) {
+    throw new UnsupportedOperationException("not implemented yet");
+  }
+
   /** What a worker needs to execute a queued run, and a rerun to repeat it. Empty if unknown. */
   default Optional<RunDetails> details(long runId) {
     throw new UnsupportedOperationException("not implemented yet");

@@ -1,4 +1,4 @@
-package io.gantry.cli;
+package io.gantry.server;
 
 import io.gantry.runner.git.LocalRepository;
 import java.util.LinkedHashMap;
@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Map;
 
 /** GitHub-shaped event payloads for runs started from the command line. */
-final class EventPayloads {
+public final class EventPayloads {
 
   private EventPayloads() {}
 
-  static Map<String, Object> push(
+  public static Map<String, Object> push(
       String repository, String ref, String sha, LocalRepository.Head head) {
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("ref", ref);
@@ -42,7 +42,7 @@ final class EventPayloads {
     return payload;
   }
 
-  static Map<String, Object> dispatch(String repository, String ref, Map<String, String> inputs) {
+  public static Map<String, Object> dispatch(String repository, String ref, Map<String, String> inputs) {
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("ref", ref);
     payload.put("inputs", new LinkedHashMap<String, Object>(inputs));

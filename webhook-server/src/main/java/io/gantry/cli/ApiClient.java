@@ -1,0 +1,153 @@
+package io.gantry.cli;
+
+import io.gantry.runner.expression.ExpressionException;
+import io.gantry.runner.expression.Expressions;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/** The CLI's client of the server's REST API. Errors become one-line {@link ClientException}s. */
+final class ApiClient {
+
+  static final String TOKEN = "GANTRY_API_TOKEN";
+  static final String SERVER = "GANTRY_SERVER";
+
+  private final String server;
+  private final String token;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  ApiClient(String server, String token) {
+    this.server = server.replaceAll("/+$", "");
+    this.token = token;
+  }
+
+  static final class ClientException extends Exception {
+    ClientException(String message) {
+      super(message);
+    }
+  }
+
+  Object get(String path) throws ClientException {
+    return json(send(HttpRequest.newBuilder(uri(path)).GET()));
+  }
+
+  String getText(String path) throws ClientException {
+    return send(HttpRequest.newBuilder(uri(path)).GET());
+  }
+
+  Object post(String path, Map<String, Object> body) throws ClientException {
+    if (token == null || token.isBlank()) {
+      throw new ClientException(
+          "this command changes things on the server: export " + TOKEN + " with the server's api-token");
+    }
+    return json(
+        send(
+            HttpRequest.newBuilder(uri(path))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Expressions.toJson(body)))));
+  }
+
+  /** Reads a Server-Sent Events stream until it ends, passing each event and its data. */
+  void stream(String path, BiConsumer<String, String> events) throws ClientException {
+    HttpRequest request =
+        HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET().build();
+    try {
+      HttpResponse<java.io.InputStream> response =
+          http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      if (response.statusCode() >= 400) {
+        throw new ClientException(server + path + " answered " + response.statusCode());
+      }
+      try (BufferedReader reader =
+          new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+        String event = "message";
+        StringBuilder data = new StringBuilder();
+        String line;
+        while ((line = reader.readLine()) != null) {
+          if (line.isEmpty()) {
+            if (data.length() > 0) {
+              events.accept(event, data.toString());
+              if (event.equals("end") || event.equals("error")) {
+                return;
+              }
+            }
+            event = "message";
+            data.setLength(0);
+          } else if (line.startsWith("event:")) {
+            event = line.substring(6).strip();
+          } else if (line.startsWith("data:")) {
+            if (data.length() > 0) {
+              data.append('\n');
+            }
+            data.append(line.substring(5).startsWith(" ") ? line.substring(6) : line.substring(5));
+          }
+        }
+      }
+    } catch (ConnectException e) {
+      throw unreachable();
+    } catch (IOException e) {
+      throw new ClientException("lost the connection to " + server + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClientException("interrupted");
+    }
+  }
+
+  private String send(HttpRequest.Builder builder) throws ClientException {
+    try {
+      HttpResponse<String> response =
+          http.send(builder.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() >= 400) {
+        String message = response.body();
+        try {
+          Object parsed = Expressions.fromJson(response.body());
+          if (parsed instanceof Map<?, ?> m && m.get("message") != null) {
+            message = String.valueOf(m.get("message"));
+          }
+        } catch (ExpressionException notJson) {
+          // Keep the raw body: a proxy's error page, say.
+        }
+        throw new ClientException("the server answered " + response.statusCode() + ": " + message);
+      }
+      return response.body();
+    } catch (ConnectException e) {
+      throw unreachable();
+    } catch (IOException e) {
+      throw new ClientException("cannot talk to " + server + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClientException("interrupted");
+    }
+  }
+
+  private ClientException unreachable() {
+    return new ClientException(
+        "cannot connect to " + server + "; is 'gantry serve' running there? (set --server or " + SERVER + ")");
+  }
+
+  private static Object json(String text) throws ClientException {
+    try {
+      return Expressions.fromJson(text);
+    } catch (ExpressionException e) {
+      throw new ClientException("the server sent something that is not JSON: " + e.getMessage());
+    }
+  }
+
+  private URI uri(String path) throws ClientException {
+    try {
+      return URI.create(server + path);
+    } catch (IllegalArgumentException e) {
+      throw new ClientException("--server must be a URL like http://127.0.0.1:8080, got '" + server + "'");
+    }
+  }
+}

@@ -1,0 +1,352 @@
+package io.gantry.server;
+
+import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.RunStore;
+import io.gantry.server.config.ServerConfig;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.sse.SseClient;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The REST API: runs, their logs (whole and live over Server-Sent Events), manual dispatch,
+ * rerun and cancel. Every POST needs {@code Authorization: Bearer <api-token>}; errors are JSON
+ * {@code {error, message}}, never a stack trace.
+ */
+final class Api {
+
+  private final ServerConfig config;
+  private final RunStore store;
+  private final LogStore logs;
+  private final LiveLogs live;
+  private final RunQueue queue;
+  private final Workers workers;
+
+  Api(
+      ServerConfig config,
+      RunStore store,
+      LogStore logs,
+      LiveLogs live,
+      RunQueue queue,
+      Workers workers) {
+    this.config = config;
+    this.store = store;
+    this.logs = logs;
+    this.live = live;
+    this.queue = queue;
+    this.workers = workers;
+  }
+
+  void routes(Javalin app) {
+    app.get("/api/runs", this::listRuns);
+    app.get("/api/runs/{id}", this::getRun);
+    app.get("/api/runs/{id}/logs", this::getLogs);
+    app.sse("/api/runs/{id}/logs/stream", this::streamLogs);
+    app.post("/api/runs", this::dispatch);
+    app.post("/api/runs/{id}/rerun", this::rerun);
+    app.post("/api/runs/{id}/cancel", this::cancel);
+  }
+
+  /** Constant-time check of the bearer token of a mutating call. */
+  void authenticate(Context ctx) {
+    String header = ctx.header("Authorization");
+    String expected = "Bearer " + config.server().apiToken().value();
+    if (header == null
+        || !MessageDigest.isEqual(
+            header.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
+      throw ApiException.unauthorized(
+          "this call needs 'Authorization: Bearer <api-token>' (the server's api-token;"
+              + " CLI: export GANTRY_API_TOKEN)");
+    }
+  }
+
+  private void listRuns(Context ctx) {
+    int limit = intParam(ctx, "limit", 20);
+    List<Map<String, Object>> runs = new ArrayList<>();
+    for (RunStore.RunRecord run :
+        store.listRuns(
+            new RunStore.RunFilter(
+                ctx.queryParam("repo"), ctx.queryParam("branch"), ctx.queryParam("status"), limit))) {
+      runs.add(summary(run));
+    }
+    ctx.json(Map.of("runs", runs));
+  }
+
+  private void getRun(Context ctx) {
+    long id = id(ctx);
+    RunStore.RunDetails details =
+        store.details(id).orElseThrow(() -> ApiException.notFound("no run " + id));
+    Map<String, Object> run = summary(details.run());
+    run.put("trigger", details.trigger());
+    run.put("inputs", details.inputs());
+    run.put("concurrencyGroup", details.concurrencyGroup());
+    run.put("rerunOf", details.rerunOf());
+    run.put("interrupted", details.interrupted());
+    run.put("cancelRequested", details.cancelRequested());
+    if ("QUEUED".equals(details.run().status())) {
+      run.put("waiting", waitingReason(details));
+    }
+    List<Map<String, Object>> jobs = new ArrayList<>();
+    for (RunStore.JobRecord job : store.jobsOf(id)) {
+      Map<String, Object> j = new LinkedHashMap<>();
+      j.put("key", job.jobKey());
+      j.put("name", job.name());
+      j.put("status", job.status());
+      j.put("conclusion", job.conclusion());
+      j.put("startedAt", text(job.startedAt()));
+      j.put("finishedAt", text(job.finishedAt()));
+      j.put("outputs", job.outputs());
+      List<Map<String, Object>> steps = new ArrayList<>();
+      for (RunStore.StepRecord step : store.stepsOf(job.id())) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("number", step.number());
+        s.put("name", step.name());
+        s.put("status", step.status());
+        s.put("outcome", step.outcome());
+        s.put("conclusion", step.conclusion());
+        s.put("startedAt", text(step.startedAt()));
+        s.put("finishedAt", text(step.finishedAt()));
+        steps.add(s);
+      }
+      j.put("steps", steps);
+      jobs.add(j);
+    }
+    run.put("jobs", jobs);
+    List<Map<String, Object>> statuses = new ArrayList<>();
+    for (RunStore.StatusRecord status : store.statusesOf(id)) {
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("state", status.state());
+      s.put("context", status.context());
+      s.put("description", status.description());
+      s.put("attempts", status.attempts());
+      s.put("delivered", status.deliveredAt() != null);
+      s.put("lastError", status.lastError());
+      statuses.add(s);
+    }
+    run.put("statuses", statuses);
+    ctx.json(run);
+  }
+
+  /** Why a queued run has not started: its concurrency group, or no free worker. */
+  private String waitingReason(RunStore.RunDetails details) {
+    if (details.waitingReason() != null) {
+      return details.waitingReason();
+    }
+    String group = details.concurrencyGroup();
+    if (group != null) {
+      for (RunStore.RunRecord other :
+          store.listRuns(new RunStore.RunFilter(details.run().repository(), null, null, 200))) {
+        if (other.id() != details.run().id()
+            && !"COMPLETED".equals(other.status())
+            && other.id() < details.run().id()
+            && store.details(other.id()).map(d -> group.equals(d.concurrencyGroup())).orElse(false)) {
+          return "waiting for run " + other.id() + " of concurrency group '" + group + "'";
+        }
+      }
+    }
+    return "waiting for a free worker (" + workers.busy() + " of " + workers.count() + " busy)";
+  }
+
+  private void getLogs(Context ctx) {
+    long id = id(ctx);
+    store.findRun(id).orElseThrow(() -> ApiException.notFound("no run " + id));
+    ctx.contentType("text/plain; charset=utf-8");
+    ctx.result(String.join("\n", logs.readRun(id)) + "\n");
+  }
+
+  /** The backlog, then live lines, then an {@code end} event with the conclusion. */
+  private void streamLogs(SseClient client) {
+    long id;
+    try {
+      id = Long.parseLong(client.ctx().pathParam("id"));
+    } catch (NumberFormatException e) {
+      client.sendEvent("error", "run id must be a number");
+      client.close();
+      return;
+    }
+    RunStore.RunRecord run = store.findRun(id).orElse(null);
+    if (run == null) {
+      client.sendEvent("error", "no run " + id);
+      client.close();
+      return;
+    }
+    client.keepAlive();
+    Set<String> sent = new HashSet<>();
+    Object lock = new Object();
+    boolean[] backlogDone = {false};
+    List<String> early = new ArrayList<>();
+    LiveLogs.Subscriber subscriber =
+        new LiveLogs.Subscriber() {
+          @Override
+          public void line(String formatted) {
+            synchronized (lock) {
+              if (!backlogDone[0]) {
+                early.add(formatted);
+              } else if (sent.add(formatted)) {
+                client.sendEvent("log", formatted);
+              }
+            }
+          }
+
+          @Override
+          public void finished(String conclusion) {
+            synchronized (lock) {
+              client.sendEvent("end", conclusion);
+              client.close();
+            }
+          }
+        };
+    live.subscribe(id, subscriber);
+    client.onClose(() -> live.unsubscribe(id, subscriber));
+    synchronized (lock) {
+      for (String line : logs.readRun(id)) {
+        sent.add(line);
+        client.sendEvent("log", line);
+      }
+      for (String line : early) {
+        if (sent.add(line)) {
+          client.sendEvent("log", line);
+        }
+      }
+      backlogDone[0] = true;
+    }
+    RunStore.RunRecord now = store.findRun(id).orElse(run);
+    if ("COMPLETED".equals(now.status())) {
+      live.unsubscribe(id, subscriber);
+      client.sendEvent("end", String.valueOf(now.conclusion()));
+      client.close();
+    }
+  }
+
+  private void dispatch(Context ctx) throws Exception {
+    authenticate(ctx);
+    Map<String, Object> body = body(ctx);
+    String repo = required(body, "repo");
+    String ref = required(body, "ref");
+    String workflow = required(body, "workflow");
+    Map<String, String> inputs = new LinkedHashMap<>();
+    Object given = body.get("inputs");
+    if (given instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> inputs.put(String.valueOf(k), v == null ? "" : String.valueOf(v)));
+    } else if (given != null) {
+      throw ApiException.badRequest("'inputs' must be an object of name: value");
+    }
+    ServerConfig.Repository repository =
+        config.repository(repo).orElseThrow(() -> ApiException.notFound("no repository " + repo + " is configured"));
+    String fullRef = ref.startsWith("refs/") ? ref : "refs/heads/" + ref;
+    String sha = queue.resolve(repository, fullRef);
+    long id;
+    try {
+      id = queue.dispatch(repository, fullRef, workflow, inputs, sha, "api");
+    } catch (io.gantry.runner.execution.DispatchInputs.InvalidInputsException e) {
+      throw ApiException.badRequest(String.join("; ", e.problems()));
+    } catch (io.gantry.runner.workflow.WorkflowException e) {
+      throw new ApiException(422, "invalid_workflow", e.problems().get(0).toString());
+    }
+    ctx.status(201).json(Map.of("id", id, "url", runUrl(id)));
+  }
+
+  private void rerun(Context ctx) throws Exception {
+    authenticate(ctx);
+    long id = id(ctx);
+    RunStore.RunRecord original = store.findRun(id).orElseThrow(() -> ApiException.notFound("no run " + id));
+    if (!"COMPLETED".equals(original.status())) {
+      throw ApiException.conflict("run " + id + " is still " + original.status() + "; cancel it or wait");
+    }
+    Map<String, Object> body = ctx.body().isBlank() ? Map.of() : body(ctx);
+    if (Boolean.TRUE.equals(body.get("failedOnly"))) {
+      throw new ApiException(
+          501, "not_implemented", "rerunning failed jobs only is not supported yet; rerun the whole run");
+    }
+    RunStore.RunRecord rerun = queue.rerun(id, "api");
+    ctx.status(201).json(Map.of("id", rerun.id(), "attempt", rerun.attempt(), "url", runUrl(rerun.id())));
+  }
+
+  private void cancel(Context ctx) {
+    authenticate(ctx);
+    long id = id(ctx);
+    store.findRun(id).orElseThrow(() -> ApiException.notFound("no run " + id));
+    RunStore.RunRecord after = store.requestCancel(id, Instant.now());
+    if ("COMPLETED".equals(after.status())) {
+      live.finished(id, String.valueOf(after.conclusion()));
+    }
+    ctx.status(202).json(Map.of("id", id, "status", after.status(), "conclusion", String.valueOf(after.conclusion())));
+  }
+
+  private Map<String, Object> summary(RunStore.RunRecord run) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("id", run.id());
+    r.put("runNumber", run.runNumber());
+    r.put("attempt", run.attempt());
+    r.put("repository", run.repository());
+    r.put("workflow", run.workflowName());
+    r.put("workflowFile", run.workflowFile());
+    r.put("event", run.event());
+    r.put("ref", run.ref());
+    r.put("sha", run.sha());
+    r.put("status", run.status());
+    r.put("conclusion", run.conclusion());
+    r.put("createdAt", text(run.createdAt()));
+    r.put("startedAt", text(run.startedAt()));
+    r.put("finishedAt", text(run.finishedAt()));
+    r.put("url", runUrl(run.id()));
+    return r;
+  }
+
+  private String runUrl(long id) {
+    return config.server().publicUrl().replaceAll("/+$", "") + "/api/runs/" + id;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> body(Context ctx) {
+    try {
+      Object parsed = io.gantry.runner.expression.Expressions.fromJson(ctx.body());
+      if (!(parsed instanceof Map<?, ?>)) {
+        throw ApiException.badRequest("the body must be a JSON object");
+      }
+      return (Map<String, Object>) parsed;
+    } catch (io.gantry.runner.expression.ExpressionException e) {
+      throw ApiException.badRequest("the body is not valid JSON: " + e.getMessage());
+    }
+  }
+
+  private static String required(Map<String, Object> body, String key) {
+    Object value = body.get(key);
+    if (!(value instanceof String s) || s.isBlank()) {
+      throw ApiException.badRequest("'" + key + "' is required (a string)");
+    }
+    return s;
+  }
+
+  private static long id(Context ctx) {
+    try {
+      return Long.parseLong(ctx.pathParam("id"));
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest("run id must be a number, got '" + ctx.pathParam("id") + "'");
+    }
+  }
+
+  private static int intParam(Context ctx, String name, int fallback) {
+    String value = ctx.queryParam(name);
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest("'" + name + "' must be a whole number, got '" + value + "'");
+    }
+  }
+
+  private static String text(Instant instant) {
+    return instant == null ? null : instant.toString();
+  }
+}

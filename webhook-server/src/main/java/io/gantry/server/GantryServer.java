@@ -1,0 +1,184 @@
+package io.gantry.server;
+
+import io.gantry.runner.action.ActionRegistry;
+import io.gantry.runner.execution.ExecutorOptions;
+import io.gantry.runner.execution.RunRequest;
+import io.gantry.runner.execution.WorkflowExecutor;
+import io.gantry.runner.expression.ExpressionException;
+import io.gantry.runner.expression.Expressions;
+import io.gantry.runner.git.Mirrors;
+import io.gantry.runner.store.RunStore;
+import io.gantry.runner.store.Stores;
+import io.gantry.runner.workflow.Workflow;
+import io.gantry.runner.workflow.WorkflowException;
+import io.gantry.runner.workflow.WorkflowParser;
+import io.gantry.server.config.ServerConfig;
+import io.javalin.Javalin;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code gantry serve}: webhooks in, runs queued durably and executed by workers, statuses back
+ * on the commit, and the REST API. The module's entry point: {@link #start} and {@link #close}.
+ */
+public final class GantryServer implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(GantryServer.class.getName());
+
+  /** How long a worker's claim on a run lasts without renewal (a dead process's runs expire). */
+  public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+
+  private final ServerConfig config;
+  private final RunStore store;
+  private final WorkflowExecutor executor;
+  private final Workers workers;
+  private final StatusOutbox statuses;
+  private final Javalin app;
+
+  private GantryServer(ServerConfig config, Duration lease, StatusOutbox.Poster poster) {
+    this.config = config;
+    Path data = config.server().dataDir();
+    this.store = Stores.openEmbedded(data);
+    Mirrors mirrors = new Mirrors(data.resolve("git"));
+    ActionRegistry actions = ActionRegistry.builtIn(mirrors);
+    this.executor =
+        new WorkflowExecutor(
+            actions,
+            store,
+            ExecutorOptions.defaults(data)
+                .withMaxParallelJobs(Math.max(2, config.server().workers() * 2)));
+    WorkflowParser parser = new WorkflowParser(actions);
+    LiveLogs live = new LiveLogs();
+    this.statuses = new StatusOutbox(config, store, poster);
+    this.workers =
+        new Workers(
+            store,
+            executor,
+            executor.logs(),
+            live,
+            statuses,
+            details -> request(details, parser),
+            config.server().workers(),
+            lease);
+    RunQueue queue =
+        new RunQueue(config, store, mirrors, parser, executor.logs(), statuses, workers::wake);
+    Api api = new Api(config, store, executor.logs(), live, queue, workers);
+    Webhooks webhooks = new Webhooks(config, store, queue);
+    this.app =
+        Javalin.create(
+            c -> {
+              c.showJavalinBanner = false;
+              c.http.maxRequestSize = Webhooks.MAX_BODY;
+            });
+    api.routes(app);
+    webhooks.routes(app);
+    app.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
+    app.exception(
+        ApiException.class,
+        (e, ctx) -> ctx.status(e.status).json(Map.of("error", e.error, "message", e.getMessage())));
+    app.exception(
+        Exception.class,
+        (e, ctx) -> {
+          LOG.log(Level.SEVERE, "internal error on " + ctx.method() + " " + ctx.path(), e);
+          ctx.status(500)
+              .json(Map.of("error", "internal", "message", "internal error; see the server log"));
+        });
+    app.error(
+        404,
+        ctx -> {
+          if (ctx.result() == null || ctx.result().isEmpty()) {
+            ctx.json(Map.of("error", "not_found", "message", "no such endpoint: " + ctx.path()));
+          }
+        });
+    app.error(
+        413,
+        ctx ->
+            ctx.json(
+                Map.of("error", "too_large", "message", "the body is over 25 MiB")));
+  }
+
+  /** Opens the store and starts workers, the status outbox and the HTTP server. */
+  public static GantryServer start(ServerConfig config) {
+    return start(config, DEFAULT_LEASE, StatusPosting.forges());
+  }
+
+  static GantryServer start(ServerConfig config, Duration lease, StatusOutbox.Poster poster) {
+    GantryServer server = new GantryServer(config, lease, poster);
+    server.statuses.start();
+    server.workers.start();
+    server.app.start(config.server().bind(), config.server().port());
+    return server;
+  }
+
+  /** The port the server listens on (the chosen one when the configuration said 0). */
+  public int port() {
+    return app.port();
+  }
+
+  /** Rebuilds what a worker needs from a stored run: the snapshotted workflow, payload, config. */
+  private RunRequest request(RunStore.RunDetails details, WorkflowParser parser) {
+    RunStore.RunRecord run = details.run();
+    ServerConfig.Repository repository =
+        config
+            .repository(run.repository())
+            .orElseThrow(
+                () -> new IllegalStateException("repository " + run.repository() + " is no longer configured"));
+    Workflow workflow;
+    try {
+      workflow =
+          parser.parse(details.workflowSource(), Path.of(run.workflowFile()), run.workflowFile());
+    } catch (WorkflowException e) {
+      throw new IllegalStateException("the stored workflow no longer validates: " + e.getMessage());
+    }
+    Map<String, Object> payload;
+    try {
+      Object parsed = Expressions.fromJson(details.eventPayload());
+      payload = castMap(parsed);
+    } catch (ExpressionException e) {
+      payload = Map.of();
+    }
+    Map<String, String> secrets = new LinkedHashMap<>();
+    repository.secrets().forEach((k, v) -> secrets.put(k, v.value()));
+    ServerConfig.Credentials c = repository.credentials();
+    return new RunRequest(
+        workflow,
+        repository.name(),
+        run.event(),
+        payload,
+        run.ref(),
+        run.sha(),
+        details.inputs(),
+        secrets,
+        repository.vars(),
+        Map.of(),
+        Set.of(),
+        null,
+        new io.gantry.runner.git.RemoteRepository(
+            repository.name(),
+            repository.cloneUrl(),
+            c == null ? null : c.username(),
+            c == null || c.password() == null ? null : c.password().value(),
+            c == null ? null : c.sshKey()),
+        null,
+        details.trigger());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> castMap(Object parsed) {
+    return parsed instanceof Map<?, ?> ? (Map<String, Object>) parsed : Map.of();
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+    workers.close();
+    statuses.close();
+    executor.close();
+    store.close();
+  }
+}

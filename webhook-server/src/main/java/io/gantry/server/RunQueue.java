@@ -1,0 +1,296 @@
+package io.gantry.server;
+
+import io.gantry.runner.expression.ExpressionContext;
+import io.gantry.runner.expression.ExpressionException;
+import io.gantry.runner.expression.Expressions;
+import io.gantry.runner.git.GitException;
+import io.gantry.runner.git.Mirrors;
+import io.gantry.runner.git.RemoteRepository;
+import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.RunStore;
+import io.gantry.runner.workflow.Problem;
+import io.gantry.runner.workflow.TriggerMatcher;
+import io.gantry.runner.workflow.Workflow;
+import io.gantry.runner.workflow.WorkflowException;
+import io.gantry.runner.workflow.WorkflowParser;
+import io.gantry.server.config.ServerConfig;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Turns triggers into QUEUED runs: a push (one run per workflow of the pushed commit whose
+ * {@code on.push} matches), a manual dispatch, and a rerun. Each new run gets a {@code pending}
+ * commit status and wakes the workers; nothing here waits for a run.
+ */
+final class RunQueue {
+
+  static final String WORKFLOWS = ".github/workflows";
+
+  private final ServerConfig config;
+  private final RunStore store;
+  private final Mirrors mirrors;
+  private final WorkflowParser parser;
+  private final LogStore logs;
+  private final StatusOutbox statuses;
+  private final Runnable wakeWorkers;
+
+  RunQueue(
+      ServerConfig config,
+      RunStore store,
+      Mirrors mirrors,
+      WorkflowParser parser,
+      LogStore logs,
+      StatusOutbox statuses,
+      Runnable wakeWorkers) {
+    this.config = config;
+    this.store = store;
+    this.mirrors = mirrors;
+    this.parser = parser;
+    this.logs = logs;
+    this.statuses = statuses;
+    this.wakeWorkers = wakeWorkers;
+  }
+
+  /** What a trigger created: the runs, and why workflows did not run when none did. */
+  record Created(List<Long> runIds, List<String> notes) {}
+
+  /** A push: the workflows are read from the pushed commit itself. */
+  Created push(
+      ServerConfig.Repository repository,
+      String ref,
+      String before,
+      String after,
+      String pusher,
+      Map<String, Object> payload,
+      String deliveryId)
+      throws GitException {
+    RemoteRepository remote = remote(repository);
+    Map<String, String> files = new TreeMap<>(mirrors.readFiles(remote, after, WORKFLOWS));
+    List<String> changed = mirrors.changedPaths(remote, before, after);
+    List<Long> runs = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      if (!file.getKey().endsWith(".yml") && !file.getKey().endsWith(".yaml")) {
+        continue;
+      }
+      Workflow workflow;
+      try {
+        workflow = parser.parse(file.getValue(), Path.of(file.getKey()), file.getKey());
+      } catch (WorkflowException e) {
+        runs.add(invalid(repository, file.getKey(), file.getValue(), ref, after, payload, e));
+        continue;
+      }
+      if (workflow.on().push() == null) {
+        notes.add(file.getKey() + " does not run on push");
+        continue;
+      }
+      if (!TriggerMatcher.matchesPush(workflow.on().push(), ref, changed)) {
+        notes.add(file.getKey() + ": on.push filters do not match " + ref);
+        continue;
+      }
+      runs.add(
+          queue(
+              repository,
+              workflow,
+              "push",
+              ref,
+              after,
+              payload,
+              Map.of(),
+              "push by " + pusher + " (delivery " + deliveryId + ")"));
+    }
+    if (files.isEmpty()) {
+      notes.add("the pushed commit has no " + WORKFLOWS + " files");
+    }
+    wakeWorkers.run();
+    return new Created(runs, notes);
+  }
+
+  /** A manual {@code workflow_dispatch} run of one workflow at a ref. */
+  long dispatch(
+      ServerConfig.Repository repository,
+      String ref,
+      String workflowFile,
+      Map<String, String> inputs,
+      String sha,
+      String actor)
+      throws GitException, WorkflowException, io.gantry.runner.execution.DispatchInputs.InvalidInputsException {
+    RemoteRepository remote = remote(repository);
+    Map<String, String> files = mirrors.readFiles(remote, sha, WORKFLOWS);
+    String path = workflowFile.contains("/") ? workflowFile : WORKFLOWS + "/" + workflowFile;
+    String source = files.get(path);
+    if (source == null) {
+      throw ApiException.notFound(
+          "no workflow " + path + " in " + repository.name() + " at " + ref + "; workflows: "
+              + String.join(", ", new TreeMap<>(files).keySet()));
+    }
+    Workflow workflow = parser.parse(source, Path.of(path), path);
+    if (workflow.on().dispatch() == null) {
+      throw ApiException.badRequest(
+          path + " does not run on workflow_dispatch; add 'workflow_dispatch:' to its 'on:'");
+    }
+    Map<String, String> resolved =
+        io.gantry.runner.execution.DispatchInputs.resolve(
+            workflow.name(), workflow.on().dispatch(), inputs);
+    long id =
+        queue(
+            repository,
+            workflow,
+            "workflow_dispatch",
+            ref,
+            sha,
+            EventPayloads.dispatch(repository.name(), ref, resolved),
+            resolved,
+            "dispatched by " + actor);
+    wakeWorkers.run();
+    return id;
+  }
+
+  /** A new attempt of a run: same commit, same workflow content, same trigger and inputs. */
+  RunStore.RunRecord rerun(long runId, String actor) {
+    RunStore.RunRecord record = store.createRerun(runId, "rerun by " + actor + " of run " + runId, Instant.now());
+    statuses.enqueue(record, "pending", "queued (rerun)");
+    wakeWorkers.run();
+    return record;
+  }
+
+  private long queue(
+      ServerConfig.Repository repository,
+      Workflow workflow,
+      String event,
+      String ref,
+      String sha,
+      Map<String, Object> payload,
+      Map<String, String> inputs,
+      String trigger) {
+    String group = null;
+    boolean cancelInProgress = false;
+    if (workflow.concurrency() != null) {
+      ExpressionContext context = context(repository, workflow, event, ref, sha, payload, inputs);
+      try {
+        group = Expressions.interpolate(workflow.concurrency().group(), context);
+        String cancel = workflow.concurrency().cancelInProgress();
+        cancelInProgress =
+            cancel != null
+                && Expressions.truthy(Expressions.evaluateTemplate(cancel, context))
+                && !"false".equalsIgnoreCase(cancel.strip());
+      } catch (ExpressionException e) {
+        group = workflow.concurrency().group();
+      }
+    }
+    RunStore.RunRecord record =
+        store.createRun(
+            new RunStore.NewRun(
+                repository.name(),
+                workflow.file().toString(),
+                workflow.name(),
+                workflow.source(),
+                event,
+                ref,
+                sha,
+                inputs,
+                trigger,
+                Expressions.toJson(payload),
+                group,
+                cancelInProgress));
+    if (cancelInProgress && group != null) {
+      cancelOlder(repository.name(), group, record.id());
+    }
+    statuses.enqueue(record, "pending", "queued");
+    return record.id();
+  }
+
+  /** {@code cancel-in-progress: true}: the new run replaces the older ones of its group. */
+  private void cancelOlder(String repository, String group, long newest) {
+    for (String status : List.of("QUEUED", "IN_PROGRESS")) {
+      for (RunStore.RunRecord older :
+          store.listRuns(new RunStore.RunFilter(repository, null, status, 500))) {
+        if (older.id() >= newest) {
+          continue;
+        }
+        store.details(older.id())
+            .filter(d -> group.equals(d.concurrencyGroup()))
+            .ifPresent(d -> store.requestCancel(older.id(), Instant.now()));
+      }
+    }
+  }
+
+  /** A workflow that does not validate still shows up, failed, with its problems in the log. */
+  private long invalid(
+      ServerConfig.Repository repository,
+      String path,
+      String source,
+      String ref,
+      String sha,
+      Map<String, Object> payload,
+      WorkflowException e) {
+    RunStore.RunRecord record =
+        store.createRun(
+            new RunStore.NewRun(
+                repository.name(), path, path, source, "push", ref, sha, Map.of(),
+                "push (invalid workflow)", Expressions.toJson(payload), null, false));
+    try (LogStore.StepLogFile log = logs.open(record.id(), "workflow", 0)) {
+      for (Problem problem : e.problems()) {
+        log.append(Instant.now() + " [" + path + "] Error: " + problem);
+      }
+    }
+    Instant now = Instant.now();
+    store.runStarted(record.id(), now);
+    store.runFinished(record.id(), "failure", now);
+    statuses.enqueue(record, "failure", "invalid workflow: " + e.problems().get(0).message());
+    return record.id();
+  }
+
+  private ExpressionContext context(
+      ServerConfig.Repository repository,
+      Workflow workflow,
+      String event,
+      String ref,
+      String sha,
+      Map<String, Object> payload,
+      Map<String, String> inputs) {
+    Map<String, Object> github = new LinkedHashMap<>();
+    github.put("event_name", event);
+    github.put("event", payload);
+    github.put("ref", ref);
+    github.put("ref_name", ref.replaceFirst("^refs/(heads|tags)/", ""));
+    github.put("sha", sha);
+    github.put("repository", repository.name());
+    github.put("workflow", workflow.name());
+    github.put("head_ref", "");
+    Map<String, Object> contexts = new HashMap<>();
+    contexts.put("github", github);
+    contexts.put("inputs", new LinkedHashMap<String, Object>(inputs));
+    contexts.put("vars", new LinkedHashMap<String, Object>(repository.vars()));
+    return new ExpressionContext(contexts, ExpressionContext.JobStatus.SUCCEEDING, null);
+  }
+
+  /** The commit a ref points at in the repository (fetching first). */
+  String resolve(ServerConfig.Repository repository, String ref) throws GitException {
+    RemoteRepository remote = remote(repository);
+    mirrors.sync(remote);
+    return mirrors
+        .resolve(remote, ref)
+        .orElseThrow(() -> ApiException.notFound("no ref " + ref + " in " + repository.name()));
+  }
+
+  RemoteRepository remote(ServerConfig.Repository repository) {
+    ServerConfig.Credentials c = repository.credentials();
+    return new RemoteRepository(
+        repository.name(),
+        repository.cloneUrl(),
+        c == null ? null : c.username(),
+        c == null || c.password() == null ? null : c.password().value(),
+        c == null ? null : c.sshKey());
+  }
+
+  ServerConfig config() {
+    return config;
+  }
+}

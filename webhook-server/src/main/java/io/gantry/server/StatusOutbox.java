@@ -1,0 +1,125 @@
+package io.gantry.server;
+
+import io.gantry.runner.store.RunStore;
+import io.gantry.server.config.ServerConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Commit statuses go through an outbox in the store: a run's {@code pending} and its conclusion
+ * are stored first and delivered by this class's thread, retried with backoff, so a restart or a
+ * forge outage drops none. A failed report never fails a run, and no token reaches a log line.
+ */
+final class StatusOutbox implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(StatusOutbox.class.getName());
+
+  /** Delivers one status to its forge. */
+  interface Poster {
+    /** @return null when delivered; else why not, with whether to try again */
+    Failure post(ServerConfig.Repository repository, RunStore.StatusRecord status);
+  }
+
+  record Failure(String message, boolean retryable) {}
+
+  private final ServerConfig config;
+  private final RunStore store;
+  private final Poster poster;
+  private final Thread thread;
+  private final Object wake = new Object();
+  private volatile boolean running = true;
+
+  StatusOutbox(ServerConfig config, RunStore store, Poster poster) {
+    this.config = config;
+    this.store = store;
+    this.poster = poster;
+    this.thread = new Thread(this::loop, "gantry-status-outbox");
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** Stores a status for the run's commit; does nothing for a repository without status config. */
+  void enqueue(RunStore.RunRecord run, String state, String description) {
+    ServerConfig.Repository repository = config.repository(run.repository()).orElse(null);
+    if (repository == null || repository.status() == null) {
+      return;
+    }
+    store.enqueueStatus(
+        new RunStore.NewStatus(
+            run.id(),
+            run.repository(),
+            run.sha(),
+            state,
+            "gantry/" + run.workflowName(),
+            description,
+            config.server().publicUrl().replaceAll("/+$", "") + "/api/runs/" + run.id(),
+            Instant.now()));
+    synchronized (wake) {
+      wake.notifyAll();
+    }
+  }
+
+  /** Delivers what is due now; the loop calls it, tests may too. */
+  void deliverDue() {
+    List<RunStore.StatusRecord> due = store.dueStatuses(Instant.now(), 50);
+    for (RunStore.StatusRecord status : due) {
+      ServerConfig.Repository repository = config.repository(status.repository()).orElse(null);
+      if (repository == null || repository.status() == null) {
+        store.statusFailed(status.id(), "the repository has no status configuration any more", null);
+        continue;
+      }
+      Failure failure;
+      try {
+        failure = poster.post(repository, status);
+      } catch (RuntimeException e) {
+        failure = new Failure(e.getClass().getSimpleName(), true);
+      }
+      if (failure == null) {
+        store.statusDelivered(status.id(), Instant.now());
+      } else {
+        Instant retry = failure.retryable() ? Instant.now().plus(backoff(status.attempts())) : null;
+        store.statusFailed(status.id(), failure.message(), retry);
+        LOG.log(
+            Level.WARNING,
+            "status " + status.state() + " for " + status.repository() + "@" + status.sha()
+                + " not delivered (" + failure.message() + ")"
+                + (retry == null ? "; giving up" : "; retrying at " + retry));
+      }
+    }
+  }
+
+  /** 1 s, 2 s, 4 s … capped at 5 minutes. */
+  static Duration backoff(int attempts) {
+    long seconds = 1L << Math.min(attempts, 9);
+    return Duration.ofSeconds(Math.min(seconds, 300));
+  }
+
+  private void loop() {
+    while (running) {
+      try {
+        deliverDue();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "status outbox: " + e.getMessage());
+      }
+      synchronized (wake) {
+        try {
+          wake.wait(500);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+  }
+}

@@ -1,0 +1,132 @@
+package io.gantry.server;
+
+import io.gantry.runner.git.GitException;
+import io.gantry.runner.store.RunStore;
+import io.gantry.server.config.ServerConfig;
+import io.gantry.server.forge.Forge;
+import io.gantry.server.forge.Forges;
+import io.gantry.server.forge.Headers;
+import io.gantry.server.forge.MalformedWebhookException;
+import io.gantry.server.forge.WebhookEvent;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * {@code POST /hooks/{forge}}: verify, then parse, then classify (Woodpecker's order). A forged or
+ * unsigned delivery gets 401 and nothing is stored; a malformed one 400; a ping 200; an event
+ * Gantry does not act on, or a deleted ref, 202 with the reason; a push is recorded with its
+ * delivery id and its runs queued before the 202 goes back, and a redelivery starts nothing new.
+ */
+final class Webhooks {
+
+  static final long MAX_BODY = 25L * 1024 * 1024;
+
+  private static final Logger LOG = Logger.getLogger(Webhooks.class.getName());
+
+  private final ServerConfig config;
+  private final RunStore store;
+  private final RunQueue queue;
+
+  Webhooks(ServerConfig config, RunStore store, RunQueue queue) {
+    this.config = config;
+    this.store = store;
+    this.queue = queue;
+  }
+
+  void routes(Javalin app) {
+    app.post("/hooks/{forge}", this::receive);
+  }
+
+  private void receive(Context ctx) {
+    String name = ctx.pathParam("forge");
+    if (!Forges.names().contains(name)) {
+      throw ApiException.notFound(
+          "no webhook endpoint for '" + name + "'; use one of /hooks/" + String.join(", /hooks/", Forges.names()));
+    }
+    Forge forge = Forges.byName(name);
+    byte[] body = ctx.bodyAsBytes();
+    Headers headers = Headers.of(ctx.headerMap());
+    Map<String, String> secrets = new LinkedHashMap<>();
+    for (ServerConfig.Repository r : config.repositories()) {
+      if (r.forge().equals(name)) {
+        secrets.put(r.name().toLowerCase(Locale.ROOT), r.webhookSecret().value());
+      }
+    }
+    Set<String> verified = Forges.verifiedBy(forge, headers, body, secrets);
+    if (verified.isEmpty()) {
+      // Never the body: it is unverified and may be large or hostile.
+      LOG.warning(
+          "rejected a /hooks/" + name + " delivery from " + ctx.ip() + " (" + body.length
+              + " bytes): no configured repository's secret verifies its signature");
+      throw ApiException.unauthorized(
+          "the signature does not verify with the secret of any repository configured for " + name);
+    }
+    WebhookEvent event;
+    try {
+      event = forge.parse(headers, body);
+    } catch (MalformedWebhookException e) {
+      throw ApiException.badRequest(e.getMessage());
+    }
+    if (event instanceof WebhookEvent.Ping) {
+      ctx.status(200).json(Map.of("message", "pong"));
+      return;
+    }
+    if (event instanceof WebhookEvent.Ignored ignored) {
+      ctx.status(202).json(Map.of("message", ignored.reason()));
+      return;
+    }
+    WebhookEvent.Push push = (WebhookEvent.Push) event;
+    String repositoryName = push.repository().toLowerCase(Locale.ROOT);
+    if (!verified.contains(repositoryName)) {
+      LOG.warning(
+          "rejected a /hooks/" + name + " push for " + push.repository()
+              + ": signed with another repository's secret");
+      throw ApiException.unauthorized(
+          "the signature does not verify with the secret of " + push.repository());
+    }
+    ServerConfig.Repository repository = config.repository(push.repository()).orElseThrow();
+    if (push.deleted()) {
+      ctx.status(202).json(Map.of("message", push.ref() + " was deleted; nothing to run"));
+      return;
+    }
+    String deliveryId = forge.deliveryId(headers, body);
+    if (!store.recordDelivery(
+        new RunStore.Delivery(name, deliveryId, repository.name(), "push", Instant.now()))) {
+      ctx.status(200)
+          .json(
+              Map.of(
+                  "message", "delivery " + deliveryId + " was received before; nothing new started",
+                  "delivery", deliveryId,
+                  "duplicate", true));
+      return;
+    }
+    RunQueue.Created created;
+    try {
+      created =
+          queue.push(
+              repository,
+              push.ref(),
+              push.before(),
+              push.after(),
+              push.pusher() == null ? "unknown" : push.pusher(),
+              push.payload(),
+              deliveryId);
+    } catch (GitException | RuntimeException e) {
+      // Not stored: forget the delivery so the forge's redelivery is processed, not ignored.
+      store.forgetDelivery(name, deliveryId);
+      throw new ApiException(
+          503, "unavailable", "cannot read the pushed commit: " + e.getMessage() + "; redeliver the webhook");
+    }
+    Map<String, Object> response = new LinkedHashMap<>();
+    response.put("delivery", deliveryId);
+    response.put("runs", created.runIds());
+    response.put("notes", created.notes());
+    ctx.status(202).json(response);
+  }
+}

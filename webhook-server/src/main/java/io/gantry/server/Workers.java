@@ -1,0 +1,208 @@
+package io.gantry.server;
+
+import io.gantry.runner.execution.RunListener;
+import io.gantry.runner.execution.RunRequest;
+import io.gantry.runner.execution.RunResult;
+import io.gantry.runner.execution.WorkflowExecutor;
+import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.RunStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Executes queued runs: each worker thread claims the oldest run that may start, with a lease it
+ * renews while the run goes on, and relays cancel requests from the store. A sweeper concludes
+ * runs whose lease expired — their process died — as interrupted failures, with the reason in
+ * their log and a status on the commit, so no run stays "running" forever.
+ */
+final class Workers implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(Workers.class.getName());
+
+  private final RunStore store;
+  private final WorkflowExecutor executor;
+  private final LogStore logs;
+  private final LiveLogs live;
+  private final StatusOutbox statuses;
+  private final Function<RunStore.RunDetails, RunRequest> requests;
+  private final int count;
+  private final Duration lease;
+  private final String owner = "gantry-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
+  private final List<Thread> threads = new ArrayList<>();
+  private final Object wake = new Object();
+  private volatile boolean running = true;
+  private final java.util.concurrent.atomic.AtomicInteger busy =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  Workers(
+      RunStore store,
+      WorkflowExecutor executor,
+      LogStore logs,
+      LiveLogs live,
+      StatusOutbox statuses,
+      Function<RunStore.RunDetails, RunRequest> requests,
+      int count,
+      Duration lease) {
+    this.store = store;
+    this.executor = executor;
+    this.logs = logs;
+    this.live = live;
+    this.statuses = statuses;
+    this.requests = requests;
+    this.count = count;
+    this.lease = lease;
+  }
+
+  void start() {
+    for (int i = 1; i <= count; i++) {
+      Thread t = new Thread(this::work, "gantry-worker-" + i);
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
+    }
+    Thread sweeper = new Thread(this::sweep, "gantry-lease-sweeper");
+    sweeper.setDaemon(true);
+    threads.add(sweeper);
+    sweeper.start();
+  }
+
+  /** New work is queued: a waiting worker looks at once instead of at its next poll. */
+  void wake() {
+    synchronized (wake) {
+      wake.notifyAll();
+    }
+  }
+
+  int busy() {
+    return busy.get();
+  }
+
+  int count() {
+    return count;
+  }
+
+  private void work() {
+    while (running) {
+      RunStore.RunRecord claimed;
+      try {
+        claimed = store.claimNext(owner, Instant.now(), lease).orElse(null);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "claiming a run failed: " + e.getMessage());
+        claimed = null;
+      }
+      if (claimed == null) {
+        synchronized (wake) {
+          try {
+            wake.wait(500);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        continue;
+      }
+      busy.incrementAndGet();
+      try {
+        execute(claimed);
+      } catch (RuntimeException e) {
+        LOG.log(Level.SEVERE, "run " + claimed.id() + " failed inside Gantry", e);
+        store.runFinished(claimed.id(), "failure", Instant.now());
+        statuses.enqueue(claimed, "error", "Gantry failed to run it: " + e.getMessage());
+      } finally {
+        busy.decrementAndGet();
+      }
+    }
+  }
+
+  private void execute(RunStore.RunRecord record) {
+    RunStore.RunDetails details = store.details(record.id()).orElseThrow();
+    RunRequest request = requests.apply(details);
+    statuses.enqueue(record, "pending", "running");
+    RunListener listener = live.listenerFor(record.id());
+    WorkflowExecutor.Execution execution = executor.startQueued(record, request, listener);
+    long renewEvery = Math.max(1000, lease.toMillis() / 3);
+    long nextRenewal = System.currentTimeMillis() + renewEvery;
+    RunResult result;
+    while (true) {
+      result = waitFor(execution, 250);
+      if (result != null) {
+        break;
+      }
+      if (store.cancelRequested(record.id())) {
+        execution.cancel();
+      }
+      if (System.currentTimeMillis() >= nextRenewal) {
+        if (!store.renewLease(record.id(), owner, Instant.now().plus(lease))) {
+          LOG.warning("lost the lease of run " + record.id() + "; cancelling it here");
+          execution.cancel();
+        }
+        nextRenewal = System.currentTimeMillis() + renewEvery;
+      }
+    }
+    String state =
+        switch (result.conclusion()) {
+          case SUCCESS -> "success";
+          case FAILURE -> "failure";
+          case CANCELLED, SKIPPED -> "error";
+        };
+    statuses.enqueue(record, state, describe(result));
+  }
+
+  private static RunResult waitFor(WorkflowExecutor.Execution execution, long millis) {
+    long until = System.currentTimeMillis() + millis;
+    RunResult result;
+    while ((result = execution.resultNow()) == null && System.currentTimeMillis() < until) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        execution.cancel();
+      }
+    }
+    return result;
+  }
+
+  private static String describe(RunResult result) {
+    String base = result.conclusion().label() + " in " + result.duration().toSeconds() + "s";
+    return result.jobs().stream()
+        .filter(j -> j.message() != null && j.conclusion() != io.gantry.runner.execution.Conclusion.SUCCESS)
+        .findFirst()
+        .map(j -> base + ": " + j.name() + " " + j.message())
+        .orElse(base);
+  }
+
+  private void sweep() {
+    while (running) {
+      try {
+        for (RunStore.RunRecord run : store.expireLeases(Instant.now())) {
+          try (LogStore.StepLogFile log = logs.open(run.id(), "interrupted", 0)) {
+            log.append(
+                Instant.now()
+                    + " [gantry] Error: the run was interrupted: the Gantry process running it"
+                    + " stopped (its lease expired); rerun it with 'gantry rerun " + run.id() + "'");
+          }
+          live.finished(run.id(), "failure");
+          statuses.enqueue(run, "failure", "interrupted: the Gantry process running it stopped");
+        }
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "lease sweep failed: " + e.getMessage());
+      }
+      try {
+        Thread.sleep(Math.max(500, lease.toMillis() / 4));
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    threads.forEach(Thread::interrupt);
+  }
+}
