@@ -5,11 +5,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 
 /**
- * Exponential backoff for retried deliveries (the status outbox, the post-receive hook):
- * {@code initial × 2^(attempt-1)}, capped at {@code max}. Optional jitter shortens each delay by
- * up to a fraction, at random, so reports queued during one forge outage do not all retry in the
- * same second; it only ever shortens, so the cap holds. The random source is injectable so tests
- * are deterministic.
+ * Exponential backoff for retried deliveries (the status outbox, the post-receive hook): {@code
+ * initial × 2^(attempt-1)}, capped at {@code max}. Optional jitter shortens each delay by up to a
+ * fraction, at random, so reports queued during one forge outage do not all retry in the same
+ * second; it only ever shortens, so the cap holds. The random source is injectable so tests are
+ * deterministic.
  */
 public final class Backoff {
 
@@ -20,7 +20,8 @@ public final class Backoff {
 
   private Backoff(Duration initial, Duration max, double jitter, DoubleSupplier random) {
     if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
-      throw new IllegalArgumentException("backoff needs 0 < initial <= max, got " + initial + ", " + max);
+      throw new IllegalArgumentException(
+          "backoff needs 0 < initial <= max, got " + initial + ", " + max);
     }
     if (jitter < 0 || jitter > 1) {
       throw new IllegalArgumentException("jitter must be a fraction in [0, 1], got " + jitter);
@@ -42,7 +43,10 @@ public final class Backoff {
     return new Backoff(initial, max, 0, () -> 0);
   }
 
-  /** The same policy with each delay shortened by up to {@code fraction} × a value of {@code random} in [0, 1). */
+  /**
+   * The same policy with each delay shortened by up to {@code fraction} × a value of {@code random}
+   * in [0, 1).
+   */
   public Backoff withJitter(double fraction, DoubleSupplier random) {
     return new Backoff(initial, max, fraction, random);
   }

@@ -3,8 +3,8 @@ package io.gantry.server.forge;
 import java.util.Objects;
 
 /**
- * A status for one commit, in Gantry's terms; {@link StatusRequests} maps it to each forge's
- * names and limits.
+ * A status for one commit, in Gantry's terms; {@link StatusRequests} maps it to each forge's names
+ * and limits.
  *
  * @param context the status's name on the commit, e.g. {@code gantry/<workflow name>}
  * @param description a short human summary; null for none

@@ -33,12 +33,12 @@ public final class Forges {
   }
 
   /**
-   * The repositories whose webhook secret verifies this delivery. The repository is only known
-   * from the body, which must not be read before verifying, so every configured secret of the
-   * forge is tried; all of them are checked (no early exit) so the time taken does not reveal
-   * which one matched. Several repositories may share a secret, hence a set: after parsing, the
-   * server must require that the payload's repository is in it, or a holder of one repository's
-   * secret could start runs in another. Empty means 401.
+   * The repositories whose webhook secret verifies this delivery. The repository is only known from
+   * the body, which must not be read before verifying, so every configured secret of the forge is
+   * tried; all of them are checked (no early exit) so the time taken does not reveal which one
+   * matched. Several repositories may share a secret, hence a set: after parsing, the server must
+   * require that the payload's repository is in it, or a holder of one repository's secret could
+   * start runs in another. Empty means 401.
    */
   public static Set<String> verifiedBy(
       Forge forge, Headers headers, byte[] rawBody, Map<String, String> secretsByRepository) {

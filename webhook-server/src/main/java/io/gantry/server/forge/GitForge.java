@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Gantry's own format, sent by {@code gantry hook post-receive} from a bare repository: see
- * {@link GitHookPayload} for the body and headers. There is no forge in between, so the hook
- * signs like GitHub does, under Gantry's own header names.
+ * Gantry's own format, sent by {@code gantry hook post-receive} from a bare repository: see {@link
+ * GitHookPayload} for the body and headers. There is no forge in between, so the hook signs like
+ * GitHub does, under Gantry's own header names.
  */
 final class GitForge implements Forge {
 
@@ -36,7 +36,8 @@ final class GitForge implements Forge {
         headers
             .get(GitHookPayload.EVENT_HEADER)
             .orElseThrow(
-                () -> new MalformedWebhookException("missing header " + GitHookPayload.EVENT_HEADER));
+                () ->
+                    new MalformedWebhookException("missing header " + GitHookPayload.EVENT_HEADER));
     if (!event.equals("push")) {
       return GitHubStylePush.notHandled(event);
     }
@@ -44,7 +45,8 @@ final class GitForge implements Forge {
     String repository = Json.requireString(body, "repository");
     String ref = Json.requireString(body, "ref");
     if (!ref.startsWith("refs/")) {
-      throw new MalformedWebhookException("field 'ref' must be a full ref (refs/…), got '" + ref + "'");
+      throw new MalformedWebhookException(
+          "field 'ref' must be a full ref (refs/…), got '" + ref + "'");
     }
     String before = objectId(body, "before");
     String after = objectId(body, "after");

@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * GitLab: the secret itself in {@code X-Gitlab-Token} (no HMAC), {@code X-Gitlab-Event} ("Push
  * Hook", "Tag Push Hook", or "System Hook" with {@code event_name}), {@code X-Gitlab-Event-UUID}.
- * The payload is reshaped to GitHub's push fields so a workflow reading {@code github.event}
- * runs unchanged.
+ * The payload is reshaped to GitHub's push fields so a workflow reading {@code github.event} runs
+ * unchanged.
  */
 final class GitLabForge implements Forge {
 
@@ -60,7 +60,8 @@ final class GitLabForge implements Forge {
     String checkoutSha = Json.optionalString(gitlab, "checkout_sha");
     // GitLab marks a deletion both ways depending on version: zeros in after, null checkout_sha.
     boolean deleted =
-        GitHubStylePush.isZeros(after) || (gitlab.containsKey("checkout_sha") && checkoutSha == null);
+        GitHubStylePush.isZeros(after)
+            || (gitlab.containsKey("checkout_sha") && checkoutSha == null);
     boolean created = GitHubStylePush.isZeros(before);
     String pusher = Json.optionalString(gitlab, "user_username");
     String cloneUrl = Json.optionalString(gitlab, "project.git_http_url");
@@ -125,7 +126,8 @@ final class GitLabForge implements Forge {
 
   private static Map<String, Object> commit(Map<String, Object> gitlab) {
     Map<String, Object> commit = new LinkedHashMap<>();
-    for (String key : List.of("id", "message", "timestamp", "url", "added", "modified", "removed")) {
+    for (String key :
+        List.of("id", "message", "timestamp", "url", "added", "modified", "removed")) {
       commit.put(key, gitlab.get(key));
     }
     commit.put("author", gitlab.get("author"));

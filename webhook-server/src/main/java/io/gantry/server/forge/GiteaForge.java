@@ -14,7 +14,8 @@ final class GiteaForge implements Forge {
 
   @Override
   public boolean verify(Headers headers, byte[] rawBody, String secret) {
-    return Signatures.verifyHmac(headers.get("X-Gitea-Signature").orElse(null), "", secret, rawBody);
+    return Signatures.verifyHmac(
+        headers.get("X-Gitea-Signature").orElse(null), "", secret, rawBody);
   }
 
   @Override

@@ -36,7 +36,10 @@ public final class Headers {
     return new Headers(Collections.unmodifiableMap(map));
   }
 
-  /** Multi-valued headers, e.g. {@code HttpExchange.getRequestHeaders()} or {@code HttpHeaders.map()}. */
+  /**
+   * Multi-valued headers, e.g. {@code HttpExchange.getRequestHeaders()} or {@code
+   * HttpHeaders.map()}.
+   */
   public static Headers ofLists(Map<String, ? extends Collection<String>> headers) {
     Map<String, List<String>> map = newMap();
     headers.forEach((name, list) -> add(map, name, list));

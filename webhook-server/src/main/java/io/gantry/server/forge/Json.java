@@ -34,7 +34,10 @@ final class Json {
       String where =
           e.getLocation() == null
               ? ""
-              : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+              : " at line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr();
       throw new MalformedWebhookException("malformed JSON: " + e.getOriginalMessage() + where, e);
     } catch (IOException e) {
       throw new MalformedWebhookException("malformed JSON: " + e.getMessage(), e);
@@ -44,7 +47,8 @@ final class Json {
     }
     if (!root.isObject()) {
       throw new MalformedWebhookException(
-          "malformed JSON: expected an object, got " + root.getNodeType().name().toLowerCase(Locale.ROOT));
+          "malformed JSON: expected an object, got "
+              + root.getNodeType().name().toLowerCase(Locale.ROOT));
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> map = (Map<String, Object>) plain(root);
@@ -60,7 +64,8 @@ final class Json {
   }
 
   /** The string at a dotted path; missing, null or not a string is malformed. */
-  static String requireString(Map<String, Object> root, String path) throws MalformedWebhookException {
+  static String requireString(Map<String, Object> root, String path)
+      throws MalformedWebhookException {
     Object value = at(root, path);
     if (value == null) {
       throw new MalformedWebhookException("missing field '" + path + "'");

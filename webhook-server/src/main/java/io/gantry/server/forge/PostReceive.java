@@ -20,9 +20,9 @@ public final class PostReceive {
   public record RefUpdate(String oldSha, String newSha, String ref) {}
 
   /**
-   * Every line of {@code stdin}, all validated before any is sent, so a garbled input sends
-   * nothing rather than half of it. Blank lines are skipped (a hand-typed test often ends with
-   * one); a bad line is an IllegalArgumentException whose one-line message names its number.
+   * Every line of {@code stdin}, all validated before any is sent, so a garbled input sends nothing
+   * rather than half of it. Blank lines are skipped (a hand-typed test often ends with one); a bad
+   * line is an IllegalArgumentException whose one-line message names its number.
    */
   public static List<RefUpdate> parse(Reader stdin) throws IOException {
     List<RefUpdate> updates = new ArrayList<>();
@@ -46,10 +46,12 @@ public final class PostReceive {
     String newSha = parts[1];
     String ref = parts[2];
     if (!OBJECT_ID.matcher(oldSha).matches()) {
-      throw bad(number, "old sha '" + quoted(oldSha) + "' is not a 40- or 64-character hex object id");
+      throw bad(
+          number, "old sha '" + quoted(oldSha) + "' is not a 40- or 64-character hex object id");
     }
     if (!OBJECT_ID.matcher(newSha).matches()) {
-      throw bad(number, "new sha '" + quoted(newSha) + "' is not a 40- or 64-character hex object id");
+      throw bad(
+          number, "new sha '" + quoted(newSha) + "' is not a 40- or 64-character hex object id");
     }
     if (oldSha.length() != newSha.length()) {
       throw bad(number, "old and new sha differ in length (one repository uses one hash)");

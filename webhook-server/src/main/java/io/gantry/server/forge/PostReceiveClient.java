@@ -16,9 +16,9 @@ import java.util.Map;
 
 /**
  * Sends a bare repository's post-receive lines to {@code {server}/hooks/git}, one signed delivery
- * per ref. A connection error, timeout, 429 or 5xx is retried with backoff (the delivery id is
- * the body's hash, so a retry of a delivery the server did store starts nothing new); any other
- * answer is final. Thread-safe.
+ * per ref. A connection error, timeout, 429 or 5xx is retried with backoff (the delivery id is the
+ * body's hash, so a retry of a delivery the server did store starts nothing new); any other answer
+ * is final. Thread-safe.
  */
 public final class PostReceiveClient {
 
@@ -67,7 +67,8 @@ public final class PostReceiveClient {
       if (secret == null || secret.isEmpty()) {
         err.println(
             "gantry hook: GANTRY_HOOK_SECRET is not set; set it to the webhook-secret of "
-                + repository + " in the server's configuration");
+                + repository
+                + " in the server's configuration");
         return 1;
       }
       List<PostReceive.RefUpdate> updates;
@@ -77,7 +78,8 @@ public final class PostReceiveClient {
         err.println("gantry hook: " + e.getMessage() + "; nothing was sent");
         return 1;
       } catch (IOException e) {
-        err.println("gantry hook: could not read the post-receive lines from stdin: " + e.getMessage());
+        err.println(
+            "gantry hook: could not read the post-receive lines from stdin: " + e.getMessage());
         return 1;
       }
       List<Result> results;
@@ -152,7 +154,10 @@ public final class PostReceiveClient {
                 ref,
                 false,
                 0,
-                "could not reach " + endpoint + " (" + e.getClass().getSimpleName()
+                "could not reach "
+                    + endpoint
+                    + " ("
+                    + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage())
                     + "); is gantry serve running there?");
       } catch (InterruptedException e) {
@@ -161,13 +166,20 @@ public final class PostReceiveClient {
       }
     }
     return new Result(
-        ref, false, last.statusCode(), last.message() + " (gave up after " + maxAttempts + " attempts)");
+        ref,
+        false,
+        last.statusCode(),
+        last.message() + " (gave up after " + maxAttempts + " attempts)");
   }
 
   private static String rejection(int status, String said, String repository) {
     if (status == 401) {
-      return "rejected (401)" + suffix(said) + "; GANTRY_HOOK_SECRET must equal the webhook-secret"
-          + " of " + repository + " (forge: git) in the server's configuration";
+      return "rejected (401)"
+          + suffix(said)
+          + "; GANTRY_HOOK_SECRET must equal the webhook-secret"
+          + " of "
+          + repository
+          + " (forge: git) in the server's configuration";
     }
     return "rejected (" + status + ")" + suffix(said);
   }
@@ -184,8 +196,7 @@ public final class PostReceiveClient {
     String text = body.strip();
     if (text.startsWith("{")) {
       try {
-        Object message =
-            Json.parseObject(text.getBytes(StandardCharsets.UTF_8)).get("message");
+        Object message = Json.parseObject(text.getBytes(StandardCharsets.UTF_8)).get("message");
         if (message instanceof String && !((String) message).isBlank()) {
           text = (String) message;
         }
@@ -213,11 +224,15 @@ public final class PostReceiveClient {
     try {
       uri = new URI(base + "/hooks/git");
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("--server '" + serverUrl + "' is not a URL: " + e.getReason());
-    }
-    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
       throw new IllegalArgumentException(
-          "--server '" + serverUrl + "' must be an http:// or https:// URL, e.g. http://localhost:8080");
+          "--server '" + serverUrl + "' is not a URL: " + e.getReason());
+    }
+    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+        || uri.getHost() == null) {
+      throw new IllegalArgumentException(
+          "--server '"
+              + serverUrl
+              + "' must be an http:// or https:// URL, e.g. http://localhost:8080");
     }
     return uri;
   }

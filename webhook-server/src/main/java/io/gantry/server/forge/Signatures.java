@@ -57,8 +57,8 @@ final class Signatures {
 
   /**
    * Whether a token sent in clear equals the secret. Both sides are hashed first so the comparison
-   * takes the same time whatever the lengths; MessageDigest.isEqual alone returns early on a
-   * length mismatch.
+   * takes the same time whatever the lengths; MessageDigest.isEqual alone returns early on a length
+   * mismatch.
    */
   static boolean verifyToken(String header, String secret) {
     if (header == null || !usable(secret)) {

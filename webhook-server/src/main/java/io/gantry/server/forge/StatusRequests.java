@@ -36,7 +36,8 @@ public final class StatusRequests {
   public static StatusRequest build(
       StatusTarget target, String repository, String sha, CommitStatus status) {
     if (sha == null || !SHA.matcher(sha).matches()) {
-      throw new IllegalArgumentException("commit sha '" + sha + "' is not a 40- or 64-character hex id");
+      throw new IllegalArgumentException(
+          "commit sha '" + sha + "' is not a 40- or 64-character hex id");
     }
     switch (target.forge()) {
       case "github":
@@ -47,14 +48,17 @@ public final class StatusRequests {
         return gitlab(target, repository, sha, status);
       default:
         throw new IllegalArgumentException(
-            "forge '" + target.forge() + "' has no commit status API; set status for github, gitea"
+            "forge '"
+                + target.forge()
+                + "' has no commit status API; set status for github, gitea"
                 + " or gitlab repositories only");
     }
   }
 
   private static StatusRequest github(
       StatusTarget target, String repository, String sha, CommitStatus status) {
-    URI uri = URI.create(target.apiUrl() + "/repos/" + ownerAndName(repository) + "/statuses/" + sha);
+    URI uri =
+        URI.create(target.apiUrl() + "/repos/" + ownerAndName(repository) + "/statuses/" + sha);
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Authorization", "Bearer " + target.token());
     headers.put("Accept", "application/vnd.github+json");
@@ -117,7 +121,8 @@ public final class StatusRequests {
       case FAILURE:
         return "failure";
       default:
-        // GitHub has no "cancelled"; "error" says the run did not complete, the description says why.
+        // GitHub has no "cancelled"; "error" says the run did not complete, the description says
+        // why.
         return "error";
     }
   }
@@ -159,7 +164,8 @@ public final class StatusRequests {
 
   /** At most {@link #DESCRIPTION_LIMIT} characters, never splitting a surrogate pair. */
   static String truncate(String description) {
-    if (description == null || description.codePointCount(0, description.length()) <= DESCRIPTION_LIMIT) {
+    if (description == null
+        || description.codePointCount(0, description.length()) <= DESCRIPTION_LIMIT) {
       return description;
     }
     int end = description.offsetByCodePoints(0, DESCRIPTION_LIMIT - 1);

@@ -39,10 +39,18 @@ public final class StatusSender {
       for (Map.Entry<String, String> header : request.headers().entrySet()) {
         builder.header(header.getKey(), header.getValue());
       }
-      HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
       int status = response.statusCode();
-      String message = redact(request, request.method() + " " + request.uri() + " answered " + status
-          + excerpt(response.body()));
+      String message =
+          redact(
+              request,
+              request.method()
+                  + " "
+                  + request.uri()
+                  + " answered "
+                  + status
+                  + excerpt(response.body()));
       if (status / 100 == 2) {
         return new SendResult(SendResult.Outcome.DELIVERED, status, message);
       }
@@ -91,7 +99,8 @@ public final class StatusSender {
     return ": " + (text.length() <= MESSAGE_LIMIT ? text : text.substring(0, MESSAGE_LIMIT) + "…");
   }
 
-  // A forge that echoes the request, or an exception quoting a header, must not put the token in a log.
+  // A forge that echoes the request, or an exception quoting a header, must not put the token in a
+  // log.
   private static String redact(StatusRequest request, String text) {
     String redacted = text;
     for (String secret : request.secretValues()) {

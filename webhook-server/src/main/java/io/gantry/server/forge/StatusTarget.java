@@ -26,9 +26,12 @@ public record StatusTarget(String forge, String apiUrl, String token) {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("status api-url '" + apiUrl + "' is not a URL", e);
     }
-    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+        || uri.getHost() == null) {
       throw new IllegalArgumentException(
-          "status api-url '" + apiUrl + "' must be an http:// or https:// URL, e.g. https://api.github.com");
+          "status api-url '"
+              + apiUrl
+              + "' must be an http:// or https:// URL, e.g. https://api.github.com");
     }
     if (token == null || token.isBlank()) {
       throw new IllegalArgumentException("status token is empty; set status.token for " + apiUrl);

@@ -59,8 +59,17 @@ public sealed interface WebhookEvent {
     // The payload is large; records would print all of it.
     @Override
     public String toString() {
-      return "Push[" + repository + " " + ref + " " + before + ".." + after
-          + (deleted ? " deleted" : "") + (created ? " created" : "") + "]";
+      return "Push["
+          + repository
+          + " "
+          + ref
+          + " "
+          + before
+          + ".."
+          + after
+          + (deleted ? " deleted" : "")
+          + (created ? " created" : "")
+          + "]";
     }
   }
 
