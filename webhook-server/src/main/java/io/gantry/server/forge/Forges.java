@@ -1,0 +1,62 @@
+package io.gantry.server.forge;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** The supported forges by configuration name, and the server's signature check. */
+public final class Forges {
+
+  private static final List<Forge> ALL =
+      List.of(new GitHubForge(), new GiteaForge(), new GitLabForge(), new GitForge());
+
+  private Forges() {}
+
+  /**
+   * The forge configured as {@code name} ({@code github}, {@code gitea}, {@code gitlab}, {@code
+   * git}); an unknown name is an IllegalArgumentException whose message lists the supported ones.
+   */
+  public static Forge byName(String name) {
+    for (Forge forge : ALL) {
+      if (forge.name().equals(name)) {
+        return forge;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown forge '" + name + "'; supported: " + String.join(", ", names()));
+  }
+
+  /** The supported names, in the order the documentation lists them. */
+  public static List<String> names() {
+    return ALL.stream().map(Forge::name).toList();
+  }
+
+  /**
+   * The repositories whose webhook secret verifies this delivery. The repository is only known from
+   * the body, which must not be read before verifying, so every configured secret of the forge is
+   * tried; all of them are checked (no early exit) so the time taken does not reveal which one
+   * matched. Several repositories may share a secret, hence a set: after parsing, the server must
+   * require that the payload's repository is in it, or a holder of one repository's secret could
+   * start runs in another. Empty means 401.
+   */
+  public static Set<String> verifiedBy(
+      Forge forge, Headers headers, byte[] rawBody, Map<String, String> secretsByRepository) {
+    Set<String> verified = new TreeSet<>();
+    for (Map.Entry<String, String> entry : secretsByRepository.entrySet()) {
+      if (forge.verify(headers, rawBody, entry.getValue())) {
+        verified.add(entry.getKey());
+      }
+    }
+    return Set.copyOf(verified);
+  }
+
+  /** The delivery id of a forge that sends none: the body's hash, identical on redelivery. */
+  static String bodyHash(byte[] rawBody) {
+    return "sha256:" + Signatures.sha256Hex(rawBody);
+  }
+
+  static String deliveryId(Headers headers, String header, byte[] rawBody) {
+    return headers.get(header).filter(id -> !id.isBlank()).orElseGet(() -> bodyHash(rawBody));
+  }
+}

@@ -1,0 +1,92 @@
+package io.gantry.server.forge;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Gantry's own format, sent by {@code gantry hook post-receive} from a bare repository: see {@link
+ * GitHookPayload} for the body and headers. There is no forge in between, so the hook signs like
+ * GitHub does, under Gantry's own header names.
+ */
+final class GitForge implements Forge {
+
+  private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
+
+  @Override
+  public String name() {
+    return "git";
+  }
+
+  @Override
+  public boolean verify(Headers headers, byte[] rawBody, String secret) {
+    return Signatures.verifyHmac(
+        headers.get(GitHookPayload.SIGNATURE_HEADER).orElse(null), "sha256=", secret, rawBody);
+  }
+
+  @Override
+  public String deliveryId(Headers headers, byte[] rawBody) {
+    return Forges.deliveryId(headers, GitHookPayload.DELIVERY_HEADER, rawBody);
+  }
+
+  @Override
+  public WebhookEvent parse(Headers headers, byte[] rawBody) throws MalformedWebhookException {
+    String event =
+        headers
+            .get(GitHookPayload.EVENT_HEADER)
+            .orElseThrow(
+                () ->
+                    new MalformedWebhookException("missing header " + GitHookPayload.EVENT_HEADER));
+    if (!event.equals("push")) {
+      return GitHubStylePush.notHandled(event);
+    }
+    Map<String, Object> body = Json.parseObject(rawBody);
+    String repository = Json.requireString(body, "repository");
+    String ref = Json.requireString(body, "ref");
+    if (!ref.startsWith("refs/")) {
+      throw new MalformedWebhookException(
+          "field 'ref' must be a full ref (refs/…), got '" + ref + "'");
+    }
+    String before = objectId(body, "before");
+    String after = objectId(body, "after");
+    String pusher = Json.optionalString(body, "pusher");
+    boolean deleted = GitHubStylePush.isZeros(after);
+    boolean created = GitHubStylePush.isZeros(before);
+
+    int slash = repository.lastIndexOf('/');
+    Map<String, Object> repo = new LinkedHashMap<>();
+    repo.put("full_name", repository);
+    repo.put("name", repository.substring(slash + 1));
+    repo.put("owner", Map.of("login", slash < 0 ? repository : repository.substring(0, slash)));
+    Map<String, Object> payload = new LinkedHashMap<>();
+    payload.put("ref", ref);
+    payload.put("before", before);
+    payload.put("after", after);
+    payload.put("created", created);
+    payload.put("deleted", deleted);
+    payload.put("forced", false);
+    payload.put("repository", repo);
+    Map<String, Object> pusherMap = new LinkedHashMap<>();
+    pusherMap.put("name", pusher);
+    payload.put("pusher", pusherMap);
+    Map<String, Object> sender = new LinkedHashMap<>();
+    sender.put("login", pusher);
+    payload.put("sender", sender);
+    // The hook sends no commits; the server reads them from the repository if it needs them.
+    payload.put("head_commit", null);
+    payload.put("commits", List.of());
+    return new WebhookEvent.Push(
+        repository, ref, before, after, deleted, created, pusher, null, payload);
+  }
+
+  private static String objectId(Map<String, Object> body, String field)
+      throws MalformedWebhookException {
+    String value = Json.requireString(body, field);
+    if (!OBJECT_ID.matcher(value).matches()) {
+      throw new MalformedWebhookException(
+          "field '" + field + "' must be a 40- or 64-character lowercase hex object id");
+    }
+    return value;
+  }
+}

@@ -1,0 +1,75 @@
+package io.gantry.server.forge;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One signed {@code /hooks/git} delivery, as {@code gantry hook post-receive} sends it for one
+ * updated ref:
+ *
+ * <pre>
+ * X-Gantry-Event: push
+ * X-Gantry-Delivery: sha256:&lt;hex SHA-256 of the body&gt;
+ * X-Gantry-Signature-256: sha256=&lt;hex HMAC-SHA256 of the body with the hook secret&gt;
+ *
+ * {"repository":"owner/name","ref":"refs/heads/main","before":"…","after":"…","pusher":"…",
+ *  "pushed_at":"2024-05-01T10:00:00.123456Z"}
+ * </pre>
+ *
+ * <p>{@code pushed_at} makes two pushes of the same old→new transition (a ref moved away and back)
+ * two deliveries, while a retry of one delivery sends the same bytes and so the same id, which the
+ * server deduplicates.
+ */
+public final class GitHookPayload {
+
+  public static final String EVENT_HEADER = "X-Gantry-Event";
+  public static final String DELIVERY_HEADER = "X-Gantry-Delivery";
+  public static final String SIGNATURE_HEADER = "X-Gantry-Signature-256";
+
+  private final byte[] body;
+
+  private GitHookPayload(byte[] body) {
+    this.body = body;
+  }
+
+  /** The delivery for one ref update, stamped now. */
+  public static GitHookPayload of(String repository, PostReceive.RefUpdate update, String pusher) {
+    return of(repository, update, pusher, Instant.now());
+  }
+
+  static GitHookPayload of(
+      String repository, PostReceive.RefUpdate update, String pusher, Instant pushedAt) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("repository", repository);
+    json.put("ref", update.ref());
+    json.put("before", update.oldSha());
+    json.put("after", update.newSha());
+    json.put("pusher", pusher);
+    json.put("pushed_at", pushedAt.toString());
+    return new GitHookPayload(Json.write(json).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The exact bytes to send; the signature covers these and no others. */
+  public byte[] body() {
+    return body.clone();
+  }
+
+  public String deliveryId() {
+    return Forges.bodyHash(body);
+  }
+
+  /** The headers to send with {@link #body()}, signed with the repository's hook secret. */
+  public Map<String, String> headers(String secret) {
+    if (secret == null || secret.isEmpty()) {
+      throw new IllegalArgumentException("the hook secret is empty; a delivery must be signed");
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Content-Type", "application/json");
+    headers.put(EVENT_HEADER, "push");
+    headers.put(DELIVERY_HEADER, deliveryId());
+    headers.put(SIGNATURE_HEADER, "sha256=" + Signatures.hmacSha256Hex(secret, body));
+    return headers;
+  }
+}

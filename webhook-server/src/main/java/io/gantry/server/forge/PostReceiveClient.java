@@ -1,0 +1,239 @@
+package io.gantry.server.forge;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sends a bare repository's post-receive lines to {@code {server}/hooks/git}, one signed delivery
+ * per ref. A connection error, timeout, 429 or 5xx is retried with backoff (the delivery id is the
+ * body's hash, so a retry of a delivery the server did store starts nothing new); any other answer
+ * is final. Thread-safe.
+ */
+public final class PostReceiveClient {
+
+  static final Duration TIMEOUT = Duration.ofSeconds(10);
+  private static final int MAX_ATTEMPTS = 4; // the first try and 3 retries
+  private static final int MESSAGE_LIMIT = 300;
+
+  private final HttpClient http;
+  private final int maxAttempts;
+  private final Backoff backoff;
+
+  /** Up to 3 retries, 0.5 s then 1 s then 2 s apart: a push waits at most a few seconds more. */
+  public PostReceiveClient() {
+    this(
+        HttpClient.newBuilder().connectTimeout(TIMEOUT).build(),
+        MAX_ATTEMPTS,
+        Backoff.exponential(Duration.ofMillis(500), Duration.ofSeconds(2)));
+  }
+
+  PostReceiveClient(HttpClient http, int maxAttempts, Backoff backoff) {
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException("maxAttempts must be at least 1, got " + maxAttempts);
+    }
+    this.http = http;
+    this.maxAttempts = maxAttempts;
+    this.backoff = backoff;
+  }
+
+  /** What happened to one ref's delivery. */
+  public record Result(String ref, boolean accepted, int statusCode, String message) {}
+
+  /**
+   * The whole {@code gantry hook post-receive} command below its argument parsing: reads git's
+   * lines from {@code stdin}, sends each, prints one line per ref ({@code out} when accepted,
+   * {@code err} otherwise) and returns the exit code: 0 when every ref was accepted, 1 otherwise
+   * (including bad input, which sends nothing).
+   */
+  public int send(
+      String serverUrl,
+      String repository,
+      String secret,
+      Reader stdin,
+      PrintWriter out,
+      PrintWriter err) {
+    try {
+      if (secret == null || secret.isEmpty()) {
+        err.println(
+            "gantry hook: GANTRY_HOOK_SECRET is not set; set it to the webhook-secret of "
+                + repository
+                + " in the server's configuration");
+        return 1;
+      }
+      List<PostReceive.RefUpdate> updates;
+      try {
+        updates = PostReceive.parse(stdin);
+      } catch (IllegalArgumentException e) {
+        err.println("gantry hook: " + e.getMessage() + "; nothing was sent");
+        return 1;
+      } catch (IOException e) {
+        err.println(
+            "gantry hook: could not read the post-receive lines from stdin: " + e.getMessage());
+        return 1;
+      }
+      List<Result> results;
+      try {
+        results = deliver(serverUrl, repository, secret, System.getProperty("user.name"), updates);
+      } catch (IllegalArgumentException e) {
+        err.println("gantry hook: " + e.getMessage());
+        return 1;
+      }
+      boolean allAccepted = true;
+      for (Result result : results) {
+        if (result.accepted()) {
+          out.println("gantry: " + result.ref() + ": " + result.message());
+        } else {
+          allAccepted = false;
+          err.println("gantry: " + result.ref() + ": " + result.message());
+        }
+      }
+      return allAccepted ? 0 : 1;
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
+  /** Sends one delivery per update, in order, and says what became of each. */
+  public List<Result> deliver(
+      String serverUrl,
+      String repository,
+      String secret,
+      String pusher,
+      List<PostReceive.RefUpdate> updates) {
+    URI endpoint = endpoint(serverUrl);
+    List<Result> results = new ArrayList<>();
+    for (PostReceive.RefUpdate update : updates) {
+      GitHookPayload payload = GitHookPayload.of(repository, update, pusher);
+      results.add(deliverOne(endpoint, repository, update.ref(), payload, secret));
+    }
+    return results;
+  }
+
+  private Result deliverOne(
+      URI endpoint, String repository, String ref, GitHookPayload payload, String secret) {
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(endpoint)
+            .timeout(TIMEOUT)
+            .header("User-Agent", "gantry-hook")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(payload.body()));
+    for (Map.Entry<String, String> header : payload.headers(secret).entrySet()) {
+      builder.header(header.getKey(), header.getValue());
+    }
+    HttpRequest request = builder.build();
+    Result last = null;
+    for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (attempt > 1 && !pause(backoff.delay(attempt - 1))) {
+        break;
+      }
+      try {
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        int status = response.statusCode();
+        String said = summary(response.body());
+        if (status / 100 == 2) {
+          return new Result(ref, true, status, "accepted (" + status + ")" + suffix(said));
+        }
+        last = new Result(ref, false, status, rejection(status, said, repository));
+        if (status < 500 && status != 429) {
+          return last;
+        }
+      } catch (IOException e) {
+        last =
+            new Result(
+                ref,
+                false,
+                0,
+                "could not reach "
+                    + endpoint
+                    + " ("
+                    + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                    + "); is gantry serve running there?");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new Result(ref, false, 0, "interrupted before the server answered");
+      }
+    }
+    return new Result(
+        ref,
+        false,
+        last.statusCode(),
+        last.message() + " (gave up after " + maxAttempts + " attempts)");
+  }
+
+  private static String rejection(int status, String said, String repository) {
+    if (status == 401) {
+      return "rejected (401)"
+          + suffix(said)
+          + "; GANTRY_HOOK_SECRET must equal the webhook-secret"
+          + " of "
+          + repository
+          + " (forge: git) in the server's configuration";
+    }
+    return "rejected (" + status + ")" + suffix(said);
+  }
+
+  private static String suffix(String said) {
+    return said.isEmpty() ? "" : ": " + said;
+  }
+
+  // The server's reason, on one short line; a JSON {"message": ...} is unwrapped.
+  private static String summary(String body) {
+    if (body == null || body.isBlank()) {
+      return "";
+    }
+    String text = body.strip();
+    if (text.startsWith("{")) {
+      try {
+        Object message = Json.parseObject(text.getBytes(StandardCharsets.UTF_8)).get("message");
+        if (message instanceof String && !((String) message).isBlank()) {
+          text = (String) message;
+        }
+      } catch (MalformedWebhookException notJson) {
+        // shown as it came
+      }
+    }
+    text = text.replaceAll("\\s+", " ");
+    return text.length() <= MESSAGE_LIMIT ? text : text.substring(0, MESSAGE_LIMIT) + "…";
+  }
+
+  private static boolean pause(Duration delay) {
+    try {
+      Thread.sleep(delay.toMillis());
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static URI endpoint(String serverUrl) {
+    String base = serverUrl == null ? "" : serverUrl.strip().replaceAll("/+$", "");
+    URI uri;
+    try {
+      uri = new URI(base + "/hooks/git");
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(
+          "--server '" + serverUrl + "' is not a URL: " + e.getReason());
+    }
+    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+        || uri.getHost() == null) {
+      throw new IllegalArgumentException(
+          "--server '"
+              + serverUrl
+              + "' must be an http:// or https:// URL, e.g. http://localhost:8080");
+    }
+    return uri;
+  }
+}
