@@ -2,7 +2,6 @@ package io.gantry.server;
 
 import io.gantry.runner.store.RunStore;
 import io.gantry.server.config.ServerConfig;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.logging.Level;
@@ -16,6 +15,8 @@ import java.util.logging.Logger;
 final class StatusOutbox implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(StatusOutbox.class.getName());
+  private static final io.gantry.server.forge.Backoff BACKOFF =
+      io.gantry.server.forge.Backoff.outboxDefault();
 
   /** Delivers one status to its forge. */
   interface Poster {
@@ -83,7 +84,8 @@ final class StatusOutbox implements AutoCloseable {
       if (failure == null) {
         store.statusDelivered(status.id(), Instant.now());
       } else {
-        Instant retry = failure.retryable() ? Instant.now().plus(backoff(status.attempts())) : null;
+        Instant retry =
+            failure.retryable() ? Instant.now().plus(BACKOFF.delay(status.attempts() + 1)) : null;
         store.statusFailed(status.id(), failure.message(), retry);
         LOG.log(
             Level.WARNING,
@@ -92,12 +94,6 @@ final class StatusOutbox implements AutoCloseable {
                 + (retry == null ? "; giving up" : "; retrying at " + retry));
       }
     }
-  }
-
-  /** 1 s, 2 s, 4 s … capped at 5 minutes. */
-  static Duration backoff(int attempts) {
-    long seconds = 1L << Math.min(attempts, 9);
-    return Duration.ofSeconds(Math.min(seconds, 300));
   }
 
   private void loop() {

@@ -75,7 +75,7 @@ class ServerTest {
             + "  public-url: http://gantry.example.test\n"
             + "repositories:\n  - name: acme/web\n    forge: git\n    clone-url: file://" + bare + "\n"
             + "    webhook-secret: ${SECRET}\n"
-            + "    status: { api-url: http://127.0.0.1:" + forge.getAddress().getPort() + ", token: ${STATUS} }\n"
+            + "    status: { api-url: http://127.0.0.1:" + forge.getAddress().getPort() + ", token: ${STATUS}, forge: github }\n"
             + "    secrets: { DEPLOY_KEY: very-secret-deploy-key }\n");
     ServerConfig loaded =
         new ConfigLoader(

@@ -41,7 +41,7 @@ public final class ConfigLoader {
       List.of(
           "name", "forge", "clone-url", "webhook-secret", "credentials", "status", "secrets", "vars");
   private static final List<String> CREDENTIALS = List.of("username", "password", "ssh-key");
-  private static final List<String> STATUS = List.of("api-url", "token");
+  private static final List<String> STATUS = List.of("api-url", "token", "forge");
 
   private final Function<String, String> environment;
   private String file;
@@ -150,7 +150,13 @@ public final class ConfigLoader {
             file + ": " + where + ".status needs api-url and token (or leave status out)");
       }
       url(apiUrl, where + ".status.api-url");
-      status = new Status(apiUrl, new Secret(statusToken));
+      String statusForge = string(s, "forge", where + ".status", forge.equals("git") ? null : forge);
+      if (statusForge == null || !List.of("github", "gitea", "gitlab").contains(statusForge)) {
+        throw new ConfigException(
+            file + ": " + where + ".status.forge must be github, gitea or gitlab (the API the"
+                + " status endpoint speaks; a bare git repository has none of its own)");
+      }
+      status = new Status(apiUrl, new Secret(statusToken), statusForge);
     }
     Map<String, Secret> secrets = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : strings(r, "secrets", where).entrySet()) {

@@ -40,8 +40,13 @@ public record ServerConfig(Server server, List<Repository> repositories) {
   /** Credentials for cloning: HTTPS user and password (a token), or an SSH key file. */
   public record Credentials(String username, Secret password, Path sshKey) {}
 
-  /** Where commit statuses go; absent when the repository reports none. */
-  public record Status(String apiUrl, Secret token) {}
+  /**
+   * Where commit statuses go; absent when the repository reports none.
+   *
+   * @param forge the status API spoken at {@code apiUrl}: github, gitea or gitlab (the
+   *     repository's forge unless set; required for a bare {@code git} repository)
+   */
+  public record Status(String apiUrl, Secret token, String forge) {}
 
   /** The repository of that name, if configured. */
   public Optional<Repository> repository(String name) {
