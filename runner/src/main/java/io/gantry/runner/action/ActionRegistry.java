@@ -1,5 +1,6 @@
 package io.gantry.runner.action;
 
+import io.gantry.runner.git.Mirrors;
 import io.gantry.runner.workflow.ActionCatalog;
 import java.util.List;
 import java.util.Locale;
@@ -20,9 +21,17 @@ public final class ActionRegistry implements ActionCatalog {
     }
   }
 
-  /** The actions that ship with Gantry. */
+  /**
+   * The actions that ship with Gantry, for runs of a local directory only: a run of a remote
+   * repository fails at {@code actions/checkout} for want of a mirror cache.
+   */
   public static ActionRegistry builtIn() {
-    return new ActionRegistry(List.of(new CheckoutAction()));
+    return builtIn(null);
+  }
+
+  /** The actions that ship with Gantry; {@code actions/checkout} clones through {@code mirrors}. */
+  public static ActionRegistry builtIn(Mirrors mirrors) {
+    return new ActionRegistry(List.of(new CheckoutAction(mirrors)));
   }
 
   /** The action a {@code uses:} value names, when it is supported at that version. */

@@ -1,5 +1,8 @@
 package io.gantry.runner.action;
 
+import io.gantry.runner.git.GitException;
+import io.gantry.runner.git.Mirrors;
+import io.gantry.runner.git.RemoteRepository;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
@@ -17,10 +20,11 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * {@code actions/checkout} for a local directory: copies the working tree of the run's source
- * folder (including {@code .git}, so git commands work) into the workspace, or into {@code path}
- * below it. When the workspace is the source folder itself ({@code gantry run --bind}) there is
- * nothing to copy.
+ * {@code actions/checkout}. For a run of a forge's repository it checks out the run's exact commit
+ * (or the {@code ref} input) from the repository's cached mirror into the workspace, or into {@code
+ * path} below it. For a run of a local directory it copies that directory's working tree (including
+ * {@code .git}, so git commands work); when the workspace is the source folder itself ({@code
+ * gantry run --bind}) there is nothing to copy.
  */
 final class CheckoutAction implements Action {
 
@@ -30,6 +34,17 @@ final class CheckoutAction implements Action {
   /** Inputs of the original that only make sense when cloning from a forge. */
   private static final List<String> REMOTE_ONLY =
       List.of("repository", "ref", "token", "ssh-key", "fetch-depth", "submodules", "lfs");
+
+  /** Null when this Gantry clones nothing (local runs only). */
+  private final Mirrors mirrors;
+
+  CheckoutAction() {
+    this(null);
+  }
+
+  CheckoutAction(Mirrors mirrors) {
+    this.mirrors = mirrors;
+  }
 
   @Override
   public String name() {
@@ -67,6 +82,9 @@ final class CheckoutAction implements Action {
 
   @Override
   public ActionResult run(ActionContext context) throws IOException {
+    if (context.remote() != null) {
+      return runRemote(context, context.remote());
+    }
     Path source = context.sourceDirectory();
     if (source == null) {
       return ActionResult.failure(
@@ -88,7 +106,8 @@ final class CheckoutAction implements Action {
       }
     }
     source = source.toAbsolutePath().normalize();
-    if (Files.isSameFile(source, target)) {
+    // isSameFile throws for a target not created yet (a new 'path').
+    if (Files.exists(target) && Files.isSameFile(source, target)) {
       context.log("Using the working tree of " + source + " in place");
       return ActionResult.ok();
     }
@@ -109,6 +128,87 @@ final class CheckoutAction implements Action {
             + counted[1]
             + " bytes)");
     return ActionResult.ok();
+  }
+
+  private ActionResult runRemote(ActionContext context, RemoteRepository run) {
+    if (mirrors == null) {
+      return ActionResult.failure(
+          "actions/checkout: cannot clone "
+              + run.name()
+              + ": this Gantry has no mirror cache configured");
+    }
+    String repository = context.input("repository");
+    if (!repository.isEmpty() && !repository.equalsIgnoreCase(run.name())) {
+      return ActionResult.failure(
+          "actions/checkout: checking out another repository ('"
+              + repository
+              + "') is not supported; only the run's repository "
+              + run.name()
+              + " can be checked out, so remove 'repository'");
+    }
+    Path workspace = context.workspace().toAbsolutePath().normalize();
+    Path target = workspace.resolve(context.input("path")).normalize();
+    if (!target.startsWith(workspace)) {
+      return ActionResult.failure(
+          "actions/checkout: 'path' must stay inside the workspace, got '"
+              + context.input("path")
+              + "'");
+    }
+    String depthInput = context.input("fetch-depth").trim();
+    int depth;
+    try {
+      depth = depthInput.isEmpty() ? 1 : Integer.parseInt(depthInput);
+    } catch (NumberFormatException e) {
+      depth = -1;
+    }
+    if (depth < 0) {
+      return ActionResult.failure(
+          "actions/checkout: 'fetch-depth' must be a whole number (0 for all history), got '"
+              + depthInput
+              + "'");
+    }
+    if (!context.input("ssh-key").isEmpty()) {
+      context.log(
+          "Notice: 'ssh-key' is ignored; the key configured for " + run.name() + " is used");
+    }
+    RemoteRepository remote = run;
+    String token = context.input("token");
+    if (!token.isEmpty()) {
+      context.addMask(token);
+      remote =
+          new RemoteRepository(run.name(), run.cloneUrl(), run.username(), token, run.sshKey());
+    }
+    try {
+      Path mirror = mirrors.sync(remote);
+      context.log("Fetched " + run.name() + " into the mirror " + mirror);
+      String ref = context.input("ref");
+      String sha = ref.isEmpty() ? nullToEmpty(context.sha()) : mirrors.resolve(remote, ref);
+      if (sha.isEmpty()) {
+        return ActionResult.failure(
+            "actions/checkout: the run of "
+                + run.name()
+                + " has no commit; give a 'ref' to check out");
+      }
+      mirrors.checkout(remote, sha, target, depth);
+      context.log(
+          "Checked out "
+              + run.name()
+              + " at "
+              + sha
+              + (ref.isEmpty() ? "" : " (" + ref + ")")
+              + " into "
+              + target
+              + (depth == 0 ? " with all history" : " with the last " + depth + " commit(s)"));
+      context.setOutput("ref", ref.isEmpty() ? nullToEmpty(context.ref()) : ref);
+      context.setOutput("commit", sha);
+      return ActionResult.ok();
+    } catch (GitException e) {
+      return ActionResult.failure("actions/checkout: " + e.getMessage());
+    }
+  }
+
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
   }
 
   private static void clean(Path dir) throws IOException {

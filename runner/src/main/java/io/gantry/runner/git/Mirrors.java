@@ -1,54 +1,472 @@
 package io.gantry.runner.git;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.eclipse.jgit.api.FetchCommand;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.ResetCommand;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.diff.DiffEntry;
+import org.eclipse.jgit.diff.DiffFormatter;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.FetchResult;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.util.io.DisabledOutputStream;
 
 /**
- * Bare mirrors of remote repositories, one per repository under a cache folder, fetched (not
- * cloned again) on later use, and checkouts of exact commits from them. Thread-safe, and safe
- * across processes sharing the cache folder.
+ * Bare mirrors of remote repositories, one per repository under a cache folder, fetched (not cloned
+ * again) on later use, and checkouts of exact commits from them. Thread-safe, and safe across
+ * processes sharing the cache folder.
  */
 public final class Mirrors {
+
+  /** Every ref of the forge, so any pushed commit (branches, tags, pull refs) is in the mirror. */
+  private static final RefSpec ALL_REFS = new RefSpec("+refs/*:refs/*");
+
+  /**
+   * Lock per lock file, shared by every {@code Mirrors} of this JVM: a {@link FileLock} is held by
+   * the process, so two threads asking the OS for it would get an OverlappingFileLockException
+   * instead of waiting.
+   */
+  private static final Map<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
+
+  /** When the last successful sync of each mirror began, under its lock. */
+  private static final Map<Path, Long> SYNC_STARTS = new ConcurrentHashMap<>();
 
   private final Path cacheDir;
 
   public Mirrors(Path cacheDir) {
-    this.cacheDir = cacheDir;
+    this.cacheDir = cacheDir.toAbsolutePath().normalize();
   }
 
   /** Clones the mirror on first use, fetches every ref afterwards; returns its folder. */
   public Path sync(RemoteRepository repository) throws GitException {
-    throw new UnsupportedOperationException("not yet implemented " + cacheDir);
+    Path mirror = mirrorDir(repository);
+    Path lockFile = cacheDir.resolve(safeName(repository.name()) + ".lock");
+    ReentrantLock lock = LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
+    long requested = System.nanoTime();
+    lock.lock();
+    try {
+      Long lastStarted = SYNC_STARTS.get(lockFile);
+      if (lastStarted != null && lastStarted - requested >= 0 && Files.isDirectory(mirror)) {
+        // A sync that began after this request finished while we waited: it saw every push this
+        // one would see, so a burst of webhooks costs one fetch, not one each.
+        return mirror;
+      }
+      long started = System.nanoTime();
+      Files.createDirectories(cacheDir);
+      try (FileChannel channel =
+          FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        // Another Gantry process sharing the cache waits here; closing the channel releases it.
+        FileLock held = channel.lock();
+        if (Files.isDirectory(mirror)) {
+          fetchInto(mirror, repository);
+        } else {
+          cloneInto(mirror, repository);
+        }
+        held.release();
+      }
+      SYNC_STARTS.put(lockFile, started);
+    } catch (IOException e) {
+      throw new GitException(
+          "cannot update the mirror of "
+              + repository.name()
+              + " in "
+              + mirror
+              + ": "
+              + Credentials.mask(String.valueOf(e.getMessage()), repository)
+              + "; check that the cache folder is writable",
+          e);
+    } finally {
+      lock.unlock();
+    }
+    return mirror;
   }
 
   /**
-   * The files directly in {@code folder} (not below) at commit {@code sha}, by path relative to
-   * the repository root, e.g. {@code .github/workflows/ci.yml}; empty when the folder is absent.
-   * Syncs first when the commit is not in the mirror.
+   * The files directly in {@code folder} (not below) at commit {@code sha}, by path relative to the
+   * repository root, e.g. {@code .github/workflows/ci.yml}; empty when the folder is absent. Syncs
+   * first when the commit is not in the mirror.
    */
   public Map<String, String> readFiles(RemoteRepository repository, String sha, String folder)
       throws GitException {
-    throw new UnsupportedOperationException("not yet implemented");
+    String prefix = trimSlashes(folder);
+    try (Repository db = open(repository, sha);
+        RevWalk walk = new RevWalk(db)) {
+      RevCommit commit = walk.parseCommit(requireCommit(db, repository, sha));
+      Map<String, String> files = new LinkedHashMap<>();
+      TreeWalk tree;
+      if (prefix.isEmpty()) {
+        tree = new TreeWalk(db);
+        tree.addTree(commit.getTree());
+      } else {
+        try (TreeWalk locate = TreeWalk.forPath(db, prefix, commit.getTree())) {
+          if (locate == null || locate.getFileMode(0) != FileMode.TREE) {
+            return files;
+          }
+          tree = new TreeWalk(db);
+          tree.addTree(locate.getObjectId(0));
+        }
+      }
+      try (TreeWalk entries = tree) {
+        // Not recursive: only the folder's own files, as GitHub reads .github/workflows.
+        entries.setRecursive(false);
+        while (entries.next()) {
+          FileMode mode = entries.getFileMode(0);
+          if (mode == FileMode.REGULAR_FILE || mode == FileMode.EXECUTABLE_FILE) {
+            byte[] bytes = db.open(entries.getObjectId(0), Constants.OBJ_BLOB).getBytes();
+            String path =
+                prefix.isEmpty() ? entries.getPathString() : prefix + "/" + entries.getPathString();
+            files.put(path, new String(bytes, StandardCharsets.UTF_8));
+          }
+        }
+      }
+      return files;
+    } catch (IOException e) {
+      throw readFailure(repository, "read " + prefix + " at " + sha, e);
+    }
   }
 
   /**
-   * The paths that differ between two commits ({@code git diff --name-only before after}), or
-   * null when {@code before} is unknown (all zeros for a new branch, or absent from the mirror) and
-   * so no diff can be taken.
+   * The paths that differ between two commits ({@code git diff --name-only before after}), or null
+   * when {@code before} is unknown (all zeros for a new branch, or absent from the mirror) and so
+   * no diff can be taken.
    */
   public List<String> changedPaths(RemoteRepository repository, String before, String after)
       throws GitException {
-    throw new UnsupportedOperationException("not yet implemented");
+    if (before == null || before.isBlank() || before.chars().allMatch(c -> c == '0')) {
+      return null;
+    }
+    try (Repository db = open(repository, after, before);
+        RevWalk walk = new RevWalk(db)) {
+      RevCommit afterCommit = walk.parseCommit(requireCommit(db, repository, after));
+      ObjectId beforeId = commitId(db, before);
+      if (beforeId == null) {
+        // A force push can leave the old commit nowhere a fetch reaches it.
+        return null;
+      }
+      RevCommit beforeCommit = walk.parseCommit(beforeId);
+      TreeSet<String> paths = new TreeSet<>();
+      try (DiffFormatter diff = new DiffFormatter(DisabledOutputStream.INSTANCE)) {
+        diff.setRepository(db);
+        // Rename detection stays off: a rename then reads as delete + add, so both of its paths
+        // are listed, which is what `on.push.paths` filters must see.
+        for (DiffEntry entry : diff.scan(beforeCommit.getTree(), afterCommit.getTree())) {
+          if (!DiffEntry.DEV_NULL.equals(entry.getOldPath())) {
+            paths.add(entry.getOldPath());
+          }
+          if (!DiffEntry.DEV_NULL.equals(entry.getNewPath())) {
+            paths.add(entry.getNewPath());
+          }
+        }
+      }
+      return new ArrayList<>(paths);
+    } catch (IOException e) {
+      throw readFailure(repository, "diff " + before + ".." + after, e);
+    }
   }
 
   /**
-   * Checks out {@code sha} into {@code target} (created or emptied) as a working tree with its
-   * own {@code .git}, from the mirror; {@code depth} > 0 limits history as {@code fetch-depth}
-   * does, 0 means all history.
+   * The commit a branch, tag, full ref or commit id names in the mirror as last synced (syncing
+   * when the mirror is absent or does not know the name); for {@code actions/checkout}'s {@code
+   * ref} input, after a {@link #sync}.
+   */
+  public String resolve(RemoteRepository repository, String ref) throws GitException {
+    boolean synced = false;
+    if (!Files.isDirectory(mirrorDir(repository))) {
+      sync(repository);
+      synced = true;
+    }
+    String id = lookup(repository, ref);
+    if (id == null && !synced) {
+      sync(repository);
+      id = lookup(repository, ref);
+    }
+    if (id == null) {
+      throw new GitException(
+          "'"
+              + ref
+              + "' is neither a branch, a tag nor a commit of "
+              + repository.name()
+              + " (fetched from "
+              + Credentials.displayUrl(repository)
+              + "); check the spelling of the ref");
+    }
+    return id;
+  }
+
+  private String lookup(RemoteRepository repository, String ref) throws GitException {
+    try (Repository db = openMirror(mirrorDir(repository))) {
+      // Branches before tags before anything else, as actions/checkout tries them.
+      List<String> candidates =
+          ref.startsWith("refs/")
+              ? List.of(ref)
+              : List.of(Constants.R_HEADS + ref, Constants.R_TAGS + ref, ref);
+      for (String candidate : candidates) {
+        ObjectId id = commitId(db, candidate);
+        if (id != null) {
+          return id.name();
+        }
+      }
+      return null;
+    } catch (IOException e) {
+      throw readFailure(repository, "resolve " + ref, e);
+    }
+  }
+
+  /**
+   * Checks out {@code sha} into {@code target} (created or emptied) as a working tree with its own
+   * {@code .git}, from the mirror; {@code depth} > 0 limits history as {@code fetch-depth} does, 0
+   * means all history.
    */
   public void checkout(RemoteRepository repository, String sha, Path target, int depth)
       throws GitException {
-    throw new UnsupportedOperationException("not yet implemented");
+    Path mirror;
+    ObjectId commit;
+    try (Repository db = open(repository, sha)) {
+      commit = requireCommit(db, repository, sha);
+      mirror = db.getDirectory().toPath();
+    } catch (IOException e) {
+      throw readFailure(repository, "read " + sha, e);
+    }
+    try {
+      empty(target);
+      try (Git git = Git.init().setDirectory(target.toFile()).call()) {
+        // Fetching the commit itself (not the branches) gets an exact old commit even when it is
+        // shallow and no longer a branch tip; the mirror allows any commit id in a want.
+        FetchCommand fetch =
+            git.fetch().setRemote(mirror.toString()).setRefSpecs(new RefSpec(commit.name()));
+        if (depth > 0) {
+          fetch.setDepth(depth);
+        }
+        fetch.call();
+        Repository db = git.getRepository();
+        RefUpdate head = db.updateRef(Constants.HEAD, true);
+        head.setNewObjectId(commit);
+        RefUpdate.Result result = head.forceUpdate();
+        if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED) {
+          throw new IOException("cannot point HEAD at " + commit.name() + ": " + result);
+        }
+        git.reset().setMode(ResetCommand.ResetType.HARD).setRef(commit.name()).call();
+        // `origin` is the forge, as after a real clone, so later git commands in the job work;
+        // its URL never carries the password.
+        StoredConfig config = db.getConfig();
+        config.setString("remote", "origin", "url", Credentials.displayUrl(repository));
+        config.setString("remote", "origin", "fetch", "+refs/heads/*:refs/remotes/origin/*");
+        config.save();
+      }
+    } catch (IOException | GitAPIException e) {
+      throw new GitException(
+          "cannot check out "
+              + sha
+              + " of "
+              + repository.name()
+              + " into "
+              + target
+              + ": "
+              + Credentials.mask(Credentials.rootMessage(e), repository)
+              + "; check that the folder is writable",
+          e);
+    }
+  }
+
+  /** The mirror's folder: a readable name plus a hash, so {@code a/b} and {@code a_b} differ. */
+  Path mirrorDir(RemoteRepository repository) {
+    return cacheDir.resolve(safeName(repository.name()) + ".git");
+  }
+
+  static String safeName(String name) {
+    String readable = name.replaceAll("[^A-Za-z0-9._-]", "_").replaceAll("^\\.+", "_");
+    try {
+      byte[] hash =
+          MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+      return readable + "-" + HexFormat.of().formatHex(hash, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    }
+  }
+
+  private static void cloneInto(Path mirror, RemoteRepository repository)
+      throws GitException, IOException {
+    // Clone into a side folder and rename it into place, so a reader never sees half a mirror and
+    // a crash mid-clone leaves nothing that looks like one.
+    Path partial = mirror.resolveSibling(mirror.getFileName() + ".partial");
+    empty(partial);
+    try (Git git = Git.init().setBare(true).setDirectory(partial.toFile()).call()) {
+      StoredConfig config = git.getRepository().getConfig();
+      config.setString("remote", "origin", "url", Credentials.displayUrl(repository));
+      config.setString("remote", "origin", "fetch", ALL_REFS.toString());
+      config.setBoolean("remote", "origin", "mirror", true);
+      // Checkouts fetch exact commits from the mirror, not only branch tips.
+      config.setBoolean("uploadpack", null, "allowAnySHA1InWant", true);
+      config.save();
+      FetchResult result = fetch(git, repository, "clone");
+      Ref head = result.getAdvertisedRef(Constants.HEAD);
+      if (head != null && head.isSymbolic()) {
+        git.getRepository().updateRef(Constants.HEAD).link(head.getTarget().getName());
+      }
+    } catch (GitAPIException e) {
+      throw new IOException(e.getMessage(), e);
+    } catch (GitException e) {
+      deleteTree(partial);
+      throw e;
+    }
+    Files.move(partial, mirror, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static void fetchInto(Path mirror, RemoteRepository repository)
+      throws GitException, IOException {
+    try (Repository db = openMirror(mirror);
+        Git git = new Git(db)) {
+      fetch(git, repository, "fetch");
+    }
+  }
+
+  private static FetchResult fetch(Git git, RemoteRepository repository, String verb)
+      throws GitException {
+    try (Credentials credentials = Credentials.of(repository)) {
+      return git.fetch()
+          .setRemote(repository.cloneUrl())
+          .setRefSpecs(ALL_REFS)
+          .setRemoveDeletedRefs(true)
+          .setCredentialsProvider(credentials.provider())
+          .setTransportConfigCallback(credentials::configure)
+          .setTimeout(Credentials.IDLE_TIMEOUT_SECONDS)
+          .call();
+    } catch (GitAPIException | RuntimeException e) {
+      throw Credentials.transportFailure(verb, repository, e);
+    }
+  }
+
+  /** Opens the mirror, syncing first when it is absent or misses one of {@code commits}. */
+  private Repository open(RemoteRepository repository, String... commits)
+      throws GitException, IOException {
+    Path mirror = mirrorDir(repository);
+    boolean synced = false;
+    if (!Files.isDirectory(mirror)) {
+      sync(repository);
+      synced = true;
+    }
+    Repository db = openMirror(mirror);
+    for (String commit : commits) {
+      if (!synced && commitId(db, commit) == null) {
+        db.close();
+        sync(repository);
+        return openMirror(mirror);
+      }
+    }
+    return db;
+  }
+
+  private static Repository openMirror(Path mirror) throws IOException {
+    return new FileRepositoryBuilder().setGitDir(mirror.toFile()).setMustExist(true).build();
+  }
+
+  private static ObjectId requireCommit(Repository db, RemoteRepository repository, String sha)
+      throws GitException, IOException {
+    ObjectId id = commitId(db, sha);
+    if (id == null) {
+      throw new GitException(
+          "commit "
+              + sha
+              + " is not in "
+              + repository.name()
+              + " (fetched from "
+              + Credentials.displayUrl(repository)
+              + "); check that it was pushed and not force-pushed away");
+    }
+    return id;
+  }
+
+  /** The commit {@code revision} names, or null when the mirror has no such commit. */
+  private static ObjectId commitId(Repository db, String revision) throws IOException {
+    if (revision == null || revision.isBlank()) {
+      return null;
+    }
+    try {
+      ObjectId id = db.resolve(revision + "^{commit}");
+      return id != null && db.getObjectDatabase().has(id) ? id : null;
+    } catch (org.eclipse.jgit.errors.RevisionSyntaxException
+        | org.eclipse.jgit.errors.AmbiguousObjectException
+        | org.eclipse.jgit.errors.IncorrectObjectTypeException
+        | org.eclipse.jgit.errors.MissingObjectException e) {
+      return null;
+    }
+  }
+
+  private static GitException readFailure(RemoteRepository repository, String what, Exception e) {
+    return new GitException(
+        "cannot "
+            + what
+            + " in the mirror of "
+            + repository.name()
+            + ": "
+            + Credentials.mask(Credentials.rootMessage(e), repository)
+            + "; delete the mirror folder to have it cloned again",
+        e);
+  }
+
+  private static String trimSlashes(String folder) {
+    String f = folder == null ? "" : folder.replace('\\', '/');
+    while (f.startsWith("/")) {
+      f = f.substring(1);
+    }
+    while (f.endsWith("/")) {
+      f = f.substring(0, f.length() - 1);
+    }
+    return f;
+  }
+
+  /** Creates {@code dir} or deletes everything in it (links are removed, never followed). */
+  private static void empty(Path dir) throws IOException {
+    if (Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      try (Stream<Path> entries = Files.list(dir)) {
+        for (Path entry : entries.toList()) {
+          deleteTree(entry);
+        }
+      }
+    } else {
+      Files.deleteIfExists(dir);
+      Files.createDirectories(dir);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> tree = Files.walk(root)) {
+      for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 }
