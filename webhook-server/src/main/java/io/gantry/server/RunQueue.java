@@ -273,11 +273,10 @@ final class RunQueue {
 
   /** The commit a ref points at in the repository (fetching first). */
   String resolve(ServerConfig.Repository repository, String ref) throws GitException {
+    // A dispatch names a branch as it is now, not as the mirror last saw it.
     RemoteRepository remote = remote(repository);
     mirrors.sync(remote);
-    return mirrors
-        .resolve(remote, ref)
-        .orElseThrow(() -> ApiException.notFound("no ref " + ref + " in " + repository.name()));
+    return mirrors.resolve(remote, ref);
   }
 
   RemoteRepository remote(ServerConfig.Repository repository) {
