@@ -1,0 +1,229 @@
+package io.gantry.bench;
+
+import io.gantry.runner.expression.Expressions;
+import io.gantry.server.GantryServer;
+import io.gantry.server.config.ConfigLoader;
+import io.gantry.server.config.ServerConfig;
+import io.gantry.server.forge.GitHookPayload;
+import io.gantry.server.forge.PostReceive;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The webhook server's benchmark (bench/webhook runs it):
+ *
+ * <ol>
+ *   <li>push-to-first-step latency: a signed {@code /hooks/git} delivery for a new commit is sent
+ *       to an idle server; the workflow's first step prints the clock ({@code date +%s%N}); the
+ *       latency is that time minus the time the request was sent. One push at a time, N pushes;
+ *   <li>ingestion: 50 concurrent senders post signed deliveries (distinct ids) for a branch no
+ *       workflow runs on, so each is verified, parsed, checked against the pushed commit's
+ *       workflows and stored, and no run competes for the CPU; deliveries per second accepted.
+ * </ol>
+ *
+ * Arguments: a scratch folder, the number of latency pushes, the number of ingestion deliveries.
+ */
+public final class WebhookBench {
+
+  private static final String SECRET = "bench-secret";
+  private static final String TOKEN = "bench-token";
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args[0]);
+    int pushes = Integer.parseInt(args[1]);
+    int deliveries = Integer.parseInt(args[2]);
+    Path bare = dir.resolve("origin.git");
+    Path work = dir.resolve("work");
+    git(dir, "init", "-q", "--bare", "-b", "main", bare.toString());
+    git(dir, "init", "-q", "-b", "main", work.toString());
+    git(work, "config", "user.email", "bench@example.com");
+    git(work, "config", "user.name", "Bench");
+    Files.createDirectories(work.resolve(".github/workflows"));
+    Files.writeString(
+        work.resolve(".github/workflows/ci.yml"),
+        "name: bench\non:\n  push:\n    branches: [main]\njobs:\n  first:\n    runs-on: x\n"
+            + "    steps:\n      - run: echo \"first-step-at $(date +%s%N)\"\n");
+    List<String> shas = new ArrayList<>();
+    git(work, "add", ".");
+    git(work, "commit", "-q", "-m", "workflow");
+    shas.add(git(work, "rev-parse", "HEAD").strip());
+    for (int i = 1; i <= pushes; i++) {
+      git(work, "commit", "-q", "--allow-empty", "-m", "push " + i);
+      shas.add(git(work, "rev-parse", "HEAD").strip());
+    }
+    git(work, "push", "-q", bare.toString(), "main");
+
+    Path config = dir.resolve("gantry.yml");
+    Files.writeString(
+        config,
+        "server:\n  port: 0\n  data-dir: " + dir.resolve("data") + "\n  api-token: " + TOKEN
+            + "\n  workers: 2\nrepositories:\n  - name: bench/app\n    forge: git\n    clone-url: file://"
+            + bare + "\n    webhook-secret: " + SECRET + "\n");
+    ServerConfig loaded = new ConfigLoader(System::getenv).load(config);
+    HttpClient http = HttpClient.newHttpClient();
+    try (GantryServer server = GantryServer.start(loaded)) {
+      String base = "http://127.0.0.1:" + server.port();
+      // Warm-up: the first delivery creates the mirror and loads the classes.
+      send(http, base, shas.get(0), shas.get(1), "refs/heads/main");
+      awaitAllCompleted(http, base, 1);
+
+      List<Double> latencies = new ArrayList<>();
+      for (int i = 1; i < shas.size() - 1; i++) {
+        long sentAt = epochNanos();
+        HttpResponse<String> response = send(http, base, shas.get(i), shas.get(i + 1), "refs/heads/main");
+        if (response.statusCode() != 202) {
+          throw new IllegalStateException("push " + i + ": " + response.statusCode() + " " + response.body());
+        }
+        long runId = firstRun(response.body());
+        long startedAt = firstStepAt(http, base, runId);
+        latencies.add((startedAt - sentAt) / 1e6);
+      }
+      Collections.sort(latencies);
+      System.out.printf(
+          "latency: %d pushes, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+          latencies.size(), pct(latencies, 50), pct(latencies, 90), pct(latencies, 99),
+          latencies.get(latencies.size() - 1));
+
+      int senders = 50;
+      AtomicInteger next = new AtomicInteger();
+      AtomicInteger accepted = new AtomicInteger();
+      ExecutorService pool = Executors.newFixedThreadPool(senders);
+      String before = shas.get(0);
+      String after = shas.get(1);
+      long start = System.nanoTime();
+      List<Future<?>> futures = new ArrayList<>();
+      for (int s = 0; s < senders; s++) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  int n;
+                  while ((n = next.getAndIncrement()) < deliveries) {
+                    HttpResponse<String> r = send(http, base, before, after, "refs/heads/ingest-" + n);
+                    if (r.statusCode() == 202) {
+                      accepted.incrementAndGet();
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      pool.shutdown();
+      pool.awaitTermination(10, TimeUnit.SECONDS);
+      System.out.printf(
+          "ingestion: %d deliveries from %d senders in %.2f s: %.0f accepted and stored per second (%d accepted)%n",
+          deliveries, senders, seconds, accepted.get() / seconds, accepted.get());
+    }
+  }
+
+  private static HttpResponse<String> send(
+      HttpClient http, String base, String before, String after, String ref) throws Exception {
+    GitHookPayload payload =
+        GitHookPayload.of("bench/app", new PostReceive.RefUpdate(before, after, ref), "bench");
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(URI.create(base + "/hooks/git"))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(payload.body()));
+    payload.headers(SECRET).forEach(builder::header);
+    return http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static long firstRun(String body) throws Exception {
+    Map<?, ?> response = (Map<?, ?>) Expressions.fromJson(body);
+    return ((Number) ((List<?>) response.get("runs")).get(0)).longValue();
+  }
+
+  private static long firstStepAt(HttpClient http, String base, long runId) throws Exception {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline) {
+      String logs =
+          http.send(
+                  HttpRequest.newBuilder(URI.create(base + "/api/runs/" + runId + "/logs")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      int at = logs.indexOf("first-step-at ");
+      if (at >= 0) {
+        String digits = logs.substring(at + 14).split("\\D", 2)[0];
+        // The step prints when it runs; wait for its run to finish so runs don't overlap.
+        awaitCompleted(http, base, runId);
+        return Long.parseLong(digits);
+      }
+      Thread.sleep(5);
+    }
+    throw new IllegalStateException("run " + runId + " never printed its first step");
+  }
+
+  private static void awaitCompleted(HttpClient http, String base, long runId) throws Exception {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline) {
+      Map<?, ?> run =
+          (Map<?, ?>)
+              Expressions.fromJson(
+                  http.send(
+                          HttpRequest.newBuilder(URI.create(base + "/api/runs/" + runId)).build(),
+                          HttpResponse.BodyHandlers.ofString())
+                      .body());
+      if ("COMPLETED".equals(run.get("status"))) {
+        return;
+      }
+      Thread.sleep(5);
+    }
+    throw new IllegalStateException("run " + runId + " did not complete");
+  }
+
+  private static void awaitAllCompleted(HttpClient http, String base, int count) throws Exception {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline) {
+      Map<?, ?> runs =
+          (Map<?, ?>)
+              Expressions.fromJson(
+                  http.send(
+                          HttpRequest.newBuilder(URI.create(base + "/api/runs?status=COMPLETED")).build(),
+                          HttpResponse.BodyHandlers.ofString())
+                      .body());
+      if (((List<?>) runs.get("runs")).size() >= count) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new IllegalStateException("warm-up run did not complete");
+  }
+
+  private static long epochNanos() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  private static double pct(List<Double> sorted, int p) {
+    int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+  }
+
+  private static String git(Path in, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add("git");
+    Collections.addAll(command, args);
+    Process p = new ProcessBuilder(command).directory(in.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("git " + String.join(" ", args) + ": " + out);
+    }
+    return out;
+  }
+}

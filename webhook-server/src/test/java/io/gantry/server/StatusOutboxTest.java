@@ -1,0 +1,122 @@
+package io.gantry.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.gantry.runner.store.RunStore;
+import io.gantry.runner.store.Stores;
+import io.gantry.server.config.ServerConfig;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The outbox against a real store and a local forge that fails before it accepts. */
+class StatusOutboxTest {
+
+  @TempDir Path data;
+  private RunStore store;
+  private HttpServer forge;
+  private final AtomicInteger failuresLeft = new AtomicInteger();
+  private final List<String> received = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    store = Stores.openEmbedded(data);
+    forge = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    forge.createContext(
+        "/",
+        exchange -> {
+          String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          received.add(exchange.getRequestURI().getPath() + " " + body);
+          exchange.sendResponseHeaders(failuresLeft.getAndDecrement() > 0 ? 500 : 201, -1);
+          exchange.close();
+        });
+    forge.start();
+  }
+
+  @AfterEach
+  void stop() {
+    forge.stop(0);
+    store.close();
+  }
+
+  private ServerConfig config() {
+    return new ServerConfig(
+        new ServerConfig.Server(0, "127.0.0.1", "http://gantry.test", data, new ServerConfig.Secret("t"), 1),
+        List.of(
+            new ServerConfig.Repository(
+                "acme/web",
+                "github",
+                "file:///nowhere",
+                new ServerConfig.Secret("s"),
+                null,
+                new ServerConfig.Status(
+                    "http://127.0.0.1:" + forge.getAddress().getPort(),
+                    new ServerConfig.Secret("status-token-1"),
+                    "github"),
+                Map.of(),
+                Map.of())));
+  }
+
+  private RunStore.RunRecord run() {
+    return store.createRun(
+        new RunStore.NewRun(
+            "acme/web", ".github/workflows/ci.yml", "ci", "on: push", "push", "refs/heads/main",
+            "a".repeat(40), Map.of(), "test", "{}", null, false));
+  }
+
+  @Test
+  void aForgeAnswering500ThenAcceptingStillGetsTheStatusAfterARetry() throws Exception {
+    failuresLeft.set(1);
+    StatusOutbox outbox = new StatusOutbox(config(), store, StatusPosting.forges());
+    RunStore.RunRecord run = run();
+    outbox.enqueue(run, "success", "success in 3s");
+
+    outbox.deliverDue();
+    List<RunStore.StatusRecord> afterFailure = store.statusesOf(run.id());
+    assertThat(afterFailure).singleElement().satisfies(s -> {
+      assertThat(s.deliveredAt()).isNull();
+      assertThat(s.attempts()).isEqualTo(1);
+      assertThat(s.lastError()).contains("500").doesNotContain("status-token-1");
+      assertThat(s.nextAttemptAt()).isAfter(Instant.now().minusSeconds(1));
+    });
+
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (store.statusesOf(run.id()).get(0).deliveredAt() == null
+        && System.currentTimeMillis() < deadline) {
+      Thread.sleep(200);
+      outbox.deliverDue();
+    }
+    assertThat(store.statusesOf(run.id()).get(0).deliveredAt()).isNotNull();
+    assertThat(received).hasSize(2).allMatch(r -> r.startsWith("/repos/acme/web/statuses/" + "a".repeat(40)));
+    assertThat(received.get(1)).contains("\"state\":\"success\"").contains("\"context\":\"gantry/ci\"");
+  }
+
+  @Test
+  void aStatusSurvivesARestartOfTheServerBeforeItIsDelivered() throws Exception {
+    StatusOutbox first = new StatusOutbox(config(), store, (repository, status) -> new StatusOutbox.Failure("down", true));
+    RunStore.RunRecord run = run();
+    first.enqueue(run, "pending", "queued");
+    first.deliverDue();
+    store.close();
+
+    store = Stores.openEmbedded(data);
+    // The retry is due a second later; a restarted server delivers it then.
+    StatusOutbox second = new StatusOutbox(config(), store, StatusPosting.forges());
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (received.isEmpty() && System.currentTimeMillis() < deadline) {
+      second.deliverDue();
+      Thread.sleep(100);
+    }
+    assertThat(received).singleElement().asString().contains("\"state\":\"pending\"");
+  }
+}
