@@ -30,9 +30,6 @@ public final class GantryServer implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(GantryServer.class.getName());
 
-  /** How long a worker's claim on a run lasts without renewal (a dead process's runs expire). */
-  public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
-
   private final ServerConfig config;
   private final RunStore store;
   private final WorkflowExecutor executor;
@@ -104,7 +101,7 @@ public final class GantryServer implements AutoCloseable {
 
   /** Opens the store and starts workers, the status outbox and the HTTP server. */
   public static GantryServer start(ServerConfig config) {
-    return start(config, DEFAULT_LEASE, StatusPosting.forges());
+    return start(config, Duration.ofSeconds(config.server().leaseSeconds()), StatusPosting.forges());
   }
 
   static GantryServer start(ServerConfig config, Duration lease, StatusOutbox.Poster poster) {

@@ -51,7 +51,7 @@ class StatusOutboxTest {
 
   private ServerConfig config() {
     return new ServerConfig(
-        new ServerConfig.Server(0, "127.0.0.1", "http://gantry.test", data, new ServerConfig.Secret("t"), 1),
+        new ServerConfig.Server(0, "127.0.0.1", "http://gantry.test", data, new ServerConfig.Secret("t"), 1, 30),
         List.of(
             new ServerConfig.Repository(
                 "acme/web",

@@ -36,7 +36,7 @@ public final class ConfigLoader {
   private static final Set<String> FORGES = Set.of("github", "gitea", "gitlab", "git");
   private static final List<String> TOP = List.of("server", "repositories");
   private static final List<String> SERVER =
-      List.of("port", "bind", "public-url", "data-dir", "api-token", "workers");
+      List.of("port", "bind", "public-url", "data-dir", "api-token", "workers", "lease-seconds");
   private static final List<String> REPOSITORY =
       List.of(
           "name", "forge", "clone-url", "webhook-secret", "credentials", "status", "secrets", "vars");
@@ -86,6 +86,7 @@ public final class ConfigLoader {
               + " set it to ${GANTRY_API_TOKEN} and export that variable");
     }
     int workers = integer(server, "workers", "server", 4, 1, 256);
+    int lease = integer(server, "lease-seconds", "server", 30, 2, 3600);
     List<Repository> repositories = new ArrayList<>();
     Object list = top.getOrDefault("repositories", List.of());
     if (!(list instanceof List<?> items)) {
@@ -101,7 +102,7 @@ public final class ConfigLoader {
       repositories.add(repository);
     }
     return new ServerConfig(
-        new Server(port, bind, publicUrl, dataDir, new Secret(token), workers),
+        new Server(port, bind, publicUrl, dataDir, new Secret(token), workers, lease),
         List.copyOf(repositories));
   }
 

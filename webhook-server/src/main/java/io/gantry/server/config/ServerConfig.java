@@ -17,9 +17,17 @@ public record ServerConfig(Server server, List<Repository> repositories) {
    * @param publicUrl how forges and users reach this server (links in commit statuses)
    * @param apiToken the bearer token every mutating API call must carry
    * @param workers runs executed at once by this process
+   * @param leaseSeconds how long a worker's claim on a run lasts without renewal: a run whose
+   *     process died is marked interrupted after at most this long
    */
   public record Server(
-      int port, String bind, String publicUrl, Path dataDir, Secret apiToken, int workers) {}
+      int port,
+      String bind,
+      String publicUrl,
+      Path dataDir,
+      Secret apiToken,
+      int workers,
+      int leaseSeconds) {}
 
   /**
    * One repository Gantry builds.
