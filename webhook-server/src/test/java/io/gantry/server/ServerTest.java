@@ -134,6 +134,75 @@ class ServerTest {
   }
 
   @Test
+  void twoPushesToOneConcurrencyGroupRunOneAfterTheOtherInOrder() throws Exception {
+    Files.createDirectories(work.resolve(".github/workflows"));
+    Files.writeString(
+        work.resolve(".github/workflows/deploy.yml"),
+        "name: deploy\non: push\nconcurrency:\n  group: deploy-${{ github.ref }}\n  cancel-in-progress: false\n"
+            + "jobs:\n  d:\n    runs-on: x\n    steps:\n      - run: sleep 1\n");
+    git(work, "add", ".");
+    git(work, "commit", "-q", "-m", "one");
+    String first = git(work, "rev-parse", "HEAD").strip();
+    git(work, "commit", "-q", "--allow-empty", "-m", "two");
+    String second = git(work, "rev-parse", "HEAD").strip();
+    git(work, "push", "-q", bare.toString(), "main"); // no hook secret: the hook's delivery fails
+    long a = deliver("0".repeat(40), first);
+    long b = deliver(first, second);
+
+    Map<?, ?> waiting = (Map<?, ?>) Expressions.fromJson(get("/api/runs/" + b));
+    if ("QUEUED".equals(waiting.get("status"))) {
+      assertThat(String.valueOf(waiting.get("waiting"))).contains("concurrency group 'deploy-refs/heads/main'");
+    }
+    Map<?, ?> runA = awaitCompleted(a);
+    Map<?, ?> runB = awaitCompleted(b);
+    assertThat(runA.get("conclusion")).isEqualTo("success");
+    assertThat(runB.get("conclusion")).isEqualTo("success");
+    assertThat(java.time.Instant.parse((String) runB.get("startedAt")))
+        .isAfterOrEqualTo(java.time.Instant.parse((String) runA.get("finishedAt")));
+  }
+
+  @Test
+  void aRedeliveryOfTheSameIdStartsNothingNew() throws Exception {
+    Files.createDirectories(work.resolve(".github/workflows"));
+    Files.writeString(
+        work.resolve(".github/workflows/ci.yml"),
+        "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: 'true'\n");
+    git(work, "add", ".");
+    git(work, "commit", "-q", "-m", "one");
+    String sha = git(work, "rev-parse", "HEAD").strip();
+    git(work, "push", "-q", bare.toString(), "main");
+    io.gantry.server.forge.GitHookPayload payload =
+        io.gantry.server.forge.GitHookPayload.of(
+            "acme/web", new io.gantry.server.forge.PostReceive.RefUpdate("0".repeat(40), sha, "refs/heads/main"), "dev");
+    HttpResponse<String> firstTime = postSigned(payload);
+    HttpResponse<String> again = postSigned(payload);
+    assertThat(firstTime.statusCode()).isEqualTo(202);
+    assertThat(again.statusCode()).isEqualTo(200);
+    assertThat(again.body()).contains("\"duplicate\":true");
+    List<?> runs = (List<?>) ((Map<?, ?>) Expressions.fromJson(get("/api/runs"))).get("runs");
+    assertThat(runs).hasSize(1);
+  }
+
+  private HttpResponse<String> postSigned(io.gantry.server.forge.GitHookPayload payload) throws Exception {
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(URI.create(base() + "/hooks/git"))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(payload.body()));
+    payload.headers(SECRET).forEach(builder::header);
+    return http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private long deliver(String before, String after) throws Exception {
+    HttpResponse<String> response =
+        postSigned(
+            io.gantry.server.forge.GitHookPayload.of(
+                "acme/web", new io.gantry.server.forge.PostReceive.RefUpdate(before, after, "refs/heads/main"), "dev"));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    List<?> runs = (List<?>) ((Map<?, ?>) Expressions.fromJson(response.body())).get("runs");
+    assertThat(runs).as(response.body()).hasSize(1);
+    return ((Number) runs.get(0)).longValue();
+  }
+
+  @Test
   void forgedUnsignedAndMalformedDeliveriesAreRejectedAndStoreNothing() throws Exception {
     String body = "{\"repository\":\"acme/web\",\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40)
         + "\",\"after\":\"" + "1".repeat(40) + "\"}";
