@@ -6,9 +6,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -57,6 +60,31 @@ final class JdbcRunStore implements RunStore {
   private static final String STEP_COLUMNS =
       "id, job_id, number, name, status, outcome, conclusion, outputs, started_at, finished_at";
 
+  private static final String DETAIL_COLUMNS =
+      "workflow_source, event_payload, inputs, trigger, concurrency_group, cancel_in_progress,"
+          + " rerun_of, waiting_reason, lease_owner, lease_expires_at, cancel_requested,"
+          + " interrupted";
+  private static final String STATUS_COLUMNS =
+      "id, run_id, repository, sha, state, context, description, target_url, attempts,"
+          + " last_error, next_attempt_at, delivered_at";
+
+  /**
+   * Whether run {@code r} may start as far as its concurrency group goes: it has none, or no other
+   * run of its group (in its repository, as GitHub scopes groups) is IN_PROGRESS and none older is
+   * QUEUED, so a group's runs start one at a time, oldest first, none skipped.
+   */
+  private static final String GROUP_IS_FREE =
+      "(r.concurrency_group IS NULL OR NOT EXISTS (SELECT 1 FROM runs o"
+          + " WHERE o.concurrency_group = r.concurrency_group AND o.repository = r.repository"
+          + " AND o.id <> r.id"
+          + " AND (o.status = 'IN_PROGRESS' OR (o.status = 'QUEUED' AND o.id < r.id))))";
+
+  private static final Set<String> STATUSES = Set.of(QUEUED, IN_PROGRESS, COMPLETED);
+  private static final Set<String> STATES = Set.of("pending", "success", "failure", "error");
+  private static final int DEFAULT_LIST_LIMIT = 20;
+  private static final int MAX_LIST_LIMIT = 500;
+  private static final int MAX_ERROR_LENGTH = 500;
+
   private final EmbeddedDatabase database;
   private final Clock clock;
 
@@ -79,8 +107,9 @@ final class JdbcRunStore implements RunStore {
           try (PreparedStatement insert =
               connection.prepareStatement(
                   "INSERT INTO runs (repository, workflow_file, workflow_name, workflow_source,"
-                      + " event, ref, sha, inputs, trigger, run_number, status, created_at)"
-                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      + " event, ref, sha, inputs, trigger, run_number, status, created_at,"
+                      + " event_payload, concurrency_group, cancel_in_progress)"
+                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   Statement.RETURN_GENERATED_KEYS)) {
             insert.setString(1, repository);
             insert.setString(2, workflowFile);
@@ -94,6 +123,9 @@ final class JdbcRunStore implements RunStore {
             insert.setLong(10, runNumber);
             insert.setString(11, QUEUED);
             SqlTimes.set(insert, 12, createdAt);
+            insert.setString(13, run.eventPayload());
+            insert.setString(14, run.concurrencyGroup());
+            insert.setBoolean(15, run.cancelInProgress());
             insert.executeUpdate();
             long id = generatedId(insert);
             return new RunRecord(
@@ -345,6 +377,591 @@ final class JdbcRunStore implements RunStore {
             return List.copyOf(steps);
           }
         });
+  }
+
+  // ---- The server's queue ----
+
+  @Override
+  public boolean recordDelivery(Delivery delivery) {
+    Objects.requireNonNull(delivery, "delivery");
+    String forge = Objects.requireNonNull(delivery.forge(), "forge");
+    String deliveryId = Objects.requireNonNull(delivery.deliveryId(), "deliveryId");
+    Instant receivedAt = Objects.requireNonNull(delivery.receivedAt(), "receivedAt");
+    return inTransaction(
+        connection -> {
+          try (PreparedStatement insert =
+              connection.prepareStatement(
+                  "INSERT INTO deliveries (forge, delivery_id, repository, event, received_at)"
+                      + " VALUES (?, ?, ?, ?, ?)")) {
+            insert.setString(1, forge);
+            insert.setString(2, deliveryId);
+            insert.setString(3, delivery.repository());
+            insert.setString(4, delivery.event());
+            SqlTimes.set(insert, 5, receivedAt);
+            insert.executeUpdate();
+            return true;
+          } catch (SQLException e) {
+            // Caught here, not left to the retries: this duplicate is the answer, not a conflict.
+            if (e.getErrorCode() == ErrorCode.DUPLICATE_KEY_1) {
+              return false;
+            }
+            throw e;
+          }
+        });
+  }
+
+  @Override
+  public Optional<RunDetails> details(long runId) {
+    return inTransaction(
+        connection -> {
+          try (PreparedStatement select =
+              connection.prepareStatement(
+                  "SELECT " + RUN_COLUMNS + ", " + DETAIL_COLUMNS + " FROM runs WHERE id = ?")) {
+            select.setLong(1, runId);
+            try (ResultSet rows = select.executeQuery()) {
+              return rows.next() ? Optional.of(runDetails(rows)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  /**
+   * Finds the oldest claimable run without locking, then locks its row and takes it only if it is
+   * still QUEUED and still free to start: a concurrent claimer (of this or another process) that
+   * took it first makes the conditional update change nothing, and the next candidate is tried.
+   */
+  @Override
+  public Optional<RunRecord> claimNext(String owner, Instant now, Duration lease) {
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(lease, "lease");
+    if (lease.isNegative() || lease.isZero()) {
+      throw new IllegalArgumentException("lease must be positive, not " + lease);
+    }
+    Instant until = now.plus(lease);
+    return inTransaction(
+        connection -> {
+          Set<Long> tried = new HashSet<>();
+          while (true) {
+            Long candidate = null;
+            // One more than tried: a candidate that was passed over may still be listed.
+            for (long id : claimCandidates(connection, tried.size() + 1)) {
+              if (tried.add(id)) {
+                candidate = id;
+                break;
+              }
+            }
+            if (candidate == null) {
+              return Optional.empty();
+            }
+            if (lockQueued(connection, candidate)
+                && mayStart(connection, candidate)
+                && markClaimed(connection, candidate, owner, now, until)) {
+              return Optional.of(readRun(connection, candidate));
+            }
+          }
+        });
+  }
+
+  /** The oldest QUEUED runs first, leaving out those that wait for their concurrency group. */
+  private static List<Long> claimCandidates(Connection connection, int count) throws SQLException {
+    try (PreparedStatement select =
+        connection.prepareStatement(
+            "SELECT r.id FROM runs r WHERE r.status = 'QUEUED' AND "
+                + GROUP_IS_FREE
+                + " ORDER BY r.id FETCH FIRST ? ROWS ONLY")) {
+      select.setInt(1, count);
+      List<Long> ids = new ArrayList<>();
+      try (ResultSet rows = select.executeQuery()) {
+        while (rows.next()) {
+          ids.add(rows.getLong(1));
+        }
+      }
+      return ids;
+    }
+  }
+
+  /** Locks the run's row until the transaction ends; false when it is no longer QUEUED. */
+  private static boolean lockQueued(Connection connection, long id) throws SQLException {
+    try (PreparedStatement lock =
+        connection.prepareStatement(
+            "SELECT id FROM runs WHERE id = ? AND status = 'QUEUED' FOR UPDATE")) {
+      lock.setLong(1, id);
+      try (ResultSet rows = lock.executeQuery()) {
+        return rows.next();
+      }
+    }
+  }
+
+  /** Checks the group again once the row is locked, against what others committed meanwhile. */
+  private static boolean mayStart(Connection connection, long id) throws SQLException {
+    try (PreparedStatement select =
+        connection.prepareStatement("SELECT 1 FROM runs r WHERE r.id = ? AND " + GROUP_IS_FREE)) {
+      select.setLong(1, id);
+      try (ResultSet rows = select.executeQuery()) {
+        return rows.next();
+      }
+    }
+  }
+
+  private static boolean markClaimed(
+      Connection connection, long id, String owner, Instant now, Instant until)
+      throws SQLException {
+    try (PreparedStatement update =
+        connection.prepareStatement(
+            "UPDATE runs SET status = ?, started_at = ?, lease_owner = ?, lease_expires_at = ?,"
+                + " waiting_reason = NULL WHERE id = ? AND status = ?")) {
+      update.setString(1, IN_PROGRESS);
+      SqlTimes.set(update, 2, now);
+      update.setString(3, owner);
+      SqlTimes.set(update, 4, until);
+      update.setLong(5, id);
+      update.setString(6, QUEUED);
+      return update.executeUpdate() == 1;
+    }
+  }
+
+  @Override
+  public boolean renewLease(long runId, String owner, Instant until) {
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(until, "until");
+    return inTransaction(
+        connection -> {
+          try (PreparedStatement update =
+              connection.prepareStatement(
+                  "UPDATE runs SET lease_expires_at = ?"
+                      + " WHERE id = ? AND lease_owner = ? AND status = ?")) {
+            SqlTimes.set(update, 1, until);
+            update.setLong(2, runId);
+            update.setString(3, owner);
+            update.setString(4, IN_PROGRESS);
+            return update.executeUpdate() == 1;
+          }
+        });
+  }
+
+  @Override
+  public List<RunRecord> expireLeases(Instant now) {
+    Objects.requireNonNull(now, "now");
+    return inTransaction(
+        connection -> {
+          List<Long> expired = new ArrayList<>();
+          try (PreparedStatement select =
+              connection.prepareStatement(
+                  "SELECT id FROM runs WHERE status = ? AND lease_expires_at < ? ORDER BY id")) {
+            select.setString(1, IN_PROGRESS);
+            SqlTimes.set(select, 2, now);
+            try (ResultSet rows = select.executeQuery()) {
+              while (rows.next()) {
+                expired.add(rows.getLong(1));
+              }
+            }
+          }
+          List<RunRecord> runs = new ArrayList<>();
+          for (long id : expired) {
+            // Only the runs this call concludes: a lease renewed meanwhile, or another process
+            // expiring the same run first, leaves it alone, so each is reported once.
+            if (expire(connection, id, now)) {
+              runs.add(readRun(connection, id));
+            }
+          }
+          return List.copyOf(runs);
+        });
+  }
+
+  private static boolean expire(Connection connection, long id, Instant now) throws SQLException {
+    try (PreparedStatement update =
+        connection.prepareStatement(
+            "UPDATE runs SET status = ?, conclusion = 'failure', interrupted = TRUE,"
+                + " finished_at = ? WHERE id = ? AND status = ? AND lease_expires_at < ?")) {
+      update.setString(1, COMPLETED);
+      SqlTimes.set(update, 2, now);
+      update.setLong(3, id);
+      update.setString(4, IN_PROGRESS);
+      SqlTimes.set(update, 5, now);
+      if (update.executeUpdate() == 0) {
+        return false;
+      }
+    }
+    try (PreparedStatement steps =
+        connection.prepareStatement(
+            "UPDATE steps SET status = ?, outcome = 'failure', conclusion = 'failure',"
+                + " finished_at = ? WHERE status = ?"
+                + " AND job_id IN (SELECT id FROM jobs WHERE run_id = ?)")) {
+      steps.setString(1, COMPLETED);
+      SqlTimes.set(steps, 2, now);
+      steps.setString(3, IN_PROGRESS);
+      steps.setLong(4, id);
+      steps.executeUpdate();
+    }
+    try (PreparedStatement jobs =
+        connection.prepareStatement(
+            "UPDATE jobs SET status = ?, conclusion = 'failure', finished_at = ?"
+                + " WHERE run_id = ? AND status IN (?, ?)")) {
+      jobs.setString(1, COMPLETED);
+      SqlTimes.set(jobs, 2, now);
+      jobs.setLong(3, id);
+      jobs.setString(4, QUEUED);
+      jobs.setString(5, IN_PROGRESS);
+      jobs.executeUpdate();
+    }
+    return true;
+  }
+
+  @Override
+  public void setWaitingReason(long runId, String reason) {
+    update(
+        "run",
+        runId,
+        "UPDATE runs SET waiting_reason = ? WHERE id = ?",
+        statement -> {
+          statement.setString(1, reason);
+          statement.setLong(2, runId);
+        });
+  }
+
+  @Override
+  public RunRecord requestCancel(long runId, Instant now) {
+    Objects.requireNonNull(now, "now");
+    return inTransaction(
+        connection -> {
+          String status;
+          try (PreparedStatement lock =
+              connection.prepareStatement("SELECT status FROM runs WHERE id = ? FOR UPDATE")) {
+            lock.setLong(1, runId);
+            try (ResultSet rows = lock.executeQuery()) {
+              if (!rows.next()) {
+                throw unknown("run", runId);
+              }
+              status = rows.getString(1);
+            }
+          }
+          if (QUEUED.equals(status)) {
+            try (PreparedStatement update =
+                connection.prepareStatement(
+                    "UPDATE runs SET status = ?, conclusion = 'cancelled', finished_at = ?,"
+                        + " waiting_reason = NULL WHERE id = ?")) {
+              update.setString(1, COMPLETED);
+              SqlTimes.set(update, 2, now);
+              update.setLong(3, runId);
+              update.executeUpdate();
+            }
+          } else if (IN_PROGRESS.equals(status)) {
+            try (PreparedStatement update =
+                connection.prepareStatement(
+                    "UPDATE runs SET cancel_requested = TRUE WHERE id = ?")) {
+              update.setLong(1, runId);
+              update.executeUpdate();
+            }
+          }
+          return readRun(connection, runId);
+        });
+  }
+
+  @Override
+  public boolean cancelRequested(long runId) {
+    return inTransaction(
+        connection -> {
+          try (PreparedStatement select =
+              connection.prepareStatement("SELECT cancel_requested FROM runs WHERE id = ?")) {
+            select.setLong(1, runId);
+            try (ResultSet rows = select.executeQuery()) {
+              if (!rows.next()) {
+                throw unknown("run", runId);
+              }
+              return rows.getBoolean(1);
+            }
+          }
+        });
+  }
+
+  @Override
+  public List<RunRecord> listRuns(RunFilter filter) {
+    RunFilter f = filter == null ? new RunFilter(null, null, null, 0) : filter;
+    List<String> conditions = new ArrayList<>();
+    List<String> values = new ArrayList<>();
+    if (f.repository() != null) {
+      conditions.add("repository = ?");
+      values.add(f.repository());
+    }
+    if (f.branch() != null) {
+      conditions.add("ref = ?");
+      values.add(f.branch().startsWith("refs/") ? f.branch() : "refs/heads/" + f.branch());
+    }
+    if (f.status() != null) {
+      String upper = f.status().toUpperCase(Locale.ROOT);
+      if (STATUSES.contains(upper)) {
+        conditions.add("status = ?");
+        values.add(upper);
+      } else {
+        conditions.add("conclusion = ?");
+        values.add(f.status().toLowerCase(Locale.ROOT));
+      }
+    }
+    int limit = f.limit() <= 0 ? DEFAULT_LIST_LIMIT : Math.min(f.limit(), MAX_LIST_LIMIT);
+    String sql =
+        "SELECT "
+            + RUN_COLUMNS
+            + " FROM runs"
+            + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
+            + " ORDER BY created_at DESC, id DESC FETCH FIRST ? ROWS ONLY";
+    return inTransaction(
+        connection -> {
+          try (PreparedStatement select = connection.prepareStatement(sql)) {
+            int index = 1;
+            for (String value : values) {
+              select.setString(index++, value);
+            }
+            select.setInt(index, limit);
+            List<RunRecord> runs = new ArrayList<>();
+            try (ResultSet rows = select.executeQuery()) {
+              while (rows.next()) {
+                runs.add(run(rows));
+              }
+            }
+            return List.copyOf(runs);
+          }
+        });
+  }
+
+  @Override
+  public RunRecord createRerun(long runId, String trigger, Instant now) {
+    Objects.requireNonNull(now, "now");
+    Instant createdAt = SqlTimes.toStored(now);
+    return inTransaction(
+        connection -> {
+          RunDetails original;
+          try (PreparedStatement select =
+              connection.prepareStatement(
+                  "SELECT " + RUN_COLUMNS + ", " + DETAIL_COLUMNS + " FROM runs WHERE id = ?")) {
+            select.setLong(1, runId);
+            try (ResultSet rows = select.executeQuery()) {
+              if (!rows.next()) {
+                throw unknown("run", runId);
+              }
+              original = runDetails(rows);
+            }
+          }
+          RunRecord run = original.run();
+          int attempt;
+          try (PreparedStatement select =
+              connection.prepareStatement(
+                  "SELECT MAX(attempt) FROM runs"
+                      + " WHERE repository = ? AND workflow_file = ? AND run_number = ?")) {
+            select.setString(1, run.repository());
+            select.setString(2, run.workflowFile());
+            select.setLong(3, run.runNumber());
+            try (ResultSet rows = select.executeQuery()) {
+              rows.next();
+              // Two reruns racing to the same attempt collide on runs_number; the loser's
+              // transaction is tried again and finds the next attempt.
+              attempt = rows.getInt(1) + 1;
+            }
+          }
+          try (PreparedStatement insert =
+              connection.prepareStatement(
+                  "INSERT INTO runs (repository, workflow_file, workflow_name, workflow_source,"
+                      + " event, ref, sha, inputs, trigger, run_number, attempt, status,"
+                      + " created_at, event_payload, concurrency_group, cancel_in_progress,"
+                      + " rerun_of)"
+                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  Statement.RETURN_GENERATED_KEYS)) {
+            insert.setString(1, run.repository());
+            insert.setString(2, run.workflowFile());
+            insert.setString(3, run.workflowName());
+            insert.setString(4, original.workflowSource());
+            insert.setString(5, run.event());
+            insert.setString(6, run.ref());
+            insert.setString(7, run.sha());
+            insert.setString(8, JsonMaps.write(original.inputs()));
+            insert.setString(9, trigger);
+            insert.setLong(10, run.runNumber());
+            insert.setInt(11, attempt);
+            insert.setString(12, QUEUED);
+            SqlTimes.set(insert, 13, createdAt);
+            insert.setString(14, original.eventPayload());
+            insert.setString(15, original.concurrencyGroup());
+            insert.setBoolean(16, original.cancelInProgress());
+            insert.setLong(17, runId);
+            insert.executeUpdate();
+            return new RunRecord(
+                generatedId(insert),
+                run.runNumber(),
+                attempt,
+                run.repository(),
+                run.workflowFile(),
+                run.workflowName(),
+                run.event(),
+                run.ref(),
+                run.sha(),
+                QUEUED,
+                null,
+                createdAt,
+                null,
+                null);
+          }
+        });
+  }
+
+  // ---- The outbox of commit statuses ----
+
+  @Override
+  public long enqueueStatus(NewStatus status) {
+    Objects.requireNonNull(status, "status");
+    String repository = Objects.requireNonNull(status.repository(), "repository");
+    String sha = Objects.requireNonNull(status.sha(), "sha");
+    String context = Objects.requireNonNull(status.context(), "context");
+    Instant at = Objects.requireNonNull(status.at(), "at");
+    if (!STATES.contains(status.state())) {
+      throw new IllegalArgumentException(
+          "state must be one of pending, success, failure or error, not " + status.state());
+    }
+    return insertChild(
+        "run",
+        status.runId(),
+        "INSERT INTO statuses (run_id, repository, sha, state, context, description, target_url,"
+            + " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        statement -> {
+          statement.setLong(1, status.runId());
+          statement.setString(2, repository);
+          statement.setString(3, sha);
+          statement.setString(4, status.state());
+          statement.setString(5, context);
+          statement.setString(6, status.description());
+          statement.setString(7, status.targetUrl());
+          SqlTimes.set(statement, 8, at);
+          SqlTimes.set(statement, 9, at);
+        });
+  }
+
+  @Override
+  public List<StatusRecord> dueStatuses(Instant now, int limit) {
+    Objects.requireNonNull(now, "now");
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, not " + limit);
+    }
+    return inTransaction(
+        connection -> {
+          try (PreparedStatement select =
+              connection.prepareStatement(
+                  "SELECT "
+                      + STATUS_COLUMNS
+                      + " FROM statuses WHERE delivered_at IS NULL"
+                      + " AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?"
+                      + " ORDER BY id FETCH FIRST ? ROWS ONLY")) {
+            SqlTimes.set(select, 1, now);
+            select.setInt(2, limit);
+            return statuses(select);
+          }
+        });
+  }
+
+  @Override
+  public void statusDelivered(long statusId, Instant at) {
+    Objects.requireNonNull(at, "at");
+    update(
+        "status",
+        statusId,
+        "UPDATE statuses SET delivered_at = ? WHERE id = ?",
+        statement -> {
+          SqlTimes.set(statement, 1, at);
+          statement.setLong(2, statusId);
+        });
+  }
+
+  @Override
+  public void statusFailed(long statusId, String error, Instant retryAt) {
+    update(
+        "status",
+        statusId,
+        "UPDATE statuses SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+            + " WHERE id = ?",
+        statement -> {
+          statement.setString(1, truncate(error, MAX_ERROR_LENGTH));
+          SqlTimes.set(statement, 2, retryAt);
+          statement.setLong(3, statusId);
+        });
+  }
+
+  @Override
+  public List<StatusRecord> statusesOf(long runId) {
+    return inTransaction(
+        connection -> {
+          requireExists(connection, "run", "runs", runId);
+          try (PreparedStatement select =
+              connection.prepareStatement(
+                  "SELECT " + STATUS_COLUMNS + " FROM statuses WHERE run_id = ? ORDER BY id")) {
+            select.setLong(1, runId);
+            return statuses(select);
+          }
+        });
+  }
+
+  private static List<StatusRecord> statuses(PreparedStatement select) throws SQLException {
+    List<StatusRecord> statuses = new ArrayList<>();
+    try (ResultSet rows = select.executeQuery()) {
+      while (rows.next()) {
+        statuses.add(
+            new StatusRecord(
+                rows.getLong("id"),
+                rows.getLong("run_id"),
+                rows.getString("repository"),
+                rows.getString("sha"),
+                rows.getString("state"),
+                rows.getString("context"),
+                rows.getString("description"),
+                rows.getString("target_url"),
+                rows.getInt("attempts"),
+                rows.getString("last_error"),
+                SqlTimes.get(rows, "next_attempt_at"),
+                SqlTimes.get(rows, "delivered_at")));
+      }
+    }
+    return List.copyOf(statuses);
+  }
+
+  /** Cuts at a character boundary, never between the halves of a surrogate pair. */
+  static String truncate(String text, int maxLength) {
+    if (text == null || text.length() <= maxLength) {
+      return text;
+    }
+    int end = maxLength;
+    if (Character.isHighSurrogate(text.charAt(end - 1))) {
+      end--;
+    }
+    return text.substring(0, end);
+  }
+
+  private static RunRecord readRun(Connection connection, long id) throws SQLException {
+    try (PreparedStatement select =
+        connection.prepareStatement("SELECT " + RUN_COLUMNS + " FROM runs WHERE id = ?")) {
+      select.setLong(1, id);
+      try (ResultSet rows = select.executeQuery()) {
+        if (!rows.next()) {
+          throw unknown("run", id);
+        }
+        return run(rows);
+      }
+    }
+  }
+
+  private static RunDetails runDetails(ResultSet rows) throws SQLException {
+    long rerunOf = rows.getLong("rerun_of");
+    Long original = rows.wasNull() ? null : rerunOf;
+    return new RunDetails(
+        run(rows),
+        rows.getString("workflow_source"),
+        rows.getString("event_payload"),
+        JsonMaps.read(rows.getString("inputs")),
+        rows.getString("trigger"),
+        rows.getString("concurrency_group"),
+        rows.getBoolean("cancel_in_progress"),
+        original,
+        rows.getString("waiting_reason"),
+        rows.getString("lease_owner"),
+        SqlTimes.get(rows, "lease_expires_at"),
+        rows.getBoolean("cancel_requested"),
+        rows.getBoolean("interrupted"));
   }
 
   @Override

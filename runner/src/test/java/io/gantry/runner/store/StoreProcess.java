@@ -1,15 +1,20 @@
 package io.gantry.runner.store;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,11 +28,26 @@ final class StoreProcess {
   /**
    * {@code create <dataDir> <repository> <workflowFile>}: creates a run and prints its id and
    * number. {@code hold-without-auto-server <dataDir>}: opens the database as a process that does
-   * not share it would, prints "holding", and keeps it until its input closes.
+   * not share it would, prints "holding", and keeps it until its input closes. {@code claim
+   * <dataDir> <owner>}: opens the store, prints "ready", waits for a line on its input, then claims
+   * runs as {@code owner} until none is left, printing the id of each, and finally "done".
    */
   public static void main(String[] args) throws IOException, SQLException {
     Path dataDir = Path.of(args[1]);
     switch (args[0]) {
+      case "claim" -> {
+        try (RunStore store = Stores.openEmbedded(dataDir)) {
+          System.out.println("ready");
+          System.out.flush();
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+          Optional<RunStore.RunRecord> claimed;
+          while ((claimed = store.claimNext(args[2], Instant.now(), Duration.ofMinutes(5)))
+              .isPresent()) {
+            System.out.println(claimed.get().id());
+          }
+          System.out.println("done");
+        }
+      }
       case "create" -> {
         try (RunStore store = Stores.openEmbedded(dataDir)) {
           RunStore.RunRecord run = store.createRun(newRun(args[2], args[3]));

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
+import org.flywaydb.core.Flyway;
 import org.flywaydb.core.extensibility.Plugin;
 import org.flywaydb.core.internal.database.h2.H2DatabaseType;
 import org.junit.jupiter.api.Test;
@@ -77,7 +78,80 @@ class StoresTest {
       while (rows.next()) {
         applied.add(rows.getString(1) + ":" + rows.getBoolean(2));
       }
-      assertThat(applied).containsExactly("1:true");
+      assertThat(applied).containsExactly("1:true", "2:true");
+    }
+  }
+
+  @Test
+  void aDatabaseOfTheFirstVersionIsBroughtUpToDateKeepingItsRuns() throws Exception {
+    Path base = tempDir.toAbsolutePath().resolve(EmbeddedDatabase.RELATIVE_PATH);
+    Files.createDirectories(base.getParent());
+    Flyway.configure(StoresTest.class.getClassLoader())
+        .dataSource(EmbeddedDatabase.url(base), "sa", "")
+        .locations("classpath:db/migration")
+        .target("1")
+        .load()
+        .migrate();
+    try (Connection connection = DriverManager.getConnection(EmbeddedDatabase.url(base), "sa", "");
+        Statement statement = connection.createStatement()) {
+      statement.executeUpdate(
+          "INSERT INTO run_counters (repository, workflow_file, last_number)"
+              + " VALUES ('acme/shop', 'ci.yml', 2)");
+      statement.executeUpdate(
+          "INSERT INTO runs (id, repository, workflow_file, workflow_name, workflow_source, event,"
+              + " ref, sha, inputs, trigger, run_number, status, conclusion, created_at,"
+              + " started_at, finished_at) VALUES"
+              + " (1, 'acme/shop', 'ci.yml', 'CI', 'on: push', 'push', 'refs/heads/main', 'abc',"
+              + " '{\"level\":\"full\"}', 'push', 1, 'COMPLETED', 'success',"
+              + " TIMESTAMP WITH TIME ZONE '2024-01-02 03:04:05.678Z',"
+              + " TIMESTAMP WITH TIME ZONE '2024-01-02 03:04:06Z',"
+              + " TIMESTAMP WITH TIME ZONE '2024-01-02 03:05:00Z'),"
+              + " (2, 'acme/shop', 'ci.yml', 'CI', 'on: push', 'push', 'refs/heads/main', 'def',"
+              + " '{}', 'push', 2, 'QUEUED', NULL,"
+              + " TIMESTAMP WITH TIME ZONE '2024-01-02 03:06:00Z', NULL, NULL)");
+      statement.executeUpdate(
+          "INSERT INTO jobs (run_id, job_key, name, status, conclusion, outputs)"
+              + " VALUES (1, 'build', 'build', 'COMPLETED', 'success', '{}')");
+    }
+
+    try (RunStore store = Stores.openEmbedded(tempDir)) {
+      RunRecord old = store.findRun(1).orElseThrow();
+      assertThat(old)
+          .isEqualTo(
+              new RunRecord(
+                  1,
+                  1,
+                  1,
+                  "acme/shop",
+                  "ci.yml",
+                  "CI",
+                  "push",
+                  "refs/heads/main",
+                  "abc",
+                  "COMPLETED",
+                  "success",
+                  Instant.parse("2024-01-02T03:04:05.678Z"),
+                  Instant.parse("2024-01-02T03:04:06Z"),
+                  Instant.parse("2024-01-02T03:05:00Z")));
+      assertThat(store.jobsOf(1)).extracting(RunStore.JobRecord::name).containsExactly("build");
+      RunStore.RunDetails details = store.details(1).orElseThrow();
+      assertThat(details.inputs()).containsEntry("level", "full");
+      assertThat(details.eventPayload()).isNull();
+      assertThat(details.concurrencyGroup()).isNull();
+      assertThat(details.cancelInProgress()).isFalse();
+      assertThat(details.rerunOf()).isNull();
+      assertThat(details.cancelRequested()).isFalse();
+      assertThat(details.interrupted()).isFalse();
+
+      // The queued run of the old version is picked up; numbering and reruns carry on.
+      Instant now = Instant.parse("2024-01-02T04:00:00Z");
+      assertThat(store.claimNext("w", now, java.time.Duration.ofSeconds(30)))
+          .map(RunRecord::id)
+          .contains(2L);
+      RunRecord next = store.createRun(StoreProcess.newRun("acme/shop", "ci.yml"));
+      assertThat(next.runNumber()).isEqualTo(3);
+      assertThat(next.id()).isGreaterThan(2);
+      assertThat(store.createRerun(1, "rerun", now).attempt()).isEqualTo(2);
     }
   }
 
