@@ -75,6 +75,12 @@ final class StatusOutbox implements AutoCloseable {
         store.statusFailed(status.id(), "the repository has no status configuration any more", null);
         continue;
       }
+      if (superseded(status)) {
+        // A newer status of the same run and context is already on the commit; posting this
+        // older one now would turn a finished run back to "pending".
+        store.statusFailed(status.id(), "superseded by a newer status", null);
+        continue;
+      }
       Failure failure;
       try {
         failure = poster.post(repository, status);
@@ -94,6 +100,17 @@ final class StatusOutbox implements AutoCloseable {
                 + (retry == null ? "; giving up" : "; retrying at " + retry));
       }
     }
+  }
+
+  private boolean superseded(RunStore.StatusRecord status) {
+    for (RunStore.StatusRecord other : store.statusesOf(status.runId())) {
+      if (other.id() > status.id()
+          && other.context().equals(status.context())
+          && other.deliveredAt() != null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void loop() {

@@ -365,6 +365,10 @@ final class JobExecution implements Callable<JobResult> {
           Conclusion.FAILURE, "cannot write the step's script: " + e.getMessage(), Map.of());
     }
     out.system("Run " + firstLine(script));
+    // A step that starts after the cancel (if: always() or cancelled()) runs to its end: the
+    // cancel it was started for must not stop it again. Its timeout still applies.
+    boolean startedAfterCancel = cancelled();
+    java.util.function.BooleanSupplier stopWhen = () -> !startedAfterCancel && cancelled();
     if (!Files.isDirectory(workingDirectory)) {
       return new StepAttempt(
           Conclusion.FAILURE,
@@ -382,7 +386,7 @@ final class JobExecution implements Callable<JobResult> {
               env,
               stepFiles.resolve(number + ".stdout"),
               deadline,
-              this::cancelled,
+              stopWhen,
               run.options().killGracePeriod(),
               leaders,
               out::processLine);
@@ -445,6 +449,7 @@ final class JobExecution implements Callable<JobResult> {
       }
     }
     out.system("Run " + step.uses());
+    boolean startedAfterCancel = cancelled();
     Map<String, String> outputs = new LinkedHashMap<>();
     ActionContext actionContext =
         new ActionContext() {
@@ -510,7 +515,8 @@ final class JobExecution implements Callable<JobResult> {
 
           @Override
           public boolean cancelled() {
-            return JobExecution.this.cancelled() || System.nanoTime() - deadline >= 0;
+            return (!startedAfterCancel && JobExecution.this.cancelled())
+                || System.nanoTime() - deadline >= 0;
           }
         };
     try {
@@ -518,7 +524,7 @@ final class JobExecution implements Callable<JobResult> {
       if (System.nanoTime() - deadline >= 0) {
         return new StepAttempt(Conclusion.FAILURE, TIMEOUT, outputs);
       }
-      if (cancelled()) {
+      if (!startedAfterCancel && cancelled()) {
         return new StepAttempt(Conclusion.CANCELLED, "the step was cancelled", outputs);
       }
       return result.succeeded()

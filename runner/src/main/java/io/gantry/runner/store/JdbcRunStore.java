@@ -382,6 +382,23 @@ final class JdbcRunStore implements RunStore {
   // ---- The server's queue ----
 
   @Override
+  public void forgetDelivery(String forge, String deliveryId) {
+    Objects.requireNonNull(forge, "forge");
+    Objects.requireNonNull(deliveryId, "deliveryId");
+    inTransaction(
+        connection -> {
+          try (PreparedStatement delete =
+              connection.prepareStatement(
+                  "DELETE FROM deliveries WHERE forge = ? AND delivery_id = ?")) {
+            delete.setString(1, forge);
+            delete.setString(2, deliveryId);
+            delete.executeUpdate();
+            return null;
+          }
+        });
+  }
+
+  @Override
   public boolean recordDelivery(Delivery delivery) {
     Objects.requireNonNull(delivery, "delivery");
     String forge = Objects.requireNonNull(delivery.forge(), "forge");

@@ -60,22 +60,16 @@ public interface RunStore extends AutoCloseable {
    *
    * @return false, storing nothing, when this forge already sent a delivery with this id
    */
-  default boolean recordDelivery(Delivery delivery) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  boolean recordDelivery(Delivery delivery);
 
   /**
    * Removes a recorded delivery whose runs could not be created, so that the forge's redelivery
    * is processed instead of ignored as a duplicate.
    */
-  default void forgetDelivery(String forge, String deliveryId) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  void forgetDelivery(String forge, String deliveryId);
 
   /** What a worker needs to execute a queued run, and a rerun to repeat it. Empty if unknown. */
-  default Optional<RunDetails> details(long runId) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  Optional<RunDetails> details(long runId);
 
   /**
    * Claims the oldest QUEUED run that may start, atomically (several processes may call it at
@@ -83,77 +77,51 @@ public interface RunStore extends AutoCloseable {
    * The claimed run becomes IN_PROGRESS with a lease held by {@code owner} until {@code now +
    * lease}.
    */
-  default Optional<RunRecord> claimNext(String owner, Instant now, java.time.Duration lease) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  Optional<RunRecord> claimNext(String owner, Instant now, java.time.Duration lease);
 
   /** Extends a lease; false when the owner no longer holds it (it expired and was taken). */
-  default boolean renewLease(long runId, String owner, Instant until) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  boolean renewLease(long runId, String owner, Instant until);
 
   /**
    * Concludes every IN_PROGRESS run whose lease ran out before {@code now} (its process died) as
    * COMPLETED with conclusion failure and marks it interrupted; returns those runs.
    */
-  default List<RunRecord> expireLeases(Instant now) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  List<RunRecord> expireLeases(Instant now);
 
   /** Why a QUEUED run has not started (shown by the API); null clears it. */
-  default void setWaitingReason(long runId, String reason) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  void setWaitingReason(long runId, String reason);
 
   /**
    * Asks a run to stop. A QUEUED run is concluded {@code cancelled} at once; an IN_PROGRESS one
    * is flagged for its worker to see through {@link #cancelRequested}. Returns the run as it is
    * afterwards.
    */
-  default RunRecord requestCancel(long runId, Instant now) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  RunRecord requestCancel(long runId, Instant now);
 
-  default boolean cancelRequested(long runId) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  boolean cancelRequested(long runId);
 
   /** Runs matching the filter (null fields match all), newest first. */
-  default List<RunRecord> listRuns(RunFilter filter) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  List<RunRecord> listRuns(RunFilter filter);
 
   /**
    * A new QUEUED attempt of a run: same repository, workflow source, event, ref, sha, payload and
    * inputs; the same run number; attempt one above the highest attempt of that run number.
    */
-  default RunRecord createRerun(long runId, String trigger, Instant now) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  RunRecord createRerun(long runId, String trigger, Instant now);
 
   /** Adds a commit status to the outbox, due at once. */
-  default long enqueueStatus(NewStatus status) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  long enqueueStatus(NewStatus status);
 
   /** Undelivered statuses due at {@code now}, oldest first. */
-  default List<StatusRecord> dueStatuses(Instant now, int limit) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  List<StatusRecord> dueStatuses(Instant now, int limit);
 
-  default void statusDelivered(long statusId, Instant at) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  void statusDelivered(long statusId, Instant at);
 
   /** Records a failed delivery attempt and when to try again (null: give up for good). */
-  default void statusFailed(long statusId, String error, Instant retryAt) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  void statusFailed(long statusId, String error, Instant retryAt);
 
   /** Every status of a run, delivered or not, oldest first. */
-  default List<StatusRecord> statusesOf(long runId) {
-    throw new UnsupportedOperationException("not implemented yet");
-  }
+  List<StatusRecord> statusesOf(long runId);
 
   record Delivery(
       String forge, String deliveryId, String repository, String event, Instant receivedAt) {}
