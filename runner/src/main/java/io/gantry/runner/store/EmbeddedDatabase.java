@@ -74,7 +74,9 @@ final class EmbeddedDatabase implements AutoCloseable {
     // AUTO_SERVER: the first process opens the file and serves it to later ones over TCP, so
     // several gantry commands can share one data directory. LOCK_TIMEOUT: concurrent run
     // creators queue on the counter row for longer than H2's default of one second.
-    return "jdbc:h2:file:" + base + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000";
+    // WRITE_DELAY=0: a commit reaches the file before it returns. H2's default (500 ms) lets a
+    // kill -9 lose runs and deliveries that were already acknowledged.
+    return "jdbc:h2:file:" + base + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
   }
 
   Connection connection() throws SQLException {

@@ -43,7 +43,11 @@ public final class ConfigLoader {
   private static final List<String> CREDENTIALS = List.of("username", "password", "ssh-key");
   private static final List<String> STATUS = List.of("api-url", "token", "forge");
 
+  private static final String PLACEHOLDER = "gantryref";
+  private static final Pattern PLACEHOLDERS = Pattern.compile(PLACEHOLDER + "(\\d+)x");
+
   private final Function<String, String> environment;
+  private final List<String> references = new ArrayList<>();
   private String file;
 
   /** @param environment looks up environment variables (System::getenv outside tests) */
@@ -61,12 +65,23 @@ public final class ConfigLoader {
           file + ": cannot read the configuration (" + e.getClass().getSimpleName()
               + "); pass an existing file with --config");
     }
+    // ${NAME} is not valid inside a YAML flow mapping ({ token: ${X} }), and substituting the
+    // text before parsing would let a variable's value change the file's structure. So each
+    // reference becomes a placeholder YAML reads as a plain word, restored per value below.
+    references.clear();
+    Matcher m = VARIABLE.matcher(text);
+    StringBuilder masked = new StringBuilder();
+    while (m.find()) {
+      references.add(m.group());
+      m.appendReplacement(masked, PLACEHOLDER + (references.size() - 1) + "x");
+    }
+    m.appendTail(masked);
     Object root;
     try {
-      root = new Load(LoadSettings.builder().setLabel(file).build()).loadFromString(text);
+      root = new Load(LoadSettings.builder().setLabel(file).build()).loadFromString(masked.toString());
     } catch (MarkedYamlEngineException e) {
       throw new ConfigException(
-          file + ":" + (e.getProblemMark().map(m -> m.getLine() + 1).orElse(0))
+          file + ":" + (e.getProblemMark().map(mark -> mark.getLine() + 1).orElse(0))
               + ": invalid YAML: " + e.getProblem());
     } catch (YamlEngineException e) {
       throw new ConfigException(file + ": invalid YAML: " + e.getMessage().replace('\n', ' '));
@@ -262,7 +277,14 @@ public final class ConfigLoader {
 
   /** Replaces ${NAME} and ${NAME:-default}; an unset variable without default is an error. */
   private String substitute(String value, String key) throws ConfigException {
-    Matcher m = VARIABLE.matcher(value);
+    Matcher p = PLACEHOLDERS.matcher(value);
+    StringBuilder restored = new StringBuilder();
+    while (p.find()) {
+      p.appendReplacement(
+          restored, Matcher.quoteReplacement(references.get(Integer.parseInt(p.group(1)))));
+    }
+    p.appendTail(restored);
+    Matcher m = VARIABLE.matcher(restored.toString());
     StringBuilder out = new StringBuilder();
     while (m.find()) {
       String replacement = environment.apply(m.group(1));

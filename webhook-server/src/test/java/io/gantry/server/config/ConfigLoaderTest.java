@@ -1,0 +1,132 @@
+package io.gantry.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+  @TempDir Path dir;
+
+  private static final String ISSUE_EXAMPLE =
+      "server:\n"
+          + "  port: 8080\n"
+          + "  public-url: http://localhost:8080\n"
+          + "  data-dir: ./gantry-data\n"
+          + "  api-token: ${GANTRY_API_TOKEN}\n"
+          + "  workers: 4\n"
+          + "repositories:\n"
+          + "  - name: acme/web\n"
+          + "    forge: github\n"
+          + "    clone-url: https://github.com/acme/web.git\n"
+          + "    webhook-secret: ${WEB_HOOK_SECRET}\n"
+          + "    credentials: { username: x-access-token, password: ${GITHUB_TOKEN} }\n"
+          + "    status: { api-url: https://api.github.com, token: ${GITHUB_TOKEN} }\n"
+          + "    secrets: { AWS_ACCESS_KEY_ID: ${AWS_ACCESS_KEY_ID} }\n"
+          + "    vars: { AWS_REGION: us-east-1 }\n";
+
+  private static final Map<String, String> ENV =
+      Map.of(
+          "GANTRY_API_TOKEN", "api-1",
+          "WEB_HOOK_SECRET", "hook-2",
+          "GITHUB_TOKEN", "gh-3",
+          "AWS_ACCESS_KEY_ID", "AKIA4");
+
+  private ServerConfig load(String text, Map<String, String> env) throws Exception {
+    Path file = dir.resolve("gantry.yml");
+    Files.writeString(file, text);
+    return new ConfigLoader(env::get).load(file);
+  }
+
+  private String error(String text, Map<String, String> env) {
+    Path file = dir.resolve("gantry.yml");
+    try {
+      Files.writeString(file, text);
+      new ConfigLoader(env::get).load(file);
+    } catch (ConfigException e) {
+      return e.getMessage();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("no error for:\n" + text);
+  }
+
+  @Test
+  void readsTheIssuesExampleWithVariablesInFlowMappings() throws Exception {
+    ServerConfig config = load(ISSUE_EXAMPLE, ENV);
+    assertThat(config.server().port()).isEqualTo(8080);
+    assertThat(config.server().apiToken().value()).isEqualTo("api-1");
+    ServerConfig.Repository repo = config.repository("acme/web").orElseThrow();
+    assertThat(repo.webhookSecret().value()).isEqualTo("hook-2");
+    assertThat(repo.credentials().password().value()).isEqualTo("gh-3");
+    assertThat(repo.status().token().value()).isEqualTo("gh-3");
+    assertThat(repo.status().forge()).isEqualTo("github");
+    assertThat(repo.secrets().get("AWS_ACCESS_KEY_ID").value()).isEqualTo("AKIA4");
+    assertThat(repo.vars()).containsEntry("AWS_REGION", "us-east-1");
+  }
+
+  @Test
+  void secretsNeverPrintThemselves() throws Exception {
+    assertThat(load(ISSUE_EXAMPLE, ENV).toString()).doesNotContain("api-1", "hook-2", "gh-3", "AKIA4");
+  }
+
+  @Test
+  void aValueCannotChangeTheStructureOfTheFile() throws Exception {
+    Map<String, String> env = new java.util.HashMap<>(ENV);
+    env.put("WEB_HOOK_SECRET", "x\n  forge: gitlab\n  evil: {");
+    ServerConfig config = load(ISSUE_EXAMPLE, env);
+    assertThat(config.repository("acme/web").orElseThrow().forge()).isEqualTo("github");
+    assertThat(config.repository("acme/web").orElseThrow().webhookSecret().value())
+        .isEqualTo("x\n  forge: gitlab\n  evil: {");
+  }
+
+  @Test
+  void anUnsetVariableNamesTheKeyAndTheVariable() {
+    Map<String, String> env = new java.util.HashMap<>(ENV);
+    env.remove("WEB_HOOK_SECRET");
+    assertThat(error(ISSUE_EXAMPLE, env))
+        .endsWith(
+            "gantry.yml: repositories[0].webhook-secret refers to ${WEB_HOOK_SECRET}, which is not"
+                + " set; export WEB_HOOK_SECRET or write ${WEB_HOOK_SECRET:-default}");
+  }
+
+  @Test
+  void aDefaultIsUsedWhenTheVariableIsUnset() throws Exception {
+    ServerConfig config = load(ISSUE_EXAMPLE.replace("port: 8080", "port: ${PORT:-9090}"), ENV);
+    assertThat(config.server().port()).isEqualTo(9090);
+  }
+
+  @Test
+  void anUnknownKeySuggestsTheNearestOne() {
+    assertThat(error(ISSUE_EXAMPLE.replace("workers: 4", "wrokers: 4"), ENV))
+        .endsWith("unknown key 'wrokers' in server; did you mean 'workers'?");
+  }
+
+  @Test
+  void missingRequiredValuesAreNamed() {
+    assertThat(error(ISSUE_EXAMPLE.replace("  api-token: ${GANTRY_API_TOKEN}\n", ""), ENV))
+        .contains("server.api-token is required");
+    assertThat(error(ISSUE_EXAMPLE.replace("    clone-url: https://github.com/acme/web.git\n", ""), ENV))
+        .contains("repositories[0].clone-url is required");
+  }
+
+  @Test
+  void wrongTypesAndValuesAreNamed() {
+    assertThat(error(ISSUE_EXAMPLE.replace("port: 8080", "port: eighty"), ENV))
+        .endsWith("server.port must be a whole number from 0 to 65535, got 'eighty'");
+    assertThat(error(ISSUE_EXAMPLE.replace("forge: github", "forge: svn"), ENV))
+        .contains("repositories[0].forge must be one of github, gitea, gitlab, git; got 'svn'");
+    assertThat(error(ISSUE_EXAMPLE.replace("forge: github", "forge: git"), ENV))
+        .contains("repositories[0].status.forge must be github, gitea or gitlab");
+  }
+
+  @Test
+  void invalidYamlGivesTheLine() {
+    assertThat(error("server:\n  port: [1\n", ENV)).contains("gantry.yml:").contains("invalid YAML");
+  }
+}
