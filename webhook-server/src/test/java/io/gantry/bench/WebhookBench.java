@@ -42,6 +42,8 @@ public final class WebhookBench {
 
   private static final String SECRET = "bench-secret";
   private static final String TOKEN = "bench-token";
+  private static final java.util.regex.Pattern FIRST_STEP =
+      java.util.regex.Pattern.compile("first-step-at (\\d+)");
 
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
@@ -157,9 +159,10 @@ public final class WebhookBench {
                   HttpRequest.newBuilder(URI.create(base + "/api/runs/" + runId + "/logs")).build(),
                   HttpResponse.BodyHandlers.ofString())
               .body();
-      int at = logs.indexOf("first-step-at ");
-      if (at >= 0) {
-        String digits = logs.substring(at + 14).split("\\D", 2)[0];
+      // The log shows the script too ("first-step-at $(date ...)"): take the printed number.
+      java.util.regex.Matcher printed = FIRST_STEP.matcher(logs);
+      if (printed.find()) {
+        String digits = printed.group(1);
         // The step prints when it runs; wait for its run to finish so runs don't overlap.
         awaitCompleted(http, base, runId);
         return Long.parseLong(digits);

@@ -57,6 +57,15 @@ public interface ActionContext {
   /** Prepends a folder to {@code PATH} for the later steps (as {@code $GITHUB_PATH}). */
   void addPath(String path);
 
+  /**
+   * A folder of the data directory for caches shared by runs (created on first use), e.g. image
+   * layers. Concurrent runs share it: write into it atomically.
+   */
+  Path cacheDirectory(String name);
+
+  /** The registry logins of this job, shared by its steps. */
+  RegistryLogins registryLogins();
+
   /** Whether the run is being cancelled or the step timed out: stop and return soon. */
   boolean cancelled();
 }

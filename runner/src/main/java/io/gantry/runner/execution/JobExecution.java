@@ -51,6 +51,8 @@ final class JobExecution implements Callable<JobResult> {
 
   private final Map<String, Object> stepsContext = new LinkedHashMap<>();
   private final Map<String, String> exported = new LinkedHashMap<>();
+  private final io.gantry.runner.action.RegistryLogins registryLogins =
+      new io.gantry.runner.action.RegistryLogins();
   private final List<String> pathPrefix = new ArrayList<>();
   private final List<ProcessHandle> leaders = new ArrayList<>();
   private Map<String, String> jobEnv = Map.of();
@@ -511,6 +513,22 @@ final class JobExecution implements Callable<JobResult> {
           @Override
           public void addPath(String path) {
             pathPrefix.add(0, path);
+          }
+
+          @Override
+          public Path cacheDirectory(String name) {
+            Path dir = run.options().dataDir().resolve("cache").resolve(name);
+            try {
+              java.nio.file.Files.createDirectories(dir);
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+            return dir;
+          }
+
+          @Override
+          public io.gantry.runner.action.RegistryLogins registryLogins() {
+            return registryLogins;
           }
 
           @Override

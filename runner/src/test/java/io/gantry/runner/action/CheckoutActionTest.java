@@ -153,6 +153,7 @@ class CheckoutActionTest {
     final List<String> lines = new ArrayList<>();
     final Map<String, String> outputs = new HashMap<>();
     final List<String> masks = new ArrayList<>();
+    final RegistryLogins logins = new RegistryLogins();
 
     FakeContext(RemoteRepository remote, String sha, Map<String, String> given) throws Exception {
       this.remote = remote;
@@ -218,6 +219,16 @@ class CheckoutActionTest {
 
     @Override
     public void addPath(String path) {}
+
+    @Override
+    public Path cacheDirectory(String name) {
+      return workspace.resolveSibling("cache-" + name);
+    }
+
+    @Override
+    public RegistryLogins registryLogins() {
+      return logins;
+    }
 
     @Override
     public boolean cancelled() {
