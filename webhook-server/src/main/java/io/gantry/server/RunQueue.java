@@ -40,6 +40,17 @@ final class RunQueue {
   private final StatusOutbox statuses;
   private final Runnable wakeWorkers;
 
+  /** See {@link #parsed}: the 64 workflow texts used last. */
+  private final Map<String, Workflow> parsedWorkflows =
+      new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Workflow> eldest) {
+          return size() > 64;
+        }
+      };
+
   RunQueue(
       ServerConfig config,
       RunStore store,
@@ -81,7 +92,7 @@ final class RunQueue {
       }
       Workflow workflow;
       try {
-        workflow = parser.parse(file.getValue(), Path.of(file.getKey()), file.getKey());
+        workflow = parsed(file.getKey(), file.getValue());
       } catch (WorkflowException e) {
         runs.add(invalid(repository, file.getKey(), file.getValue(), ref, after, payload, e));
         continue;
@@ -153,6 +164,27 @@ final class RunQueue {
   }
 
   /** A new attempt of a run: same commit, same workflow content, same trigger and inputs. */
+  /**
+   * A workflow file parsed and validated, remembered by its path and text: a burst of pushes to
+   * one repository carries the same workflow files, and validation is the costliest part of taking
+   * a delivery. A file whose text changed is parsed again; a file that does not validate is not
+   * remembered.
+   */
+  private Workflow parsed(String path, String source) throws WorkflowException {
+    String key = path + '\0' + source;
+    synchronized (parsedWorkflows) {
+      Workflow known = parsedWorkflows.get(key);
+      if (known != null) {
+        return known;
+      }
+    }
+    Workflow workflow = parser.parse(source, Path.of(path), path);
+    synchronized (parsedWorkflows) {
+      parsedWorkflows.put(key, workflow);
+    }
+    return workflow;
+  }
+
   RunStore.RunRecord rerun(long runId, String actor) {
     RunStore.RunRecord record = store.createRerun(runId, "rerun by " + actor + " of run " + runId, Instant.now());
     statuses.enqueue(record, "pending", "queued (rerun)");

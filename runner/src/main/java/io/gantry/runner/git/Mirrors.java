@@ -61,6 +61,9 @@ public final class Mirrors {
   /** When the last successful sync of each mirror began, under its lock. */
   private static final Map<Path, Long> SYNC_STARTS = new ConcurrentHashMap<>();
 
+  /** The open repository of each mirror folder, see {@link #openMirror}. */
+  private static final Map<Path, Repository> OPEN = new java.util.HashMap<>();
+
   private final Path cacheDir;
 
   public Mirrors(Path cacheDir) {
@@ -340,6 +343,13 @@ public final class Mirrors {
       throw e;
     }
     Files.move(partial, mirror, StandardCopyOption.ATOMIC_MOVE);
+    synchronized (OPEN) {
+      // A mirror removed by hand and cloned again is a new repository.
+      Repository stale = OPEN.remove(mirror);
+      if (stale != null) {
+        stale.close();
+      }
+    }
   }
 
   private static void fetchInto(Path mirror, RemoteRepository repository)
@@ -386,8 +396,24 @@ public final class Mirrors {
     return db;
   }
 
+  /**
+   * The mirror's repository, opened once per JVM and shared: a JGit {@link Repository} is safe for
+   * concurrent readers and sees what a later fetch adds (new packs, loose objects and refs are
+   * looked up again on a miss). Opening one costs a config read and the pack indexes, which a
+   * burst of webhooks would otherwise pay per delivery. The caller closes what it gets, as usual;
+   * the cache's own reference keeps it open.
+   */
   private static Repository openMirror(Path mirror) throws IOException {
-    return new FileRepositoryBuilder().setGitDir(mirror.toFile()).setMustExist(true).build();
+    Repository db;
+    synchronized (OPEN) {
+      db = OPEN.get(mirror);
+      if (db == null) {
+        db = new FileRepositoryBuilder().setGitDir(mirror.toFile()).setMustExist(true).build();
+        OPEN.put(mirror, db);
+      }
+      db.incrementOpen();
+    }
+    return db;
   }
 
   private static ObjectId requireCommit(Repository db, RemoteRepository repository, String sha)
