@@ -262,11 +262,16 @@ final class Api {
       throw ApiException.conflict("run " + id + " is still " + original.status() + "; cancel it or wait");
     }
     Map<String, Object> body = ctx.body().isBlank() ? Map.of() : body(ctx);
-    if (Boolean.TRUE.equals(body.get("failedOnly"))) {
-      throw new ApiException(
-          501, "not_implemented", "rerunning failed jobs only is not supported yet; rerun the whole run");
+    Object failedOnly = body.getOrDefault("failedOnly", false);
+    if (!(failedOnly instanceof Boolean)) {
+      throw ApiException.badRequest("failedOnly must be true or false, not " + failedOnly);
     }
-    RunStore.RunRecord rerun = queue.rerun(id, "api");
+    if ((Boolean) failedOnly
+        && store.jobsOf(id).stream().allMatch(job -> "success".equals(job.conclusion()))) {
+      throw ApiException.conflict(
+          "run " + id + " has no failed jobs to rerun; rerun the whole run without failedOnly");
+    }
+    RunStore.RunRecord rerun = queue.rerun(id, "api", (Boolean) failedOnly);
     ctx.status(201).json(Map.of("id", rerun.id(), "attempt", rerun.attempt(), "url", runUrl(rerun.id())));
   }
 

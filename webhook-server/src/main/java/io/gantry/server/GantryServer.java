@@ -2,6 +2,7 @@ package io.gantry.server;
 
 import io.gantry.runner.action.ActionRegistry;
 import io.gantry.runner.execution.ExecutorOptions;
+import io.gantry.runner.execution.ReusedJob;
 import io.gantry.runner.execution.RunRequest;
 import io.gantry.runner.execution.WorkflowExecutor;
 import io.gantry.runner.expression.ExpressionException;
@@ -142,7 +143,7 @@ public final class GantryServer implements AutoCloseable {
     Map<String, String> secrets = new LinkedHashMap<>();
     repository.secrets().forEach((k, v) -> secrets.put(k, v.value()));
     ServerConfig.Credentials c = repository.credentials();
-    return new RunRequest(
+    RunRequest request = new RunRequest(
         workflow,
         repository.name(),
         run.event(),
@@ -163,6 +164,17 @@ public final class GantryServer implements AutoCloseable {
             c == null ? null : c.sshKey()),
         null,
         details.trigger());
+    if (details.failedOnly() && details.rerunOf() != null) {
+      RunStore.RunRecord previous =
+          store
+              .findRun(details.rerunOf())
+              .orElseThrow(
+                  () -> new IllegalStateException("run " + details.rerunOf() + " it reruns is gone"));
+      request =
+          request.withReused(
+              ReusedJob.plan(workflow, store.jobsOf(previous.id()), previous.attempt()));
+    }
+    return request;
   }
 
   @SuppressWarnings("unchecked")

@@ -185,9 +185,14 @@ final class RunQueue {
     return workflow;
   }
 
-  RunStore.RunRecord rerun(long runId, String actor) {
-    RunStore.RunRecord record = store.createRerun(runId, "rerun by " + actor + " of run " + runId, Instant.now());
-    statuses.enqueue(record, "pending", "queued (rerun)");
+  RunStore.RunRecord rerun(long runId, String actor, boolean failedOnly) {
+    RunStore.RunRecord record =
+        store.createRerun(
+            runId,
+            (failedOnly ? "rerun of failed jobs by " : "rerun by ") + actor + " of run " + runId,
+            Instant.now(),
+            failedOnly);
+    statuses.enqueue(record, "pending", failedOnly ? "queued (rerun of failed jobs)" : "queued (rerun)");
     wakeWorkers.run();
     return record;
   }

@@ -116,6 +116,11 @@ final class RunExecution {
 
   private void begin(JobState state) {
     Job job = state.job;
+    List<ReusedJob> reused = run.request().reused().get(job.id());
+    if (reused != null && !reused.isEmpty()) {
+      reuse(state, reused);
+      return;
+    }
     Map<String, Object> needs = needsContext(job);
     ExpressionContext context = jobContext(job, needs, Map.of(), Map.of());
     boolean runIt;
@@ -210,6 +215,42 @@ final class RunExecution {
               reason,
               false);
       run.store().jobFinished(execution.jobId(), Conclusion.CANCELLED.label(), Map.of(), Instant.now());
+      results.add(result);
+      state.results.add(result);
+      run.listener().jobFinished(result);
+    }
+    conclude(state);
+  }
+
+  /** Concludes a job with the results it had in an earlier attempt (a rerun of failed jobs). */
+  private void reuse(JobState state, List<ReusedJob> instances) {
+    state.instances = instances.size();
+    for (ReusedJob instance : instances) {
+      long jobId = run.store().createJob(run.runId(), instance.key(), instance.name());
+      try (io.gantry.runner.log.LogStore.StepLogFile log =
+          run.logs().open(run.runId(), instance.key(), 0)) {
+        StepOutput setup = new StepOutput(run, instance.key(), instance.name(), "Set up job", log);
+        setup.system(
+            "Job '"
+                + instance.name()
+                + "' passed in attempt "
+                + instance.fromAttempt()
+                + ": not run again, its outputs are reused");
+        setup.flush();
+      }
+      run.store().jobFinished(jobId, Conclusion.SUCCESS.label(), instance.outputs(), Instant.now());
+      JobResult result =
+          new JobResult(
+              instance.key(),
+              state.job.id(),
+              instance.name(),
+              Map.of(),
+              Conclusion.SUCCESS,
+              instance.outputs(),
+              List.of(),
+              Duration.ZERO,
+              "passed in attempt " + instance.fromAttempt() + "; not run again",
+              false);
       results.add(result);
       state.results.add(result);
       run.listener().jobFinished(result);

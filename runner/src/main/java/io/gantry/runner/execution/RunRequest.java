@@ -24,6 +24,8 @@ import java.util.Set;
  * @param workspace the folder steps run in; null for a fresh folder under the data directory,
  *     removed when the run ends
  * @param actor who triggered the run
+ * @param reused for a rerun of failed jobs only: the jobs of the earlier attempt that passed, by
+ *     job id, concluded with their recorded results instead of running again; empty otherwise
  */
 public record RunRequest(
     Workflow workflow,
@@ -40,4 +42,35 @@ public record RunRequest(
     Path sourceDirectory,
     io.gantry.runner.git.RemoteRepository remote,
     Path workspace,
-    String actor) {}
+    String actor,
+    Map<String, java.util.List<ReusedJob>> reused) {
+
+  /** A request that reuses nothing. */
+  public RunRequest(
+      Workflow workflow,
+      String repository,
+      String event,
+      Map<String, Object> eventPayload,
+      String ref,
+      String sha,
+      Map<String, String> inputs,
+      Map<String, String> secrets,
+      Map<String, String> vars,
+      Map<String, String> env,
+      Set<String> jobs,
+      Path sourceDirectory,
+      io.gantry.runner.git.RemoteRepository remote,
+      Path workspace,
+      String actor) {
+    this(
+        workflow, repository, event, eventPayload, ref, sha, inputs, secrets, vars, env, jobs,
+        sourceDirectory, remote, workspace, actor, Map.of());
+  }
+
+  /** The same request, reusing {@code reused} (see {@link ReusedJob#plan}). */
+  public RunRequest withReused(Map<String, java.util.List<ReusedJob>> reused) {
+    return new RunRequest(
+        workflow, repository, event, eventPayload, ref, sha, inputs, secrets, vars, env, jobs,
+        sourceDirectory, remote, workspace, actor, Map.copyOf(reused));
+  }
+}

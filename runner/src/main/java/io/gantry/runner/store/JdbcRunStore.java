@@ -63,7 +63,7 @@ final class JdbcRunStore implements RunStore {
   private static final String DETAIL_COLUMNS =
       "workflow_source, event_payload, inputs, trigger, concurrency_group, cancel_in_progress,"
           + " rerun_of, waiting_reason, lease_owner, lease_expires_at, cancel_requested,"
-          + " interrupted";
+          + " interrupted, failed_only";
   private static final String STATUS_COLUMNS =
       "id, run_id, repository, sha, state, context, description, target_url, attempts,"
           + " last_error, next_attempt_at, delivered_at";
@@ -742,7 +742,7 @@ final class JdbcRunStore implements RunStore {
   }
 
   @Override
-  public RunRecord createRerun(long runId, String trigger, Instant now) {
+  public RunRecord createRerun(long runId, String trigger, Instant now, boolean failedOnly) {
     Objects.requireNonNull(now, "now");
     Instant createdAt = SqlTimes.toStored(now);
     return inTransaction(
@@ -780,8 +780,8 @@ final class JdbcRunStore implements RunStore {
                   "INSERT INTO runs (repository, workflow_file, workflow_name, workflow_source,"
                       + " event, ref, sha, inputs, trigger, run_number, attempt, status,"
                       + " created_at, event_payload, concurrency_group, cancel_in_progress,"
-                      + " rerun_of)"
-                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      + " rerun_of, failed_only)"
+                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   Statement.RETURN_GENERATED_KEYS)) {
             insert.setString(1, run.repository());
             insert.setString(2, run.workflowFile());
@@ -800,6 +800,7 @@ final class JdbcRunStore implements RunStore {
             insert.setString(15, original.concurrencyGroup());
             insert.setBoolean(16, original.cancelInProgress());
             insert.setLong(17, runId);
+            insert.setBoolean(18, failedOnly);
             insert.executeUpdate();
             return new RunRecord(
                 generatedId(insert),
@@ -978,7 +979,8 @@ final class JdbcRunStore implements RunStore {
         rows.getString("lease_owner"),
         SqlTimes.get(rows, "lease_expires_at"),
         rows.getBoolean("cancel_requested"),
-        rows.getBoolean("interrupted"));
+        rows.getBoolean("interrupted"),
+        rows.getBoolean("failed_only"));
   }
 
   @Override

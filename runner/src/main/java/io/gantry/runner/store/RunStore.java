@@ -107,7 +107,16 @@ public interface RunStore extends AutoCloseable {
    * A new QUEUED attempt of a run: same repository, workflow source, event, ref, sha, payload and
    * inputs; the same run number; attempt one above the highest attempt of that run number.
    */
-  RunRecord createRerun(long runId, String trigger, Instant now);
+  default RunRecord createRerun(long runId, String trigger, Instant now) {
+    return createRerun(runId, trigger, now, false);
+  }
+
+  /**
+   * As {@link #createRerun(long, String, Instant)}; with {@code failedOnly} the new attempt runs
+   * only the jobs that did not pass in {@code runId} and their dependents, reusing the results of
+   * the others (see {@link RunDetails#failedOnly}).
+   */
+  RunRecord createRerun(long runId, String trigger, Instant now, boolean failedOnly);
 
   /** Adds a commit status to the outbox, due at once. */
   long enqueueStatus(NewStatus status);
@@ -131,6 +140,7 @@ public interface RunStore extends AutoCloseable {
    * @param concurrencyGroup the evaluated {@code concurrency.group}, or null
    * @param rerunOf the run this one repeats, or null
    * @param interrupted the run's lease expired: its process died while it ran
+   * @param failedOnly a rerun of the failed jobs of {@code rerunOf} only
    */
   record RunDetails(
       RunRecord run,
@@ -145,7 +155,8 @@ public interface RunStore extends AutoCloseable {
       String leaseOwner,
       Instant leaseExpiresAt,
       boolean cancelRequested,
-      boolean interrupted) {}
+      boolean interrupted,
+      boolean failedOnly) {}
 
   record RunFilter(String repository, String branch, String status, int limit) {}
 

@@ -136,6 +136,7 @@ class QueueTest {
                 null,
                 null,
                 false,
+                false,
                 false));
     assertThat(store.details(4242)).isEmpty();
   }
@@ -581,9 +582,13 @@ class QueueTest {
                 null,
                 null,
                 false,
+                false,
                 false));
 
-    assertThat(store.createRerun(original.id(), "again", T0).attempt()).isEqualTo(3);
+    RunRecord failedOnly = store.createRerun(original.id(), "again", T0, true);
+    assertThat(failedOnly.attempt()).isEqualTo(3);
+    assertThat(store.details(failedOnly.id()).orElseThrow().failedOnly()).isTrue();
+    assertThat(store.details(rerun.id()).orElseThrow().failedOnly()).isFalse();
     RunRecord ofTheRerun = store.createRerun(rerun.id(), "again", T0);
     assertThat(ofTheRerun.attempt()).isEqualTo(4);
     assertThat(ofTheRerun.runNumber()).isEqualTo(original.runNumber());
