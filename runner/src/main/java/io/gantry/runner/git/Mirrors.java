@@ -61,6 +61,9 @@ public final class Mirrors {
   /** When the last successful sync of each mirror began, under its lock. */
   private static final Map<Path, Long> SYNC_STARTS = new ConcurrentHashMap<>();
 
+  /** {@link #safeName} of each repository name seen (a regex and a hash otherwise, per delivery). */
+  private static final Map<String, String> SAFE_NAMES = new ConcurrentHashMap<>();
+
   /** The open repository of each mirror folder, see {@link #openMirror}. */
   private static final Map<Path, Repository> OPEN = new java.util.HashMap<>();
 
@@ -307,6 +310,10 @@ public final class Mirrors {
   }
 
   static String safeName(String name) {
+    return SAFE_NAMES.computeIfAbsent(name, Mirrors::computeSafeName);
+  }
+
+  private static String computeSafeName(String name) {
     String readable = name.replaceAll("[^A-Za-z0-9._-]", "_").replaceAll("^\\.+", "_");
     try {
       byte[] hash =
@@ -436,6 +443,19 @@ public final class Mirrors {
   private static ObjectId commitId(Repository db, String revision) throws IOException {
     if (revision == null || revision.isBlank()) {
       return null;
+    }
+    if (ObjectId.isId(revision)) {
+      // The usual case, a full commit id: look it up directly instead of parsing a revision
+      // expression (which builds a RevWalk each time). A tag id falls through to peeling.
+      ObjectId id = ObjectId.fromString(revision);
+      try (org.eclipse.jgit.lib.ObjectReader reader = db.newObjectReader()) {
+        if (!reader.has(id)) {
+          return null;
+        }
+        if (reader.open(id).getType() == Constants.OBJ_COMMIT) {
+          return id;
+        }
+      }
     }
     try {
       ObjectId id = db.resolve(revision + "^{commit}");
