@@ -9,6 +9,7 @@ import io.gantry.runner.git.RemoteRepository;
 import io.gantry.runner.log.LogStore;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.workflow.Problem;
+import io.gantry.runner.workflow.PushTrigger;
 import io.gantry.runner.workflow.TriggerMatcher;
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowException;
@@ -83,7 +84,9 @@ final class RunQueue {
       throws GitException {
     RemoteRepository remote = remote(repository);
     Map<String, String> files = new TreeMap<>(mirrors.readFiles(remote, after, WORKFLOWS));
-    List<String> changed = mirrors.changedPaths(remote, before, after);
+    // The diff is taken only when a workflow filters on paths, and then once.
+    List<String> changed = null;
+    boolean diffed = false;
     List<Long> runs = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     for (Map.Entry<String, String> file : files.entrySet()) {
@@ -101,7 +104,12 @@ final class RunQueue {
         notes.add(file.getKey() + " does not run on push");
         continue;
       }
-      if (!TriggerMatcher.matchesPush(workflow.on().push(), ref, changed)) {
+      PushTrigger trigger = workflow.on().push();
+      if (!diffed && (trigger.paths() != null || trigger.pathsIgnore() != null)) {
+        changed = mirrors.changedPaths(remote, before, after);
+        diffed = true;
+      }
+      if (!TriggerMatcher.matchesPush(trigger, ref, changed)) {
         notes.add(file.getKey() + ": on.push filters do not match " + ref);
         continue;
       }

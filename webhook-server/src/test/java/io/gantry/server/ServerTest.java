@@ -183,6 +183,41 @@ class ServerTest {
     assertThat(runs).hasSize(1);
   }
 
+  @Test
+  void pathFiltersSeeTheWholeDiffBetweenBeforeAndAfter() throws Exception {
+    Files.createDirectories(work.resolve(".github/workflows"));
+    Files.writeString(
+        work.resolve(".github/workflows/src.yml"),
+        "on:\n  push:\n    paths: ['src/**']\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: 'true'\n");
+    Files.createDirectories(work.resolve("src"));
+    Files.writeString(work.resolve("src/app.txt"), "1");
+    git(work, "add", ".");
+    git(work, "commit", "-q", "-m", "one");
+    String first = git(work, "rev-parse", "HEAD").strip();
+    // Two commits in one push: the first touches src/, the last only docs. The diff
+    // first..last includes src/, whatever the last commit alone changed.
+    Files.writeString(work.resolve("src/app.txt"), "2");
+    git(work, "commit", "-q", "-am", "src");
+    Files.writeString(work.resolve("README"), "docs");
+    git(work, "add", ".");
+    git(work, "commit", "-q", "-m", "docs");
+    String third = git(work, "rev-parse", "HEAD").strip();
+    Files.writeString(work.resolve("README"), "more docs");
+    git(work, "commit", "-q", "-am", "docs only");
+    String fourth = git(work, "rev-parse", "HEAD").strip();
+    git(work, "push", "-q", bare.toString(), "main");
+
+    deliver(first, third);
+    HttpResponse<String> docsOnly =
+        postSigned(
+            io.gantry.server.forge.GitHookPayload.of(
+                "acme/web", new io.gantry.server.forge.PostReceive.RefUpdate(third, fourth, "refs/heads/main"), "dev"));
+    assertThat(docsOnly.statusCode()).isEqualTo(202);
+    assertThat(docsOnly.body())
+        .contains("\"runs\":[]")
+        .contains(".github/workflows/src.yml: on.push filters do not match refs/heads/main");
+  }
+
   private HttpResponse<String> postSigned(io.gantry.server.forge.GitHookPayload payload) throws Exception {
     HttpRequest.Builder builder =
         HttpRequest.newBuilder(URI.create(base() + "/hooks/git"))
