@@ -25,6 +25,9 @@ final class Workers implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(Workers.class.getName());
 
+  /** How long {@link #close} waits for cancelled runs: the kill grace period and some. */
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(20);
+
   private final RunStore store;
   private final WorkflowExecutor executor;
   private final LogStore logs;
@@ -160,7 +163,8 @@ final class Workers implements AutoCloseable {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        // The server is stopping (see close): cancel the run and wait for it to end, which the
+        // kill grace period bounds.
         execution.cancel();
       }
     }
@@ -200,9 +204,24 @@ final class Workers implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops taking runs and cancels the runs under way (their steps get SIGTERM, then SIGKILL after
+   * the grace period), waiting for them to conclude so nothing writes to the data directory
+   * afterwards. A run that still has not ended when the wait is over is left to the lease sweeper
+   * of the next start, which marks it interrupted.
+   */
   @Override
   public void close() {
     running = false;
     threads.forEach(Thread::interrupt);
+    long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+    for (Thread t : threads) {
+      try {
+        t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 }

@@ -107,6 +107,10 @@ public final class WebhookBench {
       ExecutorService pool = Executors.newFixedThreadPool(senders);
       String before = shas.get(0);
       String after = shas.get(1);
+      com.sun.management.OperatingSystemMXBean os =
+          (com.sun.management.OperatingSystemMXBean)
+              java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      long cpuBefore = os.getProcessCpuTime();
       long start = System.nanoTime();
       List<Future<?>> futures = new ArrayList<>();
       for (int s = 0; s < senders; s++) {
@@ -127,11 +131,17 @@ public final class WebhookBench {
         f.get();
       }
       double seconds = (System.nanoTime() - start) / 1e9;
+      double cpuMillis = (os.getProcessCpuTime() - cpuBefore) / 1e6;
       pool.shutdown();
       pool.awaitTermination(10, TimeUnit.SECONDS);
       System.out.printf(
           "ingestion: %d deliveries from %d senders in %.2f s: %.0f accepted and stored per second (%d accepted)%n",
           deliveries, senders, seconds, accepted.get() / seconds, accepted.get());
+      // CPU time of this process (server and senders) per delivery: what the machine's load
+      // does not change. With N cores free, N * 1000 / that is the rate the CPU allows.
+      System.out.printf(
+          "ingestion CPU: %.2f ms per delivery (server and senders, this process); %d cores%n",
+          cpuMillis / deliveries, Runtime.getRuntime().availableProcessors());
     }
   }
 

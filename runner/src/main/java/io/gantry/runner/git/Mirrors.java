@@ -64,6 +64,21 @@ public final class Mirrors {
   /** {@link #safeName} of each repository name seen (a regex and a hash otherwise, per delivery). */
   private static final Map<String, String> SAFE_NAMES = new ConcurrentHashMap<>();
 
+  /**
+   * The files of folders read by {@link #readFiles}, by path and git tree id (content-addressed,
+   * so never stale): the 64 used last.
+   */
+  private static final Map<String, Map<String, String>> FOLDERS =
+      java.util.Collections.synchronizedMap(
+          new LinkedHashMap<>(64, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Map<String, String>> eldest) {
+              return size() > 64;
+            }
+          });
+
   /** The open repository of each mirror folder, see {@link #openMirror}. */
   private static final Map<Path, Repository> OPEN = new java.util.HashMap<>();
 
@@ -128,21 +143,26 @@ public final class Mirrors {
     try (Repository db = open(repository, sha);
         RevWalk walk = new RevWalk(db)) {
       RevCommit commit = walk.parseCommit(requireCommit(db, repository, sha));
-      Map<String, String> files = new LinkedHashMap<>();
-      TreeWalk tree;
+      ObjectId folderTree;
       if (prefix.isEmpty()) {
-        tree = new TreeWalk(db);
-        tree.addTree(commit.getTree());
+        folderTree = commit.getTree();
       } else {
         try (TreeWalk locate = TreeWalk.forPath(db, prefix, commit.getTree())) {
           if (locate == null || locate.getFileMode(0) != FileMode.TREE) {
-            return files;
+            return Map.of();
           }
-          tree = new TreeWalk(db);
-          tree.addTree(locate.getObjectId(0));
+          folderTree = locate.getObjectId(0);
         }
       }
-      try (TreeWalk entries = tree) {
+      // Most pushes leave the folder as it was: its tree id, and so its files, are the same.
+      String key = prefix + '\0' + folderTree.name();
+      Map<String, String> known = FOLDERS.get(key);
+      if (known != null) {
+        return known;
+      }
+      Map<String, String> files = new LinkedHashMap<>();
+      try (TreeWalk entries = new TreeWalk(db)) {
+        entries.addTree(folderTree);
         // Not recursive: only the folder's own files, as GitHub reads .github/workflows.
         entries.setRecursive(false);
         while (entries.next()) {
@@ -155,6 +175,8 @@ public final class Mirrors {
           }
         }
       }
+      files = java.util.Collections.unmodifiableMap(files);
+      FOLDERS.put(key, files);
       return files;
     } catch (IOException e) {
       throw readFailure(repository, "read " + prefix + " at " + sha, e);
