@@ -3,11 +3,12 @@ package io.gantry.runner.action.aws;
 import io.gantry.runner.action.Action;
 import io.gantry.runner.action.ActionContext;
 import io.gantry.runner.action.ActionResult;
+import io.gantry.runner.action.aws.StsCalls.Identity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,12 +18,6 @@ import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.sts.StsClient;
-import software.amazon.awssdk.services.sts.model.AssumedRoleUser;
-import software.amazon.awssdk.services.sts.model.Credentials;
-import software.amazon.awssdk.services.sts.model.GetCallerIdentityResponse;
-import software.amazon.awssdk.services.sts.model.PolicyDescriptorType;
-import software.amazon.awssdk.services.sts.model.Tag;
 
 /**
  * {@code aws-actions/configure-aws-credentials}: sets the AWS region and credentials for the later
@@ -51,8 +46,6 @@ final class ConfigureAwsCredentialsAction implements Action {
 
   private static final Pattern ACCOUNT_IN_ARN = Pattern.compile("^arn:[^:]+:[^:]*:[^:]*:(\\d+):");
 
-  /** Characters a session tag value may not hold (replaced by {@code _}, as the original does). */
-  private static final Pattern TAG_UNSAFE = Pattern.compile("[^\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]");
 
   private static final String ENV_KEYS = "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
   private static final String INPUT_KEYS = "aws-access-key-id and aws-secret-access-key";
@@ -223,7 +216,7 @@ final class ConfigureAwsCredentialsAction implements Action {
 
     if (settings.useExisting() && fromEnvironment) {
       try {
-        Identity identity = callerIdentity(sts);
+        Identity identity = StsCalls.callerIdentity(sts);
         context.log("Pre-existing credentials are valid. No need to generate new ones.");
         outputIdentity(context, settings, identity);
         return;
@@ -260,9 +253,18 @@ final class ConfigureAwsCredentialsAction implements Action {
       return;
     }
 
-    AssumedRole assumed;
+    StsCalls.RoleRequest request = roleRequest(in, settings, env, tokenFile.isEmpty());
+    StsCalls.Session session;
     if (!tokenFile.isEmpty()) {
-      assumed = assumeWithWebIdentity(context, in, settings, sts, tokenFile);
+      if (!request.roleArn().startsWith("arn:")) {
+        throw new StepProblem(
+            "role-to-assume '"
+                + request.roleArn()
+                + "' must be a role ARN (arn:aws:iam::ACCOUNT:role/NAME) with"
+                + " web-identity-token-file");
+      }
+      String token = webIdentityToken(context, tokenFile);
+      session = StsCalls.assumeRoleWithWebIdentity(sts, request, token);
     } else {
       if (source == null) {
         throw new StepProblem(
@@ -273,20 +275,28 @@ final class ConfigureAwsCredentialsAction implements Action {
                 + " in the job's env (an earlier configure-aws-credentials step does), or give"
                 + " web-identity-token-file; GitHub's OIDC provider is not available in Gantry");
       }
-      assumed = assumeRole(context, in, settings, env, sts, keySource);
+      request = withRoleArn(context, settings, request, sts, keySource);
+      context.log(
+          "Assuming role "
+              + request.roleArn()
+              + " as session "
+              + request.sessionName()
+              + " for "
+              + request.durationSeconds()
+              + "s"
+              + (request.tags().isEmpty()
+                  ? " without session tags"
+                  : " with " + request.tags().size() + " session tags"));
+      session = StsCalls.assumeRole(sts, keySource, request);
     }
 
-    Credentials credentials = assumed.credentials();
-    AwsCredentials roleCredentials =
-        AwsSessionCredentials.create(
-            credentials.accessKeyId(), credentials.secretAccessKey(), credentials.sessionToken());
-    maskCredentials(context, roleCredentials);
+    maskCredentials(context, session.credentials());
     Identity identity;
     try {
-      identity = callerIdentity(sts.as(roleCredentials));
+      identity = StsCalls.callerIdentity(sts.as(session.credentials()));
     } catch (SdkException e) {
       // The role's ARN names its account: good enough when STS offers no GetCallerIdentity.
-      identity = new Identity(accountOf(assumed.user().arn()), assumed.user().arn());
+      identity = new Identity(accountOf(session.arn()), session.arn());
       context.log(
           "Notice: aws-account-id is taken from the assumed role's ARN: "
               + AwsFailures.describe(
@@ -297,188 +307,88 @@ final class ConfigureAwsCredentialsAction implements Action {
     }
     context.log(
         "Authenticated as assumedRoleId "
-            + assumed.user().assumedRoleId()
+            + session.assumedRoleId()
             + " ("
-            + assumed.user().arn()
+            + session.arn()
             + "), valid until "
-            + credentials.expiration());
-    exportCredentials(context, settings, env, roleCredentials, credentials);
+            + session.expiration());
+    exportCredentials(context, settings, env, session.credentials(), session.expiration());
     outputIdentity(context, settings, identity);
   }
 
-  /** What AssumeRole or AssumeRoleWithWebIdentity returned. */
-  private record AssumedRole(Credentials credentials, AssumedRoleUser user) {}
+  private static StsCalls.RoleRequest roleRequest(
+      StepInputs in, Settings settings, AwsEnvironment env, boolean tagged) {
+    return new StsCalls.RoleRequest(
+        settings.roleToAssume(),
+        settings.sessionName(),
+        settings.duration(),
+        in.text("role-external-id"),
+        in.text("inline-session-policy"),
+        in.lines("managed-session-policies"),
+        tagged && !settings.skipTags() ? StsCalls.sessionTags(env) : Map.of(),
+        in.lines("transitive-tag-keys"));
+  }
 
-  private static AssumedRole assumeRole(
+  /** The request with a full role ARN: a bare role name lives in the source account. */
+  private static StsCalls.RoleRequest withRoleArn(
       ActionContext context,
-      StepInputs in,
       Settings settings,
-      AwsEnvironment env,
+      StsCalls.RoleRequest request,
       AwsClients.Target sts,
       String keySource)
       throws StepProblem {
-    String roleArn = settings.roleToAssume();
-    if (!roleArn.startsWith("arn:")) {
-      // A bare role name lives in the source credentials' account, as in the original.
-      Identity source;
-      try {
-        source = callerIdentity(sts);
-      } catch (SdkException e) {
-        throw new StepProblem(
-            "role-to-assume '"
-                + roleArn
-                + "' is a role name, and its account could not be found: "
-                + AwsFailures.describe("STS GetCallerIdentity", sts, keySource, e));
-      }
-      if (settings.maskAccountId()) {
-        context.addMask(source.account());
-      }
-      roleArn = "arn:aws:iam::" + source.account() + ":role/" + roleArn;
+    if (request.roleArn().startsWith("arn:")) {
+      return request;
     }
-    List<Tag> tags = settings.skipTags() ? List.of() : sessionTags(env);
-    String externalId = in.text("role-external-id");
-    String policy = in.text("inline-session-policy");
-    List<PolicyDescriptorType> policyArns = managedPolicies(in);
-    List<String> transitive = in.lines("transitive-tag-keys");
-    String arn = roleArn;
-    context.log(
-        "Assuming role "
-            + arn
-            + " as session "
-            + settings.sessionName()
-            + " for "
-            + settings.duration()
-            + "s"
-            + (tags.isEmpty() ? " without session tags" : " with " + tags.size() + " session tags"));
-    try (StsClient client = AwsClients.sts(sts)) {
-      var response =
-          client.assumeRole(
-              r -> {
-                r.roleArn(arn)
-                    .roleSessionName(settings.sessionName())
-                    .durationSeconds(settings.duration());
-                if (!tags.isEmpty()) {
-                  r.tags(tags);
-                  if (!transitive.isEmpty()) {
-                    r.transitiveTagKeys(transitive);
-                  }
-                }
-                if (!externalId.isEmpty()) {
-                  r.externalId(externalId);
-                }
-                if (!policy.isEmpty()) {
-                  r.policy(policy);
-                }
-                if (!policyArns.isEmpty()) {
-                  r.policyArns(policyArns);
-                }
-              });
-      return new AssumedRole(response.credentials(), response.assumedRoleUser());
+    Identity source;
+    try {
+      source = StsCalls.callerIdentity(sts);
     } catch (SdkException e) {
-      throw new StepProblem(AwsFailures.describe("STS AssumeRole", sts, keySource, e));
-    }
-  }
-
-  private static AssumedRole assumeWithWebIdentity(
-      ActionContext context,
-      StepInputs in,
-      Settings settings,
-      AwsClients.Target sts,
-      String tokenFile)
-      throws StepProblem {
-    String roleArn = settings.roleToAssume();
-    if (!roleArn.startsWith("arn:")) {
       throw new StepProblem(
           "role-to-assume '"
-              + roleArn
-              + "' must be a role ARN (arn:aws:iam::ACCOUNT:role/NAME) with"
-              + " web-identity-token-file");
+              + request.roleArn()
+              + "' is a role name, and its account could not be found: "
+              + AwsFailures.describe("STS GetCallerIdentity", sts, keySource, e));
     }
+    if (settings.maskAccountId()) {
+      context.addMask(source.account());
+    }
+    return new StsCalls.RoleRequest(
+        "arn:aws:iam::" + source.account() + ":role/" + request.roleArn(),
+        request.sessionName(),
+        request.durationSeconds(),
+        request.externalId(),
+        request.policy(),
+        request.policyArns(),
+        request.tags(),
+        request.transitiveTagKeys());
+  }
+
+  /** The token of {@code web-identity-token-file} (relative to the workspace), masked. */
+  private static String webIdentityToken(ActionContext context, String tokenFile)
+      throws StepProblem {
     Path file = context.workspace().resolve(tokenFile);
     String token;
     try {
       token = Files.readString(file, StandardCharsets.UTF_8).trim();
     } catch (IOException e) {
       throw new StepProblem(
-          "web-identity-token-file '" + tokenFile + "' cannot be read: " + file + " ("
-              + e.getClass().getSimpleName() + ")");
+          "web-identity-token-file '"
+              + tokenFile
+              + "' cannot be read: "
+              + file
+              + " ("
+              + e.getClass().getSimpleName()
+              + ")");
     }
     if (token.isEmpty()) {
       throw new StepProblem("web-identity-token-file '" + tokenFile + "' is empty");
     }
     context.addMask(token);
-    String policy = in.text("inline-session-policy");
-    List<PolicyDescriptorType> policyArns = managedPolicies(in);
-    context.log(
-        "Assuming role " + roleArn + " with the web identity token of " + tokenFile
-            + " as session " + settings.sessionName());
-    // AssumeRoleWithWebIdentity is not signed: the token is the credential.
-    AwsClients.Target anonymous = sts.as(null);
-    try (StsClient client = AwsClients.sts(anonymous)) {
-      var response =
-          client.assumeRoleWithWebIdentity(
-              r -> {
-                r.roleArn(roleArn)
-                    .roleSessionName(settings.sessionName())
-                    .durationSeconds(settings.duration())
-                    .webIdentityToken(token);
-                if (!policy.isEmpty()) {
-                  r.policy(policy);
-                }
-                if (!policyArns.isEmpty()) {
-                  r.policyArns(policyArns);
-                }
-              });
-      return new AssumedRole(response.credentials(), response.assumedRoleUser());
-    } catch (SdkException e) {
-      throw new StepProblem(
-          AwsFailures.describe(
-              "STS AssumeRoleWithWebIdentity", anonymous, "web-identity-token-file", e));
-    }
+    context.log("Assuming the role with the web identity token of " + tokenFile);
+    return token;
   }
 
-  private static List<PolicyDescriptorType> managedPolicies(StepInputs in) {
-    List<PolicyDescriptorType> arns = new ArrayList<>();
-    for (String arn : in.lines("managed-session-policies")) {
-      arns.add(PolicyDescriptorType.builder().arn(arn).build());
-    }
-    return arns;
-  }
-
-  /** The session tags the original sets, from the run's {@code GITHUB_*} variables. */
-  private static List<Tag> sessionTags(AwsEnvironment env) {
-    Map<String, String> values = new LinkedHashMap<>();
-    values.put("GitHub", "Actions");
-    values.put("Repository", env.get("GITHUB_REPOSITORY"));
-    values.put("Workflow", env.get("GITHUB_WORKFLOW"));
-    values.put("Action", env.get("GITHUB_ACTION"));
-    values.put("Actor", env.get("GITHUB_ACTOR"));
-    values.put("Commit", env.get("GITHUB_SHA"));
-    values.put("Branch", env.get("GITHUB_REF"));
-    List<Tag> tags = new ArrayList<>();
-    values.forEach(
-        (key, value) -> {
-          if (!value.isEmpty()) {
-            String safe = TAG_UNSAFE.matcher(value).replaceAll("_");
-            tags.add(
-                Tag.builder()
-                    .key(key)
-                    .value(safe.length() > 256 ? safe.substring(0, 256) : safe)
-                    .build());
-          }
-        });
-    return tags;
-  }
-
-  /** Who the credentials of {@code target} are. */
-  private record Identity(String account, String arn) {}
-
-  private static Identity callerIdentity(AwsClients.Target target) {
-    try (StsClient client = AwsClients.sts(target)) {
-      GetCallerIdentityResponse response = client.getCallerIdentity();
-      return new Identity(response.account(), response.arn());
-    }
-  }
 
   /**
    * The identity of the source credentials, checking them: a rejection or an unreachable STS
@@ -488,7 +398,7 @@ final class ConfigureAwsCredentialsAction implements Action {
   private static Identity sourceIdentity(
       ActionContext context, AwsClients.Target sts, String keySource) throws StepProblem {
     try {
-      return callerIdentity(sts);
+      return StsCalls.callerIdentity(sts);
     } catch (SdkException e) {
       String line = AwsFailures.describe("STS GetCallerIdentity", sts, keySource, e);
       if (AwsFailures.isAuthentication(e)
@@ -532,7 +442,7 @@ final class ConfigureAwsCredentialsAction implements Action {
       Settings settings,
       AwsEnvironment env,
       AwsCredentials credentials,
-      Credentials issued) {
+      Instant expiration) {
     maskCredentials(context, credentials);
     if (settings.outputEnv()) {
       context.exportVariable("AWS_ACCESS_KEY_ID", credentials.accessKeyId());
@@ -544,19 +454,19 @@ final class ConfigureAwsCredentialsAction implements Action {
       }
     }
     if (settings.outputCredentials()) {
-      outputCredentials(context, credentials, issued);
+      outputCredentials(context, credentials, expiration);
     }
   }
 
   private static void outputCredentials(
-      ActionContext context, AwsCredentials credentials, Credentials issued) {
+      ActionContext context, AwsCredentials credentials, Instant expiration) {
     context.setOutput("aws-access-key-id", credentials.accessKeyId());
     context.setOutput("aws-secret-access-key", credentials.secretAccessKey());
     if (credentials instanceof AwsSessionCredentials session) {
       context.setOutput("aws-session-token", session.sessionToken());
     }
-    if (issued != null && issued.expiration() != null) {
-      context.setOutput("aws-expiration", issued.expiration().toString());
+    if (expiration != null) {
+      context.setOutput("aws-expiration", expiration.toString());
     }
   }
 }
