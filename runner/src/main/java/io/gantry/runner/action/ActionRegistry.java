@@ -1,7 +1,9 @@
 package io.gantry.runner.action;
 
+import io.gantry.runner.action.aws.AwsActions;
 import io.gantry.runner.git.Mirrors;
 import io.gantry.runner.workflow.ActionCatalog;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,7 +33,10 @@ public final class ActionRegistry implements ActionCatalog {
 
   /** The actions that ship with Gantry; {@code actions/checkout} clones through {@code mirrors}. */
   public static ActionRegistry builtIn(Mirrors mirrors) {
-    return new ActionRegistry(List.of(new CheckoutAction(mirrors)));
+    List<Action> actions = new ArrayList<>();
+    actions.add(new CheckoutAction(mirrors));
+    actions.addAll(AwsActions.all());
+    return new ActionRegistry(actions);
   }
 
   /** The action a {@code uses:} value names, when it is supported at that version. */
