@@ -88,6 +88,12 @@ final class JdbcRunStore implements RunStore {
   private final EmbeddedDatabase database;
   private final Clock clock;
 
+  /** Deliveries waiting to be committed together, see {@link #recordDelivery}. */
+  private final List<PendingDelivery> pendingDeliveries = new ArrayList<>();
+
+  private final java.util.concurrent.locks.ReentrantLock deliveryCommit =
+      new java.util.concurrent.locks.ReentrantLock();
+
   JdbcRunStore(EmbeddedDatabase database, Clock clock) {
     this.database = database;
     this.clock = clock;
@@ -401,30 +407,81 @@ final class JdbcRunStore implements RunStore {
   @Override
   public boolean recordDelivery(Delivery delivery) {
     Objects.requireNonNull(delivery, "delivery");
-    String forge = Objects.requireNonNull(delivery.forge(), "forge");
-    String deliveryId = Objects.requireNonNull(delivery.deliveryId(), "deliveryId");
-    Instant receivedAt = Objects.requireNonNull(delivery.receivedAt(), "receivedAt");
-    return inTransaction(
+    Objects.requireNonNull(delivery.forge(), "forge");
+    Objects.requireNonNull(delivery.deliveryId(), "deliveryId");
+    Objects.requireNonNull(delivery.receivedAt(), "receivedAt");
+    PendingDelivery mine = new PendingDelivery(delivery);
+    synchronized (pendingDeliveries) {
+      pendingDeliveries.add(mine);
+    }
+    // Group commit: whoever holds the lock commits every delivery waiting, its own among them;
+    // the others, waiting for the lock meanwhile, find theirs done. A burst of webhooks costs a
+    // few commits, not one each, and each caller still returns only once its row is durable.
+    deliveryCommit.lock();
+    try {
+      if (!mine.done) {
+        List<PendingDelivery> batch;
+        synchronized (pendingDeliveries) {
+          batch = new ArrayList<>(pendingDeliveries);
+          pendingDeliveries.clear();
+        }
+        try {
+          insertDeliveries(batch);
+        } catch (RuntimeException e) {
+          batch.forEach(p -> p.failure = e);
+        }
+        batch.forEach(p -> p.done = true);
+      }
+    } finally {
+      deliveryCommit.unlock();
+    }
+    if (mine.failure != null) {
+      throw mine.failure;
+    }
+    return mine.recorded;
+  }
+
+  /** Inserts a batch of deliveries in one transaction; a duplicate id is recorded as such. */
+  private void insertDeliveries(List<PendingDelivery> batch) {
+    inTransaction(
         connection -> {
           try (PreparedStatement insert =
               connection.prepareStatement(
                   "INSERT INTO deliveries (forge, delivery_id, repository, event, received_at)"
                       + " VALUES (?, ?, ?, ?, ?)")) {
-            insert.setString(1, forge);
-            insert.setString(2, deliveryId);
-            insert.setString(3, delivery.repository());
-            insert.setString(4, delivery.event());
-            SqlTimes.set(insert, 5, receivedAt);
-            insert.executeUpdate();
-            return true;
-          } catch (SQLException e) {
-            // Caught here, not left to the retries: this duplicate is the answer, not a conflict.
-            if (e.getErrorCode() == ErrorCode.DUPLICATE_KEY_1) {
-              return false;
+            for (PendingDelivery pending : batch) {
+              Delivery delivery = pending.delivery;
+              insert.setString(1, delivery.forge());
+              insert.setString(2, delivery.deliveryId());
+              insert.setString(3, delivery.repository());
+              insert.setString(4, delivery.event());
+              SqlTimes.set(insert, 5, delivery.receivedAt());
+              try {
+                insert.executeUpdate();
+                pending.recorded = true;
+              } catch (SQLException e) {
+                // Only this statement fails: the duplicate is the answer, not a conflict.
+                if (e.getErrorCode() != ErrorCode.DUPLICATE_KEY_1) {
+                  throw e;
+                }
+                pending.recorded = false;
+              }
             }
-            throw e;
           }
+          return null;
         });
+  }
+
+  /** A delivery waiting for {@link #recordDelivery}'s group commit. */
+  private static final class PendingDelivery {
+    final Delivery delivery;
+    boolean recorded;
+    boolean done;
+    RuntimeException failure;
+
+    PendingDelivery(Delivery delivery) {
+      this.delivery = delivery;
+    }
   }
 
   @Override

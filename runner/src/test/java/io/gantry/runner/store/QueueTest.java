@@ -99,6 +99,40 @@ class QueueTest {
     }
   }
 
+  @Test
+  void aBurstOfDeliveriesCommittedTogetherKeepsEachAnswer() throws Exception {
+    // 16 senders each deliver the same 100 ids: group commits mix new ids and duplicates,
+    // also duplicates of one another within one batch.
+    ExecutorService executor = Executors.newFixedThreadPool(16);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<Integer>> senders = new java.util.ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        senders.add(
+            executor.submit(
+                () -> {
+                  start.await();
+                  int recorded = 0;
+                  for (int i = 0; i < 100; i++) {
+                    recorded += store.recordDelivery(delivery("github", "burst-" + i)) ? 1 : 0;
+                  }
+                  return recorded;
+                }));
+      }
+      start.countDown();
+      int total = 0;
+      for (Future<Integer> sender : senders) {
+        total += sender.get(120, TimeUnit.SECONDS);
+      }
+      assertThat(total).isEqualTo(100);
+      for (int i = 0; i < 100; i++) {
+        assertThat(store.recordDelivery(delivery("github", "burst-" + i))).isFalse();
+      }
+    } finally {
+      executor.shutdownNow();
+    }
+  }
+
   // ---- Details ----
 
   @Test
