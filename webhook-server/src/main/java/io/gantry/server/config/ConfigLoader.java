@@ -81,7 +81,7 @@ public final class ConfigLoader {
       root = new Load(LoadSettings.builder().setLabel(file).build()).loadFromString(masked.toString());
     } catch (MarkedYamlEngineException e) {
       throw new ConfigException(
-          file + ":" + (e.getProblemMark().map(mark -> mark.getLine() + 1).orElse(0))
+          file + ":" + e.getProblemMark().map(mark -> mark.getLine() + 1).orElse(0)
               + ": invalid YAML: " + e.getProblem());
     } catch (YamlEngineException e) {
       throw new ConfigException(file + ": invalid YAML: " + e.getMessage().replace('\n', ' '));
