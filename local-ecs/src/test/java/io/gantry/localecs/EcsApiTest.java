@@ -346,6 +346,10 @@ class EcsApiTest {
   }
 
   static Task describe(String arn) {
-    return ecs.describeTasks(r -> r.tasks(arn)).tasks().get(0);
+    return describeIn(ecs, arn);
+  }
+
+  static Task describeIn(EcsClient client, String arn) {
+    return client.describeTasks(r -> r.tasks(arn)).tasks().get(0);
   }
 }
