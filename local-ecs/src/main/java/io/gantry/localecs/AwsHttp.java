@@ -66,6 +66,15 @@ final class AwsHttp implements AutoCloseable {
           }
           ctx.status(200).contentType(JSON).result(mapper.writeValueAsString(response));
         });
+    app.get(
+        "/local-ecs/tasks/{task}/logs",
+        ctx -> {
+          try {
+            ctx.contentType("text/plain; charset=utf-8").result(core.logs(ctx.pathParam("task")));
+          } catch (IllegalArgumentException e) {
+            ctx.status(404).contentType("text/plain; charset=utf-8").result(e.getMessage() + "\n");
+          }
+        });
     app.exception(
         Exception.class,
         (e, ctx) -> {

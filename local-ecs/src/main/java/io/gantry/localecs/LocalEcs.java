@@ -211,29 +211,7 @@ public final class LocalEcs implements AutoCloseable {
    * @throws IllegalArgumentException when no such task is known
    */
   public String logs(String task) {
-    Model.Task found = null;
-    List<String> names = new ArrayList<>();
-    synchronized (core) {
-      String id = Arns.lastPart(task);
-      for (Model.Task t : core.state().tasks.values()) {
-        if (t.id().equals(id)) {
-          found = t;
-          t.containers.forEach(c -> names.add(c.name));
-        }
-      }
-    }
-    if (found == null) {
-      throw new IllegalArgumentException(
-          "no task '" + task + "' in " + options.dataDir() + "; list them with ListTasks");
-    }
-    StringBuilder out = new StringBuilder();
-    for (String name : names) {
-      if (names.size() > 1) {
-        out.append("==> ").append(name).append(" <==\n");
-      }
-      out.append(core.runner().logs(found, name));
-    }
-    return out.toString();
+    return core.logs(task);
   }
 
   /** Stops the API and the helper processes; the tasks' containers keep running. */

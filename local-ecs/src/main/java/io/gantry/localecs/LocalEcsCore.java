@@ -375,6 +375,33 @@ final class LocalEcsCore implements AutoCloseable {
     return state.clusters;
   }
 
+  /** A task's output (see {@link LocalEcs#logs}). */
+  String logs(String task) {
+    Model.Task found = null;
+    List<String> names = new ArrayList<>();
+    synchronized (this) {
+      String id = Arns.lastPart(task);
+      for (Model.Task t : state.tasks.values()) {
+        if (t.id().equals(id)) {
+          found = t;
+          t.containers.forEach(c -> names.add(c.name));
+        }
+      }
+    }
+    if (found == null) {
+      throw new IllegalArgumentException(
+          "no task '" + task + "' in " + options.dataDir() + "; list them with ListTasks");
+    }
+    StringBuilder out = new StringBuilder();
+    for (String name : names) {
+      if (names.size() > 1) {
+        out.append("==> ").append(name).append(" <==\n");
+      }
+      out.append(runner.logs(found, name));
+    }
+    return out.toString();
+  }
+
   @Override
   public void close() {
     loop.shutdownNow();
