@@ -29,10 +29,11 @@ final class AwsHttp implements AutoCloseable {
     this.app = app;
   }
 
-  static AwsHttp start(LocalEcsCore core, LocalRegistry registry, int port) {
+  static AwsHttp start(LocalEcsCore core, LocalRegistry registry, Balancer balancer, int port) {
     ObjectMapper mapper = core.mapper();
     EcsActions ecs = new EcsActions(core);
     EcrActions ecr = registry == null ? null : new EcrActions(core, registry);
+    Elbv2Actions elb = new Elbv2Actions(core, balancer);
     Javalin app =
         Javalin.create(
             c -> {
@@ -44,6 +45,15 @@ final class AwsHttp implements AutoCloseable {
         ctx -> {
           String target = ctx.header("X-Amz-Target");
           ctx.header("x-amzn-RequestId", Arns.uuid());
+          String type = ctx.contentType();
+          if (target == null && type != null && type.startsWith("application/x-www-form-urlencoded")) {
+            try {
+              ctx.contentType("text/xml").result(elb.handle(Elbv2Actions.form(ctx.body())));
+            } catch (AwsError e) {
+              ctx.status(e.status).contentType("text/xml").result(Elbv2Actions.error(e));
+            }
+            return;
+          }
           ObjectNode response;
           try {
             ObjectNode request = body(mapper, ctx);

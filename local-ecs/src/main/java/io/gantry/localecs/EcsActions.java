@@ -325,10 +325,21 @@ final class EcsActions {
   }
 
   private void checkLoadBalancers(Model.Service service, ObjectNode def) {
+    List<JsonNode> resolved = new ArrayList<>();
     for (JsonNode lb : service.loadBalancers) {
-      if (!lb.has("targetGroupArn") && !lb.has("loadBalancerName")) {
-        throw AwsError.invalid("loadBalancers[].targetGroupArn is required.");
+      if (!lb.has("targetGroupArn")) {
+        throw AwsError.invalid(
+            "loadBalancers[].targetGroupArn is required; local-ecs balances through target groups,"
+                + " not Classic Load Balancers (loadBalancerName).");
       }
+      Model.TargetGroup group = core.targetGroupOrCreate(lb.get("targetGroupArn").asText());
+      if (group == null) {
+        throw AwsError.invalid(
+            "'" + lb.get("targetGroupArn").asText() + "' is not a target group ARN or name.");
+      }
+      ObjectNode copy = ((ObjectNode) lb).deepCopy();
+      copy.put("targetGroupArn", group.targetGroupArn);
+      resolved.add(copy);
       String container = text(lb, "containerName");
       int port = lb.path("containerPort").asInt(0);
       boolean found = false;
@@ -348,6 +359,7 @@ final class EcsActions {
                 + " defined.");
       }
     }
+    service.loadBalancers = resolved;
   }
 
   private void applyDeploymentConfiguration(Model.Service service, JsonNode config) {

@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * The load balancing seam the scheduler and the task runner see. Called with the core's lock held,
- * except {@link #refresh()}, which the loop calls without it once per tick.
+ * except {@link #refresh()}, which the loop calls without it once per tick, and {@link
+ * #inFlight(Model.Task)}, which a stopping task's worker polls.
  */
 interface LoadBalancers {
 
@@ -18,8 +19,11 @@ interface LoadBalancers {
   String failure(Model.Service service, Model.Task task);
 
   /**
-   * Takes the stopping task out of its target groups (no new requests) and returns how long to
-   * wait for in-flight requests before stopping its containers.
+   * Takes the stopping task out of its target groups (no new requests) and returns the longest
+   * its in-flight requests may take (the deregistration delay); zero when it is in none.
    */
   Duration deregister(Model.Task task);
+
+  /** Whether requests forwarded to the task are still in flight. */
+  boolean inFlight(Model.Task task);
 }

@@ -161,8 +161,11 @@ public final class LocalEcs implements AutoCloseable {
         core.registryCredentials(registry.credentials());
       }
       resources.add(core);
+      Balancer balancer = new Balancer(core);
+      core.loadBalancers(balancer);
+      resources.add(balancer);
       core.start();
-      AwsHttp http = AwsHttp.start(core, registry, options.port());
+      AwsHttp http = AwsHttp.start(core, registry, balancer, options.port());
       resources.add(http);
       return new LocalEcs(options, resources, core, http, engine.dockerHost(), registry);
     } catch (IOException e) {

@@ -211,6 +211,48 @@ final class LocalEcsCore implements AutoCloseable {
     return loadBalancers;
   }
 
+  /**
+   * A target group by ARN or name (lock held). A target group ARN never created through the ELBv2
+   * API is created on first use, with ALB's defaults except a 5 s interval, a healthy threshold
+   * of 2 and a 10 s deregistration delay, so a service can name one directly.
+   */
+  Model.TargetGroup targetGroup(String ref) {
+    if (ref == null || ref.isEmpty()) {
+      return null;
+    }
+    Model.TargetGroup group = state.targetGroups.get(ref);
+    if (group != null) {
+      return group;
+    }
+    for (Model.TargetGroup g : state.targetGroups.values()) {
+      if (g.targetGroupName.equals(ref)) {
+        return g;
+      }
+    }
+    return null;
+  }
+
+  Model.TargetGroup targetGroupOrCreate(String ref) {
+    Model.TargetGroup group = targetGroup(ref);
+    if (group != null) {
+      return group;
+    }
+    String[] parts = ref.split("[:/]");
+    boolean arn = ref.startsWith("arn:");
+    if (arn && (!ref.contains(":targetgroup/") || parts.length < 2)) {
+      return null;
+    }
+    group = new Model.TargetGroup();
+    group.targetGroupName = arn ? ref.substring(ref.indexOf(":targetgroup/") + 13).split("/")[0] : ref;
+    group.targetGroupArn = arn ? ref : arns.targetGroup(ref);
+    group.healthCheckIntervalSeconds = 5;
+    group.healthyThresholdCount = 2;
+    group.deregistrationDelaySeconds = 10;
+    group.createdAt = Model.now();
+    state.targetGroups.put(group.targetGroupArn, group);
+    return group;
+  }
+
   /** How long a stopping task is kept out of its target groups before its containers stop. */
   Duration drainDelay(Model.Task task) {
     LoadBalancers lb = loadBalancers;

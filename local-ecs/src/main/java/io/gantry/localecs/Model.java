@@ -33,6 +33,7 @@ final class Model {
 
     public Map<String, Task> tasks = new LinkedHashMap<>();
     public Map<String, Repository> repositories = new LinkedHashMap<>();
+    public Map<String, TargetGroup> targetGroups = new LinkedHashMap<>();
     public long sequence = 1;
   }
 
@@ -198,6 +199,23 @@ final class Model {
     public String imageTagMutability = "MUTABLE";
     public JsonNode imageScanningConfiguration;
     public JsonNode encryptionConfiguration;
+  }
+
+  /** An ELBv2 target group: where the local load balancer listens and how it checks targets. */
+  static final class TargetGroup {
+    public String targetGroupArn;
+    public String targetGroupName;
+    public String protocol = "HTTP";
+    /** The listener's port on 127.0.0.1; 0 until one is allocated. */
+    public int port;
+    public String healthCheckPath = "/";
+    public int healthCheckIntervalSeconds = 30;
+    public int healthCheckTimeoutSeconds = 5;
+    public int healthyThresholdCount = 5;
+    public int unhealthyThresholdCount = 2;
+    public String matcher = "200";
+    public int deregistrationDelaySeconds = 300;
+    public double createdAt;
   }
 
   static final class NetworkBinding {

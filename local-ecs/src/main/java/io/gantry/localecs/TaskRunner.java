@@ -536,7 +536,11 @@ final class TaskRunner {
         task.lastStatus = "DEACTIVATING";
         core.changed();
       }
-      sleep(drain.toMillis());
+      long deadline = System.nanoTime() + drain.toNanos();
+      LoadBalancers lb = core.loadBalancers();
+      while (System.nanoTime() < deadline && lb != null && lb.inFlight(task)) {
+        sleep(20);
+      }
       synchronized (core) {
         task.lastStatus = "STOPPING";
         core.changed();
