@@ -50,6 +50,7 @@ final class EcsActions {
                 "local-ecs does not implement the ECS action '" + action + "'.");
           };
       core.save();
+      core.wake();
       return response;
     }
   }

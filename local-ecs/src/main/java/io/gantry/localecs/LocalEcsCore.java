@@ -41,6 +41,8 @@ final class LocalEcsCore implements AutoCloseable {
   private volatile RegistryCredentials registryCredentials;
   private volatile LoadBalancers loadBalancers;
   private String lastSaved = "";
+  private final java.util.concurrent.atomic.AtomicBoolean wakePending =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   LocalEcsCore(
       LocalEcs.Options options, ObjectMapper mapper, ContainerEngine engine, String instanceId) {
@@ -73,12 +75,32 @@ final class LocalEcsCore implements AutoCloseable {
   void start() {
     runner.recover();
     long tick = options.tickInterval().toMillis();
-    loop.scheduleWithFixedDelay(this::tick, 0, tick, TimeUnit.MILLISECONDS);
+    loop.scheduleWithFixedDelay(() -> tick(true), 0, tick, TimeUnit.MILLISECONDS);
   }
 
-  private void tick() {
+  /**
+   * Reconciles at once instead of at the next tick: called when something the scheduler waits
+   * for has happened (a task running, healthy or stopped; an API change). Coalesced.
+   */
+  void wake() {
+    if (wakePending.compareAndSet(false, true)) {
+      try {
+        loop.execute(
+            () -> {
+              wakePending.set(false);
+              tick(false);
+            });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // shutting down
+      }
+    }
+  }
+
+  private void tick(boolean watch) {
     try {
-      runner.watch();
+      if (watch) {
+        runner.watch();
+      }
       if (loadBalancers != null) {
         loadBalancers.refresh();
       }

@@ -410,6 +410,7 @@ final class TaskRunner {
         core.changed();
       }
     }
+    core.wake();
   }
 
   private void schedule(Model.Task task, String container, Health health, Runtime runtime) {
@@ -443,14 +444,15 @@ final class TaskRunner {
             long delay = early && !health.status.equals("HEALTHY") ? fast : interval;
             try {
               synchronized (runtime.probes) {
-                runtime.probes.add(probes.schedule(this, delay, TimeUnit.MILLISECONDS));
+                runtime.probes.add(
+                    probes.schedule(() -> workers.execute(this), delay, TimeUnit.MILLISECONDS));
               }
             } catch (java.util.concurrent.RejectedExecutionException e) {
               // shutting down
             }
           }
         };
-    holder[0] = probes.schedule(probe, 0, TimeUnit.MILLISECONDS);
+    holder[0] = probes.schedule(() -> workers.execute(probe), 0, TimeUnit.MILLISECONDS);
     synchronized (runtime.probes) {
       runtime.probes.add(holder[0]);
     }
@@ -497,6 +499,7 @@ final class TaskRunner {
       task.healthStatus = status;
       task.version++;
       core.changed();
+      core.wake();
     }
   }
 
@@ -611,6 +614,7 @@ final class TaskRunner {
       runtimes.remove(task.taskArn);
       core.taskStopped(task);
     }
+    core.wake();
   }
 
   private void keepLogs(Model.Task task, String container, String id) {
@@ -675,10 +679,15 @@ final class TaskRunner {
         }
       }
     }
+    // The list may predate a container created since: ask the engine about each one again.
     Map<String, Integer> exitCodes = new HashMap<>();
-    for (String id : exited.keySet()) {
-      ContainerStatus s = exited.get(id) == null ? null : engine.inspect(id);
-      exitCodes.put(id, s == null ? null : s.exitCode());
+    for (String id : new ArrayList<>(exited.keySet())) {
+      ContainerStatus s = engine.inspect(id);
+      if (s != null && s.running()) {
+        exited.remove(id);
+      } else {
+        exitCodes.put(id, s == null ? null : s.exitCode());
+      }
     }
     for (ContainerStatus orphan : orphans) {
       try {
