@@ -345,6 +345,81 @@ class EcsApiTest {
     assertThat(localEcs.logs(started.taskArn())).contains("got TERM");
   }
 
+  @Test
+  void dependsOnOrdersContainersAndLimitsReachTheEngine() throws Exception {
+    ecs.registerTaskDefinition(
+        r ->
+            r.family("ordered")
+                .containerDefinitions(
+                    ContainerDefinition.builder()
+                        .name("init")
+                        .image(TestImages.BUSYBOX)
+                        .essential(false)
+                        .command("sh", "-c", "sleep 1; echo init done")
+                        .memory(32)
+                        .build(),
+                    ContainerDefinition.builder()
+                        .name("main")
+                        .image(TestImages.BUSYBOX)
+                        .dependsOn(
+                            software.amazon.awssdk.services.ecs.model.ContainerDependency.builder()
+                                .containerName("init")
+                                .condition("SUCCESS")
+                                .build())
+                        .command("sh", "-c", "echo main started; sleep 300")
+                        .memory(48)
+                        .cpu(256)
+                        .stopTimeout(1)
+                        .build()));
+    Task started = ecs.runTask(r -> r.taskDefinition("ordered")).tasks().get(0);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> describe(started.taskArn()).lastStatus().equals("RUNNING"));
+    Task running = describe(started.taskArn());
+    var init = running.containers().stream().filter(c -> c.name().equals("init")).findFirst().get();
+    var main = running.containers().stream().filter(c -> c.name().equals("main")).findFirst().get();
+    // main was created only once init had exited with 0; init's exit did not stop the task.
+    assertThat(localEcs.logs(started.taskArn()))
+        .contains("==> init <==\ninit done")
+        .contains("==> main <==\nmain started");
+    try (DockerEngine engine = new DockerEngine(localEcs.dockerHost());
+        var docker =
+            com.github.dockerjava.core.DockerClientImpl.getInstance(
+                com.github.dockerjava.core.DefaultDockerClientConfig.createDefaultConfigBuilder()
+                    .withDockerHost(localEcs.dockerHost())
+                    .build(),
+                new com.github.dockerjava.zerodep.ZerodepDockerHttpClient.Builder()
+                    .dockerHost(URI.create(localEcs.dockerHost()))
+                    .build())) {
+      assertThat(engine.inspect(init.runtimeId()).running()).isFalse();
+      assertThat(engine.inspect(init.runtimeId()).exitCode()).isZero();
+      var hostConfig = docker.inspectContainerCmd(main.runtimeId()).exec().getHostConfig();
+      assertThat(hostConfig.getMemory()).isEqualTo(48L * 1024 * 1024);
+      assertThat(hostConfig.getCpuShares()).isEqualTo(256);
+    }
+    ecs.stopTask(r -> r.task(started.taskArn()));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> describe(started.taskArn()).lastStatus().equals("STOPPED"));
+    assertThat(describe(started.taskArn()).stoppedReason()).isEqualTo("Task stopped by user");
+  }
+
+  @Test
+  void aMalformedRequestIsAnErrorNotACrash() throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(localEcs.endpoint())
+                    .header("X-Amz-Target", AwsHttp.ECS_PREFIX + "CreateService")
+                    .header("Content-Type", "application/x-amz-json-1.1")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"serviceName\": "))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("\"__type\":\"SerializationException\"");
+    assertThat(ecs.listClusters().clusterArns()).isNotEmpty();
+  }
+
   static Task describe(String arn) {
     return describeIn(ecs, arn);
   }

@@ -189,6 +189,51 @@ class RollingUpdateTest {
     return String.join(", ", out);
   }
 
+  @org.junit.jupiter.api.Test
+  void anUnhealthyTaskIsReplacedOnlyAfterTheHealthCheckGracePeriod() {
+    String v1 =
+        ecs.registerTaskDefinition(
+                r ->
+                    r.family("graceful")
+                        .containerDefinitions(
+                            EcsApiTest.web("v1").toBuilder()
+                                .healthCheck(
+                                    HealthCheck.builder()
+                                        .command("CMD-SHELL", "exit 1")
+                                        .interval(5)
+                                        .retries(1)
+                                        .build())
+                                .build()))
+            .taskDefinition()
+            .taskDefinitionArn();
+    ecs.createService(
+        r ->
+            r.cluster("roll")
+                .serviceName("graceful")
+                .taskDefinition(v1)
+                .desiredCount(1)
+                .healthCheckGracePeriodSeconds(8));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                !ecs.listTasks(
+                        r -> r.cluster("roll").serviceName("graceful").desiredStatus(DesiredStatus.STOPPED))
+                    .taskArns()
+                    .isEmpty());
+    String arn =
+        ecs.listTasks(r -> r.cluster("roll").serviceName("graceful").desiredStatus(DesiredStatus.STOPPED))
+            .taskArns()
+            .get(0);
+    Task replaced = ecs.describeTasks(r -> r.cluster("roll").tasks(arn)).tasks().get(0);
+    assertThat(replaced.stoppedReason()).isEqualTo("Task failed container health checks");
+    assertThat(replaced.healthStatusAsString()).isEqualTo("UNHEALTHY");
+    assertThat(Duration.between(replaced.startedAt(), replaced.stoppingAt()))
+        .as("kept through the grace period although unhealthy after 5 s")
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(8));
+    ecs.deleteService(r -> r.cluster("roll").service("graceful").force(true));
+  }
+
   @ParameterizedTest(name = "a release whose {0} trips the breaker and rolls back")
   @ValueSource(strings = {"container exits", "health check fails", "image does not exist"})
   void aBrokenReleaseTripsTheCircuitBreakerAndRollsBack(String broken) throws Exception {
