@@ -93,6 +93,7 @@ final class LocalEcsCommand implements Callable<Integer> {
     out.println("Point AWS clients at it:");
     out.println("export AWS_ENDPOINT_URL_ECS=" + endpoint);
     out.println("export AWS_ENDPOINT_URL_ECR=" + endpoint);
+    out.println("export AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2=" + endpoint);
     out.println("export AWS_REGION=" + region);
     out.println("export AWS_ACCESS_KEY_ID=local-ecs");
     out.println("export AWS_SECRET_ACCESS_KEY=local-ecs");
