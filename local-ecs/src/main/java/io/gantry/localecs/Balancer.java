@@ -66,6 +66,7 @@ final class Balancer implements LoadBalancers, AutoCloseable {
             return t;
           });
   private final Map<String, Listener> listeners = new HashMap<>();
+  private Set<String> knownTasks = Set.of();
 
   /** A target: one task in one target group. Guarded by the balancer. */
   static final class Target {
@@ -137,8 +138,18 @@ final class Balancer implements LoadBalancers, AutoCloseable {
         }
       }
     }
+    // Read under the core lock before taking this one: the scheduler holds the core lock when it
+    // calls into the balancer, so the balancer never waits for the core while holding itself.
+    Set<String> stoppedTasks = new java.util.HashSet<>();
+    Set<String> liveTasks = new java.util.HashSet<>();
+    synchronized (core) {
+      for (Model.Task t : core.state().tasks.values()) {
+        (t.stopped() ? stoppedTasks : liveTasks).add(t.taskArn);
+      }
+    }
     List<Model.TargetGroup> toOpen = new ArrayList<>();
     synchronized (this) {
+      knownTasks = new java.util.HashSet<>(liveTasks);
       for (Map.Entry<String, Map<String, Integer>> e : wanted.entrySet()) {
         Listener listener = listeners.get(e.getKey());
         if (listener == null) {
@@ -163,7 +174,13 @@ final class Balancer implements LoadBalancers, AutoCloseable {
                   }
                   return gone;
                 });
-        listener.targets.values().removeIf(t -> t.state.equals("draining") && t.inFlight == 0 && taskStopped(t));
+        listener.targets
+            .values()
+            .removeIf(
+                t ->
+                    t.state.equals("draining")
+                        && t.inFlight == 0
+                        && (stoppedTasks.contains(t.taskArn) || !taskKnown(t.taskArn)));
       }
     }
     for (Model.TargetGroup group : toOpen) {
@@ -171,11 +188,9 @@ final class Balancer implements LoadBalancers, AutoCloseable {
     }
   }
 
-  private boolean taskStopped(Target t) {
-    synchronized (core) {
-      Model.Task task = core.state().tasks.get(t.taskArn);
-      return task == null || task.stopped();
-    }
+  private boolean taskKnown(String taskArn) {
+    // Pruned stopped tasks vanish from the state; a draining target of an unknown task is done.
+    return knownTasks.contains(taskArn);
   }
 
   private void open(Model.TargetGroup group) {

@@ -111,7 +111,6 @@ final class LocalEcsCore implements AutoCloseable {
             scheduler.reconcile(cluster, service);
             if (service.status.equals("DRAINING") && serviceTasks(cluster, service, false).isEmpty()) {
               service.status = "INACTIVE";
-              changed();
             }
           }
           updateClusterCounts(cluster);
@@ -175,12 +174,6 @@ final class LocalEcsCore implements AutoCloseable {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  /** Marks the state as changed; the loop's next tick persists it. */
-  void changed() {
-    // The loop compares the serialized state, so nothing to record here; kept as the one place a
-    // change is announced should that become expensive.
   }
 
   // --- helpers for the runner, the scheduler and the API (caller holds the lock) ---

@@ -284,10 +284,8 @@ final class ServiceScheduler {
               + ") deployment completed.");
       core.event(service, "(service " + service.serviceName + ") has reached a steady state.");
       service.deployments.removeIf(d -> d != primary);
-      core.changed();
     } else if (service.deployments.size() > 1 && !"FAILED".equals(primary.rolloutState)) {
       service.deployments.removeIf(d -> d != primary);
-      core.changed();
     }
   }
 

@@ -407,7 +407,6 @@ final class TaskRunner {
         task.connectivity = "CONNECTED";
         task.connectivityAt = now;
         task.version++;
-        core.changed();
       }
     }
     core.wake();
@@ -498,7 +497,6 @@ final class TaskRunner {
     if (!status.equals(task.healthStatus)) {
       task.healthStatus = status;
       task.version++;
-      core.changed();
       core.wake();
     }
   }
@@ -519,7 +517,6 @@ final class TaskRunner {
       task.desiredStatus = "STOPPED";
       task.stoppingAt = Model.now();
       task.version++;
-      core.changed();
     }
     Runtime runtime = runtimes.computeIfAbsent(task.taskArn, k -> new Runtime());
     if (runtime.launching || runtime.stopping) {
@@ -537,7 +534,6 @@ final class TaskRunner {
     if (!drain.isZero()) {
       synchronized (core) {
         task.lastStatus = "DEACTIVATING";
-        core.changed();
       }
       long deadline = System.nanoTime() + drain.toNanos();
       LoadBalancers lb = core.loadBalancers();
@@ -546,7 +542,6 @@ final class TaskRunner {
       }
       synchronized (core) {
         task.lastStatus = "STOPPING";
-        core.changed();
       }
     }
     synchronized (runtime.probes) {
@@ -721,7 +716,6 @@ final class TaskRunner {
           container.lastStatus = "STOPPED";
           container.exitCode = exitCodes.get(c.getValue());
           task.version++;
-          core.changed();
           boolean essential = true;
           for (JsonNode d : def.get("containerDefinitions")) {
             if (d.get("name").asText().equals(c.getKey())) {

@@ -65,7 +65,119 @@ class LoadBalancerTest {
   }
 
   static Service service() {
-    return ecs.describeServices(r -> r.services("web")).services().get(0);
+    return service("web");
+  }
+
+  static Service service(String name) {
+    return ecs.describeServices(r -> r.services(name)).services().get(0);
+  }
+
+  /** Two clients sending requests back to back to the balancer until stopped. */
+  static final class Traffic {
+    final AtomicBoolean running = new AtomicBoolean(true);
+    final AtomicInteger ok = new AtomicInteger();
+    final List<String> failures = new CopyOnWriteArrayList<>();
+    final ConcurrentHashMap<String, Integer> answers = new ConcurrentHashMap<>();
+    final List<Thread> clients = new java.util.ArrayList<>();
+
+    Traffic(int port) {
+      HttpClient client = HttpClient.newHttpClient();
+      for (int i = 0; i < 2; i++) {
+        Thread t =
+            new Thread(
+                () -> {
+                  while (running.get()) {
+                    try {
+                      HttpResponse<String> response =
+                          client.send(
+                              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                                  .timeout(Duration.ofSeconds(10))
+                                  .build(),
+                              HttpResponse.BodyHandlers.ofString());
+                      if (response.statusCode() == 200) {
+                        ok.incrementAndGet();
+                        answers.merge(response.body().strip(), 1, Integer::sum);
+                      } else {
+                        failures.add(response.statusCode() + " " + response.body().strip());
+                      }
+                    } catch (Exception e) {
+                      failures.add(e.toString());
+                    }
+                  }
+                });
+        t.start();
+        clients.add(t);
+      }
+    }
+
+    void stop() throws InterruptedException {
+      running.set(false);
+      for (Thread t : clients) {
+        t.join();
+      }
+    }
+  }
+
+  @Test
+  void aBrokenReleaseBehindTheBalancerRollsBackWhileTrafficIsServed() throws Exception {
+    String groupArn =
+        elb.createTargetGroup(
+                r -> r.name("breaker").healthCheckIntervalSeconds(5).healthyThresholdCount(2))
+            .targetGroups()
+            .get(0)
+            .targetGroupArn();
+    String v1 =
+        ecs.registerTaskDefinition(r -> r.family("breaker").containerDefinitions(EcsApiTest.web("v1")))
+            .taskDefinition()
+            .taskDefinitionArn();
+    ecs.createService(
+        r ->
+            r.serviceName("breaker")
+                .taskDefinition(v1)
+                .desiredCount(2)
+                .loadBalancers(
+                    LoadBalancer.builder()
+                        .targetGroupArn(groupArn)
+                        .containerName("web")
+                        .containerPort(8080)
+                        .build())
+                .deploymentConfiguration(
+                    c ->
+                        c.minimumHealthyPercent(100)
+                            .maximumPercent(200)
+                            .deploymentCircuitBreaker(b -> b.enable(true).rollback(true))));
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(() -> "COMPLETED".equals(service("breaker").deployments().get(0).rolloutStateAsString()));
+    int port = elb.describeTargetGroups(r -> r.targetGroupArns(groupArn)).targetGroups().get(0).port();
+
+    Traffic traffic = new Traffic(port);
+    String v2 =
+        ecs.registerTaskDefinition(
+                r ->
+                    r.family("breaker")
+                        .containerDefinitions(
+                            EcsApiTest.web("v2").toBuilder().command("sh", "-c", "exit 1").build()))
+            .taskDefinition()
+            .taskDefinitionArn();
+    ecs.updateService(r -> r.service("breaker").taskDefinition(v2));
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () -> {
+              Service s = service("breaker");
+              return s.taskDefinition().equals(v1)
+                  && s.deployments().size() == 1
+                  && "COMPLETED".equals(s.deployments().get(0).rolloutStateAsString());
+            });
+    traffic.stop();
+    assertThat(traffic.failures).isEmpty();
+    assertThat(traffic.ok.get()).isGreaterThan(50);
+    assertThat(traffic.answers).containsOnlyKeys("v1");
+    assertThat(service("breaker").events())
+        .extracting(e -> e.message())
+        .anyMatch(m -> m.endsWith("deployment failed: tasks failed to start."));
+    ecs.deleteService(r -> r.service("breaker").force(true));
   }
 
   @Test
@@ -129,38 +241,7 @@ class LoadBalancerTest {
     assertThat(EcsApiTest.get(port)).isEqualTo("v1");
 
     // Continuous traffic through the balancer while v2 rolls out.
-    HttpClient client = HttpClient.newHttpClient();
-    AtomicBoolean running = new AtomicBoolean(true);
-    AtomicInteger ok = new AtomicInteger();
-    List<String> failures = new CopyOnWriteArrayList<>();
-    ConcurrentHashMap<String, Integer> answers = new ConcurrentHashMap<>();
-    List<Thread> clients = new java.util.ArrayList<>();
-    for (int i = 0; i < 2; i++) {
-      Thread t =
-          new Thread(
-              () -> {
-                while (running.get()) {
-                  try {
-                    HttpResponse<String> response =
-                        client.send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                                .timeout(Duration.ofSeconds(10))
-                                .build(),
-                            HttpResponse.BodyHandlers.ofString());
-                    if (response.statusCode() == 200) {
-                      ok.incrementAndGet();
-                      answers.merge(response.body().strip(), 1, Integer::sum);
-                    } else {
-                      failures.add(response.statusCode() + " " + response.body().strip());
-                    }
-                  } catch (Exception e) {
-                    failures.add(e.toString());
-                  }
-                }
-              });
-      t.start();
-      clients.add(t);
-    }
+    Traffic traffic = new Traffic(port);
     ecs.registerTaskDefinition(r -> r.family("web").containerDefinitions(EcsApiTest.web("v2")));
     ecs.updateService(r -> r.service("web").taskDefinition("web:2"));
     await()
@@ -172,13 +253,10 @@ class LoadBalancerTest {
                   && "COMPLETED".equals(s.deployments().get(0).rolloutStateAsString());
             });
     Thread.sleep(300);
-    running.set(false);
-    for (Thread t : clients) {
-      t.join();
-    }
-    assertThat(failures).isEmpty();
-    assertThat(ok.get()).isGreaterThan(100);
-    assertThat(answers).containsKeys("v1", "v2");
+    traffic.stop();
+    assertThat(traffic.failures).isEmpty();
+    assertThat(traffic.ok.get()).isGreaterThan(100);
+    assertThat(traffic.answers).containsKeys("v1", "v2");
     for (int i = 0; i < 8; i++) {
       assertThat(EcsApiTest.get(port)).as("the new version answers at the end").isEqualTo("v2");
     }
