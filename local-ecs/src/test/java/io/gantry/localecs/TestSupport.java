@@ -22,15 +22,18 @@ final class TestSupport {
     boolean present =
         Engines.which("podman") != null
             && Engines.which("docker-registry") != null
-            && Engines.which("htpasswd") != null;
+            && Engines.which("htpasswd") != null
+            && java.nio.file.Files.isExecutable(Path.of("/bin/busybox"));
     if ("true".equals(System.getenv("CI"))) {
       if (!present) {
         throw new AssertionError(
-            "CI=true but podman, docker-registry or htpasswd is missing; run scripts/setup");
+            "CI=true but podman, docker-registry, htpasswd or busybox-static is missing; run"
+                + " scripts/setup");
       }
       return;
     }
-    assumeTrue(present, "podman, docker-registry and htpasswd are needed (scripts/setup)");
+    assumeTrue(
+        present, "podman, docker-registry, htpasswd and busybox-static are needed (scripts/setup)");
   }
 
   /** Options for tests: short ticks, settle time and stop timeout; tasks removed on close. */
