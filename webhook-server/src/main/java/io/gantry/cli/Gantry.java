@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       ValidateCommand.class,
       ServeCommand.class,
       HookCommand.class,
+      LocalEcsCommand.class,
       ClientCommands.Runs.class,
       ClientCommands.Logs.class,
       ClientCommands.Rerun.class,
