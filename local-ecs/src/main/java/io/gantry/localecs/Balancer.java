@@ -86,7 +86,7 @@ final class Balancer implements LoadBalancers, AutoCloseable {
   }
 
   /** A listener and its targets. */
-  final class Listener {
+  static final class Listener {
     final Model.TargetGroup group;
     final HttpServer server;
     final Map<String, Target> targets = new LinkedHashMap<>();

@@ -75,7 +75,7 @@ final class LocalEcsCore implements AutoCloseable {
   void start() {
     runner.recover();
     long tick = options.tickInterval().toMillis();
-    loop.scheduleWithFixedDelay(() -> tick(true), 0, tick, TimeUnit.MILLISECONDS);
+    var unused = loop.scheduleWithFixedDelay(() -> tick(true), 0, tick, TimeUnit.MILLISECONDS);
   }
 
   /**

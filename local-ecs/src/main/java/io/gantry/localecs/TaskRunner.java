@@ -49,10 +49,10 @@ final class TaskRunner {
   private final ContainerEngine engine;
   private final ExecutorService workers;
   private final ScheduledExecutorService probes;
-  private final Map<String, Runtime> runtimes = new ConcurrentHashMap<>();
+  private final Map<String, TaskState> runtimes = new ConcurrentHashMap<>();
 
   /** What is known about a live task beyond the model (rebuilt from labels after a restart). */
-  static final class Runtime {
+  static final class TaskState {
     final Map<String, String> containerIds = new ConcurrentHashMap<>();
     final Map<String, Health> health = new HashMap<>();
     final List<ScheduledFuture<?>> probes = new ArrayList<>();
@@ -110,19 +110,19 @@ final class TaskRunner {
   }
 
   boolean isBusy(String taskArn) {
-    Runtime r = runtimes.get(taskArn);
+    TaskState r = runtimes.get(taskArn);
     return r != null && (r.launching || r.stopping);
   }
 
   /** Starts launching a task the caller has just added (PROVISIONING) to the state. */
   void launch(Model.Task task, ObjectNode taskDefinition) {
-    Runtime runtime = new Runtime();
+    TaskState runtime = new TaskState();
     runtime.launching = true;
     runtimes.put(task.taskArn, runtime);
     workers.execute(() -> launchNow(task, taskDefinition, runtime));
   }
 
-  private void launchNow(Model.Task task, ObjectNode taskDefinition, Runtime runtime) {
+  private void launchNow(Model.Task task, ObjectNode taskDefinition, TaskState runtime) {
     String failure = null;
     try {
       synchronized (core) {
@@ -192,19 +192,18 @@ final class TaskRunner {
 
   /** Creates and starts the containers in dependsOn order; returns a failure reason or null. */
   private String startContainers(
-      Model.Task task, ObjectNode taskDefinition, List<JsonNode> defs, Runtime runtime) {
-    Set<String> started = new HashSet<>();
+      Model.Task task, ObjectNode taskDefinition, List<JsonNode> defs, TaskState runtime) {
     List<JsonNode> remaining = new ArrayList<>(defs);
     while (!remaining.isEmpty()) {
       JsonNode next = null;
       for (JsonNode def : remaining) {
-        if (dependenciesMet(task, def, runtime)) {
+        if (dependenciesMet(def, runtime)) {
           next = def;
           break;
         }
       }
       if (next == null) {
-        String failed = dependencyFailure(task, remaining, runtime);
+        String failed = dependencyFailure(remaining, runtime);
         if (failed != null) {
           return failed;
         }
@@ -244,13 +243,12 @@ final class TaskRunner {
           schedule(task, name, health, runtime);
         }
       }
-      started.add(name);
       remaining.remove(next);
     }
     return null;
   }
 
-  private boolean dependenciesMet(Model.Task task, JsonNode def, Runtime runtime) {
+  private boolean dependenciesMet(JsonNode def, TaskState runtime) {
     JsonNode dependsOn = def.get("dependsOn");
     if (dependsOn == null) {
       return true;
@@ -285,7 +283,7 @@ final class TaskRunner {
     return true;
   }
 
-  private String dependencyFailure(Model.Task task, List<JsonNode> remaining, Runtime runtime) {
+  private String dependencyFailure(List<JsonNode> remaining, TaskState runtime) {
     for (JsonNode def : remaining) {
       JsonNode dependsOn = def.get("dependsOn");
       if (dependsOn == null) {
@@ -380,7 +378,7 @@ final class TaskRunner {
         labels);
   }
 
-  private void publishRunning(Model.Task task, Runtime runtime) {
+  private void publishRunning(Model.Task task, TaskState runtime) {
     Map<String, ContainerStatus> statuses = new HashMap<>();
     runtime.containerIds.forEach((name, id) -> statuses.put(name, engine.inspect(id)));
     synchronized (core) {
@@ -412,7 +410,7 @@ final class TaskRunner {
     core.wake();
   }
 
-  private void schedule(Model.Task task, String container, Health health, Runtime runtime) {
+  private void schedule(Model.Task task, String container, Health health, TaskState runtime) {
     long interval = (long) (health.interval * 1000);
     long fast = core.options().healthStartInterval().toMillis();
     ScheduledFuture<?>[] holder = new ScheduledFuture<?>[1];
@@ -518,7 +516,7 @@ final class TaskRunner {
       task.stoppingAt = Model.now();
       task.version++;
     }
-    Runtime runtime = runtimes.computeIfAbsent(task.taskArn, k -> new Runtime());
+    TaskState runtime = runtimes.computeIfAbsent(task.taskArn, k -> new TaskState());
     if (runtime.launching || runtime.stopping) {
       return;
     }
@@ -530,7 +528,7 @@ final class TaskRunner {
     workers.execute(() -> stopNow(task, runtime, drain));
   }
 
-  private void stopNow(Model.Task task, Runtime runtime, Duration drain) {
+  private void stopNow(Model.Task task, TaskState runtime, Duration drain) {
     if (!drain.isZero()) {
       synchronized (core) {
         task.lastStatus = "DEACTIVATING";
@@ -625,7 +623,7 @@ final class TaskRunner {
 
   /** The container's output: live from the engine, or the copy kept when it stopped. */
   String logs(Model.Task task, String container) {
-    Runtime runtime = runtimes.get(task.taskArn);
+    TaskState runtime = runtimes.get(task.taskArn);
     String id = runtime == null ? null : runtime.containerIds.get(container);
     if (id != null) {
       try {
@@ -654,8 +652,8 @@ final class TaskRunner {
     Map<String, ContainerStatus> exited = new HashMap<>();
     List<ContainerStatus> orphans = new ArrayList<>();
     synchronized (core) {
-      for (Map.Entry<String, Runtime> e : runtimes.entrySet()) {
-        Runtime r = e.getValue();
+      for (Map.Entry<String, TaskState> e : runtimes.entrySet()) {
+        TaskState r = e.getValue();
         if (r.launching || r.stopping) {
           continue;
         }
@@ -695,8 +693,8 @@ final class TaskRunner {
       return;
     }
     synchronized (core) {
-      for (Map.Entry<String, Runtime> e : runtimes.entrySet()) {
-        Runtime r = e.getValue();
+      for (Map.Entry<String, TaskState> e : runtimes.entrySet()) {
+        TaskState r = e.getValue();
         if (r.launching || r.stopping) {
           continue;
         }
@@ -741,7 +739,7 @@ final class TaskRunner {
         if (task.stopped()) {
           continue;
         }
-        Runtime runtime = new Runtime();
+        TaskState runtime = new TaskState();
         for (ContainerStatus c : listed) {
           if (task.taskArn.equals(c.labels().get(LABEL_TASK))) {
             runtime.containerIds.put(c.labels().get(LABEL_CONTAINER), c.id());

@@ -245,7 +245,7 @@ class LoadBalancerTest {
     ecs.registerTaskDefinition(r -> r.family("web").containerDefinitions(EcsApiTest.web("v2")));
     ecs.updateService(r -> r.service("web").taskDefinition("web:2"));
     await()
-        .atMost(Duration.ofSeconds(120))
+        .atMost(Duration.ofMinutes(2))
         .until(
             () -> {
               Service s = service();

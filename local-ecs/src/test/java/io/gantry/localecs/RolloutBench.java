@@ -74,7 +74,7 @@ public final class RolloutBench {
   }
 
   private static void awaitCompleted(EcsClient ecs, String familyRevision) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     while (System.nanoTime() < deadline) {
       Service s = ecs.describeServices(q -> q.services("bench")).services().get(0);
       if (s.deployments().size() == 1
