@@ -189,6 +189,52 @@ class RollingUpdateTest {
     return String.join(", ", out);
   }
 
+  @ParameterizedTest(name = "health check {0} -> {3}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "CMD form, command succeeds   | CMD,/bin/busybox,true | 2 | HEALTHY",
+        "CMD form, command fails      | CMD,/bin/busybox,false | 2 | UNHEALTHY",
+        "CMD-SHELL slower than timeout | CMD-SHELL,sleep 30   | 2 | UNHEALTHY",
+      })
+  void aTasksHealthFollowsItsHealthCheck(
+      String name, String command, int timeout, String expected) {
+    String family = "health-" + Integer.toHexString(name.hashCode());
+    String arn =
+        ecs.registerTaskDefinition(
+                r ->
+                    r.family(family)
+                        .containerDefinitions(
+                            EcsApiTest.web("v1").toBuilder()
+                                .healthCheck(
+                                    HealthCheck.builder()
+                                        .command(command.split(",", -1))
+                                        .interval(5)
+                                        .timeout(timeout)
+                                        .retries(1)
+                                        .build())
+                                .build()))
+            .taskDefinition()
+            .taskDefinitionArn();
+    String task =
+        ecs.runTask(r -> r.cluster("roll").taskDefinition(arn)).tasks().get(0).taskArn();
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  !ecs.describeTasks(r -> r.cluster("roll").tasks(task))
+                      .tasks()
+                      .get(0)
+                      .healthStatusAsString()
+                      .equals("UNKNOWN"));
+      assertThat(ecs.describeTasks(r -> r.cluster("roll").tasks(task)).tasks().get(0).healthStatusAsString())
+          .isEqualTo(expected);
+    } finally {
+      ecs.stopTask(r -> r.cluster("roll").task(task));
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void anUnhealthyTaskIsReplacedOnlyAfterTheHealthCheckGracePeriod() {
     String v1 =
