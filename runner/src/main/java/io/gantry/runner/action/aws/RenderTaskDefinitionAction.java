@@ -32,21 +32,21 @@ import software.amazon.awssdk.services.ecs.model.LogDriver;
  *
  * <p>In order: the file ({@code task-definition}, relative to the workspace) has its {@code
  * ${NAME}} / {@code ${NAME:-default}} references substituted from the step's environment ({@link
- * TaskDefinitionTemplate}); it is parsed (duplicate keys are an error); the {@code {"taskDefinition":
- * {...}}} wrapper that {@code aws ecs describe-task-definition} prints is unwrapped (its {@code
- * tags}, when the definition has none, are kept); the read-only fields of that output are dropped;
- * what remains is checked against RegisterTaskDefinition's shape ({@link TaskDefinitionShape});
- * then, as the original does, the container named {@code container-name} gets the {@code image},
- * and the optional inputs are merged into it. The result is written pretty-printed to a new file
- * {@code task-definition-*.json} in {@code RUNNER_TEMP} (readable by the owner only: it may hold
- * substituted secrets). Nothing is written when any step fails; the failure is one line naming the
- * file and every problem.
+ * TaskDefinitionTemplate}); it is parsed (duplicate keys are an error); the {@code
+ * {"taskDefinition": {...}}} wrapper that {@code aws ecs describe-task-definition} prints is
+ * unwrapped (its {@code tags}, when the definition has none, are kept); the read-only fields of
+ * that output are dropped; what remains is checked against RegisterTaskDefinition's shape ({@link
+ * TaskDefinitionShape}); then, as the original does, the container named {@code container-name}
+ * gets the {@code image}, and the optional inputs are merged into it. The result is written
+ * pretty-printed to a new file {@code task-definition-*.json} in {@code RUNNER_TEMP} (readable by
+ * the owner only: it may hold substituted secrets). Nothing is written when any step fails; the
+ * failure is one line naming the file and every problem.
  *
  * <p>Differences from the original: {@code secrets} is applied whether or not {@code
- * environment-variables} is given; {@code docker-labels} and {@code log-configuration-options} split
- * at the first {@code =} (a value may hold {@code =}); fetching the definition from ECS ({@code
- * task-definition-arn}, {@code -family}, {@code -revision}) is not offered: save {@code aws ecs
- * describe-task-definition} output in the repository instead.
+ * environment-variables} is given; {@code docker-labels} and {@code log-configuration-options}
+ * split at the first {@code =} (a value may hold {@code =}); fetching the definition from ECS
+ * ({@code task-definition-arn}, {@code -family}, {@code -revision}) is not offered: save {@code aws
+ * ecs describe-task-definition} output in the repository instead.
  */
 final class RenderTaskDefinitionAction implements Action {
 
@@ -115,9 +115,7 @@ final class RenderTaskDefinitionAction implements Action {
     List<String> problems = TaskDefinitionShape.check(definition);
     if (!problems.isEmpty()) {
       throw new StepProblem(
-          file
-              + " does not fit ECS RegisterTaskDefinition: "
-              + String.join("; ", problems));
+          file + " does not fit ECS RegisterTaskDefinition: " + String.join("; ", problems));
     }
 
     ObjectNode container = container(definition, containerName, file);
@@ -161,8 +159,8 @@ final class RenderTaskDefinitionAction implements Action {
                   : "; defaults used for: " + String.join(", ", rendered.fromDefaults())));
     }
     if (!dropped.isEmpty()) {
-      context.log("Dropped read-only fields of describe-task-definition: " + String.join(", ",
-          dropped));
+      context.log(
+          "Dropped read-only fields of describe-task-definition: " + String.join(", ", dropped));
     }
   }
 
@@ -178,7 +176,10 @@ final class RenderTaskDefinitionAction implements Action {
     Path path = workspace.resolve(file);
     if (!Files.isRegularFile(path)) {
       throw new StepProblem(
-          "task definition file '" + file + "' not found in the workspace " + workspace
+          "task definition file '"
+              + file
+              + "' not found in the workspace "
+              + workspace
               + "; give its path relative to the workspace (check out the repository first)");
     }
     try {
@@ -227,7 +228,10 @@ final class RenderTaskDefinitionAction implements Action {
         String key = it.next();
         if (!key.equals("taskDefinition") && !key.equals("tags")) {
           throw new StepProblem(
-              file + ": $." + key + ": unknown field next to taskDefinition (describe-task-definition"
+              file
+                  + ": $."
+                  + key
+                  + ": unknown field next to taskDefinition (describe-task-definition"
                   + " output has only taskDefinition and tags)");
         }
       }
@@ -354,7 +358,9 @@ final class RenderTaskDefinitionAction implements Action {
     if (!strings) {
       throw new StepProblem(
           "input 'command' must be a JSON array of strings, e.g. [\"java\", \"-jar\", \"app.jar\"],"
-              + " got '" + shortened(command) + "'");
+              + " got '"
+              + shortened(command)
+              + "'");
     }
     container.set("command", parsed);
   }
@@ -373,10 +379,7 @@ final class RenderTaskDefinitionAction implements Action {
   private static Path write(ActionContext context, ObjectNode definition) throws StepProblem {
     String temp = context.env().getOrDefault("RUNNER_TEMP", "");
     try {
-      Path dir =
-          temp.isEmpty()
-              ? null
-              : Files.createDirectories(context.workspace().resolve(temp));
+      Path dir = temp.isEmpty() ? null : Files.createDirectories(context.workspace().resolve(temp));
       Path file =
           dir == null
               ? Files.createTempFile("task-definition-", ".json")

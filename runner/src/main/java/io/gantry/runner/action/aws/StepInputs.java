@@ -100,7 +100,10 @@ final class StepInputs {
     }
     if (end != value.length() || total.isZero()) {
       throw new StepProblem(
-          "input '" + name + "' must be a duration like 500ms, 2s, 1m or 1m30s, got '" + value
+          "input '"
+              + name
+              + "' must be a duration like 500ms, 2s, 1m or 1m30s, got '"
+              + value
               + "'");
     }
     return total;

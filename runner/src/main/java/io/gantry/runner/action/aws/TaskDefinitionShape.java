@@ -52,8 +52,8 @@ final class TaskDefinitionShape {
 
   /**
    * What {@code describe-task-definition} prints but RegisterTaskDefinition does not take: the
-   * fields of the model's {@code TaskDefinition} missing from {@link
-   * RegisterTaskDefinitionRequest} (the test holds the two to each other).
+   * fields of the model's {@code TaskDefinition} missing from {@link RegisterTaskDefinitionRequest}
+   * (the test holds the two to each other).
    */
   static final List<String> READ_ONLY =
       List.of(
@@ -85,7 +85,9 @@ final class TaskDefinitionShape {
       shape.problem("$.family", "missing: every task definition needs a family name");
     }
     JsonNode containers = root.get("containerDefinitions");
-    if (containers == null || containers.isNull() || (containers.isArray() && containers.isEmpty())) {
+    if (containers == null
+        || containers.isNull()
+        || (containers.isArray() && containers.isEmpty())) {
       shape.problem("$.containerDefinitions", "missing: give at least one container definition");
     }
     List<String> problems = shape.problems;
@@ -198,8 +200,9 @@ final class TaskDefinitionShape {
         if (node.isIntegralNumber()) {
           return null;
         }
-        return kind == MarshallingKnownType.LONG ? LongNode.valueOf(value) : IntNode.valueOf(
-            (int) value);
+        return kind == MarshallingKnownType.LONG
+            ? LongNode.valueOf(value)
+            : IntNode.valueOf((int) value);
       }
       problem(path, "the number " + show(node) + " is out of range");
     } catch (ArithmeticException e) {

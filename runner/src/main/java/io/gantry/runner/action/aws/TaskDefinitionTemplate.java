@@ -33,10 +33,13 @@ final class TaskDefinitionTemplate {
 
   private final String file;
   private final Map<String, String> env;
+
   /** Unset names with the lines they are used on, in order of first use. */
   private final Map<String, List<Integer>> unset = new LinkedHashMap<>();
+
   /** The other problems. */
   private final List<Entry> problems = new ArrayList<>();
+
   private final Set<String> fromEnv = new LinkedHashSet<>();
   private final Set<String> fromDefaults = new LinkedHashSet<>();
 
@@ -98,6 +101,17 @@ final class TaskDefinitionTemplate {
       out.append("${");
       return start + 1;
     }
+    if (text.startsWith("${{", start)) {
+      int end = text.indexOf("}}", start);
+      String expression = end < 0 || end > close + 1 ? "${{" : text.substring(start, end + 2);
+      problem(
+          line,
+          "'"
+              + expression
+              + "' is a workflow expression, which task definition files do not evaluate; pass"
+              + " the value through env: (e.g. SHA: ${{ github.sha }}) and write ${SHA}");
+      return Math.max(close, end + 1);
+    }
     String body = text.substring(start + 2, close);
     int dash = body.indexOf(":-");
     String name = dash < 0 ? body : body.substring(0, dash);
@@ -150,8 +164,7 @@ final class TaskDefinitionTemplate {
                         + name
                         + "} is not set")));
     entries.sort(Comparator.comparingInt(Entry::line));
-    String text =
-        file + ":" + entries.stream().map(Entry::text).collect(Collectors.joining("; "));
+    String text = file + ":" + entries.stream().map(Entry::text).collect(Collectors.joining("; "));
     if (!unset.isEmpty()) {
       text +=
           (unset.size() == 1 ? " — set it" : " — set them")
