@@ -9,10 +9,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * Replaces secret values in log lines by {@code ***}.
  *
- * <p>A multi-line secret is masked line by line as well as whole, because a step prints it one
- * line at a time. A secret is also masked in its JSON string form (quotes, backslashes and control
- * characters escaped), as a rendered task definition or {@code toJSON()} prints it. Longer values are replaced first so that a secret containing another one is not
- * left half visible. Thread-safe: values are added while steps are printing.
+ * <p>A multi-line secret is masked line by line as well as whole, because a step prints it one line
+ * at a time. A secret is also masked in its JSON string form (quotes, backslashes and control
+ * characters escaped), as a rendered task definition or {@code toJSON()} prints it. Longer values
+ * are replaced first so that a secret containing another one is not left half visible. Thread-safe:
+ * values are added while steps are printing.
  */
 public final class Masker {
 
