@@ -56,7 +56,7 @@ final class HealthExpectations {
   static HealthExpectations read(StepInputs in) throws StepProblem {
     String status = in.text("expect-status").isEmpty() ? "200-399" : in.text("expect-status");
     List<int[]> statuses = statuses(status);
-    String body = in.raw("expect-body");
+    String body = in.text("expect-body");
     Pattern pattern = null;
     if (body.length() >= 2 && body.startsWith("/") && body.endsWith("/")) {
       try {

@@ -172,7 +172,7 @@ class HealthCheckActionTest {
   void aPlainExpectedBodyIsASubstring() throws Exception {
     answers = n -> Answer.of(200, n < 3 ? "starting" : "status: ready, db: up");
     RecordingContext context =
-        context(inputs("expect-body", "ready, db: up", "consecutive-successes", "2"));
+        context(inputs("expect-body", "ready, db: up\n", "consecutive-successes", "2"));
 
     assertThat(action.run(context).succeeded()).isTrue();
     assertThat(probes(context))
