@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       ValidateCommand.class,
       ServeCommand.class,
       HookCommand.class,
+      LocalEcsCommand.class,
       ClientCommands.Runs.class,
       ClientCommands.Logs.class,
       ClientCommands.Rerun.class,
@@ -53,7 +54,13 @@ public final class Gantry {
   /** Runs the command line on the process's standard streams and returns its exit code. */
   public static int execute(String... args) {
     return execute(
-        new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+        new java.io.PrintWriter(
+            new java.io.OutputStreamWriter(System.out, java.nio.charset.Charset.defaultCharset()),
+            true),
+        new java.io.PrintWriter(
+            new java.io.OutputStreamWriter(System.err, java.nio.charset.Charset.defaultCharset()),
+            true),
+        args);
   }
 
   /** Runs the command line with the given output streams and returns its exit code. */

@@ -157,7 +157,9 @@ final class Api {
 
   private void getLogs(Context ctx) {
     long id = id(ctx);
-    store.findRun(id).orElseThrow(() -> ApiException.notFound("no run " + id));
+    if (store.findRun(id).isEmpty()) {
+      throw ApiException.notFound("no run " + id);
+    }
     ctx.contentType("text/plain; charset=utf-8");
     ctx.result(String.join("\n", logs.readRun(id)) + "\n");
   }
@@ -278,7 +280,9 @@ final class Api {
   private void cancel(Context ctx) {
     authenticate(ctx);
     long id = id(ctx);
-    store.findRun(id).orElseThrow(() -> ApiException.notFound("no run " + id));
+    if (store.findRun(id).isEmpty()) {
+      throw ApiException.notFound("no run " + id);
+    }
     RunStore.RunRecord after = store.requestCancel(id, Instant.now());
     if ("COMPLETED".equals(after.status())) {
       live.finished(id, String.valueOf(after.conclusion()));

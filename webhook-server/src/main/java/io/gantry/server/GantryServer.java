@@ -1,5 +1,6 @@
 package io.gantry.server;
 
+import io.gantry.localecs.LocalEcs;
 import io.gantry.runner.action.ActionRegistry;
 import io.gantry.runner.execution.ExecutorOptions;
 import io.gantry.runner.execution.ReusedJob;
@@ -37,10 +38,14 @@ public final class GantryServer implements AutoCloseable {
   private final Workers workers;
   private final StatusOutbox statuses;
   private final Javalin app;
+  private final LocalEcs localEcs;
+  private final Map<String, String> runEnv;
 
   private GantryServer(ServerConfig config, Duration lease, StatusOutbox.Poster poster) {
     this.config = config;
     Path data = config.server().dataDir();
+    this.localEcs = config.localEcs() == null ? null : startLocalEcs(config.localEcs());
+    this.runEnv = localEcs == null ? Map.of() : clientEnv(localEcs, config.localEcs().region());
     this.store = Stores.openEmbedded(data);
     Mirrors mirrors = new Mirrors(data.resolve("git"));
     ActionRegistry actions = ActionRegistry.builtIn(mirrors);
@@ -114,6 +119,32 @@ public final class GantryServer implements AutoCloseable {
   }
 
   /** The port the server listens on (the chosen one when the configuration said 0). */
+  /** The embedded local-ecs, when the configuration asks for it. */
+  public java.util.Optional<LocalEcs> localEcs() {
+    return java.util.Optional.ofNullable(localEcs);
+  }
+
+  private static LocalEcs startLocalEcs(ServerConfig.LocalEcsSettings settings) {
+    return LocalEcs.start(
+        LocalEcs.Options.defaults(settings.dataDir())
+            .withPort(settings.port())
+            .withRegion(settings.region()));
+  }
+
+  /** What points a run's AWS clients at the embedded local-ecs, as `gantry local-ecs` prints. */
+  private static Map<String, String> clientEnv(LocalEcs ecs, String region) {
+    String endpoint = ecs.endpoint().toString();
+    Map<String, String> env = new java.util.LinkedHashMap<>();
+    env.put("AWS_ENDPOINT_URL_ECS", endpoint);
+    env.put("AWS_ENDPOINT_URL_ECR", endpoint);
+    env.put("AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2", endpoint);
+    env.put("AWS_REGION", region);
+    env.put("AWS_DEFAULT_REGION", region);
+    env.put("AWS_ACCESS_KEY_ID", "local-ecs");
+    env.put("AWS_SECRET_ACCESS_KEY", "local-ecs");
+    return Map.copyOf(env);
+  }
+
   public int port() {
     return app.port();
   }
@@ -153,7 +184,7 @@ public final class GantryServer implements AutoCloseable {
         details.inputs(),
         secrets,
         repository.vars(),
-        Map.of(),
+        runEnv,
         Set.of(),
         null,
         new io.gantry.runner.git.RemoteRepository(
@@ -189,5 +220,8 @@ public final class GantryServer implements AutoCloseable {
     statuses.close();
     executor.close();
     store.close();
+    if (localEcs != null) {
+      localEcs.close();
+    }
   }
 }

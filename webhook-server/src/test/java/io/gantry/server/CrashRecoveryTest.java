@@ -58,7 +58,7 @@ class CrashRecoveryTest {
   @Test
   void afterKillNineTheQueuedRunCompletesAndTheInterruptedOneIsMarkedAndReported()
       throws Exception {
-    forge = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    forge = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
     forge.createContext(
         "/",
         exchange -> {

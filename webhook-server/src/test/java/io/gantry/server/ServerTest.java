@@ -47,7 +47,7 @@ class ServerTest {
 
   @BeforeEach
   void start() throws Exception {
-    forge = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    forge = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
     forge.createContext(
         "/",
         exchange -> {

@@ -31,7 +31,7 @@ class StatusOutboxTest {
   @BeforeEach
   void start() throws Exception {
     store = Stores.openEmbedded(data);
-    forge = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    forge = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
     forge.createContext(
         "/",
         exchange -> {

@@ -17,7 +17,7 @@ public record ExecutorOptions(
     Path dataDir, int maxParallelJobs, Duration killGracePeriod, Duration defaultJobTimeout) {
 
   public static final Duration DEFAULT_KILL_GRACE_PERIOD = Duration.ofSeconds(5);
-  public static final Duration DEFAULT_JOB_TIMEOUT = Duration.ofMinutes(360);
+  public static final Duration DEFAULT_JOB_TIMEOUT = Duration.ofHours(6);
 
   public static ExecutorOptions defaults(Path dataDir) {
     return new ExecutorOptions(

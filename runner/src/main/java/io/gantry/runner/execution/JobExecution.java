@@ -118,7 +118,7 @@ final class JobExecution implements Callable<JobResult> {
       long deadline;
       boolean continueOnError;
       try {
-        jobEnv = evaluateEnv(job.env(), jobContext(workflowEnv), job.location());
+        jobEnv = evaluateEnv(job.env(), jobContext(workflowEnv));
         deadline =
             System.nanoTime()
                 + timeout(job.timeoutMinutes(), run.options().defaultJobTimeout()).toNanos();
@@ -725,7 +725,7 @@ final class JobExecution implements Callable<JobResult> {
   }
 
   private Map<String, String> evaluateEnv(
-      Map<String, String> templates, ExpressionContext context, Location where)
+      Map<String, String> templates, ExpressionContext context)
       throws ExpressionException {
     Map<String, String> env = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : templates.entrySet()) {

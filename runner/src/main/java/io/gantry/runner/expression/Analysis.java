@@ -120,8 +120,8 @@ final class Analysis {
   }
 
   /**
-   * The offset of the {@code }}} closing the {@code ${{} at {@code open}, or -1; a {@code }}}
-   * inside a string literal does not close it.
+   * The offset of the <code>}}</code> closing the <code>${{</code> at {@code open}, or -1; a
+   * <code>}}</code> inside a string literal does not close it.
    */
   static int closingOf(String text, int open) throws ExpressionException {
     int i = open + OPEN.length();

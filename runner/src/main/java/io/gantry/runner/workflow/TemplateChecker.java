@@ -16,7 +16,7 @@ final class TemplateChecker {
     this.positions = positions;
   }
 
-  /** Checks a template value (only when it holds {@code ${{}). */
+  /** Checks a template value (only when it holds <code>${{</code>). */
   void template(ScalarNode node, Set<String> contexts) {
     if (node.getValue().contains("${{")) {
       check(node, false, contexts);

@@ -34,7 +34,8 @@ public final class ConfigLoader {
   private static final Pattern VARIABLE =
       Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
   private static final Set<String> FORGES = Set.of("github", "gitea", "gitlab", "git");
-  private static final List<String> TOP = List.of("server", "repositories");
+  private static final List<String> TOP = List.of("server", "repositories", "local-ecs");
+  private static final List<String> LOCAL_ECS = List.of("enabled", "port", "data-dir", "region");
   private static final List<String> SERVER =
       List.of("port", "bind", "public-url", "data-dir", "api-token", "workers", "lease-seconds");
   private static final List<String> REPOSITORY =
@@ -81,7 +82,7 @@ public final class ConfigLoader {
       root = new Load(LoadSettings.builder().setLabel(file).build()).loadFromString(masked.toString());
     } catch (MarkedYamlEngineException e) {
       throw new ConfigException(
-          file + ":" + (e.getProblemMark().map(mark -> mark.getLine() + 1).orElse(0))
+          file + ":" + e.getProblemMark().map(mark -> mark.getLine() + 1).orElse(0)
               + ": invalid YAML: " + e.getProblem());
     } catch (YamlEngineException e) {
       throw new ConfigException(file + ": invalid YAML: " + e.getMessage().replace('\n', ' '));
@@ -118,7 +119,28 @@ public final class ConfigLoader {
     }
     return new ServerConfig(
         new Server(port, bind, publicUrl, dataDir, new Secret(token), workers, lease),
-        List.copyOf(repositories));
+        List.copyOf(repositories),
+        localEcs(top, dataDir));
+  }
+
+  private ServerConfig.LocalEcsSettings localEcs(Map<String, Object> top, Path dataDir)
+      throws ConfigException {
+    if (!top.containsKey("local-ecs")) {
+      return null;
+    }
+    Map<String, Object> section = map(top.get("local-ecs"), "local-ecs", LOCAL_ECS);
+    String enabled = string(section, "enabled", "local-ecs", "true");
+    if (!enabled.equals("true") && !enabled.equals("false")) {
+      throw new ConfigException(
+          file + ": local-ecs.enabled must be true or false, got '" + enabled + "'");
+    }
+    if (enabled.equals("false")) {
+      return null;
+    }
+    return new ServerConfig.LocalEcsSettings(
+        integer(section, "port", "local-ecs", 4566, 0, 65535),
+        Path.of(string(section, "data-dir", "local-ecs", dataDir.resolve("local-ecs").toString())),
+        string(section, "region", "local-ecs", "us-east-1"));
   }
 
   private Repository repository(Object node, String where) throws ConfigException {

@@ -9,7 +9,26 @@ import java.util.Optional;
  * ConfigLoader}. Values are resolved: {@code ${NAME}} references are replaced by the environment's
  * values.
  */
-public record ServerConfig(Server server, List<Repository> repositories) {
+public record ServerConfig(
+    Server server, List<Repository> repositories, LocalEcsSettings localEcs) {
+
+  /** Without a {@code local-ecs:} section. */
+  public ServerConfig(Server server, List<Repository> repositories) {
+    this(server, repositories, null);
+  }
+
+  /**
+   * {@code local-ecs:}: the server starts the embedded ECS-compatible cluster and points every
+   * run's AWS clients at it (endpoint variables, region and dummy keys, below the workflow's own
+   * {@code env:}).
+   *
+   * @param port its API port (0: a free one)
+   * @param dataDir its state, containers' configuration and registry (default {@code
+   *     <data-dir>/local-ecs})
+   * @param region the region it answers as
+   */
+  public record LocalEcsSettings(int port, Path dataDir, String region) {}
+
 
   /**
    * @param port 0 picks a free port

@@ -21,7 +21,7 @@ class DeliveryIdTest {
     "git, X-Gantry-Delivery"
   })
   void theForgesDeliveryHeaderIsTheDeliveryId(String forge, String header) {
-    Headers headers = Headers.of(header.toLowerCase(), "72d3162e-cc78-11e3-81ab-4c9367dc0958");
+    Headers headers = Headers.of(header.toLowerCase(java.util.Locale.ROOT), "72d3162e-cc78-11e3-81ab-4c9367dc0958");
 
     assertThat(Forges.byName(forge).deliveryId(headers, HELLO))
         .isEqualTo("72d3162e-cc78-11e3-81ab-4c9367dc0958");

@@ -15,6 +15,8 @@ import java.util.List;
 /** A real HTTP server on 127.0.0.1 that records every request and answers from a script. */
 final class RecordingServer implements AutoCloseable {
 
+  // The body as the bytes received: signatures are checked over exactly these.
+  @SuppressWarnings("ArrayRecordComponent")
   record Recorded(String method, String rawPath, Headers headers, byte[] body) {
     String bodyText() {
       return new String(body, StandardCharsets.UTF_8);

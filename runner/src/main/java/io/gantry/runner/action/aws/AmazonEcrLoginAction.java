@@ -210,7 +210,7 @@ final class AmazonEcrLoginAction implements Action {
 
   private static List<String> registryIds(String input) throws StepProblem {
     List<String> ids = new ArrayList<>();
-    for (String part : input.split(",")) {
+    for (String part : input.split(",", -1)) {
       String id = part.trim();
       if (id.isEmpty()) {
         continue;

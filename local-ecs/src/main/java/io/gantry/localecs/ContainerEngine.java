@@ -1,0 +1,101 @@
+package io.gantry.localecs;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The container engine local-ecs runs tasks on: Podman's Docker-compatible service or a Docker
+ * engine, reached through the Docker Engine API.
+ *
+ * <p>Contract: every method blocks until the engine has answered and may be called from any thread.
+ * A failure the engine reports is an {@link EngineException} whose message is the engine's own
+ * (one line), so it can go into a task's {@code stoppedReason}. Containers are identified by the
+ * engine's id; the labels given at creation are how local-ecs finds its containers again after a
+ * restart.
+ */
+interface ContainerEngine extends AutoCloseable {
+
+  /** Whether the image is in the engine's local storage. */
+  boolean imageExists(String image);
+
+  /** Pulls the image, with the registry credentials when not null. */
+  void pull(String image, RegistryCredentials credentials);
+
+  /** Creates a container (not started) and returns its id. */
+  String create(ContainerSpec spec);
+
+  /** Starts a created container. */
+  void start(String id);
+
+  /** Sends SIGTERM, then SIGKILL after the timeout; returns once the container has exited. */
+  void stop(String id, Duration timeout);
+
+  /** Removes the container (forcibly); a missing container is not an error. */
+  void remove(String id);
+
+  /** The container's state, or null when it does not exist. */
+  ContainerStatus inspect(String id);
+
+  /** Every container (running or not) carrying all the given labels. */
+  List<ContainerStatus> list(Map<String, String> labels);
+
+  /** Runs a command in the running container; a timeout gives exit code -1. */
+  ExecResult exec(String id, List<String> command, Duration timeout);
+
+  /** The container's stdout and stderr so far, interleaved as the engine keeps them. */
+  String logs(String id);
+
+  @Override
+  void close();
+
+  /** What to create. Null fields take the image's defaults. */
+  record ContainerSpec(
+      String name,
+      String image,
+      List<String> entryPoint,
+      List<String> command,
+      List<String> environment,
+      String workingDirectory,
+      String user,
+      List<PortMapping> ports,
+      Long memoryBytes,
+      Long memoryReservationBytes,
+      Integer cpuShares,
+      Integer stopTimeoutSeconds,
+      Map<String, String> labels) {}
+
+  /** A container port published on 127.0.0.1; hostPort 0 lets the engine pick a free one. */
+  record PortMapping(int containerPort, int hostPort, String protocol) {}
+
+  /** A container's state; {@code hostPorts} maps "containerPort/protocol" to the host port. */
+  record ContainerStatus(
+      String id,
+      String name,
+      Map<String, String> labels,
+      boolean running,
+      Integer exitCode,
+      String error,
+      Map<String, Integer> hostPorts,
+      String imageId) {}
+
+  /** The outcome of an exec. */
+  record ExecResult(int exitCode, String output) {}
+
+  /** Registry credentials; never printed. */
+  record RegistryCredentials(String registry, String username, String password) {
+    @Override
+    public String toString() {
+      return "RegistryCredentials[" + registry + ", " + username + ", ****]";
+    }
+  }
+
+  /** An error the engine reported, with its message. */
+  final class EngineException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    EngineException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

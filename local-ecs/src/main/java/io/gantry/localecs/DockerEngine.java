@@ -1,0 +1,400 @@
+package io.gantry.localecs;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.PullImageCmd;
+import com.github.dockerjava.api.command.PullImageResultCallback;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.AuthConfig;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** {@link ContainerEngine} over the Docker Engine API (Podman's compatible service or Docker). */
+final class DockerEngine implements ContainerEngine {
+
+  private final DockerClient client;
+
+  /** Connects to the engine at {@code dockerHost} ({@code unix:///path.sock} or tcp://...). */
+  DockerEngine(String dockerHost) {
+    DefaultDockerClientConfig config =
+        DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(dockerHost).build();
+    ZerodepDockerHttpClient http =
+        new ZerodepDockerHttpClient.Builder()
+            .dockerHost(URI.create(dockerHost))
+            .maxConnections(32)
+            .connectionTimeout(Duration.ofSeconds(10))
+            .responseTimeout(Duration.ofMinutes(10))
+            .build();
+    this.client = DockerClientImpl.getInstance(config, http);
+  }
+
+  /** Answers once the engine responds to a ping, or throws after the timeout. */
+  void awaitReady(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    RuntimeException last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        client.pingCmd().exec();
+        return;
+      } catch (RuntimeException e) {
+        last = e;
+        sleep(50);
+      }
+    }
+    throw new EngineException(
+        "the container engine did not answer within " + timeout.toSeconds() + " s: " + msg(last),
+        last);
+  }
+
+  @Override
+  public boolean imageExists(String image) {
+    try {
+      client.inspectImageCmd(image).exec();
+      return true;
+    } catch (NotFoundException e) {
+      return false;
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+  }
+
+  @Override
+  public void pull(String image, RegistryCredentials credentials) {
+    ImageName name = ImageName.parse(image);
+    PullImageCmd pull = client.pullImageCmd(name.repository());
+    if (name.digest() != null) {
+      pull = client.pullImageCmd(name.repository() + "@" + name.digest());
+    } else {
+      pull.withTag(name.tag());
+    }
+    if (credentials != null) {
+      pull.withAuthConfig(
+          new AuthConfig()
+              .withRegistryAddress(credentials.registry())
+              .withUsername(credentials.username())
+              .withPassword(credentials.password()));
+    }
+    try {
+      pull.exec(new PullImageResultCallback()).awaitCompletion(10, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EngineException("pull of " + image + " interrupted", e);
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+    if (!imageExists(image)) {
+      throw new EngineException("pull of " + image + " finished but the image is not there", null);
+    }
+  }
+
+  @Override
+  public String create(ContainerSpec spec) {
+    List<ExposedPort> exposed = new ArrayList<>();
+    Ports bindings = new Ports();
+    for (PortMapping port : spec.ports()) {
+      ExposedPort exposedPort =
+          new ExposedPort(port.containerPort(), InternetProtocol.parse(port.protocol()));
+      exposed.add(exposedPort);
+      bindings.bind(
+          exposedPort,
+          port.hostPort() == 0
+              ? Ports.Binding.bindIp("127.0.0.1")
+              : Ports.Binding.bindIpAndPort("127.0.0.1", port.hostPort()));
+    }
+    HostConfig host = HostConfig.newHostConfig().withPortBindings(bindings);
+    if (spec.memoryBytes() != null) {
+      host.withMemory(spec.memoryBytes());
+    }
+    if (spec.memoryReservationBytes() != null) {
+      host.withMemoryReservation(spec.memoryReservationBytes());
+    }
+    if (spec.cpuShares() != null && spec.cpuShares() >= 2) {
+      host.withCpuShares(spec.cpuShares());
+    }
+    var create =
+        client
+            .createContainerCmd(spec.image())
+            .withName(spec.name())
+            .withLabels(spec.labels())
+            .withExposedPorts(exposed)
+            .withHostConfig(host);
+    if (spec.entryPoint() != null) {
+      create.withEntrypoint(spec.entryPoint());
+    }
+    if (spec.command() != null) {
+      create.withCmd(spec.command());
+    }
+    if (spec.environment() != null) {
+      create.withEnv(spec.environment());
+    }
+    if (spec.workingDirectory() != null) {
+      create.withWorkingDir(spec.workingDirectory());
+    }
+    if (spec.user() != null) {
+      create.withUser(spec.user());
+    }
+    if (spec.stopTimeoutSeconds() != null) {
+      create.withStopTimeout(spec.stopTimeoutSeconds());
+    }
+    try {
+      return create.exec().getId();
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+  }
+
+  @Override
+  public void start(String id) {
+    try {
+      client.startContainerCmd(id).exec();
+    } catch (NotModifiedException e) {
+      // already running
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+  }
+
+  @Override
+  public void stop(String id, Duration timeout) {
+    try {
+      client.stopContainerCmd(id).withTimeout((int) Math.max(0, timeout.toSeconds())).exec();
+    } catch (NotModifiedException | NotFoundException e) {
+      // already stopped or gone
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+  }
+
+  @Override
+  public void remove(String id) {
+    try {
+      client.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+    } catch (NotFoundException e) {
+      // gone already
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+  }
+
+  @Override
+  public ContainerStatus inspect(String id) {
+    InspectContainerResponse response;
+    try {
+      response = client.inspectContainerCmd(id).exec();
+    } catch (NotFoundException e) {
+      return null;
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+    var state = response.getState();
+    boolean running = Boolean.TRUE.equals(state.getRunning());
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    if (response.getNetworkSettings() != null
+        && response.getNetworkSettings().getPorts() != null) {
+      response
+          .getNetworkSettings()
+          .getPorts()
+          .getBindings()
+          .forEach(
+              (exposed, binding) -> {
+                if (binding != null && binding.length > 0 && binding[0].getHostPortSpec() != null) {
+                  ports.put(
+                      exposed.getPort() + "/" + exposed.getProtocol().toString(),
+                      Integer.parseInt(binding[0].getHostPortSpec()));
+                }
+              });
+    }
+    Long exit = state.getExitCodeLong();
+    String name = response.getName() == null ? null : response.getName().replaceFirst("^/", "");
+    return new ContainerStatus(
+        response.getId(),
+        name,
+        response.getConfig() != null && response.getConfig().getLabels() != null
+            ? response.getConfig().getLabels()
+            : Map.of(),
+        running,
+        running || exit == null ? null : exit.intValue(),
+        state.getError() == null || state.getError().isBlank() ? null : state.getError(),
+        ports,
+        response.getImageId());
+  }
+
+  @Override
+  public List<ContainerStatus> list(Map<String, String> labels) {
+    List<Container> containers;
+    try {
+      containers = client.listContainersCmd().withShowAll(true).withLabelFilter(labels).exec();
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+    List<ContainerStatus> result = new ArrayList<>();
+    for (Container c : containers) {
+      String name =
+          c.getNames() != null && c.getNames().length > 0
+              ? c.getNames()[0].replaceFirst("^/", "")
+              : null;
+      result.add(
+          new ContainerStatus(
+              c.getId(),
+              name,
+              c.getLabels() == null ? Map.of() : c.getLabels(),
+              "running".equalsIgnoreCase(c.getState()),
+              null,
+              null,
+              Map.of(),
+              c.getImageId()));
+    }
+    return result;
+  }
+
+  @Override
+  public ExecResult exec(String id, List<String> command, Duration timeout) {
+    try {
+      String execId =
+          client
+              .execCreateCmd(id)
+              .withCmd(command.toArray(String[]::new))
+              .withAttachStdout(true)
+              .withAttachStderr(true)
+              .exec()
+              .getId();
+      StringBuilder output = new StringBuilder();
+      ResultCallback.Adapter<Frame> callback =
+          client
+              .execStartCmd(execId)
+              .exec(
+                  new ResultCallback.Adapter<>() {
+                    @Override
+                    public void onNext(Frame frame) {
+                      synchronized (output) {
+                        if (output.length() < 8192) {
+                          output.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                        }
+                      }
+                    }
+                  });
+      boolean finished = callback.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (!finished) {
+        closeQuietly(callback);
+        return new ExecResult(-1, "timed out after " + timeout.toMillis() + " ms");
+      }
+      Long exit = client.inspectExecCmd(execId).exec().getExitCodeLong();
+      synchronized (output) {
+        return new ExecResult(exit == null ? -1 : exit.intValue(), output.toString());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new ExecResult(-1, "interrupted");
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+  }
+
+  @Override
+  public String logs(String id) {
+    StringBuilder output = new StringBuilder();
+    try {
+      client
+          .logContainerCmd(id)
+          .withStdOut(true)
+          .withStdErr(true)
+          .withFollowStream(false)
+          .exec(
+              new ResultCallback.Adapter<Frame>() {
+                @Override
+                public void onNext(Frame frame) {
+                  synchronized (output) {
+                    output.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                  }
+                }
+              })
+          .awaitCompletion(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (NotFoundException e) {
+      return "";
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+    synchronized (output) {
+      return output.toString();
+    }
+  }
+
+  /** Loads an image archive in {@code docker save} format into the engine's storage. */
+  void load(InputStream archive) {
+    try {
+      client.loadImageCmd(archive).exec();
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      client.close();
+    } catch (IOException e) {
+      // closing the connection pool; nothing to recover
+    }
+  }
+
+  private static EngineException wrap(RuntimeException e) {
+    return e instanceof EngineException ee ? ee : new EngineException(msg(e), e);
+  }
+
+  static String msg(Throwable e) {
+    if (e == null) {
+      return "no answer";
+    }
+    String message = e.getMessage();
+    if (e instanceof DockerException de && message != null) {
+      // "Status 500: {"cause":"...","message":"...","response":500}" -> the message
+      int at = message.indexOf("\"message\":\"");
+      if (at >= 0) {
+        int end = message.indexOf("\",\"", at + 11);
+        message = message.substring(at + 11, end > 0 ? end : message.length());
+      }
+    }
+    if (message == null || message.isBlank()) {
+      message = e.getClass().getSimpleName();
+    }
+    return message.replace('\n', ' ').strip();
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      // best effort
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
