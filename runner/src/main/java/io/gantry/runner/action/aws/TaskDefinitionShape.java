@@ -168,22 +168,19 @@ final class TaskDefinitionShape {
   }
 
   private JsonNode string(JsonNode node, Type type, String path) {
-    JsonNode text = node;
-    if (node.isNumber()) {
-      text = TextNode.valueOf(node.asText());
-    } else if (!node.isTextual()) {
+    if (!node.isNumber() && !node.isTextual()) {
       problem(path, "expected a string, got " + show(node));
       return null;
     }
     Class<?> raw = rawClass(type);
     if (raw != null && raw.isEnum()) {
       Set<String> known = knownValues(raw);
-      if (!known.isEmpty() && !known.contains(text.asText())) {
+      if (!known.isEmpty() && !known.contains(node.asText())) {
         problem(path, "expected one of " + String.join(", ", known) + ", got " + show(node));
         return null;
       }
     }
-    return text == node ? null : text;
+    return node.isNumber() ? TextNode.valueOf(node.asText()) : null;
   }
 
   private JsonNode whole(JsonNode node, MarshallingKnownType kind, String path) {

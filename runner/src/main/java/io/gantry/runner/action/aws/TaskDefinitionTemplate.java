@@ -20,9 +20,9 @@ import java.util.stream.Collectors;
  * JSON-escaped (Jackson's {@link JsonStringEncoder}), so quotes, backslashes and control characters
  * in it stay part of the string and can neither end it nor add fields. A default is copied as
  * written: it is already part of the file's JSON string. As in the shell, the default is used when
- * the variable is unset or empty; {@code $${} writes a literal {@code ${}. Every problem of the
- * file (unset names, references outside strings, malformed references) is collected and reported
- * in one {@link StepProblem}.
+ * the variable is unset or empty; <code>$${</code> writes a literal <code>${</code>. Every problem
+ * of the file (unset names, references outside strings, malformed references) is collected and
+ * reported in one {@link StepProblem}.
  */
 final class TaskDefinitionTemplate {
 
