@@ -1,5 +1,6 @@
 package io.gantry.runner.log;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -8,9 +9,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * Replaces secret values in log lines by {@code ***}.
  *
- * <p>A multi-line secret is masked line by line as well as whole, because a step prints it one
- * line at a time. Longer values are replaced first so that a secret containing another one is not
- * left half visible. Thread-safe: values are added while steps are printing.
+ * <p>A multi-line secret is masked line by line as well as whole, because a step prints it one line
+ * at a time. A secret is also masked in its JSON string form (quotes, backslashes and control
+ * characters escaped), as a rendered task definition or {@code toJSON()} prints it. Longer values
+ * are replaced first so that a secret containing another one is not left half visible. Thread-safe:
+ * values are added while steps are printing.
  */
 public final class Masker {
 
@@ -18,7 +21,9 @@ public final class Masker {
 
   private final List<String> values = new CopyOnWriteArrayList<>();
 
-  /** Adds a value to mask, and each of its lines. Blank values are ignored. */
+  /**
+   * Adds a value to mask, each of its lines, and their JSON string forms. Blank values are ignored.
+   */
   public void add(String secret) {
     if (secret == null || secret.isBlank()) {
       return;
@@ -33,6 +38,12 @@ public final class Masker {
             fresh.add(line.strip());
           }
         }
+      }
+    }
+    for (String value : List.copyOf(fresh)) {
+      String json = new String(JsonStringEncoder.getInstance().quoteAsString(value));
+      if (!json.equals(value)) {
+        fresh.add(json);
       }
     }
     synchronized (values) {

@@ -3,13 +3,16 @@ package io.gantry.runner.workflow;
 import java.util.Collection;
 import java.util.Locale;
 
-/** "Did you mean" hints: the nearest candidate by edit distance, when one is close enough. */
-final class Suggestions {
+/**
+ * "Did you mean" hints: the nearest candidate by edit distance, when one is close enough. Public
+ * for the built-in actions, which check their own files (e.g. task definition fields) the same way.
+ */
+public final class Suggestions {
 
   private Suggestions() {}
 
   /** The candidate nearest to {@code word}, or null when none is plausibly a typo of it. */
-  static String nearest(String word, Collection<String> candidates) {
+  public static String nearest(String word, Collection<String> candidates) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String candidate : candidates) {
@@ -27,7 +30,7 @@ final class Suggestions {
    * "; did you mean 'x'?" for a close candidate, else "; valid keys are: a, b, c" (with {@code
    * what} naming the kind of thing listed).
    */
-  static String hint(String word, Collection<String> candidates, String what) {
+  public static String hint(String word, Collection<String> candidates, String what) {
     String nearest = nearest(word, candidates);
     if (nearest != null) {
       return "; did you mean '" + nearest + "'?";

@@ -31,6 +31,15 @@ class MaskerTest {
   }
 
   @Test
+  void masksASecretInItsJsonStringFormToo() {
+    Masker masker = new Masker();
+    masker.add("pa\"ss\\word\nline2");
+    assertThat(masker.mask("{\"value\": \"pa\\\"ss\\\\word\\nline2\"}"))
+        .isEqualTo("{\"value\": \"***\"}");
+    assertThat(masker.mask("pa\"ss\\word")).isEqualTo("***");
+  }
+
+  @Test
   void ignoresBlankValuesSoLogsStayReadable() {
     Masker masker = new Masker();
     masker.add(" ");

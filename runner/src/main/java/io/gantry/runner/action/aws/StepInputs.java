@@ -1,9 +1,12 @@
 package io.gantry.runner.action.aws;
 
 import io.gantry.runner.action.ActionContext;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads a step's inputs as the actions' toolkit does ({@code core.getInput}, {@code
@@ -14,11 +17,17 @@ final class StepInputs {
 
   private static final Set<String> TRUE = Set.of("true", "True", "TRUE");
   private static final Set<String> FALSE = Set.of("false", "False", "FALSE");
+  private static final Pattern DURATION_PART = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
   private final ActionContext context;
 
   StepInputs(ActionContext context) {
     this.context = context;
+  }
+
+  /** The input as given (not trimmed); {@code ""} when not given. */
+  String raw(String name) {
+    return context.input(name);
   }
 
   /** The input, trimmed; {@code ""} when not given. */
@@ -58,6 +67,64 @@ final class StepInputs {
     throw new StepProblem(
         "input '" + name + "' must be a whole number from " + min + " to " + max + ", got '"
             + value + "'");
+  }
+
+  /**
+   * A duration written as one or more whole numbers with a unit ({@code ms}, {@code s}, {@code m},
+   * {@code h}), e.g. {@code 500ms}, {@code 2s}, {@code 1m30s}; {@code fallback} when not given. It
+   * must be more than zero.
+   */
+  Duration duration(String name, Duration fallback) throws StepProblem {
+    String value = text(name);
+    if (value.isEmpty()) {
+      return fallback;
+    }
+    Matcher part = DURATION_PART.matcher(value);
+    Duration total = Duration.ZERO;
+    int end = 0;
+    try {
+      while (part.find() && part.start() == end) {
+        long amount = Long.parseLong(part.group(1));
+        total =
+            total.plus(
+                switch (part.group(2)) {
+                  case "ms" -> Duration.ofMillis(amount);
+                  case "s" -> Duration.ofSeconds(amount);
+                  case "m" -> Duration.ofMinutes(amount);
+                  default -> Duration.ofHours(amount);
+                });
+        end = part.end();
+      }
+    } catch (ArithmeticException | NumberFormatException e) {
+      end = -1;
+    }
+    if (end != value.length() || total.isZero()) {
+      throw new StepProblem(
+          "input '"
+              + name
+              + "' must be a duration like 500ms, 2s, 1m or 1m30s, got '"
+              + value
+              + "'");
+    }
+    return total;
+  }
+
+  /** A duration as the inputs write it: {@code 500ms}, {@code 2s}, {@code 1m30s}. */
+  static String show(Duration duration) {
+    if (duration.toMillisPart() != 0 || duration.isZero()) {
+      return duration.toMillis() + "ms";
+    }
+    StringBuilder text = new StringBuilder();
+    if (duration.toHours() > 0) {
+      text.append(duration.toHours()).append('h');
+    }
+    if (duration.toMinutesPart() > 0) {
+      text.append(duration.toMinutesPart()).append('m');
+    }
+    if (duration.toSecondsPart() > 0) {
+      text.append(duration.toSecondsPart()).append('s');
+    }
+    return text.toString();
   }
 
   /** The non-blank lines of the input, trimmed. */

@@ -28,6 +28,7 @@ final class RecordingContext implements ActionContext {
   final List<String> masks = new ArrayList<>();
   final Map<String, String> outputs = new LinkedHashMap<>();
   final Map<String, String> exported = new LinkedHashMap<>();
+  private volatile boolean cancelled;
 
   private RecordingContext(
       Action action,
@@ -146,8 +147,13 @@ final class RecordingContext implements ActionContext {
     return logins;
   }
 
+  /** Cancels the step, as the executor does on a cancel or the step's timeout. */
+  void cancel() {
+    cancelled = true;
+  }
+
   @Override
   public boolean cancelled() {
-    return false;
+    return cancelled;
   }
 }

@@ -1,0 +1,341 @@
+package io.gantry.runner.action.aws;
+
+import io.gantry.runner.action.Action;
+import io.gantry.runner.action.ActionContext;
+import io.gantry.runner.action.ActionResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+
+/**
+ * {@code gantry/health-check}: probes a URL until it has answered as expected {@code
+ * consecutive-successes} times in a row, or fails when {@code timeout} has passed, with the last
+ * probe's result. It lives with the AWS actions because it is the deploy's judge: a deploy is
+ * healthy when what it put live answers, e.g. with the version just built ({@code expect-json:
+ * $.version == ${{ github.sha }}}).
+ *
+ * <p>Each probe is one request through the JDK's {@link HttpClient} (HTTP/1.1, redirects not
+ * followed, {@code request-timeout} to connect and to answer), judged by {@link
+ * HealthExpectations}, and logged as one line: {@code probe 3: 200 in 12 ms, body ok (2 of 3)} or
+ * {@code probe 4: 503 in 4 ms: expected 200-399}. A failed probe starts the count of successes
+ * again. Probes start {@code interval} apart (a slow answer eats into the wait). Header values are
+ * never logged, and those of headers that carry credentials ({@code Authorization}, cookies, names
+ * with token, key, secret, auth, password or session) are masked, in case an answer echoes them.
+ * The step stops soon after a cancel: a request under way is abandoned. Outputs: {@code status} (of
+ * the last answer; empty when none came) and {@code probes}, set whether the step passes or fails.
+ */
+final class HealthCheckAction implements Action {
+
+  static final String NAME = "gantry/health-check";
+
+  /** How much of an answer is read: enough for any health document, bounded for a runaway one. */
+  private static final int MAX_BODY = 1 << 20;
+
+  private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final Pattern SENSITIVE =
+      Pattern.compile("(?i).*(auth|token|key|secret|password|session|cookie).*");
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<String> versions() {
+    return Set.of("v1");
+  }
+
+  @Override
+  public Map<String, String> inputs() {
+    Map<String, String> inputs = new LinkedHashMap<>();
+    inputs.put("url", null);
+    inputs.put("method", "GET");
+    inputs.put("headers", null);
+    inputs.put("expect-status", "200-399");
+    inputs.put("expect-body", null);
+    inputs.put("expect-json", null);
+    inputs.put("interval", "2s");
+    inputs.put("request-timeout", "5s");
+    inputs.put("timeout", "2m");
+    inputs.put("consecutive-successes", "3");
+    return inputs;
+  }
+
+  @Override
+  public Set<String> requiredInputs() {
+    return Set.of("url");
+  }
+
+  /** The result of one probe: the status (0 when no answer came) and its log text. */
+  private record Probe(int status, boolean healthy, String text) {}
+
+  @Override
+  public ActionResult run(ActionContext context) throws InterruptedException {
+    StepInputs in = new StepInputs(context);
+    HttpRequest request;
+    HealthExpectations expect;
+    Duration interval;
+    Duration requestTimeout;
+    Duration timeout;
+    int needed;
+    try {
+      interval = in.duration("interval", Duration.ofSeconds(2));
+      requestTimeout = in.duration("request-timeout", Duration.ofSeconds(5));
+      timeout = in.duration("timeout", Duration.ofMinutes(2));
+      needed = in.integer("consecutive-successes", 3, 1, 1000);
+      expect = HealthExpectations.read(in);
+      request = request(context, in, requestTimeout);
+    } catch (StepProblem problem) {
+      return ActionResult.failure(NAME + ": " + problem.getMessage());
+    }
+    context.log(
+        "Probing "
+            + request.method()
+            + " "
+            + request.uri()
+            + " every "
+            + StepInputs.show(interval)
+            + " until "
+            + needed
+            + (needed == 1 ? " answer passes" : " answers in a row pass")
+            + " (at most "
+            + StepInputs.show(timeout)
+            + "): "
+            + expect.describe());
+
+    HttpClient client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(requestTimeout)
+            .build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int probes = 0;
+    int streak = 0;
+    Probe last = null;
+    while (!context.cancelled()) {
+      long started = System.nanoTime();
+      probes++;
+      last = probe(client, request, expect, context);
+      if (last == null) {
+        break; // cancelled while waiting for the answer
+      }
+      streak = last.healthy() ? streak + 1 : 0;
+      context.log(
+          "probe "
+              + probes
+              + ": "
+              + last.text()
+              + (last.healthy() && needed > 1 ? " (" + streak + " of " + needed + ")" : ""));
+      context.setOutput("status", last.status() == 0 ? "" : String.valueOf(last.status()));
+      context.setOutput("probes", String.valueOf(probes));
+      if (streak >= needed) {
+        context.log(
+            "Healthy: "
+                + request.uri()
+                + " passed "
+                + (needed == 1 ? "the probe" : needed + " probes in a row")
+                + " after "
+                + probes
+                + (probes == 1 ? " probe" : " probes"));
+        return ActionResult.ok();
+      }
+      long next = started + interval.toNanos();
+      if (next - deadline >= 0) {
+        return ActionResult.failure(
+            NAME
+                + ": "
+                + request.uri()
+                + " was not healthy within "
+                + StepInputs.show(timeout)
+                + " ("
+                + probes
+                + (probes == 1 ? " probe" : " probes")
+                + "); last: "
+                + last.text()
+                + (last.healthy() ? " (" + streak + " of " + needed + " in a row)" : ""));
+      }
+      if (!sleepUntil(next, context)) {
+        break;
+      }
+    }
+    return ActionResult.failure(
+        NAME + ": cancelled after " + probes + (probes == 1 ? " probe" : " probes"));
+  }
+
+  /** One probe; null when the step was cancelled before the answer came. */
+  private static Probe probe(
+      HttpClient client, HttpRequest request, HealthExpectations expect, ActionContext context)
+      throws InterruptedException {
+    long started = System.nanoTime();
+    CompletableFuture<HttpResponse<InputStream>> sent =
+        client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response;
+    try {
+      response = await(sent, context);
+      if (response == null) {
+        return null;
+      }
+    } catch (ExecutionException e) {
+      return new Probe(
+          0, false, failure(e.getCause(), request) + " after " + millis(started) + " ms");
+    }
+    int status = response.statusCode();
+    String body = "";
+    try (InputStream stream = response.body()) {
+      if (expect.checksBody()) {
+        body = new String(stream.readNBytes(MAX_BODY), StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      return new Probe(
+          status,
+          false,
+          status + " in " + millis(started) + " ms: " + failure(e, request) + " in the body");
+    }
+    long took = millis(started);
+    String problem = expect.problem(status, body);
+    if (problem != null) {
+      return new Probe(status, false, status + " in " + took + " ms: " + problem);
+    }
+    return new Probe(
+        status, true, status + " in " + took + " ms" + (expect.checksBody() ? ", body ok" : ""));
+  }
+
+  /** The answer, waiting in short slices to notice a cancel; null when cancelled. */
+  private static HttpResponse<InputStream> await(
+      CompletableFuture<HttpResponse<InputStream>> sent, ActionContext context)
+      throws ExecutionException, InterruptedException {
+    while (true) {
+      if (context.cancelled()) {
+        sent.cancel(true);
+        return null;
+      }
+      try {
+        return sent.get(100, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        // keep waiting; the request's own timeout ends it
+      }
+    }
+  }
+
+  /** Sleeps until {@code next} (a nanoTime); false when the step was cancelled meanwhile. */
+  private static boolean sleepUntil(long next, ActionContext context) throws InterruptedException {
+    long left;
+    while ((left = next - System.nanoTime()) > 0) {
+      if (context.cancelled()) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+    }
+    return !context.cancelled();
+  }
+
+  private static HttpRequest request(ActionContext context, StepInputs in, Duration timeout)
+      throws StepProblem {
+    String url = in.text("url");
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new StepProblem("input 'url': '" + url + "' is not a URL: " + e.getReason());
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+      throw new StepProblem(
+          "input 'url': '" + url + "' is not an http:// or https:// URL with a host");
+    }
+    if (uri.getUserInfo() != null) {
+      throw new StepProblem(
+          "input 'url' holds credentials (user:password@); send them in 'headers' instead, e.g."
+              + " Authorization: Bearer ${{ secrets.HEALTH_TOKEN }}");
+    }
+    String method = in.text("method").isEmpty() ? "GET" : in.text("method");
+    if (!TOKEN.matcher(method).matches()) {
+      throw new StepProblem("input 'method': '" + method + "' is not an HTTP method, e.g. GET");
+    }
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri)
+            .timeout(timeout)
+            .method(method.toUpperCase(Locale.ROOT), HttpRequest.BodyPublishers.noBody());
+    String[] lines = in.raw("headers").split("\\R");
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i].trim();
+      if (line.isEmpty()) {
+        continue;
+      }
+      int colon = line.indexOf(':');
+      String name = colon < 0 ? "" : line.substring(0, colon).trim();
+      String value = colon < 0 ? "" : line.substring(colon + 1).trim();
+      // Only the header's name and line number appear in messages: values may be credentials.
+      if (!TOKEN.matcher(name).matches()) {
+        throw new StepProblem(
+            "input 'headers', line " + (i + 1) + ": expected Name: value (one header per line)");
+      }
+      if (SENSITIVE.matcher(name).matches()) {
+        context.addMask(value);
+        int space = value.indexOf(' ');
+        if (space > 0) {
+          context.addMask(value.substring(space + 1).trim()); // the credential after "Bearer "
+        }
+      }
+      try {
+        request.header(name, value);
+      } catch (IllegalArgumentException e) {
+        throw new StepProblem(
+            "input 'headers', line "
+                + (i + 1)
+                + ": the header '"
+                + name
+                + "' cannot be set (the HTTP client sets it, or its value is not allowed)");
+      }
+    }
+    return request.build();
+  }
+
+  /** A failed request in a few words: {@code connection refused}, {@code no answer within 5s}. */
+  private static String failure(Throwable e, HttpRequest request) {
+    Throwable cause = e;
+    while (cause.getCause() != null
+        && cause.getCause() != cause
+        && !(cause instanceof HttpTimeoutException)
+        && !(cause instanceof ConnectException)) {
+      cause = cause.getCause();
+    }
+    String within = request.timeout().map(t -> " within " + StepInputs.show(t)).orElse("");
+    if (cause instanceof HttpConnectTimeoutException) {
+      return "could not connect" + within;
+    }
+    if (cause instanceof HttpTimeoutException) {
+      return "no answer" + within;
+    }
+    String message = AwsFailures.oneLine(cause.getMessage());
+    if (cause instanceof ConnectException) {
+      return message.isEmpty() || message.toLowerCase(Locale.ROOT).contains("refused")
+          ? "connection refused"
+          : "could not connect: " + message;
+    }
+    return cause.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
+  }
+
+  private static long millis(long startedNanos) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
+  }
+}
