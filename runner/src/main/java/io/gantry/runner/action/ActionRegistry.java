@@ -31,7 +31,7 @@ public final class ActionRegistry implements ActionCatalog {
 
   /** The actions that ship with Gantry; {@code actions/checkout} clones through {@code mirrors}. */
   public static ActionRegistry builtIn(Mirrors mirrors) {
-    return new ActionRegistry(List.of(new CheckoutAction(mirrors)));
+    return new ActionRegistry(List.of(new CheckoutAction(mirrors), new BuildImageAction()));
   }
 
   /** The action a {@code uses:} value names, when it is supported at that version. */
