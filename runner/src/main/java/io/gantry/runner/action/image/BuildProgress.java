@@ -82,6 +82,16 @@ final class BuildProgress implements Consumer<JibEvent> {
       if (d.find()) {
         present.add(d.group(1));
       }
+    } else if (message.startsWith("Skipping pull; BLOB already exists")) {
+      // A base layer the target repository has: neither pulled nor pushed.
+      Matcher d = DESCRIPTOR.matcher(message);
+      if (d.find() && existing.putIfAbsent(d.group(1), Long.parseLong(d.group(2))) == null) {
+        log.accept(
+            "Base layer already in the registry: "
+                + shortDigest(d.group(1))
+                + ", "
+                + bytes(Long.parseLong(d.group(2))));
+      }
     }
     Matcher built = BUILT.matcher(message);
     if (built.find()) {

@@ -31,6 +31,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -69,8 +70,9 @@ import java.util.regex.Pattern;
  * share one cache safely.
  *
  * <p><b>Failures</b> are {@link ImageException}s with one line naming the registry, the image or
- * the input, and the fix. An unreachable registry is retried a bounded number of times. A build
- * that fails has not pushed its manifest: no tag moves.
+ * the input, and the fix. Before Jib starts, every registry of the build is probed: an unreachable
+ * one is tried a bounded number of times ({@link Options}), one without trusted TLS fails at once
+ * unless plain HTTP is allowed. A build that fails has not pushed its manifest: no tag moves.
  */
 public final class ImageBuilder {
 
@@ -152,6 +154,26 @@ public final class ImageBuilder {
       baseCredential.ifPresent(c -> used.put(baseRegistry, c));
     }
     used.forEach((registry, c) -> log.accept("Credentials for " + registry + ": " + c.source()));
+    log.accept(
+        "Building "
+            + request.repository()
+            + ":"
+            + String.join(",", request.tags())
+            + " from "
+            + request.base()
+            + " for "
+            + String.join(",", request.platforms())
+            + (insecure
+                ? request.allowInsecureRegistries()
+                    ? " (allow-insecure-registries: plain HTTP allowed)"
+                    : " (loopback registry: plain HTTP allowed)"
+                : ""));
+    List<String> registries = new ArrayList<>();
+    if (baseRegistry != null && !baseRegistry.equalsIgnoreCase(target)) {
+      registries.add(baseRegistry);
+    }
+    registries.add(target);
+    preflight(registries, insecure);
 
     Path converted = null;
     try {
@@ -173,20 +195,6 @@ public final class ImageBuilder {
                   ImageReference.parse(request.repository()).getRepository(),
                   request.tags().get(0)));
       targetCredential.ifPresent(c -> to.addCredential(c.username(), c.password()));
-      log.accept(
-          "Building "
-              + request.repository()
-              + ":"
-              + String.join(",", request.tags())
-              + " from "
-              + request.base()
-              + " for "
-              + String.join(",", request.platforms())
-              + (insecure
-                  ? request.allowInsecureRegistries()
-                      ? " (allow-insecure-registries: plain HTTP allowed)"
-                      : " (loopback registry: plain HTTP allowed)"
-                  : ""));
       JibContainer container =
           containerize(builder, to, request, insecure, progress, used, credentials);
       String digest = container.getDigest().toString();
@@ -316,60 +324,84 @@ public final class ImageBuilder {
       Map<String, Credential> used,
       RegistryCredentials credentials)
       throws ImageException, InterruptedException {
-    Duration backoff = options.backoff();
-    for (int attempt = 1; ; attempt++) {
-      ExecutorService jibThreads = Executors.newCachedThreadPool(daemons("jib"));
-      ExecutorService caller = Executors.newSingleThreadExecutor(daemons("jib-build"));
+    ExecutorService jibThreads = Executors.newCachedThreadPool(daemons("jib"));
+    ExecutorService caller = Executors.newSingleThreadExecutor(daemons("jib-build"));
+    try {
+      Containerizer containerizer =
+          Containerizer.to(to)
+              .setToolName("gantry")
+              .setAllowInsecureRegistries(insecure)
+              .setBaseImageLayersCache(cache.resolve("base"))
+              .setApplicationLayersCache(cache.resolve("app"))
+              .setExecutorService(jibThreads)
+              .addEventHandler(progress);
+      for (String tag : request.tags().subList(1, request.tags().size())) {
+        containerizer.withAdditionalTag(tag);
+      }
+      Future<JibContainer> result = caller.submit(() -> builder.containerize(containerizer));
       try {
-        Containerizer containerizer =
-            Containerizer.to(to)
-                .setToolName("gantry")
-                .setAllowInsecureRegistries(insecure)
-                .setBaseImageLayersCache(cache.resolve("base"))
-                .setApplicationLayersCache(cache.resolve("app"))
-                .setExecutorService(jibThreads)
-                .addEventHandler(progress);
-        for (String tag : request.tags().subList(1, request.tags().size())) {
-          containerizer.withAdditionalTag(tag);
-        }
-        Future<JibContainer> result = caller.submit(() -> builder.containerize(containerizer));
-        try {
-          return await(result);
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          String unreachable = unreachable(cause);
-          if (unreachable == null) {
-            throw failure(cause, request, used, credentials);
-          }
-          if (attempt >= options.attempts()) {
-            throw new ImageException(
-                "registry "
-                    + registryIn(cause, request)
-                    + " is unreachable after "
-                    + attempt
-                    + (attempt == 1 ? " attempt: " : " attempts: ")
-                    + unreachable
-                    + "; check the address and that the registry is running",
-                cause);
-          }
-          log.accept(
-              "Registry "
+        return await(result);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        String unreachable = unreachable(cause);
+        if (unreachable != null) {
+          throw new ImageException(
+              "registry "
                   + registryIn(cause, request)
-                  + " is unreachable ("
+                  + " could not be reached during the build ("
                   + unreachable
-                  + "); trying again in "
-                  + backoff.toMillis()
-                  + " ms (attempt "
-                  + (attempt + 1)
-                  + " of "
-                  + options.attempts()
-                  + ")");
-          sleep(backoff);
-          backoff = backoff.multipliedBy(2);
+                  + "); nothing was tagged, run the step again",
+              cause);
         }
-      } finally {
-        caller.shutdownNow();
-        jibThreads.shutdownNow();
+        throw failure(cause, request, used, credentials);
+      }
+    } finally {
+      caller.shutdownNow();
+      jibThreads.shutdownNow();
+    }
+  }
+
+  /**
+   * Checks that every registry of the build can be reached (a bounded number of attempts) and, when
+   * plain HTTP is not allowed, speaks TLS this JVM trusts: the common mistakes fail in
+   * milliseconds, not after Jib's minute of retries.
+   */
+  private void preflight(List<String> registries, boolean insecure)
+      throws ImageException, InterruptedException {
+    if (!RegistryProbe.applies()) {
+      return;
+    }
+    for (String registry : registries) {
+      Duration backoff = options.backoff();
+      for (int attempt = 1; ; attempt++) {
+        String unreachable = RegistryProbe.probe(registry, !insecure);
+        if (unreachable == null) {
+          break;
+        }
+        if (attempt >= options.attempts()) {
+          throw new ImageException(
+              "registry "
+                  + registry
+                  + " is unreachable after "
+                  + attempt
+                  + (attempt == 1 ? " attempt: " : " attempts: ")
+                  + unreachable
+                  + "; check the address and that the registry is running");
+        }
+        log.accept(
+            "Registry "
+                + registry
+                + " is unreachable ("
+                + unreachable
+                + "); trying again in "
+                + backoff.toMillis()
+                + " ms (attempt "
+                + (attempt + 1)
+                + " of "
+                + options.attempts()
+                + ")");
+        sleep(backoff);
+        backoff = backoff.multipliedBy(2);
       }
     }
   }

@@ -13,8 +13,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The runtime classpath of a Maven project, resolved by the {@code mvn} on the step's {@code PATH}
- * with {@code dependency:build-classpath -Dmdep.includeScope=runtime}: the jars stay where Maven
- * keeps them (the local repository), nothing is copied. The project's own settings (repositories,
+ * with {@code dependency:build-classpath -DincludeScope=runtime}: the jars stay where Maven keeps
+ * them (the local repository), nothing is copied. The project's own settings (repositories,
  * mirrors, {@code MAVEN_OPTS}, offline mode in {@code settings.xml}) apply.
  */
 final class MavenClasspath {
@@ -45,7 +45,7 @@ final class MavenClasspath {
               "-ntp",
               "-Dstyle.color=never",
               "dependency:build-classpath",
-              "-Dmdep.includeScope=runtime",
+              "-DincludeScope=runtime",
               "-Dmdep.outputFile=" + output);
       builder.directory(project.toFile());
       builder.environment().clear();
