@@ -144,6 +144,8 @@ final class DockerConfig {
       process = builder.start();
       try (OutputStream in = process.getOutputStream()) {
         in.write(registry.getBytes(StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        // The helper exited without reading the server: its exit status tells the rest.
       }
       // Read both streams while waiting, so that neither a full pipe nor a hung helper blocks.
       CompletableFuture<byte[]> out = read(process.getInputStream(), 1 << 16);
