@@ -338,6 +338,9 @@ public final class ImageBuilder {
       for (String tag : request.tags().subList(1, request.tags().size())) {
         containerizer.withAdditionalTag(tag);
       }
+      if (cancelled.getAsBoolean()) {
+        throw new ImageException("the build was cancelled before the image was pushed");
+      }
       Future<JibContainer> result = caller.submit(() -> builder.containerize(containerizer));
       try {
         return await(result);
