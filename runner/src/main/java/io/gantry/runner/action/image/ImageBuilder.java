@@ -99,6 +99,12 @@ public final class ImageBuilder {
   private static final Pattern CONNECT_TO = Pattern.compile("Connect to ([^\\s\\[]+)");
   private static final AtomicInteger THREADS = new AtomicInteger();
 
+  /** Gantry's version as the User-Agent shows it. */
+  private static final String TOOL_VERSION =
+      ImageBuilder.class.getPackage().getImplementationVersion() != null
+          ? ImageBuilder.class.getPackage().getImplementationVersion()
+          : "dev";
+
   private final Path cache;
   private final Consumer<String> log;
   private final Map<String, String> env;
@@ -330,6 +336,7 @@ public final class ImageBuilder {
       Containerizer containerizer =
           Containerizer.to(to)
               .setToolName("gantry")
+              .setToolVersion(TOOL_VERSION)
               .setAllowInsecureRegistries(insecure)
               .setBaseImageLayersCache(cache.resolve("base"))
               .setApplicationLayersCache(cache.resolve("app"))
