@@ -99,11 +99,12 @@ public final class ImageBuilder {
   private static final Pattern CONNECT_TO = Pattern.compile("Connect to ([^\\s\\[]+)");
   private static final AtomicInteger THREADS = new AtomicInteger();
 
-  /** Gantry's version as the User-Agent shows it. */
-  private static final String TOOL_VERSION =
-      ImageBuilder.class.getPackage().getImplementationVersion() != null
-          ? ImageBuilder.class.getPackage().getImplementationVersion()
-          : "dev";
+  /**
+   * The tool version Jib writes into the image's history ({@code created_by: gantry:…}) and its
+   * User-Agent: the action's version, not Gantry's, so that upgrading Gantry does not change the
+   * digest of an unchanged image.
+   */
+  private static final String TOOL_VERSION = "build-image-v1";
 
   private final Path cache;
   private final Consumer<String> log;
