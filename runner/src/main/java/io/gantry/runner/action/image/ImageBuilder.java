@@ -2,7 +2,6 @@ package io.gantry.runner.action.image;
 
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.ImageReference;
-import com.google.cloud.tools.jib.api.InsecureRegistryException;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
 import com.google.cloud.tools.jib.api.JavaContainerBuilder;
 import com.google.cloud.tools.jib.api.Jib;
@@ -10,24 +9,18 @@ import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.Ports;
 import com.google.cloud.tools.jib.api.RegistryImage;
-import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
 import com.google.cloud.tools.jib.api.TarImage;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.Platform;
 import com.google.cloud.tools.jib.api.buildplan.Port;
 import com.google.cloud.tools.jib.global.JibSystemProperties;
-import com.google.cloud.tools.jib.http.ResponseException;
 import io.gantry.runner.action.image.ImageRequest.ArchiveBase;
 import io.gantry.runner.action.image.ImageRequest.Base;
 import io.gantry.runner.action.image.ImageRequest.Container;
 import io.gantry.runner.action.image.ImageRequest.FileLayer;
 import io.gantry.runner.action.image.ImageRequest.RegistryBase;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,8 +41,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Builds an {@link ImageRequest} with Jib core and pushes it, layer by layer, straight to the
@@ -96,7 +87,6 @@ public final class ImageBuilder {
     }
   }
 
-  private static final Pattern CONNECT_TO = Pattern.compile("Connect to ([^\\s\\[]+)");
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   /**
@@ -236,7 +226,7 @@ public final class ImageBuilder {
               + " from the cache");
       return built;
     } catch (IOException e) {
-      throw new ImageException("building the image failed: " + describe(e), e);
+      throw new ImageException("building the image failed: " + BuildFailures.describe(e), e);
     } catch (InvalidImageReferenceException e) {
       throw new ImageException("input 'image' '" + request.repository() + "' is not a repository");
     } finally {
@@ -354,17 +344,17 @@ public final class ImageBuilder {
         return await(result);
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
-        String unreachable = unreachable(cause);
+        String unreachable = BuildFailures.unreachable(cause);
         if (unreachable != null) {
           throw new ImageException(
               "registry "
-                  + registryIn(cause, request)
+                  + BuildFailures.registryIn(cause, request)
                   + " could not be reached during the build ("
                   + unreachable
                   + "); nothing was tagged, run the step again",
               cause);
         }
-        throw failure(cause, request, used, credentials);
+        throw BuildFailures.of(cause, request, used, credentials);
       }
     } finally {
       caller.shutdownNow();
@@ -439,130 +429,6 @@ public final class ImageBuilder {
       }
       Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
     }
-  }
-
-  /** The one-line failure for a build's exception. */
-  private static ImageException failure(
-      Throwable cause,
-      ImageRequest request,
-      Map<String, Credential> used,
-      RegistryCredentials credentials) {
-    if (cause instanceof ImageException e) {
-      return e;
-    }
-    if (cause instanceof RegistryUnauthorizedException e) {
-      String reference = e.getImageReference();
-      String registry =
-          reference.contains("/") ? reference.substring(0, reference.indexOf('/')) : reference;
-      Credential credential = used.get(registry);
-      String status = statusOf(e);
-      return new ImageException(
-          "authentication to "
-              + registry
-              + " failed: "
-              + (credential == null
-                  ? "the registry wants credentials for "
-                      + e.getImageReference()
-                      + " and none were found"
-                  : (status.isEmpty() ? "refused" : status)
-                      + " for "
-                      + e.getImageReference()
-                      + " as user '"
-                      + credential.username()
-                      + "' from "
-                      + credential.source())
-              + " (looked for credentials in: "
-              + credentials.lookedIn(registry)
-              + ")",
-          cause);
-    }
-    if (cause instanceof InsecureRegistryException) {
-      return new ImageException(
-          "registry "
-              + registryIn(cause, request)
-              + " does not answer over verified HTTPS ("
-              + describe(rootCause(cause))
-              + "); set allow-insecure-registries: true to allow plain HTTP or a self-signed"
-              + " certificate (it is needed for every registry not on this machine)",
-          cause);
-    }
-    String message = String.valueOf(cause.getMessage());
-    if (request.base() instanceof RegistryBase base
-        && message.contains("pull image manifest")
-        && (message.contains("manifest unknown")
-            || message.contains("name unknown")
-            || statusOf(cause).startsWith("404"))) {
-      return new ImageException(
-          "base image "
-              + base.reference()
-              + " does not exist ("
-              + oneLine(message.replaceAll(".*failed because: ", ""))
-              + "); check 'base', or push it first (gantry base-image pushes a Java runtime)",
-          cause);
-    }
-    return new ImageException("building the image failed: " + describe(cause), cause);
-  }
-
-  /** The reason a build could not reach a registry, or null when that is not what failed. */
-  private static String unreachable(Throwable cause) {
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof ConnectException
-          || t instanceof NoRouteToHostException
-          || t instanceof UnknownHostException
-          || t instanceof SocketTimeoutException
-          || t.getClass().getName().equals("org.apache.http.NoHttpResponseException")) {
-        return describe(t);
-      }
-    }
-    return null;
-  }
-
-  private static String registryIn(Throwable cause, ImageRequest request) {
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      Matcher m = CONNECT_TO.matcher(String.valueOf(t.getMessage()));
-      if (m.find()) {
-        return m.group(1);
-      }
-      Matcher url = Pattern.compile("https?://([^/\\s]+)/").matcher(String.valueOf(t.getMessage()));
-      if (url.find()) {
-        return url.group(1);
-      }
-    }
-    return Registries.registryOf(request.repository());
-  }
-
-  private static String statusOf(Throwable cause) {
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof ResponseException r) {
-        return r.getStatusCode() + (r.getMessage() == null ? "" : " " + statusText(r));
-      }
-    }
-    return "";
-  }
-
-  /** "Unauthorized" of "401 Unauthorized\nHEAD http://…" (the request line is left out). */
-  private static String statusText(ResponseException r) {
-    String message = r.getMessage().lines().findFirst().orElse("").strip();
-    String code = Integer.toString(r.getStatusCode());
-    return message.startsWith(code) ? message.substring(code.length()).strip() : message;
-  }
-
-  private static Throwable rootCause(Throwable t) {
-    Throwable root = t;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root;
-  }
-
-  private static String describe(Throwable t) {
-    String message = t.getMessage();
-    return oneLine(message == null || message.isBlank() ? t.getClass().getSimpleName() : message);
-  }
-
-  private static String oneLine(String text) {
-    String line = text.replaceAll("\\s*\\n\\s*", " ").strip();
-    return line.length() > 500 ? line.substring(0, 500) + "…" : line;
   }
 
   private static ThreadFactory daemons(String name) {
