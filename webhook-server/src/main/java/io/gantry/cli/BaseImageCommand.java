@@ -56,7 +56,7 @@ final class BaseImageCommand implements Callable<Integer> {
 
   @Option(
       names = "--modules",
-      paramLabel = "M1,M2",
+      paramLabel = "MODULE",
       split = ",",
       description = "The modules of the runtime (default: ${DEFAULT-VALUE}).",
       defaultValue = "java.base,java.logging,jdk.httpserver,jdk.crypto.ec")
