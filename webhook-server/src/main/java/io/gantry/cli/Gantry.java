@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       HookCommand.class,
       LocalEcsCommand.class,
+      BaseImageCommand.class,
       ClientCommands.Runs.class,
       ClientCommands.Logs.class,
       ClientCommands.Rerun.class,

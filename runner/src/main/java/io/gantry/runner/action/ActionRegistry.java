@@ -35,6 +35,7 @@ public final class ActionRegistry implements ActionCatalog {
   public static ActionRegistry builtIn(Mirrors mirrors) {
     List<Action> actions = new ArrayList<>();
     actions.add(new CheckoutAction(mirrors));
+    actions.add(new BuildImageAction());
     actions.addAll(AwsActions.all());
     return new ActionRegistry(actions);
   }
