@@ -1168,13 +1168,25 @@ final class JdbcRunStore implements RunStore {
           throw e;
         }
       } catch (SQLException e) {
-        if (tries < MAX_TRIES && RETRYABLE.contains(e.getErrorCode())) {
+        if (tries < MAX_TRIES && (RETRYABLE.contains(e.getErrorCode()) || closedUnderUs(e))) {
           backOff(tries, e);
           continue;
         }
         throw new StoreException("Run store failed: " + StoreException.describe(e), e);
       }
     }
+  }
+
+  /**
+   * The serving process closed the database while this one's transaction ran through it (H2's
+   * AUTO_SERVER hand-over): the transaction is gone and nothing of it was committed, so it is
+   * tried again on a new connection to whoever serves the database next.
+   */
+  private static boolean closedUnderUs(SQLException e) {
+    String message = String.valueOf(e.getMessage());
+    return e.getErrorCode() == ErrorCode.GENERAL_ERROR_1
+        && message.contains("MVStoreException")
+        && message.contains(" is closed");
   }
 
   private static void rollBack(Connection connection, Exception cause) {
