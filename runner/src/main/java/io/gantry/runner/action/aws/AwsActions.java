@@ -16,6 +16,9 @@ public final class AwsActions {
 
   /** One instance of each AWS action, for {@link io.gantry.runner.action.ActionRegistry}. */
   public static List<Action> all() {
-    return List.of(new ConfigureAwsCredentialsAction(), new AmazonEcrLoginAction());
+    return List.of(
+        new ConfigureAwsCredentialsAction(),
+        new AmazonEcrLoginAction(),
+        new AmazonEcsDeployTaskDefinitionAction());
   }
 }
