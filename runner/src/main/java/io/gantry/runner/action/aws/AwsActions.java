@@ -19,6 +19,7 @@ public final class AwsActions {
     return List.of(
         new ConfigureAwsCredentialsAction(),
         new AmazonEcrLoginAction(),
-        new AmazonEcsDeployTaskDefinitionAction());
+        new AmazonEcsDeployTaskDefinitionAction(),
+        new EcsRollbackAction());
   }
 }

@@ -384,4 +384,90 @@ class EcsDeployTest {
     List<String> waiterLog = waits.get(0).equals("first") ? firstLog : secondLog;
     assertThat(waiterLog).anyMatch(l -> l.contains("run " + holderRun + " by octocat"));
   }
+
+  static final Map<String, String> AWS_ENV =
+      Map.of("AWS_REGION", "us-east-1", "AWS_ACCESS_KEY_ID", "local",
+          "AWS_SECRET_ACCESS_KEY", "local-secret");
+
+  static Map<String, String> awsEnv() {
+    Map<String, String> env = new java.util.HashMap<>(AWS_ENV);
+    env.put("AWS_ENDPOINT_URL_ECS", localEcs.endpoint().toString());
+    return env;
+  }
+
+  @Test
+  void theRollbackStepAfterTwoGoodDeploysReturnsToTheFirst() throws Exception {
+    createService("orders", 2);
+    Run first = deploy("orders", taskDefinitionFile("orders", "v1", false), "");
+    Run second = deploy("orders", taskDefinitionFile("orders", "v2", false), "");
+    assertThat(first.deployStep().conclusion().label()).as(first.text()).isEqualTo("success");
+    assertThat(second.deployStep().conclusion().label()).as(second.text()).isEqualTo("success");
+    String firstArn = first.deployStep().outputs().get("task-definition-arn");
+    long secondId = history("orders").get(0).id();
+
+    List<String> log = new CopyOnWriteArrayList<>();
+    RunResult rollback =
+        await(
+            start(
+                """
+                name: rollback
+                on: push
+                jobs:
+                  rollback:
+                    runs-on: ubuntu-latest
+                    steps:
+                      - uses: gantry/ecs-rollback@v1
+                        with:
+                          service: orders
+                          wait-for-minutes: 2
+                """,
+                log));
+
+    assertThat(rollback.conclusion().label()).as(String.join("\n", log)).isEqualTo("success");
+    assertThat(log)
+        .contains(
+            "Rolled back to " + EcsRollout.shortName(firstArn) + " from run "
+                + first.result().runId());
+    assertThat(EcsRollout.primary(service("orders")).taskDefinition()).isEqualTo(firstArn);
+    assertThat(runningTasks("orders")).hasSize(2).allMatch(t -> t.taskDefinitionArn().equals(firstArn));
+    Deployment newest = history("orders").get(0);
+    assertThat(newest.kind()).isEqualTo(DeployHistory.ROLLBACK);
+    assertThat(newest.outcome()).isEqualTo(DeployHistory.SUCCEEDED);
+    assertThat(newest.taskDefinition()).isEqualTo(firstArn);
+    assertThat(newest.rollbackOf()).isEqualTo(secondId);
+    assertThat(newest.runId()).isEqualTo(rollback.runId());
+  }
+
+  @Test
+  void aRollbackWithNoKnownGoodDeploymentFailsAndChangesNothing() throws Exception {
+    createService("ledger", 1);
+    String before = service("ledger").taskDefinition();
+    ServiceRollback.Request request =
+        new ServiceRollback.Request(
+            awsEnv(), "default", "ledger", "", true, java.time.Duration.ofMinutes(1),
+            "gantry rollback", null, null);
+
+    ServiceRollback.Result none =
+        ServiceRollback.rollBack(request, store.deployHistory(), l -> {}, () -> false);
+
+    assertThat(none.succeeded()).isFalse();
+    assertThat(none.message())
+        .isEqualTo(
+            "no known good deployment of default/ledger before now (no deployment is recorded);"
+                + " nothing was changed. Name one with --to (gantry deployments ledger lists them)");
+    assertThat(service("ledger").taskDefinition()).isEqualTo(before);
+    assertThat(history("ledger")).isEmpty();
+
+    // With one good deploy, that deploy is what runs: there is still nothing earlier to go to.
+    Run only = deploy("ledger", taskDefinitionFile("ledger", "v1", false), "");
+    assertThat(only.deployStep().conclusion().label()).as(only.text()).isEqualTo("success");
+    String deployed = service("ledger").taskDefinition();
+    ServiceRollback.Result stillNone =
+        ServiceRollback.rollBack(request, store.deployHistory(), l -> {}, () -> false);
+    assertThat(stillNone.succeeded()).isFalse();
+    assertThat(stillNone.message()).startsWith("no known good deployment of default/ledger before deployment ");
+    assertThat(service("ledger").taskDefinition()).isEqualTo(deployed);
+    assertThat(service("ledger").deployments()).hasSize(1);
+    assertThat(history("ledger")).hasSize(1);
+  }
 }
