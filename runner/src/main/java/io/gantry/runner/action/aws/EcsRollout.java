@@ -175,6 +175,7 @@ final class EcsRollout {
     List<String> recentEvents = new ArrayList<>();
     List<String> recentStops = new ArrayList<>();
     Service current = null;
+    String failedReason = null;
     while (true) {
       if (cancelled.getAsBoolean()) {
         return new Outcome(
@@ -187,6 +188,14 @@ final class EcsRollout {
       for (int i = events.size() - 1; i >= 0; i--) {
         ServiceEvent e = events.get(i);
         if (seenEvents.add(e.id())) {
+          String failed = "(deployment " + deploymentId + ") deployment failed: ";
+          int at = e.message() == null ? -1 : e.message().indexOf(failed);
+          if (at >= 0) {
+            // ECS may finish its rollback, and drop the failed deployment from the list, between
+            // two polls: its event is then what says how the deployment ended.
+            failedReason =
+                "ECS deployment circuit breaker: " + e.message().substring(at + failed.length());
+          }
           String line =
               (e.createdAt() == null ? "" : TIME.format(e.createdAt()) + " ") + e.message();
           log.accept("ECS: " + line);
@@ -224,6 +233,12 @@ final class EcsRollout {
         }
         return new Outcome(
             Ending.FAILED, "ECS deployment " + deploymentId + " failed: " + reason, primaryDef);
+      }
+      if (ours == null && failedReason != null && primary != null) {
+        return new Outcome(
+            Ending.ROLLED_BACK_BY_ECS,
+            "ECS rolled back to " + primaryDef + ": " + failedReason,
+            primaryDef);
       }
       if (ours == null && primary != null && !primary.id().equals(deploymentId)) {
         return new Outcome(

@@ -96,6 +96,10 @@ class EcsDeployTest {
 
   /** A service of {@code count} tasks of a first version, with the circuit breaker on. */
   static void createService(String name, int count) {
+    createService(name, count, true);
+  }
+
+  static void createService(String name, int count, boolean ecsRollback) {
     String first =
         ecs.registerTaskDefinition(r -> r.family(name).containerDefinitions(container("v0", null)))
             .taskDefinition()
@@ -109,7 +113,7 @@ class EcsDeployTest {
                     c ->
                         c.minimumHealthyPercent(50)
                             .maximumPercent(200)
-                            .deploymentCircuitBreaker(b -> b.enable(true).rollback(true))));
+                            .deploymentCircuitBreaker(b -> b.enable(true).rollback(ecsRollback))));
   }
 
   static ContainerDefinition container(String version, List<String> command) {
@@ -469,5 +473,41 @@ class EcsDeployTest {
     assertThat(service("ledger").taskDefinition()).isEqualTo(deployed);
     assertThat(service("ledger").deployments()).hasSize(1);
     assertThat(history("ledger")).hasSize(1);
+  }
+
+  @Test
+  void whenEcsDoesNotRollBackGantryRedeploysTheLastKnownGoodAndRecordsIt() throws Exception {
+    createService("mail", 2, false);
+    Run good = deploy("mail", taskDefinitionFile("mail", "v1", false), "");
+    assertThat(good.deployStep().conclusion().label()).as(good.text()).isEqualTo("success");
+    String goodArn = good.deployStep().outputs().get("task-definition-arn");
+
+    Run broken = deploy("mail", taskDefinitionFile("mail", "v2", true), "");
+
+    StepResult step = broken.deployStep();
+    assertThat(step.conclusion().label()).isEqualTo("failure");
+    assertThat(step.message())
+        .contains("failed: ECS deployment circuit breaker: tasks failed to start.")
+        .endsWith(
+            "rolled back to " + EcsRollout.shortName(goodArn) + " from run "
+                + good.result().runId());
+    assertThat(broken.log()).anyMatch(l -> l.startsWith("Rolling back default/mail to " + goodArn));
+    assertThat(EcsRollout.primary(service("mail")).taskDefinition()).isEqualTo(goodArn);
+    assertThat(runningTasks("mail")).hasSize(2).allMatch(t -> t.taskDefinitionArn().equals(goodArn));
+    List<Deployment> history = history("mail");
+    assertThat(history).extracting(Deployment::kind, Deployment::outcome)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(DeployHistory.ROLLBACK, DeployHistory.SUCCEEDED),
+            org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.ROLLED_BACK),
+            org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.SUCCEEDED));
+    assertThat(history.get(0).rollbackOf()).isEqualTo(history.get(1).id());
+    assertThat(history.get(0).taskDefinition()).isEqualTo(goodArn);
+
+    // rollback: never leaves the failed deployment in place.
+    Run unguarded = deploy("mail", taskDefinitionFile("mail", "v3", true), "rollback: never\n");
+    assertThat(unguarded.deployStep().message())
+        .endsWith("(rollback: never, no rollback by Gantry)");
+    assertThat(history("mail").get(0).outcome()).isEqualTo(DeployHistory.FAILED);
+    assertThat(history("mail")).hasSize(4);
   }
 }
