@@ -27,6 +27,8 @@ import picocli.CommandLine.Command;
       ClientCommands.Rerun.class,
       ClientCommands.Cancel.class,
       ClientCommands.Dispatch.class,
+      DeployCommands.Deployments.class,
+      DeployCommands.Rollback.class,
       CommandLine.HelpCommand.class
     })
 public final class Gantry {

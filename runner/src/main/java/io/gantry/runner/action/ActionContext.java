@@ -66,6 +66,28 @@ public interface ActionContext {
   /** The registry logins of this job, shared by its steps. */
   RegistryLogins registryLogins();
 
+  /**
+   * The run's id in the store ({@code github.run_id}), recorded with what the step does (e.g. a
+   * deploy); 0 outside a run.
+   */
+  default long runId() {
+    return 0;
+  }
+
+  /** Who or what triggered the run ({@code github.actor}); null outside a run. */
+  default String actor() {
+    return null;
+  }
+
+  /**
+   * The deploy history of the run store the run is recorded in, shared by every run and process
+   * using the same data directory. The executor always gives one; it is null only for contexts
+   * made outside a run, where the deploy actions refuse to touch a service.
+   */
+  default io.gantry.runner.store.DeployHistory deployHistory() {
+    return null;
+  }
+
   /** Whether the run is being cancelled or the step timed out: stop and return soon. */
   boolean cancelled();
 }

@@ -532,6 +532,21 @@ final class JobExecution implements Callable<JobResult> {
           }
 
           @Override
+          public long runId() {
+            return run.runId();
+          }
+
+          @Override
+          public String actor() {
+            return run.request().actor();
+          }
+
+          @Override
+          public io.gantry.runner.store.DeployHistory deployHistory() {
+            return run.store().deployHistory();
+          }
+
+          @Override
           public boolean cancelled() {
             return (!startedAfterCancel && JobExecution.this.cancelled())
                 || System.nanoTime() - deadline >= 0;

@@ -94,9 +94,16 @@ final class JdbcRunStore implements RunStore {
   private final java.util.concurrent.locks.ReentrantLock deliveryCommit =
       new java.util.concurrent.locks.ReentrantLock();
 
+  private final JdbcDeployHistory deployHistory = new JdbcDeployHistory(this);
+
   JdbcRunStore(EmbeddedDatabase database, Clock clock) {
     this.database = database;
     this.clock = clock;
+  }
+
+  @Override
+  public DeployHistory deployHistory() {
+    return deployHistory;
   }
 
   @Override
@@ -1154,7 +1161,8 @@ final class JdbcRunStore implements RunStore {
     }
   }
 
-  private <T> T inTransaction(Work<T> work) {
+  /** Runs {@code work} in one transaction, retried on the conflicts listed in RETRYABLE. */
+  <T> T inTransaction(Work<T> work) {
     for (int tries = 1; ; tries++) {
       try (Connection connection = database.connection()) {
         // Every use of a pooled connection comes through here, so none expects auto-commit.
@@ -1208,7 +1216,7 @@ final class JdbcRunStore implements RunStore {
   }
 
   @FunctionalInterface
-  private interface Work<T> {
+  interface Work<T> {
     T apply(Connection connection) throws SQLException;
   }
 

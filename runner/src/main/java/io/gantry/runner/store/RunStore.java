@@ -50,6 +50,9 @@ public interface RunStore extends AutoCloseable {
 
   List<StepRecord> stepsOf(long jobId);
 
+  /** The deploy history kept in the same database. */
+  DeployHistory deployHistory();
+
   @Override
   void close();
 

@@ -22,6 +22,8 @@ public final class AwsActions {
         new ConfigureAwsCredentialsAction(),
         new AmazonEcrLoginAction(),
         new RenderTaskDefinitionAction(),
-        new HealthCheckAction());
+        new HealthCheckAction(),
+        new AmazonEcsDeployTaskDefinitionAction(),
+        new EcsRollbackAction());
   }
 }

@@ -16,6 +16,9 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ecr.EcrClient;
 import software.amazon.awssdk.services.ecr.endpoints.EcrEndpointParams;
 import software.amazon.awssdk.services.ecr.endpoints.EcrEndpointProvider;
+import software.amazon.awssdk.services.ecs.EcsClient;
+import software.amazon.awssdk.services.ecs.endpoints.EcsEndpointParams;
+import software.amazon.awssdk.services.ecs.endpoints.EcsEndpointProvider;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.endpoints.StsEndpointParams;
 import software.amazon.awssdk.services.sts.endpoints.StsEndpointProvider;
@@ -48,7 +51,7 @@ final class AwsClients {
   /**
    * Where and as whom one AWS service is called.
    *
-   * @param service {@code STS} or {@code ECR}, as in {@code AWS_ENDPOINT_URL_<SERVICE>}
+   * @param service {@code STS}, {@code ECR} or {@code ECS}, as in {@code AWS_ENDPOINT_URL_<SERVICE>}
    * @param credentials null for an unsigned call (AssumeRoleWithWebIdentity)
    * @param endpoint the override, or null for the service's endpoint in the region
    * @param endpointVariable the variable the override came from, or null
@@ -119,6 +122,19 @@ final class AwsClients {
     return builder.build();
   }
 
+  static EcsClient ecs(Target target) {
+    var builder =
+        EcsClient.builder()
+            .region(target.region())
+            .credentialsProvider(credentials(target))
+            .httpClientBuilder(http(target))
+            .overrideConfiguration(override(target));
+    if (target.endpoint() != null) {
+      builder.endpointOverride(target.endpoint());
+    }
+    return builder.build();
+  }
+
   private static AwsCredentialsProvider credentials(Target target) {
     return target.credentials() == null
         ? AnonymousCredentialsProvider.create()
@@ -166,6 +182,12 @@ final class AwsClients {
         case "ECR" ->
             EcrEndpointProvider.defaultProvider()
                 .resolveEndpoint(EcrEndpointParams.builder().region(region).build())
+                .join()
+                .url()
+                .toString();
+        case "ECS" ->
+            EcsEndpointProvider.defaultProvider()
+                .resolveEndpoint(EcsEndpointParams.builder().region(region).build())
                 .join()
                 .url()
                 .toString();

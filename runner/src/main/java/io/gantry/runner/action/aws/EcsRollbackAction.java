@@ -1,0 +1,80 @@
+package io.gantry.runner.action.aws;
+
+import io.gantry.runner.action.Action;
+import io.gantry.runner.action.ActionContext;
+import io.gantry.runner.action.ActionResult;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code gantry/ecs-rollback}: {@link ServiceRollback} as a workflow step, for rollback workflows
+ * run by hand. Inputs {@code service}, {@code cluster} (default {@code default}), {@code to} (a
+ * deployment id, {@code run:N} or a task definition; default the last known good deployment
+ * before the newest), {@code wait-for-service-stability} (default true) and {@code
+ * wait-for-minutes} (default 30).
+ */
+final class EcsRollbackAction implements Action {
+
+  static final String NAME = "gantry/ecs-rollback";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<String> versions() {
+    return Set.of("v1");
+  }
+
+  @Override
+  public Map<String, String> inputs() {
+    Map<String, String> inputs = new LinkedHashMap<>();
+    inputs.put("service", null);
+    inputs.put("cluster", "default");
+    inputs.put("to", null);
+    inputs.put("wait-for-service-stability", "true");
+    inputs.put("wait-for-minutes", "30");
+    return inputs;
+  }
+
+  @Override
+  public Set<String> requiredInputs() {
+    return Set.of("service");
+  }
+
+  @Override
+  public ActionResult run(ActionContext context) {
+    StepInputs in = new StepInputs(context);
+    try {
+      if (context.deployHistory() == null) {
+        throw new StepProblem("no deploy history is available to this step; nothing was changed");
+      }
+      new AwsEnvironment(context.env())
+          .credentials()
+          .ifPresent(c -> context.addMask(c.secretAccessKey()));
+      String cluster = in.text("cluster").isEmpty() ? "default" : in.text("cluster");
+      ServiceRollback.Request request =
+          new ServiceRollback.Request(
+              context.env(),
+              cluster,
+              in.text("service"),
+              in.text("to"),
+              in.bool("wait-for-service-stability", true),
+              Duration.ofMinutes(in.integer("wait-for-minutes", 30, 1, 360)),
+              (context.runId() == 0 ? "gantry/ecs-rollback" : "run " + context.runId())
+                  + (context.actor() == null ? "" : " by " + context.actor()),
+              context.runId() == 0 ? null : context.runId(),
+              context.sha());
+      String done =
+          ServiceRollback.perform(request, context.deployHistory(), context::log,
+              context::cancelled);
+      context.log(done);
+      return ActionResult.ok();
+    } catch (StepProblem problem) {
+      return ActionResult.failure(NAME + ": " + problem.getMessage());
+    }
+  }
+}

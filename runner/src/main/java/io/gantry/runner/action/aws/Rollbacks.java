@@ -1,0 +1,171 @@
+package io.gantry.runner.action.aws;
+
+import io.gantry.runner.store.DeployHistory;
+import io.gantry.runner.store.DeployHistory.Deployment;
+import io.gantry.runner.store.DeployHistory.ServiceKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Returning a service to an earlier deployment: a new deployment of that deployment's task
+ * definition, recorded in the history (kind {@code rollback}) and waited for like any other.
+ */
+final class Rollbacks {
+
+  private Rollbacks() {}
+
+  /** Who asks for a rollback, for the history. */
+  record Origin(Long runId, String sha, String trigger) {}
+
+  /**
+   * Which deployment {@code to} names: a deployment id ({@code 12} or {@code d12}), a run
+   * ({@code run:7} or {@code run-7}: that run's last succeeded deployment of the service), or a
+   * task definition (ARN or {@code family:revision}). Empty {@code to} means the last known good
+   * deployment before the newest one.
+   */
+  static Deployment choose(DeployHistory history, ServiceKey key, String to) throws StepProblem {
+    List<Deployment> all = history.list(key, 500);
+    String wanted = to == null ? "" : to.trim();
+    if (wanted.isEmpty()) {
+      long newest = all.isEmpty() ? Long.MAX_VALUE : all.get(0).id();
+      // The newest deployment is what runs (or failed to); its predecessor that succeeded is the
+      // one to go back to. When the newest itself is the only good one there is nothing earlier.
+      Optional<Deployment> good = history.lastKnownGood(key, newest);
+      return good.orElseThrow(
+          () ->
+              new StepProblem(
+                  "no known good deployment of "
+                      + key.cluster()
+                      + "/"
+                      + key.service()
+                      + " before "
+                      + (all.isEmpty() ? "now (no deployment is recorded)" : "deployment "
+                          + all.get(0).id())
+                      + "; nothing was changed. Name one with --to (gantry deployments "
+                      + key.service()
+                      + " lists them)"));
+    }
+    String lower = wanted.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("run:") || lower.startsWith("run-")) {
+      long run = number(wanted.substring(4), to);
+      for (Deployment d : all) {
+        if (d.runId() != null && d.runId() == run && DeployHistory.SUCCEEDED.equals(d.outcome())) {
+          return d;
+        }
+      }
+      throw new StepProblem(
+          "run " + run + " has no succeeded deployment of " + key.cluster() + "/" + key.service()
+              + "; nothing was changed");
+    }
+    if (lower.matches("d?\\d+")) {
+      long id = number(lower.startsWith("d") ? wanted.substring(1) : wanted, to);
+      for (Deployment d : all) {
+        if (d.id() == id) {
+          return d;
+        }
+      }
+      throw new StepProblem(
+          "deployment " + id + " is not a deployment of " + key.cluster() + "/" + key.service()
+              + "; nothing was changed");
+    }
+    for (Deployment d : all) {
+      if (d.taskDefinition().equals(wanted)
+          || EcsRollout.shortName(d.taskDefinition()).equals(wanted)) {
+        return d;
+      }
+    }
+    if (wanted.startsWith("arn:") || wanted.contains(":")) {
+      // A task definition Gantry never deployed: roll back to it all the same, as asked.
+      return new Deployment(
+          0, key, wanted, List.of(), null, null, null, DeployHistory.DEPLOY, null, null,
+          DeployHistory.SUCCEEDED, null, null, null);
+    }
+    throw new StepProblem(
+        "'" + wanted + "' is neither a deployment id, run:N nor a task definition"
+            + " (family:revision or ARN); nothing was changed");
+  }
+
+  private static long number(String text, String whole) throws StepProblem {
+    try {
+      return Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      throw new StepProblem("'" + whole + "' does not name a run or deployment by number");
+    }
+  }
+
+  /**
+   * Deploys {@code target}'s task definition to the service as a new deployment of kind rollback.
+   *
+   * @return the outcome; the history row is concluded accordingly, except when not waited for:
+   *     then it stays in progress, as Gantry does not know how it ended
+   */
+  static EcsRollout.Outcome rollBack(
+      EcsRollout rollout,
+      DeployHistory history,
+      ServiceKey key,
+      Deployment target,
+      Long rollbackOf,
+      Origin origin,
+      boolean wait,
+      Duration timeout,
+      Consumer<String> log)
+      throws StepProblem {
+    log.accept(
+        "Rolling back " + key.cluster() + "/" + key.service() + " to "
+            + target.taskDefinition() + describeOrigin(target));
+    long id =
+        history.started(
+            new DeployHistory.NewDeployment(
+                key,
+                target.taskDefinition(),
+                target.images(),
+                origin.runId(),
+                origin.sha(),
+                origin.trigger(),
+                DeployHistory.ROLLBACK,
+                rollbackOf,
+                target.healthCheck(),
+                Instant.now()));
+    EcsRollout.Outcome outcome;
+    try {
+      outcome =
+          rollout.rollOut(
+              key.cluster(), key.service(), target.taskDefinition(), EcsRollout.Update.PLAIN,
+              wait, timeout);
+    } catch (StepProblem | RuntimeException e) {
+      history.finished(id, DeployHistory.FAILED, e.getMessage(), Instant.now());
+      throw e;
+    }
+    if (outcome.ending() == EcsRollout.Ending.COMPLETED) {
+      history.finished(id, DeployHistory.SUCCEEDED, null, Instant.now());
+    } else if (outcome.ending() != EcsRollout.Ending.NOT_WAITED) {
+      history.finished(
+          id,
+          outcome.ending() == EcsRollout.Ending.ROLLED_BACK_BY_ECS
+              ? DeployHistory.ROLLED_BACK
+              : DeployHistory.FAILED,
+          outcome.message(),
+          Instant.now());
+    }
+    return outcome;
+  }
+
+  /** {@code  (deployment 3 from run 7)}. */
+  static String describeOrigin(Deployment d) {
+    if (d.id() == 0) {
+      return "";
+    }
+    return " (deployment " + d.id() + (d.runId() == null ? "" : " from run " + d.runId()) + ")";
+  }
+
+  /** {@code rolled back to web:3 from run 7}. */
+  static String rolledBackTo(Deployment d) {
+    return "rolled back to "
+        + EcsRollout.shortName(d.taskDefinition())
+        + (d.runId() != null ? " from run " + d.runId() : " (deployment " + d.id() + ")");
+  }
+}

@@ -1,0 +1,143 @@
+package io.gantry.runner.action.aws;
+
+import io.gantry.runner.store.DeployHistory;
+import io.gantry.runner.store.DeployHistory.Deployment;
+import io.gantry.runner.store.DeployHistory.ServiceKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.services.ecs.EcsClient;
+
+/**
+ * Rolling an ECS service back to an earlier deployment from the deploy history, outside a workflow
+ * ({@code gantry rollback}) and inside one ({@code gantry/ecs-rollback}): a new deployment of the
+ * chosen task definition, under the service's deploy lock, recorded and waited for like any other.
+ * The AWS side (region, credentials, endpoint) is read from {@code env} as the AWS actions read a
+ * step's environment.
+ */
+public final class ServiceRollback {
+
+  /**
+   * How it ended.
+   *
+   * @param succeeded the service runs the chosen task definition (or, without waiting, was asked
+   *     to)
+   * @param message one line: what was done, or why nothing was
+   */
+  public record Result(boolean succeeded, String message) {}
+
+  /**
+   * What to roll back.
+   *
+   * @param to a deployment id, {@code run:N}, a task definition ARN or {@code family:revision};
+   *     empty for the last known good deployment before the newest
+   * @param trigger who asks, recorded in the history (e.g. {@code gantry rollback by alice})
+   * @param runId the run that asks, or null
+   */
+  public record Request(
+      Map<String, String> env,
+      String cluster,
+      String service,
+      String to,
+      boolean waitForStability,
+      Duration timeout,
+      String trigger,
+      Long runId,
+      String sha) {}
+
+  private ServiceRollback() {}
+
+  /**
+   * The service's key in the history for the ECS endpoint {@code env} names.
+   *
+   * @throws IllegalArgumentException with a one-line message when the region or endpoint is bad
+   */
+  public static ServiceKey serviceKey(Map<String, String> env, String cluster, String service) {
+    try {
+      return new ServiceKey(
+          target(new AwsEnvironment(env), null).where(),
+          AmazonEcsDeployTaskDefinitionAction.clusterName(cluster),
+          service);
+    } catch (StepProblem e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  /** Rolls back; never throws for a failure of the rollback itself. */
+  public static Result rollBack(
+      Request request, DeployHistory history, Consumer<String> log, BooleanSupplier cancelled) {
+    try {
+      return new Result(true, perform(request, history, log, cancelled));
+    } catch (StepProblem e) {
+      return new Result(false, e.getMessage());
+    }
+  }
+
+  static String perform(
+      Request request, DeployHistory history, Consumer<String> log, BooleanSupplier cancelled)
+      throws StepProblem {
+    AwsEnvironment env = new AwsEnvironment(request.env());
+    AwsClients.Target bare = target(env, null);
+    ServiceKey key =
+        new ServiceKey(
+            bare.where(),
+            AmazonEcsDeployTaskDefinitionAction.clusterName(request.cluster()),
+            request.service());
+    // Chosen before anything is called, so that a rollback with nowhere to go changes nothing.
+    Deployment target = Rollbacks.choose(history, key, request.to());
+    AwsCredentials credentials =
+        env.credentials()
+            .orElseThrow(
+                () ->
+                    new StepProblem(
+                        "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY;"
+                            + " nothing was changed"));
+    AwsClients.Target ecsTarget = bare.as(credentials);
+    List<Deployment> recent = history.list(key, 1);
+    Long rollbackOf = recent.isEmpty() ? null : recent.get(0).id();
+    ServiceLock lock =
+        ServiceLock.acquire(
+            history, key, request.trigger() == null ? "a rollback" : request.trigger(), log,
+            cancelled);
+    try (EcsClient ecs = AwsClients.ecs(ecsTarget)) {
+      EcsRollout rollout = new EcsRollout(ecs, ecsTarget, log, cancelled);
+      rollout.describe(request.cluster(), request.service());
+      EcsRollout.Outcome outcome =
+          Rollbacks.rollBack(
+              rollout,
+              history,
+              key,
+              target,
+              rollbackOf,
+              new Rollbacks.Origin(request.runId(), request.sha(), request.trigger()),
+              request.waitForStability(),
+              request.timeout(),
+              log);
+      if (!outcome.completed()) {
+        throw new StepProblem(
+            "the rollback to " + EcsRollout.shortName(target.taskDefinition()) + " failed: "
+                + outcome.message());
+      }
+      return (outcome.ending() == EcsRollout.Ending.COMPLETED ? "" : "asked ECS to roll back; ")
+          + Rollbacks.rolledBackTo(target).replaceFirst("^rolled", "Rolled");
+    } finally {
+      lock.close();
+    }
+  }
+
+  private static AwsClients.Target target(AwsEnvironment env, AwsCredentials credentials)
+      throws StepProblem {
+    String region = env.region();
+    if (region.isEmpty()) {
+      throw new StepProblem("AWS_REGION is not set: set it to the service's region");
+    }
+    if (!AwsEnvironment.REGION.matcher(region).matches()) {
+      throw new StepProblem(
+          "the region '" + region + "' of AWS_REGION is not a region name; write it like us-east-1");
+    }
+    return AwsClients.target("ECS", region, env, credentials, "", AwsClients.DEFAULT_ATTEMPTS);
+  }
+}
