@@ -341,13 +341,7 @@ final class JdbcRunStore implements RunStore {
                       + " FROM runs"
                       + " ORDER BY created_at DESC, id DESC FETCH FIRST ? ROWS ONLY")) {
             select.setInt(1, limit);
-            List<RunRecord> runs = new ArrayList<>();
-            try (ResultSet rows = select.executeQuery()) {
-              while (rows.next()) {
-                runs.add(run(rows));
-              }
-            }
-            return List.copyOf(runs);
+            return list(select, JdbcRunStore::run);
           }
         });
   }
@@ -361,13 +355,7 @@ final class JdbcRunStore implements RunStore {
               connection.prepareStatement(
                   "SELECT " + JOB_COLUMNS + " FROM jobs WHERE run_id = ? ORDER BY id")) {
             select.setLong(1, runId);
-            List<JobRecord> jobs = new ArrayList<>();
-            try (ResultSet rows = select.executeQuery()) {
-              while (rows.next()) {
-                jobs.add(job(rows));
-              }
-            }
-            return List.copyOf(jobs);
+            return list(select, JdbcRunStore::job);
           }
         });
   }
@@ -381,13 +369,7 @@ final class JdbcRunStore implements RunStore {
               connection.prepareStatement(
                   "SELECT " + STEP_COLUMNS + " FROM steps WHERE job_id = ? ORDER BY number, id")) {
             select.setLong(1, jobId);
-            List<StepRecord> steps = new ArrayList<>();
-            try (ResultSet rows = select.executeQuery()) {
-              while (rows.next()) {
-                steps.add(step(rows));
-              }
-            }
-            return List.copyOf(steps);
+            return list(select, JdbcRunStore::step);
           }
         });
   }
@@ -794,13 +776,7 @@ final class JdbcRunStore implements RunStore {
               select.setString(index++, value);
             }
             select.setInt(index, limit);
-            List<RunRecord> runs = new ArrayList<>();
-            try (ResultSet rows = select.executeQuery()) {
-              while (rows.next()) {
-                runs.add(run(rows));
-              }
-            }
-            return List.copyOf(runs);
+            return list(select, JdbcRunStore::run);
           }
         });
   }
@@ -1195,6 +1171,22 @@ final class JdbcRunStore implements RunStore {
     return e.getErrorCode() == ErrorCode.GENERAL_ERROR_1
         && message.contains("MVStoreException")
         && message.contains(" is closed");
+  }
+
+  /** A row mapper that may throw, for {@link #list}. */
+  private interface Rows<T> {
+    T map(ResultSet rows) throws SQLException;
+  }
+
+  /** Every row {@code select} returns, mapped, as an unmodifiable list. */
+  private static <T> List<T> list(PreparedStatement select, Rows<T> mapper) throws SQLException {
+    List<T> out = new ArrayList<>();
+    try (ResultSet rows = select.executeQuery()) {
+      while (rows.next()) {
+        out.add(mapper.map(rows));
+      }
+    }
+    return List.copyOf(out);
   }
 
   private static void rollBack(Connection connection, Exception cause) {

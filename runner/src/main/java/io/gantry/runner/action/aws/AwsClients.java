@@ -7,6 +7,8 @@ import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.ProxyConfiguration;
@@ -97,38 +99,25 @@ final class AwsClients {
   }
 
   static StsClient sts(Target target) {
-    var builder =
-        StsClient.builder()
-            .region(target.region())
-            .credentialsProvider(credentials(target))
-            .httpClientBuilder(http(target))
-            .overrideConfiguration(override(target));
-    if (target.endpoint() != null) {
-      builder.endpointOverride(target.endpoint());
-    }
-    return builder.build();
+    return configured(StsClient.builder(), target);
   }
 
   static EcrClient ecr(Target target) {
-    var builder =
-        EcrClient.builder()
-            .region(target.region())
-            .credentialsProvider(credentials(target))
-            .httpClientBuilder(http(target))
-            .overrideConfiguration(override(target));
-    if (target.endpoint() != null) {
-      builder.endpointOverride(target.endpoint());
-    }
-    return builder.build();
+    return configured(EcrClient.builder(), target);
   }
 
   static EcsClient ecs(Target target) {
-    var builder =
-        EcsClient.builder()
-            .region(target.region())
-            .credentialsProvider(credentials(target))
-            .httpClientBuilder(http(target))
-            .overrideConfiguration(override(target));
+    return configured(EcsClient.builder(), target);
+  }
+
+  /** Any service's client for {@code target}: region, credentials, HTTP client, retries, endpoint. */
+  private static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C configured(
+      B builder, Target target) {
+    builder
+        .region(target.region())
+        .credentialsProvider(credentials(target))
+        .httpClientBuilder(http(target))
+        .overrideConfiguration(override(target));
     if (target.endpoint() != null) {
       builder.endpointOverride(target.endpoint());
     }
