@@ -8,10 +8,6 @@ import io.gantry.runner.git.Mirrors;
 import io.gantry.runner.git.RemoteRepository;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +33,7 @@ class CheckoutActionTest {
 
   @Test
   void aRemoteRunChecksOutItsOwnCommitIntoPath() throws Exception {
-    FakeContext context = new FakeContext(repos.remote(null), older, Map.of("path", "src"));
+    RecordingContext context = context(repos.remote(null), older, Map.of("path", "src"));
 
     ActionResult result = new CheckoutAction(mirrors).run(context);
 
@@ -56,8 +52,8 @@ class CheckoutActionTest {
 
   @Test
   void theRefInputIsResolvedInTheMirrorAndFetchDepthZeroKeepsAllHistory() throws Exception {
-    FakeContext context =
-        new FakeContext(repos.remote(null), older, Map.of("ref", "main", "fetch-depth", "0"));
+    RecordingContext context =
+        context(repos.remote(null), older, Map.of("ref", "main", "fetch-depth", "0"));
 
     ActionResult result = new CheckoutAction(mirrors).run(context);
 
@@ -68,8 +64,8 @@ class CheckoutActionTest {
 
   @Test
   void aTokenInputIsUsedAndMaskedButNeverWrittenToTheCheckout() throws Exception {
-    FakeContext context =
-        new FakeContext(repos.remote(null), tip, Map.of("token", "ghs_overridden"));
+    RecordingContext context =
+        context(repos.remote(null), tip, Map.of("token", "ghs_overridden"));
 
     ActionResult result = new CheckoutAction(mirrors).run(context);
 
@@ -81,7 +77,7 @@ class CheckoutActionTest {
   @Test
   void anUnknownCommitFailsTheStepWithOneLine() throws Exception {
     String unknown = "0123456789abcdef".repeat(2) + "01234567";
-    FakeContext context = new FakeContext(repos.remote(null), unknown, Map.of());
+    RecordingContext context = context(repos.remote(null), unknown, Map.of());
 
     ActionResult result = new CheckoutAction(mirrors).run(context);
 
@@ -93,8 +89,8 @@ class CheckoutActionTest {
 
   @Test
   void anotherRepositoryIsNotSupported() throws Exception {
-    FakeContext context =
-        new FakeContext(repos.remote(null), tip, Map.of("repository", "acme/other"));
+    RecordingContext context =
+        context(repos.remote(null), tip, Map.of("repository", "acme/other"));
 
     ActionResult result = new CheckoutAction(mirrors).run(context);
 
@@ -104,7 +100,7 @@ class CheckoutActionTest {
         .contains("acme/web");
     assertThat(
             new CheckoutAction(mirrors)
-                .run(new FakeContext(repos.remote(null), tip, Map.of("repository", "ACME/web")))
+                .run(context(repos.remote(null), tip, Map.of("repository", "ACME/web")))
                 .succeeded())
         .isTrue();
   }
@@ -113,7 +109,7 @@ class CheckoutActionTest {
   void aRemoteRunWithoutAMirrorCacheFailsClearly() throws Exception {
     Action checkout = ActionRegistry.builtIn().resolve("actions/checkout@v4").orElseThrow();
 
-    ActionResult result = checkout.run(new FakeContext(repos.remote(null), tip, Map.of()));
+    ActionResult result = checkout.run(context(repos.remote(null), tip, Map.of()));
 
     assertThat(result.succeeded()).isFalse();
     assertThat(result.message()).contains("this Gantry has no mirror cache configured");
@@ -122,7 +118,7 @@ class CheckoutActionTest {
 
   @Test
   void aBadFetchDepthFailsTheStep() throws Exception {
-    FakeContext context = new FakeContext(repos.remote(null), tip, Map.of("fetch-depth", "all"));
+    RecordingContext context = context(repos.remote(null), tip, Map.of("fetch-depth", "all"));
 
     ActionResult result = new CheckoutAction(mirrors).run(context);
 
@@ -132,7 +128,7 @@ class CheckoutActionTest {
 
   @Test
   void aLocalRunStillCopiesTheSourceDirectory() throws Exception {
-    FakeContext context = new FakeContext(null, tip, Map.of("path", "copy"));
+    RecordingContext context = context(null, tip, Map.of("path", "copy"));
     context.source = repos.work;
 
     ActionResult result = new CheckoutAction(mirrors).run(context);
@@ -143,96 +139,18 @@ class CheckoutActionTest {
     assertThat(context.lines).anyMatch(line -> line.startsWith("Checked out " + repos.work));
   }
 
-  /** The executor's side of a step, recorded. */
-  private final class FakeContext implements ActionContext {
-    private final RemoteRepository remote;
-    private final String sha;
-    private final Map<String, String> inputs;
-    private final Path workspace;
-    Path source;
-    final List<String> lines = new ArrayList<>();
-    final Map<String, String> outputs = new HashMap<>();
-    final List<String> masks = new ArrayList<>();
-    final RegistryLogins logins = new RegistryLogins();
-
-    FakeContext(RemoteRepository remote, String sha, Map<String, String> given) throws Exception {
-      this.remote = remote;
-      this.sha = sha;
-      this.inputs = new LinkedHashMap<>(new CheckoutAction().inputs());
-      this.inputs.values().removeIf(v -> v == null);
-      this.inputs.putAll(given);
-      this.workspace = Files.createDirectories(dir.resolve("workspace"));
-    }
-
-    @Override
-    public Map<String, String> inputs() {
-      return inputs;
-    }
-
-    @Override
-    public Map<String, String> env() {
-      return Map.of();
-    }
-
-    @Override
-    public Path workspace() {
-      return workspace;
-    }
-
-    @Override
-    public Path sourceDirectory() {
-      return source;
-    }
-
-    @Override
-    public RemoteRepository remote() {
-      return remote;
-    }
-
-    @Override
-    public String sha() {
-      return sha;
-    }
-
-    @Override
-    public String ref() {
-      return "refs/heads/main";
-    }
-
-    @Override
-    public void log(String line) {
-      lines.add(line);
-    }
-
-    @Override
-    public void setOutput(String name, String value) {
-      outputs.put(name, value);
-    }
-
-    @Override
-    public void addMask(String value) {
-      masks.add(value);
-    }
-
-    @Override
-    public void exportVariable(String name, String value) {}
-
-    @Override
-    public void addPath(String path) {}
-
-    @Override
-    public Path cacheDirectory(String name) {
-      return workspace.resolveSibling("cache-" + name);
-    }
-
-    @Override
-    public RegistryLogins registryLogins() {
-      return logins;
-    }
-
-    @Override
-    public boolean cancelled() {
-      return false;
-    }
+  /** A checkout step of a run of {@code remote} at {@code sha}, recorded. */
+  private RecordingContext context(RemoteRepository remote, String sha, Map<String, String> given)
+      throws Exception {
+    RecordingContext context =
+        new RecordingContext(
+            new CheckoutAction(),
+            Files.createDirectories(dir.resolve("workspace")),
+            dir.resolve("cache"),
+            given);
+    context.env.clear();
+    context.remote = remote;
+    context.sha = sha;
+    return context;
   }
 }

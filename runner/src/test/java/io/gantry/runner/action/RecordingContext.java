@@ -26,6 +26,8 @@ final class RecordingContext implements ActionContext {
   final List<String> masks = new ArrayList<>();
   RegistryLogins logins = new RegistryLogins();
   String sha = "0123456789abcdef0123456789abcdef01234567";
+  RemoteRepository remote;
+  Path source;
   volatile boolean cancelled;
   private final Path workspace;
   private final Path cache;
@@ -66,12 +68,12 @@ final class RecordingContext implements ActionContext {
 
   @Override
   public Path sourceDirectory() {
-    return null;
+    return source;
   }
 
   @Override
   public RemoteRepository remote() {
-    return null;
+    return remote;
   }
 
   @Override
