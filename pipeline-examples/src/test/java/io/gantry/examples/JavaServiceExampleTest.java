@@ -28,7 +28,7 @@ class JavaServiceExampleTest {
             "run",
             Path.of("java-service").toAbsolutePath().toString(),
             "--ref",
-            "refs/heads/main",
+            "refs/heads/topic",
             "--sha",
             "feedc0de00000000000000000000000000000001",
             "--data-dir",

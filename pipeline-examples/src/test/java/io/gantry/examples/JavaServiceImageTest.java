@@ -68,7 +68,7 @@ class JavaServiceImageTest {
             "run",
             Path.of("java-service").toAbsolutePath().toString(),
             "--ref",
-            "refs/heads/main",
+            "refs/heads/topic",
             "--sha",
             SHA,
             "--data-dir",

@@ -128,7 +128,8 @@ public final class GantryServer implements AutoCloseable {
     return LocalEcs.start(
         LocalEcs.Options.defaults(settings.dataDir())
             .withPort(settings.port())
-            .withRegion(settings.region()));
+            .withRegion(settings.region())
+            .withStopTasksOnClose(settings.stopTasksOnClose()));
   }
 
   /** What points a run's AWS clients at the embedded local-ecs, as `gantry local-ecs` prints. */

@@ -75,6 +75,12 @@ class LocalEcsEmbeddingTest {
     assertThat(load("local-ecs:\n  enabled: false\n").localEcs()).isNull();
     assertThat(load("").localEcs()).isNull();
     assertThat(load("local-ecs: {}\n").localEcs().port()).isEqualTo(4566);
+    assertThat(load("local-ecs: {}\n").localEcs().stopTasksOnClose()).isFalse();
+    assertThat(load("local-ecs:\n  stop-tasks-on-close: true\n").localEcs().stopTasksOnClose())
+        .isTrue();
+    assertThatThrownBy(() -> load("local-ecs:\n  stop-tasks-on-close: yes\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageEndingWith("local-ecs.stop-tasks-on-close must be true or false, got 'yes'");
     assertThatThrownBy(() -> load("local-ecs:\n  prot: 1\n"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("local-ecs")

@@ -35,7 +35,7 @@ public final class ConfigLoader {
       Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
   private static final Set<String> FORGES = Set.of("github", "gitea", "gitlab", "git");
   private static final List<String> TOP = List.of("server", "repositories", "local-ecs");
-  private static final List<String> LOCAL_ECS = List.of("enabled", "port", "data-dir", "region");
+  private static final List<String> LOCAL_ECS = List.of("enabled", "port", "data-dir", "region", "stop-tasks-on-close");
   private static final List<String> SERVER =
       List.of("port", "bind", "public-url", "data-dir", "api-token", "workers", "lease-seconds");
   private static final List<String> REPOSITORY =
@@ -137,10 +137,16 @@ public final class ConfigLoader {
     if (enabled.equals("false")) {
       return null;
     }
+    String stopTasks = string(section, "stop-tasks-on-close", "local-ecs", "false");
+    if (!stopTasks.equals("true") && !stopTasks.equals("false")) {
+      throw new ConfigException(
+          file + ": local-ecs.stop-tasks-on-close must be true or false, got '" + stopTasks + "'");
+    }
     return new ServerConfig.LocalEcsSettings(
         integer(section, "port", "local-ecs", 4566, 0, 65535),
         Path.of(string(section, "data-dir", "local-ecs", dataDir.resolve("local-ecs").toString())),
-        string(section, "region", "local-ecs", "us-east-1"));
+        string(section, "region", "local-ecs", "us-east-1"),
+        stopTasks.equals("true"));
   }
 
   private Repository repository(Object node, String where) throws ConfigException {

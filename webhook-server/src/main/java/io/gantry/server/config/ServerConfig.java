@@ -26,8 +26,10 @@ public record ServerConfig(
    * @param dataDir its state, containers' configuration and registry (default {@code
    *     <data-dir>/local-ecs})
    * @param region the region it answers as
+   * @param stopTasksOnClose whether stopping the server stops the services' tasks too (default
+   *     false: they keep running and the next start finds them, as ECS's would)
    */
-  public record LocalEcsSettings(int port, Path dataDir, String region) {}
+  public record LocalEcsSettings(int port, Path dataDir, String region, boolean stopTasksOnClose) {}
 
 
   /**
