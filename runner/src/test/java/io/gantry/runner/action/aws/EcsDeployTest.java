@@ -835,4 +835,45 @@ class EcsDeployTest {
         .isEmpty();
     assertThat(ecs.describeServices(r -> r.services("drafts")).services()).isEmpty();
   }
+
+  @Test
+  void gantryRollbackReRunsTheTargetsRecordedCheckAndFailsWhenItFails() throws Exception {
+    int port = freePort();
+    createServiceOnPort("tax");
+    Run v1 = deployAndCheck("tax", webFile("tax", "v1", port, true), port, "v1", "", "");
+    Run v2 = deployAndCheck("tax", webFile("tax", "v2", port, true), port, "v2", "", "");
+    assertThat(v1.result().conclusion().label()).as(v1.text()).isEqualTo("success");
+    assertThat(v2.result().conclusion().label()).as(v2.text()).isEqualTo("success");
+    long v1Id = history("tax").get(1).id();
+    // v1's recorded check now asks for what v1 never answers.
+    store.deployHistory()
+        .recordHealthCheck(
+            v1Id,
+            "{\"url\":\"http://127.0.0.1:" + port + "/health\",\"expect-json\":\"$.version =="
+                + " v9\",\"interval\":\"200ms\",\"timeout\":\"1s\"}");
+    List<String> log = new CopyOnWriteArrayList<>();
+
+    ServiceRollback.Result result =
+        ServiceRollback.rollBack(
+            new ServiceRollback.Request(
+                awsEnv(), "default", "tax", "", true, java.time.Duration.ofMinutes(2),
+                "gantry rollback by alice", null, null),
+            store.deployHistory(),
+            log::add,
+            () -> false);
+
+    assertThat(result.succeeded()).as(String.join("\n", log)).isFalse();
+    assertThat(result.message())
+        .startsWith(
+            "the rollback to " + EcsRollout.shortName(arnOf(v1)) + " failed: the health check of"
+                + " deployment " + v1Id + " failed after the rollback: http://127.0.0.1:" + port
+                + "/health was not healthy within 1s")
+        .contains("$.version is \"v1\", expected v9");
+    assertThat(log).contains("Re-running the health check of deployment " + v1Id + " (run "
+        + v1.result().runId() + ")");
+    Deployment rollback = history("tax").get(0);
+    assertThat(rollback.kind()).isEqualTo(DeployHistory.ROLLBACK);
+    assertThat(rollback.outcome()).isEqualTo(DeployHistory.FAILED);
+    assertThat(rollback.message()).startsWith("the health check of deployment " + v1Id);
+  }
 }
