@@ -31,7 +31,20 @@ import software.amazon.awssdk.services.ecs.model.TaskDefinition;
  * out to it and judges the deploy by what ECS says is live (see {@link EcsRollout}). One deploy of
  * a service at a time ({@link ServiceLock}); every deploy is recorded in the {@link DeployHistory},
  * and a failed one is rolled back to the service's last known good task definition unless {@code
- * rollback: never}.
+ * rollback: never}; after a rollback the known good deployment's recorded health check is run
+ * again ({@link Rollbacks#recheck}).
+ *
+ * <p>A deploy that succeeded is left in the job's {@link JobDeploys} for the later steps: a {@code
+ * gantry/health-check} that passes is recorded on it, one that fails rolls it back (unless {@code
+ * rollback: never}) through {@link ServiceRollback#afterFailedCheck}.
+ *
+ * <p>Gantry's own inputs besides the original's: {@code rollback} ({@code on-failure}, the
+ * default, or {@code never}) and {@code service-definition}, a workspace path to a JSON file in
+ * the shape of ECS CreateService (as ecspresso keeps it; read by {@link ServiceDefinitionFiles}).
+ * It is used only when the service does not exist (MISSING or INACTIVE): the service is then
+ * created from it with the step's {@code cluster} and {@code service}, the task definition just
+ * registered and {@code desired-count} when given, and its first deployment is waited for and
+ * judged like an update's. When the service exists the file is ignored (said in the log).
  */
 final class AmazonEcsDeployTaskDefinitionAction implements Action {
 

@@ -43,6 +43,14 @@ import java.util.regex.Pattern;
  * with token, key, secret, auth, password or session) are masked, in case an answer echoes them.
  * The step stops soon after a cancel: a request under way is abandoned. Outputs: {@code status} (of
  * the last answer; empty when none came) and {@code probes}, set whether the step passes or fails.
+ *
+ * <p>After a deploy of the same job ({@link JobDeploys}): a check that passes is recorded on the
+ * deployments made since the previous check ({@link HealthCheckSettings} as JSON in the deploy
+ * history; headers left out when they hold a masked value), so that a rollback to one of them
+ * runs it again; a check that fails rolls those services back to their last known good deployment
+ * ({@link ServiceRollback#afterFailedCheck}) and the step's message ends with {@code rolled back
+ * to web:3 from run 7}. The probing itself is {@link #check}, which a rollback calls with the
+ * recorded settings.
  */
 final class HealthCheckAction implements Action {
 

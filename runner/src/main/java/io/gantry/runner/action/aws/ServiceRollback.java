@@ -18,7 +18,10 @@ import software.amazon.awssdk.services.ecs.EcsClient;
 /**
  * Rolling an ECS service back to an earlier deployment from the deploy history, outside a workflow
  * ({@code gantry rollback}) and inside one ({@code gantry/ecs-rollback}): a new deployment of the
- * chosen task definition, under the service's deploy lock, recorded and waited for like any other.
+ * chosen task definition, under the service's deploy lock, recorded and waited for like any other,
+ * then checked with the chosen deployment's recorded health check (a failing check fails the
+ * rollback). After a failed health check in a job, {@code afterFailedCheck} does the same for the
+ * services the job deployed.
  * The AWS side (region, credentials, endpoint) is read from {@code env} as the AWS actions read a
  * step's environment.
  */
