@@ -88,6 +88,24 @@ public interface ActionContext {
     return null;
   }
 
+  /**
+   * The deploys made by the earlier steps of this job, shared by its steps (as {@link
+   * #registryLogins()}): what {@code gantry/health-check} records its settings on and rolls back
+   * when it fails. Null for contexts made outside a run.
+   */
+  default JobDeploys jobDeploys() {
+    return null;
+  }
+
+  /**
+   * {@code text} as the log would show it, every masked value replaced; an action compares the two
+   * to tell whether a value holds a secret before it stores it anywhere. Outside a run nothing is
+   * masked.
+   */
+  default String mask(String text) {
+    return text;
+  }
+
   /** Whether the run is being cancelled or the step timed out: stop and return soon. */
   boolean cancelled();
 }

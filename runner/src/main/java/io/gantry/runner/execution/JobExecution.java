@@ -53,6 +53,8 @@ final class JobExecution implements Callable<JobResult> {
   private final Map<String, String> exported = new LinkedHashMap<>();
   private final io.gantry.runner.action.RegistryLogins registryLogins =
       new io.gantry.runner.action.RegistryLogins();
+  private final io.gantry.runner.action.JobDeploys jobDeploys =
+      new io.gantry.runner.action.JobDeploys();
   private final List<String> pathPrefix = new ArrayList<>();
   private final List<ProcessHandle> leaders = new ArrayList<>();
   private Map<String, String> jobEnv = Map.of();
@@ -544,6 +546,16 @@ final class JobExecution implements Callable<JobResult> {
           @Override
           public io.gantry.runner.store.DeployHistory deployHistory() {
             return run.store().deployHistory();
+          }
+
+          @Override
+          public io.gantry.runner.action.JobDeploys jobDeploys() {
+            return jobDeploys;
+          }
+
+          @Override
+          public String mask(String text) {
+            return run.masker().mask(text);
           }
 
           @Override

@@ -46,6 +46,13 @@ public interface DeployHistory {
    */
   void finished(long id, String outcome, String message, Instant at);
 
+  /**
+   * Records the health check that passed for a deployment (its settings as JSON, in the form
+   * the deploy actions write and read), so that a rollback to it can run the same check again.
+   * Replaces an earlier one.
+   */
+  void recordHealthCheck(long id, String healthCheck);
+
   Optional<Deployment> find(long id);
 
   /** The service's deployments, newest first, at most {@code limit}. */

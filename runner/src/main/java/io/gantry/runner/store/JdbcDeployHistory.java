@@ -98,6 +98,23 @@ final class JdbcDeployHistory implements DeployHistory {
   }
 
   @Override
+  public void recordHealthCheck(long id, String healthCheck) {
+    store.inTransaction(
+        connection -> {
+          try (PreparedStatement update =
+              connection.prepareStatement(
+                  "UPDATE deployments SET health_check = ? WHERE id = ?")) {
+            update.setString(1, healthCheck);
+            update.setLong(2, id);
+            if (update.executeUpdate() == 0) {
+              throw new IllegalArgumentException("No deployment with id " + id);
+            }
+            return null;
+          }
+        });
+  }
+
+  @Override
   public Optional<Deployment> find(long id) {
     return store.inTransaction(
         connection -> {

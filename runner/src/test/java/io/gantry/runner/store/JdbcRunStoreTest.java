@@ -299,6 +299,30 @@ class JdbcRunStoreTest {
     assertThat(store.findRun(run.id()).orElseThrow().status()).isEqualTo("QUEUED");
   }
 
+  @Test
+  void aHealthCheckIsRecordedOnItsDeploymentAndReadBack() {
+    DeployHistory history = store.deployHistory();
+    DeployHistory.ServiceKey web =
+        new DeployHistory.ServiceKey("http://127.0.0.1:4566", "default", "web");
+    long id =
+        history.started(
+            new DeployHistory.NewDeployment(
+                web, "arn:aws:ecs:us-east-1:1:task-definition/web:1", List.of("web:1"), null,
+                null, "alice", DeployHistory.DEPLOY, null, null, T0));
+    history.finished(id, DeployHistory.SUCCEEDED, null, T0.plusSeconds(5));
+    assertThat(history.find(id).orElseThrow().healthCheck()).isNull();
+
+    String check = "{\"url\":\"http://127.0.0.1:8080/health\",\"timeout\":\"5s\"}";
+    history.recordHealthCheck(id, check);
+
+    DeployHistory.Deployment found = history.find(id).orElseThrow();
+    assertThat(found.healthCheck()).isEqualTo(check);
+    assertThat(found.outcome()).isEqualTo(DeployHistory.SUCCEEDED);
+    assertThat(history.lastKnownGood(web, id + 1).orElseThrow().healthCheck()).isEqualTo(check);
+    assertUnknown(
+        () -> history.recordHealthCheck(id + 100, check), "No deployment with id " + (id + 100));
+  }
+
   private static void assertUnknown(ThrowingCallable call, String message) {
     assertThatThrownBy(call).isInstanceOf(IllegalArgumentException.class).hasMessage(message);
   }

@@ -3,6 +3,7 @@ package io.gantry.runner.action.aws;
 import io.gantry.runner.action.Action;
 import io.gantry.runner.action.ActionContext;
 import io.gantry.runner.action.ActionResult;
+import io.gantry.runner.action.JobDeploys;
 import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory.ServiceKey;
@@ -19,6 +20,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.ecs.model.ContainerDefinition;
+import software.amazon.awssdk.services.ecs.model.CreateServiceRequest;
 import software.amazon.awssdk.services.ecs.model.RegisterTaskDefinitionRequest;
 import software.amazon.awssdk.services.ecs.model.Service;
 import software.amazon.awssdk.services.ecs.model.TaskDefinition;
@@ -29,7 +31,20 @@ import software.amazon.awssdk.services.ecs.model.TaskDefinition;
  * out to it and judges the deploy by what ECS says is live (see {@link EcsRollout}). One deploy of
  * a service at a time ({@link ServiceLock}); every deploy is recorded in the {@link DeployHistory},
  * and a failed one is rolled back to the service's last known good task definition unless {@code
- * rollback: never}.
+ * rollback: never}; after a rollback the known good deployment's recorded health check is run
+ * again ({@link Rollbacks#recheck}).
+ *
+ * <p>A deploy that succeeded is left in the job's {@link JobDeploys} for the later steps: a {@code
+ * gantry/health-check} that passes is recorded on it, one that fails rolls it back (unless {@code
+ * rollback: never}) through {@link ServiceRollback#afterFailedCheck}.
+ *
+ * <p>Gantry's own inputs besides the original's: {@code rollback} ({@code on-failure}, the
+ * default, or {@code never}) and {@code service-definition}, a workspace path to a JSON file in
+ * the shape of ECS CreateService (as ecspresso keeps it; read by {@link ServiceDefinitionFiles}).
+ * It is used only when the service does not exist (MISSING or INACTIVE): the service is then
+ * created from it with the step's {@code cluster} and {@code service}, the task definition just
+ * registered and {@code desired-count} when given, and its first deployment is waited for and
+ * judged like an update's. When the service exists the file is ignored (said in the log).
  */
 final class AmazonEcsDeployTaskDefinitionAction implements Action {
 
@@ -75,6 +90,7 @@ final class AmazonEcsDeployTaskDefinitionAction implements Action {
     inputs.put("run-task-security-groups", null);
     inputs.put("wait-for-task-stopped", "false");
     inputs.put("rollback", "on-failure");
+    inputs.put("service-definition", null);
     inputs.put("http-proxy", null);
     for (String input : CODE_DEPLOY_INPUTS) {
       inputs.put(input, null);
@@ -136,6 +152,16 @@ final class AmazonEcsDeployTaskDefinitionAction implements Action {
     boolean autoRollback = !rollback.equals("never");
     RegisterTaskDefinitionRequest definition =
         TaskDefinitionFiles.read(context.workspace(), in.text("task-definition"));
+    String serviceFile = in.text("service-definition");
+    if (!serviceFile.isEmpty() && service.isEmpty()) {
+      throw new StepProblem(
+          "input 'service-definition' needs the input 'service': name the service to create");
+    }
+    // Read before anything is registered, so that a bad file changes nothing.
+    CreateServiceRequest serviceDefinition =
+        serviceFile.isEmpty()
+            ? null
+            : ServiceDefinitionFiles.read(context.workspace(), serviceFile, cluster, service);
 
     AwsEnvironment env = new AwsEnvironment(context.env());
     String region = env.region();
@@ -209,8 +235,19 @@ final class AmazonEcsDeployTaskDefinitionAction implements Action {
       ServiceLock lock =
           ServiceLock.acquire(history, key, holder, context::log, context::cancelled);
       try {
-        Service before = rollout.describe(cluster, service);
-        String previous = EcsRollout.primaryTaskDefinition(before);
+        Optional<Service> before = rollout.find(cluster, service);
+        if (before.isEmpty() && serviceDefinition == null) {
+          throw new StepProblem(
+              "service '" + service + "' was not found in cluster '" + cluster + "' at "
+                  + target.where() + "; create it first (CreateService), check the inputs"
+                  + " 'service' and 'cluster', or give service-definition to create it");
+        }
+        if (before.isPresent() && serviceDefinition != null) {
+          context.log(
+              "The service exists: " + serviceFile + " (service-definition) is ignored, the"
+                  + " service is updated");
+        }
+        String previous = before.map(EcsRollout::primaryTaskDefinition).orElse(null);
         if (oneOff != null) {
           // A one-off task (a migration) must pass before the service is touched.
           oneOff.run(true, timeout);
@@ -223,7 +260,16 @@ final class AmazonEcsDeployTaskDefinitionAction implements Action {
                     Instant.now()));
         EcsRollout.Outcome outcome;
         try {
-          outcome =
+          if (before.isEmpty()) {
+            context.log("Creating service " + cluster + "/" + service + " from " + serviceFile);
+            CreateServiceRequest.Builder create =
+                serviceDefinition.toBuilder().taskDefinition(arn);
+            if (desiredCount != null) {
+              create.desiredCount(desiredCount);
+            }
+            outcome = rollout.create(create.build(), wait, timeout);
+          } else {
+            outcome =
               rollout.rollOut(
                   cluster,
                   service,
@@ -235,6 +281,7 @@ final class AmazonEcsDeployTaskDefinitionAction implements Action {
                       managedTags),
                   wait,
                   timeout);
+          }
         } catch (StepProblem | RuntimeException e) {
           history.finished(id, DeployHistory.FAILED, e.getMessage(), Instant.now());
           throw e;
@@ -242,6 +289,13 @@ final class AmazonEcsDeployTaskDefinitionAction implements Action {
         if (outcome.completed()) {
           if (outcome.ending() == EcsRollout.Ending.COMPLETED) {
             history.finished(id, DeployHistory.SUCCEEDED, null, Instant.now());
+            if (context.jobDeploys() != null) {
+              // A later health-check step of this job records itself on it, or rolls it back.
+              context.jobDeploys()
+                  .add(
+                      new JobDeploys.Deploy(
+                          key, id, context.env(), in.text("http-proxy"), autoRollback, timeout));
+            }
           } else {
             context.log(
                 "Not waiting for the rollout (wait-for-service-stability: false): the deploy is"
@@ -293,7 +347,9 @@ final class AmazonEcsDeployTaskDefinitionAction implements Action {
           Instant.now());
       return ActionResult.failure(
           NAME + ": " + message + "; no known good deployment of the service to roll back to"
-              + " (the service was at " + EcsRollout.shortName(previous) + ")");
+              + (previous == null
+                  ? " (the service was created by this deploy)"
+                  : " (the service was at " + EcsRollout.shortName(previous) + ")"));
     }
     Deployment target = good.get();
     if (outcome.ending() == EcsRollout.Ending.ROLLED_BACK_BY_ECS
@@ -314,11 +370,13 @@ final class AmazonEcsDeployTaskDefinitionAction implements Action {
               timeout,
               rollout.eventIds(now),
               new java.util.HashSet<>(rollout.stoppedTasks(key.cluster(), key.service())));
+      String unhealthy =
+          back.ending() == EcsRollout.Ending.COMPLETED
+              ? Rollbacks.recheck(target, context::log, context::cancelled)
+              : back.message();
       return ActionResult.failure(
           NAME + ": " + message + "; " + Rollbacks.rolledBackTo(target)
-              + (back.ending() == EcsRollout.Ending.COMPLETED
-                  ? ""
-                  : " (but the rollback did not complete: " + back.message() + ")"));
+              + (unhealthy == null ? "" : " (but the rollback did not complete: " + unhealthy + ")"));
     }
     history.finished(id, DeployHistory.ROLLED_BACK, message, Instant.now());
     context.log(NAME + ": " + message);

@@ -13,7 +13,8 @@ import java.util.Set;
  * run by hand. Inputs {@code service}, {@code cluster} (default {@code default}), {@code to} (a
  * deployment id, {@code run:N} or a task definition; default the last known good deployment
  * before the newest), {@code wait-for-service-stability} (default true) and {@code
- * wait-for-minutes} (default 30).
+ * wait-for-minutes} (default 30). Once the service runs the chosen task definition, that
+ * deployment's recorded health check is run again, and the step fails if it does not pass.
  */
 final class EcsRollbackAction implements Action {
 

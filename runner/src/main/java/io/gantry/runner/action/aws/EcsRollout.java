@@ -8,12 +8,14 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.ecs.model.Container;
+import software.amazon.awssdk.services.ecs.model.CreateServiceRequest;
 import software.amazon.awssdk.services.ecs.model.Deployment;
 import software.amazon.awssdk.services.ecs.model.DesiredStatus;
 import software.amazon.awssdk.services.ecs.model.Service;
@@ -78,6 +80,22 @@ final class EcsRollout {
 
   /** The service as ECS describes it; a one-line problem when it does not exist. */
   Service describe(String cluster, String service) throws StepProblem {
+    return find(cluster, service)
+        .orElseThrow(
+            () ->
+                new StepProblem(
+                    "service '"
+                        + service
+                        + "' was not found in cluster '"
+                        + cluster
+                        + "' at "
+                        + target.where()
+                        + "; create it first (CreateService) or check the inputs 'service' and"
+                        + " 'cluster'"));
+  }
+
+  /** The service as ECS describes it; empty when it is MISSING or INACTIVE. */
+  Optional<Service> find(String cluster, String service) throws StepProblem {
     List<Service> services;
     try {
       services = ecs.describeServices(r -> r.cluster(cluster).services(service)).services();
@@ -86,16 +104,45 @@ final class EcsRollout {
           AwsFailures.describe("ECS DescribeServices", target, "AWS_ACCESS_KEY_ID", e));
     }
     if (services.isEmpty() || "INACTIVE".equals(services.get(0).status())) {
-      throw new StepProblem(
-          "service '"
-              + service
-              + "' was not found in cluster '"
-              + cluster
-              + "' at "
-              + target.where()
-              + "; create it first (CreateService) or check the inputs 'service' and 'cluster'");
+      return Optional.empty();
     }
-    return services.get(0);
+    return Optional.of(services.get(0));
+  }
+
+  /**
+   * Creates the service ({@code request} names its cluster, name and task definition) and, with
+   * {@code wait}, watches its first deployment as {@link #rollOut} watches an update's.
+   */
+  Outcome create(CreateServiceRequest request, boolean wait, Duration timeout)
+      throws StepProblem {
+    Service created;
+    try {
+      created = ecs.createService(request).service();
+    } catch (SdkException e) {
+      throw new StepProblem(
+          AwsFailures.describe("ECS CreateService", target, "AWS_ACCESS_KEY_ID", e));
+    }
+    Deployment primary = primary(created);
+    if (primary == null) {
+      primary = primary(describe(request.cluster(), request.serviceName()));
+    }
+    String deploymentId = primary == null ? null : primary.id();
+    log.accept(
+        "Created service " + request.serviceName() + " in cluster " + request.cluster()
+            + " running " + request.taskDefinition()
+            + (deploymentId == null ? "" : " (deployment " + deploymentId + ")"));
+    if (!wait) {
+      return new Outcome(Ending.NOT_WAITED, null, request.taskDefinition());
+    }
+    Set<String> seenEvents = new HashSet<>();
+    return watch(
+        request.cluster(),
+        request.serviceName(),
+        deploymentId,
+        request.taskDefinition(),
+        timeout,
+        seenEvents,
+        new HashSet<>());
   }
 
   /**

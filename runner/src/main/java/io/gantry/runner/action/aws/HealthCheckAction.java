@@ -3,6 +3,7 @@ package io.gantry.runner.action.aws;
 import io.gantry.runner.action.Action;
 import io.gantry.runner.action.ActionContext;
 import io.gantry.runner.action.ActionResult;
+import io.gantry.runner.action.JobDeploys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -16,6 +17,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -41,6 +43,14 @@ import java.util.regex.Pattern;
  * with token, key, secret, auth, password or session) are masked, in case an answer echoes them.
  * The step stops soon after a cancel: a request under way is abandoned. Outputs: {@code status} (of
  * the last answer; empty when none came) and {@code probes}, set whether the step passes or fails.
+ *
+ * <p>After a deploy of the same job ({@link JobDeploys}): a check that passes is recorded on the
+ * deployments made since the previous check ({@link HealthCheckSettings} as JSON in the deploy
+ * history; headers left out when they hold a masked value), so that a rollback to one of them
+ * runs it again; a check that fails rolls those services back to their last known good deployment
+ * ({@link ServiceRollback#afterFailedCheck}) and the step's message ends with {@code rolled back
+ * to web:3 from run 7}. The probing itself is {@link #check}, which a rollback calls with the
+ * recorded settings.
  */
 final class HealthCheckAction implements Action {
 
@@ -87,25 +97,128 @@ final class HealthCheckAction implements Action {
   /** The result of one probe: the status (0 when no answer came) and its log text. */
   private record Probe(int status, boolean healthy, String text) {}
 
+  /**
+   * Where a check reports, and how it notices a cancel: the step's context, or a rollback
+   * re-running a recorded check.
+   */
+  interface Probing {
+    void log(String line);
+
+    /** Masks a header value that carries a credential. */
+    void addMask(String value);
+
+    boolean cancelled();
+
+    /** After each probe: the last status ({@code ""} when no answer came) and the count. */
+    default void probed(String status, int probes) {}
+  }
+
+  /**
+   * How a check ended.
+   *
+   * @param message why it was not healthy (one line, without the action's name), or null
+   */
+  record Verdict(boolean healthy, String message) {}
+
   @Override
   public ActionResult run(ActionContext context) throws InterruptedException {
-    StepInputs in = new StepInputs(context);
-    HttpRequest request;
-    HealthExpectations expect;
-    Duration interval;
-    Duration requestTimeout;
-    Duration timeout;
-    int needed;
+    HealthCheckSettings settings = HealthCheckSettings.of(new StepInputs(context));
+    Verdict verdict;
     try {
-      interval = in.duration("interval", Duration.ofSeconds(2));
-      requestTimeout = in.duration("request-timeout", Duration.ofSeconds(5));
-      timeout = in.duration("timeout", Duration.ofMinutes(2));
-      needed = in.integer("consecutive-successes", 3, 1, 1000);
-      expect = HealthExpectations.read(in);
-      request = request(context, in, requestTimeout);
+      verdict =
+          check(
+              settings,
+              new Probing() {
+                @Override
+                public void log(String line) {
+                  context.log(line);
+                }
+
+                @Override
+                public void addMask(String value) {
+                  context.addMask(value);
+                }
+
+                @Override
+                public boolean cancelled() {
+                  return context.cancelled();
+                }
+
+                @Override
+                public void probed(String status, int probes) {
+                  context.setOutput("status", status);
+                  context.setOutput("probes", String.valueOf(probes));
+                }
+              });
     } catch (StepProblem problem) {
       return ActionResult.failure(NAME + ": " + problem.getMessage());
     }
+    if (verdict.healthy()) {
+      record(context, settings);
+      return ActionResult.ok();
+    }
+    if (context.cancelled()) {
+      return ActionResult.failure(NAME + ": " + verdict.message());
+    }
+    return ActionResult.failure(
+        NAME + ": " + verdict.message() + ServiceRollback.afterFailedCheck(context, verdict.message()));
+  }
+
+  /**
+   * Records a passing check on the deploys of this job it judged (those made since the previous
+   * check), headers only when they hold no masked value.
+   */
+  private static void record(ActionContext context, HealthCheckSettings settings) {
+    JobDeploys deploys = context.jobDeploys();
+    if (deploys == null || context.deployHistory() == null) {
+      return;
+    }
+    List<JobDeploys.Deploy> judged = deploys.takeUnchecked();
+    if (judged.isEmpty()) {
+      return;
+    }
+    HealthCheckSettings kept = settings;
+    if (settings.headers() != null
+        && (!context.mask(settings.headers()).equals(settings.headers())
+            || hasSensitiveHeader(settings.headers()))) {
+      kept = settings.withoutHeaders();
+      context.log(
+          "The headers hold a secret: the health check is recorded without them, so a rollback"
+              + " re-runs it without headers");
+    }
+    String json = kept.toJson();
+    for (JobDeploys.Deploy d : judged) {
+      context.deployHistory().recordHealthCheck(d.deploymentId(), json);
+      context.log(
+          "Recorded this health check on deployment " + d.deploymentId() + " of "
+              + d.service().cluster() + "/" + d.service().service());
+    }
+  }
+
+  private static boolean hasSensitiveHeader(String headers) {
+    for (String line : headers.split("\\R")) {
+      int colon = line.indexOf(':');
+      if (colon > 0 && SENSITIVE.matcher(line.substring(0, colon).trim()).matches()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Runs a check: probes until it passes, fails or is cancelled.
+   *
+   * @throws StepProblem when a setting cannot be read (one line naming the input)
+   */
+  static Verdict check(HealthCheckSettings settings, Probing context)
+      throws StepProblem, InterruptedException {
+    StepInputs in = new StepInputs(settings.inputs());
+    Duration interval = in.duration("interval", Duration.ofSeconds(2));
+    Duration requestTimeout = in.duration("request-timeout", Duration.ofSeconds(5));
+    Duration timeout = in.duration("timeout", Duration.ofMinutes(2));
+    int needed = in.integer("consecutive-successes", 3, 1, 1000);
+    HealthExpectations expect = HealthExpectations.read(in);
+    HttpRequest request = request(context, in, requestTimeout);
     context.log(
         "Probing "
             + request.method()
@@ -145,8 +258,7 @@ final class HealthCheckAction implements Action {
               + ": "
               + last.text()
               + (last.healthy() && needed > 1 ? " (" + streak + " of " + needed + ")" : ""));
-      context.setOutput("status", last.status() == 0 ? "" : String.valueOf(last.status()));
-      context.setOutput("probes", String.valueOf(probes));
+      context.probed(last.status() == 0 ? "" : String.valueOf(last.status()), probes);
       if (streak >= needed) {
         context.log(
             "Healthy: "
@@ -156,14 +268,13 @@ final class HealthCheckAction implements Action {
                 + " after "
                 + probes
                 + (probes == 1 ? " probe" : " probes"));
-        return ActionResult.ok();
+        return new Verdict(true, null);
       }
       long next = started + interval.toNanos();
       if (next - deadline >= 0) {
-        return ActionResult.failure(
-            NAME
-                + ": "
-                + request.uri()
+        return new Verdict(
+            false,
+            request.uri()
                 + " was not healthy within "
                 + StepInputs.show(timeout)
                 + " ("
@@ -177,13 +288,12 @@ final class HealthCheckAction implements Action {
         break;
       }
     }
-    return ActionResult.failure(
-        NAME + ": cancelled after " + probes + (probes == 1 ? " probe" : " probes"));
+    return new Verdict(false, "cancelled after " + probes + (probes == 1 ? " probe" : " probes"));
   }
 
   /** One probe; null when the step was cancelled before the answer came. */
   private static Probe probe(
-      HttpClient client, HttpRequest request, HealthExpectations expect, ActionContext context)
+      HttpClient client, HttpRequest request, HealthExpectations expect, Probing context)
       throws InterruptedException {
     long started = System.nanoTime();
     CompletableFuture<HttpResponse<InputStream>> sent =
@@ -221,7 +331,7 @@ final class HealthCheckAction implements Action {
 
   /** The answer, waiting in short slices to notice a cancel; null when cancelled. */
   private static HttpResponse<InputStream> await(
-      CompletableFuture<HttpResponse<InputStream>> sent, ActionContext context)
+      CompletableFuture<HttpResponse<InputStream>> sent, Probing context)
       throws ExecutionException, InterruptedException {
     while (true) {
       if (context.cancelled()) {
@@ -237,7 +347,7 @@ final class HealthCheckAction implements Action {
   }
 
   /** Sleeps until {@code next} (a nanoTime); false when the step was cancelled meanwhile. */
-  private static boolean sleepUntil(long next, ActionContext context) throws InterruptedException {
+  private static boolean sleepUntil(long next, Probing context) throws InterruptedException {
     long left;
     while ((left = next - System.nanoTime()) > 0) {
       if (context.cancelled()) {
@@ -248,7 +358,7 @@ final class HealthCheckAction implements Action {
     return !context.cancelled();
   }
 
-  private static HttpRequest request(ActionContext context, StepInputs in, Duration timeout)
+  private static HttpRequest request(Probing context, StepInputs in, Duration timeout)
       throws StepProblem {
     String url = in.text("url");
     URI uri;

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -141,6 +142,12 @@ final class Rollbacks {
       throw e;
     }
     if (outcome.ending() == EcsRollout.Ending.COMPLETED) {
+      String unhealthy = recheck(target, log, rollout::isCancelled);
+      if (unhealthy != null) {
+        history.finished(id, DeployHistory.FAILED, unhealthy, Instant.now());
+        return new EcsRollout.Outcome(
+            EcsRollout.Ending.FAILED, unhealthy, outcome.primaryTaskDefinition());
+      }
       history.finished(id, DeployHistory.SUCCEEDED, null, Instant.now());
     } else if (outcome.ending() != EcsRollout.Ending.NOT_WAITED) {
       history.finished(
@@ -152,6 +159,53 @@ final class Rollbacks {
           Instant.now());
     }
     return outcome;
+  }
+
+  /**
+   * Re-runs the health check recorded on {@code target} (if it has one) once the service runs its
+   * task definition again.
+   *
+   * @return null when it passed or there is none, else why not (one line)
+   */
+  static String recheck(Deployment target, Consumer<String> log, BooleanSupplier cancelled) {
+    if (target.healthCheck() == null || target.healthCheck().isBlank()) {
+      log.accept(
+          "Deployment " + target.id() + " has no recorded health check: not re-checked");
+      return null;
+    }
+    log.accept(
+        "Re-running the health check of deployment " + target.id()
+            + (target.runId() == null ? "" : " (run " + target.runId() + ")"));
+    try {
+      HealthCheckAction.Verdict verdict =
+          HealthCheckAction.check(
+              HealthCheckSettings.fromJson(target.healthCheck()),
+              new HealthCheckAction.Probing() {
+                @Override
+                public void log(String line) {
+                  log.accept(line);
+                }
+
+                @Override
+                public void addMask(String value) {
+                  // Recorded checks hold no credential headers (they are dropped when recorded).
+                }
+
+                @Override
+                public boolean cancelled() {
+                  return cancelled.getAsBoolean();
+                }
+              });
+      return verdict.healthy()
+          ? null
+          : "the health check of deployment " + target.id() + " failed after the rollback: "
+              + verdict.message();
+    } catch (StepProblem e) {
+      return "the health check of deployment " + target.id() + " cannot run: " + e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted while re-running the health check of deployment " + target.id();
+    }
   }
 
   /** {@code  (deployment 3 from run 7)}. */

@@ -1,11 +1,15 @@
 package io.gantry.runner.action.aws;
 
+import io.gantry.runner.action.ActionContext;
+import io.gantry.runner.action.JobDeploys;
 import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory.ServiceKey;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
@@ -14,7 +18,10 @@ import software.amazon.awssdk.services.ecs.EcsClient;
 /**
  * Rolling an ECS service back to an earlier deployment from the deploy history, outside a workflow
  * ({@code gantry rollback}) and inside one ({@code gantry/ecs-rollback}): a new deployment of the
- * chosen task definition, under the service's deploy lock, recorded and waited for like any other.
+ * chosen task definition, under the service's deploy lock, recorded and waited for like any other,
+ * then checked with the chosen deployment's recorded health check (a failing check fails the
+ * rollback). After a failed health check in a job, {@code afterFailedCheck} does the same for the
+ * services the job deployed.
  * The AWS side (region, credentials, endpoint) is read from {@code env} as the AWS actions read a
  * step's environment.
  */
@@ -88,6 +95,48 @@ public final class ServiceRollback {
             request.service());
     // Chosen before anything is called, so that a rollback with nowhere to go changes nothing.
     Deployment target = Rollbacks.choose(history, key, request.to());
+    List<Deployment> recent = history.list(key, 1);
+    Long rollbackOf = recent.isEmpty() ? null : recent.get(0).id();
+    EcsRollout.Outcome outcome =
+        deploy(
+            request.env(),
+            "",
+            key,
+            target,
+            rollbackOf,
+            new Rollbacks.Origin(request.runId(), request.sha(), request.trigger()),
+            request.waitForStability(),
+            request.timeout(),
+            history,
+            log,
+            cancelled);
+    if (!outcome.completed()) {
+      throw new StepProblem(
+          "the rollback to " + EcsRollout.shortName(target.taskDefinition()) + " failed: "
+              + outcome.message());
+    }
+    return (outcome.ending() == EcsRollout.Ending.COMPLETED ? "" : "asked ECS to roll back; ")
+        + Rollbacks.rolledBackTo(target).replaceFirst("^rolled", "Rolled");
+  }
+
+  /**
+   * Deploys {@code target}'s task definition as a rollback under the service's deploy lock (see
+   * {@link Rollbacks#rollBack}); nothing is changed when there are no credentials.
+   */
+  private static EcsRollout.Outcome deploy(
+      Map<String, String> envVars,
+      String httpProxy,
+      ServiceKey key,
+      Deployment target,
+      Long rollbackOf,
+      Rollbacks.Origin origin,
+      boolean wait,
+      Duration timeout,
+      DeployHistory history,
+      Consumer<String> log,
+      BooleanSupplier cancelled)
+      throws StepProblem {
+    AwsEnvironment env = new AwsEnvironment(envVars);
     AwsCredentials credentials =
         env.credentials()
             .orElseThrow(
@@ -95,37 +144,94 @@ public final class ServiceRollback {
                     new StepProblem(
                         "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY;"
                             + " nothing was changed"));
-    AwsClients.Target ecsTarget = bare.as(credentials);
-    List<Deployment> recent = history.list(key, 1);
-    Long rollbackOf = recent.isEmpty() ? null : recent.get(0).id();
+    AwsClients.Target ecsTarget =
+        AwsClients.target(
+            "ECS", env.region(), env, credentials, httpProxy, AwsClients.DEFAULT_ATTEMPTS);
     ServiceLock lock =
         ServiceLock.acquire(
-            history, key, request.trigger() == null ? "a rollback" : request.trigger(), log,
+            history, key, origin.trigger() == null ? "a rollback" : origin.trigger(), log,
             cancelled);
     try (EcsClient ecs = AwsClients.ecs(ecsTarget)) {
       EcsRollout rollout = new EcsRollout(ecs, ecsTarget, log, cancelled);
-      rollout.describe(request.cluster(), request.service());
-      EcsRollout.Outcome outcome =
-          Rollbacks.rollBack(
-              rollout,
-              history,
-              key,
-              target,
-              rollbackOf,
-              new Rollbacks.Origin(request.runId(), request.sha(), request.trigger()),
-              request.waitForStability(),
-              request.timeout(),
-              log);
-      if (!outcome.completed()) {
-        throw new StepProblem(
-            "the rollback to " + EcsRollout.shortName(target.taskDefinition()) + " failed: "
-                + outcome.message());
-      }
-      return (outcome.ending() == EcsRollout.Ending.COMPLETED ? "" : "asked ECS to roll back; ")
-          + Rollbacks.rolledBackTo(target).replaceFirst("^rolled", "Rolled");
+      rollout.describe(key.cluster(), key.service());
+      return Rollbacks.rollBack(
+          rollout, history, key, target, rollbackOf, origin, wait, timeout, log);
     } finally {
       lock.close();
     }
+  }
+
+  /**
+   * After {@code gantry/health-check} failed: undoes what the earlier steps of the job deployed
+   * (the most recent deploy of each service). A deploy with {@code rollback: never}, or with no
+   * known good deployment before it, is only recorded as failed (it is no known good deployment
+   * any more) and the service is left as it is; any other is recorded as rolled back and its
+   * service is returned to its last known good deployment, waited for and re-checked.
+   *
+   * @return what to append to the step's failure message: {@code ""} when the job deployed
+   *     nothing, else {@code "; rolled back to web:3 from run 7"} or why nothing was rolled back
+   */
+  static String afterFailedCheck(ActionContext context, String reason) {
+    JobDeploys deploys = context.jobDeploys();
+    DeployHistory history = context.deployHistory();
+    if (deploys == null || history == null) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder();
+    String why = "its health check failed: " + reason;
+    for (JobDeploys.Deploy d : deploys.all()) {
+      deploys.remove(d);
+      ServiceKey key = d.service();
+      String service = key.cluster() + "/" + key.service();
+      if (!d.rollback()) {
+        history.finished(d.deploymentId(), DeployHistory.FAILED, why, Instant.now());
+        out.append("; deployment ").append(d.deploymentId()).append(" of ").append(service)
+            .append(" is recorded as failed (rollback: never, no rollback by Gantry)");
+        continue;
+      }
+      Optional<Deployment> good = history.lastKnownGood(key, d.deploymentId());
+      if (good.isEmpty()) {
+        history.finished(d.deploymentId(), DeployHistory.FAILED, why, Instant.now());
+        out.append("; no known good deployment of ").append(service)
+            .append(" to roll back to, nothing was changed (deployment ")
+            .append(d.deploymentId()).append(" is recorded as failed)");
+        continue;
+      }
+      Deployment target = good.get();
+      history.finished(d.deploymentId(), DeployHistory.ROLLED_BACK, why, Instant.now());
+      context.log(
+          "The health check failed after deployment " + d.deploymentId() + " of " + service
+              + ": rolling it back");
+      try {
+        EcsRollout.Outcome back =
+            deploy(
+                d.env(),
+                d.httpProxy(),
+                key,
+                target,
+                d.deploymentId(),
+                new Rollbacks.Origin(
+                    context.runId() == 0 ? null : context.runId(),
+                    context.sha(),
+                    "auto-rollback of deployment " + d.deploymentId()),
+                true,
+                d.timeout(),
+                history,
+                context::log,
+                context::cancelled);
+        out.append("; ")
+            .append(Rollbacks.rolledBackTo(target))
+            .append(
+                back.ending() == EcsRollout.Ending.COMPLETED
+                    ? ""
+                    : " (but the rollback did not complete: " + back.message() + ")");
+      } catch (StepProblem e) {
+        out.append("; the rollback of ").append(service).append(" to ")
+            .append(EcsRollout.shortName(target.taskDefinition())).append(" failed: ")
+            .append(e.getMessage());
+      }
+    }
+    return out.toString();
   }
 
   private static AwsClients.Target target(AwsEnvironment env, AwsCredentials credentials)

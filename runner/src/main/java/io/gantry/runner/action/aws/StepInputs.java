@@ -4,7 +4,9 @@ import io.gantry.runner.action.ActionContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,20 +21,26 @@ final class StepInputs {
   private static final Set<String> FALSE = Set.of("false", "False", "FALSE");
   private static final Pattern DURATION_PART = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
-  private final ActionContext context;
+  /** An input's value by name, {@code ""} when not given. */
+  private final UnaryOperator<String> input;
 
   StepInputs(ActionContext context) {
-    this.context = context;
+    this.input = context::input;
+  }
+
+  /** Inputs from a map (e.g. recorded ones), read with the same rules as a step's. */
+  StepInputs(Map<String, String> inputs) {
+    this.input = name -> inputs.get(name) == null ? "" : inputs.get(name);
   }
 
   /** The input as given (not trimmed); {@code ""} when not given. */
   String raw(String name) {
-    return context.input(name);
+    return input.apply(name);
   }
 
   /** The input, trimmed; {@code ""} when not given. */
   String text(String name) {
-    return context.input(name).trim();
+    return raw(name).trim();
   }
 
   /** A YAML 1.2 core-schema boolean; {@code fallback} when not given. */
@@ -130,7 +138,7 @@ final class StepInputs {
   /** The non-blank lines of the input, trimmed. */
   List<String> lines(String name) {
     List<String> lines = new ArrayList<>();
-    for (String line : context.input(name).split("\\R")) {
+    for (String line : raw(name).split("\\R")) {
       if (!line.isBlank()) {
         lines.add(line.trim());
       }

@@ -86,7 +86,7 @@ final class TaskDefinitionFiles {
   }
 
   /** {@code containerDefinitions[0].imagee}. */
-  private static String path(JsonMappingException e) {
+  static String path(JsonMappingException e) {
     StringBuilder path = new StringBuilder();
     for (JsonMappingException.Reference r : e.getPath()) {
       if (r.getFieldName() != null) {

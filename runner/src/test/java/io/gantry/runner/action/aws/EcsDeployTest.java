@@ -60,6 +60,7 @@ class EcsDeployTest {
   static WorkflowExecutor executor;
   static ActionRegistry actions;
   static final AtomicInteger files = new AtomicInteger();
+  static final String PROBE_TOKEN = "probe-token-5ecret";
 
   @BeforeAll
   static void start() {
@@ -210,7 +211,7 @@ class EcsDeployTest {
             "refs/heads/main",
             "0123456789abcdef0123456789abcdef01234567",
             Map.of(),
-            Map.of(),
+            Map.of("PROBE_TOKEN", PROBE_TOKEN),
             Map.of(),
             Map.of(
                 "AWS_ENDPOINT_URL_ECS", localEcs.endpoint().toString(),
@@ -509,5 +510,370 @@ class EcsDeployTest {
         .endsWith("(rollback: never, no rollback by Gantry)");
     assertThat(history("mail").get(0).outcome()).isEqualTo(DeployHistory.FAILED);
     assertThat(history("mail")).hasSize(4);
+  }
+
+  // A health check after the deploy, in the same job: recorded on the deployment when it passes,
+  // the deploy rolled back when it fails.
+
+  static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket socket =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /**
+   * A service of one task, replaced stop-first (0 %/100 %) so that a task definition publishing a
+   * fixed host port can follow the one before it.
+   */
+  static void createServiceOnPort(String name) {
+    String first =
+        ecs.registerTaskDefinition(r -> r.family(name).containerDefinitions(container("v0", null)))
+            .taskDefinition()
+            .taskDefinitionArn();
+    ecs.createService(
+        r ->
+            r.serviceName(name)
+                .taskDefinition(first)
+                .desiredCount(1)
+                .deploymentConfiguration(
+                    c ->
+                        c.minimumHealthyPercent(0)
+                            .maximumPercent(100)
+                            .deploymentCircuitBreaker(b -> b.enable(true).rollback(true))));
+  }
+
+  /**
+   * A task definition file of a web server on 8080 (published on {@code port}, or a free port for
+   * 0) answering its version at {@code /}, and at {@code /health} as {@code {"version": "v1"}}
+   * when {@code healthy} (a 404 otherwise).
+   */
+  static String webFile(String family, String version, int port, boolean healthy)
+      throws Exception {
+    String script =
+        "mkdir -p /www && echo $VERSION > /www/index.html && "
+            + (healthy ? "echo '{\"version\": \"'$VERSION'\"}' > /www/health && " : "")
+            + "trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait";
+    var root = JSON.createObjectNode().put("family", family);
+    var web = root.putArray("containerDefinitions").addObject();
+    web.put("name", "web").put("image", LocalEcsTesting.IMAGE).put("essential", true)
+        .put("memory", 64);
+    web.putArray("command").add("sh").add("-c").add(script);
+    web.putArray("environment").addObject().put("name", "VERSION").put("value", version);
+    var mapping = web.putArray("portMappings").addObject().put("containerPort", 8080);
+    if (port != 0) {
+      mapping.put("hostPort", port);
+    }
+    String name = "td-" + files.incrementAndGet() + ".json";
+    Files.writeString(project.resolve(name), JSON.writeValueAsString(root), StandardCharsets.UTF_8);
+    return name;
+  }
+
+  /** A job: deploy {@code file}, then check {@code /health} on {@code port} for {@code version}. */
+  static Run deployAndCheck(
+      String service, String file, int port, String version, String deployWith, String checkWith)
+      throws Exception {
+    String yaml =
+        "name: deploy\n"
+            + "on: push\n"
+            + "jobs:\n"
+            + "  deploy:\n"
+            + "    runs-on: ubuntu-latest\n"
+            + "    steps:\n"
+            + "      - id: deploy\n"
+            + "        uses: aws-actions/amazon-ecs-deploy-task-definition@v2\n"
+            + "        with:\n"
+            + "          task-definition: " + file + "\n"
+            + "          service: " + service + "\n"
+            + "          wait-for-minutes: 2\n"
+            + deployWith.indent(10)
+            + "      - id: health\n"
+            + "        uses: gantry/health-check@v1\n"
+            + "        with:\n"
+            + "          url: http://127.0.0.1:" + port + "/health\n"
+            + "          expect-json: $.version == " + version + "\n"
+            + "          interval: 200ms\n"
+            + "          consecutive-successes: 2\n"
+            + checkWith.indent(10);
+    List<String> log = new CopyOnWriteArrayList<>();
+    return new Run(await(start(yaml, log)), log);
+  }
+
+  static StepResult step(Run run, String id) {
+    return run.result().jobs().get(0).steps().stream()
+        .filter(s -> id.equals(s.id()))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  static String arnOf(Run run) {
+    return run.deployStep().outputs().get("task-definition-arn");
+  }
+
+  @Test
+  void aFailingHealthCheckAfterTheDeployRollsBackToTheLastKnownGoodAndReRunsItsCheck()
+      throws Exception {
+    int port = freePort();
+    createServiceOnPort("pay");
+    Run v1 =
+        deployAndCheck(
+            "pay", webFile("pay", "v1", port, true), port, "v1", "",
+            "headers: 'Authorization: Bearer ${{ secrets.PROBE_TOKEN }}'");
+    assertThat(v1.result().conclusion().label()).as(v1.text()).isEqualTo("success");
+    Run v2 =
+        deployAndCheck(
+            "pay", webFile("pay", "v2", port, true), port, "v2", "", "headers: 'X-Probe: gantry'");
+    assertThat(v2.result().conclusion().label()).as(v2.text()).isEqualTo("success");
+    String v2Arn = arnOf(v2);
+
+    // The checks that passed are recorded on their deployments, a secret header never.
+    List<Deployment> before = history("pay");
+    assertThat(before).hasSize(2);
+    var v2Check = JSON.readTree(before.get(0).healthCheck());
+    assertThat(v2Check.get("url").asText()).isEqualTo("http://127.0.0.1:" + port + "/health");
+    assertThat(v2Check.get("expect-json").asText()).isEqualTo("$.version == v2");
+    assertThat(v2Check.get("headers").asText()).isEqualTo("X-Probe: gantry");
+    assertThat(v2Check.get("interval").asText()).isEqualTo("200ms");
+    assertThat(v2Check.get("consecutive-successes").asText()).isEqualTo("2");
+    assertThat(v2Check.get("expect-status").asText()).isEqualTo("200-399");
+    var v1Check = JSON.readTree(before.get(1).healthCheck());
+    assertThat(v1Check.get("expect-json").asText()).isEqualTo("$.version == v1");
+    assertThat(v1Check.has("headers")).isFalse();
+    assertThat(before.get(1).healthCheck()).doesNotContain(PROBE_TOKEN);
+    assertThat(v1.log()).anyMatch(l -> l.startsWith("The headers hold a secret"));
+    assertThat(v2.log())
+        .contains("Recorded this health check on deployment " + before.get(0).id()
+            + " of default/pay");
+
+    Run v3 = deployAndCheck("pay", webFile("pay", "v3", port, false), port, "v3", "", "timeout: 3s");
+
+    assertThat(v3.deployStep().conclusion().label()).as(v3.text()).isEqualTo("success");
+    StepResult check = step(v3, "health");
+    assertThat(check.conclusion().label()).isEqualTo("failure");
+    assertThat(check.message())
+        .startsWith(
+            "gantry/health-check: http://127.0.0.1:" + port + "/health was not healthy within 3s")
+        .contains("expected 200-399")
+        .endsWith(
+            "; rolled back to " + EcsRollout.shortName(v2Arn) + " from run "
+                + v2.result().runId())
+        .doesNotContain("\n");
+    assertThat(EcsRollout.primary(service("pay")).taskDefinition()).isEqualTo(v2Arn);
+    assertThat(runningTasks("pay")).hasSize(1).allMatch(t -> t.taskDefinitionArn().equals(v2Arn));
+
+    List<Deployment> after = history("pay");
+    assertThat(after).extracting(Deployment::kind, Deployment::outcome)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(DeployHistory.ROLLBACK, DeployHistory.SUCCEEDED),
+            org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.ROLLED_BACK),
+            org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.SUCCEEDED),
+            org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.SUCCEEDED));
+    Deployment rollback = after.get(0);
+    assertThat(rollback.taskDefinition()).isEqualTo(v2Arn);
+    assertThat(rollback.rollbackOf()).isEqualTo(after.get(1).id());
+    assertThat(rollback.runId()).isEqualTo(v3.result().runId());
+    assertThat(rollback.healthCheck()).isEqualTo(before.get(0).healthCheck());
+    assertThat(after.get(1).message()).startsWith("its health check failed: http://127.0.0.1:");
+    // v2's recorded check ran again once v2 was back, and passed.
+    int recheck =
+        v3.log().indexOf(
+            "Re-running the health check of deployment " + before.get(0).id() + " (run "
+                + v2.result().runId() + ")");
+    assertThat(recheck).as(v3.text()).isPositive();
+    assertThat(v3.log().subList(recheck, v3.log().size()))
+        .anyMatch(l -> l.contains("$.version == v2"))
+        .anyMatch(
+            l -> l.startsWith("Healthy: http://127.0.0.1:" + port + "/health passed 2 probes"));
+  }
+
+  @Test
+  void aFailingHealthCheckWithNoKnownGoodDeploymentSaysSoAndChangesNothing() throws Exception {
+    int port = freePort();
+    createServiceOnPort("news");
+
+    Run v1 = deployAndCheck("news", webFile("news", "v1", port, false), port, "v1", "", "timeout: 2s");
+
+    String v1Arn = arnOf(v1);
+    StepResult check = step(v1, "health");
+    assertThat(check.conclusion().label()).as(v1.text()).isEqualTo("failure");
+    long id = history("news").get(0).id();
+    assertThat(check.message())
+        .endsWith(
+            "; no known good deployment of default/news to roll back to, nothing was changed"
+                + " (deployment " + id + " is recorded as failed)");
+    assertThat(v1.log()).noneMatch(l -> l.startsWith("Rolling back"));
+    Service service = service("news");
+    assertThat(service.taskDefinition()).isEqualTo(v1Arn);
+    assertThat(service.deployments()).hasSize(1);
+    List<Deployment> history = history("news");
+    assertThat(history).hasSize(1);
+    assertThat(history.get(0).outcome()).isEqualTo(DeployHistory.FAILED);
+    assertThat(history.get(0).healthCheck()).isNull();
+  }
+
+  @Test
+  void withRollbackNeverAFailingHealthCheckLeavesTheDeployInPlace() throws Exception {
+    int port = freePort();
+    createServiceOnPort("auth");
+    Run v1 = deployAndCheck("auth", webFile("auth", "v1", port, true), port, "v1", "", "");
+    assertThat(v1.result().conclusion().label()).as(v1.text()).isEqualTo("success");
+
+    Run v2 =
+        deployAndCheck(
+            "auth", webFile("auth", "v2", port, false), port, "v2", "rollback: never",
+            "timeout: 2s");
+
+    String v2Arn = arnOf(v2);
+    StepResult check = step(v2, "health");
+    assertThat(check.conclusion().label()).as(v2.text()).isEqualTo("failure");
+    assertThat(check.message())
+        .endsWith("is recorded as failed (rollback: never, no rollback by Gantry)");
+    assertThat(v2.log()).noneMatch(l -> l.startsWith("Rolling back"));
+    assertThat(EcsRollout.primary(service("auth")).taskDefinition()).isEqualTo(v2Arn);
+    assertThat(history("auth")).extracting(Deployment::kind, Deployment::outcome)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.FAILED),
+            org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.SUCCEEDED));
+  }
+
+  // service-definition: the service created from a file in the repository when it is missing.
+
+  static String serviceDefinitionFile(String json) throws Exception {
+    String name = "svc-" + files.incrementAndGet() + ".json";
+    Files.writeString(project.resolve(name), json, StandardCharsets.UTF_8);
+    return name;
+  }
+
+  static String fetch(String url) throws Exception {
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    return client
+        .send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString())
+        .body()
+        .trim();
+  }
+
+  @Test
+  void aServiceDefinitionCreatesTheMissingServiceBehindALoadBalancerAndALaterDeployUpdatesIt()
+      throws Exception {
+    String svc =
+        serviceDefinitionFile(
+            """
+            {
+              "serviceName": "catalog",
+              "desiredCount": 1,
+              "deploymentConfiguration": {
+                "minimumHealthyPercent": 50,
+                "maximumPercent": 200,
+                "deploymentCircuitBreaker": {"enable": true, "rollback": true}
+              },
+              "loadBalancers": [
+                {"targetGroupArn": "catalog-web", "containerName": "web", "containerPort": 8080}
+              ]
+            }
+            """);
+    Run missing = deploy("catalog", webFile("catalog", "v0", 0, true), "");
+    assertThat(missing.deployStep().message())
+        .contains("service 'catalog' was not found in cluster 'default'")
+        .endsWith("or give service-definition to create it");
+
+    Run created =
+        deploy("catalog", webFile("catalog", "v1", 0, true), "service-definition: " + svc
+            + "\ndesired-count: 2");
+
+    assertThat(created.deployStep().conclusion().label()).as(created.text()).isEqualTo("success");
+    String v1Arn = arnOf(created);
+    assertThat(created.log()).contains("Creating service default/catalog from " + svc);
+    Service service = service("catalog");
+    assertThat(service.desiredCount()).isEqualTo(2);
+    assertThat(service.loadBalancers()).hasSize(1);
+    assertThat(service.loadBalancers().get(0).containerPort()).isEqualTo(8080);
+    assertThat(EcsRollout.primary(service).taskDefinition()).isEqualTo(v1Arn);
+    assertThat(runningTasks("catalog")).hasSize(2).allMatch(t -> t.taskDefinitionArn().equals(v1Arn));
+    String balancer =
+        service.events().stream()
+            .map(e -> java.util.regex.Pattern.compile("is listening on (http://127\\.0\\.0\\.1:\\d+)")
+                .matcher(e.message()))
+            .filter(java.util.regex.Matcher::find)
+            .map(m -> m.group(1))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no load balancer event: " + service.events()));
+    assertThat(fetch(balancer + "/")).isEqualTo("v1");
+
+    Run updated = deploy("catalog", webFile("catalog", "v2", 0, true), "service-definition: " + svc);
+
+    assertThat(updated.deployStep().conclusion().label()).as(updated.text()).isEqualTo("success");
+    assertThat(updated.log())
+        .contains("The service exists: " + svc + " (service-definition) is ignored, the service"
+            + " is updated");
+    assertThat(fetch(balancer + "/")).isEqualTo("v2");
+    assertThat(history("catalog"))
+        .hasSize(2)
+        .allMatch(d -> d.outcome().equals(DeployHistory.SUCCEEDED)
+            && d.kind().equals(DeployHistory.DEPLOY));
+  }
+
+  @Test
+  void aBadServiceDefinitionFailsInOneLineBeforeAnythingIsRegistered() throws Exception {
+    String svc =
+        serviceDefinitionFile(
+            """
+            {"serviceName": "drafts", "desiredCount": 1, "loadBalancer": []}
+            """);
+
+    Run run = deploy("drafts", webFile("drafts", "v1", 0, true), "service-definition: " + svc);
+
+    assertThat(run.deployStep().message())
+        .isEqualTo(
+            "aws-actions/amazon-ecs-deploy-task-definition: " + svc
+                + ": unknown field 'loadBalancer' (not a field of CreateService)");
+    assertThat(ecs.listTaskDefinitions(r -> r.familyPrefix("drafts")).taskDefinitionArns())
+        .isEmpty();
+    assertThat(ecs.describeServices(r -> r.services("drafts")).services()).isEmpty();
+  }
+
+  @Test
+  void gantryRollbackReRunsTheTargetsRecordedCheckAndFailsWhenItFails() throws Exception {
+    int port = freePort();
+    createServiceOnPort("tax");
+    Run v1 = deployAndCheck("tax", webFile("tax", "v1", port, true), port, "v1", "", "");
+    Run v2 = deployAndCheck("tax", webFile("tax", "v2", port, true), port, "v2", "", "");
+    assertThat(v1.result().conclusion().label()).as(v1.text()).isEqualTo("success");
+    assertThat(v2.result().conclusion().label()).as(v2.text()).isEqualTo("success");
+    long v1Id = history("tax").get(1).id();
+    // v1's recorded check now asks for what v1 never answers.
+    store.deployHistory()
+        .recordHealthCheck(
+            v1Id,
+            "{\"url\":\"http://127.0.0.1:" + port + "/health\",\"expect-json\":\"$.version =="
+                + " v9\",\"interval\":\"200ms\",\"timeout\":\"1s\"}");
+    List<String> log = new CopyOnWriteArrayList<>();
+
+    ServiceRollback.Result result =
+        ServiceRollback.rollBack(
+            new ServiceRollback.Request(
+                awsEnv(), "default", "tax", "", true, java.time.Duration.ofMinutes(2),
+                "gantry rollback by alice", null, null),
+            store.deployHistory(),
+            log::add,
+            () -> false);
+
+    assertThat(result.succeeded()).as(String.join("\n", log)).isFalse();
+    assertThat(result.message())
+        .startsWith(
+            "the rollback to " + EcsRollout.shortName(arnOf(v1)) + " failed: the health check of"
+                + " deployment " + v1Id + " failed after the rollback: http://127.0.0.1:" + port
+                + "/health was not healthy within 1s")
+        .contains("$.version is \"v1\", expected v9");
+    assertThat(log).contains("Re-running the health check of deployment " + v1Id + " (run "
+        + v1.result().runId() + ")");
+    Deployment rollback = history("tax").get(0);
+    assertThat(rollback.kind()).isEqualTo(DeployHistory.ROLLBACK);
+    assertThat(rollback.outcome()).isEqualTo(DeployHistory.FAILED);
+    assertThat(rollback.message()).startsWith("the health check of deployment " + v1Id);
   }
 }
