@@ -237,7 +237,7 @@ public final class DeployHarness implements AutoCloseable {
   public JsonNode awaitRun(String sha, Duration timeout) throws Exception {
     Instant end = Instant.now().plus(timeout);
     while (Instant.now().isBefore(end)) {
-      for (JsonNode run : api("/api/runs?limit=50")) {
+      for (JsonNode run : api("/api/runs?limit=50").path("runs")) {
         if (sha.equals(run.path("sha").asText()) && "COMPLETED".equals(run.path("status").asText())) {
           return api("/api/runs/" + run.path("id").asLong());
         }

@@ -69,7 +69,9 @@ class JavaServiceDeployTest {
     assertThat(run.path("workflow").asText()).isEqualTo("deploy");
     assertThat(logs)
         .contains("Creating service default/" + DeployHarness.SERVICE + " from .aws/service.json")
-        .contains("pushed " + harness.localEcs().registry() + "/hello-service@sha256:");
+        .contains("with container 'hello' on " + harness.localEcs().registry()
+            + "/hello-service@sha256:")
+        .contains("Recorded this health check on deployment 1 of default/" + DeployHarness.SERVICE);
     assertThat(harness.serviceGet("/health")).isEqualTo(health(sha));
     assertThat(runningTasks()).isEqualTo(4);
     awaitStatus(sha, "success");

@@ -161,7 +161,8 @@ final class AmazonEcsDeployTaskDefinitionAction implements Action {
     CreateServiceRequest serviceDefinition =
         serviceFile.isEmpty()
             ? null
-            : ServiceDefinitionFiles.read(context.workspace(), serviceFile, cluster, service);
+            : ServiceDefinitionFiles.read(
+                context.workspace(), serviceFile, cluster, service, context.env());
 
     AwsEnvironment env = new AwsEnvironment(context.env());
     String region = env.region();

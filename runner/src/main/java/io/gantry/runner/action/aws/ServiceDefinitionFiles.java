@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import software.amazon.awssdk.services.ecs.model.CreateServiceRequest;
 
 /**
@@ -49,10 +50,22 @@ final class ServiceDefinitionFiles {
 
   static CreateServiceRequest read(Path workspace, String input, String cluster, String service)
       throws StepProblem {
+    return read(workspace, input, cluster, service, Map.of());
+  }
+
+  /**
+   * Reads the file after substituting {@code ${NAME}} and {@code ${NAME:-default}} from {@code
+   * env} (the step's environment), as the render action does for task definitions: e.g. a target
+   * group ARN kept in the repository's variables.
+   */
+  static CreateServiceRequest read(
+      Path workspace, String input, String cluster, String service, Map<String, String> env)
+      throws StepProblem {
     Path file = workspace.resolve(input).normalize();
     JsonNode root;
     try {
-      root = MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
+      String text = Files.readString(file, StandardCharsets.UTF_8);
+      root = MAPPER.readTree(TaskDefinitionTemplate.render(text, input, env).json());
     } catch (NoSuchFileException e) {
       throw new StepProblem(
           "input 'service-definition': " + input + " does not exist in the workspace; check out"

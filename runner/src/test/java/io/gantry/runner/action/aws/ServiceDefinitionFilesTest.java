@@ -119,4 +119,31 @@ class ServiceDefinitionFilesTest {
     fails("{\"desiredCount\": ", "service.json:1:18: not valid JSON: Unexpected end-of-input"
         + " within/between Object entries");
   }
+
+  @Test
+  void variablesOfTheStepsEnvironmentAreSubstitutedAndAMissingOneIsNamedWithItsLine()
+      throws Exception {
+    Files.writeString(
+        workspace.resolve("service.json"),
+        """
+        {
+          "loadBalancers": [
+            { "targetGroupArn": "${TARGET_GROUP}", "containerName": "web", "containerPort": 8080 }
+          ],
+          "launchType": "${LAUNCH_TYPE:-FARGATE}"
+        }
+        """);
+    CreateServiceRequest request =
+        ServiceDefinitionFiles.read(
+            workspace, "service.json", "prod", "web",
+            java.util.Map.of("TARGET_GROUP", "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/web/ab"));
+    assertThat(request.loadBalancers().get(0).targetGroupArn())
+        .isEqualTo("arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/web/ab");
+    assertThat(request.launchTypeAsString()).isEqualTo("FARGATE");
+    assertThatThrownBy(
+            () -> ServiceDefinitionFiles.read(workspace, "service.json", "prod", "web", java.util.Map.of()))
+        .isInstanceOf(StepProblem.class)
+        .hasMessageContaining("service.json:3")
+        .hasMessageContaining("TARGET_GROUP");
+  }
 }
