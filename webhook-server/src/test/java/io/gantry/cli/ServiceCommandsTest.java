@@ -246,6 +246,34 @@ class ServiceCommandsTest {
             "gantry rollback: deployment 999 is not a deployment of default/idle; nothing was"
                 + " changed\n");
     assertThat(deployments("idle")).isEmpty();
+
+    // A task definition Gantry never deployed whose tasks exit at once: the rollout fails (502).
+    String broken =
+        ecs.registerTaskDefinition(
+                r ->
+                    r.family("idle")
+                        .containerDefinitions(
+                            ContainerDefinition.builder()
+                                .name("web")
+                                .image(LocalEcsTesting.IMAGE)
+                                .essential(true)
+                                .memory(64)
+                                .command("sh", "-c", "echo broken; exit 3")
+                                .build()))
+            .taskDefinition()
+            .taskDefinitionArn();
+    Cli failed = gantry("rollback", "idle", "--to", "idle:2", "--wait-minutes", "1");
+    assertThat(failed.exit).as(failed.output).isEqualTo(Gantry.RUN_FAILED);
+    assertThat(failed.output)
+        .startsWith("Rolling back default/idle to idle:2\n")
+        .contains("\ngantry rollback: the rollback to idle:2 failed: ");
+    List<?> recorded = deployments("idle");
+    assertThat(recorded).hasSize(1);
+    Map<?, ?> attempt = (Map<?, ?>) recorded.get(0);
+    assertThat(attempt.get("kind")).isEqualTo("rollback");
+    assertThat(attempt.get("outcome")).isIn("failed", "rolled_back");
+    assertThat(attempt.get("taskDefinition")).isEqualTo("idle:2");
+    assertThat(broken).endsWith("task-definition/idle:2");
   }
 
   @Test
