@@ -23,6 +23,30 @@ public final class LocalEcsTesting {
     TestSupport.requireContainers();
   }
 
+  /**
+   * Loads {@link #IMAGE} into the engine of a local-ecs started otherwise (e.g. embedded in the
+   * server), after {@link #requireContainers}.
+   */
+  public static void loadTestImage(LocalEcs ecs) {
+    try (DockerEngine engine = new DockerEngine(ecs.dockerHost())) {
+      TestImages.ensure(engine);
+    }
+  }
+
+  /**
+   * Removes the containers of these tasks (running or stopped), for tests of a local-ecs that
+   * does not stop its tasks on close (e.g. embedded in the server).
+   */
+  public static void removeContainers(LocalEcs ecs, java.util.Collection<String> taskArns) {
+    try (DockerEngine engine = new DockerEngine(ecs.dockerHost())) {
+      for (String arn : taskArns) {
+        for (ContainerEngine.ContainerStatus c : engine.list(java.util.Map.of(TaskRunner.LABEL_TASK, arn))) {
+          engine.remove(c.id());
+        }
+      }
+    }
+  }
+
   /** Starts local-ecs in {@code dataDir} with the test timings; tasks are removed on close. */
   public static LocalEcs start(Path dataDir) {
     return TestSupport.start(dataDir);

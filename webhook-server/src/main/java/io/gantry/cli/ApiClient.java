@@ -45,11 +45,59 @@ final class ApiClient {
     return send(HttpRequest.newBuilder(uri(path)).GET());
   }
 
-  Object post(String path, Map<String, Object> body) throws ClientException {
+  /** An answer of the server, whatever its status; {@code body} parsed from JSON. */
+  record Answer(int status, Object body) {
+    /** The error's one-line {@code message}, else the whole body. */
+    String message() {
+      return body instanceof Map<?, ?> m && m.get("message") != null
+          ? String.valueOf(m.get("message"))
+          : String.valueOf(body);
+    }
+  }
+
+  /**
+   * POSTs and returns the answer even when its status is an error, for calls whose error answers
+   * carry more than a message (a rollback's log); waits up to {@code timeout} for it.
+   */
+  Answer postForAnswer(String path, Map<String, Object> body, Duration timeout)
+      throws ClientException {
+    requireToken();
+    try {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(uri(path))
+                  .header("Authorization", "Bearer " + token)
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(Expressions.toJson(body)))
+                  .timeout(timeout)
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      Object parsed;
+      try {
+        parsed = Expressions.fromJson(response.body());
+      } catch (ExpressionException notJson) {
+        parsed = response.body();
+      }
+      return new Answer(response.statusCode(), parsed);
+    } catch (ConnectException e) {
+      throw unreachable();
+    } catch (IOException e) {
+      throw new ClientException("cannot talk to " + server + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClientException("interrupted");
+    }
+  }
+
+  private void requireToken() throws ClientException {
     if (token == null || token.isBlank()) {
       throw new ClientException(
           "this command changes things on the server: export " + TOKEN + " with the server's api-token");
     }
+  }
+
+  Object post(String path, Map<String, Object> body) throws ClientException {
+    requireToken();
     return json(
         send(
             HttpRequest.newBuilder(uri(path))

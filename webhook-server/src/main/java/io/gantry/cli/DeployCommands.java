@@ -10,9 +10,12 @@ import io.gantry.runner.store.Stores;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -23,11 +26,16 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code gantry deployments} and {@code gantry rollback}: the deploy history of the local data
- * directory. The ECS endpoint, region and credentials come from the AWS variables of the
- * environment ({@code AWS_ENDPOINT_URL_ECS} / {@code AWS_ENDPOINT_URL}, {@code AWS_REGION}, {@code
- * AWS_ACCESS_KEY_ID}, ...), as in a workflow step; {@code --endpoint} and {@code --region}
- * override them.
+ * {@code gantry deployments} and {@code gantry rollback}: a service's deploy history, through a
+ * server or on the local data directory.
+ *
+ * <p>With {@code --server URL} or {@code GANTRY_SERVER} set (and no {@code --local}) they call the
+ * server's API ({@code GET /api/services/{cluster}/{service}/deployments}, {@code POST
+ * …/rollback}); the server uses the ECS endpoint, region and credentials its runs use. Otherwise
+ * they work on the local data directory, and the ECS endpoint, region and credentials come from
+ * the AWS variables of the environment ({@code AWS_ENDPOINT_URL_ECS} / {@code AWS_ENDPOINT_URL},
+ * {@code AWS_REGION}, {@code AWS_ACCESS_KEY_ID}, ...), as in a workflow step; {@code --endpoint}
+ * and {@code --region} override them. The output and exit codes are the same both ways.
  */
 final class DeployCommands {
 
@@ -50,6 +58,47 @@ final class DeployCommands {
 
     @Option(names = "--data-dir", description = "The data directory (default: $GANTRY_DATA_DIR).")
     Path dataDir;
+
+    @Option(
+        names = "--server",
+        paramLabel = "URL",
+        description = "Ask this Gantry server (default: $GANTRY_SERVER; without either, local).")
+    String server;
+
+    @Option(names = "--local", description = "Work on the local data directory even if $GANTRY_SERVER is set.")
+    boolean local;
+
+    /**
+     * The server to ask, or null to work locally.
+     *
+     * @throws ApiClient.ClientException when the options contradict each other
+     */
+    ApiClient client() throws ApiClient.ClientException {
+      if (local) {
+        if (server != null) {
+          throw new ApiClient.ClientException("--local and --server exclude each other; give one");
+        }
+        return null;
+      }
+      String url = server != null ? server : System.getenv(ApiClient.SERVER);
+      if (url == null || url.isBlank()) {
+        return null;
+      }
+      if (dataDir != null || region != null) {
+        throw new ApiClient.ClientException(
+            (dataDir != null ? "--data-dir" : "--region")
+                + " applies to the local mode, but this asks the server " + url
+                + " (which uses its own); add --local to work locally");
+      }
+      return new ApiClient(url, System.getenv(ApiClient.TOKEN));
+    }
+
+    /** {@code /api/services/CLUSTER/SERVICE/}; a cluster ARN is named by its name. */
+    String servicePath() {
+      String clusterName = cluster.substring(cluster.lastIndexOf('/') + 1);
+      return "/api/services/" + ClientCommands.encode(clusterName) + "/"
+          + ClientCommands.encode(service) + "/";
+    }
 
     PrintWriter out() {
       return spec.commandLine().getOut();
@@ -89,6 +138,17 @@ final class DeployCommands {
 
     @Override
     public Integer call() {
+      ApiClient client;
+      try {
+        client = client();
+      } catch (ApiClient.ClientException e) {
+        err().println("gantry deployments: " + e.getMessage());
+        return Gantry.BAD_INPUT;
+      }
+      return client == null ? local() : remote(client);
+    }
+
+    private int local() {
       ServiceKey key;
       try {
         key = ServiceRollback.serviceKey(env(), cluster, service);
@@ -97,32 +157,91 @@ final class DeployCommands {
         return Gantry.BAD_INPUT;
       }
       try (RunStore store = open()) {
-        List<Deployment> all = store.deployHistory().list(key, limit);
-        if (all.isEmpty()) {
-          out().println("No deployments of " + key + " are recorded.");
-          return Gantry.OK;
+        List<Row> rows = new ArrayList<>();
+        for (Deployment d : store.deployHistory().list(key, limit)) {
+          rows.add(
+              new Row(
+                  d.id(), d.kind(), d.outcome(), d.taskDefinition(), d.runId(), d.sha(),
+                  d.startedAt(), d.trigger()));
         }
-        out().printf(
-            "%-5s %-9s %-12s %-28s %-6s %-9s %-20s %s%n",
-            "ID", "KIND", "OUTCOME", "TASK DEFINITION", "RUN", "COMMIT", "STARTED (UTC)", "BY");
-        for (Deployment d : all) {
-          String arn = d.taskDefinition();
-          out().printf(
-              "%-5d %-9s %-12s %-28s %-6s %-9s %-20s %s%n",
-              d.id(),
-              d.kind(),
-              d.outcome(),
-              arn.substring(arn.lastIndexOf('/') + 1),
-              d.runId() == null ? "-" : d.runId().toString(),
-              d.sha() == null ? "-" : d.sha().substring(0, Math.min(7, d.sha().length())),
-              TIME.format(d.startedAt()),
-              d.trigger() == null ? "-" : d.trigger());
-        }
+        print(key.toString(), rows);
         return Gantry.OK;
       } catch (StoreException e) {
         err().println("gantry deployments: " + e.getMessage());
         return Gantry.RUN_FAILED;
       }
+    }
+
+    private int remote(ApiClient client) {
+      try {
+        String query =
+            "?limit=" + limit + (endpoint == null ? "" : "&endpoint=" + ClientCommands.encode(endpoint));
+        Map<?, ?> answer = (Map<?, ?>) client.get(servicePath() + "deployments" + query);
+        List<Row> rows = new ArrayList<>();
+        for (Object o : (List<?>) answer.get("deployments")) {
+          Map<?, ?> d = (Map<?, ?>) o;
+          rows.add(
+              new Row(
+                  ((Number) d.get("id")).longValue(),
+                  (String) d.get("kind"),
+                  (String) d.get("outcome"),
+                  (String) d.get("taskDefinition"),
+                  d.get("runId") == null ? null : ((Number) d.get("runId")).longValue(),
+                  (String) d.get("sha"),
+                  Instant.parse((String) d.get("startedAt")),
+                  (String) d.get("trigger")));
+        }
+        print(
+            new ServiceKey(
+                    (String) answer.get("endpoint"),
+                    (String) answer.get("cluster"),
+                    (String) answer.get("service"))
+                .toString(),
+            rows);
+        return Gantry.OK;
+      } catch (ApiClient.ClientException e) {
+        err().println("gantry deployments: " + e.getMessage());
+        return Gantry.BAD_INPUT;
+      } catch (ClassCastException | NullPointerException | java.time.DateTimeException e) {
+        err().println("gantry deployments: the server's answer is not a deployment list: " + e);
+        return Gantry.RUN_FAILED;
+      }
+    }
+
+    /** One line of the table, from the history or from the server's JSON. */
+    private record Row(
+        long id,
+        String kind,
+        String outcome,
+        String taskDefinition,
+        Long runId,
+        String sha,
+        Instant startedAt,
+        String trigger) {}
+
+    private void print(String service, List<Row> rows) {
+      if (rows.isEmpty()) {
+        out().println("No deployments of " + service + " are recorded.");
+        out().flush();
+        return;
+      }
+      out().printf(
+          "%-5s %-9s %-12s %-28s %-6s %-9s %-20s %s%n",
+          "ID", "KIND", "OUTCOME", "TASK DEFINITION", "RUN", "COMMIT", "STARTED (UTC)", "BY");
+      for (Row d : rows) {
+        String arn = d.taskDefinition();
+        out().printf(
+            "%-5d %-9s %-12s %-28s %-6s %-9s %-20s %s%n",
+            d.id(),
+            d.kind(),
+            d.outcome(),
+            arn.substring(arn.lastIndexOf('/') + 1),
+            d.runId() == null ? "-" : d.runId().toString(),
+            d.sha() == null ? "-" : d.sha().substring(0, Math.min(7, d.sha().length())),
+            TIME.format(d.startedAt()),
+            d.trigger() == null ? "-" : d.trigger());
+      }
+      out().flush();
     }
   }
 
@@ -153,6 +272,22 @@ final class DeployCommands {
         err().println("gantry rollback: --wait-minutes must be from 1 to 360, got " + waitMinutes);
         return Gantry.BAD_INPUT;
       }
+      ApiClient client;
+      try {
+        client = client();
+        if (client != null && endpoint != null) {
+          throw new ApiClient.ClientException(
+              "--endpoint applies to the local mode; the server rolls back through the ECS"
+                  + " endpoint its runs use (add --local to work locally)");
+        }
+      } catch (ApiClient.ClientException e) {
+        err().println("gantry rollback: " + e.getMessage());
+        return Gantry.BAD_INPUT;
+      }
+      return client == null ? local() : remote(client);
+    }
+
+    private int local() {
       try (RunStore store = open()) {
         DeployHistory history = store.deployHistory();
         ServiceRollback.Result result =
@@ -170,16 +305,55 @@ final class DeployCommands {
                 history,
                 line -> out().println(line),
                 () -> false);
-        if (!result.succeeded()) {
-          err().println("gantry rollback: " + result.message());
-          return Gantry.RUN_FAILED;
-        }
-        out().println(result.message());
-        return Gantry.OK;
+        return conclude(result.succeeded(), result.message());
       } catch (StoreException e) {
         err().println("gantry rollback: " + e.getMessage());
         return Gantry.RUN_FAILED;
       }
+    }
+
+    /**
+     * Asks the server and prints its log lines, then the one-line result: 200/202 succeeded, 409
+     * nothing changed (no known good deployment, unknown target), 502 the rollout failed.
+     */
+    private int remote(ApiClient client) {
+      Map<String, Object> body = new LinkedHashMap<>();
+      if (to != null) {
+        body.put("to", to);
+      }
+      body.put("wait", !noWait);
+      body.put("waitMinutes", waitMinutes);
+      try {
+        // The server answers when the rollback ends; it may first wait for a running deploy.
+        ApiClient.Answer answer =
+            client.postForAnswer(
+                servicePath() + "rollback", body, Duration.ofMinutes(waitMinutes + 30L));
+        int status = answer.status();
+        if (status != 200 && status != 202 && status != 409 && status != 502) {
+          throw new ApiClient.ClientException(
+              "the server answered " + status + ": " + answer.message());
+        }
+        if (answer.body() instanceof Map<?, ?> m && m.get("log") instanceof List<?> log) {
+          for (Object line : log) {
+            out().println(line);
+          }
+        }
+        return conclude(status == 200 || status == 202, answer.message());
+      } catch (ApiClient.ClientException e) {
+        err().println("gantry rollback: " + e.getMessage());
+        return Gantry.BAD_INPUT;
+      }
+    }
+
+    private int conclude(boolean succeeded, String message) {
+      out().flush();
+      if (!succeeded) {
+        err().println("gantry rollback: " + message);
+        return Gantry.RUN_FAILED;
+      }
+      out().println(message);
+      out().flush();
+      return Gantry.OK;
     }
   }
 }

@@ -18,7 +18,7 @@ import java.util.Set;
 
 /**
  * The REST API: runs, their logs (whole and live over Server-Sent Events), manual dispatch,
- * rerun and cancel. Every POST needs {@code Authorization: Bearer <api-token>}; errors are JSON
+ * rerun and cancel ({@link ServiceApi} adds the services' deployments and rollback). Every POST needs {@code Authorization: Bearer <api-token>}; errors are JSON
  * {@code {error, message}}, never a stack trace.
  */
 final class Api {
@@ -315,7 +315,7 @@ final class Api {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> body(Context ctx) {
+  static Map<String, Object> body(Context ctx) {
     try {
       Object parsed = io.gantry.runner.expression.Expressions.fromJson(ctx.body());
       if (!(parsed instanceof Map<?, ?>)) {

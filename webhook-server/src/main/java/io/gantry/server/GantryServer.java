@@ -40,6 +40,7 @@ public final class GantryServer implements AutoCloseable {
   private final Javalin app;
   private final LocalEcs localEcs;
   private final Map<String, String> runEnv;
+  private final ServiceApi services;
 
   private GantryServer(ServerConfig config, Duration lease, StatusOutbox.Poster poster) {
     this.config = config;
@@ -71,6 +72,9 @@ public final class GantryServer implements AutoCloseable {
     RunQueue queue =
         new RunQueue(config, store, mirrors, parser, executor.logs(), statuses, workers::wake);
     Api api = new Api(config, store, executor.logs(), live, queue, workers);
+    Map<String, String> awsEnv = new java.util.HashMap<>(System.getenv());
+    awsEnv.putAll(runEnv);
+    this.services = new ServiceApi(store.deployHistory(), awsEnv, api::authenticate);
     Webhooks webhooks = new Webhooks(config, store, queue);
     this.app =
         Javalin.create(
@@ -79,6 +83,7 @@ public final class GantryServer implements AutoCloseable {
               c.http.maxRequestSize = Webhooks.MAX_BODY;
             });
     api.routes(app);
+    services.routes(app);
     webhooks.routes(app);
     app.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
     app.exception(
@@ -217,6 +222,7 @@ public final class GantryServer implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+    services.close();
     workers.close();
     statuses.close();
     executor.close();
