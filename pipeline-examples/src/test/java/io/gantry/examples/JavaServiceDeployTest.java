@@ -202,6 +202,7 @@ class JavaServiceDeployTest {
         assertThat(d.kind()).isEqualTo(DeployHistory.ROLLBACK);
         assertThat(d.outcome()).isEqualTo(DeployHistory.SUCCEEDED);
         assertThat(d.taskDefinition()).endsWith("/" + goodRevision);
+        assertThat(d.sha()).isEqualTo(goodSha);
       });
     }
   }

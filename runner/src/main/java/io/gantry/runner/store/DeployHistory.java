@@ -96,6 +96,7 @@ public interface DeployHistory {
    *
    * @param images the containers' images
    * @param runId the run that deploys, or null
+   * @param sha the commit deployed; for a rollback, that of the deployment returned to
    * @param trigger who or what started it, e.g. the run's actor or {@code gantry rollback}
    * @param rollbackOf for a rollback, the deployment it undoes, or null
    * @param healthCheck the health check that judged it, or null

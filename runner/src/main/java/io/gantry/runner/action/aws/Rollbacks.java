@@ -125,7 +125,9 @@ final class Rollbacks {
                 target.taskDefinition(),
                 target.images(),
                 origin.runId(),
-                origin.sha(),
+                // The commit that runs once it is back: the target's (the run that asked for the
+                // rollback, and its commit, are the origin's; the run id says which run that was).
+                target.sha() != null ? target.sha() : origin.sha(),
                 origin.trigger(),
                 DeployHistory.ROLLBACK,
                 rollbackOf,
