@@ -31,7 +31,8 @@ import java.util.Map;
  *       and the end of the run.
  * </ul>
  *
- * <p>Usage: {@code PushToHealthyBench WORK_DIR EXAMPLE_DIR RELEASES}.
+ * <p>Usage: {@code PushToHealthyBench WORK_DIR EXAMPLE_DIR RELEASES GANTRY}, GANTRY being what
+ * the bare repository's post-receive hook runs (the repository's {@code bin/gantry}).
  */
 public final class PushToHealthyBench {
 
@@ -41,9 +42,10 @@ public final class PushToHealthyBench {
     Path work = Path.of(args[0]);
     Path example = Path.of(args[1]);
     int releases = Integer.parseInt(args[2]);
+    Path gantry = Path.of(args[3]);
     System.out.println("Starting gantry serve with local-ecs, the bare repository and the base image...");
     List<Map<String, Double>> results = new ArrayList<>();
-    try (DeployHarness harness = DeployHarness.start(work, example)) {
+    try (DeployHarness harness = DeployHarness.start(work, example, gantry)) {
       for (int i = 1; i <= releases; i++) {
         if (i > 1) {
           harness.edit(
@@ -134,7 +136,25 @@ public final class PushToHealthyBench {
     }
     double total = Duration.between(pushed, end).toNanos() / 1e9;
     double steps = s.values().stream().mapToDouble(Double::doubleValue).sum();
-    s.put("outside steps", total - steps);
+    // Outside the steps: the hook and the webhook until the run is stored, then until its first
+    // step starts (queue, claim, job set-up), then the gaps between steps and between the jobs.
+    Instant created = Instant.parse(run.path("createdAt").asText());
+    Instant firstStep = end;
+    for (JsonNode job : run.path("jobs")) {
+      for (JsonNode step : job.path("steps")) {
+        if (!step.path("startedAt").isNull()) {
+          Instant from = Instant.parse(step.path("startedAt").asText());
+          if (from.isBefore(firstStep)) {
+            firstStep = from;
+          }
+        }
+      }
+    }
+    double webhook = Duration.between(pushed, created).toNanos() / 1e9;
+    double toFirstStep = Duration.between(created, firstStep).toNanos() / 1e9;
+    s.put("push to stored run", webhook);
+    s.put("to first step", toFirstStep);
+    s.put("between steps", total - steps - webhook - toFirstStep);
     s.put("total", total);
     s.put("gantry", total - user - external);
     return s;

@@ -64,8 +64,8 @@ public final class DeployHarness implements AutoCloseable {
   private final int lbPort;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private DeployHarness(Path dir, Path example) throws Exception {
-    this.dir = dir;
+  private DeployHarness(Path dir, Path example, Path gantry) throws Exception {
+    this.dir = Files.createDirectories(dir);
     forge = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     forge.createContext(
         "/",
@@ -105,21 +105,33 @@ public final class DeployHarness implements AutoCloseable {
     server = GantryServer.start(loaded);
 
     Path hook = bare.resolve("hooks/post-receive");
+    // As a user installs it (bin/gantry, the executable jar), or from the test's classpath.
+    String command =
+        gantry != null
+            ? "'" + gantry + "'"
+            : "'" + Path.of(System.getProperty("java.home"), "bin", "java") + "' -cp '"
+                + System.getProperty("java.class.path") + "' io.gantry.cli.Gantry";
     Files.writeString(
         hook,
-        "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java") + "' -cp '"
-            + System.getProperty("java.class.path")
-            + "' io.gantry.cli.Gantry hook post-receive --server http://127.0.0.1:" + server.port()
-            + " --repo " + REPO + "\n");
+        "#!/bin/sh\nexec " + command + " hook post-receive --server http://127.0.0.1:"
+            + server.port() + " --repo " + REPO + "\n");
     Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
 
     createTargetGroup();
     pushJavaBase();
   }
 
-  /** Starts it all in {@code dir}, with the example copied from {@code example}. */
+  /**
+   * Starts it all in {@code dir}, with the example copied from {@code example}; the bare
+   * repository's hook runs Gantry from the test's classpath.
+   */
   public static DeployHarness start(Path dir, Path example) throws Exception {
-    return new DeployHarness(dir, example);
+    return new DeployHarness(dir, example, null);
+  }
+
+  /** The same, with the hook running {@code gantry} (e.g. the repository's {@code bin/gantry}). */
+  public static DeployHarness start(Path dir, Path example, Path gantry) throws Exception {
+    return new DeployHarness(dir, example, gantry);
   }
 
   public Path work() {

@@ -25,6 +25,7 @@ final class Credentials implements AutoCloseable {
   /** A forge that stops sending for this long fails the fetch instead of hanging a worker. */
   static final int IDLE_TIMEOUT_SECONDS = 120;
 
+  private static final Pattern HTTP_DENIED = Pattern.compile("\\b(401|403)\\b");
   private static final Pattern USERINFO_PASSWORD = Pattern.compile("(://[^/@\\s:]*:)[^/@\\s]+@");
 
   private final CredentialsProvider provider;
@@ -127,13 +128,26 @@ final class Credentials implements AutoCloseable {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       all.append(t.getClass().getSimpleName()).append(' ').append(t.getMessage()).append('\n');
     }
-    String text = all.toString().toLowerCase(Locale.ROOT);
+    // The repository's own address is left out before looking for words: a path such as
+    // /tmp/junit4011/... must not read as an HTTP 401.
+    String text = all.toString();
+    String url = repository.cloneUrl();
+    if (url != null && !url.isEmpty()) {
+      text = text.replace(url, " ");
+      if (url.startsWith("file:")) {
+        try {
+          text = text.replace(java.net.URI.create(url).getPath(), " ");
+        } catch (IllegalArgumentException notAUri) {
+          // A file: address that is not a URI: nothing more to leave out.
+        }
+      }
+    }
+    text = text.toLowerCase(Locale.ROOT);
     String reason;
     if (text.contains("not authorized")
         || text.contains("authentication")
         || text.contains("auth fail")
-        || text.contains("401")
-        || text.contains("403")) {
+        || HTTP_DENIED.matcher(text).find()) {
       reason =
           repository.sshKey() != null
               ? "authentication failed; check that the SSH key is authorised for the repository"

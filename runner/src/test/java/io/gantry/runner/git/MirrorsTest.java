@@ -238,6 +238,18 @@ class MirrorsTest {
   }
 
   @Test
+  void aMissingRepositoryWhosePathHoldsFourOhOneIsNotTakenForAnAuthenticationFailure() {
+    // Temporary folders are named with random digits: /tmp/junit4011.../ once read as HTTP 401.
+    Path nowhere = dir.resolve("401/403-x/no-such-repo.git");
+    RemoteRepository remote =
+        new RemoteRepository("acme/web", nowhere.toUri().toString(), null, null, null);
+
+    assertThatThrownBy(() -> new Mirrors(dir.resolve("cache")).sync(remote))
+        .isInstanceOf(GitException.class)
+        .hasMessageEndingWith(": no repository there; check the clone-url");
+  }
+
+  @Test
   void aRefusedPasswordIsReportedWithoutThePassword() throws Exception {
     // A forge that refuses every credential, as GitHub does for a revoked token.
     HttpServer server =

@@ -9,7 +9,6 @@ import java.io.StringReader;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,7 +21,6 @@ class PostReceiveClientTest {
 
   private final PostReceiveClient client =
       new PostReceiveClient(
-          HttpClient.newHttpClient(),
           4,
           Backoff.exponential(Duration.ofMillis(10), Duration.ofMillis(40)));
   private final StringWriter out = new StringWriter();
