@@ -38,7 +38,18 @@ public final class PushToHealthyBench {
 
   private PushToHealthyBench() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Exception e) {
+      e.printStackTrace();
+      System.exit(1);
+    }
+    // The server's and the forge recorder's threads are not daemons.
+    System.exit(0);
+  }
+
+  private static void run(String[] args) throws Exception {
     Path work = Path.of(args[0]);
     Path example = Path.of(args[1]);
     int releases = Integer.parseInt(args[2]);
