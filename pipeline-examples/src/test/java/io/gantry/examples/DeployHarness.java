@@ -58,6 +58,7 @@ public final class DeployHarness implements AutoCloseable {
 
   private final Path dir;
   private final Path work;
+  private final Path bare;
   private final HttpServer forge;
   private final List<String> statusRequests = new CopyOnWriteArrayList<>();
   private final GantryServer server;
@@ -79,7 +80,7 @@ public final class DeployHarness implements AutoCloseable {
         });
     forge.start();
 
-    Path bare = dir.resolve("hello.git");
+    bare = dir.resolve("hello.git");
     work = dir.resolve("work");
     git(dir, "init", "-q", "--bare", "-b", "main", bare.toString());
     copy(example, work);
@@ -111,10 +112,12 @@ public final class DeployHarness implements AutoCloseable {
             ? "'" + gantry + "'"
             : "'" + Path.of(System.getProperty("java.home"), "bin", "java") + "' -cp '"
                 + System.getProperty("java.class.path") + "' io.gantry.cli.Gantry";
+    // The hook notes when git started it (for the bench: git's own part of a push ends there).
     Files.writeString(
         hook,
-        "#!/bin/sh\nexec " + command + " hook post-receive --server http://127.0.0.1:"
-            + server.port() + " --repo " + REPO + "\n");
+        "#!/bin/sh\ndate +%s%N >> \"$GIT_DIR/hook-started\"\nexec " + command
+            + " hook post-receive --server http://127.0.0.1:" + server.port() + " --repo " + REPO
+            + "\n");
     Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
 
     createTargetGroup();
@@ -132,6 +135,13 @@ public final class DeployHarness implements AutoCloseable {
   /** The same, with the hook running {@code gantry} (e.g. the repository's {@code bin/gantry}). */
   public static DeployHarness start(Path dir, Path example, Path gantry) throws Exception {
     return new DeployHarness(dir, example, gantry);
+  }
+
+  /** When the post-receive hook of the last push started. */
+  public Instant lastHookStart() throws IOException {
+    List<String> lines = Files.readAllLines(bare.resolve("hook-started"));
+    long nanos = Long.parseLong(lines.get(lines.size() - 1).strip());
+    return Instant.ofEpochSecond(nanos / 1_000_000_000L, nanos % 1_000_000_000L);
   }
 
   public Path work() {

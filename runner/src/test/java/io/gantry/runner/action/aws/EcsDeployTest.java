@@ -101,6 +101,11 @@ class EcsDeployTest {
   }
 
   static void createService(String name, int count, boolean ecsRollback) {
+    createService(name, count, 50, 200, ecsRollback);
+  }
+
+  static void createService(
+      String name, int count, int minimumHealthy, int maximum, boolean ecsRollback) {
     String first =
         ecs.registerTaskDefinition(r -> r.family(name).containerDefinitions(container("v0", null)))
             .taskDefinition()
@@ -112,8 +117,8 @@ class EcsDeployTest {
                 .desiredCount(count)
                 .deploymentConfiguration(
                     c ->
-                        c.minimumHealthyPercent(50)
-                            .maximumPercent(200)
+                        c.minimumHealthyPercent(minimumHealthy)
+                            .maximumPercent(maximum)
                             .deploymentCircuitBreaker(b -> b.enable(true).rollback(ecsRollback))));
   }
 
@@ -530,21 +535,9 @@ class EcsDeployTest {
    * fixed host port can follow the one before it.
    */
   static void createServiceOnPort(String name) {
-    String first =
-        ecs.registerTaskDefinition(r -> r.family(name).containerDefinitions(container("v0", null)))
-            .taskDefinition()
-            .taskDefinitionArn();
-    ecs.createService(
-        r ->
-            r.serviceName(name)
-                .taskDefinition(first)
-                .desiredCount(1)
-                .deploymentConfiguration(
-                    c ->
-                        c.minimumHealthyPercent(0)
-                            .maximumPercent(100)
-                            .deploymentCircuitBreaker(b -> b.enable(true).rollback(true))));
+    createService(name, 1, 0, 100, true);
   }
+
 
   /**
    * A task definition file of a web server on 8080 (published on {@code port}, or a free port for
