@@ -104,6 +104,13 @@ final class JdbcRunStore implements RunStore {
 
   private boolean committingDeliveries;
 
+  /** {@link #syncToDisk}: tickets handed out, the last one covered by a finished sync. */
+  private final Object syncs = new Object();
+
+  private long syncTickets;
+  private long syncedTicket;
+  private boolean syncing;
+
   /** When the last batch of deliveries was committed ({@link System#nanoTime}). */
   private long lastDeliveryCommit = System.nanoTime() - GATHER_AFTER_COMMIT_NANOS - 1;
 
@@ -406,6 +413,56 @@ final class JdbcRunStore implements RunStore {
         });
   }
 
+  /**
+   * One sync at a time, and it covers every caller that asked before it began: a caller whose
+   * ticket came after the running sync started waits for the next, which one of them runs.
+   */
+  @Override
+  public void syncToDisk() {
+    long ticket;
+    long covered;
+    synchronized (syncs) {
+      ticket = ++syncTickets;
+      boolean interrupted = false;
+      while (syncing && syncedTicket < ticket) {
+        try {
+          syncs.wait();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      if (syncedTicket >= ticket) {
+        return;
+      }
+      syncing = true;
+      covered = syncTickets;
+    }
+    boolean synced = false;
+    try {
+      // H2 writes each commit to the file but leaves it in the OS cache; CHECKPOINT SYNC commits
+      // and then forces the file (FileChannel.force) to the disk.
+      inTransaction(
+          connection -> {
+            try (Statement checkpoint = connection.createStatement()) {
+              checkpoint.execute("CHECKPOINT SYNC");
+            }
+            return null;
+          });
+      synced = true;
+    } finally {
+      synchronized (syncs) {
+        syncing = false;
+        if (synced) {
+          syncedTicket = Math.max(syncedTicket, covered);
+        }
+        syncs.notifyAll();
+      }
+    }
+  }
+
   @Override
   public boolean recordDelivery(Delivery delivery) {
     Objects.requireNonNull(delivery, "delivery");
@@ -414,10 +471,10 @@ final class JdbcRunStore implements RunStore {
     Objects.requireNonNull(delivery.receivedAt(), "receivedAt");
     PendingDelivery mine = new PendingDelivery(delivery);
     // Group commit, leader and followers: a caller that finds no batch being committed commits
-    // every delivery waiting, its own among them; the others wait for their own to be done (not
+    // (and syncs to the disk) every delivery waiting, its own among them; the others wait for their own to be done (not
     // for the committer's lock, so a finished one returns at once) and one of those left over
     // leads the next batch, which holds what arrived during this commit. A burst of webhooks
-    // costs a few commits, not one each, and each caller returns only once its row is durable.
+    // costs a few commits, not one each, and each caller returns only once its row is on the disk.
     List<PendingDelivery> batch;
     synchronized (pendingDeliveries) {
       pendingDeliveries.add(mine);
@@ -448,6 +505,8 @@ final class JdbcRunStore implements RunStore {
         new StoreException("Run store failed: the deliveries' commit did not finish", null);
     try {
       insertDeliveries(batch);
+      // One sync for the whole batch: each caller's row is on the disk when it returns.
+      syncToDisk();
       failure = null;
     } catch (RuntimeException e) {
       failure = e;
