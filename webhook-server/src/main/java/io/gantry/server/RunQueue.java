@@ -163,7 +163,8 @@ final class RunQueue {
       }
     }
     Map<String, String> files =
-        java.util.Collections.unmodifiableMap(new TreeMap<>(mirrors.readFiles(remote, sha, WORKFLOWS)));
+        java.util.Collections.unmodifiableMap(
+            new TreeMap<>(mirrors.readFiles(remote, sha, WORKFLOWS)));
     if (fullId) {
       synchronized (filesByCommit) {
         filesByCommit.put(key, files);

@@ -471,10 +471,11 @@ final class JdbcRunStore implements RunStore {
     Objects.requireNonNull(delivery.receivedAt(), "receivedAt");
     PendingDelivery mine = new PendingDelivery(delivery);
     // Group commit, leader and followers: a caller that finds no batch being committed commits
-    // (and syncs to the disk) every delivery waiting, its own among them; the others wait for their own to be done (not
-    // for the committer's lock, so a finished one returns at once) and one of those left over
-    // leads the next batch, which holds what arrived during this commit. A burst of webhooks
-    // costs a few commits, not one each, and each caller returns only once its row is on the disk.
+    // (and syncs to the disk) every delivery waiting, its own among them; the others wait for
+    // their own to be done (not for a lock, so a finished one returns at once) and one of those
+    // left over leads the next batch, which holds what arrived during this commit. A burst of
+    // webhooks costs a few commits, not one each, and each caller returns only once its row is
+    // on the disk.
     List<PendingDelivery> batch;
     synchronized (pendingDeliveries) {
       pendingDeliveries.add(mine);
