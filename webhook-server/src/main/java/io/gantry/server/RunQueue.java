@@ -41,6 +41,17 @@ final class RunQueue {
   private final StatusOutbox statuses;
   private final Runnable wakeWorkers;
 
+  /** See {@link #workflowFiles}: the workflow files of the 64 commits pushed last. */
+  private final Map<String, Map<String, String>> filesByCommit =
+      new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Map<String, String>> eldest) {
+          return size() > 64;
+        }
+      };
+
   /** See {@link #parsed}: the 64 workflow texts used last. */
   private final Map<String, Workflow> parsedWorkflows =
       new java.util.LinkedHashMap<>(64, 0.75f, true) {
@@ -83,7 +94,7 @@ final class RunQueue {
       String deliveryId)
       throws GitException {
     RemoteRepository remote = remote(repository);
-    Map<String, String> files = new TreeMap<>(mirrors.readFiles(remote, after, WORKFLOWS));
+    Map<String, String> files = workflowFiles(repository, remote, after);
     // The diff is taken only when a workflow filters on paths, and then once.
     List<String> changed = null;
     boolean diffed = false;
@@ -127,8 +138,39 @@ final class RunQueue {
     if (files.isEmpty()) {
       notes.add("the pushed commit has no " + WORKFLOWS + " files");
     }
-    wakeWorkers.run();
+    if (!runs.isEmpty()) {
+      // Only then: a woken worker runs a claiming query, and most pushes in a burst start nothing.
+      wakeWorkers.run();
+    }
     return new Created(runs, notes);
+  }
+
+  /**
+   * The workflow files of a commit, by path. A commit id names its content for good, so the files
+   * of a full commit id are remembered per repository: a burst of pushes of one commit (to several
+   * branches, or redelivered) reads the mirror once.
+   */
+  private Map<String, String> workflowFiles(
+      ServerConfig.Repository repository, RemoteRepository remote, String sha) throws GitException {
+    boolean fullId = sha.length() >= 40 && sha.chars().allMatch(c -> Character.digit(c, 16) >= 0);
+    String key = repository.name() + '\0' + sha.toLowerCase(java.util.Locale.ROOT);
+    if (fullId) {
+      synchronized (filesByCommit) {
+        Map<String, String> known = filesByCommit.get(key);
+        if (known != null) {
+          return known;
+        }
+      }
+    }
+    Map<String, String> files =
+        java.util.Collections.unmodifiableMap(
+            new TreeMap<>(mirrors.readFiles(remote, sha, WORKFLOWS)));
+    if (fullId) {
+      synchronized (filesByCommit) {
+        filesByCommit.put(key, files);
+      }
+    }
+    return files;
   }
 
   /** A manual {@code workflow_dispatch} run of one workflow at a ref. */

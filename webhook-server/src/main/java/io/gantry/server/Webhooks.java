@@ -21,7 +21,8 @@ import java.util.logging.Logger;
  * {@code POST /hooks/{forge}}: verify, then parse, then classify (Woodpecker's order). A forged or
  * unsigned delivery gets 401 and nothing is stored; a malformed one 400; a ping 200; an event
  * Gantry does not act on, or a deleted ref, 202 with the reason; a push is recorded with its
- * delivery id and its runs queued before the 202 goes back, and a redelivery starts nothing new.
+ * delivery id and its runs queued, on the disk, before the 202 goes back, and a redelivery starts
+ * nothing new.
  */
 final class Webhooks {
 
@@ -122,6 +123,11 @@ final class Webhooks {
       store.forgetDelivery(name, deliveryId);
       throw new ApiException(
           503, "unavailable", "cannot read the pushed commit: " + e.getMessage() + "; redeliver the webhook");
+    }
+    if (!created.runIds().isEmpty()) {
+      // The 202 tells the forge not to send it again: its runs go to the disk first, as its
+      // delivery did, not only to the OS's cache (one sync for every push answered meanwhile).
+      store.syncToDisk();
     }
     Map<String, Object> response = new LinkedHashMap<>();
     response.put("delivery", deliveryId);

@@ -18,11 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The webhook server's benchmark (bench/webhook runs it):
@@ -34,9 +30,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>ingestion: 50 concurrent senders post signed deliveries (distinct ids) for a branch no
  *       workflow runs on, so each is verified, parsed, checked against the pushed commit's
  *       workflows and stored, and no run competes for the CPU; deliveries per second accepted.
+ *       The senders run in a process of their own ({@link IngestionLoad}, plain sockets, requests
+ *       built and signed before the clock starts), so the CPU time of the server's process and of
+ *       the senders' are reported apart. An untimed warm-up of the same kind comes first.
  * </ol>
  *
- * Arguments: a scratch folder, the number of latency pushes, the number of ingestion deliveries.
+ * Arguments: a scratch folder, the number of latency pushes, the number of timed ingestion
+ * deliveries, and optionally the number of warm-up deliveries (default 2000).
  */
 public final class WebhookBench {
 
@@ -49,6 +49,7 @@ public final class WebhookBench {
     Path dir = Path.of(args[0]);
     int pushes = Integer.parseInt(args[1]);
     int deliveries = Integer.parseInt(args[2]);
+    int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 2000;
     Path bare = dir.resolve("origin.git");
     Path work = dir.resolve("work");
     git(dir, "init", "-q", "--bare", "-b", "main", bare.toString());
@@ -102,46 +103,73 @@ public final class WebhookBench {
           latencies.get(latencies.size() - 1));
 
       int senders = 50;
-      AtomicInteger next = new AtomicInteger();
-      AtomicInteger accepted = new AtomicInteger();
-      ExecutorService pool = Executors.newFixedThreadPool(senders);
-      String before = shas.get(0);
-      String after = shas.get(1);
+      ingest(server.port(), shas.get(0), shas.get(1), senders, warmup, deliveries);
+    }
+  }
+
+  /**
+   * Ingestion, with the senders in a process of their own ({@link IngestionLoad}): this process
+   * (the server) and the senders' each report their CPU time over the same timed interval.
+   */
+  private static void ingest(
+      int port, String before, String after, int senders, int warmup, int deliveries)
+      throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-XX:+UseSerialGC");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(IngestionLoad.class.getName());
+    Collections.addAll(
+        command,
+        String.valueOf(port), "bench/app", SECRET, before, after, String.valueOf(senders),
+        String.valueOf(warmup), String.valueOf(deliveries));
+    Process load = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    try (java.io.BufferedReader out =
+            new java.io.BufferedReader(
+                new java.io.InputStreamReader(load.getInputStream(), StandardCharsets.UTF_8));
+        java.io.Writer in =
+            new java.io.OutputStreamWriter(load.getOutputStream(), StandardCharsets.UTF_8)) {
+      String ready = out.readLine();
+      if (!"ready".equals(ready)) {
+        throw new IllegalStateException("the load generator did not get ready: " + ready);
+      }
       com.sun.management.OperatingSystemMXBean os =
           (com.sun.management.OperatingSystemMXBean)
               java.lang.management.ManagementFactory.getOperatingSystemMXBean();
       long cpuBefore = os.getProcessCpuTime();
-      long start = System.nanoTime();
-      List<Future<?>> futures = new ArrayList<>();
-      for (int s = 0; s < senders; s++) {
-        futures.add(
-            pool.submit(
-                () -> {
-                  int n;
-                  while ((n = next.getAndIncrement()) < deliveries) {
-                    HttpResponse<String> r = send(http, base, before, after, "refs/heads/ingest-" + n);
-                    if (r.statusCode() == 202) {
-                      accepted.incrementAndGet();
-                    }
-                  }
-                  return null;
-                }));
+      in.write("go\n");
+      in.flush();
+      String done = out.readLine();
+      long serverCpu = os.getProcessCpuTime() - cpuBefore;
+      if (done == null || !done.startsWith("done ")) {
+        throw new IllegalStateException("the load generator failed: " + done);
       }
-      for (Future<?> f : futures) {
-        f.get();
-      }
-      double seconds = (System.nanoTime() - start) / 1e9;
-      double cpuMillis = (os.getProcessCpuTime() - cpuBefore) / 1e6;
-      pool.shutdown();
-      pool.awaitTermination(10, TimeUnit.SECONDS);
+      String[] fields = done.split(" ", 5);
+      double seconds = Long.parseLong(fields[1]) / 1e9;
+      int accepted = Integer.parseInt(fields[2]);
+      double senderCpu = Long.parseLong(fields[3]) / 1e6;
+      in.write("redeliver\n");
+      in.flush();
+      String redelivered = out.readLine();
       System.out.printf(
-          "ingestion: %d deliveries from %d senders in %.2f s: %.0f accepted and stored per second (%d accepted)%n",
-          deliveries, senders, seconds, accepted.get() / seconds, accepted.get());
-      // CPU time of this process (server and senders) per delivery: what the machine's load
-      // does not change. With N cores free, N * 1000 / that is the rate the CPU allows.
+          "ingestion: %d deliveries from %d senders (separate process, after %d warm-up deliveries)"
+              + " in %.2f s: %.0f accepted and stored per second (%d accepted; statuses %s)%n",
+          deliveries, senders, warmup, seconds, accepted / seconds, accepted, fields[4]);
       System.out.printf(
-          "ingestion CPU: %.2f ms per delivery (server and senders, this process); %d cores%n",
-          cpuMillis / deliveries, Runtime.getRuntime().availableProcessors());
+          "ingestion CPU per delivery: server process %.3f ms, senders' process %.3f ms; %d cores%n",
+          serverCpu / 1e6 / deliveries, senderCpu / deliveries,
+          Runtime.getRuntime().availableProcessors());
+      System.out.println(
+          "stored: of the first 50 deliveries sent again, "
+              + redelivered.replace("redelivered ", "") + " were answered as already received");
+    }
+    if (!load.waitFor(30, TimeUnit.SECONDS)) {
+      load.destroyForcibly();
+      throw new IllegalStateException("the load generator did not exit");
+    }
+    if (load.exitValue() != 0) {
+      throw new IllegalStateException("the load generator exited with " + load.exitValue());
     }
   }
 
