@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.gantry.runner.expression.Expressions;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -120,31 +119,7 @@ class CrashRecoveryTest {
   }
 
   private Process startServer(Path config) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("io.gantry.cli.Gantry");
-    command.add("serve");
-    command.add("--config");
-    command.add(config.toString());
-    Process process =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("server-" + System.nanoTime() + ".log").toFile())
-            .start();
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (System.currentTimeMillis() < deadline) {
-      try {
-        if (http.send(HttpRequest.newBuilder(URI.create(base() + "/health")).build(), HttpResponse.BodyHandlers.ofString())
-                .statusCode() == 200) {
-          return process;
-        }
-      } catch (IOException notYet) {
-        Thread.sleep(100);
-      }
-    }
-    throw new AssertionError("the server did not start");
+    return ServerProcess.start(config, base(), dir, http);
   }
 
   private long dispatch(String workflow) throws Exception {

@@ -150,31 +150,7 @@ class DeliveryDurabilityTest {
   }
 
   private Process startServer(Path config) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("io.gantry.cli.Gantry");
-    command.add("serve");
-    command.add("--config");
-    command.add(config.toString());
-    Process process =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("server-" + System.nanoTime() + ".log").toFile())
-            .start();
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (System.currentTimeMillis() < deadline) {
-      try {
-        if (http.send(HttpRequest.newBuilder(URI.create(base() + "/health")).build(), HttpResponse.BodyHandlers.ofString())
-                .statusCode() == 200) {
-          return process;
-        }
-      } catch (IOException notYet) {
-        Thread.sleep(100);
-      }
-    }
-    throw new AssertionError("the server did not start");
+    return ServerProcess.start(config, base(), dir, http);
   }
 
   private String base() {
