@@ -111,7 +111,10 @@ class CrashRecoveryTest {
     assertThat(slowRun.get("interrupted")).isEqualTo(true);
     assertThat(get("/api/runs/" + slow + "/logs")).contains("the run was interrupted");
     long deadline = System.currentTimeMillis() + 20_000;
-    while (statuses.stream().noneMatch(s -> s.contains("interrupted")) && System.currentTimeMillis() < deadline) {
+    // Both reports go through the outbox, after the runs ended: wait for the two of them.
+    while ((statuses.stream().noneMatch(s -> s.contains("interrupted"))
+            || statuses.stream().noneMatch(s -> s.contains("\"state\":\"success\"")))
+        && System.currentTimeMillis() < deadline) {
       Thread.sleep(100);
     }
     assertThat(statuses).anyMatch(s -> s.contains("\"state\":\"failure\"") && s.contains("interrupted"));
