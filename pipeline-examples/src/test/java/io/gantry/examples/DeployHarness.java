@@ -1,5 +1,7 @@
 package io.gantry.examples;
 
+import static io.gantry.runner.git.GitRepos.git;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
@@ -29,7 +31,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -394,18 +395,6 @@ public final class DeployHarness implements AutoCloseable {
   public void close() {
     server.close();
     forge.stop(0);
-  }
-
-  static String git(Path in, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("git"));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).directory(in.toFile()).redirectErrorStream(true).start();
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException("git " + String.join(" ", args) + ": " + out);
-    }
-    return out;
   }
 
   private static int freePort() throws IOException {

@@ -1,5 +1,6 @@
 package io.gantry.cli;
 
+import static io.gantry.runner.git.GitRepos.git;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gantry.localecs.LocalEcs;
@@ -469,13 +470,5 @@ class ServiceCommandsTest {
       throw new AssertionError(String.join(" ", command) + " did not end");
     }
     return new Cli(p.exitValue(), out);
-  }
-
-  private static void git(Path in, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("git"));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).directory(in.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor()).as(out).isZero();
   }
 }

@@ -1,5 +1,6 @@
 package io.gantry.server;
 
+import static io.gantry.runner.git.GitRepos.git;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -13,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -161,16 +161,5 @@ class CrashRecoveryTest {
 
   private String base() {
     return "http://127.0.0.1:" + port;
-  }
-
-  private static void git(Path in, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add("git");
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).directory(in.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) {
-      throw new AssertionError("git " + String.join(" ", args) + ": " + out);
-    }
   }
 }

@@ -1,5 +1,6 @@
 package io.gantry.server;
 
+import static io.gantry.runner.git.GitRepos.git;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gantry.runner.expression.Expressions;
@@ -11,7 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -155,17 +155,5 @@ class DeliveryDurabilityTest {
 
   private String base() {
     return "http://127.0.0.1:" + port;
-  }
-
-  private static String git(Path in, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add("git");
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).directory(in.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) {
-      throw new AssertionError("git " + String.join(" ", args) + ": " + out);
-    }
-    return out;
   }
 }

@@ -1,6 +1,7 @@
 package io.gantry.runner.action;
 
 import io.gantry.runner.git.RemoteRepository;
+import io.gantry.runner.log.Masker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,25 +15,42 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The executor's side of one {@code uses:} step, recorded: inputs with the action's defaults, the
- * host's environment plus overrides, log lines, outputs and masks. The log keeps what the action
- * wrote before masking, so a test can check that no secret was ever written.
+ * environment plus overrides, and what the action logged, masked, exported and output. The log
+ * keeps what the action wrote before masking, so a test can check that no secret was ever written;
+ * {@link #maskedLines} is the log as the job's log would show it. {@link #next} makes the following
+ * step of the same job, which sees the exported variables and shares the job's {@link
+ * RegistryLogins} and masks, as the executor does. Shared by the tests of every built-in action.
  */
-final class RecordingContext implements ActionContext {
+public final class RecordingContext implements ActionContext {
 
   final Map<String, String> inputs = new LinkedHashMap<>();
-  final Map<String, String> env = new HashMap<>(System.getenv());
-  final List<String> lines = new CopyOnWriteArrayList<>();
-  final Map<String, String> outputs = new HashMap<>();
-  final List<String> masks = new ArrayList<>();
-  RegistryLogins logins = new RegistryLogins();
+  final Map<String, String> env;
+  public final List<String> lines = new CopyOnWriteArrayList<>();
+  public final Map<String, String> outputs = new LinkedHashMap<>();
+  public final List<String> masks = new ArrayList<>();
+  public final Map<String, String> exported = new LinkedHashMap<>();
+  RegistryLogins logins;
   String sha = "0123456789abcdef0123456789abcdef01234567";
   RemoteRepository remote;
   Path source;
   volatile boolean cancelled;
   private final Path workspace;
   private final Path cache;
+  private final Masker masker;
 
+  /** A step with the host's environment, caches in {@code cache}. */
   RecordingContext(Action action, Path workspace, Path cache, Map<String, String> given) {
+    this(action, given, System.getenv(), workspace, cache, new RegistryLogins(), new Masker());
+  }
+
+  private RecordingContext(
+      Action action,
+      Map<String, String> given,
+      Map<String, String> env,
+      Path workspace,
+      Path cache,
+      RegistryLogins logins,
+      Masker masker) {
     action
         .inputs()
         .forEach(
@@ -42,8 +60,44 @@ final class RecordingContext implements ActionContext {
               }
             });
     inputs.putAll(given);
+    this.env = new HashMap<>(env);
     this.workspace = workspace;
     this.cache = cache;
+    this.logins = logins;
+    this.masker = masker;
+  }
+
+  /** The first action step of a job, with exactly {@code env}; caches beside the workspace. */
+  public static RecordingContext first(
+      Action action, Map<String, String> inputs, Map<String, String> env, Path workspace) {
+    return new RecordingContext(
+        action, inputs, env, workspace, workspace.resolveSibling("cache"), new RegistryLogins(),
+        new Masker());
+  }
+
+  /** The next action step of the same job. */
+  public RecordingContext next(Action action, Map<String, String> given) {
+    Map<String, String> nextEnv = new LinkedHashMap<>(env);
+    nextEnv.putAll(exported);
+    RecordingContext next =
+        new RecordingContext(action, given, nextEnv, workspace, cache, logins, masker);
+    next.masks.addAll(masks);
+    return next;
+  }
+
+  /** The log as the job's log would show it: every line masked. */
+  public List<String> maskedLines() {
+    return lines.stream().map(masker::mask).toList();
+  }
+
+  /** A text as the log would show it. */
+  public String masked(String text) {
+    return masker.mask(text);
+  }
+
+  /** Cancels the step, as the executor does on a cancel or the step's timeout. */
+  public void cancel() {
+    cancelled = true;
   }
 
   /** Everything logged, one line each. */
@@ -98,11 +152,16 @@ final class RecordingContext implements ActionContext {
 
   @Override
   public void addMask(String value) {
-    masks.add(value);
+    if (value != null && !value.isBlank()) {
+      masks.add(value);
+      masker.add(value);
+    }
   }
 
   @Override
-  public void exportVariable(String name, String value) {}
+  public void exportVariable(String name, String value) {
+    exported.put(name, value);
+  }
 
   @Override
   public void addPath(String path) {}

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gantry.runner.action.Action;
 import io.gantry.runner.action.ActionContext;
 import io.gantry.runner.action.ActionResult;
+import io.gantry.runner.action.RecordingContext;
 import io.gantry.runner.action.RegistryLogins;
 import java.io.IOException;
 import java.nio.file.Path;

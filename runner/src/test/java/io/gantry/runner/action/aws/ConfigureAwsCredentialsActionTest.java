@@ -3,6 +3,7 @@ package io.gantry.runner.action.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gantry.runner.action.ActionResult;
+import io.gantry.runner.action.RecordingContext;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.gantry.runner.action.ActionResult;
+import io.gantry.runner.action.RecordingContext;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gantry.runner.action.ActionResult;
+import io.gantry.runner.action.RecordingContext;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
