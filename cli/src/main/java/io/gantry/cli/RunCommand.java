@@ -2,7 +2,6 @@ package io.gantry.cli;
 
 import io.gantry.runner.action.ActionRegistry;
 import io.gantry.runner.execution.Conclusion;
-import io.gantry.runner.execution.DispatchInputs;
 import io.gantry.runner.execution.ExecutorOptions;
 import io.gantry.runner.execution.RunRequest;
 import io.gantry.runner.execution.RunResult;
@@ -10,12 +9,13 @@ import io.gantry.runner.execution.WorkflowExecutor;
 import io.gantry.runner.git.LocalRepository;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
+import io.gantry.runner.trigger.DispatchInputs;
+import io.gantry.runner.trigger.EventPayloads;
+import io.gantry.runner.trigger.TriggerMatcher;
 import io.gantry.runner.workflow.Problem;
-import io.gantry.runner.workflow.TriggerMatcher;
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowException;
 import io.gantry.runner.workflow.WorkflowParser;
-import io.gantry.server.EventPayloads;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -193,12 +193,7 @@ final class RunCommand implements Callable<Integer> {
 
     List<Workflow> matching = new ArrayList<>();
     for (Workflow workflow : workflows) {
-      boolean runs =
-          event.equals("push")
-              ? workflow.on().push() != null
-                  && TriggerMatcher.matchesPush(workflow.on().push(), runRef, null)
-              : workflow.on().dispatch() != null;
-      if (runs) {
+      if (TriggerMatcher.runsOn(workflow, event, runRef, null)) {
         matching.add(workflow);
       } else if (workflowFile != null) {
         err.println(

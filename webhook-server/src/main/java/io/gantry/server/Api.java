@@ -248,7 +248,7 @@ final class Api {
     long id;
     try {
       id = queue.dispatch(repository, fullRef, workflow, inputs, sha, "api");
-    } catch (io.gantry.runner.execution.DispatchInputs.InvalidInputsException e) {
+    } catch (io.gantry.runner.trigger.DispatchInputs.InvalidInputsException e) {
       throw ApiException.badRequest(String.join("; ", e.problems()));
     } catch (io.gantry.runner.workflow.WorkflowException e) {
       throw new ApiException(422, "invalid_workflow", e.problems().get(0).toString());

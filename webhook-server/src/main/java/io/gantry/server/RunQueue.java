@@ -8,9 +8,12 @@ import io.gantry.runner.git.Mirrors;
 import io.gantry.runner.git.RemoteRepository;
 import io.gantry.runner.log.LogStore;
 import io.gantry.runner.store.RunStore;
+import io.gantry.runner.trigger.DispatchInputs;
+import io.gantry.runner.trigger.EventPayloads;
+import io.gantry.runner.trigger.TriggerContext;
+import io.gantry.runner.trigger.TriggerMatcher;
 import io.gantry.runner.workflow.Problem;
 import io.gantry.runner.workflow.PushTrigger;
-import io.gantry.runner.workflow.TriggerMatcher;
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowException;
 import io.gantry.runner.workflow.WorkflowParser;
@@ -181,7 +184,7 @@ final class RunQueue {
       Map<String, String> inputs,
       String sha,
       String actor)
-      throws GitException, WorkflowException, io.gantry.runner.execution.DispatchInputs.InvalidInputsException {
+      throws GitException, WorkflowException, DispatchInputs.InvalidInputsException {
     RemoteRepository remote = remote(repository);
     Map<String, String> files = mirrors.readFiles(remote, sha, WORKFLOWS);
     String path = workflowFile.contains("/") ? workflowFile : WORKFLOWS + "/" + workflowFile;
@@ -197,7 +200,7 @@ final class RunQueue {
           path + " does not run on workflow_dispatch; add 'workflow_dispatch:' to its 'on:'");
     }
     Map<String, String> resolved =
-        io.gantry.runner.execution.DispatchInputs.resolve(
+        DispatchInputs.resolve(
             workflow.name(), workflow.on().dispatch(), inputs);
     long id =
         queue(
@@ -342,17 +345,10 @@ final class RunQueue {
       String sha,
       Map<String, Object> payload,
       Map<String, String> inputs) {
-    Map<String, Object> github = new LinkedHashMap<>();
-    github.put("event_name", event);
-    github.put("event", payload);
-    github.put("ref", ref);
-    github.put("ref_name", ref.replaceFirst("^refs/(heads|tags)/", ""));
-    github.put("sha", sha);
-    github.put("repository", repository.name());
-    github.put("workflow", workflow.name());
-    github.put("head_ref", "");
     Map<String, Object> contexts = new HashMap<>();
-    contexts.put("github", github);
+    contexts.put(
+        "github",
+        TriggerContext.github(event, payload, ref, sha, repository.name(), workflow.name()));
     contexts.put("inputs", new LinkedHashMap<String, Object>(inputs));
     contexts.put("vars", new LinkedHashMap<String, Object>(repository.vars()));
     return new ExpressionContext(contexts, ExpressionContext.JobStatus.SUCCEEDING, null);

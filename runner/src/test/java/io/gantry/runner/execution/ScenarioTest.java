@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gantry.runner.action.ActionRegistry;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
+import io.gantry.runner.trigger.DispatchInputs;
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowParser;
 import java.io.IOException;

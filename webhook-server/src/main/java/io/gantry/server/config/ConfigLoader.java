@@ -1,5 +1,6 @@
 package io.gantry.server.config;
 
+import io.gantry.runner.suggest.Suggestions;
 import io.gantry.server.config.ServerConfig.Credentials;
 import io.gantry.server.config.ServerConfig.Repository;
 import io.gantry.server.config.ServerConfig.Secret;
@@ -331,36 +332,9 @@ public final class ConfigLoader {
   }
 
   private static String nearest(String key, List<String> keys) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String candidate : keys) {
-      int d = distance(key, candidate);
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = candidate;
-      }
-    }
-    return best != null && bestDistance <= Math.max(2, key.length() / 3)
+    String best = Suggestions.nearest(key, keys, Math.max(2, key.length() / 3));
+    return best != null
         ? "; did you mean '" + best + "'?"
         : "; valid keys: " + String.join(", ", keys);
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 }

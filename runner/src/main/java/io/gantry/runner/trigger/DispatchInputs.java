@@ -1,4 +1,4 @@
-package io.gantry.runner.execution;
+package io.gantry.runner.trigger;
 
 import io.gantry.runner.workflow.DispatchTrigger;
 import io.gantry.runner.workflow.InputSpec;

@@ -1,4 +1,4 @@
-package io.gantry.runner.workflow;
+package io.gantry.runner.suggest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

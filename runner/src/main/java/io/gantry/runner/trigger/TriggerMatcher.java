@@ -1,5 +1,8 @@
-package io.gantry.runner.workflow;
+package io.gantry.runner.trigger;
 
+import io.gantry.runner.workflow.FilterPattern;
+import io.gantry.runner.workflow.PushTrigger;
+import io.gantry.runner.workflow.Workflow;
 import java.util.List;
 
 /** Whether a push runs a workflow, by its {@code on.push} filters, as GitHub decides it. */
@@ -44,6 +47,22 @@ public final class TriggerMatcher {
       return refMatches && pathsMatch(trigger, changedPaths);
     }
     return !branchFilters && !tagFilters && pathsMatch(trigger, changedPaths);
+  }
+
+  /**
+   * Whether {@code workflow} runs on {@code event} ({@code push} or {@code workflow_dispatch}) of
+   * {@code ref}: a push by the {@code on.push} filters ({@link #matchesPush}), a dispatch when the
+   * workflow declares {@code workflow_dispatch}.
+   *
+   * @param changedPaths the paths a push changed, or null when unknown (path filters skipped)
+   */
+  public static boolean runsOn(
+      Workflow workflow, String event, String ref, List<String> changedPaths) {
+    return switch (event) {
+      case "push" -> matchesPush(workflow.on().push(), ref, changedPaths);
+      case "workflow_dispatch" -> workflow.on().dispatch() != null;
+      default -> false;
+    };
   }
 
   private static boolean selected(List<String> include, List<String> ignore, String name) {

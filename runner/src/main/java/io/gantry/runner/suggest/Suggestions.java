@@ -1,29 +1,50 @@
-package io.gantry.runner.workflow;
+package io.gantry.runner.suggest;
 
 import java.util.Collection;
 import java.util.Locale;
 
 /**
- * "Did you mean" hints: the nearest candidate by edit distance, when one is close enough. Public
- * for the built-in actions, which check their own files (e.g. task definition fields) the same way.
+ * "Did you mean" hints, the one place for them: the nearest candidate by edit distance (optimal
+ * string alignment: Levenshtein plus adjacent transpositions, ignoring case), when one is close
+ * enough. Used for YAML keys and values (workflows, {@code gantry.yml}, task definitions) and for
+ * names in expressions (contexts, functions).
  */
 public final class Suggestions {
 
   private Suggestions() {}
 
-  /** The candidate nearest to {@code word}, or null when none is plausibly a typo of it. */
+  /**
+   * The candidate nearest to {@code word}, or null when none is plausibly a typo of it: a third of
+   * the word's length may differ (at least 1, at most 3).
+   */
   public static String nearest(String word, Collection<String> candidates) {
+    return nearest(word, candidates, Math.max(1, Math.min(3, Math.max(word.length(), 1) / 3)));
+  }
+
+  /**
+   * The candidate nearest to {@code word} at most {@code maxDistance} edits away (the first of
+   * equally near ones), or null.
+   */
+  public static String nearest(String word, Collection<String> candidates, int maxDistance) {
+    String lower = word.toLowerCase(Locale.ROOT);
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String candidate : candidates) {
-      int d = distance(word.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
+      int d = distance(lower, candidate.toLowerCase(Locale.ROOT));
       if (d < bestDistance) {
         best = candidate;
         bestDistance = d;
       }
     }
-    int allowed = Math.max(1, Math.min(3, Math.max(word.length(), 1) / 3));
-    return best != null && bestDistance <= allowed ? best : null;
+    return best != null && bestDistance <= maxDistance ? best : null;
+  }
+
+  /**
+   * The candidate nearest to a misspelt short name (a context, a function): one edit for names of
+   * up to 3 characters, else two.
+   */
+  public static String nearestName(String name, Collection<String> candidates) {
+    return nearest(name, candidates, name.length() <= 3 ? 1 : 2);
   }
 
   /**
@@ -38,7 +59,7 @@ public final class Suggestions {
     return candidates.isEmpty() ? "" : "; valid " + what + " are: " + String.join(", ", candidates);
   }
 
-  /** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
+  /** Optimal string alignment distance (Levenshtein plus adjacent transpositions: "tojosn"). */
   static int distance(String a, String b) {
     int[][] d = new int[a.length() + 1][b.length() + 1];
     for (int i = 0; i <= a.length(); i++) {

@@ -1,28 +1,26 @@
-package io.gantry.server;
+package io.gantry.runner.trigger;
 
 import io.gantry.runner.git.LocalRepository;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** GitHub-shaped event payloads for runs started from the command line. */
+/** GitHub-shaped event payloads for runs started from the command line and dispatched runs. */
 public final class EventPayloads {
 
   private EventPayloads() {}
 
+  /**
+   * A push of {@code head} (null when the directory is not a git checkout) as {@code gantry run}
+   * sends it: from no commit ({@code before} all zeros), pushed by the local user.
+   */
   public static Map<String, Object> push(
       String repository, String ref, String sha, LocalRepository.Head head) {
-    Map<String, Object> payload = new LinkedHashMap<>();
-    payload.put("ref", ref);
-    payload.put("before", "0".repeat(40));
-    payload.put("after", sha);
-    payload.put("created", false);
-    payload.put("deleted", false);
-    payload.put("forced", false);
-    payload.put("repository", repository(repository));
     String user = System.getProperty("user.name", "local");
-    payload.put("pusher", Map.of("name", user, "email", ""));
-    payload.put("sender", Map.of("login", user));
+    PushPayload push =
+        PushPayload.of(repository, ref, "0".repeat(40), sha)
+            .repositoryField("default_branch", "main")
+            .pushedBy(user, "");
     if (head != null) {
       Map<String, Object> commit = new LinkedHashMap<>();
       commit.put("id", head.sha());
@@ -33,31 +31,33 @@ public final class EventPayloads {
       author.put("email", head.authorEmail());
       commit.put("author", author);
       commit.put("committer", author);
-      payload.put("head_commit", commit);
-      payload.put("commits", List.of(commit));
-    } else {
-      payload.put("head_commit", null);
-      payload.put("commits", List.of());
+      push.commits(List.of(commit), commit);
     }
-    return payload;
+    return push.toMap();
   }
 
+  /** A {@code workflow_dispatch} of {@code ref} with its resolved inputs. */
   public static Map<String, Object> dispatch(String repository, String ref, Map<String, String> inputs) {
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("ref", ref);
     payload.put("inputs", new LinkedHashMap<String, Object>(inputs));
-    payload.put("repository", repository(repository));
+    Map<String, Object> repo = repository(repository);
+    repo.put("default_branch", "main");
+    payload.put("repository", repo);
     payload.put("sender", Map.of("login", System.getProperty("user.name", "local")));
     return payload;
   }
 
-  private static Map<String, Object> repository(String fullName) {
-    int slash = fullName.indexOf('/');
+  /**
+   * {@code repository}'s names: {@code full_name}, {@code name} (after the last slash) and {@code
+   * owner.login} (before it, so a GitLab group/subgroup/project is owned by group/subgroup).
+   */
+  static Map<String, Object> repository(String fullName) {
+    int slash = fullName.lastIndexOf('/');
     Map<String, Object> repository = new LinkedHashMap<>();
     repository.put("full_name", fullName);
-    repository.put("name", slash < 0 ? fullName : fullName.substring(slash + 1));
+    repository.put("name", fullName.substring(slash + 1));
     repository.put("owner", Map.of("login", slash < 0 ? fullName : fullName.substring(0, slash)));
-    repository.put("default_branch", "main");
     return repository;
   }
 }

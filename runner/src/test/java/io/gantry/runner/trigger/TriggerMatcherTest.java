@@ -1,7 +1,8 @@
-package io.gantry.runner.workflow;
+package io.gantry.runner.trigger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gantry.runner.workflow.PushTrigger;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
