@@ -46,7 +46,7 @@ final class ServeCommand implements Callable<Integer> {
     GantryServer server = GantryServer.start(loaded);
     out.println(
         "Gantry listening on http://" + loaded.server().bind() + ":" + server.port()
-            + " (public URL " + loaded.server().publicUrl() + ", " + loaded.repositories().size()
+            + " (public URL " + server.publicUrl() + ", " + loaded.repositories().size()
             + " repositories, " + loaded.server().workers() + " workers, data in "
             + loaded.server().dataDir() + ")");
     server

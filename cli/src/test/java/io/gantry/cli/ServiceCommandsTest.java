@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -41,6 +42,7 @@ import software.amazon.awssdk.services.ecs.model.KeyValuePair;
  * services' tasks as Podman containers; the deploy history is made by real runs of a workflow
  * deploying through {@code aws-actions/amazon-ecs-deploy-task-definition}.
  */
+@Tag("containers")
 class ServiceCommandsTest {
 
   private static final String TOKEN = "service-api-token";

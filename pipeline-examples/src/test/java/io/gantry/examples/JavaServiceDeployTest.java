@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * tests build on each other (one service, one history), in order.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("containers")
 class JavaServiceDeployTest {
 
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(8);

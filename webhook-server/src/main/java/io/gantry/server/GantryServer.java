@@ -16,6 +16,10 @@ import io.gantry.runner.workflow.WorkflowException;
 import io.gantry.runner.workflow.WorkflowParser;
 import io.gantry.server.config.ServerConfig;
 import io.javalin.Javalin;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -116,14 +120,30 @@ public final class GantryServer implements AutoCloseable {
   }
 
   static GantryServer start(ServerConfig config, Duration lease, StatusOutbox.Poster poster) {
-    GantryServer server = new GantryServer(config, lease, poster);
+    // port 0 and no public-url: the links in statuses and answers must name the port picked, so
+    // it is picked before anything that makes them is built.
+    ServerConfig effective =
+        config.server().publicUrl() != null
+            ? config
+            : new ServerConfig(
+                config.server().onPort(freePort(config.server().bind())),
+                config.repositories(),
+                config.localEcs());
+    GantryServer server = new GantryServer(effective, lease, poster);
     server.statuses.start();
     server.workers.start();
-    server.app.start(config.server().bind(), config.server().port());
+    server.app.start(effective.server().bind(), effective.server().port());
     return server;
   }
 
-  /** The port the server listens on (the chosen one when the configuration said 0). */
+  private static int freePort(String bind) {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(bind))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot pick a free port on " + bind + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The embedded local-ecs, when the configuration asks for it. */
   public java.util.Optional<LocalEcs> localEcs() {
     return java.util.Optional.ofNullable(localEcs);
@@ -151,8 +171,14 @@ public final class GantryServer implements AutoCloseable {
     return Map.copyOf(env);
   }
 
+  /** The port the server listens on (the chosen one when the configuration said 0). */
   public int port() {
     return app.port();
+  }
+
+  /** How forges and users reach this server: {@code server.public-url}, else from the port. */
+  public String publicUrl() {
+    return config.server().publicUrl();
   }
 
   /** Rebuilds what a worker needs from a stored run: the snapshotted workflow, payload, config. */

@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * run, and its HTTP endpoint called. One registry and one Java base image (pushed by {@link
  * JavaRuntimeBase}) serve the whole class.
  */
+@Tag("containers")
 class BuildImageActionTest {
 
   @RegisterExtension static final TestRegistry registry = new TestRegistry();

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * registry, image or input and the fix, the step fails, no tag is pushed, and no secret is logged.
  * Against a real registry; no containers needed.
  */
+@Tag("containers")
 class BuildImageErrorsTest {
 
   @RegisterExtension static final TestRegistry registry = new TestRegistry();

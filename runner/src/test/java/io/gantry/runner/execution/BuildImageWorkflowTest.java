@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code secrets}, outputs read by a later step, the layer cache in the data directory; through the
  * real parser, executor and store, pushing to a real registry.
  */
+@Tag("containers")
 class BuildImageWorkflowTest {
 
   @RegisterExtension static final TestRegistry registry = new TestRegistry();

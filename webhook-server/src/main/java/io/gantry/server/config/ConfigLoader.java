@@ -93,9 +93,12 @@ public final class ConfigLoader {
     Path dataDir = Path.of(string(server, "data-dir", "server", "./gantry-data"));
     int port = integer(server, "port", "server", 8080, 0, 65535);
     String bind = string(server, "bind", "server", "127.0.0.1");
+    // Unset with port 0: the server sets it from the port it picks (ServerConfig.Server.publicUrl).
     String publicUrl =
-        string(server, "public-url", "server", "http://localhost:" + (port == 0 ? 8080 : port));
-    url(publicUrl, "server.public-url");
+        string(server, "public-url", "server", port == 0 ? null : "http://localhost:" + port);
+    if (publicUrl != null) {
+      url(publicUrl, "server.public-url");
+    }
     String token = string(server, "api-token", "server", null);
     if (token == null || token.isBlank()) {
       throw new ConfigException(

@@ -31,6 +31,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -50,6 +51,7 @@ import software.amazon.awssdk.services.ecs.model.Task;
  * judged by ECS's rolloutState, a broken release rolled back by the circuit breaker, a failing
  * one-off task that leaves the service alone, and two deploys of one service queued on its lock.
  */
+@Tag("containers")
 class EcsDeployTest {
 
   @TempDir static Path data;
