@@ -58,7 +58,7 @@ class InterruptedDeploysTest {
         history.started(
             new DeployHistory.NewDeployment(
                 API, "arn:aws:ecs:us-east-1:000000000000:task-definition/api:1", List.of(),
-                crashed.id(), SHA, "auto-rollback of deployment 9", DeployHistory.ROLLBACK, 9L,
+                crashed.id(), SHA, "auto-rollback of deployment " + good, DeployHistory.ROLLBACK, good,
                 null, T0));
     long leftRunning =
         deploy(API, "arn:aws:ecs:us-east-1:000000000000:task-definition/api:2", notWaited);

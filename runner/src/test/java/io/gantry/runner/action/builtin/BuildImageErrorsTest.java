@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -51,6 +52,86 @@ class BuildImageErrorsTest {
     assertThat(context.masks).contains("wrong-password-4242");
     assertThat(context.log()).doesNotContain("wrong-password-4242");
     assertThat(registry.manifest("denied", "v1").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void aRefusedPasswordIsOneErrorAndNothingOfJibsFollowsIt() throws Exception {
+    TestRegistry bases = new TestRegistry().start();
+    try {
+      // A base with large layers in another registry (reached with a Docker config's auths), so
+      // that its layers are still being pulled when the target registry refuses the password.
+      Path baseWs = Files.createDirectories(dir.resolve("base-ws"));
+      StringBuilder layers = new StringBuilder();
+      java.util.Random random = new java.util.Random(42);
+      for (int i = 0; i < 4; i++) {
+        byte[] content = new byte[6 << 20];
+        random.nextBytes(content);
+        Files.write(baseWs.resolve("blob" + i), content);
+        layers.append("- {from: blob").append(i).append(", to: /blob").append(i).append("}\n");
+      }
+      Map<String, String> baseInputs = new HashMap<>();
+      baseInputs.put("image", bases.host() + "/site-base");
+      baseInputs.put("type", "files");
+      baseInputs.put("tags", "v1");
+      baseInputs.put("layers", layers.toString());
+      baseInputs.put("entrypoint", "/bin/true");
+      baseInputs.put("username", TestRegistry.USERNAME);
+      baseInputs.put("password", TestRegistry.PASSWORD);
+      RecordingContext base =
+          new RecordingContext(
+              new BuildImageAction(), baseWs, dir.resolve("base-cache"), baseInputs);
+      assertThat(new BuildImageAction().run(base).succeeded()).as(base.log()).isTrue();
+
+      Path docker = Files.createDirectories(dir.resolve("docker"));
+      String auth =
+          java.util.Base64.getEncoder()
+              .encodeToString(
+                  (TestRegistry.USERNAME + ":" + TestRegistry.PASSWORD)
+                      .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      Files.writeString(
+          docker.resolve("config.json"),
+          "{\"auths\": {\"http://" + bases.host() + "\": {\"auth\": \"" + auth + "\"}}}");
+      RecordingContext context = context("bar/site", "password", "wrong-password-4242");
+      context.inputs.put("base", bases.host() + "/site-base:v1");
+      context.env.put("DOCKER_CONFIG", docker.toString());
+
+      ActionResult result = new BuildImageAction().run(context);
+      List<String> atTheError = List.copyOf(context.lines);
+      awaitJibThreadsEnded();
+
+      assertThat(result.succeeded()).isFalse();
+      assertThat(result.message())
+          .startsWith(
+              "gantry/build-image: authentication to "
+                  + registry.host()
+                  + " failed: 401 Unauthorized for "
+                  + registry.host()
+                  + "/bar/site as user 'gantry' from the username/password inputs");
+      assertThat(context.lines).as("lines logged after the error").isEqualTo(atTheError);
+      assertThat(context.log())
+          .doesNotContain("\u001B")
+          .doesNotContain("I/O error")
+          .doesNotContain("java.")
+          .doesNotContain("Socket closed")
+          .doesNotContain("wrong-password-4242");
+      assertThat(registry.manifest("bar/site", "v1").statusCode()).isEqualTo(404);
+    } finally {
+      bases.close();
+    }
+  }
+
+  /** Waits until the Jib threads of the builds (named {@code jib-N}) have all stopped. */
+  private static void awaitJibThreadsEnded() throws InterruptedException {
+    for (int i = 0; i < 600; i++) {
+      boolean alive =
+          Thread.getAllStackTraces().keySet().stream()
+              .anyMatch(t -> t.getName().startsWith("jib-") && t.isAlive());
+      if (!alive) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("Jib's threads did not stop within a minute");
   }
 
   @Test
