@@ -183,10 +183,12 @@ final class Workers implements AutoCloseable {
   }
 
   private void sweep() {
-    boolean first = true;
+    boolean deploysToSweep = true;
     while (running) {
       try {
         List<RunStore.RunRecord> expired = store.expireLeases(Instant.now());
+        // At start-up (runs a crash left behind) and after each expiry: their deploys too.
+        deploysToSweep |= !expired.isEmpty();
         for (RunStore.RunRecord run : expired) {
           try (LogStore.StepLogFile log = logs.open(run.id(), "interrupted", 0)) {
             log.append(
@@ -197,13 +199,16 @@ final class Workers implements AutoCloseable {
           live.finished(run.id(), "failure");
           statuses.enqueue(run, "failure", "interrupted: the Gantry process running it stopped");
         }
-        if (first || !expired.isEmpty()) {
-          // At start-up (runs a crash left behind) and after each expiry: their deploys too.
-          concludeInterruptedDeploys();
-          first = false;
-        }
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "lease sweep failed: " + e.getMessage());
+      }
+      if (deploysToSweep) {
+        try {
+          concludeInterruptedDeploys();
+          deploysToSweep = false;
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "interrupted deploys sweep failed: " + e.getMessage());
+        }
       }
       try {
         Thread.sleep(Math.max(500, lease.toMillis() / 4));

@@ -26,11 +26,12 @@ import software.amazon.awssdk.services.sts.endpoints.StsEndpointParams;
 import software.amazon.awssdk.services.sts.endpoints.StsEndpointProvider;
 
 /**
- * Builds the SDK clients of the AWS actions. Everything a client uses is given explicitly: region,
- * static credentials, endpoint, proxy. Nothing is taken from the JVM's environment, system
- * properties or {@code ~/.aws} files, because a step's environment is not the JVM's. Every call is
- * bounded: a few attempts with the SDK's standard back-off, each with its own timeout, and an
- * overall timeout, so an unreachable endpoint fails the step instead of hanging it.
+ * Builds the SDK clients of the AWS actions and the deploy package. Everything a client uses is
+ * given explicitly: region, static credentials, endpoint, proxy. Nothing is taken from the JVM's
+ * environment, system properties or {@code ~/.aws} files, because a step's environment is not the
+ * JVM's. Every call is bounded: a few attempts with the SDK's standard back-off, each with its own
+ * timeout, and an overall timeout, so an unreachable endpoint fails the step instead of hanging
+ * it.
  */
 public final class AwsClients {
 
