@@ -1,6 +1,7 @@
 package io.gantry.cli;
 
 import io.gantry.runner.action.ActionRegistry;
+import io.gantry.runner.action.builtin.BuiltInActions;
 import io.gantry.runner.execution.Conclusion;
 import io.gantry.runner.execution.ExecutorOptions;
 import io.gantry.runner.execution.RunRequest;
@@ -139,7 +140,7 @@ final class RunCommand implements Callable<Integer> {
       return Gantry.BAD_INPUT;
     }
     Path root = dir.toAbsolutePath().normalize();
-    ActionRegistry actions = ActionRegistry.builtIn();
+    ActionRegistry actions = BuiltInActions.registry();
     List<Workflow> workflows = new ArrayList<>();
     try {
       List<Path> files =

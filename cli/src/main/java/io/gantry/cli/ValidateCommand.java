@@ -1,6 +1,6 @@
 package io.gantry.cli;
 
-import io.gantry.runner.action.ActionRegistry;
+import io.gantry.runner.action.builtin.BuiltInActions;
 import io.gantry.runner.workflow.Problem;
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowException;
@@ -38,7 +38,7 @@ final class ValidateCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    WorkflowParser parser = new WorkflowParser(ActionRegistry.builtIn());
+    WorkflowParser parser = new WorkflowParser(BuiltInActions.registry());
     int errors = 0;
     int files = 0;
     for (Path path : paths) {

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gantry.localecs.LocalEcsTesting;
-import io.gantry.runner.action.aws.ServiceRollback;
-import io.gantry.runner.store.DeployHistory;
+import io.gantry.runner.deploy.ServiceRollback;
 import io.gantry.runner.store.DeployHistory.Deployment;
+import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import java.nio.file.Path;

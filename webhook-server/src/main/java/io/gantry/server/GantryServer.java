@@ -2,6 +2,7 @@ package io.gantry.server;
 
 import io.gantry.localecs.LocalEcs;
 import io.gantry.runner.action.ActionRegistry;
+import io.gantry.runner.action.builtin.BuiltInActions;
 import io.gantry.runner.execution.ExecutorOptions;
 import io.gantry.runner.execution.ReusedJob;
 import io.gantry.runner.execution.RunRequest;
@@ -53,7 +54,7 @@ public final class GantryServer implements AutoCloseable {
     this.runEnv = localEcs == null ? Map.of() : clientEnv(localEcs, config.localEcs().region());
     this.store = Stores.openEmbedded(data);
     Mirrors mirrors = new Mirrors(data.resolve("git"));
-    ActionRegistry actions = ActionRegistry.builtIn(mirrors);
+    ActionRegistry actions = BuiltInActions.registry(mirrors);
     this.executor =
         new WorkflowExecutor(
             actions,

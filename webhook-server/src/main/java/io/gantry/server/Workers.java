@@ -1,10 +1,12 @@
 package io.gantry.server;
 
+import io.gantry.runner.deploy.InterruptedDeploys;
 import io.gantry.runner.execution.RunListener;
 import io.gantry.runner.execution.RunRequest;
 import io.gantry.runner.execution.RunResult;
 import io.gantry.runner.execution.WorkflowExecutor;
 import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.RunStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -181,9 +183,13 @@ final class Workers implements AutoCloseable {
   }
 
   private void sweep() {
+    boolean deploysToSweep = true;
     while (running) {
       try {
-        for (RunStore.RunRecord run : store.expireLeases(Instant.now())) {
+        List<RunStore.RunRecord> expired = store.expireLeases(Instant.now());
+        // At start-up (runs a crash left behind) and after each expiry: their deploys too.
+        deploysToSweep |= !expired.isEmpty();
+        for (RunStore.RunRecord run : expired) {
           try (LogStore.StepLogFile log = logs.open(run.id(), "interrupted", 0)) {
             log.append(
                 Instant.now()
@@ -196,11 +202,32 @@ final class Workers implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "lease sweep failed: " + e.getMessage());
       }
+      if (deploysToSweep) {
+        try {
+          concludeInterruptedDeploys();
+          deploysToSweep = false;
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "interrupted deploys sweep failed: " + e.getMessage());
+        }
+      }
       try {
         Thread.sleep(Math.max(500, lease.toMillis() / 4));
       } catch (InterruptedException e) {
         return;
       }
+    }
+  }
+
+  /** Marks failed the deploys that interrupted runs left in progress ({@link InterruptedDeploys}). */
+  private void concludeInterruptedDeploys() {
+    for (DeployHistory.Deployment d :
+        InterruptedDeploys.sweep(
+            store.deployHistory(),
+            runId -> store.details(runId).map(RunStore.RunDetails::interrupted).orElse(false),
+            Instant.now())) {
+      LOG.warning(
+          "deployment " + d.id() + " of " + d.service() + " was interrupted with run " + d.runId()
+              + ": marked failed");
     }
   }
 

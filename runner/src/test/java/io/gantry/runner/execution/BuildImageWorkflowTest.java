@@ -3,7 +3,7 @@ package io.gantry.runner.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.gantry.runner.action.ActionRegistry;
+import io.gantry.runner.action.builtin.BuiltInActions;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.runner.testing.TestRegistry;
@@ -64,12 +64,12 @@ class BuildImageWorkflowTest {
                   echo "ref=${{ steps.image.outputs.image-ref }}"
                   echo "digest=${{ steps.image.outputs.digest }}"
         """);
-    Workflow workflow = new WorkflowParser(ActionRegistry.builtIn()).parse(file, "workflow.yml");
+    Workflow workflow = new WorkflowParser(BuiltInActions.registry()).parse(file, "workflow.yml");
     List<String> lines = new CopyOnWriteArrayList<>();
     RunResult result;
     try (RunStore store = Stores.openEmbedded(data);
         WorkflowExecutor executor =
-            new WorkflowExecutor(ActionRegistry.builtIn(), store, ExecutorOptions.defaults(data))) {
+            new WorkflowExecutor(BuiltInActions.registry(), store, ExecutorOptions.defaults(data))) {
       RunRequest request =
           new RunRequest(
               workflow,
@@ -139,7 +139,7 @@ class BuildImageWorkflowTest {
     WorkflowException e =
         catchThrowableOfType(
             WorkflowException.class,
-            () -> new WorkflowParser(ActionRegistry.builtIn()).parse(file, "workflow.yml"));
+            () -> new WorkflowParser(BuiltInActions.registry()).parse(file, "workflow.yml"));
 
     assertThat(e.problems().stream().map(Object::toString))
         .anyMatch(

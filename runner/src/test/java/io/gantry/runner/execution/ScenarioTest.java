@@ -2,7 +2,7 @@ package io.gantry.runner.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gantry.runner.action.ActionRegistry;
+import io.gantry.runner.action.builtin.BuiltInActions;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.runner.trigger.DispatchInputs;
@@ -52,7 +52,7 @@ class ScenarioTest {
     store = Stores.openEmbedded(data);
     executor =
         new WorkflowExecutor(
-            ActionRegistry.builtIn(),
+            BuiltInActions.registry(),
             store,
             ExecutorOptions.defaults(data).withKillGracePeriod(Duration.ofSeconds(1)));
   }
@@ -77,7 +77,7 @@ class ScenarioTest {
     Map<String, Object> expected = map(new Load(LoadSettings.builder().build())
         .loadFromString(Files.readString(dir.resolve("expected.yml"))));
     Workflow workflow =
-        new WorkflowParser(ActionRegistry.builtIn()).parse(dir.resolve("workflow.yml"), name + "/workflow.yml");
+        new WorkflowParser(BuiltInActions.registry()).parse(dir.resolve("workflow.yml"), name + "/workflow.yml");
 
     String event = (String) expected.getOrDefault("event", "push");
     Map<String, String> inputs = strings(expected.get("inputs"));
