@@ -27,6 +27,7 @@ final class Api {
   private final RunStore store;
   private final LogStore logs;
   private final LiveLogs live;
+  private final RunEvents events;
   private final RunQueue queue;
   private final Workers workers;
 
@@ -35,12 +36,14 @@ final class Api {
       RunStore store,
       LogStore logs,
       LiveLogs live,
+      RunEvents events,
       RunQueue queue,
       Workers workers) {
     this.config = config;
     this.store = store;
     this.logs = logs;
     this.live = live;
+    this.events = events;
     this.queue = queue;
     this.workers = workers;
   }
@@ -285,7 +288,13 @@ final class Api {
     }
     RunStore.RunRecord after = store.requestCancel(id, Instant.now());
     if ("COMPLETED".equals(after.status())) {
-      live.finished(id, String.valueOf(after.conclusion()));
+      // Cancelled while queued (or over already): it ends here, without a commit status.
+      events.ended(
+          after,
+          io.gantry.runner.execution.Conclusion.valueOf(
+              after.conclusion().toUpperCase(java.util.Locale.ROOT)),
+          null,
+          null);
     }
     ctx.status(202).json(Map.of("id", id, "status", after.status(), "conclusion", String.valueOf(after.conclusion())));
   }

@@ -59,19 +59,19 @@ public final class GantryServer implements AutoCloseable {
     WorkflowParser parser = new WorkflowParser(actions);
     LiveLogs live = new LiveLogs();
     this.statuses = new StatusOutbox(config, store, poster);
+    RunEvents events = new RunEvents(live, statuses);
     this.workers =
         new Workers(
             store,
             executor,
             executor.logs(),
-            live,
-            statuses,
+            events,
             details -> request(details, parser),
             config.server().workers(),
             lease);
     RunQueue queue =
-        new RunQueue(config, store, mirrors, parser, executor.logs(), statuses, workers::wake);
-    Api api = new Api(config, store, executor.logs(), live, queue, workers);
+        new RunQueue(config, store, mirrors, parser, executor.logs(), events, workers::wake);
+    Api api = new Api(config, store, executor.logs(), live, events, queue, workers);
     Map<String, String> awsEnv = new java.util.HashMap<>(System.getenv());
     awsEnv.putAll(runEnv);
     this.services = new ServiceApi(store.deployHistory(), awsEnv, api::authenticate);

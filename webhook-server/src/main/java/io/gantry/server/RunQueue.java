@@ -38,7 +38,7 @@ final class RunQueue {
   private final Mirrors mirrors;
   private final WorkflowParser parser;
   private final LogStore logs;
-  private final StatusOutbox statuses;
+  private final RunEvents events;
   private final Runnable wakeWorkers;
 
   /** See {@link #workflowFiles}: the workflow files of the 64 commits pushed last. */
@@ -69,14 +69,14 @@ final class RunQueue {
       Mirrors mirrors,
       WorkflowParser parser,
       LogStore logs,
-      StatusOutbox statuses,
+      RunEvents events,
       Runnable wakeWorkers) {
     this.config = config;
     this.store = store;
     this.mirrors = mirrors;
     this.parser = parser;
     this.logs = logs;
-    this.statuses = statuses;
+    this.events = events;
     this.wakeWorkers = wakeWorkers;
   }
 
@@ -242,7 +242,7 @@ final class RunQueue {
             (failedOnly ? "rerun of failed jobs by " : "rerun by ") + actor + " of run " + runId,
             Instant.now(),
             failedOnly);
-    statuses.enqueue(record, "pending", failedOnly ? "queued (rerun of failed jobs)" : "queued (rerun)");
+    events.queued(record, failedOnly ? "queued (rerun of failed jobs)" : "queued (rerun)");
     wakeWorkers.run();
     return record;
   }
@@ -289,7 +289,7 @@ final class RunQueue {
     if (cancelInProgress && group != null) {
       cancelOlder(repository.name(), group, record.id());
     }
-    statuses.enqueue(record, "pending", "queued");
+    events.queued(record, "queued");
     return record.id();
   }
 
@@ -330,7 +330,11 @@ final class RunQueue {
     Instant now = Instant.now();
     store.runStarted(record.id(), now);
     store.runFinished(record.id(), "failure", now);
-    statuses.enqueue(record, "failure", "invalid workflow: " + e.problems().get(0).message());
+    events.ended(
+        record,
+        io.gantry.runner.execution.Conclusion.FAILURE,
+        "failure",
+        "invalid workflow: " + e.problems().get(0).message());
     return record.id();
   }
 

@@ -1,5 +1,6 @@
 package io.gantry.server;
 
+import io.gantry.runner.execution.Conclusion;
 import io.gantry.runner.execution.RunListener;
 import io.gantry.runner.execution.RunRequest;
 import io.gantry.runner.execution.RunResult;
@@ -31,8 +32,7 @@ final class Workers implements AutoCloseable {
   private final RunStore store;
   private final WorkflowExecutor executor;
   private final LogStore logs;
-  private final LiveLogs live;
-  private final StatusOutbox statuses;
+  private final RunEvents events;
   private final Function<RunStore.RunDetails, RunRequest> requests;
   private final int count;
   private final Duration lease;
@@ -47,16 +47,14 @@ final class Workers implements AutoCloseable {
       RunStore store,
       WorkflowExecutor executor,
       LogStore logs,
-      LiveLogs live,
-      StatusOutbox statuses,
+      RunEvents events,
       Function<RunStore.RunDetails, RunRequest> requests,
       int count,
       Duration lease) {
     this.store = store;
     this.executor = executor;
     this.logs = logs;
-    this.live = live;
-    this.statuses = statuses;
+    this.events = events;
     this.requests = requests;
     this.count = count;
     this.lease = lease;
@@ -115,7 +113,8 @@ final class Workers implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.log(Level.SEVERE, "run " + claimed.id() + " failed inside Gantry", e);
         store.runFinished(claimed.id(), "failure", Instant.now());
-        statuses.enqueue(claimed, "error", "Gantry failed to run it: " + e.getMessage());
+        events.ended(
+            claimed, Conclusion.FAILURE, "error", "Gantry failed to run it: " + e.getMessage());
       } finally {
         busy.decrementAndGet();
       }
@@ -125,16 +124,14 @@ final class Workers implements AutoCloseable {
   private void execute(RunStore.RunRecord record) {
     RunStore.RunDetails details = store.details(record.id()).orElseThrow();
     RunRequest request = requests.apply(details);
-    statuses.enqueue(record, "pending", "running");
-    RunListener listener = live.listenerFor(record.id());
+    RunListener listener = events.listenerFor(record);
     WorkflowExecutor.Execution execution = executor.startQueued(record, request, listener);
     long renewEvery = Math.max(1000, lease.toMillis() / 3);
     long nextRenewal = System.currentTimeMillis() + renewEvery;
-    RunResult result;
     while (true) {
-      result = waitFor(execution, 250);
-      if (result != null) {
-        break;
+      if (waitFor(execution, 250) != null) {
+        // Its end went out on the run's channel (RunEvents.listenerFor).
+        return;
       }
       if (store.cancelRequested(record.id())) {
         execution.cancel();
@@ -147,13 +144,6 @@ final class Workers implements AutoCloseable {
         nextRenewal = System.currentTimeMillis() + renewEvery;
       }
     }
-    String state =
-        switch (result.conclusion()) {
-          case SUCCESS -> "success";
-          case FAILURE -> "failure";
-          case CANCELLED, SKIPPED -> "error";
-        };
-    statuses.enqueue(record, state, describe(result));
   }
 
   private static RunResult waitFor(WorkflowExecutor.Execution execution, long millis) {
@@ -171,15 +161,6 @@ final class Workers implements AutoCloseable {
     return result;
   }
 
-  private static String describe(RunResult result) {
-    String base = result.conclusion().label() + " in " + result.duration().toSeconds() + "s";
-    return result.jobs().stream()
-        .filter(j -> j.message() != null && j.conclusion() != io.gantry.runner.execution.Conclusion.SUCCESS)
-        .findFirst()
-        .map(j -> base + ": " + j.name() + " " + j.message())
-        .orElse(base);
-  }
-
   private void sweep() {
     while (running) {
       try {
@@ -190,8 +171,11 @@ final class Workers implements AutoCloseable {
                     + " [gantry] Error: the run was interrupted: the Gantry process running it"
                     + " stopped (its lease expired); rerun it with 'gantry rerun " + run.id() + "'");
           }
-          live.finished(run.id(), "failure");
-          statuses.enqueue(run, "failure", "interrupted: the Gantry process running it stopped");
+          events.ended(
+              run,
+              Conclusion.FAILURE,
+              "failure",
+              "interrupted: the Gantry process running it stopped");
         }
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "lease sweep failed: " + e.getMessage());
