@@ -9,6 +9,7 @@ import io.gantry.runner.execution.WorkflowExecutor;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.git.Mirrors;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.runner.workflow.Workflow;
@@ -156,8 +157,8 @@ public final class GantryServer implements AutoCloseable {
   }
 
   /** Rebuilds what a worker needs from a stored run: the snapshotted workflow, payload, config. */
-  private RunRequest request(RunStore.RunDetails details, WorkflowParser parser) {
-    RunStore.RunRecord run = details.run();
+  private RunRequest request(RunHistory.RunDetails details, WorkflowParser parser) {
+    RunHistory.RunRecord run = details.run();
     ServerConfig.Repository repository =
         config
             .repository(run.repository())
@@ -202,7 +203,7 @@ public final class GantryServer implements AutoCloseable {
         null,
         details.trigger());
     if (details.failedOnly() && details.rerunOf() != null) {
-      RunStore.RunRecord previous =
+      RunHistory.RunRecord previous =
           store
               .findRun(details.rerunOf())
               .orElseThrow(

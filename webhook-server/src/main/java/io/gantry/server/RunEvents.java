@@ -4,6 +4,8 @@ import io.gantry.runner.execution.Conclusion;
 import io.gantry.runner.execution.RunListener;
 import io.gantry.runner.execution.RunListeners;
 import io.gantry.runner.execution.RunResult;
+import io.gantry.runner.store.CommitState;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 
 /**
@@ -27,17 +29,17 @@ final class RunEvents {
   }
 
   /** A run was queued (pushed, dispatched, rerun): a pending status on its commit. */
-  void queued(RunStore.RunRecord run, String description) {
-    statuses.enqueue(run, "pending", description);
+  void queued(RunHistory.RunRecord run, String description) {
+    statuses.enqueue(run, CommitState.PENDING, description);
   }
 
   /** The listener of a run the workers execute, after the store in the executor's channel. */
-  RunListener listenerFor(RunStore.RunRecord run) {
+  RunListener listenerFor(RunHistory.RunRecord run) {
     RunListener reports =
         new RunListener() {
           @Override
           public void runStarted(long runId, long runNumber, String runName) {
-            statuses.enqueue(run, "pending", "running");
+            statuses.enqueue(run, CommitState.PENDING, "running");
           }
 
           @Override
@@ -52,7 +54,8 @@ final class RunEvents {
    * A run ended, and the store already says so: its live followers are told, and its commit gets
    * {@code state} (none when null).
    */
-  void ended(RunStore.RunRecord run, Conclusion conclusion, String state, String description) {
+  void ended(
+      RunHistory.RunRecord run, Conclusion conclusion, CommitState state, String description) {
     if (state != null) {
       statuses.enqueue(run, state, description);
     }
@@ -60,11 +63,11 @@ final class RunEvents {
   }
 
   /** The commit status a conclusion reports (a forge knows no cancelled or skipped). */
-  static String state(Conclusion conclusion) {
+  static CommitState state(Conclusion conclusion) {
     return switch (conclusion) {
-      case SUCCESS -> "success";
-      case FAILURE -> "failure";
-      case CANCELLED, SKIPPED -> "error";
+      case SUCCESS -> CommitState.SUCCESS;
+      case FAILURE -> CommitState.FAILURE;
+      case CANCELLED, SKIPPED -> CommitState.ERROR;
     };
   }
 

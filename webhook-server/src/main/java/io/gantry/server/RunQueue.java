@@ -7,6 +7,7 @@ import io.gantry.runner.git.GitException;
 import io.gantry.runner.git.Mirrors;
 import io.gantry.runner.git.RemoteRepository;
 import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.workflow.Problem;
 import io.gantry.runner.workflow.PushTrigger;
@@ -235,8 +236,8 @@ final class RunQueue {
     return workflow;
   }
 
-  RunStore.RunRecord rerun(long runId, String actor, boolean failedOnly) {
-    RunStore.RunRecord record =
+  RunHistory.RunRecord rerun(long runId, String actor, boolean failedOnly) {
+    RunHistory.RunRecord record =
         store.createRerun(
             runId,
             (failedOnly ? "rerun of failed jobs by " : "rerun by ") + actor + " of run " + runId,
@@ -271,9 +272,9 @@ final class RunQueue {
         group = workflow.concurrency().group();
       }
     }
-    RunStore.RunRecord record =
+    RunHistory.RunRecord record =
         store.createRun(
-            new RunStore.NewRun(
+            new RunHistory.NewRun(
                 repository.name(),
                 workflow.file().toString(),
                 workflow.name(),
@@ -296,8 +297,8 @@ final class RunQueue {
   /** {@code cancel-in-progress: true}: the new run replaces the older ones of its group. */
   private void cancelOlder(String repository, String group, long newest) {
     for (String status : List.of("QUEUED", "IN_PROGRESS")) {
-      for (RunStore.RunRecord older :
-          store.listRuns(new RunStore.RunFilter(repository, null, status, 500))) {
+      for (RunHistory.RunRecord older :
+          store.listRuns(new RunHistory.RunFilter(repository, null, status, 500))) {
         if (older.id() >= newest) {
           continue;
         }
@@ -317,9 +318,9 @@ final class RunQueue {
       String sha,
       Map<String, Object> payload,
       WorkflowException e) {
-    RunStore.RunRecord record =
+    RunHistory.RunRecord record =
         store.createRun(
-            new RunStore.NewRun(
+            new RunHistory.NewRun(
                 repository.name(), path, path, source, "push", ref, sha, Map.of(),
                 "push (invalid workflow)", Expressions.toJson(payload), null, false));
     try (LogStore.StepLogFile log = logs.open(record.id(), "workflow", 0)) {
@@ -329,11 +330,11 @@ final class RunQueue {
     }
     Instant now = Instant.now();
     store.runStarted(record.id(), now);
-    store.runFinished(record.id(), "failure", now);
+    store.runFinished(record.id(), io.gantry.runner.store.Result.FAILURE, now);
     events.ended(
         record,
         io.gantry.runner.execution.Conclusion.FAILURE,
-        "failure",
+        io.gantry.runner.store.CommitState.FAILURE,
         "invalid workflow: " + e.problems().get(0).message());
     return record.id();
   }

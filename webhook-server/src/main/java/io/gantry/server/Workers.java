@@ -6,6 +6,9 @@ import io.gantry.runner.execution.RunRequest;
 import io.gantry.runner.execution.RunResult;
 import io.gantry.runner.execution.WorkflowExecutor;
 import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.CommitState;
+import io.gantry.runner.store.Result;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +36,7 @@ final class Workers implements AutoCloseable {
   private final WorkflowExecutor executor;
   private final LogStore logs;
   private final RunEvents events;
-  private final Function<RunStore.RunDetails, RunRequest> requests;
+  private final Function<RunHistory.RunDetails, RunRequest> requests;
   private final int count;
   private final Duration lease;
   private final String owner = "gantry-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
@@ -48,7 +51,7 @@ final class Workers implements AutoCloseable {
       WorkflowExecutor executor,
       LogStore logs,
       RunEvents events,
-      Function<RunStore.RunDetails, RunRequest> requests,
+      Function<RunHistory.RunDetails, RunRequest> requests,
       int count,
       Duration lease) {
     this.store = store;
@@ -90,7 +93,7 @@ final class Workers implements AutoCloseable {
 
   private void work() {
     while (running) {
-      RunStore.RunRecord claimed;
+      RunHistory.RunRecord claimed;
       try {
         claimed = store.claimNext(owner, Instant.now(), lease).orElse(null);
       } catch (RuntimeException e) {
@@ -112,17 +115,17 @@ final class Workers implements AutoCloseable {
         execute(claimed);
       } catch (RuntimeException e) {
         LOG.log(Level.SEVERE, "run " + claimed.id() + " failed inside Gantry", e);
-        store.runFinished(claimed.id(), "failure", Instant.now());
+        store.runFinished(claimed.id(), Result.FAILURE, Instant.now());
         events.ended(
-            claimed, Conclusion.FAILURE, "error", "Gantry failed to run it: " + e.getMessage());
+            claimed, Conclusion.FAILURE, CommitState.ERROR, "Gantry failed to run it: " + e.getMessage());
       } finally {
         busy.decrementAndGet();
       }
     }
   }
 
-  private void execute(RunStore.RunRecord record) {
-    RunStore.RunDetails details = store.details(record.id()).orElseThrow();
+  private void execute(RunHistory.RunRecord record) {
+    RunHistory.RunDetails details = store.details(record.id()).orElseThrow();
     RunRequest request = requests.apply(details);
     RunListener listener = events.listenerFor(record);
     WorkflowExecutor.Execution execution = executor.startQueued(record, request, listener);
@@ -164,7 +167,7 @@ final class Workers implements AutoCloseable {
   private void sweep() {
     while (running) {
       try {
-        for (RunStore.RunRecord run : store.expireLeases(Instant.now())) {
+        for (RunHistory.RunRecord run : store.expireLeases(Instant.now())) {
           try (LogStore.StepLogFile log = logs.open(run.id(), "interrupted", 0)) {
             log.append(
                 Instant.now()
@@ -174,7 +177,7 @@ final class Workers implements AutoCloseable {
           events.ended(
               run,
               Conclusion.FAILURE,
-              "failure",
+              CommitState.FAILURE,
               "interrupted: the Gantry process running it stopped");
         }
       } catch (RuntimeException e) {

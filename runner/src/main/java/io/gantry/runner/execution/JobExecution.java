@@ -29,6 +29,10 @@ final class JobExecution implements Callable<JobResult> {
 
   private final JobScope scope;
   private final StepLoop steps;
+  /** The concurrency group the job holds while it runs, or null. */
+  private String group;
+
+  private JobGroups.Member member;
 
   JobExecution(
       RunContext run,
@@ -87,6 +91,15 @@ final class JobExecution implements Callable<JobResult> {
         return finish(started, Conclusion.FAILURE, outputs, results, e.getMessage(), false);
       }
       setup.flush();
+      if (!enterGroup(setup)) {
+        String why =
+            member != null && member.superseded
+                ? "cancelled: a newer job of its concurrency group is waiting"
+                : "cancelled";
+        setup.system("Not run: " + why);
+        setup.flush();
+        return finish(started, Conclusion.CANCELLED, outputs, results, why, false);
+      }
       for (int i = 0; i < job.steps().size(); i++) {
         StepResult result = steps.runStep(i + 1, job.steps().get(i), deadline);
         results.add(result);
@@ -118,6 +131,56 @@ final class JobExecution implements Callable<JobResult> {
           false);
     } finally {
       scope.killProcesses();
+      if (group != null) {
+        run.jobGroups().leave(run.request().repository(), group, member);
+      }
+    }
+  }
+
+  /**
+   * Waits for the job's {@code concurrency:} group, when it has one (see {@link JobGroups});
+   * false when the job must not run. The group is held from here until the job ends.
+   */
+  private boolean enterGroup(StepOutput setup) {
+    Job job = scope.job;
+    if (job.concurrency() == null) {
+      return true;
+    }
+    RunContext run = scope.run;
+    String name;
+    boolean cancelInProgress;
+    try {
+      ExpressionContext context = scope.jobContext(scope.workflowEnv);
+      name = Expressions.interpolate(job.concurrency().group(), context);
+      cancelInProgress = JobScope.flag(job.concurrency().cancelInProgress(), context);
+    } catch (ExpressionException e) {
+      // As the workflow-level group: a group that does not evaluate is taken as written.
+      name = job.concurrency().group();
+      cancelInProgress = false;
+    }
+    member =
+        new JobGroups.Member(
+            "job '" + scope.name + "' of run " + run.runId(), scope.cancelledByGroup);
+    String shown = name;
+    try {
+      boolean entered =
+          run.jobGroups()
+              .enter(
+                  run.request().repository(),
+                  name,
+                  cancelInProgress,
+                  member,
+                  () -> run.cancelled().get() || scope.stopped.get(),
+                  holder ->
+                      setup.system(
+                          "Waiting for " + holder + " in concurrency group '" + shown + "'"));
+      if (entered) {
+        group = name;
+      }
+      return entered;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

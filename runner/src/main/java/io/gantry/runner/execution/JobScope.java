@@ -34,6 +34,8 @@ final class JobScope {
   final Map<String, Object> needs;
   final Map<String, String> workflowEnv;
   final AtomicBoolean stopped;
+  /** Set when the job's concurrency group cancels it (cancel-in-progress, or a newer waiter). */
+  final AtomicBoolean cancelledByGroup = new AtomicBoolean();
   final Path workspace;
   /** Scripts and the files steps talk back through, named by step number. */
   final Path stepFiles;
@@ -74,7 +76,7 @@ final class JobScope {
   }
 
   boolean cancelled() {
-    return run.cancelled().get() || stopped.get();
+    return run.cancelled().get() || stopped.get() || cancelledByGroup.get();
   }
 
   void processStarted(ProcessHandle leader) {

@@ -1,6 +1,7 @@
 package io.gantry.runner.execution;
 
-import io.gantry.runner.store.RunStore;
+import io.gantry.runner.store.Result;
+import io.gantry.runner.store.RunHistory;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,12 +17,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class RunRecorder implements RunListener {
 
-  private final RunStore store;
+  private final RunHistory store;
   private final long runId;
   private final Map<String, Long> jobIds = new ConcurrentHashMap<>();
   private final Map<String, Long> stepIds = new ConcurrentHashMap<>();
 
-  RunRecorder(RunStore store, long runId) {
+  RunRecorder(RunHistory store, long runId) {
     this.store = store;
     this.runId = runId;
   }
@@ -56,22 +57,27 @@ final class RunRecorder implements RunListener {
       stepId = store.stepStarted(jobIds.get(jobKey), result.number(), result.name(), now);
     }
     store.stepFinished(
-        stepId, result.outcome().label(), result.conclusion().label(), result.outputs(), now);
+        stepId, stored(result.outcome()), stored(result.conclusion()), result.outputs(), now);
   }
 
   @Override
   public void jobFinished(JobResult result) {
     long jobId = jobId(result.key(), result.name());
-    store.jobFinished(jobId, result.conclusion().label(), result.outputs(), Instant.now());
+    store.jobFinished(jobId, stored(result.conclusion()), result.outputs(), Instant.now());
   }
 
   @Override
   public void runFinished(RunResult result) {
-    store.runFinished(runId, result.conclusion().label(), Instant.now());
+    store.runFinished(runId, stored(result.conclusion()), Instant.now());
   }
 
   /** A job concluded without being queued (skipped, or failed before any instance) gets its row now. */
   private long jobId(String jobKey, String jobName) {
     return jobIds.computeIfAbsent(jobKey, key -> store.createJob(runId, key, jobName));
+  }
+
+  /** The store's name for a conclusion (the same four, which the store package cannot import). */
+  static Result stored(Conclusion conclusion) {
+    return Result.valueOf(conclusion.name());
   }
 }

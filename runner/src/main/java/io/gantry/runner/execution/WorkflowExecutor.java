@@ -6,6 +6,7 @@ import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.log.LogStore;
 import io.gantry.runner.log.Masker;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,6 +45,7 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final ExecutorOptions options;
   private final ExecutorService jobPool;
   private final List<StepRunner> stepRunners;
+  private final JobGroups jobGroups = new JobGroups();
 
   /** An executor whose steps run on this machine: built-in actions and scripts. */
   public WorkflowExecutor(ActionRegistry actions, RunStore store, ExecutorOptions options) {
@@ -82,9 +84,9 @@ public final class WorkflowExecutor implements AutoCloseable {
 
   /** Records the run as queued and starts it; returns at once. */
   public Execution start(RunRequest request, RunListener listener) {
-    RunStore.RunRecord record =
+    RunHistory.RunRecord record =
         store.createRun(
-            new RunStore.NewRun(
+            new RunHistory.NewRun(
                 request.repository(),
                 request.workflow().file().toString(),
                 request.workflow().name(),
@@ -105,7 +107,7 @@ public final class WorkflowExecutor implements AutoCloseable {
    * at once. The request must describe the same workflow, event and commit as the record.
    */
   public Execution startQueued(
-      RunStore.RunRecord record, RunRequest request, RunListener listener) {
+      RunHistory.RunRecord record, RunRequest request, RunListener listener) {
     Execution execution = new Execution(record.id(), record.runNumber());
     RunListener events =
         RunListeners.storeFirst(new RunRecorder(store, record.id()), RunListeners.of(listener));
@@ -123,7 +125,7 @@ public final class WorkflowExecutor implements AutoCloseable {
   }
 
   private RunResult execute(
-      RunRequest request, RunStore.RunRecord record, RunListener listener, AtomicBoolean cancelled) {
+      RunRequest request, RunHistory.RunRecord record, RunListener listener, AtomicBoolean cancelled) {
     Instant started = Instant.now();
     boolean ownWorkspace = request.workspace() == null;
     Path workspace =
@@ -165,6 +167,7 @@ public final class WorkflowExecutor implements AutoCloseable {
               logs,
               actions,
               stepRunners,
+              jobGroups,
               options,
               cancelled);
       Map<String, String> workflowEnv = workflowEnv(request, github);
