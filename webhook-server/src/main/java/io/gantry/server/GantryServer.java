@@ -10,6 +10,7 @@ import io.gantry.runner.execution.WorkflowExecutor;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.git.Mirrors;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.runner.workflow.Workflow;
@@ -64,19 +65,19 @@ public final class GantryServer implements AutoCloseable {
     WorkflowParser parser = new WorkflowParser(actions);
     LiveLogs live = new LiveLogs();
     this.statuses = new StatusOutbox(config, store, poster);
+    RunEvents events = new RunEvents(live, statuses);
     this.workers =
         new Workers(
             store,
             executor,
             executor.logs(),
-            live,
-            statuses,
+            events,
             details -> request(details, parser),
             config.server().workers(),
             lease);
     RunQueue queue =
-        new RunQueue(config, store, mirrors, parser, executor.logs(), statuses, workers::wake);
-    Api api = new Api(config, store, executor.logs(), live, queue, workers);
+        new RunQueue(config, store, mirrors, parser, executor.logs(), events, workers::wake);
+    Api api = new Api(config, store, executor.logs(), live, events, queue, workers);
     Map<String, String> awsEnv = new java.util.HashMap<>(System.getenv());
     awsEnv.putAll(runEnv);
     this.services = new ServiceApi(store.deployHistory(), awsEnv, api::authenticate);
@@ -183,8 +184,8 @@ public final class GantryServer implements AutoCloseable {
   }
 
   /** Rebuilds what a worker needs from a stored run: the snapshotted workflow, payload, config. */
-  private RunRequest request(RunStore.RunDetails details, WorkflowParser parser) {
-    RunStore.RunRecord run = details.run();
+  private RunRequest request(RunHistory.RunDetails details, WorkflowParser parser) {
+    RunHistory.RunRecord run = details.run();
     ServerConfig.Repository repository =
         config
             .repository(run.repository())
@@ -229,7 +230,7 @@ public final class GantryServer implements AutoCloseable {
         null,
         details.trigger());
     if (details.failedOnly() && details.rerunOf() != null) {
-      RunStore.RunRecord previous =
+      RunHistory.RunRecord previous =
           store
               .findRun(details.rerunOf())
               .orElseThrow(

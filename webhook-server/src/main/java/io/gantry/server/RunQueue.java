@@ -7,6 +7,7 @@ import io.gantry.runner.git.GitException;
 import io.gantry.runner.git.Mirrors;
 import io.gantry.runner.git.RemoteRepository;
 import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.trigger.DispatchInputs;
 import io.gantry.runner.trigger.EventPayloads;
@@ -41,7 +42,7 @@ final class RunQueue {
   private final Mirrors mirrors;
   private final WorkflowParser parser;
   private final LogStore logs;
-  private final StatusOutbox statuses;
+  private final RunEvents events;
   private final Runnable wakeWorkers;
 
   /** See {@link #workflowFiles}: the workflow files of the 64 commits pushed last. */
@@ -72,14 +73,14 @@ final class RunQueue {
       Mirrors mirrors,
       WorkflowParser parser,
       LogStore logs,
-      StatusOutbox statuses,
+      RunEvents events,
       Runnable wakeWorkers) {
     this.config = config;
     this.store = store;
     this.mirrors = mirrors;
     this.parser = parser;
     this.logs = logs;
-    this.statuses = statuses;
+    this.events = events;
     this.wakeWorkers = wakeWorkers;
   }
 
@@ -238,14 +239,14 @@ final class RunQueue {
     return workflow;
   }
 
-  RunStore.RunRecord rerun(long runId, String actor, boolean failedOnly) {
-    RunStore.RunRecord record =
+  RunHistory.RunRecord rerun(long runId, String actor, boolean failedOnly) {
+    RunHistory.RunRecord record =
         store.createRerun(
             runId,
             (failedOnly ? "rerun of failed jobs by " : "rerun by ") + actor + " of run " + runId,
             Instant.now(),
             failedOnly);
-    statuses.enqueue(record, "pending", failedOnly ? "queued (rerun of failed jobs)" : "queued (rerun)");
+    events.queued(record, failedOnly ? "queued (rerun of failed jobs)" : "queued (rerun)");
     wakeWorkers.run();
     return record;
   }
@@ -274,9 +275,9 @@ final class RunQueue {
         group = workflow.concurrency().group();
       }
     }
-    RunStore.RunRecord record =
+    RunHistory.RunRecord record =
         store.createRun(
-            new RunStore.NewRun(
+            new RunHistory.NewRun(
                 repository.name(),
                 workflow.file().toString(),
                 workflow.name(),
@@ -292,15 +293,15 @@ final class RunQueue {
     if (cancelInProgress && group != null) {
       cancelOlder(repository.name(), group, record.id());
     }
-    statuses.enqueue(record, "pending", "queued");
+    events.queued(record, "queued");
     return record.id();
   }
 
   /** {@code cancel-in-progress: true}: the new run replaces the older ones of its group. */
   private void cancelOlder(String repository, String group, long newest) {
     for (String status : List.of("QUEUED", "IN_PROGRESS")) {
-      for (RunStore.RunRecord older :
-          store.listRuns(new RunStore.RunFilter(repository, null, status, 500))) {
+      for (RunHistory.RunRecord older :
+          store.listRuns(new RunHistory.RunFilter(repository, null, status, 500))) {
         if (older.id() >= newest) {
           continue;
         }
@@ -320,9 +321,9 @@ final class RunQueue {
       String sha,
       Map<String, Object> payload,
       WorkflowException e) {
-    RunStore.RunRecord record =
+    RunHistory.RunRecord record =
         store.createRun(
-            new RunStore.NewRun(
+            new RunHistory.NewRun(
                 repository.name(), path, path, source, "push", ref, sha, Map.of(),
                 "push (invalid workflow)", Expressions.toJson(payload), null, false));
     try (LogStore.StepLogFile log = logs.open(record.id(), "workflow", 0)) {
@@ -332,8 +333,12 @@ final class RunQueue {
     }
     Instant now = Instant.now();
     store.runStarted(record.id(), now);
-    store.runFinished(record.id(), "failure", now);
-    statuses.enqueue(record, "failure", "invalid workflow: " + e.problems().get(0).message());
+    store.runFinished(record.id(), io.gantry.runner.store.Result.FAILURE, now);
+    events.ended(
+        record,
+        io.gantry.runner.execution.Conclusion.FAILURE,
+        io.gantry.runner.store.CommitState.FAILURE,
+        "invalid workflow: " + e.problems().get(0).message());
     return record.id();
   }
 

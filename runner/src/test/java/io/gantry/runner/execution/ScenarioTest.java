@@ -3,6 +3,8 @@ package io.gantry.runner.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gantry.runner.action.builtin.BuiltInActions;
+import io.gantry.runner.action.ActionRegistry;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.runner.trigger.DispatchInputs;
@@ -181,7 +183,7 @@ class ScenarioTest {
     }
 
     // The store agrees with the result.
-    RunStore.RunRecord record = store.findRun(result.runId()).orElseThrow();
+    RunHistory.RunRecord record = store.findRun(result.runId()).orElseThrow();
     assertThat(record.status()).isEqualTo("COMPLETED");
     assertThat(record.conclusion()).isEqualTo(result.conclusion().label());
     Set<String> storedJobs = new LinkedHashSet<>();
