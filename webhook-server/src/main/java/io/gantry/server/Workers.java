@@ -210,7 +210,7 @@ final class Workers implements AutoCloseable {
     for (DeployHistory.Deployment d :
         InterruptedDeploys.sweep(
             store.deployHistory(),
-            runId -> store.details(runId).map(RunStore.RunDetails::interrupted).orElse(false),
+            runId -> store.details(runId).map(RunHistory.RunDetails::interrupted).orElse(false),
             Instant.now())) {
       LOG.warning(
           "deployment " + d.id() + " of " + d.service() + " was interrupted with run " + d.runId()

@@ -6,8 +6,8 @@ import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory.ServiceKey;
 import io.gantry.runner.store.RunStore;
-import io.gantry.runner.store.RunStore.NewRun;
-import io.gantry.runner.store.RunStore.RunRecord;
+import io.gantry.runner.store.RunHistory.NewRun;
+import io.gantry.runner.store.RunHistory.RunRecord;
 import io.gantry.runner.store.Stores;
 import io.gantry.server.config.ConfigLoader;
 import io.gantry.server.config.ServerConfig;
@@ -47,7 +47,7 @@ class InterruptedDeployTest {
       long cut = deploy(history, crashed.id(), "web:7");
       RunRecord earlier = store.createRun(run());
       store.runStarted(earlier.id(), then);
-      store.runFinished(earlier.id(), "success", then);
+      store.runFinished(earlier.id(), io.gantry.runner.store.Result.SUCCESS, then);
       long notWaited = deploy(history, earlier.id(), "web:6");
 
       Path config = dir.resolve("gantry.yml");

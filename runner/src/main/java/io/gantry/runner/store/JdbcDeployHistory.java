@@ -115,16 +115,11 @@ final class JdbcDeployHistory implements DeployHistory {
   @Override
   public List<Deployment> inProgress(int limit) {
     int rows = Math.max(1, Math.min(MAX_LIMIT, limit));
-    return store.inTransaction(
-        connection -> {
-          try (PreparedStatement select =
-              connection.prepareStatement(
-                  "SELECT " + COLUMNS + " FROM deployments WHERE outcome = ?"
-                      + " ORDER BY id FETCH FIRST " + rows + " ROWS ONLY")) {
-            select.setString(1, IN_PROGRESS);
-            return read(select);
-          }
-        });
+    return jdbc.list(
+        "SELECT " + COLUMNS + " FROM deployments WHERE outcome = ?"
+            + " ORDER BY id FETCH FIRST " + rows + " ROWS ONLY",
+        select -> select.setString(1, IN_PROGRESS),
+        JdbcDeployHistory::deployment);
   }
 
   @Override

@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory.ServiceKey;
 import io.gantry.runner.store.DeployHistory;
-import io.gantry.runner.store.RunStore.NewRun;
-import io.gantry.runner.store.RunStore.RunRecord;
+import io.gantry.runner.store.RunHistory;
+import io.gantry.runner.store.RunHistory.NewRun;
+import io.gantry.runner.store.RunHistory.RunRecord;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ class InterruptedDeploysTest {
   void open() {
     store = Stores.openEmbedded(data);
     history = store.deployHistory();
-    interrupted = id -> store.details(id).map(RunStore.RunDetails::interrupted).orElse(false);
+    interrupted = id -> store.details(id).map(RunHistory.RunDetails::interrupted).orElse(false);
   }
 
   @AfterEach
@@ -50,7 +51,7 @@ class InterruptedDeploysTest {
   void aDeployWhoseRunWasInterruptedIsMarkedFailedAndTheOthersStayInProgress() {
     RunRecord crashed = claimedRun();
     RunRecord notWaited = claimedRun();
-    store.runFinished(notWaited.id(), "success", T0.plusSeconds(5));
+    store.runFinished(notWaited.id(), io.gantry.runner.store.Result.SUCCESS, T0.plusSeconds(5));
     long good = deploy(WEB, "arn:aws:ecs:us-east-1:000000000000:task-definition/web:2", null);
     history.finished(good, DeployHistory.SUCCEEDED, null, T0);
     long cut = deploy(WEB, "arn:aws:ecs:us-east-1:000000000000:task-definition/web:3", crashed);

@@ -2,7 +2,7 @@ package io.gantry.runner.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gantry.runner.action.ActionRegistry;
+import io.gantry.runner.action.builtin.BuiltInActions;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.runner.workflow.Workflow;
@@ -32,7 +32,7 @@ class JobConcurrencyTest {
     store = Stores.openEmbedded(data);
     executor =
         new WorkflowExecutor(
-            ActionRegistry.builtIn(),
+            BuiltInActions.registry(),
             store,
             ExecutorOptions.defaults(data).withKillGracePeriod(Duration.ofSeconds(1)));
   }
@@ -140,7 +140,7 @@ class JobConcurrencyTest {
   }
 
   private static Workflow workflow(String yaml) throws Exception {
-    return new WorkflowParser(ActionRegistry.builtIn()).parse(yaml, Path.of("deploy.yml"), "deploy.yml");
+    return new WorkflowParser(BuiltInActions.registry()).parse(yaml, Path.of("deploy.yml"), "deploy.yml");
   }
 
   private RunRequest request(Workflow workflow, String run, Path log, Path release) {

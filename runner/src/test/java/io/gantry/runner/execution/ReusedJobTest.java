@@ -3,9 +3,8 @@ package io.gantry.runner.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gantry.runner.action.builtin.BuiltInActions;
-import io.gantry.runner.store.RunStore.JobRecord;
-import io.gantry.runner.action.ActionRegistry;
 import io.gantry.runner.store.RunHistory.JobRecord;
+
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowParser;
 import java.nio.file.Path;

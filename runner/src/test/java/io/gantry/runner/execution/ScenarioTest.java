@@ -3,7 +3,6 @@ package io.gantry.runner.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gantry.runner.action.builtin.BuiltInActions;
-import io.gantry.runner.action.ActionRegistry;
 import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
