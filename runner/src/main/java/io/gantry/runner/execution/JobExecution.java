@@ -158,6 +158,9 @@ final class JobExecution implements Callable<JobResult> {
       name = job.concurrency().group();
       cancelInProgress = false;
     }
+    if (name == null || name.isBlank()) {
+      return true;
+    }
     member =
         new JobGroups.Member(
             "job '" + scope.name + "' of run " + run.runId(), scope.cancelledByGroup);
