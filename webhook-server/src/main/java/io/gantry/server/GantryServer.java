@@ -41,8 +41,10 @@ public final class GantryServer implements AutoCloseable {
   private final LocalEcs localEcs;
   private final Map<String, String> runEnv;
   private final ServiceApi services;
+  private final Schedules schedules;
 
-  private GantryServer(ServerConfig config, Duration lease, StatusOutbox.Poster poster) {
+  private GantryServer(
+      ServerConfig config, Duration lease, StatusOutbox.Poster poster, java.time.Clock clock) {
     this.config = config;
     Path data = config.server().dataDir();
     this.localEcs = config.localEcs() == null ? null : startLocalEcs(config.localEcs());
@@ -76,6 +78,8 @@ public final class GantryServer implements AutoCloseable {
     awsEnv.putAll(runEnv);
     this.services = new ServiceApi(store.deployHistory(), awsEnv, api::authenticate);
     Webhooks webhooks = new Webhooks(config, store, queue);
+    this.schedules =
+        new Schedules(config, io.gantry.runner.store.ScheduleTicks.in(store), queue, clock);
     this.app =
         Javalin.create(
             c -> {
@@ -85,6 +89,10 @@ public final class GantryServer implements AutoCloseable {
     api.routes(app);
     services.routes(app);
     webhooks.routes(app);
+    EventRuns events = new EventRuns(config, store, queue, api::authenticate);
+    events.routes(app);
+    workers.onCompleted(events::completed);
+    app.get("/api/schedules", ctx -> ctx.json(Map.of("schedules", schedules.next())));
     app.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
     app.exception(
         ApiException.class,
@@ -116,9 +124,16 @@ public final class GantryServer implements AutoCloseable {
   }
 
   static GantryServer start(ServerConfig config, Duration lease, StatusOutbox.Poster poster) {
-    GantryServer server = new GantryServer(config, lease, poster);
+    return start(config, lease, poster, java.time.Clock.systemUTC());
+  }
+
+  /** With the clock schedules fire by (a test clock in tests). */
+  static GantryServer start(
+      ServerConfig config, Duration lease, StatusOutbox.Poster poster, java.time.Clock clock) {
+    GantryServer server = new GantryServer(config, lease, poster, clock);
     server.statuses.start();
     server.workers.start();
+    server.schedules.start();
     server.app.start(config.server().bind(), config.server().port());
     return server;
   }
@@ -153,6 +168,11 @@ public final class GantryServer implements AutoCloseable {
 
   public int port() {
     return app.port();
+  }
+
+  /** The schedule firing, for tests that move a test clock and fire by hand. */
+  Schedules schedules() {
+    return schedules;
   }
 
   /** Rebuilds what a worker needs from a stored run: the snapshotted workflow, payload, config. */
@@ -221,6 +241,7 @@ public final class GantryServer implements AutoCloseable {
 
   @Override
   public void close() {
+    schedules.close();
     app.stop();
     services.close();
     workers.close();

@@ -122,6 +122,8 @@ final class Workers implements AutoCloseable {
     }
   }
 
+  private volatile java.util.function.LongConsumer onCompleted = id -> {};
+
   private void execute(RunStore.RunRecord record) {
     RunStore.RunDetails details = store.details(record.id()).orElseThrow();
     RunRequest request = requests.apply(details);
@@ -154,6 +156,12 @@ final class Workers implements AutoCloseable {
           case CANCELLED, SKIPPED -> "error";
         };
     statuses.enqueue(record, state, describe(result));
+    onCompleted.accept(record.id());
+  }
+
+  /** Called with each run a worker of this process completes (workflow_run chaining). */
+  void onCompleted(java.util.function.LongConsumer listener) {
+    onCompleted = listener;
   }
 
   private static RunResult waitFor(WorkflowExecutor.Execution execution, long millis) {
