@@ -128,7 +128,7 @@ final class Workers implements AutoCloseable {
     RunStore.RunDetails details = store.details(record.id()).orElseThrow();
     RunRequest request = requests.apply(details);
     statuses.enqueue(record, "pending", "running");
-    RunListener listener = live.listenerFor(record.id());
+    RunListener listener = statuses.withJobStatuses(record, live.listenerFor(record.id()));
     WorkflowExecutor.Execution execution = executor.startQueued(record, request, listener);
     long renewEvery = Math.max(1000, lease.toMillis() / 3);
     long nextRenewal = System.currentTimeMillis() + renewEvery;

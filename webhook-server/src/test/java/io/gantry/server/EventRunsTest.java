@@ -94,11 +94,11 @@ class EventRunsTest {
     assertThat(ciRun.get("sha")).isEqualTo(sha);
     assertThat(get("/api/runs/" + ci + "/logs")).contains("ci for build staging on refs/heads/main");
 
-    Map<?, ?> deploy = awaitRunOf("deploy");
-    deploy = awaitCompleted(((Number) deploy.get("id")).longValue());
+    long deployId = ((Number) awaitRunOf("deploy").get("id")).longValue();
+    Map<?, ?> deploy = awaitCompleted(deployId);
     assertThat(deploy.get("conclusion")).as(String.valueOf(deploy)).isEqualTo("success");
     assertThat(deploy.get("event")).isEqualTo("workflow_run");
-    assertThat(get("/api/runs/" + deploy.get("id") + "/logs"))
+    assertThat(get("/api/runs/" + deployId + "/logs"))
         .contains("deploying after ci success workflow_run");
   }
 
