@@ -420,4 +420,44 @@ class WorkflowErrorsTest {
         .containsExactly("0 3 * * *", "*/15 * * * 1-5");
     assertThat(w.warnings()).isEmpty();
   }
+
+  @Test
+  void workflowRunNeedsTheWorkflowsItFollowsAndDispatchTypesAreKept() throws Exception {
+    assertThat(
+            Workflows.problems(
+                """
+                on:
+                  workflow_run:
+                    types: [completed]
+                jobs:
+                  build:
+                    steps:
+                      - run: make
+                """))
+        .containsExactly(
+            "ci.yml:2:3: 'workflow_run' needs 'workflows', the names of the workflows it follows,"
+                + " e.g. workflow_run: { workflows: [ci], types: [completed] }");
+
+    Workflow w =
+        Workflows.parse(
+            """
+            on:
+              repository_dispatch:
+                types: [deploy]
+              workflow_run:
+                workflows: [ci]
+                branches: [main]
+            jobs:
+              build:
+                steps:
+                  - run: make
+            """);
+    assertThat(w.warnings()).isEmpty();
+    assertThat(w.on().on("repository_dispatch").hasType("deploy")).isTrue();
+    assertThat(w.on().on("repository_dispatch").hasType("other")).isFalse();
+    assertThat(w.on().on("workflow_run").workflows()).containsExactly("ci");
+    assertThat(w.on().on("workflow_run").matchesBranch("main")).isTrue();
+    assertThat(w.on().on("workflow_run").matchesBranch("dev")).isFalse();
+    assertThat(w.on().on("push")).isNull();
+  }
 }
