@@ -49,6 +49,31 @@ final class ClientCommands {
     abstract int run() throws ApiClient.ClientException;
   }
 
+  @Command(
+      name = "schedules",
+      mixinStandardHelpOptions = true,
+      description = "Lists the on.schedule lines of each repository's default branch, with the next"
+          + " time each fires (UTC).")
+  static final class Schedules extends ClientCommand {
+    @Override
+    int run() throws ApiClient.ClientException {
+      Map<?, ?> body = (Map<?, ?>) client().get("/api/schedules");
+      String row = "%-24s %-36s %-18s %s%n";
+      out().printf(row, "REPOSITORY", "WORKFLOW", "CRON", "NEXT (UTC)");
+      for (Object o : (List<?>) body.get("schedules")) {
+        Map<?, ?> s = (Map<?, ?>) o;
+        out().printf(
+            row,
+            s.get("repository"),
+            s.get("workflowFile"),
+            s.get("cron"),
+            s.get("next") == null ? "never" : s.get("next"));
+      }
+      out().flush();
+      return Gantry.OK;
+    }
+  }
+
   @Command(name = "runs", mixinStandardHelpOptions = true, description = "Lists runs, newest first.")
   static final class Runs extends ClientCommand {
     @Option(names = "--repo", description = "Only this repository (owner/name).")

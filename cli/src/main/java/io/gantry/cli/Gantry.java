@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       ClientCommands.Rerun.class,
       ClientCommands.Cancel.class,
       ClientCommands.Dispatch.class,
+      ClientCommands.Schedules.class,
       DeployCommands.Deployments.class,
       DeployCommands.Rollback.class,
       CommandLine.HelpCommand.class

@@ -169,6 +169,22 @@ class ClientCommandsTest {
     assertThat(wrong.output).startsWith("gantry cancel: the server answered 401").hasLineCount(1);
   }
 
+  @Test
+  void schedulesListsEachCronLineOfTheDefaultBranchWithItsNextFireTime() throws Exception {
+    workflow(
+        "nightly.yml",
+        "name: nightly\non:\n  schedule:\n    - cron: '30 2 * * MON-FRI'\n"
+            + "jobs:\n  n:\n    runs-on: x\n    steps:\n      - run: echo n\n");
+    push();
+    Cli schedules = gantry("schedules");
+    assertThat(schedules.exit).as(schedules.output).isZero();
+    assertThat(schedules.output)
+        .contains("REPOSITORY")
+        .containsPattern(
+            "acme/cli +\\.github/workflows/nightly\\.yml +30 2 \\* \\* MON-FRI +"
+                + "\\d{4}-\\d\\d-\\d\\dT02:30:00Z");
+  }
+
   // ---- helpers ----
 
   private void workflow(String file, String text) throws IOException {

@@ -47,8 +47,10 @@ public final class GantryServer implements AutoCloseable {
   private final LocalEcs localEcs;
   private final Map<String, String> runEnv;
   private final ServiceApi services;
+  private final Schedules schedules;
 
-  private GantryServer(ServerConfig config, Duration lease, StatusOutbox.Poster poster) {
+  private GantryServer(
+      ServerConfig config, Duration lease, StatusOutbox.Poster poster, java.time.Clock clock) {
     this.config = config;
     Path data = config.server().dataDir();
     this.localEcs = config.localEcs() == null ? null : startLocalEcs(config.localEcs());
@@ -82,6 +84,8 @@ public final class GantryServer implements AutoCloseable {
     awsEnv.putAll(runEnv);
     this.services = new ServiceApi(store.deployHistory(), awsEnv, api::authenticate);
     Webhooks webhooks = new Webhooks(config, store, queue);
+    this.schedules =
+        new Schedules(config, io.gantry.runner.store.ScheduleTicks.in(store), queue, clock);
     this.app =
         Javalin.create(
             c -> {
@@ -91,6 +95,10 @@ public final class GantryServer implements AutoCloseable {
     api.routes(app);
     services.routes(app);
     webhooks.routes(app);
+    EventRuns eventRuns = new EventRuns(config, store, queue, api::authenticate);
+    eventRuns.routes(app);
+    workers.onCompleted(eventRuns::completed);
+    app.get("/api/schedules", ctx -> ctx.json(Map.of("schedules", schedules.next())));
     app.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
     app.exception(
         ApiException.class,
@@ -122,6 +130,12 @@ public final class GantryServer implements AutoCloseable {
   }
 
   static GantryServer start(ServerConfig config, Duration lease, StatusOutbox.Poster poster) {
+    return start(config, lease, poster, java.time.Clock.systemUTC());
+  }
+
+  /** With the clock schedules fire by (a test clock in tests). */
+  static GantryServer start(
+      ServerConfig config, Duration lease, StatusOutbox.Poster poster, java.time.Clock clock) {
     // port 0 and no public-url: the links in statuses and answers must name the port picked, so
     // it is picked before anything that makes them is built.
     ServerConfig effective =
@@ -131,9 +145,10 @@ public final class GantryServer implements AutoCloseable {
                 config.server().onPort(freePort(config.server().bind())),
                 config.repositories(),
                 config.localEcs());
-    GantryServer server = new GantryServer(effective, lease, poster);
+    GantryServer server = new GantryServer(effective, lease, poster, clock);
     server.statuses.start();
     server.workers.start();
+    server.schedules.start();
     server.app.start(effective.server().bind(), effective.server().port());
     return server;
   }
@@ -181,6 +196,11 @@ public final class GantryServer implements AutoCloseable {
   /** How forges and users reach this server: {@code server.public-url}, else from the port. */
   public String publicUrl() {
     return config.server().publicUrl();
+  }
+
+  /** The schedule firing, for tests that move a test clock and fire by hand. */
+  Schedules schedules() {
+    return schedules;
   }
 
   /** Rebuilds what a worker needs from a stored run: the snapshotted workflow, payload, config. */
@@ -249,6 +269,7 @@ public final class GantryServer implements AutoCloseable {
 
   @Override
   public void close() {
+    schedules.close();
     app.stop();
     services.close();
     workers.close();

@@ -47,7 +47,7 @@ final class RunEvents {
             ended(run, result.conclusion(), state(result.conclusion()), describe(result));
           }
         };
-    return RunListeners.of(live.linesOf(run.id()), reports);
+    return statuses.withJobStatuses(run, RunListeners.of(live.linesOf(run.id()), reports));
   }
 
   /**

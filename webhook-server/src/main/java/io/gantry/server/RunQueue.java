@@ -217,6 +217,62 @@ final class RunQueue {
     return id;
   }
 
+  /**
+   * The workflows at a commit that validate, by file; one that does not validate is left out (a
+   * push of it already showed it failed).
+   */
+  Map<String, Workflow> workflowsAt(ServerConfig.Repository repository, String sha)
+      throws GitException {
+    Map<String, Workflow> workflows = new LinkedHashMap<>();
+    for (Map.Entry<String, String> file : workflowFiles(repository, remote(repository), sha).entrySet()) {
+      if (file.getKey().endsWith(".yml") || file.getKey().endsWith(".yaml")) {
+        try {
+          workflows.put(file.getKey(), parsed(file.getKey(), file.getValue()));
+        } catch (WorkflowException e) {
+          // Reported when pushed; a schedule of a broken workflow does not fire.
+        }
+      }
+    }
+    return workflows;
+  }
+
+  /**
+   * A run of a workflow for an event other than a push or a dispatch ({@code schedule}, {@code
+   * repository_dispatch}, {@code workflow_run}), already matched by the caller.
+   */
+  long event(
+      ServerConfig.Repository repository,
+      Workflow workflow,
+      String event,
+      Head head,
+      Map<String, Object> payload,
+      String trigger) {
+    long id = queue(repository, workflow, event, head.ref(), head.sha(), payload, Map.of(), trigger);
+    wakeWorkers.run();
+    return id;
+  }
+
+  /** A branch and its latest commit. */
+  record Head(String ref, String sha) {
+    /** The branch's name, without {@code refs/heads/}. */
+    String branch() {
+      return ref.replaceFirst("^refs/heads/", "");
+    }
+  }
+
+  /**
+   * The repository's default branch (where its HEAD points) and that branch's latest commit,
+   * fetching first; empty when HEAD names no branch with a commit.
+   */
+  java.util.Optional<Head> defaultHead(ServerConfig.Repository repository) throws GitException {
+    RemoteRepository remote = remote(repository);
+    java.util.Optional<String> branch = mirrors.defaultBranch(remote);
+    if (branch.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new Head(branch.get(), mirrors.resolve(remote, branch.get())));
+  }
+
   /** A new attempt of a run: same commit, same workflow content, same trigger and inputs. */
   /**
    * A workflow file parsed and validated, remembered by its path and text: a burst of pushes to

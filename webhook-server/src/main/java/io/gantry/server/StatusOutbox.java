@@ -1,5 +1,10 @@
 package io.gantry.server;
 
+import io.gantry.runner.execution.JobResult;
+import io.gantry.runner.execution.LogLine;
+import io.gantry.runner.execution.RunListener;
+import io.gantry.runner.execution.RunResult;
+import io.gantry.runner.execution.StepResult;
 import io.gantry.runner.store.CommitState;
 import io.gantry.runner.store.CommitStatuses;
 import io.gantry.runner.store.RunHistory;
@@ -49,6 +54,11 @@ final class StatusOutbox implements AutoCloseable {
 
   /** Stores a status for the run's commit; does nothing for a repository without status config. */
   void enqueue(RunHistory.RunRecord run, CommitState state, String description) {
+    enqueue(run, "gantry/" + run.workflowName(), state, description);
+  }
+
+  private void enqueue(
+      RunHistory.RunRecord run, String context, CommitState state, String description) {
     ServerConfig.Repository repository = config.repository(run.repository()).orElse(null);
     if (repository == null || repository.status() == null) {
       return;
@@ -59,13 +69,78 @@ final class StatusOutbox implements AutoCloseable {
             run.repository(),
             run.sha(),
             state,
-            "gantry/" + run.workflowName(),
+            context,
             description,
             config.server().publicUrl().replaceAll("/+$", "") + "/api/runs/" + run.id(),
             Instant.now()));
     synchronized (wake) {
       wake.notifyAll();
     }
+  }
+
+  /**
+   * {@code listener}, plus a status per job ({@code pending} when it starts, its conclusion when it
+   * ends) when the repository's status configuration says {@code per-job: true}. Its context is the
+   * one GitHub gives a job's check, {@code workflow / job (event)}.
+   */
+  RunListener withJobStatuses(RunHistory.RunRecord run, RunListener listener) {
+    ServerConfig.Repository repository = config.repository(run.repository()).orElse(null);
+    if (repository == null || repository.status() == null || !repository.status().perJob()) {
+      return listener;
+    }
+    return new RunListener() {
+      @Override
+      public void runStarted(long runId, long runNumber, String runName) {
+        listener.runStarted(runId, runNumber, runName);
+      }
+
+      @Override
+      public void jobStarted(String jobKey, String jobName) {
+        listener.jobStarted(jobKey, jobName);
+        enqueue(run, jobContext(run, jobName), CommitState.PENDING, "running");
+      }
+
+      @Override
+      public void stepStarted(String jobKey, int number, String stepName) {
+        listener.stepStarted(jobKey, number, stepName);
+      }
+
+      @Override
+      public void logLine(String jobKey, LogLine line) {
+        listener.logLine(jobKey, line);
+      }
+
+      @Override
+      public void stepFinished(String jobKey, StepResult result) {
+        listener.stepFinished(jobKey, result);
+      }
+
+      @Override
+      public void jobFinished(JobResult result) {
+        listener.jobFinished(result);
+        CommitState state =
+            switch (result.conclusion()) {
+              case SUCCESS, SKIPPED -> CommitState.SUCCESS;
+              case FAILURE -> CommitState.FAILURE;
+              case CANCELLED -> CommitState.ERROR;
+            };
+        enqueue(
+            run,
+            jobContext(run, result.name()),
+            state,
+            "job " + result.conclusion().name().toLowerCase(java.util.Locale.ROOT));
+      }
+
+      @Override
+      public void runFinished(RunResult result) {
+        listener.runFinished(result);
+      }
+    };
+  }
+
+  /** GitHub's name of a job's check: {@code workflow / job (event)}. */
+  static String jobContext(RunHistory.RunRecord run, String jobName) {
+    return run.workflowName() + " / " + jobName + " (" + run.event() + ")";
   }
 
   /** Delivers what is due now; the loop calls it, tests may too. */

@@ -126,6 +126,8 @@ final class Workers implements AutoCloseable {
     }
   }
 
+  private volatile java.util.function.LongConsumer onCompleted = id -> {};
+
   private void execute(RunHistory.RunRecord record) {
     RunHistory.RunDetails details = store.details(record.id()).orElseThrow();
     RunRequest request = requests.apply(details);
@@ -136,6 +138,7 @@ final class Workers implements AutoCloseable {
     while (true) {
       if (waitFor(execution, 250) != null) {
         // Its end went out on the run's channel (RunEvents.listenerFor).
+        onCompleted.accept(record.id());
         return;
       }
       if (store.cancelRequested(record.id())) {
@@ -149,6 +152,11 @@ final class Workers implements AutoCloseable {
         nextRenewal = System.currentTimeMillis() + renewEvery;
       }
     }
+  }
+
+  /** Called with each run a worker of this process completes (workflow_run chaining). */
+  void onCompleted(java.util.function.LongConsumer listener) {
+    onCompleted = listener;
   }
 
   private static RunResult waitFor(WorkflowExecutor.Execution execution, long millis) {

@@ -135,6 +135,31 @@ class ServerTest {
   }
 
   @Test
+  void aTagPushThroughTheHookRunsWithRefTypeTagAndDeletingTheTagRunsNothing() throws Exception {
+    Files.createDirectories(work.resolve(".github/workflows"));
+    Files.writeString(
+        work.resolve(".github/workflows/release.yml"),
+        "name: release\non:\n  push:\n    tags: ['v*']\njobs:\n  tag:\n    runs-on: x\n    steps:\n"
+            + "      - run: echo \"type=$GITHUB_REF_TYPE name=$GITHUB_REF_NAME\"\n");
+    git(work, "add", ".");
+    git(work, "commit", "-q", "-m", "release");
+    git(work, "tag", "v2.0.0");
+    Map<String, String> env = Map.of("GANTRY_HOOK_SECRET", SECRET);
+    ProcessResult push = run(work, env, "git", "push", "-q", "origin", "main", "v2.0.0");
+    assertThat(push.exit).as(push.output).isZero();
+
+    Map<?, ?> run = awaitCompleted(latestRunId());
+    assertThat(run.get("ref")).isEqualTo("refs/tags/v2.0.0");
+    assertThat(run.get("conclusion")).as(String.valueOf(run)).isEqualTo("success");
+    assertThat(get("/api/runs/" + id(run) + "/logs")).contains("type=tag name=v2.0.0");
+
+    ProcessResult delete = run(work, env, "git", "push", "-q", "origin", ":refs/tags/v2.0.0");
+    assertThat(delete.exit).as(delete.output).isZero();
+    List<?> runs = (List<?>) ((Map<?, ?>) Expressions.fromJson(get("/api/runs"))).get("runs");
+    assertThat(runs).hasSize(1);
+  }
+
+  @Test
   void twoPushesToOneConcurrencyGroupRunOneAfterTheOtherInOrder() throws Exception {
     Files.createDirectories(work.resolve(".github/workflows"));
     Files.writeString(

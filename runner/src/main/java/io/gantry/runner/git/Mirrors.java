@@ -251,6 +251,23 @@ public final class Mirrors {
     return id;
   }
 
+  /**
+   * The branch the repository's HEAD names, its default branch (e.g. {@code refs/heads/main}), as
+   * the mirror saw it when cloned, syncing first; empty when HEAD names no branch with a commit.
+   */
+  public java.util.Optional<String> defaultBranch(RemoteRepository repository) throws GitException {
+    sync(repository);
+    try (Repository db = openMirror(mirrorDir(repository))) {
+      Ref head = db.exactRef(Constants.HEAD);
+      if (head == null || !head.isSymbolic() || head.getObjectId() == null) {
+        return java.util.Optional.empty();
+      }
+      return java.util.Optional.of(head.getTarget().getName());
+    } catch (IOException e) {
+      throw readFailure(repository, "read HEAD", e);
+    }
+  }
+
   private String lookup(RemoteRepository repository, String ref) throws GitException {
     try (Repository db = openMirror(mirrorDir(repository))) {
       // Branches before tags before anything else, as actions/checkout tries them.

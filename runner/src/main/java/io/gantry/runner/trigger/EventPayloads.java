@@ -49,6 +49,59 @@ public final class EventPayloads {
   }
 
   /**
+   * A {@code schedule} event as GitHub sends it: the cron line that fired, the repository (with
+   * its default branch) and the sender.
+   */
+  public static Map<String, Object> schedule(String repository, String cron, String defaultBranch) {
+    Map<String, Object> payload = new LinkedHashMap<>();
+    payload.put("schedule", cron);
+    Map<String, Object> repo = repository(repository);
+    repo.put("default_branch", defaultBranch);
+    payload.put("repository", repo);
+    payload.put("sender", Map.of("login", "gantry[bot]"));
+    return payload;
+  }
+
+  /**
+   * A {@code repository_dispatch} event as GitHub sends it: {@code action} is the event type,
+   * {@code branch} the default branch the run is on.
+   */
+  public static Map<String, Object> repositoryDispatch(
+      String repository,
+      String eventType,
+      Map<String, Object> clientPayload,
+      String defaultBranch,
+      String actor) {
+    Map<String, Object> payload = new LinkedHashMap<>();
+    payload.put("action", eventType);
+    payload.put("branch", defaultBranch);
+    payload.put("client_payload", clientPayload);
+    Map<String, Object> repo = repository(repository);
+    repo.put("default_branch", defaultBranch);
+    payload.put("repository", repo);
+    payload.put("sender", Map.of("login", actor));
+    return payload;
+  }
+
+  /**
+   * A {@code workflow_run} event of action {@code completed}: {@code workflowRun} is the run that
+   * completed, in GitHub's field names ({@code id}, {@code name}, {@code head_branch}, {@code
+   * head_sha}, {@code event}, {@code status}, {@code conclusion}, {@code run_number}, …).
+   */
+  public static Map<String, Object> workflowRun(
+      String repository, Map<String, Object> workflowRun, String defaultBranch) {
+    Map<String, Object> payload = new LinkedHashMap<>();
+    payload.put("action", "completed");
+    payload.put("workflow_run", workflowRun);
+    payload.put("workflow", Map.of("name", workflowRun.get("name"), "path", workflowRun.get("path")));
+    Map<String, Object> repo = repository(repository);
+    repo.put("default_branch", defaultBranch);
+    payload.put("repository", repo);
+    payload.put("sender", Map.of("login", "gantry[bot]"));
+    return payload;
+  }
+
+  /**
    * {@code repository}'s names: {@code full_name}, {@code name} (after the last slash) and {@code
    * owner.login} (before it, so a GitLab group/subgroup/project is owned by group/subgroup).
    */

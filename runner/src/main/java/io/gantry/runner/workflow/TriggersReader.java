@@ -1,6 +1,9 @@
 package io.gantry.runner.workflow;
 
+import io.gantry.runner.cron.Cron;
+import io.gantry.runner.cron.CronException;
 import io.gantry.runner.suggest.Suggestions;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -8,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -16,13 +20,25 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
- * Reads {@code on:}. Gantry runs {@code push} and {@code workflow_dispatch}; any other GitHub event
+ * Reads {@code on:}. Gantry runs {@code push}, {@code schedule} (each cron line checked here, its
+ * wrong field pointed at by column) and {@code workflow_dispatch}; any other GitHub event
  * is kept in {@link Triggers#events()} with a warning, and a name GitHub does not know is an error.
  */
 final class TriggersReader {
 
   static final String PUSH = "push";
   static final String DISPATCH = "workflow_dispatch";
+  static final String SCHEDULE = "schedule";
+
+  /** The other events Gantry runs on, with the filter keys each takes. */
+  static final Map<String, List<String>> FILTERED_EVENTS =
+      Map.of(
+          "repository_dispatch", List.of("types"),
+          "workflow_run", List.of("types", "workflows", "branches", "branches-ignore"));
+
+  /** The events Gantry runs on. */
+  private static final Set<String> RUN_EVENTS =
+      Set.of(PUSH, DISPATCH, SCHEDULE, "repository_dispatch", "workflow_run");
 
   /** Every event a GitHub workflow can name. */
   static final List<String> GITHUB_EVENTS =
@@ -82,6 +98,8 @@ final class TriggersReader {
     Set<String> events = new LinkedHashSet<>();
     PushTrigger push = null;
     DispatchTrigger dispatch = null;
+    List<Cron> schedules = new ArrayList<>();
+    Map<String, EventTrigger> filters = new LinkedHashMap<>();
     if (on instanceof MappingNode) {
       Map<String, NodeTuple> entries = fields.map(on, "on", "'on'", null);
       for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
@@ -95,6 +113,10 @@ final class TriggersReader {
           push = push(value);
         } else if (event.equals(DISPATCH)) {
           dispatch = dispatch(value);
+        } else if (event.equals(SCHEDULE)) {
+          schedules.addAll(schedules(value));
+        } else if (FILTERED_EVENTS.containsKey(event)) {
+          filters.put(event, filtered(event, value, e.getValue().getKeyNode()));
         }
       }
     } else if (on instanceof SequenceNode || (on instanceof ScalarNode && !Fields.isNull(on))) {
@@ -104,6 +126,16 @@ final class TriggersReader {
         String event = names.get(i);
         if (checkEvent(event, nodes.get(i))) {
           events.add(event);
+          if (FILTERED_EVENTS.containsKey(event)) {
+            filtered(event, null, nodes.get(i));
+            filters.put(event, EventTrigger.any());
+          }
+          if (event.equals(SCHEDULE)) {
+            report.warning(
+                nodes.get(i),
+                "'schedule' without cron lines never runs; write on: { schedule: [ { cron: '0 0 * *"
+                    + " *' } ] }");
+          }
         }
       }
       push = events.contains(PUSH) ? PushTrigger.any() : null;
@@ -111,7 +143,8 @@ final class TriggersReader {
     } else {
       report.error(on, "'on' must name the events to run on, e.g. on: push");
     }
-    return new Triggers(push, dispatch, Collections.unmodifiableSet(events));
+    return new Triggers(
+        push, dispatch, Collections.unmodifiableSet(events), schedules, filters);
   }
 
   /** Whether the event is a GitHub event; warns when Gantry does not run on it. */
@@ -125,12 +158,13 @@ final class TriggersReader {
               + Suggestions.hint(event, GITHUB_EVENTS, "events"));
       return false;
     }
-    if (!event.equals(PUSH) && !event.equals(DISPATCH)) {
+    if (!RUN_EVENTS.contains(event)) {
       report.warning(
           node,
           "Gantry does not trigger on '"
               + event
-              + "'; this workflow runs only on push and workflow_dispatch (gantry run)");
+              + "'; this workflow runs only on push, schedule, workflow_run, repository_dispatch"
+              + " and workflow_dispatch (gantry run)");
     }
     return true;
   }
@@ -179,6 +213,76 @@ final class TriggersReader {
       return List.of();
     }
     return fields.stringList(tuple.getValueNode(), "on.push." + key);
+  }
+
+  /** {@code on.schedule}: a list of {@code - cron: '...'}, each line checked field by field. */
+  private List<Cron> schedules(Node node) {
+    List<Cron> crons = new ArrayList<>();
+    if (!(node instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
+      report.error(
+          node, "'on.schedule' must be a list of cron lines, e.g. schedule: [ { cron: '0 0 * * *' } ]");
+      return crons;
+    }
+    for (Node item : seq.getValue()) {
+      Map<String, NodeTuple> entries = fields.map(item, "on.schedule", "a schedule", List.of("cron"));
+      if (entries == null) {
+        continue;
+      }
+      NodeTuple cron = entries.get("cron");
+      if (cron == null) {
+        report.error(item, "a schedule needs 'cron', e.g. - cron: '*/15 * * * *'");
+        continue;
+      }
+      ScalarNode scalar = fields.scalar(cron.getValueNode(), "cron", "a cron line in quotes");
+      if (scalar == null) {
+        continue;
+      }
+      try {
+        crons.add(Cron.parse(scalar.getValue()));
+      } catch (CronException e) {
+        Location at = report.at(scalar);
+        int quote = scalar.getScalarStyle() == ScalarStyle.PLAIN ? 0 : 1;
+        int column = at.line() > 0 ? at.column() + quote + e.offset() : 0;
+        report.error(
+            new Location(at.file(), at.line(), column),
+            "cron '" + scalar.getValue() + "': " + e.getMessage());
+      }
+    }
+    return crons;
+  }
+
+  /** {@code repository_dispatch:} or {@code workflow_run:} and their filters. */
+  private EventTrigger filtered(String event, Node node, Node keyNode) {
+    Map<String, NodeTuple> entries =
+        node == null || Fields.isNull(node)
+            ? Map.of()
+            : fields.map(node, "on." + event, "'on." + event + "'", FILTERED_EVENTS.get(event));
+    if (entries == null) {
+      return EventTrigger.any();
+    }
+    if (event.equals("workflow_run") && !entries.containsKey("workflows")) {
+      report.error(
+          keyNode,
+          "'workflow_run' needs 'workflows', the names of the workflows it follows, e.g."
+              + " workflow_run: { workflows: [ci], types: [completed] }");
+    }
+    exclusive(entries, "branches");
+    return new EventTrigger(
+        list(entries, event, "types"),
+        list(entries, event, "workflows"),
+        list(entries, event, "branches"),
+        list(entries, event, "branches-ignore"));
+  }
+
+  private List<String> list(Map<String, NodeTuple> entries, String event, String key) {
+    NodeTuple tuple = entries.get(key);
+    if (tuple == null) {
+      return null;
+    }
+    if (Fields.isNull(tuple.getValueNode())) {
+      return List.of();
+    }
+    return fields.stringList(tuple.getValueNode(), "on." + event + "." + key);
   }
 
   private DispatchTrigger dispatch(Node node) {

@@ -78,7 +78,8 @@ class StoresTest {
       while (rows.next()) {
         applied.add(rows.getString(1) + ":" + rows.getBoolean(2));
       }
-      assertThat(applied).containsExactly("1:true", "2:true", "3:true", "4:true", "5:true");
+      assertThat(applied)
+          .containsExactly("1:true", "2:true", "3:true", "4:true", "5:true", "20:true");
     }
   }
 

@@ -297,8 +297,8 @@ class WorkflowErrorsTest {
 
     assertThat(Workflows.problems(yaml))
         .containsExactly(
-            "ci.yml:1:12: warning: Gantry does not trigger on 'schedule'; this workflow runs only"
-                + " on push and workflow_dispatch (gantry run)",
+            "ci.yml:1:12: warning: 'schedule' without cron lines never runs; write on: { schedule:"
+                + " [ { cron: '0 0 * * *' } ] }",
             "ci.yml:4:22: 'timeout-minutes' must be greater than 0, got -1",
             "ci.yml:7:16: shell 'pwsh' is not supported by Gantry; use bash, sh, python or a"
                 + " command with {0} for the script file, e.g. 'perl {0}'",
@@ -343,20 +343,20 @@ class WorkflowErrorsTest {
             """
             on:
               push:
-              schedule:
-                - cron: '0 3 * * *'
+              watch:
             jobs:
               build:
                 steps:
                   - run: make
             """);
 
-    assertThat(w.on().events()).containsExactly("push", "schedule");
+    assertThat(w.on().events()).containsExactly("push", "watch");
     assertThat(w.warnings())
         .extracting(Problem::toString)
         .containsExactly(
-            "ci.yml:3:3: warning: Gantry does not trigger on 'schedule'; this workflow runs only"
-                + " on push and workflow_dispatch (gantry run)");
+            "ci.yml:3:3: warning: Gantry does not trigger on 'watch'; this workflow runs only"
+                + " on push, schedule, workflow_run, repository_dispatch and workflow_dispatch"
+                + " (gantry run)");
   }
 
   @Test
@@ -375,5 +375,89 @@ class WorkflowErrorsTest {
             """);
 
     assertThat(w.warnings()).isEmpty();
+  }
+
+  @Test
+  void aWrongCronFieldIsReportedAtItsColumn() {
+    String yaml =
+        """
+        on:
+          schedule:
+            - cron: '*/15 * * * *'
+            - cron: 0 25 * * MON
+            - cron: "0 0 * DEC-JAN *"
+        jobs:
+          build:
+            steps:
+              - run: make
+        """;
+
+    assertThat(Workflows.problems(yaml))
+        .containsExactly(
+            "ci.yml:4:15: cron '0 25 * * MON': the hour field '25' has 25, out of range; it takes"
+                + " 0-23, e.g. 9-17",
+            "ci.yml:5:20: cron '0 0 * DEC-JAN *': the month field 'DEC-JAN' has range DEC-JAN that"
+                + " runs backwards; write it low-high; it takes 1-12 or JAN-DEC, e.g. JAN-JUN");
+  }
+
+  @Test
+  void scheduleLinesAreParsedWithoutAWarning() throws Exception {
+    Workflow w =
+        Workflows.parse(
+            """
+            on:
+              schedule:
+                - cron: '0 3 * * *'
+                - cron: '*/15 * * * 1-5'
+            jobs:
+              build:
+                steps:
+                  - run: make
+            """);
+
+    assertThat(w.on().schedules())
+        .extracting(io.gantry.runner.cron.Cron::expression)
+        .containsExactly("0 3 * * *", "*/15 * * * 1-5");
+    assertThat(w.warnings()).isEmpty();
+  }
+
+  @Test
+  void workflowRunNeedsTheWorkflowsItFollowsAndDispatchTypesAreKept() throws Exception {
+    assertThat(
+            Workflows.problems(
+                """
+                on:
+                  workflow_run:
+                    types: [completed]
+                jobs:
+                  build:
+                    steps:
+                      - run: make
+                """))
+        .containsExactly(
+            "ci.yml:2:3: 'workflow_run' needs 'workflows', the names of the workflows it follows,"
+                + " e.g. workflow_run: { workflows: [ci], types: [completed] }");
+
+    Workflow w =
+        Workflows.parse(
+            """
+            on:
+              repository_dispatch:
+                types: [deploy]
+              workflow_run:
+                workflows: [ci]
+                branches: [main]
+            jobs:
+              build:
+                steps:
+                  - run: make
+            """);
+    assertThat(w.warnings()).isEmpty();
+    assertThat(w.on().on("repository_dispatch").hasType("deploy")).isTrue();
+    assertThat(w.on().on("repository_dispatch").hasType("other")).isFalse();
+    assertThat(w.on().on("workflow_run").workflows()).containsExactly("ci");
+    assertThat(w.on().on("workflow_run").matchesBranch("main")).isTrue();
+    assertThat(w.on().on("workflow_run").matchesBranch("dev")).isFalse();
+    assertThat(w.on().on("push")).isNull();
   }
 }

@@ -107,7 +107,8 @@ class WorkflowParserTest {
         .extracting(Problem::toString)
         .containsExactly(
             "deploy.yml:20:3: warning: Gantry does not trigger on 'pull_request'; this workflow"
-                + " runs only on push and workflow_dispatch (gantry run)");
+                + " runs only on push, schedule, workflow_run, repository_dispatch and workflow_dispatch"
+                + " (gantry run)");
   }
 
   @Test

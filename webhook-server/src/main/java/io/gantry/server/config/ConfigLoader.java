@@ -43,7 +43,7 @@ public final class ConfigLoader {
       List.of(
           "name", "forge", "clone-url", "webhook-secret", "credentials", "status", "secrets", "vars");
   private static final List<String> CREDENTIALS = List.of("username", "password", "ssh-key");
-  private static final List<String> STATUS = List.of("api-url", "token", "forge");
+  private static final List<String> STATUS = List.of("api-url", "token", "forge", "per-job");
 
   private static final String PLACEHOLDER = "gantryref";
   private static final Pattern PLACEHOLDERS = Pattern.compile(PLACEHOLDER + "(\\d+)x");
@@ -204,7 +204,12 @@ public final class ConfigLoader {
             file + ": " + where + ".status.forge must be github, gitea or gitlab (the API the"
                 + " status endpoint speaks; a bare git repository has none of its own)");
       }
-      status = new Status(apiUrl, new Secret(statusToken), statusForge);
+      Object perJob = s.getOrDefault("per-job", Boolean.FALSE);
+      if (!(perJob instanceof Boolean)) {
+        throw new ConfigException(
+            file + ": " + where + ".status.per-job must be true or false, got '" + perJob + "'");
+      }
+      status = new Status(apiUrl, new Secret(statusToken), statusForge, (Boolean) perJob);
     }
     Map<String, Secret> secrets = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : strings(r, "secrets", where).entrySet()) {

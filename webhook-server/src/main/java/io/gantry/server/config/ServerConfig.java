@@ -83,8 +83,16 @@ public record ServerConfig(
    *
    * @param forge the status API spoken at {@code apiUrl}: github, gitea or gitlab (the
    *     repository's forge unless set; required for a bare {@code git} repository)
+   * @param perJob {@code per-job: true}: also one status per job, named as GitHub names its
+   *     checks, {@code workflow / job (event)}, so branch protection can require a job
    */
-  public record Status(String apiUrl, Secret token, String forge) {}
+  public record Status(String apiUrl, Secret token, String forge, boolean perJob) {
+
+    /** One status per run only. */
+    public Status(String apiUrl, Secret token, String forge) {
+      this(apiUrl, token, forge, false);
+    }
+  }
 
   /** The repository of that name, if configured. */
   public Optional<Repository> repository(String name) {

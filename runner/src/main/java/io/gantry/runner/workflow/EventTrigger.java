@@ -1,0 +1,34 @@
+package io.gantry.runner.workflow;
+
+import java.util.List;
+
+/**
+ * The filters of an event other than push, dispatch and schedule ({@code repository_dispatch},
+ * {@code workflow_run}, …). A null list means the filter was not given; an empty one that it was
+ * given empty. Patterns use GitHub's filter syntax, matched by {@link FilterPattern}.
+ *
+ * @param types the activity types ({@code types:}), e.g. {@code [completed]}
+ * @param workflows for {@code workflow_run}, the names of the workflows it follows
+ * @param branches branch filters ({@code workflow_run}: the triggering run's branch)
+ */
+public record EventTrigger(
+    List<String> types, List<String> workflows, List<String> branches, List<String> branchesIgnore) {
+
+  /** No filters: every activity of the event matches. */
+  public static EventTrigger any() {
+    return new EventTrigger(null, null, null, null);
+  }
+
+  /** Whether {@code type} is one of {@link #types}, or no types were given. */
+  public boolean hasType(String type) {
+    return types == null || types.contains(type);
+  }
+
+  /** Whether {@code branch} (a name without refs/heads/) passes the branch filters. */
+  public boolean matchesBranch(String branch) {
+    if (branches != null) {
+      return FilterPattern.matchesAny(branches, branch);
+    }
+    return branchesIgnore == null || !FilterPattern.matchesAny(branchesIgnore, branch);
+  }
+}
