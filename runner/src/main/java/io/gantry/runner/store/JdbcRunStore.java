@@ -29,6 +29,11 @@ final class JdbcRunStore implements RunStore {
     this.deployHistory = new JdbcDeployHistory(jdbc);
   }
 
+  /** The shared helper, for the store's other parts over this database (schedule ticks). */
+  Jdbc jdbc() {
+    return jdbc;
+  }
+
   /** See {@link Jdbc#truncate}. */
   static String truncate(String text, int maxLength) {
     return Jdbc.truncate(text, maxLength);

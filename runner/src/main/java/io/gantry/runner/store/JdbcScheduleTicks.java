@@ -1,7 +1,5 @@
 package io.gantry.runner.store;
 
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Optional;
@@ -12,28 +10,30 @@ final class JdbcScheduleTicks implements ScheduleTicks {
   /** SQLSTATE of a unique key violation, in H2 and PostgreSQL alike. */
   private static final String UNIQUE_VIOLATION = "23505";
 
-  private final JdbcRunStore store;
+  private final Jdbc jdbc;
 
-  JdbcScheduleTicks(JdbcRunStore store) {
-    this.store = store;
+  JdbcScheduleTicks(Jdbc jdbc) {
+    this.jdbc = jdbc;
   }
 
   @Override
   public boolean take(
       String repository, String workflowFile, String cron, Instant tick, boolean fired, Instant now) {
-    return store.inTransaction(
+    return jdbc.inTransaction(
         connection -> {
-          try (PreparedStatement insert =
-              connection.prepareStatement(
-                  "INSERT INTO schedule_ticks (repository, workflow_file, cron, tick, fired,"
-                      + " recorded_at) VALUES (?, ?, ?, ?, ?, ?)")) {
-            insert.setString(1, repository);
-            insert.setString(2, workflowFile);
-            insert.setString(3, cron);
-            SqlTimes.set(insert, 4, tick);
-            insert.setBoolean(5, fired);
-            SqlTimes.set(insert, 6, now);
-            insert.executeUpdate();
+          try {
+            Jdbc.update(
+                connection,
+                "INSERT INTO schedule_ticks (repository, workflow_file, cron, tick, fired,"
+                    + " recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                insert -> {
+                  insert.setString(1, repository);
+                  insert.setString(2, workflowFile);
+                  insert.setString(3, cron);
+                  SqlTimes.set(insert, 4, tick);
+                  insert.setBoolean(5, fired);
+                  SqlTimes.set(insert, 6, now);
+                });
             return true;
           } catch (SQLException e) {
             if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
@@ -46,39 +46,32 @@ final class JdbcScheduleTicks implements ScheduleTicks {
 
   @Override
   public void ranAs(String repository, String workflowFile, String cron, Instant tick, long runId) {
-    store.inTransaction(
-        connection -> {
-          try (PreparedStatement update =
-              connection.prepareStatement(
-                  "UPDATE schedule_ticks SET run_id = ? WHERE repository = ? AND workflow_file = ?"
-                      + " AND cron = ? AND tick = ?")) {
-            update.setLong(1, runId);
-            update.setString(2, repository);
-            update.setString(3, workflowFile);
-            update.setString(4, cron);
-            SqlTimes.set(update, 5, tick);
-            return update.executeUpdate();
-          }
-        });
+    jdbc.inTransaction(
+        connection ->
+            Jdbc.update(
+                connection,
+                "UPDATE schedule_ticks SET run_id = ? WHERE repository = ? AND workflow_file = ?"
+                    + " AND cron = ? AND tick = ?",
+                update -> {
+                  update.setLong(1, runId);
+                  update.setString(2, repository);
+                  update.setString(3, workflowFile);
+                  update.setString(4, cron);
+                  SqlTimes.set(update, 5, tick);
+                }));
   }
 
   @Override
   public Optional<Instant> last(String repository, String workflowFile, String cron) {
-    return store.inTransaction(
-        connection -> {
-          try (PreparedStatement select =
-              connection.prepareStatement(
-                  "SELECT MAX(tick) AS last_tick FROM schedule_ticks WHERE repository = ? AND"
-                      + " workflow_file = ? AND cron = ?")) {
-            select.setString(1, repository);
-            select.setString(2, workflowFile);
-            select.setString(3, cron);
-            try (ResultSet rows = select.executeQuery()) {
-              return rows.next()
-                  ? Optional.ofNullable(SqlTimes.get(rows, "last_tick"))
-                  : Optional.<Instant>empty();
-            }
-          }
-        });
+    return jdbc.first(
+            "SELECT MAX(tick) AS last_tick FROM schedule_ticks WHERE repository = ? AND"
+                + " workflow_file = ? AND cron = ?",
+            select -> {
+              select.setString(1, repository);
+              select.setString(2, workflowFile);
+              select.setString(3, cron);
+            },
+            rows -> Optional.ofNullable(SqlTimes.get(rows, "last_tick")))
+        .flatMap(last -> last);
   }
 }

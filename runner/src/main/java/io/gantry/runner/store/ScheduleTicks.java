@@ -16,7 +16,7 @@ public interface ScheduleTicks {
   /** The schedule ticks kept in the database of {@code store} (an embedded one from {@link Stores}). */
   static ScheduleTicks in(RunStore store) {
     if (store instanceof JdbcRunStore jdbc) {
-      return new JdbcScheduleTicks(jdbc);
+      return new JdbcScheduleTicks(jdbc.jdbc());
     }
     throw new IllegalArgumentException(
         "schedule ticks need the JDBC run store, got " + store.getClass().getName());
