@@ -6,8 +6,6 @@ import io.gantry.server.config.ServerConfig;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,6 +27,7 @@ final class Api {
   private final LiveLogs live;
   private final RunQueue queue;
   private final Workers workers;
+  private final io.gantry.server.web.Access access;
 
   Api(
       ServerConfig config,
@@ -36,7 +35,9 @@ final class Api {
       LogStore logs,
       LiveLogs live,
       RunQueue queue,
-      Workers workers) {
+      Workers workers,
+      io.gantry.server.web.Access access) {
+    this.access = access;
     this.config = config;
     this.store = store;
     this.logs = logs;
@@ -55,16 +56,16 @@ final class Api {
     app.post("/api/runs/{id}/cancel", this::cancel);
   }
 
-  /** Constant-time check of the bearer token of a mutating call. */
+  /**
+   * A mutating call's caller must be an operator: the api-token or an operator's user token as
+   * the bearer, or an operator's web session with its CSRF token (see {@link
+   * io.gantry.server.web.Access}).
+   */
   void authenticate(Context ctx) {
-    String header = ctx.header("Authorization");
-    String expected = "Bearer " + config.server().apiToken().value();
-    if (header == null
-        || !MessageDigest.isEqual(
-            header.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
-      throw ApiException.unauthorized(
-          "this call needs 'Authorization: Bearer <api-token>' (the server's api-token;"
-              + " CLI: export GANTRY_API_TOKEN)");
+    try {
+      access.requireOperator(ctx);
+    } catch (io.gantry.server.web.Access.Denied e) {
+      throw new ApiException(e.status(), e.error(), e.getMessage());
     }
   }
 
@@ -247,7 +248,7 @@ final class Api {
     String sha = queue.resolve(repository, fullRef);
     long id;
     try {
-      id = queue.dispatch(repository, fullRef, workflow, inputs, sha, "api");
+      id = queue.dispatch(repository, fullRef, workflow, inputs, sha, io.gantry.server.web.Access.actor(ctx, "api"));
     } catch (io.gantry.runner.execution.DispatchInputs.InvalidInputsException e) {
       throw ApiException.badRequest(String.join("; ", e.problems()));
     } catch (io.gantry.runner.workflow.WorkflowException e) {
@@ -273,7 +274,7 @@ final class Api {
       throw ApiException.conflict(
           "run " + id + " has no failed jobs to rerun; rerun the whole run without failedOnly");
     }
-    RunStore.RunRecord rerun = queue.rerun(id, "api", (Boolean) failedOnly);
+    RunStore.RunRecord rerun = queue.rerun(id, io.gantry.server.web.Access.actor(ctx, "api"), (Boolean) failedOnly);
     ctx.status(201).json(Map.of("id", rerun.id(), "attempt", rerun.attempt(), "url", runUrl(rerun.id())));
   }
 

@@ -41,6 +41,7 @@ public final class GantryServer implements AutoCloseable {
   private final LocalEcs localEcs;
   private final Map<String, String> runEnv;
   private final ServiceApi services;
+  private final io.gantry.server.web.WebUi web;
 
   private GantryServer(ServerConfig config, Duration lease, StatusOutbox.Poster poster) {
     this.config = config;
@@ -71,10 +72,12 @@ public final class GantryServer implements AutoCloseable {
             lease);
     RunQueue queue =
         new RunQueue(config, store, mirrors, parser, executor.logs(), statuses, workers::wake);
-    Api api = new Api(config, store, executor.logs(), live, queue, workers);
+    io.gantry.server.web.Access access = new io.gantry.server.web.Access(config);
+    Api api = new Api(config, store, executor.logs(), live, queue, workers, access);
     Map<String, String> awsEnv = new java.util.HashMap<>(System.getenv());
     awsEnv.putAll(runEnv);
     this.services = new ServiceApi(store.deployHistory(), awsEnv, api::authenticate);
+    this.web = new io.gantry.server.web.WebUi(config, access, store, executor.logs(), parser, awsEnv);
     Webhooks webhooks = new Webhooks(config, store, queue);
     this.app =
         Javalin.create(
@@ -85,6 +88,7 @@ public final class GantryServer implements AutoCloseable {
     api.routes(app);
     services.routes(app);
     webhooks.routes(app);
+    web.routes(app);
     app.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
     app.exception(
         ApiException.class,
@@ -222,6 +226,7 @@ public final class GantryServer implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+    web.close();
     services.close();
     workers.close();
     statuses.close();

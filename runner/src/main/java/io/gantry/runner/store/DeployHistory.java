@@ -58,6 +58,9 @@ public interface DeployHistory {
   /** The service's deployments, newest first, at most {@code limit}. */
   List<Deployment> list(ServiceKey service, int limit);
 
+  /** Every service with a recorded deployment, each with its newest one; by cluster and name. */
+  List<Deployment> services();
+
   /** The newest {@code succeeded} deployment of the service with an id below {@code beforeId}. */
   Optional<Deployment> lastKnownGood(ServiceKey service, long beforeId);
 

@@ -866,6 +866,67 @@ final class JdbcRunStore implements RunStore {
   }
 
   @Override
+  public List<RunSummary> page(RunQuery query) {
+    List<String> conditions = new ArrayList<>();
+    List<Object> values = new ArrayList<>();
+    if (query.repository() != null) {
+      conditions.add("repository = ?");
+      values.add(query.repository());
+    }
+    if (query.branch() != null) {
+      conditions.add("ref = ?");
+      values.add(query.branch().startsWith("refs/") ? query.branch() : "refs/heads/" + query.branch());
+    }
+    if (query.workflow() != null) {
+      conditions.add("(workflow_name = ? OR workflow_file = ? OR workflow_file = ?)");
+      values.add(query.workflow());
+      values.add(query.workflow());
+      values.add(".github/workflows/" + query.workflow());
+    }
+    if (query.status() != null) {
+      String upper = query.status().toUpperCase(Locale.ROOT);
+      if (STATUSES.contains(upper)) {
+        conditions.add("status = ?");
+        values.add(upper);
+      } else {
+        conditions.add("conclusion = ?");
+        values.add(query.status().toLowerCase(Locale.ROOT));
+      }
+    }
+    if (query.event() != null) {
+      conditions.add("event = ?");
+      values.add(query.event());
+    }
+    if (query.beforeId() != null) {
+      conditions.add("id < ?");
+      values.add(query.beforeId());
+    }
+    int limit = Math.max(1, Math.min(query.limit(), MAX_LIST_LIMIT));
+    String sql =
+        "SELECT "
+            + RUN_COLUMNS
+            + ", trigger, event_payload FROM runs"
+            + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
+            + " ORDER BY id DESC FETCH FIRST "
+            + limit
+            + " ROWS ONLY";
+    return inTransaction(
+        connection -> {
+          try (PreparedStatement select = connection.prepareStatement(sql)) {
+            int index = 1;
+            for (Object value : values) {
+              select.setObject(index++, value);
+            }
+            return list(
+                select,
+                rows ->
+                    new RunSummary(
+                        run(rows), rows.getString("trigger"), rows.getString("event_payload")));
+          }
+        });
+  }
+
+  @Override
   public List<RunRecord> listRuns(RunFilter filter) {
     RunFilter f = filter == null ? new RunFilter(null, null, null, 0) : filter;
     List<String> conditions = new ArrayList<>();
