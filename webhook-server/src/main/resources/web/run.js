@@ -371,9 +371,10 @@
     });
   }
 
+  streaming = live.dataset.completed !== 'true';
   index();
   bind();
-  if (live.dataset.completed !== 'true') {
+  if (streaming) {
     stream();
     timer = setInterval(refresh, 1500);
   }

@@ -214,6 +214,12 @@ final class Api {
         sent.add(line);
         client.sendEvent("log", line);
       }
+      // A running step's last lines may still be in its file's buffer.
+      for (String line : live.recent(id)) {
+        if (sent.add(line)) {
+          client.sendEvent("log", line);
+        }
+      }
       for (String line : early) {
         if (sent.add(line)) {
           client.sendEvent("log", line);

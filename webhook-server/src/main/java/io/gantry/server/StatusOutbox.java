@@ -59,7 +59,8 @@ final class StatusOutbox implements AutoCloseable {
             state,
             "gantry/" + run.workflowName(),
             description,
-            config.server().publicUrl().replaceAll("/+$", "") + "/api/runs/" + run.id(),
+            // The forge's "Details" link: the run's page of the web UI.
+            config.server().publicUrl().replaceAll("/+$", "") + "/runs/" + run.id(),
             Instant.now()));
     synchronized (wake) {
       wake.notifyAll();

@@ -72,7 +72,7 @@ final class Html {
     StringBuilder h = new StringBuilder(body.length() + 2048);
     h.append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-        .append("<title>")
+        .append("<link rel=\"icon\" href=\"data:,\"><title>")
         .append(esc(title))
         .append(" · Gantry</title><link rel=\"stylesheet\" href=\"/ui/assets/app.css\">");
     if (csrf != null) {
