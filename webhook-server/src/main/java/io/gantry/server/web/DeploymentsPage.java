@@ -36,13 +36,18 @@ final class DeploymentsPage {
   String render(Context ctx, Access.Principal user, String csrf) {
     String cluster = ctx.pathParam("cluster");
     String service = ctx.pathParam("service");
-    ServiceKey home;
+    ServiceKey home = null;
+    String problem = null;
     try {
       home = ServiceRollback.serviceKey(awsEnv, cluster, service);
     } catch (IllegalArgumentException e) {
-      throw new WebUi.BadRequest(e.getMessage());
+      problem = e.getMessage();
     }
     String endpoint = ctx.queryParam("endpoint");
+    if ((endpoint == null || endpoint.isBlank()) && home == null) {
+      throw new WebUi.BadRequest(
+          "the server has no ECS endpoint of its own (" + problem + "); name one with ?endpoint=");
+    }
     ServiceKey key = endpoint == null || endpoint.isBlank() ? home : new ServiceKey(endpoint, cluster, service);
     boolean canRollBack = user.operator() && csrf != null && key.equals(home);
     List<Deployment> deployments = history.list(key, LIMIT);

@@ -225,7 +225,7 @@ final class RunPage {
         .append(" <span class=\"sub\">").append(esc(Html.duration(job.startedAt(), job.finishedAt())))
         .append("</span></h2><ol class=\"steps\">");
     // Lines of the job itself (set-up, skips) come first, in the log of step 0.
-    step(h, run, key, 0, "Set up job", "[" + job.name() + "] ", "COMPLETED".equals(job.status()) ? "COMPLETED" : job.status(), null, null, null);
+    step(h, run, key, 0, "Set up job", "[" + job.name() + "] ", "", null, null, null);
     for (RunStore.StepRecord step : steps) {
       step(h, run, key, step.number(), step.name(), "[" + job.name() + " / " + step.name() + "] ",
           step.status(), step.conclusion(), step.startedAt(), step.finishedAt());

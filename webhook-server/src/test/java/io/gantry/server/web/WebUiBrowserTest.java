@@ -130,6 +130,7 @@ class WebUiBrowserTest {
             + "  - { name: victor, role: viewer, token-hash: sha256:" + Access.sha256(VICTOR) + " }\n"
             + "repositories:\n  - name: acme/web\n    forge: git\n    clone-url: file://" + bare + "\n"
             + "    webhook-secret: ${SECRET}\n");
+    seedDeployments(dir.resolve("data"));
     server = GantryServer.start(new ConfigLoader(Map.of("TOKEN", TOKEN, "SECRET", SECRET)::get).load(config));
   }
 
@@ -320,6 +321,58 @@ class WebUiBrowserTest {
             HttpResponse.BodyHandlers.ofString());
     assertThat(signIn.statusCode()).isEqualTo(403);
     assertThat(signIn.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith(Access.COOKIE + "=") && !c.startsWith(Access.COOKIE + "=;"));
+  }
+
+  @Test
+  void aServicesDeploymentsShowItsHistoryWithTheLastKnownGoodMarked() {
+    signInFresh(ALICE);
+    browser.driver.get(base() + "/");
+    WebElement service = browser.driver.findElement(By.cssSelector("table.services"));
+    assertThat(service.getText()).contains("default/hello-service").contains("deploy rolled_back").contains("hello-service:3");
+    service.findElement(By.linkText("default/hello-service")).click();
+    WebElement good = browser.await(d -> d.findElement(By.cssSelector("tr.good")));
+    assertThat(good.getDomAttribute("id")).isEqualTo("deployment-" + goodDeployment);
+    assertThat(good.getText()).contains("last known good").contains("hello-service:2").contains("registry.test/hello@sha256:");
+    assertThat(browser.driver.findElements(By.cssSelector("table.deployments tbody tr")))
+        .extracting(r -> r.getDomAttribute("id"))
+        .containsExactly("deployment-" + (goodDeployment + 1), "deployment-" + goodDeployment, "deployment-" + (goodDeployment - 1));
+    assertThat(browser.driver.findElement(By.id("deployment-" + (goodDeployment + 1))).getText())
+        .contains("rolled_back").contains("health check failed: /health answered 500").contains("push by dev");
+    // Rollback is offered on the server's own ECS endpoint only (the one its API rolls back on).
+    assertThat(browser.driver.findElements(By.cssSelector("button[data-rollback]"))).isEmpty();
+    browser.screenshot("deployments");
+
+    signInFresh(VICTOR);
+    browser.driver.get(base() + "/services/default/hello-service?endpoint=" + ENDPOINT);
+    assertThat(browser.driver.findElement(By.cssSelector("tr.good")).getText()).contains("last known good");
+    assertThat(browser.driver.findElements(By.cssSelector("button[data-rollback]"))).isEmpty();
+  }
+
+  private long goodDeployment;
+  private static final String ENDPOINT = "http://127.0.0.1:4566";
+
+  /** A service's history as deploys record it: two good deploys, then a failed one rolled back. */
+  private void seedDeployments(Path data) {
+    io.gantry.runner.store.DeployHistory.ServiceKey key =
+        new io.gantry.runner.store.DeployHistory.ServiceKey(ENDPOINT, "default", "hello-service");
+    try (io.gantry.runner.store.RunStore store = io.gantry.runner.store.Stores.openEmbedded(data)) {
+      io.gantry.runner.store.DeployHistory history = store.deployHistory();
+      java.time.Instant at = java.time.Instant.now().minusSeconds(3600);
+      String[] outcomes = {"succeeded", "succeeded", "rolled_back"};
+      for (int i = 0; i < 3; i++) {
+        long id =
+            history.started(
+                new io.gantry.runner.store.DeployHistory.NewDeployment(
+                    key, "hello-service:" + (i + 1),
+                    List.of("registry.test/hello@sha256:" + String.valueOf(i + 1).repeat(64)),
+                    null, String.valueOf((char) ('a' + i)).repeat(40), "push by dev", "deploy", null, null,
+                    at.plusSeconds(600L * i)));
+        history.finished(id, outcomes[i], i == 2 ? "health check failed: /health answered 500" : null, at.plusSeconds(600L * i + 90));
+        if (i == 1) {
+          goodDeployment = id;
+        }
+      }
+    }
   }
 
   // ---- helpers ----
