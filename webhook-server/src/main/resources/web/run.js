@@ -125,6 +125,8 @@
       }
       const end = Math.min(b.lines.length, b.rendered + CHUNK);
       for (; b.rendered < end; b.rendered++) renderLine(details, b, b.lines[b.rendered]);
+      // For bench/ui: when the first log lines reached the page.
+      if (end > 0 && !window.gantryFirstLinesAt) window.gantryFirstLinesAt = performance.now();
       if (b.rendered >= b.lines.length) scheduled.delete(details);
     }
     seekTarget();

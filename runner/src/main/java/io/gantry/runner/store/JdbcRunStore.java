@@ -902,20 +902,33 @@ final class JdbcRunStore implements RunStore {
       values.add(query.beforeId());
     }
     int limit = Math.max(1, Math.min(query.limit(), MAX_LIST_LIMIT));
-    String sql =
-        "SELECT "
-            + RUN_COLUMNS
-            + ", trigger, event_payload FROM runs"
+    // The ids first: ordering the rows themselves would read every matching run's payload.
+    String ids =
+        "SELECT id FROM runs"
             + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
             + " ORDER BY id DESC FETCH FIRST "
             + limit
             + " ROWS ONLY";
     return inTransaction(
         connection -> {
-          try (PreparedStatement select = connection.prepareStatement(sql)) {
+          List<Long> page;
+          try (PreparedStatement select = connection.prepareStatement(ids)) {
             int index = 1;
             for (Object value : values) {
               select.setObject(index++, value);
+            }
+            page = list(select, rows -> rows.getLong(1));
+          }
+          if (page.isEmpty()) {
+            return List.of();
+          }
+          try (PreparedStatement select =
+              connection.prepareStatement(
+                  "SELECT " + RUN_COLUMNS + ", trigger, event_payload FROM runs WHERE id IN ("
+                      + String.join(",", java.util.Collections.nCopies(page.size(), "?"))
+                      + ") ORDER BY id DESC")) {
+            for (int i = 0; i < page.size(); i++) {
+              select.setLong(i + 1, page.get(i));
             }
             return list(
                 select,
