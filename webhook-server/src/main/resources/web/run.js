@@ -7,6 +7,9 @@
   if (!live) return;
   const runId = live.dataset.run;
   const CHUNK = 2000;
+  // Lines in the page per step until asked for more: a huge log stays responsive (the rest is
+  // one click, or the raw download, away).
+  const SHOWN = 20000;
   const buffers = new Map();
   const touched = new Set();
   const scheduled = new Set();
@@ -17,7 +20,7 @@
   function buffer(id) {
     let b = buffers.get(id);
     if (!b) {
-      b = { lines: [], rendered: 0, n: 0, group: null, loaded: false, log: null };
+      b = { lines: [], rendered: 0, n: 0, group: null, loaded: false, log: null, limit: SHOWN };
       buffers.set(id, b);
     }
     return b;
@@ -110,6 +113,26 @@
     }
   }
 
+  function more(details, b) {
+    let button = details.querySelector('button.more');
+    const hidden = b.lines.length - b.rendered;
+    if (b.rendered < b.limit || hidden <= 0) {
+      if (button) button.remove();
+      return;
+    }
+    if (!button) {
+      button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'more';
+      button.addEventListener('click', function () {
+        b.limit += SHOWN;
+        schedule(details);
+      });
+      details.querySelector('.logbar').append(button);
+    }
+    button.textContent = 'Show ' + Math.min(SHOWN, hidden) + ' more lines (' + hidden + ' not shown)';
+  }
+
   function schedule(details) {
     scheduled.add(details);
     if (scheduled.size === 1) requestAnimationFrame(pump);
@@ -123,11 +146,12 @@
         scheduled.delete(details);
         continue;
       }
-      const end = Math.min(b.lines.length, b.rendered + CHUNK);
+      const end = Math.min(b.lines.length, b.rendered + CHUNK, b.limit);
       for (; b.rendered < end; b.rendered++) renderLine(details, b, b.lines[b.rendered]);
+      more(details, b);
       // For bench/ui: when the first log lines reached the page.
       if (end > 0 && !window.gantryFirstLinesAt) window.gantryFirstLinesAt = performance.now();
-      if (b.rendered >= b.lines.length) scheduled.delete(details);
+      if (b.rendered >= b.lines.length || b.rendered >= b.limit) scheduled.delete(details);
     }
     seekTarget();
     if (scheduled.size) requestAnimationFrame(pump);
@@ -279,6 +303,8 @@
     const details = document.getElementById('step-' + decodeURIComponent(m[1]));
     if (!details) return;
     target = decodeURIComponent(location.hash.slice(1));
+    const b = buffer(details.dataset.id);
+    b.limit = Math.max(b.limit, Number(m[2]) + SHOWN);
     touched.add(details.id);
     details.open = true;
     opened(details);

@@ -197,6 +197,7 @@ public final class UiBench {
         new ChromeDriver(
             new ChromeDriverService.Builder().usingDriverExecutable(new java.io.File(chromedriver)).usingAnyFreePort().build(),
             options);
+    driver.manage().timeouts().scriptTimeout(java.time.Duration.ofMinutes(2));
     try {
       System.out.println("| step log | navigation → first lines, median of 5 (ms) | runs |");
       System.out.println("|---|---|---|");
