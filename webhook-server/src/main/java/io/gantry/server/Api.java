@@ -8,8 +8,6 @@ import io.gantry.server.config.ServerConfig;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -32,6 +30,7 @@ final class Api {
   private final RunEvents events;
   private final RunQueue queue;
   private final Workers workers;
+  private final io.gantry.server.web.Access access;
 
   Api(
       ServerConfig config,
@@ -40,7 +39,9 @@ final class Api {
       LiveLogs live,
       RunEvents events,
       RunQueue queue,
-      Workers workers) {
+      Workers workers,
+      io.gantry.server.web.Access access) {
+    this.access = access;
     this.config = config;
     this.store = store;
     this.logs = logs;
@@ -60,16 +61,16 @@ final class Api {
     app.post("/api/runs/{id}/cancel", this::cancel);
   }
 
-  /** Constant-time check of the bearer token of a mutating call. */
+  /**
+   * A mutating call's caller must be an operator: the api-token or an operator's user token as
+   * the bearer, or an operator's web session with its CSRF token (see {@link
+   * io.gantry.server.web.Access}).
+   */
   void authenticate(Context ctx) {
-    String header = ctx.header("Authorization");
-    String expected = "Bearer " + config.server().apiToken().value();
-    if (header == null
-        || !MessageDigest.isEqual(
-            header.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
-      throw ApiException.unauthorized(
-          "this call needs 'Authorization: Bearer <api-token>' (the server's api-token;"
-              + " CLI: export GANTRY_API_TOKEN)");
+    try {
+      access.requireOperator(ctx);
+    } catch (io.gantry.server.web.Access.Denied e) {
+      throw new ApiException(e.status(), e.error(), e.getMessage());
     }
   }
 
@@ -218,6 +219,12 @@ final class Api {
         sent.add(line);
         client.sendEvent("log", line);
       }
+      // A running step's last lines may still be in its file's buffer.
+      for (String line : live.recent(id)) {
+        if (sent.add(line)) {
+          client.sendEvent("log", line);
+        }
+      }
       for (String line : early) {
         if (sent.add(line)) {
           client.sendEvent("log", line);
@@ -252,7 +259,7 @@ final class Api {
     String sha = queue.resolve(repository, fullRef);
     long id;
     try {
-      id = queue.dispatch(repository, fullRef, workflow, inputs, sha, "api");
+      id = queue.dispatch(repository, fullRef, workflow, inputs, sha, io.gantry.server.web.Access.actor(ctx, "api"));
     } catch (io.gantry.runner.trigger.DispatchInputs.InvalidInputsException e) {
       throw ApiException.badRequest(String.join("; ", e.problems()));
     } catch (io.gantry.runner.workflow.WorkflowException e) {
@@ -278,7 +285,7 @@ final class Api {
       throw ApiException.conflict(
           "run " + id + " has no failed jobs to rerun; rerun the whole run without failedOnly");
     }
-    RunHistory.RunRecord rerun = queue.rerun(id, "api", (Boolean) failedOnly);
+    RunHistory.RunRecord rerun = queue.rerun(id, io.gantry.server.web.Access.actor(ctx, "api"), (Boolean) failedOnly);
     ctx.status(201).json(Map.of("id", rerun.id(), "attempt", rerun.attempt(), "url", runUrl(rerun.id())));
   }
 

@@ -48,6 +48,7 @@ public final class GantryServer implements AutoCloseable {
   private final Map<String, String> runEnv;
   private final ServiceApi services;
   private final Schedules schedules;
+  private final io.gantry.server.web.WebUi web;
 
   private GantryServer(
       ServerConfig config, Duration lease, StatusOutbox.Poster poster, java.time.Clock clock) {
@@ -79,10 +80,12 @@ public final class GantryServer implements AutoCloseable {
             lease);
     RunQueue queue =
         new RunQueue(config, store, mirrors, parser, executor.logs(), events, workers::wake);
-    Api api = new Api(config, store, executor.logs(), live, events, queue, workers);
+    io.gantry.server.web.Access access = new io.gantry.server.web.Access(config);
+    Api api = new Api(config, store, executor.logs(), live, events, queue, workers, access);
     Map<String, String> awsEnv = new java.util.HashMap<>(System.getenv());
     awsEnv.putAll(runEnv);
     this.services = new ServiceApi(store.deployHistory(), awsEnv, api::authenticate);
+    this.web = new io.gantry.server.web.WebUi(config, access, store, executor.logs(), parser, awsEnv);
     Webhooks webhooks = new Webhooks(config, store, queue);
     this.schedules =
         new Schedules(config, io.gantry.runner.store.ScheduleTicks.in(store), queue, clock);
@@ -99,6 +102,7 @@ public final class GantryServer implements AutoCloseable {
     eventRuns.routes(app);
     workers.onCompleted(eventRuns::completed);
     app.get("/api/schedules", ctx -> ctx.json(Map.of("schedules", schedules.next())));
+    web.routes(app);
     app.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
     app.exception(
         ApiException.class,
@@ -271,6 +275,7 @@ public final class GantryServer implements AutoCloseable {
   public void close() {
     schedules.close();
     app.stop();
+    web.close();
     services.close();
     workers.close();
     statuses.close();

@@ -9,8 +9,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Fans the lines of running runs out to live subscribers (the SSE endpoint), and tells them when
- * a run ends. Lines reach this listener after they are in the log file, so a subscriber that reads
- * the backlog after subscribing misses nothing; it skips the live lines it already read.
+ * a run ends. Lines reach this listener after they are written to the log file, but a running
+ * step's file is buffered: its last lines may not be readable yet. So the last {@value #RECENT}
+ * lines of each running run are kept here too ({@link #recent}); a subscriber reads the file, then
+ * these, then the live lines, skipping those it already read, and misses nothing.
  */
 final class LiveLogs {
 
@@ -21,7 +23,21 @@ final class LiveLogs {
     void finished(String conclusion);
   }
 
+  static final int RECENT = 10_000;
+
   private final Map<Long, List<Subscriber>> subscribers = new ConcurrentHashMap<>();
+  private final Map<Long, java.util.ArrayDeque<String>> recent = new ConcurrentHashMap<>();
+
+  /** The last lines of a running run, oldest first; empty once it ended. */
+  List<String> recent(long runId) {
+    java.util.ArrayDeque<String> lines = recent.get(runId);
+    if (lines == null) {
+      return List.of();
+    }
+    synchronized (lines) {
+      return List.copyOf(lines);
+    }
+  }
 
   void subscribe(long runId, Subscriber subscriber) {
     subscribers.computeIfAbsent(runId, id -> new CopyOnWriteArrayList<>()).add(subscriber);
@@ -36,6 +52,7 @@ final class LiveLogs {
 
   /** Tells the subscribers of a run that it ended (called by {@link RunEvents#ended}). */
   void finished(long runId, String conclusion) {
+    recent.remove(runId);
     List<Subscriber> list = subscribers.remove(runId);
     if (list != null) {
       list.forEach(s -> s.finished(conclusion));
@@ -47,9 +64,16 @@ final class LiveLogs {
     return new RunListener() {
       @Override
       public void logLine(String jobKey, LogLine line) {
+        String formatted = line.format();
+        java.util.ArrayDeque<String> lines = recent.computeIfAbsent(runId, id -> new java.util.ArrayDeque<>());
+        synchronized (lines) {
+          if (lines.size() == RECENT) {
+            lines.removeFirst();
+          }
+          lines.addLast(formatted);
+        }
         List<Subscriber> list = subscribers.get(runId);
         if (list != null) {
-          String formatted = line.format();
           list.forEach(s -> s.line(formatted));
         }
       }

@@ -99,6 +99,7 @@ final class RunQueue {
       throws GitException {
     RemoteRepository remote = remote(repository);
     Map<String, String> files = workflowFiles(repository, remote, after);
+    payload = withHeadCommit(payload, remote, after);
     // The diff is taken only when a workflow filters on paths, and then once.
     List<String> changed = null;
     boolean diffed = false;
@@ -147,6 +148,27 @@ final class RunQueue {
       wakeWorkers.run();
     }
     return new Created(runs, notes);
+  }
+
+  /**
+   * A bare repository's hook sends no commit message; GitHub's payload has it as {@code
+   * head_commit} (workflows read it, the web UI lists it), so it is read from the mirror.
+   */
+  private Map<String, Object> withHeadCommit(
+      Map<String, Object> payload, RemoteRepository remote, String sha) {
+    if (payload.get("head_commit") != null || !payload.containsKey("head_commit")) {
+      return payload;
+    }
+    try {
+      Map<String, Object> commit = new java.util.LinkedHashMap<>();
+      commit.put("id", sha);
+      commit.put("message", mirrors.message(remote, sha));
+      Map<String, Object> copy = new java.util.LinkedHashMap<>(payload);
+      copy.put("head_commit", commit);
+      return copy;
+    } catch (GitException e) {
+      return payload;
+    }
   }
 
   /**

@@ -71,7 +71,8 @@ final class StatusOutbox implements AutoCloseable {
             state,
             context,
             description,
-            config.server().publicUrl().replaceAll("/+$", "") + "/api/runs/" + run.id(),
+            // The forge's "Details" link: the run's page of the web UI.
+            config.server().publicUrl().replaceAll("/+$", "") + "/runs/" + run.id(),
             Instant.now()));
     synchronized (wake) {
       wake.notifyAll();

@@ -131,7 +131,7 @@ class ServerTest {
         .contains("\"context\":\"gantry/ci\"");
     assertThat(statusRequests.get(statusRequests.size() - 1))
         .contains("\"state\":\"success\"")
-        .contains("http://gantry.example.test/api/runs/" + id(run));
+        .contains("\"target_url\":\"http://gantry.example.test/runs/" + id(run) + "\"");
   }
 
   @Test

@@ -183,6 +183,16 @@ public final class Mirrors {
     }
   }
 
+  /** The full message of a commit in the mirror (syncing first when it is not there yet). */
+  public String message(RemoteRepository repository, String sha) throws GitException {
+    try (Repository db = open(repository, sha);
+        RevWalk walk = new RevWalk(db)) {
+      return walk.parseCommit(requireCommit(db, repository, sha)).getFullMessage();
+    } catch (IOException e) {
+      throw readFailure(repository, "read commit " + sha, e);
+    }
+  }
+
   /**
    * The paths that differ between two commits ({@code git diff --name-only before after}), or null
    * when {@code before} is unknown (all zeros for a new branch, or absent from the mirror) and so

@@ -63,6 +63,8 @@ public interface DeployHistory {
    * limit}: those under way, those not waited for, and those a crash interrupted.
    */
   List<Deployment> inProgress(int limit);
+  /** Every service with a recorded deployment, each with its newest one; by cluster and name. */
+  List<Deployment> services();
 
   /** The newest {@code succeeded} deployment of the service with an id below {@code beforeId}. */
   Optional<Deployment> lastKnownGood(ServiceKey service, long beforeId);

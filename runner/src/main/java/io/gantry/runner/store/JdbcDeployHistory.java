@@ -123,6 +123,20 @@ final class JdbcDeployHistory implements DeployHistory {
   }
 
   @Override
+  public List<Deployment> services() {
+    return store.inTransaction(
+        connection -> {
+          try (PreparedStatement select =
+              connection.prepareStatement(
+                  "SELECT " + COLUMNS + " FROM deployments WHERE id IN"
+                      + " (SELECT MAX(id) FROM deployments GROUP BY endpoint, cluster, service)"
+                      + " ORDER BY cluster, service, endpoint FETCH FIRST " + MAX_LIMIT + " ROWS ONLY")) {
+            return read(select);
+          }
+        });
+  }
+
+  @Override
   public Optional<Deployment> lastKnownGood(ServiceKey service, long beforeId) {
     return jdbc.first(
         "SELECT " + COLUMNS + " FROM deployments"

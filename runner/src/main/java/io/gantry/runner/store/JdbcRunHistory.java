@@ -260,6 +260,84 @@ final class JdbcRunHistory implements RunHistory {
   }
 
   @Override
+  public List<RunSummary> page(RunQuery query) {
+    List<String> conditions = new ArrayList<>();
+    List<Object> values = new ArrayList<>();
+    if (query.repository() != null) {
+      conditions.add("repository = ?");
+      values.add(query.repository());
+    }
+    if (query.branch() != null) {
+      conditions.add("ref = ?");
+      values.add(query.branch().startsWith("refs/") ? query.branch() : "refs/heads/" + query.branch());
+    }
+    if (query.workflow() != null) {
+      conditions.add("(workflow_name = ? OR workflow_file = ? OR workflow_file = ?)");
+      values.add(query.workflow());
+      values.add(query.workflow());
+      values.add(".github/workflows/" + query.workflow());
+    }
+    if (query.status() != null) {
+      String upper = query.status().toUpperCase(Locale.ROOT);
+      if (isStatus(upper)) {
+        conditions.add("status = ?");
+        values.add(upper);
+      } else {
+        conditions.add("conclusion = ?");
+        values.add(query.status().toLowerCase(Locale.ROOT));
+      }
+    }
+    if (query.event() != null) {
+      conditions.add("event = ?");
+      values.add(query.event());
+    }
+    if (query.beforeId() != null) {
+      conditions.add("id < ?");
+      values.add(query.beforeId());
+    }
+    int limit = Math.max(1, Math.min(query.limit(), MAX_LIST_LIMIT));
+    // The ids first: ordering the rows themselves would read every matching run's payload.
+    String ids =
+        "SELECT id FROM runs"
+            + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
+            + " ORDER BY id DESC FETCH FIRST "
+            + limit
+            + " ROWS ONLY";
+    return jdbc.inTransaction(
+        connection -> {
+          List<Long> page =
+              Jdbc.list(
+                  connection,
+                  ids,
+                  select -> {
+                    int index = 1;
+                    for (Object value : values) {
+                      select.setObject(index++, value);
+                    }
+                  },
+                  rows -> rows.getLong(1));
+          if (page.isEmpty()) {
+            return List.of();
+          }
+          return Jdbc.list(
+              connection,
+              "SELECT " + RUN_COLUMNS + ", trigger, event_payload FROM runs WHERE id IN ("
+                  + String.join(",", java.util.Collections.nCopies(page.size(), "?"))
+                  + ") ORDER BY id DESC",
+              select -> {
+                for (int i = 0; i < page.size(); i++) {
+                  select.setLong(i + 1, page.get(i));
+                }
+              },
+              rows ->
+                  new RunSummary(
+                      StoreRows.run(rows),
+                      rows.getString("trigger"),
+                      rows.getString("event_payload")));
+        });
+  }
+
+  @Override
   public List<RunRecord> listRuns(RunFilter filter) {
     RunFilter f = filter == null ? new RunFilter(null, null, null, 0) : filter;
     List<String> conditions = new ArrayList<>();

@@ -104,6 +104,11 @@ final class JdbcRunStore implements RunStore {
   }
 
   @Override
+  public List<RunSummary> page(RunQuery query) {
+    return history.page(query);
+  }
+
+  @Override
   public List<RunRecord> listRuns(RunFilter filter) {
     return history.listRuns(filter);
   }

@@ -80,6 +80,38 @@ public interface RunHistory {
       boolean interrupted,
       boolean failedOnly) {}
 
+  /**
+   * One page of a listing of runs, newest first (by id): those matching the query with an id
+   * below {@code query.beforeId()}. Keyset pagination: a page stays the same while new runs
+   * arrive above it, and reading page 100 costs what page 1 does.
+   */
+  List<RunSummary> page(RunQuery query);
+
+  /**
+   * What a listing filters on; null fields match all.
+   *
+   * @param workflow the workflow's name, or its file ({@code ci.yml} or the full path)
+   * @param status QUEUED, IN_PROGRESS, COMPLETED, or a conclusion (success, failure, ...)
+   * @param beforeId only runs with a smaller id (the last id of the previous page), or null
+   * @param limit at most this many (1 to 500)
+   */
+  record RunQuery(
+      String repository,
+      String branch,
+      String workflow,
+      String status,
+      String event,
+      Long beforeId,
+      int limit) {}
+
+  /**
+   * A run as a listing shows it.
+   *
+   * @param trigger who or what started it, e.g. {@code push by dev (delivery …)}
+   * @param eventPayload the event as JSON text, or null for runs stored before payloads were
+   */
+  record RunSummary(RunRecord run, String trigger, String eventPayload) {}
+
   record RunFilter(String repository, String branch, String status, int limit) {}
 
   /**

@@ -35,10 +35,14 @@ public final class ConfigLoader {
   private static final Pattern VARIABLE =
       Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
   private static final Set<String> FORGES = Set.of("github", "gitea", "gitlab", "git");
-  private static final List<String> TOP = List.of("server", "repositories", "local-ecs");
+  private static final List<String> TOP = List.of("server", "repositories", "local-ecs", "users");
+  private static final List<String> USER = List.of("name", "token-hash", "role");
+  private static final Pattern TOKEN_HASH = Pattern.compile("sha256:[0-9a-f]{64}");
   private static final List<String> LOCAL_ECS = List.of("enabled", "port", "data-dir", "region", "stop-tasks-on-close");
   private static final List<String> SERVER =
-      List.of("port", "bind", "public-url", "data-dir", "api-token", "workers", "lease-seconds");
+      List.of(
+          "port", "bind", "public-url", "data-dir", "api-token", "workers", "lease-seconds",
+          "public-read");
   private static final List<String> REPOSITORY =
       List.of(
           "name", "forge", "clone-url", "webhook-secret", "credentials", "status", "secrets", "vars");
@@ -124,7 +128,53 @@ public final class ConfigLoader {
     return new ServerConfig(
         new Server(port, bind, publicUrl, dataDir, new Secret(token), workers, lease),
         List.copyOf(repositories),
-        localEcs(top, dataDir));
+        localEcs(top, dataDir),
+        access(top, server));
+  }
+
+  /** {@code server.public-read} and {@code users:}. */
+  private ServerConfig.Access access(Map<String, Object> top, Map<String, Object> server)
+      throws ConfigException {
+    String publicRead = string(server, "public-read", "server", "false");
+    if (!publicRead.equals("true") && !publicRead.equals("false")) {
+      throw new ConfigException(
+          file + ": server.public-read must be true or false, got '" + publicRead + "'");
+    }
+    Object list = top.getOrDefault("users", List.of());
+    if (!(list instanceof List<?> items)) {
+      throw new ConfigException(
+          file + ": users must be a list of {name, token-hash, role}");
+    }
+    List<ServerConfig.User> users = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    Set<String> hashes = new HashSet<>();
+    for (int i = 0; i < items.size(); i++) {
+      String where = "users[" + i + "]";
+      Map<String, Object> user = map(items.get(i), where, USER);
+      require(user, "name", where);
+      require(user, "token-hash", where);
+      String name = string(user, "name", where, null);
+      String hash = string(user, "token-hash", where, null).strip();
+      String role = string(user, "role", where, "viewer");
+      if (!TOKEN_HASH.matcher(hash).matches()) {
+        throw new ConfigException(
+            file + ": " + where + ".token-hash must be sha256: and 64 lowercase hex digits (make it"
+                + " with: printf %s \"$TOKEN\" | sha256sum), not a token in clear");
+      }
+      if (!role.equals("viewer") && !role.equals("operator")) {
+        throw new ConfigException(
+            file + ": " + where + ".role must be viewer or operator, got '" + role + "'");
+      }
+      if (!names.add(name.toLowerCase(java.util.Locale.ROOT))) {
+        throw new ConfigException(file + ": " + where + ".name '" + name + "' is listed twice");
+      }
+      if (!hashes.add(hash)) {
+        throw new ConfigException(
+            file + ": " + where + ".token-hash is another user's too; give each user a token");
+      }
+      users.add(new ServerConfig.User(name, hash.substring("sha256:".length()), role));
+    }
+    return new ServerConfig.Access(publicRead.equals("true"), List.copyOf(users));
   }
 
   private ServerConfig.LocalEcsSettings localEcs(Map<String, Object> top, Path dataDir)

@@ -10,12 +10,37 @@ import java.util.Optional;
  * values.
  */
 public record ServerConfig(
-    Server server, List<Repository> repositories, LocalEcsSettings localEcs) {
+    Server server, List<Repository> repositories, LocalEcsSettings localEcs, Access access) {
 
   /** Without a {@code local-ecs:} section. */
   public ServerConfig(Server server, List<Repository> repositories) {
     this(server, repositories, null);
   }
+
+  /** Without {@code users:}; anonymous visitors of the web UI must sign in. */
+  public ServerConfig(Server server, List<Repository> repositories, LocalEcsSettings localEcs) {
+    this(server, repositories, localEcs, Access.NONE);
+  }
+
+  /**
+   * Who may use the web UI and the API besides the holder of the api-token.
+   *
+   * @param publicRead {@code server.public-read}: anonymous visitors may read the web UI's pages
+   * @param users {@code users:}, each with a hashed token and a role
+   */
+  public record Access(boolean publicRead, List<User> users) {
+    public static final Access NONE = new Access(false, List.of());
+  }
+
+  /**
+   * One user of {@code users:}.
+   *
+   * @param tokenSha256 the SHA-256 of the user's token, 64 lowercase hex digits (the file holds
+   *     {@code token-hash: sha256:<hex>}; no token is kept in clear)
+   * @param role {@code viewer} (reads) or {@code operator} (also reruns, cancels, dispatches and
+   *     rolls back)
+   */
+  public record User(String name, String tokenSha256, String role) {}
 
   /**
    * {@code local-ecs:}: the server starts the embedded ECS-compatible cluster and points every

@@ -129,4 +129,36 @@ class ConfigLoaderTest {
   void invalidYamlGivesTheLine() {
     assertThat(error("server:\n  port: [1\n", ENV)).contains("gantry.yml:").contains("invalid YAML");
   }
+
+  @Test
+  void usersCarryAHashedTokenAndARoleAndPublicReadIsOffUnlessAsked() throws Exception {
+    String hash = "sha256:" + "ab".repeat(32);
+    ServerConfig config =
+        load(
+            "server:\n  api-token: x\n  public-read: true\nusers:\n"
+                + "  - { name: ann, token-hash: " + hash + ", role: operator }\n"
+                + "  - { name: vic, token-hash: sha256:" + "cd".repeat(32) + " }\n",
+            Map.of());
+    assertThat(config.access().publicRead()).isTrue();
+    assertThat(config.access().users())
+        .containsExactly(
+            new ServerConfig.User("ann", "ab".repeat(32), "operator"),
+            new ServerConfig.User("vic", "cd".repeat(32), "viewer"));
+    assertThat(load("server:\n  api-token: x\n", Map.of()).access())
+        .isEqualTo(ServerConfig.Access.NONE);
+  }
+
+  @Test
+  void aTokenInClearAWrongRoleOrAnUnknownKeyOfAUserIsOneLineNamingIt() {
+    assertThat(error("server:\n  api-token: x\nusers:\n  - { name: ann, token-hash: secret123 }\n", Map.of()))
+        .contains("users[0].token-hash must be sha256:")
+        .contains("sha256sum")
+        .doesNotContain("\n");
+    assertThat(error("server:\n  api-token: x\nusers:\n  - { name: ann, token-hash: sha256:" + "ab".repeat(32) + ", role: admin }\n", Map.of()))
+        .contains("users[0].role must be viewer or operator, got 'admin'");
+    assertThat(error("server:\n  api-token: x\nusers:\n  - { name: ann, token: abc }\n", Map.of()))
+        .contains("unknown key 'token' in users[0]");
+    assertThat(error("server:\n  api-token: x\n  public-read: yes please\n", Map.of()))
+        .contains("server.public-read must be true or false");
+  }
 }
