@@ -3,6 +3,7 @@ package io.gantry.server;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.git.GitException;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.trigger.EventPayloads;
 import io.gantry.runner.workflow.EventTrigger;
@@ -126,7 +127,7 @@ final class EventRuns {
    */
   void completed(long runId) {
     try {
-      java.util.Optional<RunStore.RunDetails> details = store.details(runId);
+      java.util.Optional<RunHistory.RunDetails> details = store.details(runId);
       if (details.isPresent()) {
         chain(details.get());
       }
@@ -135,8 +136,8 @@ final class EventRuns {
     }
   }
 
-  private void chain(RunStore.RunDetails details) throws GitException {
-    RunStore.RunRecord run = details.run();
+  private void chain(RunHistory.RunDetails details) throws GitException {
+    RunHistory.RunRecord run = details.run();
     ServerConfig.Repository repository = config.repository(run.repository()).orElse(null);
     if (repository == null || !"COMPLETED".equals(run.status())) {
       return;
@@ -178,8 +179,8 @@ final class EventRuns {
   }
 
   /** The completed run in GitHub's {@code workflow_run} fields. */
-  private Map<String, Object> workflowRun(RunStore.RunDetails details) {
-    RunStore.RunRecord run = details.run();
+  private Map<String, Object> workflowRun(RunHistory.RunDetails details) {
+    RunHistory.RunRecord run = details.run();
     Map<String, Object> wr = new LinkedHashMap<>();
     wr.put("id", run.id());
     wr.put("name", run.workflowName());

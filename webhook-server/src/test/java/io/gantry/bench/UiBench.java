@@ -1,6 +1,7 @@
 package io.gantry.bench;
 
 import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.server.GantryServer;
@@ -81,14 +82,14 @@ public final class UiBench {
                 + "\",\"message\":\"Change number " + i + ": make the service answer faster\\n\\nA longer body"
                 + " that the list does not show.\",\"author\":{\"name\":\"Dev\",\"email\":\"dev@example.com\"}},"
                 + "\"pusher\":{\"name\":\"dev\"},\"repository\":{\"full_name\":\"acme/web\"}}";
-        RunStore.RunRecord run =
+        RunHistory.RunRecord run =
             store.createRun(
-                new RunStore.NewRun(
+                new RunHistory.NewRun(
                     "acme/web", deploy ? ".github/workflows/deploy.yml" : ".github/workflows/ci.yml",
                     deploy ? "deploy" : "ci", "on: push\njobs: {}\n", "push", "refs/heads/main", sha(i),
                     Map.of(), "push by dev (delivery " + i + ")", payload, null, false));
         store.runStarted(run.id(), start.plusSeconds(i * 60L));
-        store.runFinished(run.id(), i % 7 == 0 ? "failure" : "success", start.plusSeconds(i * 60L + 42));
+        store.runFinished(run.id(), i % 7 == 0 ? io.gantry.runner.store.Result.FAILURE : io.gantry.runner.store.Result.SUCCESS, start.plusSeconds(i * 60L + 42));
         if (i == runs / 2) {
           older = run.id();
         }
@@ -100,9 +101,9 @@ public final class UiBench {
   }
 
   private static long logRun(RunStore store, LogStore logs, int lines) {
-    RunStore.RunRecord run =
+    RunHistory.RunRecord run =
         store.createRun(
-            new RunStore.NewRun(
+            new RunHistory.NewRun(
                 "acme/web", ".github/workflows/ci.yml", "ci", "on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n      - run: x\n",
                 "push", "refs/heads/main", sha(1), Map.of(), "push by dev", "{}", null, false));
     Instant at = Instant.now();
@@ -116,9 +117,9 @@ public final class UiBench {
             + (i % 10 == 0 ? " \u001b[32mPASSED\u001b[0m in 0.0" + (i % 97) + " s" : " ... ok"));
       }
     }
-    store.stepFinished(step, "failure", "failure", Map.of(), at.plusSeconds(30));
-    store.jobFinished(job, "failure", Map.of(), at.plusSeconds(30));
-    store.runFinished(run.id(), "failure", at.plusSeconds(31));
+    store.stepFinished(step, io.gantry.runner.store.Result.FAILURE, io.gantry.runner.store.Result.FAILURE, Map.of(), at.plusSeconds(30));
+    store.jobFinished(job, io.gantry.runner.store.Result.FAILURE, Map.of(), at.plusSeconds(30));
+    store.runFinished(run.id(), io.gantry.runner.store.Result.FAILURE, at.plusSeconds(31));
     return run.id();
   }
 

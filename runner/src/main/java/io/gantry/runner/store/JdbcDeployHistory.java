@@ -124,16 +124,12 @@ final class JdbcDeployHistory implements DeployHistory {
 
   @Override
   public List<Deployment> services() {
-    return store.inTransaction(
-        connection -> {
-          try (PreparedStatement select =
-              connection.prepareStatement(
-                  "SELECT " + COLUMNS + " FROM deployments WHERE id IN"
-                      + " (SELECT MAX(id) FROM deployments GROUP BY endpoint, cluster, service)"
-                      + " ORDER BY cluster, service, endpoint FETCH FIRST " + MAX_LIMIT + " ROWS ONLY")) {
-            return read(select);
-          }
-        });
+    return jdbc.list(
+        "SELECT " + COLUMNS + " FROM deployments WHERE id IN"
+            + " (SELECT MAX(id) FROM deployments GROUP BY endpoint, cluster, service)"
+            + " ORDER BY cluster, service, endpoint FETCH FIRST " + MAX_LIMIT + " ROWS ONLY",
+        select -> {},
+        JdbcDeployHistory::deployment);
   }
 
   @Override

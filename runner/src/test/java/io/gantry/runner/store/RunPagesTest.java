@@ -2,9 +2,9 @@ package io.gantry.runner.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gantry.runner.store.RunStore.NewRun;
-import io.gantry.runner.store.RunStore.RunQuery;
-import io.gantry.runner.store.RunStore.RunSummary;
+import io.gantry.runner.store.RunHistory.NewRun;
+import io.gantry.runner.store.RunHistory.RunQuery;
+import io.gantry.runner.store.RunHistory.RunSummary;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,7 +55,7 @@ class RunPagesTest {
     long a = store.createRun(run("acme/web", "refs/heads/main", ".github/workflows/ci.yml", "CI", "push", "t")).id();
     long b = store.createRun(run("acme/api", "refs/heads/topic", ".github/workflows/deploy.yml", "Deploy", "workflow_dispatch", "t")).id();
     store.runStarted(b, Instant.now());
-    store.runFinished(b, "failure", Instant.now());
+    store.runFinished(b, Result.FAILURE, Instant.now());
     assertThat(ids(new RunQuery("acme/web", null, null, null, null, null, 50))).containsExactly(a);
     assertThat(ids(new RunQuery(null, "topic", null, null, null, null, 50))).containsExactly(b);
     assertThat(ids(new RunQuery(null, null, "CI", null, null, null, 50))).containsExactly(a);

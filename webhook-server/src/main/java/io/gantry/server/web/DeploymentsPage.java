@@ -2,7 +2,7 @@ package io.gantry.server.web;
 
 import static io.gantry.server.web.Html.esc;
 
-import io.gantry.runner.action.aws.ServiceRollback;
+import io.gantry.runner.deploy.ServiceRollback;
 import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory.ServiceKey;

@@ -1,6 +1,7 @@
 package io.gantry.server.web;
 
 import io.gantry.runner.expression.Expressions;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.javalin.http.sse.SseClient;
 import java.util.HashMap;
@@ -32,8 +33,8 @@ final class RunFeed implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RunFeed.class.getName());
 
   private final RunStore store;
-  private final Map<RunStore.RunQuery, List<SseClient>> clients = new ConcurrentHashMap<>();
-  private final Map<RunStore.RunQuery, Map<Long, String>> seen = new ConcurrentHashMap<>();
+  private final Map<RunHistory.RunQuery, List<SseClient>> clients = new ConcurrentHashMap<>();
+  private final Map<RunHistory.RunQuery, Map<Long, String>> seen = new ConcurrentHashMap<>();
   private final ScheduledExecutorService ticker =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -47,15 +48,15 @@ final class RunFeed implements AutoCloseable {
     var unused = ticker.scheduleWithFixedDelay(this::changed, 1, 1, TimeUnit.SECONDS);
   }
 
-  void subscribe(SseClient client, RunStore.RunQuery query) {
+  void subscribe(SseClient client, RunHistory.RunQuery query) {
     int count = clients.values().stream().mapToInt(List::size).sum();
     if (count >= MAX_CLIENTS) {
       client.sendEvent("error", "too many live pages open; reload later");
       client.close();
       return;
     }
-    RunStore.RunQuery key =
-        new RunStore.RunQuery(
+    RunHistory.RunQuery key =
+        new RunHistory.RunQuery(
             query.repository(), query.branch(), query.workflow(), query.status(), query.event(), null, WATCHED);
     client.keepAlive();
     client.onClose(
@@ -65,7 +66,7 @@ final class RunFeed implements AutoCloseable {
             list.remove(client);
           }
         });
-    List<RunStore.RunSummary> now = store.page(key);
+    List<RunHistory.RunSummary> now = store.page(key);
     for (int i = now.size() - 1; i >= 0; i--) {
       send(client, now.get(i));
     }
@@ -76,14 +77,14 @@ final class RunFeed implements AutoCloseable {
   void changed() {
     clients.values().removeIf(List::isEmpty);
     seen.keySet().retainAll(clients.keySet());
-    for (Map.Entry<RunStore.RunQuery, List<SseClient>> entry : clients.entrySet()) {
+    for (Map.Entry<RunHistory.RunQuery, List<SseClient>> entry : clients.entrySet()) {
       List<SseClient> listeners = entry.getValue();
       try {
-        List<RunStore.RunSummary> rows = store.page(entry.getKey());
+        List<RunHistory.RunSummary> rows = store.page(entry.getKey());
         Map<Long, String> before = seen.get(entry.getKey());
         Map<Long, String> after = new HashMap<>();
         for (int i = rows.size() - 1; i >= 0; i--) {
-          RunStore.RunSummary row = rows.get(i);
+          RunHistory.RunSummary row = rows.get(i);
           String state = RunRows.state(row.run());
           after.put(row.run().id(), state);
           if (before != null && !state.equals(before.get(row.run().id()))) {
@@ -98,7 +99,7 @@ final class RunFeed implements AutoCloseable {
     }
   }
 
-  private static void send(SseClient client, RunStore.RunSummary row) {
+  private static void send(SseClient client, RunHistory.RunSummary row) {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("id", row.run().id());
     data.put("html", RunRows.row(row));

@@ -3,6 +3,7 @@ package io.gantry.server.web;
 import static io.gantry.server.web.Html.esc;
 
 import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.workflow.InputSpec;
 import io.gantry.runner.workflow.Job;
@@ -39,8 +40,8 @@ final class RunPage {
     this.parser = parser;
   }
 
-  String render(RunStore.RunDetails details, Access.Principal user, String csrf) {
-    RunStore.RunRecord run = details.run();
+  String render(RunHistory.RunDetails details, Access.Principal user, String csrf) {
+    RunHistory.RunRecord run = details.run();
     Workflow workflow = workflow(details);
     StringBuilder h = new StringBuilder(32 * 1024);
     h.append("<div id=\"live\" data-run=\"").append(run.id()).append("\" data-completed=\"")
@@ -63,9 +64,9 @@ final class RunPage {
   }
 
   /** The header, actions, graph and jobs: what changes while the run runs. */
-  String live(RunStore.RunDetails details, Workflow workflow, boolean operator) {
-    RunStore.RunRecord run = details.run();
-    List<RunStore.JobRecord> jobs = store.jobsOf(run.id());
+  String live(RunHistory.RunDetails details, Workflow workflow, boolean operator) {
+    RunHistory.RunRecord run = details.run();
+    List<RunHistory.JobRecord> jobs = store.jobsOf(run.id());
     StringBuilder h = new StringBuilder(16 * 1024);
     String message = RunRows.commitMessage(details.eventPayload());
     h.append("<section class=\"runhead\"><h1>").append(Html.status(run.status(), run.conclusion())).append(' ')
@@ -115,13 +116,13 @@ final class RunPage {
       h.append("<span class=\"result\" role=\"status\" aria-live=\"polite\"></span></div>");
     }
     h.append("</section>");
-    Map<Long, List<RunStore.StepRecord>> steps = new HashMap<>();
-    for (RunStore.JobRecord job : jobs) {
+    Map<Long, List<RunHistory.StepRecord>> steps = new HashMap<>();
+    for (RunHistory.JobRecord job : jobs) {
       steps.put(job.id(), store.stepsOf(job.id()));
     }
     graph(h, jobs, workflow);
     h.append("<section class=\"jobs\" aria-label=\"jobs\">");
-    for (RunStore.JobRecord job : jobs) {
+    for (RunHistory.JobRecord job : jobs) {
       job(h, run, job, steps.get(job.id()));
     }
     if (jobs.isEmpty()) {
@@ -132,11 +133,11 @@ final class RunPage {
   }
 
   /** What the live part shows, in short: the page swaps it in only when this changes. */
-  String signature(long runId, RunStore.RunRecord run) {
+  String signature(long runId, RunHistory.RunRecord run) {
     StringBuilder s = new StringBuilder(RunRows.state(run));
-    for (RunStore.JobRecord job : store.jobsOf(runId)) {
+    for (RunHistory.JobRecord job : store.jobsOf(runId)) {
       s.append('|').append(job.id()).append(job.status()).append(job.conclusion());
-      for (RunStore.StepRecord step : store.stepsOf(job.id())) {
+      for (RunHistory.StepRecord step : store.stepsOf(job.id())) {
         s.append(',').append(step.number()).append(step.status()).append(step.conclusion());
       }
     }
@@ -148,7 +149,7 @@ final class RunPage {
   }
 
   /** Columns by the depth of needs; a job's matrix legs grouped in one box. */
-  private static void graph(StringBuilder h, List<RunStore.JobRecord> jobs, Workflow workflow) {
+  private static void graph(StringBuilder h, List<RunHistory.JobRecord> jobs, Workflow workflow) {
     if (jobs.isEmpty()) {
       return;
     }
@@ -158,8 +159,8 @@ final class RunPage {
         depth(id, workflow.jobs(), depth, 0);
       }
     }
-    TreeMap<Integer, LinkedHashMap<String, List<RunStore.JobRecord>>> columns = new TreeMap<>();
-    for (RunStore.JobRecord job : jobs) {
+    TreeMap<Integer, LinkedHashMap<String, List<RunHistory.JobRecord>>> columns = new TreeMap<>();
+    for (RunHistory.JobRecord job : jobs) {
       String id = workflowJob(job.jobKey(), workflow);
       columns
           .computeIfAbsent(depth.getOrDefault(id, 0), d -> new LinkedHashMap<>())
@@ -167,16 +168,16 @@ final class RunPage {
           .add(job);
     }
     h.append("<section class=\"graph\" aria-label=\"jobs by dependency\">");
-    for (Map<String, List<RunStore.JobRecord>> column : columns.values()) {
+    for (Map<String, List<RunHistory.JobRecord>> column : columns.values()) {
       h.append("<div class=\"col\">");
-      for (Map.Entry<String, List<RunStore.JobRecord>> group : column.entrySet()) {
-        List<RunStore.JobRecord> legs = group.getValue();
+      for (Map.Entry<String, List<RunHistory.JobRecord>> group : column.entrySet()) {
+        List<RunHistory.JobRecord> legs = group.getValue();
         h.append("<div class=\"node\">");
         if (legs.size() > 1) {
           h.append("<div class=\"matrix\">").append(esc(group.getKey())).append(" <span class=\"sub\">(")
               .append(legs.size()).append(" legs)</span></div>");
         }
-        for (RunStore.JobRecord job : legs) {
+        for (RunHistory.JobRecord job : legs) {
           h.append("<a href=\"#job-").append(esc(job.jobKey())).append("\">")
               .append(Html.status(job.status(), job.conclusion())).append(' ').append(esc(job.name()))
               .append(" <span class=\"sub\">").append(esc(Html.duration(job.startedAt(), job.finishedAt())))
@@ -218,7 +219,7 @@ final class RunPage {
     return key;
   }
 
-  private static void job(StringBuilder h, RunStore.RunRecord run, RunStore.JobRecord job, List<RunStore.StepRecord> steps) {
+  private static void job(StringBuilder h, RunHistory.RunRecord run, RunHistory.JobRecord job, List<RunHistory.StepRecord> steps) {
     String key = job.jobKey();
     h.append("<section class=\"job\" id=\"job-").append(esc(key)).append("\" data-key=\"").append(esc(key))
         .append("\"><h2>").append(Html.status(job.status(), job.conclusion())).append(' ').append(esc(job.name()))
@@ -226,7 +227,7 @@ final class RunPage {
         .append("</span></h2><ol class=\"steps\">");
     // Lines of the job itself (set-up, skips) come first, in the log of step 0.
     step(h, run, key, 0, "Set up job", "[" + job.name() + "] ", "", null, null, null);
-    for (RunStore.StepRecord step : steps) {
+    for (RunHistory.StepRecord step : steps) {
       step(h, run, key, step.number(), step.name(), "[" + job.name() + " / " + step.name() + "] ",
           step.status(), step.conclusion(), step.startedAt(), step.finishedAt());
     }
@@ -235,7 +236,7 @@ final class RunPage {
 
   private static void step(
       StringBuilder h,
-      RunStore.RunRecord run,
+      RunHistory.RunRecord run,
       String key,
       int number,
       String name,
@@ -258,7 +259,7 @@ final class RunPage {
   /** The jobs' {@code $GITHUB_STEP_SUMMARY} markdown, raw HTML escaped, unsafe links dropped. */
   private String summaries(long runId) {
     StringBuilder h = new StringBuilder();
-    for (RunStore.JobRecord job : store.jobsOf(runId)) {
+    for (RunHistory.JobRecord job : store.jobsOf(runId)) {
       Path file = logs.stepLog(runId, job.jobKey(), 0).resolveSibling("summary.md");
       String markdown = Markdown.read(file);
       if (markdown != null) {
@@ -269,7 +270,7 @@ final class RunPage {
     return h.toString();
   }
 
-  private static String dispatchForm(RunStore.RunRecord run, Workflow workflow) {
+  private static String dispatchForm(RunHistory.RunRecord run, Workflow workflow) {
     StringBuilder h = new StringBuilder("<section class=\"dispatch\"><h2>Run this workflow</h2>");
     h.append("<form id=\"dispatch\" data-repo=\"").append(esc(run.repository())).append("\" data-workflow=\"")
         .append(esc(run.workflowFile())).append("\"><label>Branch or ref <input name=\"ref\" required value=\"")
@@ -301,7 +302,7 @@ final class RunPage {
   }
 
   /** The run's stored workflow, or null when it does not validate (an invalid workflow's run). */
-  Workflow workflow(RunStore.RunDetails details) {
+  Workflow workflow(RunHistory.RunDetails details) {
     try {
       String file = details.run().workflowFile();
       return parser.parse(details.workflowSource(), Path.of(file), file);

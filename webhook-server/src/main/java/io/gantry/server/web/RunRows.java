@@ -4,6 +4,7 @@ import static io.gantry.server.web.Html.esc;
 
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -23,8 +24,8 @@ final class RunRows {
         + "<th scope=\"col\">Age</th></tr></thead>";
   }
 
-  static String row(RunStore.RunSummary summary) {
-    RunStore.RunRecord run = summary.run();
+  static String row(RunHistory.RunSummary summary) {
+    RunHistory.RunRecord run = summary.run();
     String href = "/runs/" + run.id();
     String message = commitMessage(summary.eventPayload());
     StringBuilder h = new StringBuilder(600);
@@ -47,7 +48,7 @@ final class RunRows {
   }
 
   /** What the row's state is, for a live update to tell a change from a repeat. */
-  static String state(RunStore.RunRecord run) {
+  static String state(RunHistory.RunRecord run) {
     return run.status() + "/" + run.conclusion() + "/" + run.startedAt() + "/" + run.finishedAt();
   }
 

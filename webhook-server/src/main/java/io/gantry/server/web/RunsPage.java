@@ -3,6 +3,7 @@ package io.gantry.server.web;
 import static io.gantry.server.web.Html.esc;
 
 import io.gantry.runner.store.DeployHistory;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.server.config.ServerConfig;
 import io.javalin.http.Context;
@@ -31,7 +32,7 @@ final class RunsPage {
   }
 
   /** The query of a request's filters; blank values match all. */
-  static RunStore.RunQuery query(Context ctx, int limit) {
+  static RunHistory.RunQuery query(Context ctx, int limit) {
     Long before = null;
     String b = ctx.queryParam("before");
     if (b != null && !b.isBlank()) {
@@ -41,7 +42,7 @@ final class RunsPage {
         throw new WebUi.BadRequest("'before' must be a run id (a whole number), got '" + b + "'");
       }
     }
-    return new RunStore.RunQuery(
+    return new RunHistory.RunQuery(
         blank(ctx.queryParam("repo")),
         blank(ctx.queryParam("branch")),
         blank(ctx.queryParam("workflow")),
@@ -56,8 +57,8 @@ final class RunsPage {
   }
 
   String render(Context ctx, Access.Principal user, String csrf) {
-    RunStore.RunQuery query = query(ctx, PAGE + 1);
-    List<RunStore.RunSummary> runs = store.page(query);
+    RunHistory.RunQuery query = query(ctx, PAGE + 1);
+    List<RunHistory.RunSummary> runs = store.page(query);
     boolean more = runs.size() > PAGE;
     if (more) {
       runs = runs.subList(0, PAGE);
@@ -70,7 +71,7 @@ final class RunsPage {
         .append(query.beforeId() == null ? "true" : "false")
         .append("\" data-feed=\"").append(esc(feedQuery(query))).append("\">")
         .append(RunRows.header()).append("<tbody>");
-    for (RunStore.RunSummary run : runs) {
+    for (RunHistory.RunSummary run : runs) {
       h.append(RunRows.row(run));
     }
     h.append("</tbody></table></div>");
@@ -123,7 +124,7 @@ final class RunsPage {
     };
   }
 
-  private void filters(StringBuilder h, RunStore.RunQuery q) {
+  private void filters(StringBuilder h, RunHistory.RunQuery q) {
     h.append("<form class=\"filters\" method=\"get\" action=\"/\" role=\"search\">");
     h.append("<label>Repository <select name=\"repo\"><option value=\"\">all</option>");
     for (ServerConfig.Repository r : config.repositories()) {
@@ -148,7 +149,7 @@ final class RunsPage {
   }
 
   /** The filters as a query string (without before=). */
-  static String feedQuery(RunStore.RunQuery q) {
+  static String feedQuery(RunHistory.RunQuery q) {
     StringBuilder s = new StringBuilder();
     param(s, "repo", q.repository());
     param(s, "branch", q.branch());

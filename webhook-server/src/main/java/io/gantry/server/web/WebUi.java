@@ -3,6 +3,7 @@ package io.gantry.server.web;
 import static io.gantry.server.web.Html.esc;
 
 import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.workflow.WorkflowParser;
 import io.gantry.server.config.ServerConfig;
@@ -115,7 +116,7 @@ public final class WebUi implements AutoCloseable {
     Html.send(ctx, body.render(user.get(), csrf));
   }
 
-  private RunStore.RunDetails details(Context ctx) {
+  private RunHistory.RunDetails details(Context ctx) {
     long id = id(ctx);
     return store.details(id).orElseThrow(() -> new NotFound("no run " + id));
   }
@@ -135,7 +136,7 @@ public final class WebUi implements AutoCloseable {
       ctx.status(401);
       return;
     }
-    RunStore.RunDetails details = details(ctx);
+    RunHistory.RunDetails details = details(ctx);
     String sig = runPage.signature(details.run().id(), details.run());
     Html.headers(ctx);
     if (sig.equals(ctx.queryParam("sig"))) {
