@@ -3,6 +3,7 @@ package io.gantry.runner.execution;
 import io.gantry.runner.action.Action;
 import io.gantry.runner.action.ActionContext;
 import io.gantry.runner.action.ActionResult;
+import io.gantry.runner.command.FileCommands;
 import io.gantry.runner.expression.ExpressionContext;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
