@@ -51,6 +51,8 @@ public final class ActionFetcher {
   private final Path cacheDir;
   private final ActionSources sources;
   private final Map<String, Resolved> resolved = new ConcurrentHashMap<>();
+  /** What this fetcher (this run) already fetched and read: the copies are immutable. */
+  private final Map<String, FetchedAction> fetched = new ConcurrentHashMap<>();
 
   /** A ref resolved to a commit, and the clone URL that knew it. */
   private record Resolved(String commit, String url) {}
@@ -67,6 +69,10 @@ public final class ActionFetcher {
   public FetchedAction fetch(ActionReference reference) throws ActionFetchException {
     if (reference.kind() != ActionReference.Kind.REMOTE) {
       throw new IllegalArgumentException("not a repository action: " + reference);
+    }
+    FetchedAction known = fetched.get(reference.toString());
+    if (known != null) {
+      return known;
     }
     Path repoDir = cacheDir.resolve(reference.owner()).resolve(reference.repo());
     String commit;
@@ -93,7 +99,9 @@ public final class ActionFetcher {
     Path directory = reference.path().isEmpty() ? tree : tree.resolve(reference.path());
     ActionManifest manifest =
         ActionManifests.read(directory, reference.toString(), reference.path());
-    return new FetchedAction(reference, commit, directory, manifest);
+    FetchedAction action = new FetchedAction(reference, commit, directory, manifest);
+    fetched.put(reference.toString(), action);
+    return action;
   }
 
   /** Resolves a tag or branch (at most once per fetcher), trying each source in order. */
