@@ -122,9 +122,9 @@ public final class ActionFetcher {
           resolved.put(key, r);
           return r;
         }
-        tried.add(url + " (no branch or tag '" + reference.ref() + "')");
+        tried.add(display(url) + " (no branch or tag '" + reference.ref() + "')");
       } catch (GitAPIException | RuntimeException e) {
-        tried.add(url + " (" + rootMessage(e).replace(url + ": ", "") + ")");
+        tried.add(display(url) + " (" + reason(e, url) + ")");
       }
     }
     throw failure(reference, tried);
@@ -170,10 +170,10 @@ public final class ActionFetcher {
                 .call();
             have = hasCommit(db, id);
             if (!have) {
-              tried.add(url + " (commit " + commit + " not found)");
+              tried.add(display(url) + " (commit " + commit + " not found)");
             }
           } catch (GitAPIException | RuntimeException e) {
-            tried.add(url + " (" + rootMessage(e).replace(url + ": ", "") + ")");
+            tried.add(display(url) + " (" + reason(e, url) + ")");
           }
         }
         if (!have) {
@@ -279,6 +279,17 @@ public final class ActionFetcher {
             + ": tried "
             + String.join(", ", tried)
             + "; check the ref and the action sources (gantry.yml actions.sources, --action-source)");
+  }
+
+  /** A source URL as printed: without the user and password a mirror's URL may carry. */
+  static String display(String url) {
+    return url.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", "$1");
+  }
+
+  /** Why a source failed, without its URL (printed already) or its credentials. */
+  private static String reason(Throwable e, String url) {
+    String message = rootMessage(e).replace(url + ": ", "").replace(url, display(url));
+    return display(message);
   }
 
   private static String rootMessage(Throwable e) {

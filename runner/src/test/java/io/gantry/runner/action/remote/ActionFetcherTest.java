@@ -131,4 +131,16 @@ class ActionFetcherTest {
             "actions/cache/nothing-here@v4 has no action.yml or action.yaml in 'nothing-here';"
                 + " check the path after OWNER/REPO");
   }
+
+  @Test
+  void aSourcesCredentialsAreNeverPrinted() throws Exception {
+    String secretUrl = "http://bot:s3cret-token@127.0.0.1:9/mirror";
+    assertThatThrownBy(
+            () ->
+                fetcher(List.of(secretUrl), Map.of())
+                    .fetch(ActionReference.parse("actions/cache@v4")))
+        .hasMessageStartingWith("cannot fetch action actions/cache@v4: tried"
+            + " http://127.0.0.1:9/mirror/actions/cache (")
+        .hasMessageNotContaining("s3cret");
+  }
 }
