@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ECS's rolling update on real containers: the minimumHealthyPercent / maximumPercent invariants
  * checked at every observed instant, the documented step sequences, and the circuit breaker.
  */
+@Tag("containers")
 class RollingUpdateTest {
 
   @TempDir static Path dataDir;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gantry.localecs.LocalEcsTesting;
-import io.gantry.runner.action.aws.ServiceRollback;
-import io.gantry.runner.store.DeployHistory;
+import io.gantry.runner.deploy.ServiceRollback;
 import io.gantry.runner.store.DeployHistory.Deployment;
+import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import java.nio.file.Path;
@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * tests build on each other (one service, one history), in order.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("containers")
 class JavaServiceDeployTest {
 
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(8);

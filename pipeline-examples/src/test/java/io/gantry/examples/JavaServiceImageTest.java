@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * --var IMAGE_REGISTRY} runs the workflow's image job ({@code gantry/build-image}), and the pushed
  * image runs in Podman and answers its health check with the commit it was built from.
  */
+@Tag("containers")
 class JavaServiceImageTest {
 
   @RegisterExtension static final TestRegistry registry = new TestRegistry();

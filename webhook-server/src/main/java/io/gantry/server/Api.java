@@ -1,6 +1,8 @@
 package io.gantry.server;
 
 import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.CommitStatuses;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.server.config.ServerConfig;
 import io.javalin.Javalin;
@@ -27,6 +29,7 @@ final class Api {
   private final RunStore store;
   private final LogStore logs;
   private final LiveLogs live;
+  private final RunEvents events;
   private final RunQueue queue;
   private final Workers workers;
 
@@ -35,12 +38,14 @@ final class Api {
       RunStore store,
       LogStore logs,
       LiveLogs live,
+      RunEvents events,
       RunQueue queue,
       Workers workers) {
     this.config = config;
     this.store = store;
     this.logs = logs;
     this.live = live;
+    this.events = events;
     this.queue = queue;
     this.workers = workers;
   }
@@ -71,9 +76,9 @@ final class Api {
   private void listRuns(Context ctx) {
     int limit = intParam(ctx, "limit", 20);
     List<Map<String, Object>> runs = new ArrayList<>();
-    for (RunStore.RunRecord run :
+    for (RunHistory.RunRecord run :
         store.listRuns(
-            new RunStore.RunFilter(
+            new RunHistory.RunFilter(
                 ctx.queryParam("repo"), ctx.queryParam("branch"), ctx.queryParam("status"), limit))) {
       runs.add(summary(run));
     }
@@ -82,7 +87,7 @@ final class Api {
 
   private void getRun(Context ctx) {
     long id = id(ctx);
-    RunStore.RunDetails details =
+    RunHistory.RunDetails details =
         store.details(id).orElseThrow(() -> ApiException.notFound("no run " + id));
     Map<String, Object> run = summary(details.run());
     run.put("trigger", details.trigger());
@@ -95,7 +100,7 @@ final class Api {
       run.put("waiting", waitingReason(details));
     }
     List<Map<String, Object>> jobs = new ArrayList<>();
-    for (RunStore.JobRecord job : store.jobsOf(id)) {
+    for (RunHistory.JobRecord job : store.jobsOf(id)) {
       Map<String, Object> j = new LinkedHashMap<>();
       j.put("key", job.jobKey());
       j.put("name", job.name());
@@ -105,7 +110,7 @@ final class Api {
       j.put("finishedAt", text(job.finishedAt()));
       j.put("outputs", job.outputs());
       List<Map<String, Object>> steps = new ArrayList<>();
-      for (RunStore.StepRecord step : store.stepsOf(job.id())) {
+      for (RunHistory.StepRecord step : store.stepsOf(job.id())) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("number", step.number());
         s.put("name", step.name());
@@ -121,7 +126,7 @@ final class Api {
     }
     run.put("jobs", jobs);
     List<Map<String, Object>> statuses = new ArrayList<>();
-    for (RunStore.StatusRecord status : store.statusesOf(id)) {
+    for (CommitStatuses.StatusRecord status : store.statusesOf(id)) {
       Map<String, Object> s = new LinkedHashMap<>();
       s.put("state", status.state());
       s.put("context", status.context());
@@ -136,14 +141,14 @@ final class Api {
   }
 
   /** Why a queued run has not started: its concurrency group, or no free worker. */
-  private String waitingReason(RunStore.RunDetails details) {
+  private String waitingReason(RunHistory.RunDetails details) {
     if (details.waitingReason() != null) {
       return details.waitingReason();
     }
     String group = details.concurrencyGroup();
     if (group != null) {
-      for (RunStore.RunRecord other :
-          store.listRuns(new RunStore.RunFilter(details.run().repository(), null, null, 200))) {
+      for (RunHistory.RunRecord other :
+          store.listRuns(new RunHistory.RunFilter(details.run().repository(), null, null, 200))) {
         if (other.id() != details.run().id()
             && !"COMPLETED".equals(other.status())
             && other.id() < details.run().id()
@@ -174,7 +179,7 @@ final class Api {
       client.close();
       return;
     }
-    RunStore.RunRecord run = store.findRun(id).orElse(null);
+    RunHistory.RunRecord run = store.findRun(id).orElse(null);
     if (run == null) {
       client.sendEvent("error", "no run " + id);
       client.close();
@@ -220,7 +225,7 @@ final class Api {
       }
       backlogDone[0] = true;
     }
-    RunStore.RunRecord now = store.findRun(id).orElse(run);
+    RunHistory.RunRecord now = store.findRun(id).orElse(run);
     if ("COMPLETED".equals(now.status())) {
       live.unsubscribe(id, subscriber);
       client.sendEvent("end", String.valueOf(now.conclusion()));
@@ -248,7 +253,7 @@ final class Api {
     long id;
     try {
       id = queue.dispatch(repository, fullRef, workflow, inputs, sha, "api");
-    } catch (io.gantry.runner.execution.DispatchInputs.InvalidInputsException e) {
+    } catch (io.gantry.runner.trigger.DispatchInputs.InvalidInputsException e) {
       throw ApiException.badRequest(String.join("; ", e.problems()));
     } catch (io.gantry.runner.workflow.WorkflowException e) {
       throw new ApiException(422, "invalid_workflow", e.problems().get(0).toString());
@@ -259,7 +264,7 @@ final class Api {
   private void rerun(Context ctx) throws Exception {
     authenticate(ctx);
     long id = id(ctx);
-    RunStore.RunRecord original = store.findRun(id).orElseThrow(() -> ApiException.notFound("no run " + id));
+    RunHistory.RunRecord original = store.findRun(id).orElseThrow(() -> ApiException.notFound("no run " + id));
     if (!"COMPLETED".equals(original.status())) {
       throw ApiException.conflict("run " + id + " is still " + original.status() + "; cancel it or wait");
     }
@@ -273,7 +278,7 @@ final class Api {
       throw ApiException.conflict(
           "run " + id + " has no failed jobs to rerun; rerun the whole run without failedOnly");
     }
-    RunStore.RunRecord rerun = queue.rerun(id, "api", (Boolean) failedOnly);
+    RunHistory.RunRecord rerun = queue.rerun(id, "api", (Boolean) failedOnly);
     ctx.status(201).json(Map.of("id", rerun.id(), "attempt", rerun.attempt(), "url", runUrl(rerun.id())));
   }
 
@@ -283,14 +288,20 @@ final class Api {
     if (store.findRun(id).isEmpty()) {
       throw ApiException.notFound("no run " + id);
     }
-    RunStore.RunRecord after = store.requestCancel(id, Instant.now());
+    RunHistory.RunRecord after = store.requestCancel(id, Instant.now());
     if ("COMPLETED".equals(after.status())) {
-      live.finished(id, String.valueOf(after.conclusion()));
+      // Cancelled while queued (or over already): it ends here, without a commit status.
+      events.ended(
+          after,
+          io.gantry.runner.execution.Conclusion.valueOf(
+              after.conclusion().toUpperCase(java.util.Locale.ROOT)),
+          null,
+          null);
     }
     ctx.status(202).json(Map.of("id", id, "status", after.status(), "conclusion", String.valueOf(after.conclusion())));
   }
 
-  private Map<String, Object> summary(RunStore.RunRecord run) {
+  private Map<String, Object> summary(RunHistory.RunRecord run) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("id", run.id());
     r.put("runNumber", run.runNumber());

@@ -2,6 +2,7 @@ package io.gantry.server;
 
 import io.gantry.localecs.LocalEcs;
 import io.gantry.runner.action.ActionRegistry;
+import io.gantry.runner.action.builtin.BuiltInActions;
 import io.gantry.runner.execution.ExecutorOptions;
 import io.gantry.runner.execution.ReusedJob;
 import io.gantry.runner.execution.RunRequest;
@@ -9,6 +10,7 @@ import io.gantry.runner.execution.WorkflowExecutor;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.git.Mirrors;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.runner.workflow.Workflow;
@@ -16,6 +18,10 @@ import io.gantry.runner.workflow.WorkflowException;
 import io.gantry.runner.workflow.WorkflowParser;
 import io.gantry.server.config.ServerConfig;
 import io.javalin.Javalin;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -49,7 +55,7 @@ public final class GantryServer implements AutoCloseable {
     this.runEnv = localEcs == null ? Map.of() : clientEnv(localEcs, config.localEcs().region());
     this.store = Stores.openEmbedded(data);
     Mirrors mirrors = new Mirrors(data.resolve("git"));
-    ActionRegistry actions = ActionRegistry.builtIn(mirrors);
+    ActionRegistry actions = BuiltInActions.registry(mirrors);
     this.executor =
         new WorkflowExecutor(
             actions,
@@ -59,19 +65,19 @@ public final class GantryServer implements AutoCloseable {
     WorkflowParser parser = new WorkflowParser(actions);
     LiveLogs live = new LiveLogs();
     this.statuses = new StatusOutbox(config, store, poster);
+    RunEvents events = new RunEvents(live, statuses);
     this.workers =
         new Workers(
             store,
             executor,
             executor.logs(),
-            live,
-            statuses,
+            events,
             details -> request(details, parser),
             config.server().workers(),
             lease);
     RunQueue queue =
-        new RunQueue(config, store, mirrors, parser, executor.logs(), statuses, workers::wake);
-    Api api = new Api(config, store, executor.logs(), live, queue, workers);
+        new RunQueue(config, store, mirrors, parser, executor.logs(), events, workers::wake);
+    Api api = new Api(config, store, executor.logs(), live, events, queue, workers);
     Map<String, String> awsEnv = new java.util.HashMap<>(System.getenv());
     awsEnv.putAll(runEnv);
     this.services = new ServiceApi(store.deployHistory(), awsEnv, api::authenticate);
@@ -116,14 +122,30 @@ public final class GantryServer implements AutoCloseable {
   }
 
   static GantryServer start(ServerConfig config, Duration lease, StatusOutbox.Poster poster) {
-    GantryServer server = new GantryServer(config, lease, poster);
+    // port 0 and no public-url: the links in statuses and answers must name the port picked, so
+    // it is picked before anything that makes them is built.
+    ServerConfig effective =
+        config.server().publicUrl() != null
+            ? config
+            : new ServerConfig(
+                config.server().onPort(freePort(config.server().bind())),
+                config.repositories(),
+                config.localEcs());
+    GantryServer server = new GantryServer(effective, lease, poster);
     server.statuses.start();
     server.workers.start();
-    server.app.start(config.server().bind(), config.server().port());
+    server.app.start(effective.server().bind(), effective.server().port());
     return server;
   }
 
-  /** The port the server listens on (the chosen one when the configuration said 0). */
+  private static int freePort(String bind) {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(bind))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot pick a free port on " + bind + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The embedded local-ecs, when the configuration asks for it. */
   public java.util.Optional<LocalEcs> localEcs() {
     return java.util.Optional.ofNullable(localEcs);
@@ -151,13 +173,19 @@ public final class GantryServer implements AutoCloseable {
     return Map.copyOf(env);
   }
 
+  /** The port the server listens on (the chosen one when the configuration said 0). */
   public int port() {
     return app.port();
   }
 
+  /** How forges and users reach this server: {@code server.public-url}, else from the port. */
+  public String publicUrl() {
+    return config.server().publicUrl();
+  }
+
   /** Rebuilds what a worker needs from a stored run: the snapshotted workflow, payload, config. */
-  private RunRequest request(RunStore.RunDetails details, WorkflowParser parser) {
-    RunStore.RunRecord run = details.run();
+  private RunRequest request(RunHistory.RunDetails details, WorkflowParser parser) {
+    RunHistory.RunRecord run = details.run();
     ServerConfig.Repository repository =
         config
             .repository(run.repository())
@@ -202,7 +230,7 @@ public final class GantryServer implements AutoCloseable {
         null,
         details.trigger());
     if (details.failedOnly() && details.rerunOf() != null) {
-      RunStore.RunRecord previous =
+      RunHistory.RunRecord previous =
           store
               .findRun(details.rerunOf())
               .orElseThrow(

@@ -2,7 +2,6 @@ package io.gantry.server;
 
 import io.gantry.runner.execution.LogLine;
 import io.gantry.runner.execution.RunListener;
-import io.gantry.runner.execution.RunResult;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +34,7 @@ final class LiveLogs {
     }
   }
 
-  /** Tells the subscribers of a run that it ended without running (cancelled while queued). */
+  /** Tells the subscribers of a run that it ended (called by {@link RunEvents#ended}). */
   void finished(long runId, String conclusion) {
     List<Subscriber> list = subscribers.remove(runId);
     if (list != null) {
@@ -43,8 +42,8 @@ final class LiveLogs {
     }
   }
 
-  /** The listener to attach to one run. */
-  RunListener listenerFor(long runId) {
+  /** The listener that passes one run's lines to its followers (its end: {@link RunEvents}). */
+  RunListener linesOf(long runId) {
     return new RunListener() {
       @Override
       public void logLine(String jobKey, LogLine line) {
@@ -53,11 +52,6 @@ final class LiveLogs {
           String formatted = line.format();
           list.forEach(s -> s.line(formatted));
         }
-      }
-
-      @Override
-      public void runFinished(RunResult result) {
-        finished(runId, result.conclusion().label());
       }
     };
   }

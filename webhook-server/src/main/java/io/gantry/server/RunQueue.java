@@ -7,10 +7,14 @@ import io.gantry.runner.git.GitException;
 import io.gantry.runner.git.Mirrors;
 import io.gantry.runner.git.RemoteRepository;
 import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
+import io.gantry.runner.trigger.DispatchInputs;
+import io.gantry.runner.trigger.EventPayloads;
+import io.gantry.runner.trigger.TriggerContext;
+import io.gantry.runner.trigger.TriggerMatcher;
 import io.gantry.runner.workflow.Problem;
 import io.gantry.runner.workflow.PushTrigger;
-import io.gantry.runner.workflow.TriggerMatcher;
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowException;
 import io.gantry.runner.workflow.WorkflowParser;
@@ -38,7 +42,7 @@ final class RunQueue {
   private final Mirrors mirrors;
   private final WorkflowParser parser;
   private final LogStore logs;
-  private final StatusOutbox statuses;
+  private final RunEvents events;
   private final Runnable wakeWorkers;
 
   /** See {@link #workflowFiles}: the workflow files of the 64 commits pushed last. */
@@ -69,14 +73,14 @@ final class RunQueue {
       Mirrors mirrors,
       WorkflowParser parser,
       LogStore logs,
-      StatusOutbox statuses,
+      RunEvents events,
       Runnable wakeWorkers) {
     this.config = config;
     this.store = store;
     this.mirrors = mirrors;
     this.parser = parser;
     this.logs = logs;
-    this.statuses = statuses;
+    this.events = events;
     this.wakeWorkers = wakeWorkers;
   }
 
@@ -181,7 +185,7 @@ final class RunQueue {
       Map<String, String> inputs,
       String sha,
       String actor)
-      throws GitException, WorkflowException, io.gantry.runner.execution.DispatchInputs.InvalidInputsException {
+      throws GitException, WorkflowException, DispatchInputs.InvalidInputsException {
     RemoteRepository remote = remote(repository);
     Map<String, String> files = mirrors.readFiles(remote, sha, WORKFLOWS);
     String path = workflowFile.contains("/") ? workflowFile : WORKFLOWS + "/" + workflowFile;
@@ -197,7 +201,7 @@ final class RunQueue {
           path + " does not run on workflow_dispatch; add 'workflow_dispatch:' to its 'on:'");
     }
     Map<String, String> resolved =
-        io.gantry.runner.execution.DispatchInputs.resolve(
+        DispatchInputs.resolve(
             workflow.name(), workflow.on().dispatch(), inputs);
     long id =
         queue(
@@ -235,14 +239,14 @@ final class RunQueue {
     return workflow;
   }
 
-  RunStore.RunRecord rerun(long runId, String actor, boolean failedOnly) {
-    RunStore.RunRecord record =
+  RunHistory.RunRecord rerun(long runId, String actor, boolean failedOnly) {
+    RunHistory.RunRecord record =
         store.createRerun(
             runId,
             (failedOnly ? "rerun of failed jobs by " : "rerun by ") + actor + " of run " + runId,
             Instant.now(),
             failedOnly);
-    statuses.enqueue(record, "pending", failedOnly ? "queued (rerun of failed jobs)" : "queued (rerun)");
+    events.queued(record, failedOnly ? "queued (rerun of failed jobs)" : "queued (rerun)");
     wakeWorkers.run();
     return record;
   }
@@ -271,9 +275,9 @@ final class RunQueue {
         group = workflow.concurrency().group();
       }
     }
-    RunStore.RunRecord record =
+    RunHistory.RunRecord record =
         store.createRun(
-            new RunStore.NewRun(
+            new RunHistory.NewRun(
                 repository.name(),
                 workflow.file().toString(),
                 workflow.name(),
@@ -289,15 +293,15 @@ final class RunQueue {
     if (cancelInProgress && group != null) {
       cancelOlder(repository.name(), group, record.id());
     }
-    statuses.enqueue(record, "pending", "queued");
+    events.queued(record, "queued");
     return record.id();
   }
 
   /** {@code cancel-in-progress: true}: the new run replaces the older ones of its group. */
   private void cancelOlder(String repository, String group, long newest) {
     for (String status : List.of("QUEUED", "IN_PROGRESS")) {
-      for (RunStore.RunRecord older :
-          store.listRuns(new RunStore.RunFilter(repository, null, status, 500))) {
+      for (RunHistory.RunRecord older :
+          store.listRuns(new RunHistory.RunFilter(repository, null, status, 500))) {
         if (older.id() >= newest) {
           continue;
         }
@@ -317,9 +321,9 @@ final class RunQueue {
       String sha,
       Map<String, Object> payload,
       WorkflowException e) {
-    RunStore.RunRecord record =
+    RunHistory.RunRecord record =
         store.createRun(
-            new RunStore.NewRun(
+            new RunHistory.NewRun(
                 repository.name(), path, path, source, "push", ref, sha, Map.of(),
                 "push (invalid workflow)", Expressions.toJson(payload), null, false));
     try (LogStore.StepLogFile log = logs.open(record.id(), "workflow", 0)) {
@@ -329,8 +333,12 @@ final class RunQueue {
     }
     Instant now = Instant.now();
     store.runStarted(record.id(), now);
-    store.runFinished(record.id(), "failure", now);
-    statuses.enqueue(record, "failure", "invalid workflow: " + e.problems().get(0).message());
+    store.runFinished(record.id(), io.gantry.runner.store.Result.FAILURE, now);
+    events.ended(
+        record,
+        io.gantry.runner.execution.Conclusion.FAILURE,
+        io.gantry.runner.store.CommitState.FAILURE,
+        "invalid workflow: " + e.problems().get(0).message());
     return record.id();
   }
 
@@ -342,17 +350,10 @@ final class RunQueue {
       String sha,
       Map<String, Object> payload,
       Map<String, String> inputs) {
-    Map<String, Object> github = new LinkedHashMap<>();
-    github.put("event_name", event);
-    github.put("event", payload);
-    github.put("ref", ref);
-    github.put("ref_name", ref.replaceFirst("^refs/(heads|tags)/", ""));
-    github.put("sha", sha);
-    github.put("repository", repository.name());
-    github.put("workflow", workflow.name());
-    github.put("head_ref", "");
     Map<String, Object> contexts = new HashMap<>();
-    contexts.put("github", github);
+    contexts.put(
+        "github",
+        TriggerContext.github(event, payload, ref, sha, repository.name(), workflow.name()));
     contexts.put("inputs", new LinkedHashMap<String, Object>(inputs));
     contexts.put("vars", new LinkedHashMap<String, Object>(repository.vars()));
     return new ExpressionContext(contexts, ExpressionContext.JobStatus.SUCCEEDING, null);

@@ -1,9 +1,9 @@
 package io.gantry.server;
 
-import io.gantry.runner.action.aws.ServiceRollback;
-import io.gantry.runner.store.DeployHistory;
+import io.gantry.runner.deploy.ServiceRollback;
 import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory.ServiceKey;
+import io.gantry.runner.store.DeployHistory;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Duration;

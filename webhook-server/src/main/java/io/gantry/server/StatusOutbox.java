@@ -1,6 +1,8 @@
 package io.gantry.server;
 
-import io.gantry.runner.store.RunStore;
+import io.gantry.runner.store.CommitState;
+import io.gantry.runner.store.CommitStatuses;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.server.config.ServerConfig;
 import java.time.Instant;
 import java.util.List;
@@ -21,19 +23,19 @@ final class StatusOutbox implements AutoCloseable {
   /** Delivers one status to its forge. */
   interface Poster {
     /** @return null when delivered; else why not, with whether to try again */
-    Failure post(ServerConfig.Repository repository, RunStore.StatusRecord status);
+    Failure post(ServerConfig.Repository repository, CommitStatuses.StatusRecord status);
   }
 
   record Failure(String message, boolean retryable) {}
 
   private final ServerConfig config;
-  private final RunStore store;
+  private final CommitStatuses store;
   private final Poster poster;
   private final Thread thread;
   private final Object wake = new Object();
   private volatile boolean running = true;
 
-  StatusOutbox(ServerConfig config, RunStore store, Poster poster) {
+  StatusOutbox(ServerConfig config, CommitStatuses store, Poster poster) {
     this.config = config;
     this.store = store;
     this.poster = poster;
@@ -46,13 +48,13 @@ final class StatusOutbox implements AutoCloseable {
   }
 
   /** Stores a status for the run's commit; does nothing for a repository without status config. */
-  void enqueue(RunStore.RunRecord run, String state, String description) {
+  void enqueue(RunHistory.RunRecord run, CommitState state, String description) {
     ServerConfig.Repository repository = config.repository(run.repository()).orElse(null);
     if (repository == null || repository.status() == null) {
       return;
     }
     store.enqueueStatus(
-        new RunStore.NewStatus(
+        new CommitStatuses.NewStatus(
             run.id(),
             run.repository(),
             run.sha(),
@@ -68,8 +70,8 @@ final class StatusOutbox implements AutoCloseable {
 
   /** Delivers what is due now; the loop calls it, tests may too. */
   void deliverDue() {
-    List<RunStore.StatusRecord> due = store.dueStatuses(Instant.now(), 50);
-    for (RunStore.StatusRecord status : due) {
+    List<CommitStatuses.StatusRecord> due = store.dueStatuses(Instant.now(), 50);
+    for (CommitStatuses.StatusRecord status : due) {
       ServerConfig.Repository repository = config.repository(status.repository()).orElse(null);
       if (repository == null || repository.status() == null) {
         store.statusFailed(status.id(), "the repository has no status configuration any more", null);
@@ -102,8 +104,8 @@ final class StatusOutbox implements AutoCloseable {
     }
   }
 
-  private boolean superseded(RunStore.StatusRecord status) {
-    for (RunStore.StatusRecord other : store.statusesOf(status.runId())) {
+  private boolean superseded(CommitStatuses.StatusRecord status) {
+    for (CommitStatuses.StatusRecord other : store.statusesOf(status.runId())) {
       if (other.id() > status.id()
           && other.context().equals(status.context())
           && other.deliveredAt() != null) {

@@ -1,5 +1,6 @@
 package io.gantry.server;
 
+import io.gantry.runner.store.CommitStatuses;
 import io.gantry.runner.store.RunStore;
 import io.gantry.server.config.ServerConfig;
 import io.gantry.server.forge.CommitStatus;
@@ -20,7 +21,7 @@ final class StatusPosting {
   }
 
   private static StatusOutbox.Failure post(
-      StatusSender sender, ServerConfig.Repository repository, RunStore.StatusRecord status) {
+      StatusSender sender, ServerConfig.Repository repository, CommitStatuses.StatusRecord status) {
     ServerConfig.Status config = repository.status();
     SendResult result =
         sender.send(

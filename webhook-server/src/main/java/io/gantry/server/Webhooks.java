@@ -1,7 +1,7 @@
 package io.gantry.server;
 
 import io.gantry.runner.git.GitException;
-import io.gantry.runner.store.RunStore;
+import io.gantry.runner.store.Deliveries;
 import io.gantry.server.config.ServerConfig;
 import io.gantry.server.forge.Forge;
 import io.gantry.server.forge.Forges;
@@ -31,10 +31,10 @@ final class Webhooks {
   private static final Logger LOG = Logger.getLogger(Webhooks.class.getName());
 
   private final ServerConfig config;
-  private final RunStore store;
+  private final Deliveries store;
   private final RunQueue queue;
 
-  Webhooks(ServerConfig config, RunStore store, RunQueue queue) {
+  Webhooks(ServerConfig config, Deliveries store, RunQueue queue) {
     this.config = config;
     this.store = store;
     this.queue = queue;
@@ -98,7 +98,7 @@ final class Webhooks {
     }
     String deliveryId = forge.deliveryId(headers, body);
     if (!store.recordDelivery(
-        new RunStore.Delivery(name, deliveryId, repository.name(), "push", Instant.now()))) {
+        new Deliveries.Delivery(name, deliveryId, repository.name(), "push", Instant.now()))) {
       ctx.status(200)
           .json(
               Map.of(

@@ -1,10 +1,16 @@
 package io.gantry.server;
 
+import io.gantry.runner.deploy.InterruptedDeploys;
+import io.gantry.runner.execution.Conclusion;
 import io.gantry.runner.execution.RunListener;
 import io.gantry.runner.execution.RunRequest;
 import io.gantry.runner.execution.RunResult;
 import io.gantry.runner.execution.WorkflowExecutor;
 import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.DeployHistory;
+import io.gantry.runner.store.CommitState;
+import io.gantry.runner.store.Result;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,9 +37,8 @@ final class Workers implements AutoCloseable {
   private final RunStore store;
   private final WorkflowExecutor executor;
   private final LogStore logs;
-  private final LiveLogs live;
-  private final StatusOutbox statuses;
-  private final Function<RunStore.RunDetails, RunRequest> requests;
+  private final RunEvents events;
+  private final Function<RunHistory.RunDetails, RunRequest> requests;
   private final int count;
   private final Duration lease;
   private final String owner = "gantry-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
@@ -47,16 +52,14 @@ final class Workers implements AutoCloseable {
       RunStore store,
       WorkflowExecutor executor,
       LogStore logs,
-      LiveLogs live,
-      StatusOutbox statuses,
-      Function<RunStore.RunDetails, RunRequest> requests,
+      RunEvents events,
+      Function<RunHistory.RunDetails, RunRequest> requests,
       int count,
       Duration lease) {
     this.store = store;
     this.executor = executor;
     this.logs = logs;
-    this.live = live;
-    this.statuses = statuses;
+    this.events = events;
     this.requests = requests;
     this.count = count;
     this.lease = lease;
@@ -92,7 +95,7 @@ final class Workers implements AutoCloseable {
 
   private void work() {
     while (running) {
-      RunStore.RunRecord claimed;
+      RunHistory.RunRecord claimed;
       try {
         claimed = store.claimNext(owner, Instant.now(), lease).orElse(null);
       } catch (RuntimeException e) {
@@ -114,27 +117,26 @@ final class Workers implements AutoCloseable {
         execute(claimed);
       } catch (RuntimeException e) {
         LOG.log(Level.SEVERE, "run " + claimed.id() + " failed inside Gantry", e);
-        store.runFinished(claimed.id(), "failure", Instant.now());
-        statuses.enqueue(claimed, "error", "Gantry failed to run it: " + e.getMessage());
+        store.runFinished(claimed.id(), Result.FAILURE, Instant.now());
+        events.ended(
+            claimed, Conclusion.FAILURE, CommitState.ERROR, "Gantry failed to run it: " + e.getMessage());
       } finally {
         busy.decrementAndGet();
       }
     }
   }
 
-  private void execute(RunStore.RunRecord record) {
-    RunStore.RunDetails details = store.details(record.id()).orElseThrow();
+  private void execute(RunHistory.RunRecord record) {
+    RunHistory.RunDetails details = store.details(record.id()).orElseThrow();
     RunRequest request = requests.apply(details);
-    statuses.enqueue(record, "pending", "running");
-    RunListener listener = live.listenerFor(record.id());
+    RunListener listener = events.listenerFor(record);
     WorkflowExecutor.Execution execution = executor.startQueued(record, request, listener);
     long renewEvery = Math.max(1000, lease.toMillis() / 3);
     long nextRenewal = System.currentTimeMillis() + renewEvery;
-    RunResult result;
     while (true) {
-      result = waitFor(execution, 250);
-      if (result != null) {
-        break;
+      if (waitFor(execution, 250) != null) {
+        // Its end went out on the run's channel (RunEvents.listenerFor).
+        return;
       }
       if (store.cancelRequested(record.id())) {
         execution.cancel();
@@ -147,13 +149,6 @@ final class Workers implements AutoCloseable {
         nextRenewal = System.currentTimeMillis() + renewEvery;
       }
     }
-    String state =
-        switch (result.conclusion()) {
-          case SUCCESS -> "success";
-          case FAILURE -> "failure";
-          case CANCELLED, SKIPPED -> "error";
-        };
-    statuses.enqueue(record, state, describe(result));
   }
 
   private static RunResult waitFor(WorkflowExecutor.Execution execution, long millis) {
@@ -171,36 +166,55 @@ final class Workers implements AutoCloseable {
     return result;
   }
 
-  private static String describe(RunResult result) {
-    String base = result.conclusion().label() + " in " + result.duration().toSeconds() + "s";
-    return result.jobs().stream()
-        .filter(j -> j.message() != null && j.conclusion() != io.gantry.runner.execution.Conclusion.SUCCESS)
-        .findFirst()
-        .map(j -> base + ": " + j.name() + " " + j.message())
-        .orElse(base);
-  }
-
   private void sweep() {
+    boolean deploysToSweep = true;
     while (running) {
       try {
-        for (RunStore.RunRecord run : store.expireLeases(Instant.now())) {
+        List<RunHistory.RunRecord> expired = store.expireLeases(Instant.now());
+        // At start-up (runs a crash left behind) and after each expiry: their deploys too.
+        deploysToSweep |= !expired.isEmpty();
+        for (RunHistory.RunRecord run : expired) {
           try (LogStore.StepLogFile log = logs.open(run.id(), "interrupted", 0)) {
             log.append(
                 Instant.now()
                     + " [gantry] Error: the run was interrupted: the Gantry process running it"
                     + " stopped (its lease expired); rerun it with 'gantry rerun " + run.id() + "'");
           }
-          live.finished(run.id(), "failure");
-          statuses.enqueue(run, "failure", "interrupted: the Gantry process running it stopped");
+          events.ended(
+              run,
+              Conclusion.FAILURE,
+              CommitState.FAILURE,
+              "interrupted: the Gantry process running it stopped");
         }
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "lease sweep failed: " + e.getMessage());
+      }
+      if (deploysToSweep) {
+        try {
+          concludeInterruptedDeploys();
+          deploysToSweep = false;
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "interrupted deploys sweep failed: " + e.getMessage());
+        }
       }
       try {
         Thread.sleep(Math.max(500, lease.toMillis() / 4));
       } catch (InterruptedException e) {
         return;
       }
+    }
+  }
+
+  /** Marks failed the deploys that interrupted runs left in progress ({@link InterruptedDeploys}). */
+  private void concludeInterruptedDeploys() {
+    for (DeployHistory.Deployment d :
+        InterruptedDeploys.sweep(
+            store.deployHistory(),
+            runId -> store.details(runId).map(RunHistory.RunDetails::interrupted).orElse(false),
+            Instant.now())) {
+      LOG.warning(
+          "deployment " + d.id() + " of " + d.service() + " was interrupted with run " + d.runId()
+              + ": marked failed");
     }
   }
 

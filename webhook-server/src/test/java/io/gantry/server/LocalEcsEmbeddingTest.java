@@ -16,10 +16,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code local-ecs:} in gantry.yml: the server starts it and points every run's AWS clients at it. */
+@Tag("containers")
 class LocalEcsEmbeddingTest {
 
   @TempDir Path dir;

@@ -26,7 +26,7 @@ final class ServerProcess {
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-cp",
             System.getProperty("java.class.path"),
-            "io.gantry.cli.Gantry",
+            "io.gantry.server.ServerMain",
             "serve",
             "--config",
             config.toString());

@@ -88,7 +88,7 @@ class ServerTest {
     Files.writeString(
         hook,
         "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java") + "' -cp '"
-            + System.getProperty("java.class.path") + "' io.gantry.cli.Gantry hook post-receive --server http://127.0.0.1:"
+            + System.getProperty("java.class.path") + "' io.gantry.server.ServerMain hook post-receive --server http://127.0.0.1:"
             + server.port() + " --repo acme/web\n");
     Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
   }

@@ -3,6 +3,9 @@ package io.gantry.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.gantry.runner.store.CommitState;
+import io.gantry.runner.store.CommitStatuses;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.server.config.ServerConfig;
@@ -67,9 +70,9 @@ class StatusOutboxTest {
                 Map.of())));
   }
 
-  private RunStore.RunRecord run() {
+  private RunHistory.RunRecord run() {
     return store.createRun(
-        new RunStore.NewRun(
+        new RunHistory.NewRun(
             "acme/web", ".github/workflows/ci.yml", "ci", "on: push", "push", "refs/heads/main",
             "a".repeat(40), Map.of(), "test", "{}", null, false));
   }
@@ -78,11 +81,11 @@ class StatusOutboxTest {
   void aForgeAnswering500ThenAcceptingStillGetsTheStatusAfterARetry() throws Exception {
     failuresLeft.set(1);
     StatusOutbox outbox = new StatusOutbox(config(), store, StatusPosting.forges());
-    RunStore.RunRecord run = run();
-    outbox.enqueue(run, "success", "success in 3s");
+    RunHistory.RunRecord run = run();
+    outbox.enqueue(run, CommitState.SUCCESS, "success in 3s");
 
     outbox.deliverDue();
-    List<RunStore.StatusRecord> afterFailure = store.statusesOf(run.id());
+    List<CommitStatuses.StatusRecord> afterFailure = store.statusesOf(run.id());
     assertThat(afterFailure).singleElement().satisfies(s -> {
       assertThat(s.deliveredAt()).isNull();
       assertThat(s.attempts()).isEqualTo(1);
@@ -104,8 +107,8 @@ class StatusOutboxTest {
   @Test
   void aStatusSurvivesARestartOfTheServerBeforeItIsDelivered() throws Exception {
     StatusOutbox first = new StatusOutbox(config(), store, (repository, status) -> new StatusOutbox.Failure("down", true));
-    RunStore.RunRecord run = run();
-    first.enqueue(run, "pending", "queued");
+    RunHistory.RunRecord run = run();
+    first.enqueue(run, CommitState.PENDING, "queued");
     first.deliverDue();
     store.close();
 

@@ -1,9 +1,6 @@
 package io.gantry.runner.action;
 
-import io.gantry.runner.action.aws.AwsActions;
-import io.gantry.runner.git.Mirrors;
 import io.gantry.runner.workflow.ActionCatalog;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -12,7 +9,12 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
-/** The built-in actions, by the name {@code uses:} gives them. */
+/**
+ * Actions by the name {@code uses:} gives them. The ones that ship with Gantry are registered by
+ * {@code action.builtin.BuiltInActions.registry}; this package only knows the
+ * {@link Action} contract, so that the built-in actions (which depend on it) form no cycle with
+ * it.
+ */
 public final class ActionRegistry implements ActionCatalog {
 
   private final Map<String, Action> actions = new TreeMap<>();
@@ -21,23 +23,6 @@ public final class ActionRegistry implements ActionCatalog {
     for (Action action : actions) {
       this.actions.put(action.name().toLowerCase(Locale.ROOT), action);
     }
-  }
-
-  /**
-   * The actions that ship with Gantry, for runs of a local directory only: a run of a remote
-   * repository fails at {@code actions/checkout} for want of a mirror cache.
-   */
-  public static ActionRegistry builtIn() {
-    return builtIn(null);
-  }
-
-  /** The actions that ship with Gantry; {@code actions/checkout} clones through {@code mirrors}. */
-  public static ActionRegistry builtIn(Mirrors mirrors) {
-    List<Action> actions = new ArrayList<>();
-    actions.add(new CheckoutAction(mirrors));
-    actions.add(new BuildImageAction());
-    actions.addAll(AwsActions.all());
-    return new ActionRegistry(actions);
   }
 
   /** The action a {@code uses:} value names, when it is supported at that version. */

@@ -1,5 +1,6 @@
 package io.gantry.runner.execution;
 
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.workflow.Job;
 import io.gantry.runner.workflow.Workflow;
@@ -33,9 +34,9 @@ public record ReusedJob(String key, String name, Map<String, String> outputs, in
    * @return the reused jobs by job id; empty when nothing can be reused
    */
   public static Map<String, List<ReusedJob>> plan(
-      Workflow workflow, List<RunStore.JobRecord> previous, int previousAttempt) {
-    Map<String, List<RunStore.JobRecord>> byJob = new LinkedHashMap<>();
-    for (RunStore.JobRecord record : previous) {
+      Workflow workflow, List<RunHistory.JobRecord> previous, int previousAttempt) {
+    Map<String, List<RunHistory.JobRecord>> byJob = new LinkedHashMap<>();
+    for (RunHistory.JobRecord record : previous) {
       String jobId = jobIdOf(record.jobKey(), workflow);
       if (jobId != null) {
         byJob.computeIfAbsent(jobId, k -> new ArrayList<>()).add(record);
@@ -49,7 +50,7 @@ public record ReusedJob(String key, String name, Map<String, String> outputs, in
     for (Map.Entry<String, Boolean> entry : passed.entrySet()) {
       if (entry.getValue()) {
         List<ReusedJob> instances = new ArrayList<>();
-        for (RunStore.JobRecord record : byJob.get(entry.getKey())) {
+        for (RunHistory.JobRecord record : byJob.get(entry.getKey())) {
           instances.add(
               new ReusedJob(record.jobKey(), record.name(), record.outputs(), previousAttempt));
         }
@@ -63,7 +64,7 @@ public record ReusedJob(String key, String name, Map<String, String> outputs, in
   private static boolean passed(
       String id,
       Workflow workflow,
-      Map<String, List<RunStore.JobRecord>> byJob,
+      Map<String, List<RunHistory.JobRecord>> byJob,
       Map<String, Boolean> memo) {
     Boolean known = memo.get(id);
     if (known != null) {
@@ -71,7 +72,7 @@ public record ReusedJob(String key, String name, Map<String, String> outputs, in
     }
     memo.put(id, false); // needs form a DAG (validated); this only guards against surprises
     Job job = workflow.jobs().get(id);
-    List<RunStore.JobRecord> records = byJob.get(id);
+    List<RunHistory.JobRecord> records = byJob.get(id);
     boolean ok =
         job != null
             && records != null

@@ -3,12 +3,16 @@ package io.gantry.runner.execution;
 import io.gantry.runner.action.ActionRegistry;
 import io.gantry.runner.log.LogStore;
 import io.gantry.runner.log.Masker;
-import io.gantry.runner.store.RunStore;
+import io.gantry.runner.store.DeployHistory;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** What every job of one run shares. Immutable but for the masker and the cancel flag. */
+/**
+ * What every job of one run shares. Immutable but for the masker and the cancel flag. {@code
+ * listener} is the run's one event channel (the store first, see {@link RunListeners}).
+ */
 record RunContext(
     RunRequest request,
     long runId,
@@ -21,9 +25,11 @@ record RunContext(
     Map<String, Object> github,
     Masker masker,
     RunListener listener,
-    RunStore store,
+    DeployHistory deployHistory,
     LogStore logs,
     ActionRegistry actions,
+    List<StepRunner> stepRunners,
+    JobGroups jobGroups,
     ExecutorOptions options,
     AtomicBoolean cancelled) {
 

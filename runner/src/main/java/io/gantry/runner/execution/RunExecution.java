@@ -5,7 +5,6 @@ import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.workflow.Job;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -162,10 +161,10 @@ final class RunExecution {
       strategy.put("job-total", (double) combinations.size());
       strategy.put("max-parallel", (double) Math.min(state.maxParallel, combinations.size()));
       String name = displayName(job, matrix, needs, strategy);
-      long jobId = run.store().createJob(run.runId(), key, name);
+      run.listener().jobQueued(key, name);
       state.queued.add(
           new JobExecution(
-              run, job, key, name, jobId, matrix, strategy, needs, workflowEnv, state.stopped));
+              run, job, key, name, matrix, strategy, needs, workflowEnv, state.stopped));
     }
   }
 
@@ -214,7 +213,6 @@ final class RunExecution {
               Duration.ZERO,
               reason,
               false);
-      run.store().jobFinished(execution.jobId(), Conclusion.CANCELLED.label(), Map.of(), Instant.now());
       results.add(result);
       state.results.add(result);
       run.listener().jobFinished(result);
@@ -226,7 +224,7 @@ final class RunExecution {
   private void reuse(JobState state, List<ReusedJob> instances) {
     state.instances = instances.size();
     for (ReusedJob instance : instances) {
-      long jobId = run.store().createJob(run.runId(), instance.key(), instance.name());
+      run.listener().jobQueued(instance.key(), instance.name());
       try (io.gantry.runner.log.LogStore.StepLogFile log =
           run.logs().open(run.runId(), instance.key(), 0)) {
         StepOutput setup = new StepOutput(run, instance.key(), instance.name(), "Set up job", log);
@@ -238,7 +236,6 @@ final class RunExecution {
                 + ": not run again, its outputs are reused");
         setup.flush();
       }
-      run.store().jobFinished(jobId, Conclusion.SUCCESS.label(), instance.outputs(), Instant.now());
       JobResult result =
           new JobResult(
               instance.key(),
@@ -261,8 +258,6 @@ final class RunExecution {
   /** Records a job that concludes without running (skipped, or failed before any instance). */
   private void finishWithout(
       JobState state, String key, String name, Conclusion conclusion, String message) {
-    long jobId = run.store().createJob(run.runId(), key, name);
-    run.store().jobFinished(jobId, conclusion.label(), Map.of(), Instant.now());
     JobResult result =
         new JobResult(
             key, state.job.id(), name, Map.of(), conclusion, Map.of(), List.of(), Duration.ZERO, message, false);

@@ -36,7 +36,7 @@ final class StepProcess {
   /**
    * Starts and waits for the command.
    *
-   * @param leaders every started process is added here, for the job's final clean-up
+   * @param started told of every started process, for the job's final clean-up
    * @param deadlineNanos {@link System#nanoTime()} at which the step times out
    * @param cancelled polled; when true the step is stopped
    */
@@ -48,7 +48,7 @@ final class StepProcess {
       long deadlineNanos,
       BooleanSupplier cancelled,
       Duration grace,
-      List<ProcessHandle> leaders,
+      Consumer<ProcessHandle> started,
       Consumer<String> lines)
       throws IOException, InterruptedException {
     ProcessBuilder builder =
@@ -61,9 +61,7 @@ final class StepProcess {
     builder.environment().putAll(environment);
     Process process = builder.start();
     ProcessHandle handle = process.toHandle();
-    synchronized (leaders) {
-      leaders.add(handle);
-    }
+    started.accept(handle);
     Ending ending = Ending.EXITED;
     long killAt = Long.MAX_VALUE;
     try (Tail tail = new Tail(outputFile, lines)) {

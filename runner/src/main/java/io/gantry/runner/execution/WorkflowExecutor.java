@@ -6,6 +6,7 @@ import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.log.LogStore;
 import io.gantry.runner.log.Masker;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,7 +32,10 @@ import java.util.stream.Stream;
  * <p>{@link #start} records the run in the store, then executes it on a thread of its own; the
  * returned {@link Execution} cancels or awaits it. Jobs of all runs share one pool of
  * {@link ExecutorOptions#maxParallelJobs()} threads. Every run ends with {@link
- * RunListener#runFinished} and a conclusion in the store, whatever happens inside it.
+ * RunListener#runFinished} and a conclusion in the store, whatever happens inside it. The
+ * executor never writes to the store itself once the run is created: its events go out once, to
+ * the store first ({@link RunRecorder}) and then to the caller's listener (see {@link
+ * RunListeners}).
  */
 public final class WorkflowExecutor implements AutoCloseable {
 
@@ -40,8 +44,24 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final LogStore logs;
   private final ExecutorOptions options;
   private final ExecutorService jobPool;
+  private final List<StepRunner> stepRunners;
+  private final JobGroups jobGroups = new JobGroups();
 
+  /** An executor whose steps run on this machine: built-in actions and scripts. */
   public WorkflowExecutor(ActionRegistry actions, RunStore store, ExecutorOptions options) {
+    this(actions, store, options, StepRunners.builtIn(actions));
+  }
+
+  /**
+   * An executor with the given step runners, asked in order for each step (see {@link
+   * StepRunner}).
+   */
+  public WorkflowExecutor(
+      ActionRegistry actions,
+      RunStore store,
+      ExecutorOptions options,
+      List<StepRunner> stepRunners) {
+    this.stepRunners = List.copyOf(stepRunners);
     this.actions = actions;
     this.store = store;
     this.options = options;
@@ -64,9 +84,9 @@ public final class WorkflowExecutor implements AutoCloseable {
 
   /** Records the run as queued and starts it; returns at once. */
   public Execution start(RunRequest request, RunListener listener) {
-    RunStore.RunRecord record =
+    RunHistory.RunRecord record =
         store.createRun(
-            new RunStore.NewRun(
+            new RunHistory.NewRun(
                 request.repository(),
                 request.workflow().file().toString(),
                 request.workflow().name(),
@@ -87,12 +107,13 @@ public final class WorkflowExecutor implements AutoCloseable {
    * at once. The request must describe the same workflow, event and commit as the record.
    */
   public Execution startQueued(
-      RunStore.RunRecord record, RunRequest request, RunListener listener) {
+      RunHistory.RunRecord record, RunRequest request, RunListener listener) {
     Execution execution = new Execution(record.id(), record.runNumber());
-    RunListener safe = new SafeListener(listener);
+    RunListener events =
+        RunListeners.storeFirst(new RunRecorder(store, record.id()), RunListeners.of(listener));
     Thread thread =
         new Thread(
-            () -> execution.complete(execute(request, record, safe, execution.cancelled)),
+            () -> execution.complete(execute(request, record, events, execution.cancelled)),
             "gantry-run-" + record.id());
     thread.start();
     return execution;
@@ -104,9 +125,8 @@ public final class WorkflowExecutor implements AutoCloseable {
   }
 
   private RunResult execute(
-      RunRequest request, RunStore.RunRecord record, RunListener listener, AtomicBoolean cancelled) {
+      RunRequest request, RunHistory.RunRecord record, RunListener listener, AtomicBoolean cancelled) {
     Instant started = Instant.now();
-    store.runStarted(record.id(), started);
     boolean ownWorkspace = request.workspace() == null;
     Path workspace =
         ownWorkspace
@@ -143,9 +163,11 @@ public final class WorkflowExecutor implements AutoCloseable {
               github,
               masker,
               listener,
-              store,
+              store.deployHistory(),
               logs,
               actions,
+              stepRunners,
+              jobGroups,
               options,
               cancelled);
       Map<String, String> workflowEnv = workflowEnv(request, github);
@@ -167,7 +189,6 @@ public final class WorkflowExecutor implements AutoCloseable {
       }
     }
     Instant finished = Instant.now();
-    store.runFinished(record.id(), conclusion.label(), finished);
     RunResult result =
         new RunResult(
             record.id(),
@@ -308,59 +329,6 @@ public final class WorkflowExecutor implements AutoCloseable {
     synchronized void complete(RunResult result) {
       this.result = result;
       notifyAll();
-    }
-  }
-
-  /** Shields the run from listeners that throw (JUnit's composite listener does the same). */
-  private static final class SafeListener implements RunListener {
-    private static final System.Logger LOG = System.getLogger(SafeListener.class.getName());
-    private final RunListener delegate;
-
-    SafeListener(RunListener delegate) {
-      this.delegate = delegate;
-    }
-
-    private void guard(String event, Runnable call) {
-      try {
-        call.run();
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "run listener failed on " + event + ": " + e);
-      }
-    }
-
-    @Override
-    public void runStarted(long runId, long runNumber, String runName) {
-      guard("runStarted", () -> delegate.runStarted(runId, runNumber, runName));
-    }
-
-    @Override
-    public void jobStarted(String jobKey, String jobName) {
-      guard("jobStarted", () -> delegate.jobStarted(jobKey, jobName));
-    }
-
-    @Override
-    public void stepStarted(String jobKey, int number, String stepName) {
-      guard("stepStarted", () -> delegate.stepStarted(jobKey, number, stepName));
-    }
-
-    @Override
-    public void logLine(String jobKey, LogLine line) {
-      guard("logLine", () -> delegate.logLine(jobKey, line));
-    }
-
-    @Override
-    public void stepFinished(String jobKey, StepResult result) {
-      guard("stepFinished", () -> delegate.stepFinished(jobKey, result));
-    }
-
-    @Override
-    public void jobFinished(JobResult result) {
-      guard("jobFinished", () -> delegate.jobFinished(result));
-    }
-
-    @Override
-    public void runFinished(RunResult result) {
-      guard("runFinished", () -> delegate.runFinished(result));
     }
   }
 }

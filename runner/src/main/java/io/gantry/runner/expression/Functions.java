@@ -1,5 +1,6 @@
 package io.gantry.runner.expression;
 
+import io.gantry.runner.suggest.Suggestions;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +71,7 @@ final class Functions {
   static String problem(String name, int count) {
     Spec spec = find(name);
     if (spec == null) {
-      String suggestion = Suggestions.closest(name, names());
+      String suggestion = Suggestions.nearestName(name, names());
       String supported = "upported functions: " + String.join(", ", names());
       return suggestion == null
           ? "unknown function '" + name + "'; s" + supported

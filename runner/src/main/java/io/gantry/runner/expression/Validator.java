@@ -1,5 +1,6 @@
 package io.gantry.runner.expression;
 
+import io.gantry.runner.suggest.Suggestions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -88,7 +89,7 @@ final class Validator {
     if (Functions.find(name) != null) {
       return "unknown context '" + name + "'; to call the function write '" + name + "()'";
     }
-    String suggestion = Suggestions.closest(name, available);
+    String suggestion = Suggestions.nearestName(name, available);
     return suggestion == null
         ? "unknown context '" + name + "'; available: " + listing
         : "unknown context '"

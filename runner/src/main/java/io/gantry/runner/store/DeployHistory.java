@@ -58,6 +58,12 @@ public interface DeployHistory {
   /** The service's deployments, newest first, at most {@code limit}. */
   List<Deployment> list(ServiceKey service, int limit);
 
+  /**
+   * The deployments of every service still {@code in_progress}, oldest first, at most {@code
+   * limit}: those under way, those not waited for, and those a crash interrupted.
+   */
+  List<Deployment> inProgress(int limit);
+
   /** The newest {@code succeeded} deployment of the service with an id below {@code beforeId}. */
   Optional<Deployment> lastKnownGood(ServiceKey service, long beforeId);
 

@@ -1,5 +1,6 @@
 package io.gantry.runner.workflow;
 
+import io.gantry.runner.suggest.Suggestions;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.gantry.runner.workflow;
 
+import io.gantry.runner.suggest.Suggestions;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

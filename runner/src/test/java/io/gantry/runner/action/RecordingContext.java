@@ -23,23 +23,23 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class RecordingContext implements ActionContext {
 
-  final Map<String, String> inputs = new LinkedHashMap<>();
-  final Map<String, String> env;
+  public final Map<String, String> inputs = new LinkedHashMap<>();
+  public final Map<String, String> env;
   public final List<String> lines = new CopyOnWriteArrayList<>();
   public final Map<String, String> outputs = new LinkedHashMap<>();
   public final List<String> masks = new ArrayList<>();
   public final Map<String, String> exported = new LinkedHashMap<>();
-  RegistryLogins logins;
-  String sha = "0123456789abcdef0123456789abcdef01234567";
-  RemoteRepository remote;
-  Path source;
-  volatile boolean cancelled;
+  public RegistryLogins logins;
+  public String sha = "0123456789abcdef0123456789abcdef01234567";
+  public RemoteRepository remote;
+  public Path source;
+  public volatile boolean cancelled;
   private final Path workspace;
   private final Path cache;
   private final Masker masker;
 
   /** A step with the host's environment, caches in {@code cache}. */
-  RecordingContext(Action action, Path workspace, Path cache, Map<String, String> given) {
+  public RecordingContext(Action action, Path workspace, Path cache, Map<String, String> given) {
     this(action, given, System.getenv(), workspace, cache, new RegistryLogins(), new Masker());
   }
 
@@ -101,7 +101,7 @@ public final class RecordingContext implements ActionContext {
   }
 
   /** Everything logged, one line each. */
-  String log() {
+  public String log() {
     return String.join("\n", lines);
   }
 

@@ -3,7 +3,7 @@ package io.gantry.runner.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.gantry.runner.action.ActionRegistry;
+import io.gantry.runner.action.builtin.BuiltInActions;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.runner.testing.TestRegistry;
@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code secrets}, outputs read by a later step, the layer cache in the data directory; through the
  * real parser, executor and store, pushing to a real registry.
  */
+@Tag("containers")
 class BuildImageWorkflowTest {
 
   @RegisterExtension static final TestRegistry registry = new TestRegistry();
@@ -62,12 +64,12 @@ class BuildImageWorkflowTest {
                   echo "ref=${{ steps.image.outputs.image-ref }}"
                   echo "digest=${{ steps.image.outputs.digest }}"
         """);
-    Workflow workflow = new WorkflowParser(ActionRegistry.builtIn()).parse(file, "workflow.yml");
+    Workflow workflow = new WorkflowParser(BuiltInActions.registry()).parse(file, "workflow.yml");
     List<String> lines = new CopyOnWriteArrayList<>();
     RunResult result;
     try (RunStore store = Stores.openEmbedded(data);
         WorkflowExecutor executor =
-            new WorkflowExecutor(ActionRegistry.builtIn(), store, ExecutorOptions.defaults(data))) {
+            new WorkflowExecutor(BuiltInActions.registry(), store, ExecutorOptions.defaults(data))) {
       RunRequest request =
           new RunRequest(
               workflow,
@@ -137,7 +139,7 @@ class BuildImageWorkflowTest {
     WorkflowException e =
         catchThrowableOfType(
             WorkflowException.class,
-            () -> new WorkflowParser(ActionRegistry.builtIn()).parse(file, "workflow.yml"));
+            () -> new WorkflowParser(BuiltInActions.registry()).parse(file, "workflow.yml"));
 
     assertThat(e.problems().stream().map(Object::toString))
         .anyMatch(

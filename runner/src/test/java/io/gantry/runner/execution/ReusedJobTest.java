@@ -2,8 +2,9 @@ package io.gantry.runner.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gantry.runner.action.ActionRegistry;
-import io.gantry.runner.store.RunStore.JobRecord;
+import io.gantry.runner.action.builtin.BuiltInActions;
+import io.gantry.runner.store.RunHistory.JobRecord;
+
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowParser;
 import java.nio.file.Path;
@@ -76,7 +77,7 @@ class ReusedJobTest {
 
   private static Workflow parse() {
     try {
-      return new WorkflowParser(ActionRegistry.builtIn()).parse(WORKFLOW, Path.of("ci.yml"), "ci.yml");
+      return new WorkflowParser(BuiltInActions.registry()).parse(WORKFLOW, Path.of("ci.yml"), "ci.yml");
     } catch (io.gantry.runner.workflow.WorkflowException e) {
       throw new AssertionError(e.getMessage(), e);
     }

@@ -2,9 +2,11 @@ package io.gantry.runner.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gantry.runner.action.ActionRegistry;
+import io.gantry.runner.action.builtin.BuiltInActions;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
+import io.gantry.runner.trigger.DispatchInputs;
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowParser;
 import java.io.IOException;
@@ -51,7 +53,7 @@ class ScenarioTest {
     store = Stores.openEmbedded(data);
     executor =
         new WorkflowExecutor(
-            ActionRegistry.builtIn(),
+            BuiltInActions.registry(),
             store,
             ExecutorOptions.defaults(data).withKillGracePeriod(Duration.ofSeconds(1)));
   }
@@ -76,7 +78,7 @@ class ScenarioTest {
     Map<String, Object> expected = map(new Load(LoadSettings.builder().build())
         .loadFromString(Files.readString(dir.resolve("expected.yml"))));
     Workflow workflow =
-        new WorkflowParser(ActionRegistry.builtIn()).parse(dir.resolve("workflow.yml"), name + "/workflow.yml");
+        new WorkflowParser(BuiltInActions.registry()).parse(dir.resolve("workflow.yml"), name + "/workflow.yml");
 
     String event = (String) expected.getOrDefault("event", "push");
     Map<String, String> inputs = strings(expected.get("inputs"));
@@ -180,7 +182,7 @@ class ScenarioTest {
     }
 
     // The store agrees with the result.
-    RunStore.RunRecord record = store.findRun(result.runId()).orElseThrow();
+    RunHistory.RunRecord record = store.findRun(result.runId()).orElseThrow();
     assertThat(record.status()).isEqualTo("COMPLETED");
     assertThat(record.conclusion()).isEqualTo(result.conclusion().label());
     Set<String> storedJobs = new LinkedHashSet<>();

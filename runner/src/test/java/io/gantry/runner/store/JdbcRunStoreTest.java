@@ -3,10 +3,10 @@ package io.gantry.runner.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.gantry.runner.store.RunStore.JobRecord;
-import io.gantry.runner.store.RunStore.NewRun;
-import io.gantry.runner.store.RunStore.RunRecord;
-import io.gantry.runner.store.RunStore.StepRecord;
+import io.gantry.runner.store.RunHistory.JobRecord;
+import io.gantry.runner.store.RunHistory.NewRun;
+import io.gantry.runner.store.RunHistory.RunRecord;
+import io.gantry.runner.store.RunHistory.StepRecord;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -66,15 +66,15 @@ class JdbcRunStoreTest {
     long deploy = store.createJob(created.id(), "deploy", "deploy");
     long checkout = store.stepStarted(build, 1, "Checkout", T0);
     long compile = store.stepStarted(build, 2, "Compile", T0.plusMillis(10));
-    store.stepFinished(checkout, "success", "success", Map.of(), T0.plusMillis(5));
+    store.stepFinished(checkout, Result.SUCCESS, Result.SUCCESS, Map.of(), T0.plusMillis(5));
     store.stepFinished(
         compile,
-        "failure",
-        "success",
+        Result.FAILURE,
+        Result.SUCCESS,
         orderedMap("jar", "app.jar", "digest", "sha256:1"),
         T0.plusMillis(20));
     store.jobFinished(
-        build, "success", orderedMap("image", "shop:1", "tag", "1"), T0.plusMillis(30));
+        build, Result.SUCCESS, orderedMap("image", "shop:1", "tag", "1"), T0.plusMillis(30));
 
     RunRecord found = store.findRun(created.id()).orElseThrow();
     assertThat(found).isEqualTo(created);
@@ -140,7 +140,7 @@ class JdbcRunStoreTest {
     RunRecord run = store.createRun(StoreProcess.newRun("acme/shop", "ci.yml"));
     long job = store.createJob(run.id(), "build", "build");
     Map<String, String> outputs = orderedMap("zeta", "1", "alpha", "2", "mid", "3");
-    store.jobFinished(job, "success", outputs, T0);
+    store.jobFinished(job, Result.SUCCESS, outputs, T0);
 
     assertThat(store.jobsOf(run.id()).get(0).outputs().keySet())
         .containsExactly("zeta", "alpha", "mid");
@@ -158,7 +158,7 @@ class JdbcRunStoreTest {
     assertThat(started.finishedAt()).isNull();
     assertThat(started.conclusion()).isNull();
 
-    store.runFinished(run.id(), "failure", T0.plusSeconds(90));
+    store.runFinished(run.id(), Result.FAILURE, T0.plusSeconds(90));
     RunRecord finished = store.findRun(run.id()).orElseThrow();
     assertThat(finished.status()).isEqualTo("COMPLETED");
     assertThat(finished.conclusion()).isEqualTo("failure");
@@ -185,14 +185,14 @@ class JdbcRunStoreTest {
     assertThat(running.conclusion()).isNull();
     assertThat(running.finishedAt()).isNull();
 
-    store.stepFinished(step, "cancelled", "cancelled", null, T0.plusMillis(2));
+    store.stepFinished(step, Result.CANCELLED, Result.CANCELLED, null, T0.plusMillis(2));
     StepRecord done = store.stepsOf(job).get(0);
     assertThat(done.status()).isEqualTo("COMPLETED");
     assertThat(done.outcome()).isEqualTo("cancelled");
     assertThat(done.outputs()).isEmpty();
     assertThat(done.finishedAt()).isEqualTo(T0.plusMillis(2));
 
-    store.jobFinished(job, "cancelled", Map.of(), T0.plusMillis(3));
+    store.jobFinished(job, Result.CANCELLED, Map.of(), T0.plusMillis(3));
     JobRecord finished = store.jobsOf(run.id()).get(0);
     assertThat(finished.status()).isEqualTo("COMPLETED");
     assertThat(finished.conclusion()).isEqualTo("cancelled");
@@ -204,7 +204,7 @@ class JdbcRunStoreTest {
   void timesKeepTheirMillisecondsAndDropFinerDigits() {
     RunRecord run = store.createRun(StoreProcess.newRun("acme/shop", "ci.yml"));
     store.runStarted(run.id(), Instant.parse("2024-05-01T10:15:30.999999999Z"));
-    store.runFinished(run.id(), "success", Instant.parse("1999-12-31T23:59:59.001Z"));
+    store.runFinished(run.id(), Result.SUCCESS, Instant.parse("1999-12-31T23:59:59.001Z"));
 
     RunRecord found = store.findRun(run.id()).orElseThrow();
     assertThat(found.startedAt()).isEqualTo(Instant.parse("2024-05-01T10:15:30.999Z"));
@@ -278,22 +278,22 @@ class JdbcRunStoreTest {
   void unknownIdsAreRejectedNamingTheId() {
     assertThat(store.findRun(4242)).isEmpty();
     assertUnknown(() -> store.runStarted(4242, T0), "No run with id 4242");
-    assertUnknown(() -> store.runFinished(4242, "success", T0), "No run with id 4242");
+    assertUnknown(() -> store.runFinished(4242, Result.SUCCESS, T0), "No run with id 4242");
     assertUnknown(() -> store.createJob(4242, "build", "build"), "No run with id 4242");
     assertUnknown(() -> store.jobsOf(4242), "No run with id 4242");
     assertUnknown(() -> store.jobStarted(4343, T0), "No job with id 4343");
-    assertUnknown(() -> store.jobFinished(4343, "success", Map.of(), T0), "No job with id 4343");
+    assertUnknown(() -> store.jobFinished(4343, Result.SUCCESS, Map.of(), T0), "No job with id 4343");
     assertUnknown(() -> store.stepStarted(4343, 1, "Checkout", T0), "No job with id 4343");
     assertUnknown(() -> store.stepsOf(4343), "No job with id 4343");
     assertUnknown(
-        () -> store.stepFinished(4444, "success", "success", Map.of(), T0), "No step with id 4444");
+        () -> store.stepFinished(4444, Result.SUCCESS, Result.SUCCESS, Map.of(), T0), "No step with id 4444");
   }
 
   @Test
   void aConclusionOutsideGitHubsFourIsRejected() {
     RunRecord run = store.createRun(StoreProcess.newRun("acme/shop", "ci.yml"));
 
-    assertThatThrownBy(() -> store.runFinished(run.id(), "passed", T0))
+    assertThatThrownBy(() -> store.runFinished(run.id(), Result.parse("conclusion", "passed"), T0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("conclusion must be one of success, failure, cancelled or skipped, not passed");
     assertThat(store.findRun(run.id()).orElseThrow().status()).isEqualTo("QUEUED");

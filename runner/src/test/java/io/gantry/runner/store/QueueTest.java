@@ -4,15 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.gantry.runner.store.RunStore.Delivery;
-import io.gantry.runner.store.RunStore.JobRecord;
-import io.gantry.runner.store.RunStore.NewRun;
-import io.gantry.runner.store.RunStore.NewStatus;
-import io.gantry.runner.store.RunStore.RunDetails;
-import io.gantry.runner.store.RunStore.RunFilter;
-import io.gantry.runner.store.RunStore.RunRecord;
-import io.gantry.runner.store.RunStore.StatusRecord;
-import io.gantry.runner.store.RunStore.StepRecord;
+import io.gantry.runner.store.Deliveries.Delivery;
+import io.gantry.runner.store.RunHistory.JobRecord;
+import io.gantry.runner.store.RunHistory.NewRun;
+import io.gantry.runner.store.CommitStatuses.NewStatus;
+import io.gantry.runner.store.RunHistory.RunDetails;
+import io.gantry.runner.store.RunHistory.RunFilter;
+import io.gantry.runner.store.RunHistory.RunRecord;
+import io.gantry.runner.store.CommitStatuses.StatusRecord;
+import io.gantry.runner.store.RunHistory.StepRecord;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -226,10 +226,10 @@ class QueueTest {
 
     assertThat(claimIds("w")).containsExactly(deploy1.id(), other.id(), none.id(), elsewhere.id());
 
-    store.runFinished(deploy1.id(), "success", T0.plusSeconds(1));
+    store.runFinished(deploy1.id(), Result.SUCCESS, T0.plusSeconds(1));
     assertThat(claimIds("w")).containsExactly(deploy2.id());
 
-    store.runFinished(deploy2.id(), "failure", T0.plusSeconds(2));
+    store.runFinished(deploy2.id(), Result.FAILURE, T0.plusSeconds(2));
     assertThat(claimIds("w")).containsExactly(deploy3.id());
   }
 
@@ -241,7 +241,7 @@ class QueueTest {
     assertThat(claimIds("w")).containsExactly(deploy1.id());
 
     store.requestCancel(deploy2.id(), T0);
-    store.runFinished(deploy1.id(), "success", T0);
+    store.runFinished(deploy1.id(), Result.SUCCESS, T0);
 
     assertThat(claimIds("w")).containsExactly(deploy3.id());
   }
@@ -313,7 +313,7 @@ class QueueTest {
                     mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
                     started.add(claimed.get().id());
                     running.decrementAndGet();
-                    store.runFinished(claimed.get().id(), "success", Instant.now());
+                    store.runFinished(claimed.get().id(), Result.SUCCESS, Instant.now());
                   }
                   return null;
                 }));
@@ -395,7 +395,7 @@ class QueueTest {
     assertThat(store.details(run.id()).orElseThrow().leaseExpiresAt())
         .isEqualTo(T0.plusSeconds(60));
 
-    store.runFinished(run.id(), "success", T0.plusSeconds(10));
+    store.runFinished(run.id(), Result.SUCCESS, T0.plusSeconds(10));
     assertThat(store.renewLease(run.id(), "w1", T0.plusSeconds(90))).isFalse();
     assertThat(store.renewLease(4242, "w1", T0.plusSeconds(90))).isFalse();
   }
@@ -415,12 +415,12 @@ class QueueTest {
     long done = store.createJob(dead.id(), "lint", "lint");
     store.jobStarted(done, T0);
     long doneStep = store.stepStarted(done, 1, "Lint", T0);
-    store.stepFinished(doneStep, "success", "success", Map.of(), T0.plusSeconds(1));
-    store.jobFinished(done, "success", Map.of(), T0.plusSeconds(1));
+    store.stepFinished(doneStep, Result.SUCCESS, Result.SUCCESS, Map.of(), T0.plusSeconds(1));
+    store.jobFinished(done, Result.SUCCESS, Map.of(), T0.plusSeconds(1));
     long running = store.createJob(dead.id(), "test", "test");
     store.jobStarted(running, T0);
     long passed = store.stepStarted(running, 1, "Checkout", T0);
-    store.stepFinished(passed, "success", "success", Map.of(), T0.plusSeconds(2));
+    store.stepFinished(passed, Result.SUCCESS, Result.SUCCESS, Map.of(), T0.plusSeconds(2));
     long cut = store.stepStarted(running, 2, "Test", T0.plusSeconds(2));
     long waiting = store.createJob(dead.id(), "deploy", "deploy");
 
@@ -495,7 +495,7 @@ class QueueTest {
   @Test
   void cancellingACompletedRunChangesNothing() {
     RunRecord run = store.createRun(newRun("acme/shop", "refs/heads/main", null));
-    store.runFinished(run.id(), "success", T0);
+    store.runFinished(run.id(), Result.SUCCESS, T0);
     RunRecord finished = store.findRun(run.id()).orElseThrow();
 
     assertThat(store.requestCancel(run.id(), T0.plusSeconds(1))).isEqualTo(finished);
@@ -517,8 +517,8 @@ class QueueTest {
     RunRecord blogMain = store.createRun(newRun("acme/blog", "refs/heads/main", null));
     RunRecord shopTag = store.createRun(newRun("acme/shop", "refs/tags/v1", null));
     RunRecord shopMainAgain = store.createRun(newRun("acme/shop", "refs/heads/main", null));
-    store.runFinished(shopMain.id(), "success", T0);
-    store.runFinished(shopFeature.id(), "failure", T0);
+    store.runFinished(shopMain.id(), Result.SUCCESS, T0);
+    store.runFinished(shopFeature.id(), Result.FAILURE, T0);
     store.claimNext("w", T0, LEASE); // blogMain
 
     assertThat(ids(new RunFilter("acme/shop", null, null, 0)))
@@ -578,7 +578,7 @@ class QueueTest {
                 true));
     store.claimNext("w", T0, LEASE);
     store.requestCancel(original.id(), T0);
-    store.runFinished(original.id(), "failure", T0.plusSeconds(5));
+    store.runFinished(original.id(), Result.FAILURE, T0.plusSeconds(5));
 
     RunRecord rerun = store.createRerun(original.id(), "rerun by alice", T0.plusSeconds(60));
 
@@ -785,7 +785,7 @@ class QueueTest {
         runId,
         "acme/shop",
         SHA,
-        state,
+        CommitState.parse(state),
         "gantry/Build",
         state + " run",
         "http://localhost:8080/api/runs/" + runId,

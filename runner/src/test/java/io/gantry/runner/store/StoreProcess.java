@@ -40,7 +40,7 @@ final class StoreProcess {
           System.out.println("ready");
           System.out.flush();
           new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-          Optional<RunStore.RunRecord> claimed;
+          Optional<RunHistory.RunRecord> claimed;
           while ((claimed = store.claimNext(args[2], Instant.now(), Duration.ofMinutes(5)))
               .isPresent()) {
             System.out.println(claimed.get().id());
@@ -50,7 +50,7 @@ final class StoreProcess {
       }
       case "create" -> {
         try (RunStore store = Stores.openEmbedded(dataDir)) {
-          RunStore.RunRecord run = store.createRun(newRun(args[2], args[3]));
+          RunHistory.RunRecord run = store.createRun(newRun(args[2], args[3]));
           System.out.println(run.id() + " " + run.runNumber());
         }
       }
@@ -68,8 +68,8 @@ final class StoreProcess {
     }
   }
 
-  static RunStore.NewRun newRun(String repository, String workflowFile) {
-    return new RunStore.NewRun(
+  static RunHistory.NewRun newRun(String repository, String workflowFile) {
+    return new RunHistory.NewRun(
         repository,
         workflowFile,
         "Build",

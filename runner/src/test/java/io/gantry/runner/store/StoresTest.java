@@ -3,7 +3,7 @@ package io.gantry.runner.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.gantry.runner.store.RunStore.RunRecord;
+import io.gantry.runner.store.RunHistory.RunRecord;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +46,7 @@ class StoresTest {
     try (RunStore store = Stores.openEmbedded(tempDir)) {
       created = store.createRun(StoreProcess.newRun("acme/shop", "ci.yml"));
       job = store.createJob(created.id(), "build", "build");
-      store.runFinished(created.id(), "success", Instant.parse("2024-01-02T03:04:05.678Z"));
+      store.runFinished(created.id(), Result.SUCCESS, Instant.parse("2024-01-02T03:04:05.678Z"));
     }
 
     try (RunStore store = Stores.openEmbedded(tempDir)) {
@@ -54,7 +54,7 @@ class StoresTest {
       assertThat(found.status()).isEqualTo("COMPLETED");
       assertThat(found.finishedAt()).isEqualTo(Instant.parse("2024-01-02T03:04:05.678Z"));
       assertThat(store.jobsOf(created.id()))
-          .extracting(RunStore.JobRecord::id)
+          .extracting(RunHistory.JobRecord::id)
           .containsExactly(job);
       assertThat(store.createRun(StoreProcess.newRun("acme/shop", "ci.yml")).runNumber())
           .isEqualTo(2);
@@ -133,8 +133,8 @@ class StoresTest {
                   Instant.parse("2024-01-02T03:04:05.678Z"),
                   Instant.parse("2024-01-02T03:04:06Z"),
                   Instant.parse("2024-01-02T03:05:00Z")));
-      assertThat(store.jobsOf(1)).extracting(RunStore.JobRecord::name).containsExactly("build");
-      RunStore.RunDetails details = store.details(1).orElseThrow();
+      assertThat(store.jobsOf(1)).extracting(RunHistory.JobRecord::name).containsExactly("build");
+      RunHistory.RunDetails details = store.details(1).orElseThrow();
       assertThat(details.inputs()).containsEntry("level", "full");
       assertThat(details.eventPayload()).isNull();
       assertThat(details.concurrencyGroup()).isNull();

@@ -1,5 +1,6 @@
 package io.gantry.server.config;
 
+import io.gantry.runner.suggest.Suggestions;
 import io.gantry.server.config.ServerConfig.Credentials;
 import io.gantry.server.config.ServerConfig.Repository;
 import io.gantry.server.config.ServerConfig.Secret;
@@ -92,9 +93,12 @@ public final class ConfigLoader {
     Path dataDir = Path.of(string(server, "data-dir", "server", "./gantry-data"));
     int port = integer(server, "port", "server", 8080, 0, 65535);
     String bind = string(server, "bind", "server", "127.0.0.1");
+    // Unset with port 0: the server sets it from the port it picks (ServerConfig.Server.publicUrl).
     String publicUrl =
-        string(server, "public-url", "server", "http://localhost:" + (port == 0 ? 8080 : port));
-    url(publicUrl, "server.public-url");
+        string(server, "public-url", "server", port == 0 ? null : "http://localhost:" + port);
+    if (publicUrl != null) {
+      url(publicUrl, "server.public-url");
+    }
     String token = string(server, "api-token", "server", null);
     if (token == null || token.isBlank()) {
       throw new ConfigException(
@@ -331,36 +335,9 @@ public final class ConfigLoader {
   }
 
   private static String nearest(String key, List<String> keys) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String candidate : keys) {
-      int d = distance(key, candidate);
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = candidate;
-      }
-    }
-    return best != null && bestDistance <= Math.max(2, key.length() / 3)
+    String best = Suggestions.nearest(key, keys, Math.max(2, key.length() / 3));
+    return best != null
         ? "; did you mean '" + best + "'?"
         : "; valid keys: " + String.join(", ", keys);
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 }

@@ -35,7 +35,9 @@ public record ServerConfig(
   /**
    * @param port 0 picks a free port
    * @param bind the address to listen on (default 127.0.0.1)
-   * @param publicUrl how forges and users reach this server (links in commit statuses)
+   * @param publicUrl how forges and users reach this server (links in commit statuses); null when
+   *     not configured with port 0: {@code GantryServer.start} makes it {@code
+   *     http://localhost:PORT} with the port it picked
    * @param apiToken the bearer token every mutating API call must carry
    * @param workers runs executed at once by this process
    * @param leaseSeconds how long a worker's claim on a run lasts without renewal: a run whose
@@ -48,7 +50,14 @@ public record ServerConfig(
       Path dataDir,
       Secret apiToken,
       int workers,
-      int leaseSeconds) {}
+      int leaseSeconds) {
+
+    /** This configuration listening on {@code chosenPort}, its public URL following the port. */
+    public Server onPort(int chosenPort) {
+      return new Server(
+          chosenPort, bind, "http://localhost:" + chosenPort, dataDir, apiToken, workers, leaseSeconds);
+    }
+  }
 
   /**
    * One repository Gantry builds.

@@ -1,7 +1,6 @@
 package io.gantry.server.forge;
 
-import java.util.LinkedHashMap;
-import java.util.List;
+import io.gantry.runner.trigger.PushPayload;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -54,28 +53,13 @@ final class GitForge implements Forge {
     boolean deleted = GitHubStylePush.isZeros(after);
     boolean created = GitHubStylePush.isZeros(before);
 
-    int slash = repository.lastIndexOf('/');
-    Map<String, Object> repo = new LinkedHashMap<>();
-    repo.put("full_name", repository);
-    repo.put("name", repository.substring(slash + 1));
-    repo.put("owner", Map.of("login", slash < 0 ? repository : repository.substring(0, slash)));
-    Map<String, Object> payload = new LinkedHashMap<>();
-    payload.put("ref", ref);
-    payload.put("before", before);
-    payload.put("after", after);
-    payload.put("created", created);
-    payload.put("deleted", deleted);
-    payload.put("forced", false);
-    payload.put("repository", repo);
-    Map<String, Object> pusherMap = new LinkedHashMap<>();
-    pusherMap.put("name", pusher);
-    payload.put("pusher", pusherMap);
-    Map<String, Object> sender = new LinkedHashMap<>();
-    sender.put("login", pusher);
-    payload.put("sender", sender);
     // The hook sends no commits; the server reads them from the repository if it needs them.
-    payload.put("head_commit", null);
-    payload.put("commits", List.of());
+    Map<String, Object> payload =
+        PushPayload.of(repository, ref, before, after)
+            .created(created)
+            .deleted(deleted)
+            .pushedBy(pusher)
+            .toMap();
     return new WebhookEvent.Push(
         repository, ref, before, after, deleted, created, pusher, null, payload);
   }

@@ -1,5 +1,6 @@
 package io.gantry.server.forge;
 
+import io.gantry.runner.trigger.PushPayload;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,18 +83,8 @@ final class GitLabForge implements Forge {
       String pusher,
       String cloneUrl)
       throws MalformedWebhookException {
-    int slash = repository.lastIndexOf('/');
-    Map<String, Object> repo = new LinkedHashMap<>();
-    repo.put("full_name", repository);
-    repo.put("name", repository.substring(slash + 1));
-    repo.put("owner", mapOf("login", slash < 0 ? repository : repository.substring(0, slash)));
-    repo.put("clone_url", cloneUrl);
-    repo.put("ssh_url", Json.optionalString(gitlab, "project.git_ssh_url"));
-    repo.put("html_url", Json.optionalString(gitlab, "project.web_url"));
-    repo.put("default_branch", Json.optionalString(gitlab, "project.default_branch"));
-
     List<Object> commits = new ArrayList<>();
-    Object headCommit = null;
+    Map<String, Object> headCommit = null;
     if (gitlab.get("commits") instanceof List) {
       for (Object item : (List<?>) gitlab.get("commits")) {
         if (item instanceof Map) {
@@ -105,23 +96,16 @@ final class GitLabForge implements Forge {
         }
       }
     }
-
-    Map<String, Object> payload = new LinkedHashMap<>();
-    payload.put("ref", ref);
-    payload.put("before", before);
-    payload.put("after", after);
-    payload.put("created", created);
-    payload.put("deleted", deleted);
-    payload.put("forced", false);
-    payload.put("repository", repo);
-    Map<String, Object> pusherMap = new LinkedHashMap<>();
-    pusherMap.put("name", pusher);
-    pusherMap.put("email", Json.optionalString(gitlab, "user_email"));
-    payload.put("pusher", pusherMap);
-    payload.put("sender", mapOf("login", pusher));
-    payload.put("head_commit", headCommit);
-    payload.put("commits", commits);
-    return payload;
+    return PushPayload.of(repository, ref, before, after)
+        .created(created)
+        .deleted(deleted)
+        .repositoryField("clone_url", cloneUrl)
+        .repositoryField("ssh_url", Json.optionalString(gitlab, "project.git_ssh_url"))
+        .repositoryField("html_url", Json.optionalString(gitlab, "project.web_url"))
+        .repositoryField("default_branch", Json.optionalString(gitlab, "project.default_branch"))
+        .pushedBy(pusher, Json.optionalString(gitlab, "user_email"))
+        .commits(commits, headCommit)
+        .toMap();
   }
 
   private static Map<String, Object> commit(Map<String, Object> gitlab) {
@@ -139,9 +123,4 @@ final class GitLabForge implements Forge {
     return (Map<String, Object>) value;
   }
 
-  private static Map<String, Object> mapOf(String key, Object value) {
-    Map<String, Object> map = new LinkedHashMap<>();
-    map.put(key, value);
-    return map;
-  }
 }

@@ -31,6 +31,9 @@ final class BuildProgress implements Consumer<JibEvent> {
       Pattern.compile("Building (.+) layer built (sha256:[0-9a-f]{64})");
   private static final Pattern PULLING =
       Pattern.compile("pulling base image layer (sha256:[0-9a-f]{64})");
+  /** Terminal colour and cursor codes, which Jib's messages may carry and a log must not. */
+  private static final Pattern TERMINAL_CODES = Pattern.compile("\u001B\\[[0-9;?]*[A-Za-z]");
+
   private static final Pattern FAILOVER =
       Pattern.compile("(?:Cannot verify server at|Failed to connect to) https://([^/]+)/");
 
@@ -51,6 +54,7 @@ final class BuildProgress implements Consumer<JibEvent> {
   private final Map<String, Long> existing = new LinkedHashMap<>();
   private int layersBuilt;
   private int layersReused;
+  private boolean closed;
 
   BuildProgress(Consumer<String> log, boolean debug) {
     this.log = log;
@@ -59,6 +63,9 @@ final class BuildProgress implements Consumer<JibEvent> {
 
   @Override
   public synchronized void accept(JibEvent event) {
+    if (closed) {
+      return;
+    }
     if (event instanceof LogEvent e) {
       onLog(e);
     } else if (event instanceof TimerEvent e) {
@@ -68,8 +75,17 @@ final class BuildProgress implements Consumer<JibEvent> {
     }
   }
 
+  /**
+   * Ends the log: once the build has succeeded or failed, Jib's threads that are still stopping
+   * (interrupted pulls and pushes, with their I/O warnings and layer timers) add nothing to it, so
+   * a failed build ends with its one-line error.
+   */
+  synchronized void close() {
+    closed = true;
+  }
+
   private void onLog(LogEvent event) {
-    String message = event.getMessage();
+    String message = TERMINAL_CODES.matcher(event.getMessage()).replaceAll("");
     Matcher failover = FAILOVER.matcher(message);
     if (event.getLevel() == LogEvent.Level.WARN && failover.find()) {
       if (plainHttpHosts.add(failover.group(1))) {
@@ -98,6 +114,14 @@ final class BuildProgress implements Consumer<JibEvent> {
       layerNames.put(built.group(2), built.group(1));
       builtNames.add(built.group(1));
     }
+    if ((event.getLevel() == LogEvent.Level.ERROR || event.getLevel() == LogEvent.Level.WARN)
+        && isIoReport(message)) {
+      // Jib's report of a failed request: the build's own one-line error says what failed.
+      if (debug && !message.isBlank()) {
+        log.accept("jib: " + message.strip());
+      }
+      return;
+    }
     switch (event.getLevel()) {
       case ERROR, WARN -> log.accept("Warning: " + message);
       case LIFECYCLE -> {
@@ -111,6 +135,17 @@ final class BuildProgress implements Consumer<JibEvent> {
         }
       }
     }
+  }
+
+  /**
+   * Jib's report of a failed request ({@code RegistryEndpointCaller}): {@code I/O error for image
+   * [host/repo]:} followed by the exception's class and message as indented lines of their own,
+   * and a coloured hint after a broken pipe.
+   */
+  private static boolean isIoReport(String message) {
+    return message.startsWith("I/O error for image")
+        || message.startsWith("    ")
+        || message.toLowerCase(Locale.ROOT).startsWith("broken pipe");
   }
 
   private void onTimer(TimerEvent event) {

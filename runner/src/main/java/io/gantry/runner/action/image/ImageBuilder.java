@@ -357,6 +357,7 @@ public final class ImageBuilder {
         throw BuildFailures.of(cause, request, used, credentials);
       }
     } finally {
+      progress.close();
       caller.shutdownNow();
       jibThreads.shutdownNow();
     }

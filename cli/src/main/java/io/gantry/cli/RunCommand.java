@@ -1,0 +1,339 @@
+package io.gantry.cli;
+
+import io.gantry.runner.action.ActionRegistry;
+import io.gantry.runner.action.builtin.BuiltInActions;
+import io.gantry.runner.execution.Conclusion;
+import io.gantry.runner.execution.ExecutorOptions;
+import io.gantry.runner.execution.RunRequest;
+import io.gantry.runner.execution.RunResult;
+import io.gantry.runner.execution.WorkflowExecutor;
+import io.gantry.runner.git.LocalRepository;
+import io.gantry.runner.store.RunStore;
+import io.gantry.runner.store.Stores;
+import io.gantry.runner.trigger.DispatchInputs;
+import io.gantry.runner.trigger.EventPayloads;
+import io.gantry.runner.trigger.TriggerMatcher;
+import io.gantry.runner.workflow.Problem;
+import io.gantry.runner.workflow.Workflow;
+import io.gantry.runner.workflow.WorkflowException;
+import io.gantry.runner.workflow.WorkflowParser;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code gantry run}: runs a repository's workflows on this machine, like a push would. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the workflows of DIR (its .github/workflows) whose 'on:' matches the event.",
+      "Exit status: 0 when every run succeeded, 1 when one did not, 2 when a workflow is"
+          + " invalid or the command is misused."
+    })
+final class RunCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      defaultValue = ".",
+      paramLabel = "DIR",
+      description = "The repository to run (default: the current folder).")
+  Path dir;
+
+  @Option(
+      names = {"-W", "--workflow"},
+      paramLabel = "FILE",
+      description = "Run this workflow file only (instead of all of DIR/.github/workflows).")
+  Path workflowFile;
+
+  @Option(
+      names = "--event",
+      defaultValue = "push",
+      paramLabel = "EVENT",
+      description = "push (default) or workflow_dispatch.")
+  String event;
+
+  @Option(
+      names = "--ref",
+      paramLabel = "REF",
+      description = "The ref of the event (default: DIR's current branch, else refs/heads/main).")
+  String ref;
+
+  @Option(
+      names = "--sha",
+      paramLabel = "SHA",
+      description = "The commit of the event (default: DIR's HEAD).")
+  String sha;
+
+  @Option(
+      names = {"-s", "--secret"},
+      paramLabel = "NAME=VALUE",
+      description = "A secret (repeatable). NAME alone takes the value of that environment variable.")
+  List<String> secrets = new ArrayList<>();
+
+  @Option(
+      names = "--secrets-file",
+      paramLabel = "FILE",
+      description = "Secrets in dotenv format (NAME=value per line).")
+  Path secretsFile;
+
+  @Option(
+      names = "--var",
+      paramLabel = "NAME=VALUE",
+      description = "A configuration variable for vars.* (repeatable).")
+  List<String> vars = new ArrayList<>();
+
+  @Option(
+      names = {"-e", "--env"},
+      paramLabel = "NAME=VALUE",
+      description = "An environment variable for every step (repeatable).")
+  List<String> env = new ArrayList<>();
+
+  @Option(
+      names = {"-i", "--input"},
+      paramLabel = "NAME=VALUE",
+      description = "A workflow_dispatch input (repeatable).")
+  List<String> inputs = new ArrayList<>();
+
+  @Option(
+      names = {"-j", "--job"},
+      paramLabel = "ID",
+      description = "Run this job (and the jobs it needs) only (repeatable).")
+  List<String> jobs = new ArrayList<>();
+
+  @Option(
+      names = "--bind",
+      description = "Run in DIR itself instead of a fresh workspace with a copy of it.")
+  boolean bind;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description = "Where runs and logs are kept (default: $GANTRY_DATA_DIR, else"
+          + " ~/.local/share/gantry).")
+  Path dataDir;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = spec.commandLine().getOut();
+    if (!event.equals("push") && !event.equals("workflow_dispatch")) {
+      err.println("gantry run: --event must be push or workflow_dispatch, got '" + event + "'");
+      return Gantry.BAD_INPUT;
+    }
+    if (!Files.isDirectory(dir)) {
+      err.println("gantry run: " + dir + " is not a directory; pass the repository's folder");
+      return Gantry.BAD_INPUT;
+    }
+    Path root = dir.toAbsolutePath().normalize();
+    ActionRegistry actions = BuiltInActions.registry();
+    List<Workflow> workflows = new ArrayList<>();
+    try {
+      List<Path> files =
+          workflowFile != null
+              ? List.of(workflowFile.toAbsolutePath().normalize())
+              : WorkflowParser.discover(root);
+      WorkflowParser parser = new WorkflowParser(actions);
+      List<Problem> problems = new ArrayList<>();
+      for (Path file : files) {
+        try {
+          Workflow workflow = parser.parse(file, displayName(root, file));
+          workflow.warnings().forEach(w -> err.println(w));
+          workflows.add(workflow);
+        } catch (WorkflowException e) {
+          problems.addAll(e.problems());
+        }
+      }
+      if (!problems.isEmpty()) {
+        problems.forEach(p -> err.println(p));
+        return Gantry.BAD_INPUT;
+      }
+    } catch (WorkflowException e) {
+      e.problems().forEach(p -> err.println(p));
+      return Gantry.BAD_INPUT;
+    }
+
+    Map<String, String> secretValues = new LinkedHashMap<>();
+    if (secretsFile != null) {
+      secretValues.putAll(DotEnv.read(secretsFile));
+    }
+    Map<String, String> given;
+    Map<String, String> varValues;
+    Map<String, String> envValues;
+    try {
+      secretValues.putAll(pairs(secrets, "--secret", true));
+      given = pairs(inputs, "--input", false);
+      varValues = pairs(vars, "--var", false);
+      envValues = pairs(env, "-e", false);
+    } catch (IllegalArgumentException e) {
+      err.println("gantry run: " + e.getMessage());
+      return Gantry.BAD_INPUT;
+    }
+
+    Optional<LocalRepository.Head> head = LocalRepository.head(root);
+    String runRef = ref != null ? fullRef(ref) : head.map(LocalRepository.Head::ref).orElse("refs/heads/main");
+    if (runRef == null) {
+      runRef = "refs/heads/main";
+    }
+    String runSha = sha != null ? sha : head.map(LocalRepository.Head::sha).orElse("0".repeat(40));
+    String repository = root.getFileName() == null ? "local" : "local/" + root.getFileName();
+
+    List<Workflow> matching = new ArrayList<>();
+    for (Workflow workflow : workflows) {
+      if (TriggerMatcher.runsOn(workflow, event, runRef, null)) {
+        matching.add(workflow);
+      } else if (workflowFile != null) {
+        err.println(
+            "gantry run: "
+                + workflow.name()
+                + " does not run on "
+                + event
+                + (event.equals("push") ? " to " + runRef : "")
+                + "; its on: lists "
+                + String.join(", ", workflow.on().events()));
+        return Gantry.BAD_INPUT;
+      }
+    }
+    if (matching.isEmpty()) {
+      out.println(
+          "No workflow of "
+              + root
+              + " runs on "
+              + event
+              + (event.equals("push") ? " to " + runRef : "")
+              + "; nothing to do.");
+      return Gantry.OK;
+    }
+    for (String job : jobs) {
+      if (matching.stream().noneMatch(w -> w.jobs().containsKey(job))) {
+        err.println(
+            "gantry run: no workflow has a job '" + job + "'; jobs: "
+                + String.join(", ", matching.stream().flatMap(w -> w.jobs().keySet().stream()).toList()));
+        return Gantry.BAD_INPUT;
+      }
+    }
+
+    Map<Workflow, Map<String, String>> runInputs = new LinkedHashMap<>();
+    for (Workflow workflow : matching) {
+      if (event.equals("workflow_dispatch")) {
+        try {
+          runInputs.put(workflow, DispatchInputs.resolve(workflow.name(), workflow.on().dispatch(), given));
+        } catch (DispatchInputs.InvalidInputsException e) {
+          e.problems().forEach(p -> err.println("gantry run: " + p));
+          return Gantry.BAD_INPUT;
+        }
+      } else {
+        runInputs.put(workflow, Map.of());
+      }
+    }
+
+    Path data = dataDir != null ? dataDir : Settings.defaultDataDir();
+    try (RunStore store = Stores.openEmbedded(data);
+        WorkflowExecutor executor =
+            new WorkflowExecutor(actions, store, ExecutorOptions.defaults(data))) {
+      List<WorkflowExecutor.Execution> executions = new ArrayList<>();
+      Thread cancelOnInterrupt =
+          new Thread(
+              () -> {
+                err.println("\ngantry: cancelling: running steps get SIGTERM, then SIGKILL; if: always() steps still run…");
+                err.flush();
+                executions.forEach(WorkflowExecutor.Execution::cancel);
+                for (WorkflowExecutor.Execution e : executions) {
+                  try {
+                    e.await();
+                  } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                  }
+                }
+              });
+      Runtime.getRuntime().addShutdownHook(cancelOnInterrupt);
+      for (Workflow workflow : matching) {
+        Map<String, Object> payload =
+            event.equals("push")
+                ? EventPayloads.push(repository, runRef, runSha, head.orElse(null))
+                : EventPayloads.dispatch(repository, runRef, runInputs.get(workflow));
+        RunRequest request =
+            new RunRequest(
+                workflow,
+                repository,
+                event,
+                payload,
+                runRef,
+                runSha,
+                runInputs.get(workflow),
+                secretValues,
+                varValues,
+                envValues,
+                new LinkedHashSet<>(jobs.stream().filter(workflow.jobs()::containsKey).toList()),
+                root,
+                null,
+                bind ? root : null,
+                System.getProperty("user.name", "local"));
+        String tag = matching.size() > 1 ? workflow.name() : null;
+        executions.add(executor.start(request, new ConsolePrinter(out, tag)));
+      }
+      boolean allSucceeded = true;
+      for (WorkflowExecutor.Execution execution : executions) {
+        RunResult result = execution.await();
+        allSucceeded &= result.conclusion() == Conclusion.SUCCESS;
+        if (result.conclusion() == Conclusion.SKIPPED) {
+          out.println("Run #" + result.runNumber() + " of " + result.workflowName()
+              + " ran no job: every job was skipped.");
+        }
+      }
+      try {
+        Runtime.getRuntime().removeShutdownHook(cancelOnInterrupt);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C arrived as the runs ended; the hook finishes the job.
+      }
+      return allSucceeded ? Gantry.OK : Gantry.RUN_FAILED;
+    }
+  }
+
+  private static String displayName(Path root, Path file) {
+    return file.startsWith(root) ? root.relativize(file).toString() : file.toString();
+  }
+
+  private static String fullRef(String ref) {
+    if (ref.startsWith("refs/")) {
+      return ref;
+    }
+    return "refs/heads/" + ref;
+  }
+
+  /** NAME=VALUE options; with {@code fromEnv}, NAME alone reads the environment variable. */
+  private static Map<String, String> pairs(List<String> values, String option, boolean fromEnv) {
+    Map<String, String> pairs = new LinkedHashMap<>();
+    for (String value : values) {
+      int eq = value.indexOf('=');
+      if (eq > 0) {
+        pairs.put(value.substring(0, eq), value.substring(eq + 1));
+      } else if (fromEnv && eq < 0 && !value.isEmpty()) {
+        String fromEnvironment = System.getenv(value);
+        if (fromEnvironment == null) {
+          throw new IllegalArgumentException(
+              option + " " + value + ": no environment variable " + value + " is set");
+        }
+        pairs.put(value, fromEnvironment);
+      } else {
+        // The value may be a secret: name the option, never echo the argument.
+        throw new IllegalArgumentException(option + " expects NAME=VALUE (an argument has no '=')");
+      }
+    }
+    return pairs;
+  }
+}

@@ -1,0 +1,92 @@
+package io.gantry.runner.execution;
+
+import io.gantry.runner.action.JobDeploys;
+import io.gantry.runner.action.RegistryLogins;
+import io.gantry.runner.store.DeployHistory;
+import io.gantry.runner.workflow.Step;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * One step as a {@link StepRunner} gets it: its fields evaluated, and the job it runs in. Used on
+ * the job's thread only (but {@link #log} and {@link #stopRequested} may be called from threads
+ * the runner starts).
+ */
+public interface StepCall {
+
+  /** The step as written in the workflow (its fields unevaluated; use the accessors below). */
+  Step step();
+
+  /** 1-based position in the job. */
+  int number();
+
+  /** The display name, evaluated. */
+  String name();
+
+  /** The process environment: the runner's, the workflow's, the job's, exported, the step's. */
+  Map<String, String> env();
+
+  /** {@code with:} evaluated (empty for a {@code run:} step). */
+  Map<String, String> with();
+
+  /** {@code run:} evaluated, or null for a {@code uses:} step. */
+  String script();
+
+  /** {@code working-directory} (or the defaults') resolved in the workspace. */
+  Path workingDirectory();
+
+  /** {@code shell} (or the defaults'), {@code bash} when none is set. */
+  String shell();
+
+  /** The job's workspace ({@code GITHUB_WORKSPACE}). */
+  Path workspace();
+
+  /** A folder of the job's own for scripts and the files steps talk back through. */
+  Path stepFiles();
+
+  /** When the step must be over, as {@link System#nanoTime()}. */
+  long deadline();
+
+  /**
+   * Whether the step must stop because the run was cancelled. A step that started after the cancel
+   * (with {@code if: always()} or {@code cancelled()}) is never asked to stop by it.
+   */
+  boolean stopRequested();
+
+  /** Between SIGTERM and SIGKILL when a step is stopped. */
+  Duration killGracePeriod();
+
+  /** A process group leader the step started; the job kills it when it ends. */
+  void processStarted(ProcessHandle leader);
+
+  /** One line the step printed: workflow commands are acted on, the rest masked and logged. */
+  void log(String line);
+
+  /** A runner's message about the step (its header, for one). */
+  void system(String text);
+
+  void setOutput(String name, String value);
+
+  void addMask(String value);
+
+  String mask(String text);
+
+  void exportVariable(String name, String value);
+
+  void addPath(String path);
+
+  /** The run's request: commit, ref, actor, source directory, remote. */
+  RunRequest request();
+
+  long runId();
+
+  /** A folder under the data directory that outlives the run, by name (created). */
+  Path cacheDirectory(String name);
+
+  RegistryLogins registryLogins();
+
+  JobDeploys jobDeploys();
+
+  DeployHistory deployHistory();
+}

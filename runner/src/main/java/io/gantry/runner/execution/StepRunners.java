@@ -1,0 +1,30 @@
+package io.gantry.runner.execution;
+
+import io.gantry.runner.action.ActionRegistry;
+import java.util.List;
+
+/**
+ * The step runners an executor asks, in order (see {@link StepRunner}). To add one, pass the list
+ * to {@link WorkflowExecutor#WorkflowExecutor(ActionRegistry, io.gantry.runner.store.RunStore,
+ * ExecutorOptions, List)}: for example {@code List.of(jobContainerRunner, ...builtIn(actions),
+ * gitActionRunner)}.
+ */
+public final class StepRunners {
+
+  private StepRunners() {}
+
+  /** Built-in actions ({@link ActionStepRunner}) and scripts on this machine ({@link ScriptStepRunner}). */
+  public static List<StepRunner> builtIn(ActionRegistry actions) {
+    return List.of(new ActionStepRunner(actions), new ScriptStepRunner());
+  }
+
+  /** The first runner that accepts the step, or null when none does. */
+  static StepRunner select(List<StepRunner> runners, StepCall step) {
+    for (StepRunner runner : runners) {
+      if (runner.accepts(step)) {
+        return runner;
+      }
+    }
+    return null;
+  }
+}

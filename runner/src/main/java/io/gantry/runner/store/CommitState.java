@@ -1,0 +1,31 @@
+package io.gantry.runner.store;
+
+import java.util.Locale;
+
+/** A commit status's state, forge-neutral; each forge adapter maps it to its own words. */
+public enum CommitState {
+  PENDING,
+  SUCCESS,
+  FAILURE,
+  ERROR;
+
+  /** The stored, lower-case name. */
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * The state named {@code value} (lower case, as stored).
+   *
+   * @throws IllegalArgumentException naming the allowed values
+   */
+  public static CommitState parse(String value) {
+    for (CommitState s : values()) {
+      if (s.label().equals(value)) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException(
+        "state must be one of pending, success, failure or error, not " + value);
+  }
+}

@@ -1,0 +1,51 @@
+package io.gantry.runner.store;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The commit-status outbox (table {@code statuses}): a status is stored first and delivered to its
+ * forge later, retried with backoff, so a restart or a forge outage drops none. Written by the
+ * server's run events, drained by its outbox thread.
+ */
+public interface CommitStatuses {
+
+  /** Adds a commit status to the outbox, due at once. */
+  long enqueueStatus(NewStatus status);
+
+  /** Undelivered statuses due at {@code now}, oldest first. */
+  List<StatusRecord> dueStatuses(Instant now, int limit);
+
+  void statusDelivered(long statusId, Instant at);
+
+  /** Records a failed delivery attempt and when to try again (null: give up for good). */
+  void statusFailed(long statusId, String error, Instant retryAt);
+
+  /** Every status of a run, delivered or not, oldest first. */
+  List<StatusRecord> statusesOf(long runId);
+
+  /** A commit status to report. */
+  record NewStatus(
+      long runId,
+      String repository,
+      String sha,
+      CommitState state,
+      String context,
+      String description,
+      String targetUrl,
+      Instant at) {}
+
+  record StatusRecord(
+      long id,
+      long runId,
+      String repository,
+      String sha,
+      String state,
+      String context,
+      String description,
+      String targetUrl,
+      int attempts,
+      String lastError,
+      Instant nextAttemptAt,
+      Instant deliveredAt) {}
+}

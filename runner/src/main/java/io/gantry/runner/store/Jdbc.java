@@ -1,0 +1,238 @@
+package io.gantry.runner.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.h2.api.ErrorCode;
+
+/**
+ * The JDBC pattern, written once for every table of the store: one pooled connection and one
+ * transaction per call, retried on conflicts; statements bound by a lambda and rows mapped by
+ * another; a missing row or parent reported as an unknown id. Every store class ({@link
+ * JdbcRunHistory}, {@link JdbcRunClaims}, {@link JdbcCommitStatuses}, {@link JdbcDeliveries},
+ * {@link JdbcDeployHistory}) goes through one instance over the same database.
+ *
+ * <p>The SQL the store classes hand it stays within what H2 and PostgreSQL both accept; the
+ * error codes below are H2's (a PostgreSQL implementation maps its SQLSTATEs the same way).
+ */
+final class Jdbc implements AutoCloseable {
+
+  /**
+   * Failures that trying the transaction again resolves: conflicts between concurrent transactions
+   * (creators of the first run of a workflow racing to insert its counter, lock waits), and the
+   * database going away when the process serving it to the others (H2's AUTO_SERVER) exits, after
+   * which H2 reconnects to whichever process serves it next. A connection lost while committing can
+   * in principle make a retried insert happen twice.
+   */
+  private static final Set<Integer> RETRYABLE =
+      Set.of(
+          ErrorCode.DUPLICATE_KEY_1,
+          ErrorCode.DEADLOCK_1,
+          ErrorCode.LOCK_TIMEOUT_1,
+          ErrorCode.CONCURRENT_UPDATE_1,
+          ErrorCode.DATABASE_CALLED_AT_SHUTDOWN,
+          ErrorCode.DATABASE_IS_CLOSED,
+          ErrorCode.CONNECTION_BROKEN_1,
+          ErrorCode.OBJECT_CLOSED,
+          ErrorCode.ERROR_OPENING_DATABASE_1,
+          ErrorCode.DATABASE_ALREADY_OPEN_1);
+
+  // With the growing pause, about five seconds in all: enough for H2 to hand the database over.
+  private static final int MAX_TRIES = 10;
+  private static final long BACK_OFF_MILLIS = 100;
+
+  /** Work in one transaction. */
+  @FunctionalInterface
+  interface Work<T> {
+    T apply(Connection connection) throws SQLException;
+  }
+
+  /** Sets a statement's parameters. */
+  @FunctionalInterface
+  interface Binder {
+    void bind(PreparedStatement statement) throws SQLException;
+  }
+
+  /** Maps the current row. */
+  @FunctionalInterface
+  interface Rows<T> {
+    T map(ResultSet rows) throws SQLException;
+  }
+
+  private final EmbeddedDatabase database;
+
+  Jdbc(EmbeddedDatabase database) {
+    this.database = database;
+  }
+
+  /** Runs {@code work} in one transaction, retried on the conflicts listed in RETRYABLE. */
+  <T> T inTransaction(Work<T> work) {
+    for (int tries = 1; ; tries++) {
+      try (Connection connection = database.connection()) {
+        // Every use of a pooled connection comes through here, so none expects auto-commit.
+        connection.setAutoCommit(false);
+        try {
+          T result = work.apply(connection);
+          connection.commit();
+          return result;
+        } catch (SQLException | RuntimeException e) {
+          rollBack(connection, e);
+          throw e;
+        }
+      } catch (SQLException e) {
+        if (tries < MAX_TRIES && (RETRYABLE.contains(e.getErrorCode()) || closedUnderUs(e))) {
+          backOff(tries, e);
+          continue;
+        }
+        throw new StoreException("Run store failed: " + StoreException.describe(e), e);
+      }
+    }
+  }
+
+  /** One UPDATE in a transaction of its own; no row changed means no {@code kind} with the id. */
+  void update(String kind, long id, String sql, Binder binder) {
+    inTransaction(
+        connection -> {
+          if (update(connection, sql, binder) == 0) {
+            throw unknown(kind, id);
+          }
+          return null;
+        });
+  }
+
+  /** One INSERT in a transaction of its own; returns the generated id. */
+  long insert(String parentKind, long parentId, String sql, Binder binder) {
+    return inTransaction(connection -> insert(connection, parentKind, parentId, sql, binder));
+  }
+
+  /** Every row of one SELECT in a transaction of its own. */
+  <T> List<T> list(String sql, Binder binder, Rows<T> mapper) {
+    return inTransaction(connection -> list(connection, sql, binder, mapper));
+  }
+
+  /** The first row of one SELECT in a transaction of its own. */
+  <T> Optional<T> first(String sql, Binder binder, Rows<T> mapper) {
+    return inTransaction(connection -> first(connection, sql, binder, mapper));
+  }
+
+  static int update(Connection connection, String sql, Binder binder) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      binder.bind(statement);
+      return statement.executeUpdate();
+    }
+  }
+
+  /** Inserts a row and returns its generated id; a missing parent row is an unknown id. */
+  static long insert(
+      Connection connection, String parentKind, long parentId, String sql, Binder binder)
+      throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS)) {
+      binder.bind(statement);
+      statement.executeUpdate();
+      try (ResultSet keys = statement.getGeneratedKeys()) {
+        if (!keys.next()) {
+          throw new SQLException("The database returned no generated id");
+        }
+        return keys.getLong(1);
+      }
+    } catch (SQLException e) {
+      if (parentKind != null
+          && e.getErrorCode() == ErrorCode.REFERENTIAL_INTEGRITY_VIOLATED_PARENT_MISSING_1) {
+        throw unknown(parentKind, parentId);
+      }
+      throw e;
+    }
+  }
+
+  /** Every row {@code sql} returns, mapped, as an unmodifiable list. */
+  static <T> List<T> list(Connection connection, String sql, Binder binder, Rows<T> mapper)
+      throws SQLException {
+    try (PreparedStatement select = connection.prepareStatement(sql)) {
+      binder.bind(select);
+      List<T> out = new ArrayList<>();
+      try (ResultSet rows = select.executeQuery()) {
+        while (rows.next()) {
+          out.add(mapper.map(rows));
+        }
+      }
+      return List.copyOf(out);
+    }
+  }
+
+  static <T> Optional<T> first(Connection connection, String sql, Binder binder, Rows<T> mapper)
+      throws SQLException {
+    try (PreparedStatement select = connection.prepareStatement(sql)) {
+      binder.bind(select);
+      try (ResultSet rows = select.executeQuery()) {
+        return rows.next() ? Optional.of(mapper.map(rows)) : Optional.empty();
+      }
+    }
+  }
+
+  /** Throws the unknown-id error unless {@code table} has a row with the id. */
+  static void requireExists(Connection connection, String kind, String table, long id)
+      throws SQLException {
+    if (first(connection, "SELECT 1 FROM " + table + " WHERE id = ?", s -> s.setLong(1, id), r -> 1)
+        .isEmpty()) {
+      throw unknown(kind, id);
+    }
+  }
+
+  static IllegalArgumentException unknown(String kind, long id) {
+    return new IllegalArgumentException("No " + kind + " with id " + id);
+  }
+
+  /** Cuts at a character boundary, never between the halves of a surrogate pair. */
+  static String truncate(String text, int maxLength) {
+    if (text == null || text.length() <= maxLength) {
+      return text;
+    }
+    int end = maxLength;
+    if (Character.isHighSurrogate(text.charAt(end - 1))) {
+      end--;
+    }
+    return text.substring(0, end);
+  }
+
+  /**
+   * The serving process closed the database while this one's transaction ran through it (H2's
+   * AUTO_SERVER hand-over): the transaction is gone and nothing of it was committed, so it is
+   * tried again on a new connection to whoever serves the database next.
+   */
+  private static boolean closedUnderUs(SQLException e) {
+    String message = String.valueOf(e.getMessage());
+    return e.getErrorCode() == ErrorCode.GENERAL_ERROR_1
+        && message.contains("MVStoreException")
+        && message.contains(" is closed");
+  }
+
+  private static void rollBack(Connection connection, Exception cause) {
+    try {
+      connection.rollback();
+    } catch (SQLException e) {
+      // A lost connection cannot roll back, nor needs to: its transaction is gone with it.
+      cause.addSuppressed(e);
+    }
+  }
+
+  private static void backOff(int tries, SQLException cause) {
+    try {
+      Thread.sleep(BACK_OFF_MILLIS * tries);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("Run store interrupted: " + StoreException.describe(cause), cause);
+    }
+  }
+
+  @Override
+  public void close() {
+    database.close();
+  }
+}

@@ -1,0 +1,104 @@
+package io.gantry.runner.store;
+
+import static io.gantry.runner.store.StoreRows.STATUS_COLUMNS;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/** The commit-status outbox over JDBC: table {@code statuses}. */
+final class JdbcCommitStatuses implements CommitStatuses {
+
+  private static final int MAX_ERROR_LENGTH = 500;
+
+  private final Jdbc jdbc;
+
+  JdbcCommitStatuses(Jdbc jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  @Override
+  public long enqueueStatus(NewStatus status) {
+    Objects.requireNonNull(status, "status");
+    String repository = Objects.requireNonNull(status.repository(), "repository");
+    String sha = Objects.requireNonNull(status.sha(), "sha");
+    String context = Objects.requireNonNull(status.context(), "context");
+    Instant at = Objects.requireNonNull(status.at(), "at");
+    CommitState state = Objects.requireNonNull(status.state(), "state");
+    return jdbc.insert(
+        "run",
+        status.runId(),
+        "INSERT INTO statuses (run_id, repository, sha, state, context, description, target_url,"
+            + " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        s -> {
+          s.setLong(1, status.runId());
+          s.setString(2, repository);
+          s.setString(3, sha);
+          s.setString(4, state.label());
+          s.setString(5, context);
+          s.setString(6, status.description());
+          s.setString(7, status.targetUrl());
+          SqlTimes.set(s, 8, at);
+          SqlTimes.set(s, 9, at);
+        });
+  }
+
+  @Override
+  public List<StatusRecord> dueStatuses(Instant now, int limit) {
+    Objects.requireNonNull(now, "now");
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, not " + limit);
+    }
+    return jdbc.list(
+        "SELECT "
+            + STATUS_COLUMNS
+            + " FROM statuses WHERE delivered_at IS NULL"
+            + " AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?"
+            + " ORDER BY id FETCH FIRST ? ROWS ONLY",
+        s -> {
+          SqlTimes.set(s, 1, now);
+          s.setInt(2, limit);
+        },
+        StoreRows::status);
+  }
+
+  @Override
+  public void statusDelivered(long statusId, Instant at) {
+    Objects.requireNonNull(at, "at");
+    jdbc.update(
+        "status",
+        statusId,
+        "UPDATE statuses SET delivered_at = ? WHERE id = ?",
+        s -> {
+          SqlTimes.set(s, 1, at);
+          s.setLong(2, statusId);
+        });
+  }
+
+  @Override
+  public void statusFailed(long statusId, String error, Instant retryAt) {
+    jdbc.update(
+        "status",
+        statusId,
+        "UPDATE statuses SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+            + " WHERE id = ?",
+        s -> {
+          s.setString(1, Jdbc.truncate(error, MAX_ERROR_LENGTH));
+          SqlTimes.set(s, 2, retryAt);
+          s.setLong(3, statusId);
+        });
+  }
+
+  @Override
+  public List<StatusRecord> statusesOf(long runId) {
+    return jdbc.inTransaction(
+        connection -> {
+          Jdbc.requireExists(connection, "run", "runs", runId);
+          return Jdbc.list(
+              connection,
+              "SELECT " + STATUS_COLUMNS + " FROM statuses WHERE run_id = ? ORDER BY id",
+              s -> s.setLong(1, runId),
+              StoreRows::status);
+        });
+  }
+}

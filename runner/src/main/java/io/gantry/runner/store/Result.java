@@ -1,0 +1,35 @@
+package io.gantry.runner.store;
+
+import java.util.Locale;
+
+/**
+ * How a run, job or step ended, as stored: GitHub's conclusions (the executor's {@code
+ * Conclusion}, which this package cannot see, has the same names).
+ */
+public enum Result {
+  SUCCESS,
+  FAILURE,
+  CANCELLED,
+  SKIPPED;
+
+  /** The stored, lower-case name. */
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * The result named {@code value} (lower case, as stored and as the API shows it).
+   *
+   * @param what the field, for the message
+   * @throws IllegalArgumentException naming the field and the allowed values
+   */
+  public static Result parse(String what, String value) {
+    for (Result r : values()) {
+      if (r.label().equals(value)) {
+        return r;
+      }
+    }
+    throw new IllegalArgumentException(
+        what + " must be one of success, failure, cancelled or skipped, not " + value);
+  }
+}

@@ -1,0 +1,148 @@
+package io.gantry.runner.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The run history: runs, their jobs and steps, with status, conclusion, timings and outputs
+ * (tables {@code runs}, {@code run_counters}, {@code jobs}, {@code steps}). Written by the
+ * executor's {@code RunRecorder} as the run's events go by, read by the API, the CLI and reruns.
+ *
+ * <p>Thread-safe: the executor calls it from several job threads at once. Every method commits
+ * before returning, so what it was told survives a crash of the process.
+ */
+public interface RunHistory {
+
+  /**
+   * Records a new run as QUEUED and gives it an id and, per workflow file of the repository, the
+   * next run number.
+   */
+  RunRecord createRun(NewRun run);
+
+  void runStarted(long runId, Instant at);
+
+  void runFinished(long runId, Result conclusion, Instant at);
+
+  /** Records a job (one per matrix combination) as QUEUED; returns its id. */
+  long createJob(long runId, String jobKey, String name);
+
+  void jobStarted(long jobId, Instant at);
+
+  void jobFinished(long jobId, Result conclusion, Map<String, String> outputs, Instant at);
+
+  /** Records a step as started; returns its id. */
+  long stepStarted(long jobId, int number, String name, Instant at);
+
+  /**
+   * @param outcome the result before continue-on-error
+   * @param conclusion the result after continue-on-error
+   */
+  void stepFinished(
+      long stepId, Result outcome, Result conclusion, Map<String, String> outputs, Instant at);
+
+  Optional<RunRecord> findRun(long runId);
+
+  /** Newest first. */
+  List<RunRecord> listRuns(int limit);
+
+  /** Runs matching the filter (null fields match all), newest first. */
+  List<RunRecord> listRuns(RunFilter filter);
+
+  List<JobRecord> jobsOf(long runId);
+
+  List<StepRecord> stepsOf(long jobId);
+
+  /** What a worker needs to execute a queued run, and a rerun to repeat it. Empty if unknown. */
+  Optional<RunDetails> details(long runId);
+
+  /**
+   * @param eventPayload the event as JSON text
+   * @param concurrencyGroup the evaluated {@code concurrency.group}, or null
+   * @param rerunOf the run this one repeats, or null
+   * @param interrupted the run's lease expired: its process died while it ran
+   * @param failedOnly a rerun of the failed jobs of {@code rerunOf} only
+   */
+  record RunDetails(
+      RunRecord run,
+      String workflowSource,
+      String eventPayload,
+      Map<String, String> inputs,
+      String trigger,
+      String concurrencyGroup,
+      boolean cancelInProgress,
+      Long rerunOf,
+      String waitingReason,
+      String leaseOwner,
+      Instant leaseExpiresAt,
+      boolean cancelRequested,
+      boolean interrupted,
+      boolean failedOnly) {}
+
+  record RunFilter(String repository, String branch, String status, int limit) {}
+
+  /**
+   * What is known of a run before it starts.
+   *
+   * @param eventPayload the event as JSON text
+   * @param concurrencyGroup the evaluated {@code concurrency.group}, or null for none
+   * @param cancelInProgress whether this run cancels older runs of its group
+   */
+  record NewRun(
+      String repository,
+      String workflowFile,
+      String workflowName,
+      String workflowSource,
+      String event,
+      String ref,
+      String sha,
+      Map<String, String> inputs,
+      String trigger,
+      String eventPayload,
+      String concurrencyGroup,
+      boolean cancelInProgress) {}
+
+  /**
+   * @param status QUEUED, IN_PROGRESS or COMPLETED (see {@link RunStatus})
+   * @param conclusion success, failure, cancelled or skipped (see {@link Result}), or null
+   */
+  record RunRecord(
+      long id,
+      long runNumber,
+      int attempt,
+      String repository,
+      String workflowFile,
+      String workflowName,
+      String event,
+      String ref,
+      String sha,
+      String status,
+      String conclusion,
+      Instant createdAt,
+      Instant startedAt,
+      Instant finishedAt) {}
+
+  record JobRecord(
+      long id,
+      long runId,
+      String jobKey,
+      String name,
+      String status,
+      String conclusion,
+      Map<String, String> outputs,
+      Instant startedAt,
+      Instant finishedAt) {}
+
+  record StepRecord(
+      long id,
+      long jobId,
+      int number,
+      String name,
+      String status,
+      String outcome,
+      String conclusion,
+      Map<String, String> outputs,
+      Instant startedAt,
+      Instant finishedAt) {}
+}
