@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       HookCommand.class,
       LocalEcsCommand.class,
       BaseImageCommand.class,
+      ToolsCommand.class,
       ClientCommands.Runs.class,
       ClientCommands.Logs.class,
       ClientCommands.Rerun.class,

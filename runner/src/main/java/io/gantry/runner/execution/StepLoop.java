@@ -1,5 +1,6 @@
 package io.gantry.runner.execution;
 
+import io.gantry.runner.command.FileCommands;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.log.LogStore.StepLogFile;

@@ -1,5 +1,6 @@
 package io.gantry.runner.execution;
 
+import io.gantry.runner.command.WorkflowCommand;
 import io.gantry.runner.log.LogStore.StepLogFile;
 import io.gantry.runner.log.Masker;
 import java.time.Clock;

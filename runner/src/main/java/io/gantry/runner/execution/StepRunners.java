@@ -18,6 +18,14 @@ public final class StepRunners {
     return List.of(new ActionStepRunner(actions), new ScriptStepRunner());
   }
 
+  /**
+   * The built-in ones, then JavaScript actions from git sources and the workspace ({@link
+   * GitActionStepRunner}) for every other {@code uses:}.
+   */
+  public static List<StepRunner> withGitActions(ActionRegistry actions, GitActionStepRunner git) {
+    return List.of(new ActionStepRunner(actions), git, new ScriptStepRunner());
+  }
+
   /** The first runner that accepts the step, or null when none does. */
   static StepRunner select(List<StepRunner> runners, StepCall step) {
     for (StepRunner runner : runners) {

@@ -1,5 +1,6 @@
 package io.gantry.runner.workflow;
 
+import java.util.List;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
@@ -15,9 +16,25 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  * (YAML 1.1 would read it as {@code true}). Duplicate keys are left for the validator, which
  * reports them all with their places.
  */
-final class YamlReader {
+public final class YamlReader {
 
   private YamlReader() {}
+
+  /**
+   * For the other YAML files Gantry reads (an action's {@code action.yml}): the root node, or
+   * empty with the problems, each at its {@code file:line:column}, added to {@code problems}.
+   */
+  public static Optional<Node> read(String source, String displayName, List<Problem> problems) {
+    Report report = new Report(displayName);
+    Optional<Node> root = read(source, report);
+    problems.addAll(report.problems());
+    return root;
+  }
+
+  /** Where a node starts, 1-based, in the file called {@code displayName}. */
+  public static Location at(Node node, String displayName) {
+    return new Report(displayName).at(node);
+  }
 
   /** The document's root node, or empty when the text holds no document or is not YAML. */
   static Optional<Node> read(String source, Report report) {

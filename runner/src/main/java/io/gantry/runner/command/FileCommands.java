@@ -1,4 +1,4 @@
-package io.gantry.runner.execution;
+package io.gantry.runner.command;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,19 +13,21 @@ import java.util.Map;
  * of {@code NAME=value}, or {@code NAME<<DELIMITER} followed by the value's lines and the
  * delimiter alone on a line, as GitHub's runner accepts them.
  */
-final class FileCommands {
+public final class FileCommands {
 
   private FileCommands() {}
 
   /** A file that does not follow the format: the step fails with this message. */
-  static final class FormatException extends Exception {
-    FormatException(String message) {
+  public static final class FormatException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public FormatException(String message) {
       super(message);
     }
   }
 
   /** The name/value pairs of a file, in order (a later value of a name wins). */
-  static Map<String, String> readPairs(Path file, String variable) throws FormatException {
+  public static Map<String, String> readPairs(Path file, String variable) throws FormatException {
     Map<String, String> pairs = new LinkedHashMap<>();
     if (!Files.exists(file)) {
       return pairs;
@@ -93,7 +95,7 @@ final class FileCommands {
   }
 
   /** The folders of a {@code $GITHUB_PATH} file, one per line, in order. */
-  static List<String> readPaths(Path file) throws FormatException {
+  public static List<String> readPaths(Path file) throws FormatException {
     if (!Files.exists(file)) {
       return List.of();
     }

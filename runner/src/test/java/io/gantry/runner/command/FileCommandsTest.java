@@ -1,4 +1,4 @@
-package io.gantry.runner.execution;
+package io.gantry.runner.command;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.gantry.runner.execution;
+package io.gantry.runner.command;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,10 +9,10 @@ import java.util.Map;
  * @param name the command, lower-case: add-mask, group, endgroup, error, warning, notice, debug,
  *     set-output, stop-commands, ...
  */
-record WorkflowCommand(String name, Map<String, String> properties, String message) {
+public record WorkflowCommand(String name, Map<String, String> properties, String message) {
 
   /** The command a line holds, or null when the line is plain output. */
-  static WorkflowCommand parse(String line) {
+  public static WorkflowCommand parse(String line) {
     String trimmed = line.stripLeading();
     if (!trimmed.startsWith("::")) {
       return null;
@@ -41,7 +41,7 @@ record WorkflowCommand(String name, Map<String, String> properties, String messa
   }
 
   /** {@code file:line:col: } prefix of an annotation, from its properties. */
-  String annotationPrefix() {
+  public String annotationPrefix() {
     String file = properties.get("file");
     if (file == null) {
       return "";

@@ -1,0 +1,160 @@
+package io.gantry.runner.execution;
+
+import io.gantry.runner.action.node.ActionInputs;
+import io.gantry.runner.action.node.NodeActionException;
+import io.gantry.runner.action.node.NodeActionRunner;
+import io.gantry.runner.action.node.NodeRuntime;
+import io.gantry.runner.action.remote.ActionFetchException;
+import io.gantry.runner.action.remote.ActionFetcher;
+import io.gantry.runner.action.remote.ActionManifest;
+import io.gantry.runner.action.remote.ActionManifests;
+import io.gantry.runner.action.remote.ActionReference;
+import io.gantry.runner.action.remote.ActionSources;
+import io.gantry.runner.action.remote.FetchedAction;
+import io.gantry.runner.expression.ExpressionContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Runs the {@code main} of a JavaScript action fetched from git ({@code OWNER/REPO[/PATH]@REF})
+ * or found in the workspace ({@code ./PATH}), after the built-in actions had their turn (see
+ * {@link StepRunners#withGitActions}). The process runs as a {@code run:} script's does ({@link
+ * StepProcess}: process group, timeout, cancel, output through the step's workflow-command
+ * handling and masking); outputs, exported variables and PATH entries go back through the {@link
+ * StepCall}.
+ *
+ * <p>Not yet here (issue 12): {@code pre} and {@code post} (they need a job-end hook in the
+ * loop), composite and docker actions (refused with a one-line reason). Input defaults are
+ * evaluated against contexts rebuilt from the step's environment ({@code github.token} from
+ * {@code GITHUB_TOKEN}, {@code runner.*}, {@code job.status} as success), since a {@link StepCall}
+ * does not carry the expression contexts.
+ */
+public final class GitActionStepRunner implements StepRunner {
+
+  private final Path cacheDir;
+  private final ActionSources sources;
+  private final NodeActionRunner node;
+  /** One fetcher per run (tags resolved once per run), for the last runs only. */
+  private final Map<Long, ActionFetcher> fetchers =
+      java.util.Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, ActionFetcher> eldest) {
+              return size() > 64;
+            }
+          });
+
+  /**
+   * @param cacheDir the action cache ({@code DATA/actions})
+   * @param node the host's Node.js ({@link NodeRuntime#locate})
+   */
+  public GitActionStepRunner(Path cacheDir, ActionSources sources, NodeRuntime node) {
+    this.cacheDir = cacheDir;
+    this.sources = sources;
+    this.node = new NodeActionRunner(node);
+  }
+
+  @Override
+  public boolean accepts(StepCall step) {
+    String uses = step.step().uses();
+    if (uses == null || uses.startsWith("docker://")) {
+      return false;
+    }
+    try {
+      ActionReference.parse(uses);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public StepEnding run(StepCall step) throws InterruptedException {
+    String uses = step.step().uses();
+    FetchedAction action;
+    try {
+      ActionReference reference = ActionReference.parse(uses);
+      if (reference.kind() == ActionReference.Kind.LOCAL) {
+        Path dir = step.workspace().resolve(reference.path()).normalize();
+        action = new FetchedAction(reference, null, dir,
+            ActionManifests.read(dir, reference.toString(), reference.path()));
+      } else {
+        action = fetchers
+            .computeIfAbsent(step.runId(), id -> new ActionFetcher(cacheDir, sources))
+            .fetch(reference);
+      }
+    } catch (ActionFetchException e) {
+      return StepEnding.failed(step.step().location() + ": " + e.getMessage().replace('\n', ' '));
+    }
+    if (!(action.manifest().runs() instanceof ActionManifest.NodeRuns)) {
+      return StepEnding.failed(step.step().location() + ": " + uses + " is a "
+          + (action.manifest().runs() instanceof ActionManifest.CompositeRuns ? "composite"
+              : "docker")
+          + " action; Gantry runs only JavaScript actions from git so far");
+    }
+    step.system("Run " + uses);
+    try {
+      ActionInputs inputs = ActionInputs.resolve(action.manifest(), step.with(), context(step));
+      inputs.warnings().forEach(w -> step.log("::warning::" + w));
+      StepProcess.Outcome[] outcome = new StepProcess.Outcome[1];
+      Path files = Files.createDirectories(step.stepFiles().resolve(step.number() + ".action"));
+      NodeActionRunner.NodeResult result = node.run(
+          new NodeActionRunner.NodeStep(action, NodeActionRunner.Phase.MAIN, inputs, step.env(),
+              step.workingDirectory(), files, Map.of()),
+          (command, cwd, env) -> {
+            outcome[0] = StepProcess.run(command, cwd, env,
+                files.resolve("main.stdout"), step.deadline(), step::stopRequested,
+                step.killGracePeriod(), step::processStarted, step::log);
+            return outcome[0].exitCode();
+          });
+      result.warnings().forEach(w -> step.log("::warning::" + w));
+      result.outputs().forEach(step::setOutput);
+      result.exportedEnv().forEach(step::exportVariable);
+      result.paths().forEach(step::addPath);
+      if (outcome[0] != null && outcome[0].ending() == StepProcess.Ending.TIMED_OUT) {
+        return StepEnding.timedOut();
+      }
+      if (outcome[0] != null && outcome[0].ending() == StepProcess.Ending.CANCELLED) {
+        return StepEnding.cancelled("the step was cancelled");
+      }
+      if (result.error() != null) {
+        return StepEnding.failed(result.error());
+      }
+      return result.exitCode() == 0 ? StepEnding.succeeded()
+          : StepEnding.failed("Process completed with exit code " + result.exitCode() + ".");
+    } catch (NodeActionException e) {
+      return StepEnding.failed(step.step().location() + ": " + e.getMessage());
+    } catch (IOException e) {
+      return StepEnding.failed("cannot run " + uses + ": " + e.getMessage());
+    }
+  }
+
+  private static ExpressionContext context(StepCall step) {
+    Map<String, String> env = step.env();
+    Map<String, Object> github = new HashMap<>();
+    github.put("token", env.getOrDefault("GITHUB_TOKEN", ""));
+    github.put("repository", env.getOrDefault("GITHUB_REPOSITORY", ""));
+    github.put("ref", env.getOrDefault("GITHUB_REF", ""));
+    github.put("sha", env.getOrDefault("GITHUB_SHA", ""));
+    github.put("workspace", step.workspace().toString());
+    Map<String, Object> runner = new HashMap<>();
+    runner.put("os", env.getOrDefault("RUNNER_OS", "Linux"));
+    runner.put("arch", env.getOrDefault("RUNNER_ARCH", "X64"));
+    runner.put("debug", env.getOrDefault("RUNNER_DEBUG", ""));
+    runner.put("temp", env.getOrDefault("RUNNER_TEMP", ""));
+    runner.put("tool_cache", env.getOrDefault("RUNNER_TOOL_CACHE", ""));
+    Map<String, Object> contexts = new HashMap<>();
+    contexts.put("github", github);
+    contexts.put("runner", runner);
+    contexts.put("env", new HashMap<String, Object>(env));
+    contexts.put("job", Map.of("status", "success"));
+    return new ExpressionContext(contexts, ExpressionContext.JobStatus.SUCCEEDING,
+        step.workspace());
+  }
+}

@@ -1,0 +1,212 @@
+package io.gantry.server.cache;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gantry.runner.cache.CacheEntry;
+import io.gantry.runner.cache.CacheException;
+import io.gantry.runner.cache.CacheStore;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The GitHub Actions cache service over HTTP, protocol v1 ({@code _apis/artifactcache}, what the
+ * real {@code actions/cache} v3–v5 and the setup actions' caches speak when {@code
+ * ACTIONS_CACHE_URL} is set and {@code ACTIONS_CACHE_SERVICE_V2} is not), bound to a {@link
+ * CacheStore}. Same shape as act's and Gitea's runner's artifactcache handlers.
+ *
+ * <p>Every call but the download carries the job's token as {@code Authorization: Bearer}; the
+ * download URL handed out by a lookup is signed instead (the toolkit fetches it without the
+ * token). Started by {@code gantry serve} and by {@code gantry run}, on 127.0.0.1 unless told.
+ */
+public final class CacheService implements AutoCloseable {
+
+  private static final String BASE = "/_apis/artifactcache";
+  private static final Pattern RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\*|\\d+)");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final CacheStore store;
+  private final Javalin app;
+  private final byte[] secret = new byte[32];
+  private String baseUrl;
+
+  private CacheService(CacheStore store) {
+    this.store = store;
+    new SecureRandom().nextBytes(secret);
+    this.app = Javalin.create(c -> {
+      c.showJavalinBanner = false;
+      c.http.maxRequestSize = 64 * 1024;
+    });
+    app.get(BASE + "/cache", this::lookup);
+    app.get(BASE + "/caches", this::list);
+    app.post(BASE + "/caches", this::reserve);
+    app.patch(BASE + "/caches/{id}", this::upload);
+    app.post(BASE + "/caches/{id}", this::commit);
+    app.get(BASE + "/artifacts/{id}", this::download);
+    app.exception(CacheException.class, (e, ctx) -> {
+      ctx.status(switch (e.kind()) {
+        case UNAUTHORIZED -> 401;
+        case BAD_REQUEST, TOO_LARGE -> 400;
+        case CONFLICT -> 409;
+        case NOT_FOUND -> 404;
+      });
+      ctx.json(Map.of("message", e.getMessage()));
+    });
+    app.exception(IOException.class, (e, ctx) -> {
+      ctx.status(500);
+      ctx.json(Map.of("message", "the cache store failed: " + e.getMessage()));
+    });
+  }
+
+  /** Starts the service on {@code host}:{@code port} (0 for a free port). */
+  public static CacheService start(CacheStore store, String host, int port) {
+    CacheService service = new CacheService(store);
+    service.app.start(host, port);
+    service.baseUrl = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
+        + service.app.port() + "/";
+    return service;
+  }
+
+  /** {@code ACTIONS_CACHE_URL} for the jobs: ends with a slash, as the toolkit expects. */
+  public String baseUrl() {
+    return baseUrl;
+  }
+
+  /** The variables a job's steps get, with the job's own token ({@link CacheStore#issueToken}). */
+  public Map<String, String> environment(String token) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("ACTIONS_CACHE_URL", baseUrl);
+    env.put("ACTIONS_RUNTIME_TOKEN", token);
+    return env;
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+
+  private static String token(Context ctx) throws CacheException {
+    String header = ctx.header("Authorization");
+    if (header == null || !header.startsWith("Bearer ") || header.length() <= 7) {
+      throw new CacheException(CacheException.Kind.UNAUTHORIZED,
+          "the request carries no ACTIONS_RUNTIME_TOKEN");
+    }
+    return header.substring(7).strip();
+  }
+
+  private void lookup(Context ctx) throws CacheException {
+    String keys = ctx.queryParam("keys");
+    String version = ctx.queryParam("version");
+    if (keys == null || version == null) {
+      throw new CacheException(CacheException.Kind.BAD_REQUEST, "keys and version are required");
+    }
+    List<String> list = Arrays.stream(keys.split(",")).map(String::strip)
+        .filter(k -> !k.isEmpty()).toList();
+    Optional<CacheEntry> hit = store.lookup(token(ctx), list, version);
+    if (hit.isEmpty()) {
+      ctx.status(204);
+      return;
+    }
+    CacheEntry e = hit.get();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("cacheKey", e.key());
+    body.put("scope", e.scope());
+    body.put("cacheVersion", e.version());
+    body.put("creationTime", e.created().toString());
+    body.put("archiveLocation",
+        baseUrl + BASE.substring(1) + "/artifacts/" + e.id() + "?sig=" + sign(e.id()));
+    ctx.json(body);
+  }
+
+  private void list(Context ctx) throws CacheException {
+    token(ctx);
+    ctx.json(Map.of("totalCount", 0, "artifactCaches", List.of()));
+  }
+
+  private void reserve(Context ctx) throws CacheException, IOException {
+    JsonNode body = JSON.readTree(ctx.body());
+    String key = body.path("key").asText(null);
+    String version = body.path("version").asText(null);
+    Long size = body.hasNonNull("cacheSize") ? body.get("cacheSize").asLong() : null;
+    long id = store.reserve(token(ctx), key, version, size);
+    ctx.status(201).json(Map.of("cacheId", id));
+  }
+
+  private void upload(Context ctx) throws CacheException, IOException {
+    String token = token(ctx);
+    long id = id(ctx);
+    String range = ctx.header("Content-Range");
+    Matcher m = range == null ? null : RANGE.matcher(range);
+    if (m == null || !m.matches()) {
+      throw new CacheException(CacheException.Kind.BAD_REQUEST,
+          "Content-Range must be 'bytes START-END/*', got '" + range + "'");
+    }
+    long start = Long.parseLong(m.group(1));
+    long end = Long.parseLong(m.group(2));
+    if (end < start) {
+      throw new CacheException(CacheException.Kind.BAD_REQUEST, "empty Content-Range " + range);
+    }
+    try (InputStream in = ctx.req().getInputStream()) {
+      store.upload(token, id, start, in, end - start + 1);
+    }
+    ctx.status(204);
+  }
+
+  private void commit(Context ctx) throws CacheException, IOException {
+    JsonNode body = JSON.readTree(ctx.body());
+    if (!body.hasNonNull("size")) {
+      throw new CacheException(CacheException.Kind.BAD_REQUEST, "the commit names no size");
+    }
+    store.commit(token(ctx), id(ctx), body.get("size").asLong());
+    ctx.status(204);
+  }
+
+  private void download(Context ctx) throws CacheException, IOException {
+    long id = id(ctx);
+    String sig = ctx.queryParam("sig");
+    if (sig == null || !MessageDigest.isEqual(sig.getBytes(StandardCharsets.US_ASCII),
+        sign(id).getBytes(StandardCharsets.US_ASCII))) {
+      throw new CacheException(CacheException.Kind.UNAUTHORIZED, "bad or missing signature");
+    }
+    Path file = store.archiveOf(id).orElseThrow(
+        () -> new CacheException(CacheException.Kind.NOT_FOUND, "no cache archive " + id));
+    ctx.header("Content-Length", String.valueOf(Files.size(file)));
+    ctx.contentType("application/octet-stream");
+    ctx.result(Files.newInputStream(file));
+  }
+
+  private static long id(Context ctx) throws CacheException {
+    try {
+      return Long.parseLong(ctx.pathParam("id"));
+    } catch (NumberFormatException e) {
+      throw new CacheException(CacheException.Kind.NOT_FOUND, "no cache " + ctx.pathParam("id"));
+    }
+  }
+
+  private String sign(long id) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+      return HexFormat.of().formatHex(mac.doFinal(Long.toString(id).getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
+    }
+  }
+}
