@@ -470,6 +470,7 @@ final class LocalEcsCore implements AutoCloseable {
     if (options.stopTasksOnClose()) {
       runner.stopAll(Duration.ofSeconds(60));
     }
+    runner.finishStopping(Duration.ofSeconds(5));
     synchronized (this) {
       save();
     }

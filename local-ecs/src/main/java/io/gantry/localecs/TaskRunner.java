@@ -58,6 +58,8 @@ final class TaskRunner {
     final List<ScheduledFuture<?>> probes = new ArrayList<>();
     volatile boolean launching;
     volatile boolean stopping;
+    /** Found again after a restart: its stop began before, only what is left of it is waited. */
+    volatile boolean recovered;
   }
 
   /** A container's health check state (Docker's rules; guarded by the core lock). */
@@ -560,6 +562,9 @@ final class TaskRunner {
           timeout = d.get("stopTimeout").asInt();
         }
       }
+      if (runtime.recovered && task.stoppingAt != null) {
+        timeout = (int) Math.max(0, Math.ceil(task.stoppingAt + timeout - Model.now()));
+      }
       int t = timeout;
       stops.add(
           workers.submit(
@@ -764,7 +769,7 @@ final class TaskRunner {
         } else if ("RUNNING".equals(task.desiredStatus)) {
           stop(task, "Task stopped: local-ecs restarted while the task was starting", "TaskFailedToStart");
         } else {
-          runtime.stopping = false;
+          runtime.recovered = true;
           stop(task, null, null);
         }
       }
@@ -782,6 +787,53 @@ final class TaskRunner {
     while (!runtimes.isEmpty() && System.nanoTime() < deadline) {
       sleep(50);
     }
+  }
+
+  /**
+   * Lets the tasks being stopped finish stopping before local-ecs goes down: their containers got
+   * SIGTERM and the engine sends SIGKILL after the stop timeout, but only while it runs (when
+   * Podman's service stops first, a container whose PID 1 ignores SIGTERM stays "stopping" with
+   * its processes for good). Waits up to the longest stop timeout plus the margin; containers
+   * still there then are killed.
+   */
+  void finishStopping(Duration margin) {
+    long longest = core.options().defaultStopTimeout().toSeconds();
+    synchronized (core) {
+      for (Map.Entry<String, TaskState> e : runtimes.entrySet()) {
+        Model.Task task = core.state().tasks.get(e.getKey());
+        if (task == null || !e.getValue().stopping) {
+          continue;
+        }
+        for (JsonNode d : core.taskDefinition(task.taskDefinitionArn).get("containerDefinitions")) {
+          longest = Math.max(longest, d.path("stopTimeout").asLong(0));
+        }
+      }
+    }
+    if (!awaitStopped(Duration.ofSeconds(longest).plus(margin))) {
+      for (TaskState r : runtimes.values()) {
+        if (r.stopping) {
+          for (String id : r.containerIds.values()) {
+            try {
+              engine.stop(id, Duration.ZERO);
+            } catch (EngineException e) {
+              LOG.log(Level.WARNING, "could not kill container " + id, e);
+            }
+          }
+        }
+      }
+      awaitStopped(margin);
+    }
+  }
+
+  private boolean awaitStopped(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (runtimes.values().stream().noneMatch(r -> r.stopping)) {
+        return true;
+      }
+      sleep(50);
+    }
+    return false;
   }
 
   void close() {
