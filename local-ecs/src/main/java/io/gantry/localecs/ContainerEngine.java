@@ -43,6 +43,13 @@ interface ContainerEngine extends AutoCloseable {
   /** Runs a command in the running container; a timeout gives exit code -1. */
   ExecResult exec(String id, List<String> command, Duration timeout);
 
+  /**
+   * Runs the container's health check once; exit code 0 is a pass. The container was created
+   * with this check ({@link ContainerSpec#healthCheck()}), so an engine that can run its own
+   * configured check on request does so; otherwise it is an {@link #exec}.
+   */
+  ExecResult check(String id, HealthCheckSpec check);
+
   /** The container's stdout and stderr so far, interleaved as the engine keeps them. */
   String logs(String id);
 
@@ -63,7 +70,24 @@ interface ContainerEngine extends AutoCloseable {
       Long memoryReservationBytes,
       Integer cpuShares,
       Integer stopTimeoutSeconds,
-      Map<String, String> labels) {}
+      Map<String, String> labels,
+      HealthCheckSpec healthCheck) {}
+
+  /**
+   * A container health check as Docker's API has it: {@code test} starts with {@code CMD} or
+   * {@code CMD-SHELL}.
+   */
+  record HealthCheckSpec(
+      List<String> test, Duration interval, Duration timeout, int retries, Duration startPeriod) {
+
+    /** The command an exec runs for it. */
+    List<String> execCommand() {
+      if (test.get(0).equals("CMD-SHELL")) {
+        return List.of("/bin/sh", "-c", String.join(" ", test.subList(1, test.size())));
+      }
+      return test.subList(1, test.size());
+    }
+  }
 
   /** A container port published on 127.0.0.1; hostPort 0 lets the engine pick a free one. */
   record PortMapping(int containerPort, int hostPort, String protocol) {}

@@ -12,12 +12,15 @@ import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HealthCheck;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -32,7 +35,12 @@ import java.util.concurrent.TimeUnit;
 /** {@link ContainerEngine} over the Docker Engine API (Podman's compatible service or Docker). */
 final class DockerEngine implements ContainerEngine {
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private final DockerClient client;
+  private final URI dockerHost;
+  /** Whether the engine is Podman (its libpod API answers); null until first asked. */
+  private volatile Boolean podman;
 
   /** Connects to the engine at {@code dockerHost} ({@code unix:///path.sock} or tcp://...). */
   DockerEngine(String dockerHost) {
@@ -45,7 +53,58 @@ final class DockerEngine implements ContainerEngine {
             .connectionTimeout(Duration.ofSeconds(10))
             .responseTimeout(Duration.ofMinutes(10))
             .build();
+    this.dockerHost = URI.create(dockerHost);
     this.client = DockerClientImpl.getInstance(config, http);
+  }
+
+  /** Podman answers its own API's ping; a Docker engine does not have it. */
+  boolean isPodman() {
+    Boolean known = podman;
+    if (known == null) {
+      try {
+        known = get("/v4.0.0/libpod/_ping").status() == 200;
+      } catch (IOException e) {
+        known = false;
+      }
+      podman = known;
+    }
+    return known;
+  }
+
+  private record Answer(int status, String body) {}
+
+  /**
+   * A GET of Podman's own API, which docker-java does not know: HTTP/1.0 (the engine closes the
+   * connection after the answer) on the engine's unix socket or TCP address, the body up to 64
+   * KiB.
+   */
+  private Answer get(String path) throws IOException {
+    java.nio.channels.SocketChannel channel;
+    if ("unix".equals(dockerHost.getScheme())) {
+      channel = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+      channel.connect(java.net.UnixDomainSocketAddress.of(dockerHost.getPath()));
+    } else {
+      channel =
+          java.nio.channels.SocketChannel.open(
+              new java.net.InetSocketAddress(dockerHost.getHost(), dockerHost.getPort()));
+    }
+    try (channel;
+        InputStream in = java.nio.channels.Channels.newInputStream(channel)) {
+      channel.write(
+          java.nio.ByteBuffer.wrap(
+              ("GET " + path + " HTTP/1.0\r\nHost: engine\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII)));
+      byte[] raw = in.readNBytes(65_536 + 4096);
+      String text = new String(raw, StandardCharsets.ISO_8859_1);
+      int headerEnd = text.indexOf("\r\n\r\n");
+      String[] statusLine = text.substring(0, Math.max(0, text.indexOf("\r\n"))).split(" ");
+      if (headerEnd < 0 || statusLine.length < 2) {
+        throw new IOException("malformed answer from the engine to GET " + path);
+      }
+      return new Answer(
+          Integer.parseInt(statusLine[1]),
+          new String(raw, headerEnd + 4, raw.length - headerEnd - 4, StandardCharsets.UTF_8));
+    }
   }
 
   /** Answers once the engine responds to a ping, or throws after the timeout. */
@@ -155,6 +214,18 @@ final class DockerEngine implements ContainerEngine {
     }
     if (spec.stopTimeoutSeconds() != null) {
       create.withStopTimeout(spec.stopTimeoutSeconds());
+    }
+    HealthCheckSpec check = spec.healthCheck();
+    if (check != null && isPodman()) {
+      // Podman runs it on request (see check()); without systemd it starts no timer of its own.
+      // A Docker engine would run it on its own as well, so there it is left out.
+      create.withHealthcheck(
+          new HealthCheck()
+              .withTest(check.test())
+              .withInterval(check.interval().toNanos())
+              .withTimeout(check.timeout().toNanos())
+              .withRetries(check.retries())
+              .withStartPeriod(check.startPeriod().toNanos()));
     }
     try {
       return create.exec().getId();
@@ -308,6 +379,40 @@ final class DockerEngine implements ContainerEngine {
     } catch (RuntimeException e) {
       throw wrap(e);
     }
+  }
+
+  /**
+   * On Podman, its healthcheck endpoint: an exec through the compatible API leaves the exec
+   * session's conmon pair running for {@code exit_command_delay} (5 minutes; Docker keeps exec
+   * sessions that long for their inspection), about 120 processes per container at a 5 s interval,
+   * whereas Podman's own check removes its session as soon as it has ended. A container created
+   * without the check (by an earlier local-ecs) and Docker engines get an exec.
+   */
+  @Override
+  public ExecResult check(String id, HealthCheckSpec check) {
+    if (isPodman()) {
+      Answer answer;
+      try {
+        answer = get("/v4.0.0/libpod/containers/" + id + "/healthcheck");
+      } catch (IOException e) {
+        throw new EngineException("health check of " + id + ": " + e.getMessage(), e);
+      }
+      if (answer.status() == 200) {
+        JsonNode result;
+        try {
+          result = JSON.readTree(answer.body());
+        } catch (IOException e) {
+          throw new EngineException("health check of " + id + ": " + e.getMessage(), e);
+        }
+        String status = result.path("Status").asText();
+        return new ExecResult("healthy".equals(status) ? 0 : 1, status);
+      }
+      if (answer.status() == 404) {
+        return new ExecResult(-1, "no such container " + id);
+      }
+      // 409 or 500: created without the check (by an earlier local-ecs), so an exec runs it
+    }
+    return exec(id, check.execCommand(), check.timeout());
   }
 
   @Override

@@ -64,7 +64,7 @@ final class TaskRunner {
 
   /** A container's health check state (Docker's rules; guarded by the core lock). */
   static final class Health {
-    final List<String> command;
+    final ContainerEngine.HealthCheckSpec spec;
     final double interval;
     final double timeout;
     final int retries;
@@ -74,20 +74,23 @@ final class TaskRunner {
     String status = "UNKNOWN";
 
     Health(JsonNode check) {
-      List<String> cmd = new ArrayList<>();
-      check.get("command").forEach(c -> cmd.add(c.asText()));
-      this.command = cmd;
+      this.spec = spec(check);
       this.interval = check.path("interval").asInt(30);
       this.timeout = check.path("timeout").asInt(5);
       this.retries = check.path("retries").asInt(3);
       this.startPeriod = check.path("startPeriod").asInt(0);
     }
 
-    List<String> execCommand() {
-      if (command.get(0).equals("CMD-SHELL")) {
-        return List.of("/bin/sh", "-c", String.join(" ", command.subList(1, command.size())));
-      }
-      return command.subList(1, command.size());
+    /** The task definition's healthCheck as the engine takes it (ECS's defaults). */
+    static ContainerEngine.HealthCheckSpec spec(JsonNode check) {
+      List<String> cmd = new ArrayList<>();
+      check.get("command").forEach(c -> cmd.add(c.asText()));
+      return new ContainerEngine.HealthCheckSpec(
+          cmd,
+          Duration.ofSeconds(check.path("interval").asInt(30)),
+          Duration.ofSeconds(check.path("timeout").asInt(5)),
+          check.path("retries").asInt(3),
+          Duration.ofSeconds(check.path("startPeriod").asInt(0)));
     }
   }
 
@@ -377,7 +380,11 @@ final class TaskRunner {
         reservation == null ? null : reservation * 1024L * 1024L,
         cpu == null || cpu == 0 ? null : cpu,
         stopTimeout,
-        labels);
+        labels,
+        def.has("healthCheck")
+                && !def.get("healthCheck").get("command").get(0).asText().equals("NONE")
+            ? Health.spec(def.get("healthCheck"))
+            : null);
   }
 
   private void publishRunning(Model.Task task, TaskState runtime) {
@@ -426,9 +433,7 @@ final class TaskRunner {
             String id = runtime.containerIds.get(container);
             ContainerEngine.ExecResult result;
             try {
-              result =
-                  engine.exec(
-                      id, health.execCommand(), Duration.ofMillis((long) (health.timeout * 1000)));
+              result = engine.check(id, health.spec);
             } catch (EngineException e) {
               result = new ContainerEngine.ExecResult(-1, e.getMessage());
             }
