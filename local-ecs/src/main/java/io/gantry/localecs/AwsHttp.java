@@ -34,6 +34,7 @@ final class AwsHttp implements AutoCloseable {
     EcsActions ecs = new EcsActions(core);
     EcrActions ecr = registry == null ? null : new EcrActions(core, registry);
     Elbv2Actions elb = new Elbv2Actions(core, balancer);
+    LogsActions logs = new LogsActions(core.logGroups(), mapper, core.options().region());
     Javalin app =
         Javalin.create(
             c -> {
@@ -59,6 +60,8 @@ final class AwsHttp implements AutoCloseable {
             ObjectNode request = body(mapper, ctx);
             if (target != null && target.startsWith(ECS_PREFIX)) {
               response = ecs.handle(target.substring(ECS_PREFIX.length()), request);
+            } else if (target != null && target.startsWith(LogsActions.PREFIX)) {
+              response = logs.handle(target.substring(LogsActions.PREFIX.length()), request);
             } else if (target != null && target.startsWith(ECR_PREFIX)) {
               if (ecr == null) {
                 throw new AwsError(
@@ -68,7 +71,7 @@ final class AwsHttp implements AutoCloseable {
             } else {
               throw new AwsError(
                   "UnknownOperationException",
-                  "X-Amz-Target '" + target + "' names no ECS or ECR action.");
+                  "X-Amz-Target '" + target + "' names no ECS, ECR or CloudWatch Logs action.");
             }
           } catch (AwsError e) {
             error(ctx, mapper, e);

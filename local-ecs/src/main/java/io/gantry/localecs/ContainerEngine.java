@@ -53,6 +53,14 @@ interface ContainerEngine extends AutoCloseable {
   /** The container's stdout and stderr so far, interleaved as the engine keeps them. */
   String logs(String id);
 
+  /**
+   * Follows the container's output from its start: each complete line, prefixed with the
+   * engine's RFC 3339 timestamp and a space, goes to {@code lines} on a thread of the engine
+   * client's; {@code ended} runs once the container has exited (or the follow failed). Closing
+   * stops following.
+   */
+  AutoCloseable follow(String id, java.util.function.Consumer<String> lines, Runnable ended);
+
   @Override
   void close();
 

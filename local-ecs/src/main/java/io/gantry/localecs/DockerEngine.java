@@ -16,6 +16,7 @@ import com.github.dockerjava.api.model.HealthCheck;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
@@ -31,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /** {@link ContainerEngine} over the Docker Engine API (Podman's compatible service or Docker). */
 final class DockerEngine implements ContainerEngine {
@@ -39,6 +41,8 @@ final class DockerEngine implements ContainerEngine {
 
   private final DockerClient client;
   private final URI dockerHost;
+  /** For follows, which hold a connection each for a container's life: a pool of their own. */
+  private volatile DockerClient followClient;
   /** Whether the engine is Podman (its libpod API answers); null until first asked. */
   private volatile Boolean podman;
 
@@ -446,6 +450,81 @@ final class DockerEngine implements ContainerEngine {
     }
   }
 
+  @Override
+  public AutoCloseable follow(String id, Consumer<String> lines, Runnable ended) {
+    ResultCallback.Adapter<Frame> callback =
+        new ResultCallback.Adapter<>() {
+          private final Map<StreamType, StringBuilder> partial = new java.util.HashMap<>();
+
+          @Override
+          public void onNext(Frame frame) {
+            StringBuilder buffer =
+                partial.computeIfAbsent(frame.getStreamType(), k -> new StringBuilder());
+            buffer.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+            int newline;
+            while ((newline = buffer.indexOf("\n")) >= 0) {
+              lines.accept(buffer.substring(0, newline));
+              buffer.delete(0, newline + 1);
+            }
+            if (buffer.length() > 262_144) {
+              lines.accept(buffer.toString());
+              buffer.setLength(0);
+            }
+          }
+
+          @Override
+          public void onComplete() {
+            partial.values().forEach(b -> {
+              if (b.length() > 0) {
+                lines.accept(b.toString());
+              }
+            });
+            ended.run();
+            super.onComplete();
+          }
+
+          @Override
+          public void onError(Throwable throwable) {
+            ended.run();
+            super.onError(throwable);
+          }
+        };
+    try {
+      return followClient()
+          .logContainerCmd(id)
+          .withStdOut(true)
+          .withStdErr(true)
+          .withTimestamps(true)
+          .withFollowStream(true)
+          .exec(callback);
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+  }
+
+  private DockerClient followClient() {
+    DockerClient c = followClient;
+    if (c == null) {
+      synchronized (this) {
+        c = followClient;
+        if (c == null) {
+          c =
+              DockerClientImpl.getInstance(
+                  DefaultDockerClientConfig.createDefaultConfigBuilder()
+                      .withDockerHost(dockerHost.toString())
+                      .build(),
+                  new ZerodepDockerHttpClient.Builder()
+                      .dockerHost(dockerHost)
+                      .maxConnections(4096)
+                      .connectionTimeout(Duration.ofSeconds(10))
+                      .build());
+          followClient = c;
+        }
+      }
+    }
+    return c;
+  }
+
   /** Loads an image archive in {@code docker save} format into the engine's storage. */
   void load(InputStream archive) {
     try {
@@ -459,6 +538,10 @@ final class DockerEngine implements ContainerEngine {
   public void close() {
     try {
       client.close();
+      DockerClient c = followClient;
+      if (c != null) {
+        c.close();
+      }
     } catch (IOException e) {
       // closing the connection pool; nothing to recover
     }

@@ -36,6 +36,8 @@ final class LocalEcsCore implements AutoCloseable {
   private final Arns arns;
   private final String instanceId;
   private final TaskRunner runner;
+  private final LogGroups logGroups = new LogGroups();
+  private final AwsLogs awsLogs;
   private final ServiceScheduler scheduler;
   private final ScheduledExecutorService loop;
   private volatile RegistryCredentials registryCredentials;
@@ -52,6 +54,7 @@ final class LocalEcsCore implements AutoCloseable {
     this.state = store.load();
     this.arns = new Arns(options.region());
     this.instanceId = instanceId;
+    this.awsLogs = new AwsLogs(logGroups, engine);
     this.runner = new TaskRunner(this, engine);
     this.scheduler = new ServiceScheduler(this);
     this.loop =
@@ -196,6 +199,15 @@ final class LocalEcsCore implements AutoCloseable {
 
   TaskRunner runner() {
     return runner;
+  }
+
+  /** CloudWatch Logs' groups (thread-safe on their own: no core lock needed). */
+  LogGroups logGroups() {
+    return logGroups;
+  }
+
+  AwsLogs awsLogs() {
+    return awsLogs;
   }
 
   String instanceId() {
@@ -475,5 +487,6 @@ final class LocalEcsCore implements AutoCloseable {
       save();
     }
     runner.close();
+    awsLogs.close();
   }
 }

@@ -226,10 +226,16 @@ final class TaskRunner {
         }
       }
       String name = next.get("name").asText();
+      String logFailure = core.awsLogs().prepare(next);
+      if (logFailure != null) {
+        setContainerReason(task, name, logFailure);
+        return logFailure;
+      }
       try {
         String id = engine.create(spec(task, taskDefinition, next));
         runtime.containerIds.put(name, id);
         engine.start(id);
+        core.awsLogs().follow(task, next, id);
       } catch (EngineException e) {
         String reason = "CannotStartContainerError: " + e.getMessage();
         setContainerReason(task, name, reason);
@@ -760,6 +766,9 @@ final class TaskRunner {
           ObjectNode def = core.taskDefinition(task.taskDefinitionArn);
           for (JsonNode d : def.get("containerDefinitions")) {
             String name = d.get("name").asText();
+            if (runtime.containerIds.containsKey(name)) {
+              core.awsLogs().follow(task, d, runtime.containerIds.get(name));
+            }
             if (d.has("healthCheck")
                 && !d.get("healthCheck").get("command").get(0).asText().equals("NONE")
                 && runtime.containerIds.containsKey(name)) {

@@ -424,6 +424,12 @@ class EcsApiTest {
     return describeIn(ecs, arn);
   }
 
+  /** The tasks of a service of the default cluster. */
+  static List<Task> tasksIn(EcsClient client, String service) {
+    List<String> arns = client.listTasks(r -> r.serviceName(service)).taskArns();
+    return arns.isEmpty() ? List.of() : client.describeTasks(r -> r.tasks(arns)).tasks();
+  }
+
   static Task describeIn(EcsClient client, String arn) {
     return client.describeTasks(r -> r.tasks(arn)).tasks().get(0);
   }
