@@ -37,6 +37,7 @@ final class LocalEcsCore implements AutoCloseable {
   private final String instanceId;
   private final TaskRunner runner;
   private final LogGroups logGroups = new LogGroups();
+  private final LocalSecrets secrets = new LocalSecrets();
   private final AwsLogs awsLogs;
   private final ServiceScheduler scheduler;
   private final ScheduledExecutorService loop;
@@ -204,6 +205,11 @@ final class LocalEcsCore implements AutoCloseable {
   /** CloudWatch Logs' groups (thread-safe on their own: no core lock needed). */
   LogGroups logGroups() {
     return logGroups;
+  }
+
+  /** Secrets Manager's and Parameter Store's values (thread-safe on their own). */
+  LocalSecrets secrets() {
+    return secrets;
   }
 
   AwsLogs awsLogs() {

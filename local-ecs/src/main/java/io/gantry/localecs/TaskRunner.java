@@ -58,6 +58,8 @@ final class TaskRunner {
     final List<ScheduledFuture<?>> probes = new ArrayList<>();
     volatile boolean launching;
     volatile boolean stopping;
+    /** Values of the containers' secrets, between launch and creation only (never persisted). */
+    final Map<String, Map<String, String>> secrets = new ConcurrentHashMap<>();
     /** Found again after a restart: its stop began before, only what is left of it is waited. */
     volatile boolean recovered;
   }
@@ -142,6 +144,16 @@ final class TaskRunner {
       List<JsonNode> defs = new ArrayList<>();
       taskDefinition.get("containerDefinitions").forEach(defs::add);
       if (failure == null) {
+        // As ECS: secrets are fetched before any image is pulled.
+        try {
+          for (JsonNode def : defs) {
+            runtime.secrets.put(def.get("name").asText(), core.secrets().resolve(def));
+          }
+        } catch (IllegalStateException e) {
+          failure = e.getMessage();
+        }
+      }
+      if (failure == null) {
         for (JsonNode def : defs) {
           String image = def.get("image").asText();
           try {
@@ -166,6 +178,7 @@ final class TaskRunner {
       LOG.log(Level.WARNING, "launch of " + task.taskArn + " failed", e);
       failure = "CannotStartContainerError: " + DockerEngine.msg(e);
     } finally {
+      runtime.secrets.clear();
       runtime.launching = false;
     }
     synchronized (core) {
@@ -232,7 +245,7 @@ final class TaskRunner {
         return logFailure;
       }
       try {
-        String id = engine.create(spec(task, taskDefinition, next));
+        String id = engine.create(spec(task, taskDefinition, next, runtime.secrets.get(name)));
         runtime.containerIds.put(name, id);
         engine.start(id);
         core.awsLogs().follow(task, next, id);
@@ -328,7 +341,8 @@ final class TaskRunner {
     return null;
   }
 
-  private ContainerSpec spec(Model.Task task, ObjectNode taskDefinition, JsonNode def) {
+  private ContainerSpec spec(
+      Model.Task task, ObjectNode taskDefinition, JsonNode def, Map<String, String> secrets) {
     String name = def.get("name").asText();
     JsonNode override = null;
     if (task.overrides != null && task.overrides.has("containerOverrides")) {
@@ -344,6 +358,9 @@ final class TaskRunner {
       override
           .path("environment")
           .forEach(e -> env.put(e.get("name").asText(), e.path("value").asText()));
+    }
+    if (secrets != null) {
+      env.putAll(secrets);
     }
     List<String> environment = new ArrayList<>();
     env.forEach((k, v) -> environment.add(k + "=" + v));
