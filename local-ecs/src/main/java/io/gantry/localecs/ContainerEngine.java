@@ -64,7 +64,11 @@ interface ContainerEngine extends AutoCloseable {
   @Override
   void close();
 
-  /** What to create. Null fields take the image's defaults. */
+  /**
+   * What to create. Null fields take the image's defaults. {@code network}: null for the engine's
+   * default bridge, a network's name, or {@code container:ID} to share that container's network
+   * namespace (then without ports of its own).
+   */
   record ContainerSpec(
       String name,
       String image,
@@ -79,7 +83,8 @@ interface ContainerEngine extends AutoCloseable {
       Integer cpuShares,
       Integer stopTimeoutSeconds,
       Map<String, String> labels,
-      HealthCheckSpec healthCheck) {}
+      HealthCheckSpec healthCheck,
+      String network) {}
 
   /**
    * A container health check as Docker's API has it: {@code test} starts with {@code CMD} or
@@ -109,10 +114,18 @@ interface ContainerEngine extends AutoCloseable {
       Integer exitCode,
       String error,
       Map<String, Integer> hostPorts,
-      String imageId) {}
+      String imageId,
+      String ipAddress,
+      String macAddress) {}
 
   /** The outcome of an exec. */
   record ExecResult(int exitCode, String output) {}
+
+  /** Creates a bridge network of its own (an awsvpc task's); an existing one is kept. */
+  void createNetwork(String name, Map<String, String> labels);
+
+  /** Removes the network; a missing one is not an error. */
+  void removeNetwork(String name);
 
   /** Registry credentials; never printed. */
   record RegistryCredentials(String registry, String username, String password) {

@@ -185,6 +185,9 @@ final class DockerEngine implements ContainerEngine {
               : Ports.Binding.bindIpAndPort("127.0.0.1", port.hostPort()));
     }
     HostConfig host = HostConfig.newHostConfig().withPortBindings(bindings);
+    if (spec.network() != null) {
+      host.withNetworkMode(spec.network());
+    }
     if (spec.memoryBytes() != null) {
       host.withMemory(spec.memoryBytes());
     }
@@ -301,6 +304,16 @@ final class DockerEngine implements ContainerEngine {
     }
     Long exit = state.getExitCodeLong();
     String name = response.getName() == null ? null : response.getName().replaceFirst("^/", "");
+    String ip = null;
+    String mac = null;
+    if (response.getNetworkSettings() != null && response.getNetworkSettings().getNetworks() != null) {
+      for (var network : response.getNetworkSettings().getNetworks().values()) {
+        if (network.getIpAddress() != null && !network.getIpAddress().isEmpty()) {
+          ip = network.getIpAddress();
+          mac = network.getMacAddress();
+        }
+      }
+    }
     return new ContainerStatus(
         response.getId(),
         name,
@@ -311,7 +324,9 @@ final class DockerEngine implements ContainerEngine {
         running || exit == null ? null : exit.intValue(),
         state.getError() == null || state.getError().isBlank() ? null : state.getError(),
         ports,
-        response.getImageId());
+        response.getImageId(),
+        ip,
+        mac);
   }
 
   @Override
@@ -337,7 +352,9 @@ final class DockerEngine implements ContainerEngine {
               null,
               null,
               Map.of(),
-              c.getImageId()));
+              c.getImageId(),
+              null,
+              null));
     }
     return result;
   }
@@ -523,6 +540,28 @@ final class DockerEngine implements ContainerEngine {
       }
     }
     return c;
+  }
+
+  @Override
+  public void createNetwork(String name, Map<String, String> labels) {
+    try {
+      client.createNetworkCmd().withName(name).withDriver("bridge").withLabels(labels).exec();
+    } catch (com.github.dockerjava.api.exception.ConflictException e) {
+      // there already
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+  }
+
+  @Override
+  public void removeNetwork(String name) {
+    try {
+      client.removeNetworkCmd(name).exec();
+    } catch (NotFoundException e) {
+      // gone already
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
   }
 
   /** Loads an image archive in {@code docker save} format into the engine's storage. */

@@ -183,6 +183,7 @@ final class Model {
     public Integer exitCode;
     public String reason;
     public List<NetworkBinding> networkBindings = new ArrayList<>();
+    public List<JsonNode> networkInterfaces;
     public String healthStatus;
     public String cpu;
     public String memory;

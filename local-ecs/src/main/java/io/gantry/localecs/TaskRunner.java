@@ -58,6 +58,8 @@ final class TaskRunner {
     final List<ScheduledFuture<?>> probes = new ArrayList<>();
     volatile boolean launching;
     volatile boolean stopping;
+    /** awsvpc: the container holding the task's network namespace (null before it exists). */
+    volatile String networkOwner;
     /** Values of the containers' secrets, between launch and creation only (never persisted). */
     final Map<String, Map<String, String>> secrets = new ConcurrentHashMap<>();
     /** Found again after a restart: its stop began before, only what is left of it is waited. */
@@ -245,7 +247,18 @@ final class TaskRunner {
         return logFailure;
       }
       try {
-        String id = engine.create(spec(task, taskDefinition, next, runtime.secrets.get(name)));
+        boolean vpc = AwsVpc.enabled(taskDefinition);
+        if (vpc && runtime.networkOwner == null) {
+          engine.createNetwork(AwsVpc.network(task), AwsVpc.labels(core.instanceId(), task));
+        }
+        ContainerSpec spec = spec(task, taskDefinition, next, runtime.secrets.get(name));
+        if (vpc) {
+          spec = vpcSpec(spec, task, taskDefinition, runtime.networkOwner);
+        }
+        String id = engine.create(spec);
+        if (vpc && runtime.networkOwner == null) {
+          runtime.networkOwner = id;
+        }
         runtime.containerIds.put(name, id);
         engine.start(id);
         core.awsLogs().follow(task, next, id);
@@ -407,7 +420,23 @@ final class TaskRunner {
         def.has("healthCheck")
                 && !def.get("healthCheck").get("command").get(0).asText().equals("NONE")
             ? Health.spec(def.get("healthCheck"))
-            : null);
+            : null,
+        null);
+  }
+
+  /** The holder of an awsvpc task's namespace publishes every port; the others join it. */
+  private static ContainerSpec vpcSpec(
+      ContainerSpec spec, Model.Task task, JsonNode taskDefinition, String owner) {
+    Map<String, String> labels = new LinkedHashMap<>(spec.labels());
+    if (owner == null) {
+      labels.put(AwsVpc.LABEL_NETWORK_OWNER, "true");
+    }
+    return new ContainerSpec(spec.name(), spec.image(), spec.entryPoint(), spec.command(),
+        spec.environment(), spec.workingDirectory(), spec.user(),
+        owner == null ? AwsVpc.allPorts(taskDefinition) : List.of(),
+        spec.memoryBytes(), spec.memoryReservationBytes(), spec.cpuShares(),
+        spec.stopTimeoutSeconds(), labels, spec.healthCheck(),
+        owner == null ? AwsVpc.network(task) : "container:" + owner);
   }
 
   private void publishRunning(Model.Task task, TaskState runtime) {
@@ -429,6 +458,15 @@ final class TaskRunner {
           b.hostPort = port.getValue();
           c.networkBindings.add(b);
         }
+      }
+      if (runtime.networkOwner != null) {
+        ContainerStatus holder = null;
+        for (ContainerStatus st : statuses.values()) {
+          if (st != null && st.id().equals(runtime.networkOwner)) {
+            holder = st;
+          }
+        }
+        AwsVpc.attach(task, core.taskDefinition(task.taskDefinitionArn), holder, core.mapper());
       }
       if (!"STOPPED".equals(task.desiredStatus)) {
         double now = Model.now();
@@ -606,7 +644,9 @@ final class TaskRunner {
                     }
                   }
                   keepLogs(task, name, id);
-                  engine.remove(id);
+                  if (!id.equals(runtime.networkOwner)) {
+                    engine.remove(id);
+                  }
                 } catch (RuntimeException e) {
                   LOG.log(Level.WARNING, "stopping container " + id + " failed", e);
                   try {
@@ -622,6 +662,17 @@ final class TaskRunner {
         f.get();
       } catch (Exception e) {
         LOG.log(Level.WARNING, "stop of " + task.taskArn, e);
+      }
+    }
+    if (AwsVpc.enabled(def)) {
+      // The namespace's holder goes after the containers that joined it, then the network.
+      try {
+        if (runtime.networkOwner != null) {
+          engine.remove(runtime.networkOwner);
+        }
+        engine.removeNetwork(AwsVpc.network(task));
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "removing the network of " + task.taskArn + " failed", e);
       }
     }
     synchronized (core) {
@@ -776,6 +827,9 @@ final class TaskRunner {
         for (ContainerStatus c : listed) {
           if (task.taskArn.equals(c.labels().get(LABEL_TASK))) {
             runtime.containerIds.put(c.labels().get(LABEL_CONTAINER), c.id());
+            if ("true".equals(c.labels().get(AwsVpc.LABEL_NETWORK_OWNER))) {
+              runtime.networkOwner = c.id();
+            }
           }
         }
         runtimes.put(task.taskArn, runtime);

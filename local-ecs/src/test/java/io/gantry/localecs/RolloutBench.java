@@ -154,6 +154,7 @@ public final class RolloutBench {
         null,
         2,
         Map.of("io.gantry.bench", "local-ecs-rollout"),
+        null,
         null);
   }
 
