@@ -17,10 +17,12 @@ final class EcsActions {
 
   private final LocalEcsCore core;
   private final ObjectMapper mapper;
+  private final ContainerInstanceActions instances;
 
   EcsActions(LocalEcsCore core) {
     this.core = core;
     this.mapper = core.mapper();
+    this.instances = new ContainerInstanceActions(core);
   }
 
   ObjectNode handle(String action, ObjectNode request) {
@@ -45,6 +47,14 @@ final class EcsActions {
             case "DescribeTasks" -> describeTasks(request);
             case "ListTasks" -> listTasks(request);
             case "StopTask" -> stopTask(request);
+            case "RegisterContainerInstance" ->
+                instances.register(core.cluster(text(request, "cluster")), request);
+            case "DeregisterContainerInstance" ->
+                instances.deregister(core.cluster(text(request, "cluster")), request);
+            case "ListContainerInstances" ->
+                instances.list(core.cluster(text(request, "cluster")), request);
+            case "DescribeContainerInstances" ->
+                instances.describe(core.cluster(text(request, "cluster")), request);
             default -> throw new AwsError(
                 "UnknownOperationException",
                 "local-ecs does not implement the ECS action '" + action + "'.");
@@ -316,6 +326,9 @@ final class EcsActions {
     if (request.has("enableExecuteCommand")) {
       service.enableExecuteCommand = request.get("enableExecuteCommand").asBoolean();
     }
+    Placement.validate(request.get("placementStrategy"), request.get("placementConstraints"));
+    request.path("placementStrategy").forEach(service.placementStrategy::add);
+    request.path("placementConstraints").forEach(service.placementConstraints::add);
     applyDeploymentConfiguration(service, request.get("deploymentConfiguration"));
     Model.Deployment deployment = newDeployment(service);
     service.deployments.add(deployment);
@@ -553,13 +566,32 @@ final class EcsActions {
     if (group == null) {
       group = "family:" + def.get("family").asText();
     }
+    Placement.validate(request.get("placementStrategy"), request.get("placementConstraints"));
+    String launchType = request.path("launchType").asText("EC2");
     ObjectNode out = mapper.createObjectNode();
     ArrayNode tasks = out.putArray("tasks");
-    out.putArray("failures");
+    ArrayNode failures = out.putArray("failures");
     for (int i = 0; i < count; i++) {
+      Model.ContainerInstance instance = null;
+      if (launchType.equals("EC2") && !cluster.containerInstances.isEmpty()) {
+        Placement.Result placed =
+            Placement.place(core, cluster, def, group, request.get("placementStrategy"),
+                request.get("placementConstraints"));
+        if (placed.instance() == null) {
+          failures.addObject()
+              .put("arn", placed.closest() == null ? cluster.clusterArn : placed.closest())
+              .put("reason", runTaskReason(placed.reason()));
+          continue;
+        }
+        instance = placed.instance();
+      }
       Model.Task task = core.newTask(cluster, def, group);
       task.startedBy = text(request, "startedBy");
-      task.launchType = request.path("launchType").asText("EC2");
+      task.launchType = launchType;
+      if (instance != null) {
+        task.containerInstanceArn = instance.containerInstanceArn;
+        task.availabilityZone = instance.attributes.get("ecs.availability-zone");
+      }
       task.tags = request.get("tags");
       if (overrides != null) {
         ObjectNode o = overrides.deepCopy();
@@ -575,6 +607,17 @@ final class EcsActions {
       tasks.add(mapper.<JsonNode>valueToTree(task));
     }
     return out;
+  }
+
+  /** RunTask's failure reasons, as ECS words them. */
+  private static String runTaskReason(String placement) {
+    if (placement.startsWith("insufficient memory")) {
+      return "RESOURCE:MEMORY";
+    }
+    if (placement.startsWith("insufficient CPU")) {
+      return "RESOURCE:CPU";
+    }
+    return placement;
   }
 
   private ObjectNode describeTasks(ObjectNode request) {

@@ -345,13 +345,45 @@ final class LocalEcsCore implements AutoCloseable {
     return lb == null ? null : lb.failure(service, task);
   }
 
-  /** Creates a task of the deployment and starts launching it. */
+  /**
+   * Creates a task of the deployment and starts launching it; null (with ECS's event) when its
+   * cluster has container instances and none can take it.
+   */
   Model.Task startServiceTask(
       Model.Cluster cluster, Model.Service service, Model.Deployment deployment) {
-    Model.Task task =
-        newTask(cluster, taskDefinition(deployment.taskDefinition), "service:" + service.serviceName);
+    ObjectNode def = taskDefinition(deployment.taskDefinition);
+    Model.ContainerInstance instance = null;
+    if (!"FARGATE".equals(deployment.launchType) && !cluster.containerInstances.isEmpty()) {
+      Placement.Result placed =
+          Placement.place(this, cluster, def, "service:" + service.serviceName,
+              mapper.valueToTree(service.placementStrategy),
+              mapper.valueToTree(service.placementConstraints));
+      if (placed.instance() == null) {
+        String message =
+            "(service " + service.serviceName + ") was unable to place a task because no container"
+                + " instance met all of its requirements."
+                + (placed.closest() == null
+                    ? ""
+                    : " The closest matching (container-instance " + placed.closest() + ") "
+                        + (placed.reason().startsWith("insufficient")
+                            ? "has " + placed.reason() + "."
+                            : "does not satisfy: " + placed.reason()))
+                + " For more information, see the Troubleshooting section of the Amazon ECS"
+                + " Developer Guide.";
+        if (service.events.isEmpty() || !service.events.get(0).message.equals(message)) {
+          event(service, message);
+        }
+        return null;
+      }
+      instance = placed.instance();
+    }
+    Model.Task task = newTask(cluster, def, "service:" + service.serviceName);
     task.startedBy = deployment.id;
     task.launchType = deployment.launchType;
+    if (instance != null) {
+      task.containerInstanceArn = instance.containerInstanceArn;
+      task.availabilityZone = instance.attributes.get("ecs.availability-zone");
+    }
     launch(task);
     return task;
   }

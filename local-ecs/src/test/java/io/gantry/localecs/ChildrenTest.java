@@ -79,7 +79,8 @@ class ChildrenTest {
     LocalEcsProcess.Started first = LocalEcsProcess.start(dataDir);
     String taskArn;
     try (EcsClient ecs = TestSupport.ecs(first.endpoint())) {
-      taskArn = runStubbornTask(ecs, 2);
+      // Long enough for the engine to die before it sends SIGKILL, even on a busy machine.
+      taskArn = runStubbornTask(ecs, 15);
       ecs.stopTask(r -> r.task(taskArn).reason("going away"));
       await().atMost(Duration.ofSeconds(10)).until(() -> "stopping".equals(podmanState(taskArn)));
     }
@@ -88,14 +89,14 @@ class ChildrenTest {
     ProcessHandle podman = ProcessHandle.of(podmanPid).orElseThrow();
     podman.destroy();
     podman.onExit().get();
-    Thread.sleep(2500);
     // The engine died between SIGTERM and SIGKILL: the container stays "stopping".
     assertThat(podmanState(taskArn)).isEqualTo("stopping");
 
     try (LocalEcs again = LocalEcs.start(TestSupport.options(dataDir));
         EcsClient ecs = TestSupport.ecs(again.endpoint())) {
+      // The stop goes on with what is left of its 15 s.
       await()
-          .atMost(Duration.ofSeconds(20))
+          .atMost(Duration.ofSeconds(60))
           .until(() -> EcsApiTest.describeIn(ecs, taskArn).lastStatus().equals("STOPPED"));
       Task task = EcsApiTest.describeIn(ecs, taskArn);
       assertThat(task.stoppedReason()).isEqualTo("going away");
