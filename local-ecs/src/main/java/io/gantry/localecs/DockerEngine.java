@@ -16,12 +16,9 @@ import com.github.dockerjava.api.model.HealthCheck;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.Ports;
-import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -37,14 +34,9 @@ import java.util.function.Consumer;
 /** {@link ContainerEngine} over the Docker Engine API (Podman's compatible service or Docker). */
 final class DockerEngine implements ContainerEngine {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final DockerClient client;
-  private final URI dockerHost;
-  /** For follows, which hold a connection each for a container's life: a pool of their own. */
-  private volatile DockerClient followClient;
-  /** Whether the engine is Podman (its libpod API answers); null until first asked. */
-  private volatile Boolean podman;
+  private final PodmanApi podmanApi;
+  private final DockerLogStreams logStreams;
 
   /** Connects to the engine at {@code dockerHost} ({@code unix:///path.sock} or tcp://...). */
   DockerEngine(String dockerHost) {
@@ -57,58 +49,14 @@ final class DockerEngine implements ContainerEngine {
             .connectionTimeout(Duration.ofSeconds(10))
             .responseTimeout(Duration.ofMinutes(10))
             .build();
-    this.dockerHost = URI.create(dockerHost);
     this.client = DockerClientImpl.getInstance(config, http);
+    this.podmanApi = new PodmanApi(URI.create(dockerHost));
+    this.logStreams = new DockerLogStreams(URI.create(dockerHost));
   }
 
   /** Podman answers its own API's ping; a Docker engine does not have it. */
   boolean isPodman() {
-    Boolean known = podman;
-    if (known == null) {
-      try {
-        known = get("/v4.0.0/libpod/_ping").status() == 200;
-      } catch (IOException e) {
-        known = false;
-      }
-      podman = known;
-    }
-    return known;
-  }
-
-  private record Answer(int status, String body) {}
-
-  /**
-   * A GET of Podman's own API, which docker-java does not know: HTTP/1.0 (the engine closes the
-   * connection after the answer) on the engine's unix socket or TCP address, the body up to 64
-   * KiB.
-   */
-  private Answer get(String path) throws IOException {
-    java.nio.channels.SocketChannel channel;
-    if ("unix".equals(dockerHost.getScheme())) {
-      channel = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
-      channel.connect(java.net.UnixDomainSocketAddress.of(dockerHost.getPath()));
-    } else {
-      channel =
-          java.nio.channels.SocketChannel.open(
-              new java.net.InetSocketAddress(dockerHost.getHost(), dockerHost.getPort()));
-    }
-    try (channel;
-        InputStream in = java.nio.channels.Channels.newInputStream(channel)) {
-      channel.write(
-          java.nio.ByteBuffer.wrap(
-              ("GET " + path + " HTTP/1.0\r\nHost: engine\r\n\r\n")
-                  .getBytes(StandardCharsets.US_ASCII)));
-      byte[] raw = in.readNBytes(65_536 + 4096);
-      String text = new String(raw, StandardCharsets.ISO_8859_1);
-      int headerEnd = text.indexOf("\r\n\r\n");
-      String[] statusLine = text.substring(0, Math.max(0, text.indexOf("\r\n"))).split(" ");
-      if (headerEnd < 0 || statusLine.length < 2) {
-        throw new IOException("malformed answer from the engine to GET " + path);
-      }
-      return new Answer(
-          Integer.parseInt(statusLine[1]),
-          new String(raw, headerEnd + 4, raw.length - headerEnd - 4, StandardCharsets.UTF_8));
-    }
+    return podmanApi.isPodman();
   }
 
   /** Answers once the engine responds to a ping, or throws after the timeout. */
@@ -412,26 +360,10 @@ final class DockerEngine implements ContainerEngine {
   @Override
   public ExecResult check(String id, HealthCheckSpec check) {
     if (isPodman()) {
-      Answer answer;
-      try {
-        answer = get("/v4.0.0/libpod/containers/" + id + "/healthcheck");
-      } catch (IOException e) {
-        throw new EngineException("health check of " + id + ": " + e.getMessage(), e);
+      ExecResult result = podmanApi.healthcheck(id);
+      if (result != null) {
+        return result;
       }
-      if (answer.status() == 200) {
-        JsonNode result;
-        try {
-          result = JSON.readTree(answer.body());
-        } catch (IOException e) {
-          throw new EngineException("health check of " + id + ": " + e.getMessage(), e);
-        }
-        String status = result.path("Status").asText();
-        return new ExecResult("healthy".equals(status) ? 0 : 1, status);
-      }
-      if (answer.status() == 404) {
-        return new ExecResult(-1, "no such container " + id);
-      }
-      // 409 or 500: created without the check (by an earlier local-ecs), so an exec runs it
     }
     return exec(id, check.execCommand(), check.timeout());
   }
@@ -466,80 +398,9 @@ final class DockerEngine implements ContainerEngine {
       return output.toString();
     }
   }
-
   @Override
   public AutoCloseable follow(String id, Consumer<String> lines, Runnable ended) {
-    ResultCallback.Adapter<Frame> callback =
-        new ResultCallback.Adapter<>() {
-          private final Map<StreamType, StringBuilder> partial = new java.util.HashMap<>();
-
-          @Override
-          public void onNext(Frame frame) {
-            StringBuilder buffer =
-                partial.computeIfAbsent(frame.getStreamType(), k -> new StringBuilder());
-            buffer.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
-            int newline;
-            while ((newline = buffer.indexOf("\n")) >= 0) {
-              lines.accept(buffer.substring(0, newline));
-              buffer.delete(0, newline + 1);
-            }
-            if (buffer.length() > 262_144) {
-              lines.accept(buffer.toString());
-              buffer.setLength(0);
-            }
-          }
-
-          @Override
-          public void onComplete() {
-            partial.values().forEach(b -> {
-              if (b.length() > 0) {
-                lines.accept(b.toString());
-              }
-            });
-            ended.run();
-            super.onComplete();
-          }
-
-          @Override
-          public void onError(Throwable throwable) {
-            ended.run();
-            super.onError(throwable);
-          }
-        };
-    try {
-      return followClient()
-          .logContainerCmd(id)
-          .withStdOut(true)
-          .withStdErr(true)
-          .withTimestamps(true)
-          .withFollowStream(true)
-          .exec(callback);
-    } catch (RuntimeException e) {
-      throw wrap(e);
-    }
-  }
-
-  private DockerClient followClient() {
-    DockerClient c = followClient;
-    if (c == null) {
-      synchronized (this) {
-        c = followClient;
-        if (c == null) {
-          c =
-              DockerClientImpl.getInstance(
-                  DefaultDockerClientConfig.createDefaultConfigBuilder()
-                      .withDockerHost(dockerHost.toString())
-                      .build(),
-                  new ZerodepDockerHttpClient.Builder()
-                      .dockerHost(dockerHost)
-                      .maxConnections(4096)
-                      .connectionTimeout(Duration.ofSeconds(10))
-                      .build());
-          followClient = c;
-        }
-      }
-    }
-    return c;
+    return logStreams.follow(id, lines, ended);
   }
 
   @Override
@@ -577,16 +438,13 @@ final class DockerEngine implements ContainerEngine {
   public void close() {
     try {
       client.close();
-      DockerClient c = followClient;
-      if (c != null) {
-        c.close();
-      }
+      logStreams.close();
     } catch (IOException e) {
       // closing the connection pool; nothing to recover
     }
   }
 
-  private static EngineException wrap(RuntimeException e) {
+  static EngineException wrap(RuntimeException e) {
     return e instanceof EngineException ee ? ee : new EngineException(msg(e), e);
   }
 
