@@ -398,6 +398,7 @@ final class DockerEngine implements ContainerEngine {
       return output.toString();
     }
   }
+
   @Override
   public AutoCloseable follow(String id, Consumer<String> lines, Runnable ended) {
     return logStreams.follow(id, lines, ended);

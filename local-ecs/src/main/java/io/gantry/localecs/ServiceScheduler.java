@@ -127,7 +127,7 @@ final class ServiceScheduler {
       if (start > 0 && !backingOff) {
         List<String> started = new ArrayList<>();
         for (int i = 0; i < start; i++) {
-          Model.Task task = core.startServiceTask(cluster, service, primary);
+          Model.Task task = TaskFactory.startServiceTask(core, cluster, service, primary);
           if (task == null) {
             break;
           }

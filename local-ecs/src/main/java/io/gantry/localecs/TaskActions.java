@@ -73,7 +73,7 @@ final class TaskActions {
         }
         instance = placed.instance();
       }
-      Model.Task task = core.newTask(cluster, def, group);
+      Model.Task task = TaskFactory.newTask(core, cluster, def, group);
       task.startedBy = text(request, "startedBy");
       task.launchType = launchType;
       if (instance != null) {
