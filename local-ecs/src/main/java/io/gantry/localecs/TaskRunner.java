@@ -30,6 +30,10 @@ import java.util.logging.Logger;
  * <p>Engine calls happen on worker threads without the core's lock; every change to the model is
  * made under it. A task's lastStatus moves PROVISIONING → PENDING → RUNNING → STOPPING → STOPPED
  * (or straight to STOPPED when it fails to start), as in ECS.
+ *
+ * <p>This class holds the live tasks' runtime state, the watch and the recovery after a restart;
+ * launching is {@link TaskLauncher}'s (with {@link ContainerSpecs}), stopping {@link
+ * TaskStopper}'s and the health checks {@link HealthChecks}'.
  */
 final class TaskRunner {
 
