@@ -34,6 +34,10 @@ final class AwsHttp implements AutoCloseable {
     EcsActions ecs = new EcsActions(core);
     EcrActions ecr = registry == null ? null : new EcrActions(core, registry);
     Elbv2Actions elb = new Elbv2Actions(core, balancer);
+    LogsActions logs = new LogsActions(core.logGroups(), mapper, core.options().region());
+    SecretsManagerActions secrets =
+        new SecretsManagerActions(core.secrets(), mapper, core.options().region());
+    SsmActions ssm = new SsmActions(core.secrets(), mapper, core.options().region());
     Javalin app =
         Javalin.create(
             c -> {
@@ -59,6 +63,12 @@ final class AwsHttp implements AutoCloseable {
             ObjectNode request = body(mapper, ctx);
             if (target != null && target.startsWith(ECS_PREFIX)) {
               response = ecs.handle(target.substring(ECS_PREFIX.length()), request);
+            } else if (target != null && target.startsWith(SecretsManagerActions.PREFIX)) {
+              response = secrets.handle(target.substring(SecretsManagerActions.PREFIX.length()), request);
+            } else if (target != null && target.startsWith(SsmActions.PREFIX)) {
+              response = ssm.handle(target.substring(SsmActions.PREFIX.length()), request);
+            } else if (target != null && target.startsWith(LogsActions.PREFIX)) {
+              response = logs.handle(target.substring(LogsActions.PREFIX.length()), request);
             } else if (target != null && target.startsWith(ECR_PREFIX)) {
               if (ecr == null) {
                 throw new AwsError(
@@ -68,7 +78,7 @@ final class AwsHttp implements AutoCloseable {
             } else {
               throw new AwsError(
                   "UnknownOperationException",
-                  "X-Amz-Target '" + target + "' names no ECS or ECR action.");
+                  "X-Amz-Target '" + target + "' names no ECS, ECR, CloudWatch Logs, Secrets Manager or SSM action.");
             }
           } catch (AwsError e) {
             error(ctx, mapper, e);

@@ -71,6 +71,7 @@ final class Balancer implements LoadBalancers, AutoCloseable {
   /** A target: one task in one target group. Guarded by the balancer. */
   static final class Target {
     final String taskArn;
+    final String host;
     final int port;
     String state = "initial";
     String reason = "Elb.RegistrationInProgress";
@@ -79,9 +80,10 @@ final class Balancer implements LoadBalancers, AutoCloseable {
     int inFlight;
     ScheduledFuture<?> check;
 
-    Target(String taskArn, int port) {
+    Target(String taskArn, String address) {
       this.taskArn = taskArn;
-      this.port = port;
+      this.host = address.substring(0, address.lastIndexOf(':'));
+      this.port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
     }
   }
 
@@ -104,8 +106,9 @@ final class Balancer implements LoadBalancers, AutoCloseable {
 
   @Override
   public void refresh() {
-    // Desired: target group ARN → (task ARN → host port), from the model.
-    Map<String, Map<String, Integer>> wanted = new HashMap<>();
+    // Desired: target group ARN → (task ARN → host:port), from the model: an awsvpc task's
+    // private address and container port (ALB's target type ip), else the published host port.
+    Map<String, Map<String, String>> wanted = new HashMap<>();
     Map<String, Model.TargetGroup> groups = new HashMap<>();
     synchronized (core) {
       for (Model.Cluster cluster : core.clusters().values()) {
@@ -116,7 +119,7 @@ final class Balancer implements LoadBalancers, AutoCloseable {
               continue;
             }
             groups.put(group.targetGroupArn, group);
-            Map<String, Integer> targets =
+            Map<String, String> targets =
                 wanted.computeIfAbsent(group.targetGroupArn, k -> new LinkedHashMap<>());
             String container = lb.path("containerName").asText();
             int containerPort = lb.path("containerPort").asInt();
@@ -128,9 +131,14 @@ final class Balancer implements LoadBalancers, AutoCloseable {
               if (c == null) {
                 continue;
               }
+              String vpcAddress = AwsVpc.privateAddress(t);
+              if (vpcAddress != null) {
+                targets.put(t.taskArn, vpcAddress + ":" + containerPort);
+                continue;
+              }
               for (Model.NetworkBinding b : c.networkBindings) {
                 if (b.containerPort == containerPort) {
-                  targets.put(t.taskArn, b.hostPort);
+                  targets.put(t.taskArn, "127.0.0.1:" + b.hostPort);
                 }
               }
             }
@@ -150,13 +158,13 @@ final class Balancer implements LoadBalancers, AutoCloseable {
     List<Model.TargetGroup> toOpen = new ArrayList<>();
     synchronized (this) {
       knownTasks = new java.util.HashSet<>(liveTasks);
-      for (Map.Entry<String, Map<String, Integer>> e : wanted.entrySet()) {
+      for (Map.Entry<String, Map<String, String>> e : wanted.entrySet()) {
         Listener listener = listeners.get(e.getKey());
         if (listener == null) {
           toOpen.add(groups.get(e.getKey()));
           continue;
         }
-        for (Map.Entry<String, Integer> t : e.getValue().entrySet()) {
+        for (Map.Entry<String, String> t : e.getValue().entrySet()) {
           if (!listener.targets.containsKey(t.getKey())) {
             Target target = new Target(t.getKey(), t.getValue());
             listener.targets.put(t.getKey(), target);
@@ -243,7 +251,7 @@ final class Balancer implements LoadBalancers, AutoCloseable {
     try {
       HttpResponse<Void> response =
           http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port + g.healthCheckPath))
+              HttpRequest.newBuilder(URI.create("http://" + target.host + ":" + target.port + g.healthCheckPath))
                   .timeout(Duration.ofSeconds(g.healthCheckTimeoutSeconds))
                   .build(),
               HttpResponse.BodyHandlers.discarding());
@@ -321,7 +329,7 @@ final class Balancer implements LoadBalancers, AutoCloseable {
       }
       HttpRequest.Builder request =
           HttpRequest.newBuilder(
-                  URI.create("http://127.0.0.1:" + target.port + exchange.getRequestURI()))
+                  URI.create("http://" + target.host + ":" + target.port + exchange.getRequestURI()))
               .timeout(Duration.ofSeconds(60))
               .method(
                   exchange.getRequestMethod(),

@@ -43,13 +43,32 @@ interface ContainerEngine extends AutoCloseable {
   /** Runs a command in the running container; a timeout gives exit code -1. */
   ExecResult exec(String id, List<String> command, Duration timeout);
 
+  /**
+   * Runs the container's health check once; exit code 0 is a pass. The container was created
+   * with this check ({@link ContainerSpec#healthCheck()}), so an engine that can run its own
+   * configured check on request does so; otherwise it is an {@link #exec}.
+   */
+  ExecResult check(String id, HealthCheckSpec check);
+
   /** The container's stdout and stderr so far, interleaved as the engine keeps them. */
   String logs(String id);
+
+  /**
+   * Follows the container's output from its start: each complete line, prefixed with the
+   * engine's RFC 3339 timestamp and a space, goes to {@code lines} on a thread of the engine
+   * client's; {@code ended} runs once the container has exited (or the follow failed). Closing
+   * stops following.
+   */
+  AutoCloseable follow(String id, java.util.function.Consumer<String> lines, Runnable ended);
 
   @Override
   void close();
 
-  /** What to create. Null fields take the image's defaults. */
+  /**
+   * What to create. Null fields take the image's defaults. {@code network}: null for the engine's
+   * default bridge, a network's name, or {@code container:ID} to share that container's network
+   * namespace (then without ports of its own).
+   */
   record ContainerSpec(
       String name,
       String image,
@@ -63,7 +82,25 @@ interface ContainerEngine extends AutoCloseable {
       Long memoryReservationBytes,
       Integer cpuShares,
       Integer stopTimeoutSeconds,
-      Map<String, String> labels) {}
+      Map<String, String> labels,
+      HealthCheckSpec healthCheck,
+      String network) {}
+
+  /**
+   * A container health check as Docker's API has it: {@code test} starts with {@code CMD} or
+   * {@code CMD-SHELL}.
+   */
+  record HealthCheckSpec(
+      List<String> test, Duration interval, Duration timeout, int retries, Duration startPeriod) {
+
+    /** The command an exec runs for it. */
+    List<String> execCommand() {
+      if (test.get(0).equals("CMD-SHELL")) {
+        return List.of("/bin/sh", "-c", String.join(" ", test.subList(1, test.size())));
+      }
+      return test.subList(1, test.size());
+    }
+  }
 
   /** A container port published on 127.0.0.1; hostPort 0 lets the engine pick a free one. */
   record PortMapping(int containerPort, int hostPort, String protocol) {}
@@ -77,10 +114,18 @@ interface ContainerEngine extends AutoCloseable {
       Integer exitCode,
       String error,
       Map<String, Integer> hostPorts,
-      String imageId) {}
+      String imageId,
+      String ipAddress,
+      String macAddress) {}
 
   /** The outcome of an exec. */
   record ExecResult(int exitCode, String output) {}
+
+  /** Creates a bridge network of its own (an awsvpc task's); an existing one is kept. */
+  void createNetwork(String name, Map<String, String> labels);
+
+  /** Removes the network; a missing one is not an error. */
+  void removeNetwork(String name);
 
   /** Registry credentials; never printed. */
   record RegistryCredentials(String registry, String username, String password) {

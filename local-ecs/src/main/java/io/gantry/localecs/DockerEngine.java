@@ -12,6 +12,7 @@ import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HealthCheck;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.Ports;
@@ -28,11 +29,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /** {@link ContainerEngine} over the Docker Engine API (Podman's compatible service or Docker). */
 final class DockerEngine implements ContainerEngine {
 
   private final DockerClient client;
+  private final PodmanApi podmanApi;
+  private final DockerLogStreams logStreams;
 
   /** Connects to the engine at {@code dockerHost} ({@code unix:///path.sock} or tcp://...). */
   DockerEngine(String dockerHost) {
@@ -46,6 +50,13 @@ final class DockerEngine implements ContainerEngine {
             .responseTimeout(Duration.ofMinutes(10))
             .build();
     this.client = DockerClientImpl.getInstance(config, http);
+    this.podmanApi = new PodmanApi(URI.create(dockerHost));
+    this.logStreams = new DockerLogStreams(URI.create(dockerHost));
+  }
+
+  /** Podman answers its own API's ping; a Docker engine does not have it. */
+  boolean isPodman() {
+    return podmanApi.isPodman();
   }
 
   /** Answers once the engine responds to a ping, or throws after the timeout. */
@@ -122,6 +133,9 @@ final class DockerEngine implements ContainerEngine {
               : Ports.Binding.bindIpAndPort("127.0.0.1", port.hostPort()));
     }
     HostConfig host = HostConfig.newHostConfig().withPortBindings(bindings);
+    if (spec.network() != null) {
+      host.withNetworkMode(spec.network());
+    }
     if (spec.memoryBytes() != null) {
       host.withMemory(spec.memoryBytes());
     }
@@ -155,6 +169,18 @@ final class DockerEngine implements ContainerEngine {
     }
     if (spec.stopTimeoutSeconds() != null) {
       create.withStopTimeout(spec.stopTimeoutSeconds());
+    }
+    HealthCheckSpec check = spec.healthCheck();
+    if (check != null && isPodman()) {
+      // Podman runs it on request (see check()); without systemd it starts no timer of its own.
+      // A Docker engine would run it on its own as well, so there it is left out.
+      create.withHealthcheck(
+          new HealthCheck()
+              .withTest(check.test())
+              .withInterval(check.interval().toNanos())
+              .withTimeout(check.timeout().toNanos())
+              .withRetries(check.retries())
+              .withStartPeriod(check.startPeriod().toNanos()));
     }
     try {
       return create.exec().getId();
@@ -226,6 +252,16 @@ final class DockerEngine implements ContainerEngine {
     }
     Long exit = state.getExitCodeLong();
     String name = response.getName() == null ? null : response.getName().replaceFirst("^/", "");
+    String ip = null;
+    String mac = null;
+    if (response.getNetworkSettings() != null && response.getNetworkSettings().getNetworks() != null) {
+      for (var network : response.getNetworkSettings().getNetworks().values()) {
+        if (network.getIpAddress() != null && !network.getIpAddress().isEmpty()) {
+          ip = network.getIpAddress();
+          mac = network.getMacAddress();
+        }
+      }
+    }
     return new ContainerStatus(
         response.getId(),
         name,
@@ -236,7 +272,9 @@ final class DockerEngine implements ContainerEngine {
         running || exit == null ? null : exit.intValue(),
         state.getError() == null || state.getError().isBlank() ? null : state.getError(),
         ports,
-        response.getImageId());
+        response.getImageId(),
+        ip,
+        mac);
   }
 
   @Override
@@ -262,7 +300,9 @@ final class DockerEngine implements ContainerEngine {
               null,
               null,
               Map.of(),
-              c.getImageId()));
+              c.getImageId(),
+              null,
+              null));
     }
     return result;
   }
@@ -310,6 +350,24 @@ final class DockerEngine implements ContainerEngine {
     }
   }
 
+  /**
+   * On Podman, its healthcheck endpoint: an exec through the compatible API leaves the exec
+   * session's conmon pair running for {@code exit_command_delay} (5 minutes; Docker keeps exec
+   * sessions that long for their inspection), about 120 processes per container at a 5 s interval,
+   * whereas Podman's own check removes its session as soon as it has ended. A container created
+   * without the check (by an earlier local-ecs) and Docker engines get an exec.
+   */
+  @Override
+  public ExecResult check(String id, HealthCheckSpec check) {
+    if (isPodman()) {
+      ExecResult result = podmanApi.healthcheck(id);
+      if (result != null) {
+        return result;
+      }
+    }
+    return exec(id, check.execCommand(), check.timeout());
+  }
+
   @Override
   public String logs(String id) {
     StringBuilder output = new StringBuilder();
@@ -341,6 +399,33 @@ final class DockerEngine implements ContainerEngine {
     }
   }
 
+  @Override
+  public AutoCloseable follow(String id, Consumer<String> lines, Runnable ended) {
+    return logStreams.follow(id, lines, ended);
+  }
+
+  @Override
+  public void createNetwork(String name, Map<String, String> labels) {
+    try {
+      client.createNetworkCmd().withName(name).withDriver("bridge").withLabels(labels).exec();
+    } catch (com.github.dockerjava.api.exception.ConflictException e) {
+      // there already
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+  }
+
+  @Override
+  public void removeNetwork(String name) {
+    try {
+      client.removeNetworkCmd(name).exec();
+    } catch (NotFoundException e) {
+      // gone already
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+  }
+
   /** Loads an image archive in {@code docker save} format into the engine's storage. */
   void load(InputStream archive) {
     try {
@@ -354,12 +439,13 @@ final class DockerEngine implements ContainerEngine {
   public void close() {
     try {
       client.close();
+      logStreams.close();
     } catch (IOException e) {
       // closing the connection pool; nothing to recover
     }
   }
 
-  private static EngineException wrap(RuntimeException e) {
+  static EngineException wrap(RuntimeException e) {
     return e instanceof EngineException ee ? ee : new EngineException(msg(e), e);
   }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The ECS API actions: each takes the request's JSON and returns the response's JSON, or throws
@@ -17,10 +16,16 @@ final class EcsActions {
 
   private final LocalEcsCore core;
   private final ObjectMapper mapper;
+  private final ContainerInstanceActions instances;
+  private final ServiceActions services;
+  private final TaskActions tasks;
 
   EcsActions(LocalEcsCore core) {
     this.core = core;
     this.mapper = core.mapper();
+    this.services = new ServiceActions(core, this);
+    this.tasks = new TaskActions(core, this);
+    this.instances = new ContainerInstanceActions(core);
   }
 
   ObjectNode handle(String action, ObjectNode request) {
@@ -36,15 +41,23 @@ final class EcsActions {
             case "DeregisterTaskDefinition" -> deregisterTaskDefinition(request);
             case "ListTaskDefinitions" -> listTaskDefinitions(request);
             case "ListTaskDefinitionFamilies" -> listTaskDefinitionFamilies(request);
-            case "CreateService" -> createService(request);
-            case "UpdateService" -> updateService(request);
-            case "DescribeServices" -> describeServices(request);
-            case "ListServices" -> listServices(request);
-            case "DeleteService" -> deleteService(request);
-            case "RunTask" -> runTask(request);
-            case "DescribeTasks" -> describeTasks(request);
-            case "ListTasks" -> listTasks(request);
-            case "StopTask" -> stopTask(request);
+            case "CreateService" -> services.createService(request);
+            case "UpdateService" -> services.updateService(request);
+            case "DescribeServices" -> services.describeServices(request);
+            case "ListServices" -> services.listServices(request);
+            case "DeleteService" -> services.deleteService(request);
+            case "RunTask" -> tasks.runTask(request);
+            case "DescribeTasks" -> tasks.describeTasks(request);
+            case "ListTasks" -> tasks.listTasks(request);
+            case "StopTask" -> tasks.stopTask(request);
+            case "RegisterContainerInstance" ->
+                instances.register(core.cluster(text(request, "cluster")), request);
+            case "DeregisterContainerInstance" ->
+                instances.deregister(core.cluster(text(request, "cluster")), request);
+            case "ListContainerInstances" ->
+                instances.list(core.cluster(text(request, "cluster")), request);
+            case "DescribeContainerInstances" ->
+                instances.describe(core.cluster(text(request, "cluster")), request);
             default -> throw new AwsError(
                 "UnknownOperationException",
                 "local-ecs does not implement the ECS action '" + action + "'.");
@@ -265,414 +278,21 @@ final class EcsActions {
     return out;
   }
 
-  // --- services ---
-
-  private ObjectNode createService(ObjectNode request) {
-    Model.Cluster cluster = core.cluster(text(request, "cluster"));
-    String name = required(request, "serviceName");
-    if (!name.matches("[A-Za-z0-9_-]{1,255}")) {
-      throw AwsError.invalid(
-          "Service name must be 1-255 letters, numbers, hyphens and underscores (got '"
-              + name
-              + "').");
-    }
-    Model.Service existing = cluster.services.get(name);
-    if (existing != null && !existing.status.equals("INACTIVE")) {
-      throw AwsError.invalid("Creation of service was not idempotent.");
-    }
-    String controller = request.path("deploymentController").path("type").asText("ECS");
-    if (!controller.equals("ECS")) {
-      throw AwsError.invalid(
-          "local-ecs supports only the ECS (rolling update) deployment controller, not '"
-              + controller
-              + "'.");
-    }
-    ObjectNode def = resolveTaskDefinition(required(request, "taskDefinition"));
-    if (!def.get("status").asText().equals("ACTIVE")) {
-      throw AwsError.client("TaskDefinition is inactive");
-    }
-    int desired = request.path("desiredCount").asInt(0);
-    if (desired < 0) {
-      throw AwsError.invalid("desiredCount must be 0 or more (got " + desired + ").");
-    }
-    Model.Service service = new Model.Service();
-    service.serviceName = name;
-    service.serviceArn = core.arns().service(cluster.clusterName, name);
-    service.clusterArn = cluster.clusterArn;
-    service.desiredCount = desired;
-    service.launchType = request.path("launchType").asText("EC2");
-    service.taskDefinition = def.get("taskDefinitionArn").asText();
-    service.createdAt = Model.now();
-    service.networkConfiguration = request.get("networkConfiguration");
-    service.tags = request.get("tags");
-    service.deploymentController = mapper.createObjectNode().put("type", "ECS");
-    if (request.has("healthCheckGracePeriodSeconds")) {
-      service.healthCheckGracePeriodSeconds = request.get("healthCheckGracePeriodSeconds").asInt();
-    }
-    if (request.has("loadBalancers")) {
-      request.get("loadBalancers").forEach(service.loadBalancers::add);
-      checkLoadBalancers(service, def);
-    }
-    if (request.has("enableExecuteCommand")) {
-      service.enableExecuteCommand = request.get("enableExecuteCommand").asBoolean();
-    }
-    applyDeploymentConfiguration(service, request.get("deploymentConfiguration"));
-    Model.Deployment deployment = newDeployment(service);
-    service.deployments.add(deployment);
-    cluster.services.put(name, service);
-    ObjectNode out = mapper.createObjectNode();
-    out.set("service", mapper.valueToTree(service));
-    return out;
-  }
-
-  private void checkLoadBalancers(Model.Service service, ObjectNode def) {
-    List<JsonNode> resolved = new ArrayList<>();
-    for (JsonNode lb : service.loadBalancers) {
-      if (!lb.has("targetGroupArn")) {
-        throw AwsError.invalid(
-            "loadBalancers[].targetGroupArn is required; local-ecs balances through target groups,"
-                + " not Classic Load Balancers (loadBalancerName).");
-      }
-      Model.TargetGroup group = core.targetGroupOrCreate(lb.get("targetGroupArn").asText());
-      if (group == null) {
-        throw AwsError.invalid(
-            "'" + lb.get("targetGroupArn").asText() + "' is not a target group ARN or name.");
-      }
-      ObjectNode copy = ((ObjectNode) lb).deepCopy();
-      copy.put("targetGroupArn", group.targetGroupArn);
-      resolved.add(copy);
-      String container = text(lb, "containerName");
-      int port = lb.path("containerPort").asInt(0);
-      boolean found = false;
-      for (JsonNode d : def.get("containerDefinitions")) {
-        if (d.get("name").asText().equals(container)) {
-          for (JsonNode p : d.path("portMappings")) {
-            found |= p.get("containerPort").asInt() == port;
-          }
-        }
-      }
-      if (!found) {
-        throw AwsError.invalid(
-            "The container "
-                + container
-                + " did not have a container port "
-                + port
-                + " defined.");
-      }
-    }
-    service.loadBalancers = resolved;
-  }
-
-  private void applyDeploymentConfiguration(Model.Service service, JsonNode config) {
-    if (config == null || config.isNull()) {
-      return;
-    }
-    Model.DeploymentConfiguration c = service.deploymentConfiguration;
-    int max = config.path("maximumPercent").asInt(c.maximumPercent);
-    int min = config.path("minimumHealthyPercent").asInt(c.minimumHealthyPercent);
-    if (min < 0 || min > 100) {
-      throw AwsError.invalid(
-          "deploymentConfiguration.minimumHealthyPercent must be between 0 and 100 (got "
-              + min
-              + ").");
-    }
-    if (max < 100 || max > 400) {
-      throw AwsError.invalid(
-          "deploymentConfiguration.maximumPercent must be between 100 and 400 (got " + max + ").");
-    }
-    c.maximumPercent = max;
-    c.minimumHealthyPercent = min;
-    JsonNode breaker = config.get("deploymentCircuitBreaker");
-    if (breaker != null) {
-      c.deploymentCircuitBreaker.enable = breaker.path("enable").asBoolean(false);
-      c.deploymentCircuitBreaker.rollback = breaker.path("rollback").asBoolean(false);
-    }
-  }
-
-  private Model.Deployment newDeployment(Model.Service service) {
-    Model.Deployment d = new Model.Deployment();
-    d.id = Arns.deploymentId();
-    d.status = "PRIMARY";
-    d.taskDefinition = service.taskDefinition;
-    d.desiredCount = service.desiredCount;
-    d.createdAt = Model.now();
-    d.updatedAt = d.createdAt;
-    d.launchType = service.launchType;
-    d.networkConfiguration = service.networkConfiguration;
-    d.rolloutState = "IN_PROGRESS";
-    d.rolloutStateReason = "ECS deployment " + d.id + " in progress.";
-    return d;
-  }
-
-  private Model.Service service(Model.Cluster cluster, String ref) {
-    if (ref == null) {
-      throw AwsError.invalid("service is required.");
-    }
-    Model.Service service = cluster.services.get(Arns.lastPart(ref));
-    if (service == null) {
-      throw AwsError.serviceNotFound();
-    }
-    return service;
-  }
-
-  private ObjectNode updateService(ObjectNode request) {
-    Model.Cluster cluster = core.cluster(text(request, "cluster"));
-    Model.Service service = service(cluster, text(request, "service"));
-    if (!service.status.equals("ACTIVE")) {
-      throw new AwsError("ServiceNotActiveException", "Service was not ACTIVE.");
-    }
-    ObjectNode def = null;
-    if (request.has("taskDefinition")) {
-      def = resolveTaskDefinition(text(request, "taskDefinition"));
-      if (!def.get("status").asText().equals("ACTIVE")) {
-        throw AwsError.client("TaskDefinition is inactive");
-      }
-    }
-    if (request.has("desiredCount")) {
-      int desired = request.get("desiredCount").asInt();
-      if (desired < 0) {
-        throw AwsError.invalid("desiredCount must be 0 or more (got " + desired + ").");
-      }
-      service.desiredCount = desired;
-    }
-    applyDeploymentConfiguration(service, request.get("deploymentConfiguration"));
-    if (request.has("healthCheckGracePeriodSeconds")) {
-      service.healthCheckGracePeriodSeconds = request.get("healthCheckGracePeriodSeconds").asInt();
-    }
-    if (request.has("loadBalancers")) {
-      service.loadBalancers = new ArrayList<>();
-      request.get("loadBalancers").forEach(service.loadBalancers::add);
-    }
-    if (request.has("networkConfiguration")) {
-      service.networkConfiguration = request.get("networkConfiguration");
-    }
-    boolean newTaskDefinition =
-        def != null && !def.get("taskDefinitionArn").asText().equals(service.taskDefinition);
-    if (def != null && !service.loadBalancers.isEmpty()) {
-      checkLoadBalancers(service, def);
-    }
-    if (newTaskDefinition || request.path("forceNewDeployment").asBoolean(false)) {
-      if (def != null) {
-        service.taskDefinition = def.get("taskDefinitionArn").asText();
-      }
-      for (Model.Deployment d : service.deployments) {
-        d.status = "ACTIVE";
-      }
-      service.deployments.add(0, newDeployment(service));
-      service.steadySince = 0;
-      service.lastLaunchFailure = 0;
-    }
-    ObjectNode out = mapper.createObjectNode();
-    out.set("service", mapper.valueToTree(service));
-    return out;
-  }
-
-  private ObjectNode describeServices(ObjectNode request) {
-    Model.Cluster cluster = core.cluster(text(request, "cluster"));
-    ObjectNode out = mapper.createObjectNode();
-    ArrayNode services = out.putArray("services");
-    ArrayNode failures = out.putArray("failures");
-    List<String> refs = strings(request.get("services"));
-    if (refs.isEmpty()) {
-      throw AwsError.invalid("services can not be empty.");
-    }
-    for (String ref : refs) {
-      Model.Service service = cluster.services.get(Arns.lastPart(ref));
-      if (service == null) {
-        failures.add(
-            failure(
-                ref.startsWith("arn:") ? ref : core.arns().service(cluster.clusterName, ref),
-                "MISSING"));
-      } else {
-        services.add(mapper.<JsonNode>valueToTree(service));
-      }
-    }
-    return out;
-  }
-
-  private ObjectNode listServices(ObjectNode request) {
-    Model.Cluster cluster = core.cluster(text(request, "cluster"));
-    ObjectNode out = mapper.createObjectNode();
-    ArrayNode arns = out.putArray("serviceArns");
-    for (Model.Service s : cluster.services.values()) {
-      if (!s.status.equals("INACTIVE")) {
-        arns.add(s.serviceArn);
-      }
-    }
-    return out;
-  }
-
-  private ObjectNode deleteService(ObjectNode request) {
-    Model.Cluster cluster = core.cluster(text(request, "cluster"));
-    Model.Service service = service(cluster, text(request, "service"));
-    if (service.status.equals("INACTIVE")) {
-      throw new AwsError("ServiceNotActiveException", "Service was not ACTIVE.");
-    }
-    if (service.desiredCount > 0 && !request.path("force").asBoolean(false)) {
-      throw AwsError.invalid(
-          "The service cannot be stopped while it is scaled above 0. Set desiredCount to 0 or use"
-              + " force.");
-    }
-    service.desiredCount = 0;
-    service.status = "DRAINING";
-    for (Model.Task t : core.serviceTasks(cluster, service, false)) {
-      core.runner()
-          .stop(t, "Service " + service.serviceName + " deleted", "ServiceSchedulerInitiated");
-    }
-    ObjectNode out = mapper.createObjectNode();
-    out.set("service", mapper.valueToTree(service));
-    return out;
-  }
-
-  // --- tasks ---
-
-  private ObjectNode runTask(ObjectNode request) {
-    Model.Cluster cluster = core.cluster(text(request, "cluster"));
-    ObjectNode def = resolveTaskDefinition(required(request, "taskDefinition"));
-    if (!def.get("status").asText().equals("ACTIVE")) {
-      throw AwsError.client("TaskDefinition is inactive");
-    }
-    int count = request.path("count").asInt(1);
-    if (count < 1 || count > 10) {
-      throw AwsError.invalid("count must be between 1 and 10 (got " + count + ").");
-    }
-    JsonNode overrides = request.get("overrides");
-    if (overrides != null) {
-      for (JsonNode o : overrides.path("containerOverrides")) {
-        boolean known = false;
-        for (JsonNode d : def.get("containerDefinitions")) {
-          known |= d.get("name").asText().equals(o.path("name").asText());
-        }
-        if (!known) {
-          throw AwsError.invalid(
-              "Override for container named " + o.path("name").asText() + " is not a container in the TaskDefinition.");
-        }
-      }
-    }
-    String group = text(request, "group");
-    if (group == null) {
-      group = "family:" + def.get("family").asText();
-    }
-    ObjectNode out = mapper.createObjectNode();
-    ArrayNode tasks = out.putArray("tasks");
-    out.putArray("failures");
-    for (int i = 0; i < count; i++) {
-      Model.Task task = core.newTask(cluster, def, group);
-      task.startedBy = text(request, "startedBy");
-      task.launchType = request.path("launchType").asText("EC2");
-      task.tags = request.get("tags");
-      if (overrides != null) {
-        ObjectNode o = overrides.deepCopy();
-        if (!o.has("containerOverrides")) {
-          o.putArray("containerOverrides");
-        }
-        if (!o.has("inferenceAcceleratorOverrides")) {
-          o.putArray("inferenceAcceleratorOverrides");
-        }
-        task.overrides = o;
-      }
-      core.launch(task);
-      tasks.add(mapper.<JsonNode>valueToTree(task));
-    }
-    return out;
-  }
-
-  private ObjectNode describeTasks(ObjectNode request) {
-    Model.Cluster cluster = core.cluster(text(request, "cluster"));
-    List<String> refs = strings(request.get("tasks"));
-    if (refs.isEmpty()) {
-      throw AwsError.invalid("Tasks cannot be empty.");
-    }
-    ObjectNode out = mapper.createObjectNode();
-    ArrayNode tasks = out.putArray("tasks");
-    ArrayNode failures = out.putArray("failures");
-    for (String ref : refs) {
-      Model.Task task = findTask(cluster, ref);
-      if (task == null) {
-        failures.add(
-            failure(ref.startsWith("arn:") ? ref : core.arns().task(cluster.clusterName, ref), "MISSING"));
-      } else {
-        tasks.add(mapper.<JsonNode>valueToTree(task));
-      }
-    }
-    return out;
-  }
-
-  Model.Task findTask(Model.Cluster cluster, String ref) {
-    String id = Arns.lastPart(ref);
-    Model.Task task = core.state().tasks.get(core.arns().task(cluster.clusterName, id));
-    return task;
-  }
-
-  private ObjectNode listTasks(ObjectNode request) {
-    Model.Cluster cluster = core.cluster(text(request, "cluster"));
-    String family = text(request, "family");
-    String serviceName = text(request, "serviceName");
-    String startedBy = text(request, "startedBy");
-    String desired = request.has("desiredStatus") ? text(request, "desiredStatus") : "RUNNING";
-    if (!Set.of("RUNNING", "PENDING", "STOPPED").contains(desired)) {
-      throw AwsError.invalid("desiredStatus must be RUNNING, PENDING or STOPPED.");
-    }
-    if (serviceName != null && !cluster.services.containsKey(Arns.lastPart(serviceName))) {
-      throw AwsError.serviceNotFound();
-    }
-    ObjectNode out = mapper.createObjectNode();
-    ArrayNode arns = out.putArray("taskArns");
-    for (Model.Task t : core.state().tasks.values()) {
-      if (!cluster.clusterArn.equals(t.clusterArn)) {
-        continue;
-      }
-      if (serviceName != null && !("service:" + Arns.lastPart(serviceName)).equals(t.group)) {
-        continue;
-      }
-      if (family != null
-          && !t.taskDefinitionArn.contains("task-definition/" + family + ":")) {
-        continue;
-      }
-      if (startedBy != null && !startedBy.equals(t.startedBy)) {
-        continue;
-      }
-      String status = desired.equals("PENDING") ? "RUNNING" : desired;
-      if (!status.equals(t.desiredStatus)) {
-        continue;
-      }
-      if (desired.equals("PENDING") && "RUNNING".equals(t.lastStatus)) {
-        continue;
-      }
-      arns.add(t.taskArn);
-    }
-    return out;
-  }
-
-  private ObjectNode stopTask(ObjectNode request) {
-    Model.Cluster cluster = core.cluster(text(request, "cluster"));
-    String ref = required(request, "task");
-    Model.Task task = findTask(cluster, ref);
-    if (task == null) {
-      throw AwsError.invalid("The referenced task was not found.");
-    }
-    String reason = text(request, "reason");
-    core.runner().stop(task, reason == null ? "Task stopped by user" : reason, "UserInitiated");
-    ObjectNode out = mapper.createObjectNode();
-    out.set("task", mapper.valueToTree(task));
-    return out;
-  }
-
   // --- helpers ---
 
-  private ObjectNode failure(String arn, String reason) {
+  ObjectNode failure(String arn, String reason) {
     ObjectNode f = mapper.createObjectNode();
     f.put("arn", arn);
     f.put("reason", reason);
     return f;
   }
 
-  private static String text(JsonNode node, String field) {
+  static String text(JsonNode node, String field) {
     JsonNode v = node.get(field);
     return v == null || v.isNull() ? null : v.asText();
   }
 
-  private static String required(JsonNode node, String field) {
+  static String required(JsonNode node, String field) {
     String v = text(node, field);
     if (v == null || v.isEmpty()) {
       throw AwsError.invalid(field + " is required.");
@@ -680,7 +300,7 @@ final class EcsActions {
     return v;
   }
 
-  private static List<String> strings(JsonNode node) {
+  static List<String> strings(JsonNode node) {
     List<String> out = new ArrayList<>();
     if (node != null && node.isArray()) {
       node.forEach(n -> out.add(n.asText()));

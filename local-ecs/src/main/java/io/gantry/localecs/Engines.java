@@ -43,6 +43,8 @@ final class Engines {
     Map<String, String> env = new HashMap<>();
     try {
       Files.createDirectories(dir);
+      // A service left running by a local-ecs that was killed still serves the socket.
+      ChildProcess.stopLeftover("podman system service", dir.resolve("podman.pid"), socket.toString());
       Files.deleteIfExists(socket);
       String conf = System.getenv("CONTAINERS_CONF");
       if (conf == null || conf.isBlank()) {
@@ -61,7 +63,9 @@ final class Engines {
             "podman system service",
             List.of(podman, "system", "service", "--time=0", "unix://" + socket),
             env,
-            dir.resolve("podman.log"));
+            dir.resolve("podman.log"),
+            dir.resolve("podman.pid"),
+            socket.toString());
     String host = "unix://" + socket;
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (!Files.exists(socket)) {

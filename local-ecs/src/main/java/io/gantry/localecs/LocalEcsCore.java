@@ -36,6 +36,9 @@ final class LocalEcsCore implements AutoCloseable {
   private final Arns arns;
   private final String instanceId;
   private final TaskRunner runner;
+  private final LogGroups logGroups = new LogGroups();
+  private final LocalSecrets secrets = new LocalSecrets();
+  private final AwsLogs awsLogs;
   private final ServiceScheduler scheduler;
   private final ScheduledExecutorService loop;
   private volatile RegistryCredentials registryCredentials;
@@ -52,6 +55,7 @@ final class LocalEcsCore implements AutoCloseable {
     this.state = store.load();
     this.arns = new Arns(options.region());
     this.instanceId = instanceId;
+    this.awsLogs = new AwsLogs(logGroups, engine);
     this.runner = new TaskRunner(this, engine);
     this.scheduler = new ServiceScheduler(this);
     this.loop =
@@ -198,6 +202,20 @@ final class LocalEcsCore implements AutoCloseable {
     return runner;
   }
 
+  /** CloudWatch Logs' groups (thread-safe on their own: no core lock needed). */
+  LogGroups logGroups() {
+    return logGroups;
+  }
+
+  /** Secrets Manager's and Parameter Store's values (thread-safe on their own). */
+  LocalSecrets secrets() {
+    return secrets;
+  }
+
+  AwsLogs awsLogs() {
+    return awsLogs;
+  }
+
   String instanceId() {
     return instanceId;
   }
@@ -327,51 +345,6 @@ final class LocalEcsCore implements AutoCloseable {
     return lb == null ? null : lb.failure(service, task);
   }
 
-  /** Creates a task of the deployment and starts launching it. */
-  Model.Task startServiceTask(
-      Model.Cluster cluster, Model.Service service, Model.Deployment deployment) {
-    Model.Task task =
-        newTask(cluster, taskDefinition(deployment.taskDefinition), "service:" + service.serviceName);
-    task.startedBy = deployment.id;
-    task.launchType = deployment.launchType;
-    launch(task);
-    return task;
-  }
-
-  Model.Task newTask(Model.Cluster cluster, ObjectNode def, String group) {
-    Model.Task task = new Model.Task();
-    String id = Arns.hex(16);
-    task.taskArn = arns.task(cluster.clusterName, id);
-    task.clusterArn = cluster.clusterArn;
-    task.taskDefinitionArn = def.get("taskDefinitionArn").asText();
-    task.lastStatus = "PROVISIONING";
-    task.desiredStatus = "RUNNING";
-    task.createdAt = Model.now();
-    task.group = group;
-    task.cpu = def.has("cpu") ? def.get("cpu").asText() : null;
-    task.memory = def.has("memory") ? def.get("memory").asText() : null;
-    task.launchType = "EC2";
-    task.connectivity = null;
-    ObjectNode overrides = mapper.createObjectNode();
-    overrides.putArray("containerOverrides");
-    overrides.putArray("inferenceAcceleratorOverrides");
-    task.overrides = overrides;
-    for (JsonNode d : def.get("containerDefinitions")) {
-      Model.Container c = new Model.Container();
-      c.name = d.get("name").asText();
-      c.image = d.get("image").asText();
-      c.taskArn = task.taskArn;
-      c.containerArn = arns.container(cluster.clusterName, id);
-      c.lastStatus = "PENDING";
-      c.cpu = d.path("cpu").asText("0");
-      if (d.has("memory")) {
-        c.memory = d.get("memory").asText();
-      }
-      task.containers.add(c);
-    }
-    return task;
-  }
-
   void launch(Model.Task task) {
     state.tasks.put(task.taskArn, task);
     runner.launch(task, taskDefinition(task.taskDefinitionArn));
@@ -470,9 +443,11 @@ final class LocalEcsCore implements AutoCloseable {
     if (options.stopTasksOnClose()) {
       runner.stopAll(Duration.ofSeconds(60));
     }
+    runner.finishStopping(Duration.ofSeconds(5));
     synchronized (this) {
       save();
     }
     runner.close();
+    awsLogs.close();
   }
 }

@@ -48,6 +48,9 @@ final class LocalRegistry implements AutoCloseable {
     }
     try {
       Files.createDirectories(dir.resolve("data"));
+      // A registry left running by a local-ecs that was killed holds the port: stop it first.
+      ChildProcess.stopLeftover(
+          "docker-registry", dir.resolve("registry.pid"), dir.resolve("config.yml").toString());
       Path passwordFile = dir.resolve("password");
       String password;
       if (Files.exists(passwordFile)) {
@@ -102,7 +105,9 @@ final class LocalRegistry implements AutoCloseable {
               "docker-registry",
               List.of(binary, "serve", config.toString()),
               Map.of(),
-              dir.resolve("registry.log"));
+              dir.resolve("registry.log"),
+              dir.resolve("registry.pid"),
+              config.toString());
       LocalRegistry registry = new LocalRegistry(process, address, password);
       registry.awaitReady();
       return registry;

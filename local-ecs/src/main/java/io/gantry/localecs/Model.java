@@ -51,6 +51,10 @@ final class Model {
     public List<String> capacityProviders = new ArrayList<>();
     public List<JsonNode> statistics = new ArrayList<>();
 
+    /** containerInstanceArn → instance (EC2 launch type capacity; none: tasks run anywhere). */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public Map<String, ContainerInstance> containerInstances = new LinkedHashMap<>();
+
     /** serviceName → service, ACTIVE and DRAINING ones. */
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     public Map<String, Service> services = new LinkedHashMap<>();
@@ -159,6 +163,7 @@ final class Model {
     public JsonNode tags;
     public List<JsonNode> attachments = new ArrayList<>();
     public String availabilityZone = "us-east-1a";
+    public String containerInstanceArn;
 
     @JsonIgnore
     String id() {
@@ -183,9 +188,24 @@ final class Model {
     public Integer exitCode;
     public String reason;
     public List<NetworkBinding> networkBindings = new ArrayList<>();
+    public List<JsonNode> networkInterfaces;
     public String healthStatus;
     public String cpu;
     public String memory;
+  }
+
+  /** A container instance: CPU units and MiB of memory tasks reserve, and attributes. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  static final class ContainerInstance {
+    public String containerInstanceArn;
+    public String ec2InstanceId;
+    public String status = "ACTIVE";
+    public boolean agentConnected = true;
+    public int cpu;
+    public int memory;
+    /** name → value; ecs.availability-zone among them. */
+    public Map<String, String> attributes = new LinkedHashMap<>();
+    public double registeredAt;
   }
 
   /** An ECR repository (the images themselves live in the local registry). */

@@ -127,17 +127,23 @@ final class ServiceScheduler {
       if (start > 0 && !backingOff) {
         List<String> started = new ArrayList<>();
         for (int i = 0; i < start; i++) {
-          started.add(core.startServiceTask(cluster, service, primary).id());
+          Model.Task task = TaskFactory.startServiceTask(core, cluster, service, primary);
+          if (task == null) {
+            break;
+          }
+          started.add(task.id());
         }
-        core.event(
-            service,
-            "(service "
-                + service.serviceName
-                + ") has started "
-                + started.size()
-                + " tasks: "
-                + taskList(started)
-                + ".");
+        if (!started.isEmpty()) {
+          core.event(
+              service,
+              "(service "
+                  + service.serviceName
+                  + ") has started "
+                  + started.size()
+                  + " tasks: "
+                  + taskList(started)
+                  + ".");
+        }
       }
     }
 

@@ -178,6 +178,8 @@ final class TaskDefinitions {
       }
       ports(def, name, networkMode);
       healthCheck(def, name);
+      AwsLogs.validate(def, name);
+      LocalSecrets.validate(def, name);
       if (def.has("stopTimeout")
           && (def.get("stopTimeout").asInt() < 0 || def.get("stopTimeout").asInt() > 120)) {
         throw AwsError.client(

@@ -426,6 +426,27 @@ class EcsApiTest {
     return describeIn(ecs, arn);
   }
 
+  static String getAt(String host, int port) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    return response.body().strip();
+  }
+
+  static Service serviceIn(EcsClient client, String name) {
+    return client.describeServices(r -> r.services(name)).services().get(0);
+  }
+
+  /** The tasks of a service of the default cluster. */
+  static List<Task> tasksIn(EcsClient client, String service) {
+    List<String> arns = client.listTasks(r -> r.serviceName(service)).taskArns();
+    return arns.isEmpty() ? List.of() : client.describeTasks(r -> r.tasks(arns)).tasks();
+  }
+
   static Task describeIn(EcsClient client, String arn) {
     return client.describeTasks(r -> r.tasks(arn)).tasks().get(0);
   }

@@ -153,7 +153,9 @@ public final class RolloutBench {
         null,
         null,
         2,
-        Map.of("io.gantry.bench", "local-ecs-rollout"));
+        Map.of("io.gantry.bench", "local-ecs-rollout"),
+        null,
+        null);
   }
 
   /** Where the time went: each task's transitions relative to UpdateService (BENCH_TIMELINE=1). */

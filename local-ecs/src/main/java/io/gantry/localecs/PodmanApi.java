@@ -1,0 +1,106 @@
+package io.gantry.localecs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gantry.localecs.ContainerEngine.EngineException;
+import io.gantry.localecs.ContainerEngine.ExecResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The calls of Podman's own (libpod) API that docker-java does not know, as raw HTTP on the
+ * engine's address: whether the engine is Podman, and its healthcheck endpoint.
+ */
+final class PodmanApi {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final URI dockerHost;
+  /** Whether the engine is Podman (its libpod API answers); null until first asked. */
+  private volatile Boolean podman;
+
+  PodmanApi(URI dockerHost) {
+    this.dockerHost = dockerHost;
+  }
+
+  /** Podman answers its own API's ping; a Docker engine does not have it. */
+  boolean isPodman() {
+    Boolean known = podman;
+    if (known == null) {
+      try {
+        known = get("/v4.0.0/libpod/_ping").status() == 200;
+      } catch (IOException e) {
+        known = false;
+      }
+      podman = known;
+    }
+    return known;
+  }
+
+  private record Answer(int status, String body) {}
+
+  /**
+   * A GET of Podman's own API, which docker-java does not know: HTTP/1.0 (the engine closes the
+   * connection after the answer) on the engine's unix socket or TCP address, the body up to 64
+   * KiB.
+   */
+  private Answer get(String path) throws IOException {
+    java.nio.channels.SocketChannel channel;
+    if ("unix".equals(dockerHost.getScheme())) {
+      channel = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+      channel.connect(java.net.UnixDomainSocketAddress.of(dockerHost.getPath()));
+    } else {
+      channel =
+          java.nio.channels.SocketChannel.open(
+              new java.net.InetSocketAddress(dockerHost.getHost(), dockerHost.getPort()));
+    }
+    try (channel;
+        InputStream in = java.nio.channels.Channels.newInputStream(channel)) {
+      channel.write(
+          java.nio.ByteBuffer.wrap(
+              ("GET " + path + " HTTP/1.0\r\nHost: engine\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII)));
+      byte[] raw = in.readNBytes(65_536 + 4096);
+      String text = new String(raw, StandardCharsets.ISO_8859_1);
+      int headerEnd = text.indexOf("\r\n\r\n");
+      String[] statusLine = text.substring(0, Math.max(0, text.indexOf("\r\n"))).split(" ");
+      if (headerEnd < 0 || statusLine.length < 2) {
+        throw new IOException("malformed answer from the engine to GET " + path);
+      }
+      return new Answer(
+          Integer.parseInt(statusLine[1]),
+          new String(raw, headerEnd + 4, raw.length - headerEnd - 4, StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
+   * Runs the container's health check through Podman's healthcheck endpoint (see {@link
+   * DockerEngine#check}); null when the container was created without the check (409 or 500), so
+   * the caller runs it with an exec.
+   */
+  ExecResult healthcheck(String id) {
+    Answer answer;
+    try {
+      answer = get("/v4.0.0/libpod/containers/" + id + "/healthcheck");
+    } catch (IOException e) {
+      throw new EngineException("health check of " + id + ": " + e.getMessage(), e);
+    }
+    if (answer.status() == 200) {
+      JsonNode result;
+      try {
+        result = JSON.readTree(answer.body());
+      } catch (IOException e) {
+        throw new EngineException("health check of " + id + ": " + e.getMessage(), e);
+      }
+      String status = result.path("Status").asText();
+      return new ExecResult("healthy".equals(status) ? 0 : 1, status);
+    }
+    if (answer.status() == 404) {
+      return new ExecResult(-1, "no such container " + id);
+    }
+    // 409 or 500: created without the check (by an earlier local-ecs), so an exec runs it
+    return null;
+  }
+}
