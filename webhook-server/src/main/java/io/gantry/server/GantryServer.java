@@ -80,7 +80,7 @@ public final class GantryServer implements AutoCloseable {
         Javalin.create(
             c -> {
               c.showJavalinBanner = false;
-              c.http.maxRequestSize = Webhooks.MAX_BODY;
+              HttpLimits.apply(c, config.limits());
             });
     api.routes(app);
     services.routes(app);
@@ -88,7 +88,13 @@ public final class GantryServer implements AutoCloseable {
     app.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
     app.exception(
         ApiException.class,
-        (e, ctx) -> ctx.status(e.status).json(Map.of("error", e.error, "message", e.getMessage())));
+        (e, ctx) -> {
+          if (e.status == 413) {
+            // The rest of the body is never read: the connection ends with this answer.
+            ctx.header("Connection", "close");
+          }
+          ctx.status(e.status).json(Map.of("error", e.error, "message", e.getMessage()));
+        });
     app.exception(
         Exception.class,
         (e, ctx) -> {
@@ -107,7 +113,11 @@ public final class GantryServer implements AutoCloseable {
         413,
         ctx ->
             ctx.json(
-                Map.of("error", "too_large", "message", "the body is over 25 MiB")));
+                Map.of(
+                    "error",
+                    "too_large",
+                    "message",
+                    HttpLimits.tooLargeMessage(config.limits().webhookBodyBytes()))));
   }
 
   /** Opens the store and starts workers, the status outbox and the HTTP server. */

@@ -26,8 +26,6 @@ import java.util.logging.Logger;
  */
 final class Webhooks {
 
-  static final long MAX_BODY = 25L * 1024 * 1024;
-
   private static final Logger LOG = Logger.getLogger(Webhooks.class.getName());
 
   private final ServerConfig config;
