@@ -22,6 +22,7 @@ import java.util.EnumSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Request;
@@ -105,11 +106,11 @@ final class HttpLimits {
         answer.setStatus(413);
         answer.setHeader("Connection", "close");
         answer.setContentType("application/json");
-        answer
-            .getOutputStream()
-            .write(
-                ("{\"error\":\"too_large\",\"message\":\"" + tooLargeMessage(limit) + "\"}")
-                    .getBytes(StandardCharsets.UTF_8));
+        byte[] json =
+            ("{\"error\":\"too_large\",\"message\":\"" + tooLargeMessage(limit) + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        answer.setContentLength(json.length);
+        answer.getOutputStream().write(json);
         hangUp(http, answer);
         return;
       }
@@ -121,15 +122,18 @@ final class HttpLimits {
     }
 
     /**
-     * Sends the answer and closes the connection: left open, Jetty would read (and discard) the
-     * rest of the body, however long, to keep the connection alive.
+     * Sends the answer (with its length, so the client knows it is whole) and closes the
+     * connection: left open, Jetty would read and discard the rest of the body, however long, to
+     * keep the connection alive.
      */
     private static void hangUp(HttpServletRequest request, HttpServletResponse response)
         throws IOException {
       response.flushBuffer();
       Request base = Request.getBaseRequest(request);
       if (base != null) {
-        base.getHttpChannel().getEndPoint().close();
+        EndPoint endPoint = base.getHttpChannel().getEndPoint();
+        endPoint.shutdownOutput();
+        endPoint.close();
       }
     }
   }

@@ -21,8 +21,8 @@ import java.util.logging.Logger;
  * {@code POST /hooks/{forge}}: verify, then parse, then classify (Woodpecker's order). A forged or
  * unsigned delivery gets 401 and nothing is stored; a malformed one 400; a ping 200; an event
  * Gantry does not act on, or a deleted ref, 202 with the reason; a push is recorded with its
- * delivery id and its runs queued, on the disk, before the 202 goes back, and a redelivery starts
- * nothing new.
+ * replay key (the hash of its signed body) and its runs queued, on the disk, before the 202 goes
+ * back, and a redelivery or replay of the same body starts nothing new, whatever its delivery id.
  */
 final class Webhooks {
 
@@ -94,13 +94,16 @@ final class Webhooks {
       ctx.status(202).json(Map.of("message", push.ref() + " was deleted; nothing to run"));
       return;
     }
+    // The forge's id is kept as information; what is deduplicated is the signed body itself.
     String deliveryId = forge.deliveryId(headers, body);
+    String replayKey = Forges.replayKey(repository.name(), body);
     if (!store.recordDelivery(
-        new RunStore.Delivery(name, deliveryId, repository.name(), "push", Instant.now()))) {
+        new RunStore.Delivery(name, replayKey, repository.name(), "push", Instant.now()))) {
       ctx.status(200)
           .json(
               Map.of(
-                  "message", "delivery " + deliveryId + " was received before; nothing new started",
+                  "message",
+                  "this delivery (same signed body) was received before; nothing new started",
                   "delivery", deliveryId,
                   "duplicate", true));
       return;
@@ -118,7 +121,7 @@ final class Webhooks {
               deliveryId);
     } catch (GitException | RuntimeException e) {
       // Not stored: forget the delivery so the forge's redelivery is processed, not ignored.
-      store.forgetDelivery(name, deliveryId);
+      store.forgetDelivery(name, replayKey);
       throw new ApiException(
           503, "unavailable", "cannot read the pushed commit: " + e.getMessage() + "; redeliver the webhook");
     }

@@ -58,11 +58,23 @@ final class TestServer implements AutoCloseable {
         "server:\n  port: 0\n  data-dir: " + dir.resolve("data") + "\n  api-token: " + TOKEN
             + "\n  workers: 1\nrepositories:\n  - name: acme/web\n    forge: git\n"
             + "    clone-url: " + repos.origin.toUri() + "\n    webhook-secret: " + SECRET + "\n"
+            + otherForges(repos.origin.toUri().toString())
             + extraYaml);
     ServerConfig loaded = new ConfigLoader(name -> null).load(config);
     GantryServer server =
         GantryServer.start(loaded, Duration.ofSeconds(30), StatusPosting.forges());
     return new TestServer(repos, first, second, server);
+  }
+
+  /** The same repository as acme/github, acme/gitea and acme/gitlab, one per forge. */
+  private static String otherForges(String cloneUrl) {
+    StringBuilder yaml = new StringBuilder();
+    for (String forge : java.util.List.of("github", "gitea", "gitlab")) {
+      yaml.append("  - name: acme/").append(forge).append("\n    forge: ").append(forge)
+          .append("\n    clone-url: ").append(cloneUrl)
+          .append("\n    webhook-secret: ").append(SECRET).append('\n');
+    }
+    return yaml.toString();
   }
 
   int port() {

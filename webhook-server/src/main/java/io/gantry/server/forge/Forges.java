@@ -51,6 +51,21 @@ public final class Forges {
     return Set.copyOf(verified);
   }
 
+  /**
+   * What a delivery is deduplicated by: the hash of the repository's name and the signed body. The
+   * forges' delivery-id headers are not covered by their signatures (GitLab's token signs nothing
+   * at all), so a captured delivery sent again under a new or missing id must still be recognised;
+   * the bytes the signature covers are the delivery. A forge's redelivery sends the same bytes.
+   */
+  public static String replayKey(String repository, byte[] rawBody) {
+    byte[] name = (repository.toLowerCase(java.util.Locale.ROOT) + "\n")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] keyed = new byte[name.length + rawBody.length];
+    System.arraycopy(name, 0, keyed, 0, name.length);
+    System.arraycopy(rawBody, 0, keyed, name.length, rawBody.length);
+    return "body-sha256:" + Signatures.sha256Hex(keyed);
+  }
+
   /** The delivery id of a forge that sends none: the body's hash, identical on redelivery. */
   static String bodyHash(byte[] rawBody) {
     return "sha256:" + Signatures.sha256Hex(rawBody);

@@ -27,7 +27,8 @@ final class GitForge implements Forge {
 
   @Override
   public String deliveryId(Headers headers, byte[] rawBody) {
-    return Forges.deliveryId(headers, GitHookPayload.DELIVERY_HEADER, rawBody);
+    // The hook's id is the body's hash: computed here, never taken from the unsigned header.
+    return Forges.bodyHash(rawBody);
   }
 
   @Override
