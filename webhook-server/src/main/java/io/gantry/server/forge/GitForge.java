@@ -3,7 +3,6 @@ package io.gantry.server.forge;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Gantry's own format, sent by {@code gantry hook post-receive} from a bare repository: see {@link
@@ -11,8 +10,6 @@ import java.util.regex.Pattern;
  * GitHub does, under Gantry's own header names.
  */
 final class GitForge implements Forge {
-
-  private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
 
   @Override
   public String name() {
@@ -44,13 +41,9 @@ final class GitForge implements Forge {
     }
     Map<String, Object> body = Json.parseObject(rawBody);
     String repository = Json.requireString(body, "repository");
-    String ref = Json.requireString(body, "ref");
-    if (!ref.startsWith("refs/")) {
-      throw new MalformedWebhookException(
-          "field 'ref' must be a full ref (refs/…), got '" + ref + "'");
-    }
-    String before = objectId(body, "before");
-    String after = objectId(body, "after");
+    String ref = GitNames.ref("ref", Json.requireString(body, "ref"));
+    String before = GitNames.objectId("before", Json.requireString(body, "before"));
+    String after = GitNames.objectId("after", Json.requireString(body, "after"));
     String pusher = Json.optionalString(body, "pusher");
     boolean deleted = GitHubStylePush.isZeros(after);
     boolean created = GitHubStylePush.isZeros(before);
@@ -79,15 +72,5 @@ final class GitForge implements Forge {
     payload.put("commits", List.of());
     return new WebhookEvent.Push(
         repository, ref, before, after, deleted, created, pusher, null, payload);
-  }
-
-  private static String objectId(Map<String, Object> body, String field)
-      throws MalformedWebhookException {
-    String value = Json.requireString(body, field);
-    if (!OBJECT_ID.matcher(value).matches()) {
-      throw new MalformedWebhookException(
-          "field '" + field + "' must be a 40- or 64-character lowercase hex object id");
-    }
-    return value;
   }
 }
