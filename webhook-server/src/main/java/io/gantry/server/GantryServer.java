@@ -105,8 +105,17 @@ public final class GantryServer implements AutoCloseable {
     app.error(
         404,
         ctx -> {
-          if (ctx.result() == null || ctx.result().isEmpty()) {
-            ctx.json(Map.of("error", "not_found", "message", "no such endpoint: " + ctx.path()));
+          // Javalin's own 404 is plain text "Not Found"; the API's and the hooks' are JSON.
+          String type = ctx.res().getContentType();
+          boolean json = type != null && type.startsWith("application/json");
+          boolean ours = ctx.path().startsWith("/api/") || ctx.path().startsWith("/hooks/");
+          if (ctx.result() == null || ctx.result().isEmpty() || (ours && !json)) {
+            ctx.json(
+                Map.of(
+                    "error",
+                    "not_found",
+                    "message",
+                    "no such endpoint: " + ctx.method() + " " + ctx.path()));
           }
         });
     app.error(

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
@@ -31,6 +32,9 @@ final class Webhooks {
   private final ServerConfig config;
   private final RunStore store;
   private final RunQueue queue;
+
+  /** The replay keys of the pushes being processed now (see {@link #stillInProgress}). */
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
   Webhooks(ServerConfig config, RunStore store, RunQueue queue) {
     this.config = config;
@@ -68,7 +72,7 @@ final class Webhooks {
     }
     WebhookEvent event;
     try {
-      event = forge.parse(headers, body);
+      event = forge.parse(headers, Forges.json(headers, body));
     } catch (MalformedWebhookException e) {
       throw ApiException.badRequest(e.getMessage());
     }
@@ -97,6 +101,33 @@ final class Webhooks {
     // The forge's id is kept as information; what is deduplicated is the signed body itself.
     String deliveryId = forge.deliveryId(headers, body);
     String replayKey = Forges.replayKey(repository.name(), body);
+    if (!inFlight.add(name + ' ' + replayKey)) {
+      throw stillInProgress();
+    }
+    try {
+      receivePush(ctx, name, repository, push, deliveryId, replayKey);
+    } finally {
+      inFlight.remove(name + ' ' + replayKey);
+    }
+  }
+
+  /**
+   * A copy of a delivery still being processed (a sender that timed out and retried): 503, so it
+   * is sent again. Answered "received before", the sender would take it as stored, and the first
+   * one may yet fail and be forgotten.
+   */
+  private static ApiException stillInProgress() {
+    return new ApiException(
+        503, "in_progress", "this delivery is still being processed; send it again shortly");
+  }
+
+  private void receivePush(
+      Context ctx,
+      String name,
+      ServerConfig.Repository repository,
+      WebhookEvent.Push push,
+      String deliveryId,
+      String replayKey) {
     if (!store.recordDelivery(
         new RunStore.Delivery(name, replayKey, repository.name(), "push", Instant.now()))) {
       ctx.status(200)

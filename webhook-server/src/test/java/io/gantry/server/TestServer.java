@@ -43,6 +43,7 @@ final class TestServer implements AutoCloseable {
    * @param extraYaml appended to {@code gantry.yml} (e.g. a {@code limits:} section)
    */
   static TestServer start(Path dir, String workflow, String extraYaml) throws Exception {
+    Files.createDirectories(dir);
     GitRepos repos = GitRepos.create(dir);
     String first =
         repos.commit(
