@@ -56,7 +56,11 @@ public final class GantryServer implements AutoCloseable {
             store,
             ExecutorOptions.defaults(data)
                 .withMaxParallelJobs(Math.max(2, config.server().workers() * 2)));
-    WorkflowParser parser = new WorkflowParser(actions);
+    WorkflowParser parser =
+        new WorkflowParser(
+            actions,
+            new io.gantry.runner.workflow.WorkflowLimits(
+                config.limits().matrixJobs(), config.limits().workflowFileBytes()));
     LiveLogs live = new LiveLogs();
     this.statuses = new StatusOutbox(config, store, poster);
     this.workers =
