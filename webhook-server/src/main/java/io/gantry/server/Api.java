@@ -167,7 +167,8 @@ final class Api {
       throw ApiException.notFound("no run " + id);
     }
     ctx.contentType("text/plain; charset=utf-8");
-    ctx.result(String.join("\n", logs.readRun(id)) + "\n");
+    // Streamed from the files, a buffer at a time: a log may be far larger than the heap.
+    ctx.result(new LogFilesStream(logs.runFiles(id)));
   }
 
   /** The backlog, then live lines, then an {@code end} event with the conclusion. */

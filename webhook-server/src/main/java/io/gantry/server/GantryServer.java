@@ -65,7 +65,11 @@ public final class GantryServer implements AutoCloseable {
             store,
             ExecutorOptions.defaults(data)
                 .withMaxParallelJobs(Math.max(2, config.server().workers() * 2)));
-    WorkflowParser parser = new WorkflowParser(actions);
+    WorkflowParser parser =
+        new WorkflowParser(
+            actions,
+            new io.gantry.runner.workflow.WorkflowLimits(
+                config.limits().matrixJobs(), config.limits().workflowFileBytes()));
     LiveLogs live = new LiveLogs();
     this.statuses = new StatusOutbox(config, store, poster);
     RunEvents events = new RunEvents(live, statuses);
@@ -93,7 +97,7 @@ public final class GantryServer implements AutoCloseable {
         Javalin.create(
             c -> {
               c.showJavalinBanner = false;
-              c.http.maxRequestSize = Webhooks.MAX_BODY;
+              HttpLimits.apply(c, config.limits());
             });
     api.routes(app);
     services.routes(app);
@@ -106,7 +110,13 @@ public final class GantryServer implements AutoCloseable {
     app.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
     app.exception(
         ApiException.class,
-        (e, ctx) -> ctx.status(e.status).json(Map.of("error", e.error, "message", e.getMessage())));
+        (e, ctx) -> {
+          if (e.status == 413) {
+            // The rest of the body is never read: the connection ends with this answer.
+            ctx.header("Connection", "close");
+          }
+          ctx.status(e.status).json(Map.of("error", e.error, "message", e.getMessage()));
+        });
     app.exception(
         Exception.class,
         (e, ctx) -> {
@@ -117,15 +127,28 @@ public final class GantryServer implements AutoCloseable {
     app.error(
         404,
         ctx -> {
-          if (ctx.result() == null || ctx.result().isEmpty()) {
-            ctx.json(Map.of("error", "not_found", "message", "no such endpoint: " + ctx.path()));
+          // Javalin's own 404 is plain text "Not Found"; the API's and the hooks' are JSON.
+          String type = ctx.res().getContentType();
+          boolean json = type != null && type.startsWith("application/json");
+          boolean ours = ctx.path().startsWith("/api/") || ctx.path().startsWith("/hooks/");
+          if (ctx.result() == null || ctx.result().isEmpty() || (ours && !json)) {
+            ctx.json(
+                Map.of(
+                    "error",
+                    "not_found",
+                    "message",
+                    "no such endpoint: " + ctx.method() + " " + ctx.path()));
           }
         });
     app.error(
         413,
         ctx ->
             ctx.json(
-                Map.of("error", "too_large", "message", "the body is over 25 MiB")));
+                Map.of(
+                    "error",
+                    "too_large",
+                    "message",
+                    HttpLimits.tooLargeMessage(config.limits().webhookBodyBytes()))));
   }
 
   /** Opens the store and starts workers, the status outbox and the HTTP server. */
@@ -148,7 +171,9 @@ public final class GantryServer implements AutoCloseable {
             : new ServerConfig(
                 config.server().onPort(freePort(config.server().bind())),
                 config.repositories(),
-                config.localEcs());
+                config.localEcs(),
+                config.access(),
+                config.limits());
     GantryServer server = new GantryServer(effective, lease, poster, clock);
     server.statuses.start();
     server.workers.start();

@@ -36,6 +36,7 @@ import java.util.TreeMap;
 final class RunQueue {
 
   static final String WORKFLOWS = ".github/workflows";
+  private static final List<String> YAML = List.of(".yml", ".yaml");
 
   private final ServerConfig config;
   private final RunStore store;
@@ -46,12 +47,12 @@ final class RunQueue {
   private final Runnable wakeWorkers;
 
   /** See {@link #workflowFiles}: the workflow files of the 64 commits pushed last. */
-  private final Map<String, Map<String, String>> filesByCommit =
+  private final Map<String, Mirrors.FolderFiles> filesByCommit =
       new java.util.LinkedHashMap<>(64, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Map<String, String>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Mirrors.FolderFiles> eldest) {
           return size() > 64;
         }
       };
@@ -98,13 +99,27 @@ final class RunQueue {
       String deliveryId)
       throws GitException {
     RemoteRepository remote = remote(repository);
-    Map<String, String> files = workflowFiles(repository, remote, after);
+    Mirrors.FolderFiles folder = workflowFiles(repository, remote, after);
+    Map<String, String> files = folder.files();
     payload = withHeadCommit(payload, remote, after);
     // The diff is taken only when a workflow filters on paths, and then once.
     List<String> changed = null;
     boolean diffed = false;
     List<Long> runs = new ArrayList<>();
     List<String> notes = new ArrayList<>();
+    for (Map.Entry<String, Long> large : folder.tooLarge().entrySet()) {
+      // Reported as the invalid workflow file it is, not read (and not a 503 on every delivery).
+      WorkflowException tooLarge =
+          new WorkflowException(
+              List.of(
+                  new Problem(
+                      io.gantry.runner.workflow.Location.of(large.getKey()),
+                      Problem.Severity.ERROR,
+                      "the workflow file is " + large.getValue() + " bytes, over the limit of "
+                          + config.limits().workflowFileBytes()
+                          + " bytes (limits.workflow-file-size in gantry.yml)")));
+      runs.add(invalid(repository, large.getKey(), "", ref, after, payload, tooLarge));
+    }
     for (Map.Entry<String, String> file : files.entrySet()) {
       if (!file.getKey().endsWith(".yml") && !file.getKey().endsWith(".yaml")) {
         continue;
@@ -140,7 +155,7 @@ final class RunQueue {
               Map.of(),
               "push by " + pusher + " (delivery " + deliveryId + ")"));
     }
-    if (files.isEmpty()) {
+    if (files.isEmpty() && folder.tooLarge().isEmpty()) {
       notes.add("the pushed commit has no " + WORKFLOWS + " files");
     }
     if (!runs.isEmpty()) {
@@ -176,22 +191,25 @@ final class RunQueue {
    * of a full commit id are remembered per repository: a burst of pushes of one commit (to several
    * branches, or redelivered) reads the mirror once.
    */
-  private Map<String, String> workflowFiles(
+  private Mirrors.FolderFiles workflowFiles(
       ServerConfig.Repository repository, RemoteRepository remote, String sha) throws GitException {
     boolean fullId = sha.length() >= 40 && sha.chars().allMatch(c -> Character.digit(c, 16) >= 0);
     String key = repository.name() + '\0' + sha.toLowerCase(java.util.Locale.ROOT);
     if (fullId) {
       synchronized (filesByCommit) {
-        Map<String, String> known = filesByCommit.get(key);
+        Mirrors.FolderFiles known = filesByCommit.get(key);
         if (known != null) {
           return known;
         }
       }
     }
-    Map<String, String> files =
-        java.util.Collections.unmodifiableMap(
-            new TreeMap<>(mirrors.readFiles(remote, sha, WORKFLOWS)));
-    if (fullId) {
+    Mirrors.FolderFiles read =
+        mirrors.readFiles(remote, sha, WORKFLOWS, YAML, config.limits().workflowFileBytes());
+    Mirrors.FolderFiles files =
+        new Mirrors.FolderFiles(
+            java.util.Collections.unmodifiableMap(new TreeMap<>(read.files())), read.tooLarge());
+    long chars = files.files().values().stream().mapToLong(String::length).sum();
+    if (fullId && chars <= (1 << 20)) {
       synchronized (filesByCommit) {
         filesByCommit.put(key, files);
       }
@@ -209,7 +227,8 @@ final class RunQueue {
       String actor)
       throws GitException, WorkflowException, DispatchInputs.InvalidInputsException {
     RemoteRepository remote = remote(repository);
-    Map<String, String> files = mirrors.readFiles(remote, sha, WORKFLOWS);
+    Map<String, String> files =
+        mirrors.readFiles(remote, sha, WORKFLOWS, YAML, config.limits().workflowFileBytes()).files();
     String path = workflowFile.contains("/") ? workflowFile : WORKFLOWS + "/" + workflowFile;
     String source = files.get(path);
     if (source == null) {

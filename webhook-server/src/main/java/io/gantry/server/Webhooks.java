@@ -15,24 +15,26 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
  * {@code POST /hooks/{forge}}: verify, then parse, then classify (Woodpecker's order). A forged or
  * unsigned delivery gets 401 and nothing is stored; a malformed one 400; a ping 200; an event
  * Gantry does not act on, or a deleted ref, 202 with the reason; a push is recorded with its
- * delivery id and its runs queued, on the disk, before the 202 goes back, and a redelivery starts
- * nothing new.
+ * replay key (the hash of its signed body) and its runs queued, on the disk, before the 202 goes
+ * back, and a redelivery or replay of the same body starts nothing new, whatever its delivery id.
  */
 final class Webhooks {
-
-  static final long MAX_BODY = 25L * 1024 * 1024;
 
   private static final Logger LOG = Logger.getLogger(Webhooks.class.getName());
 
   private final ServerConfig config;
   private final Deliveries store;
   private final RunQueue queue;
+
+  /** The replay keys of the pushes being processed now (see {@link #stillInProgress}). */
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
   Webhooks(ServerConfig config, Deliveries store, RunQueue queue) {
     this.config = config;
@@ -70,7 +72,7 @@ final class Webhooks {
     }
     WebhookEvent event;
     try {
-      event = forge.parse(headers, body);
+      event = forge.parse(headers, Forges.json(headers, body));
     } catch (MalformedWebhookException e) {
       throw ApiException.badRequest(e.getMessage());
     }
@@ -96,13 +98,43 @@ final class Webhooks {
       ctx.status(202).json(Map.of("message", push.ref() + " was deleted; nothing to run"));
       return;
     }
+    // The forge's id is kept as information; what is deduplicated is the signed body itself.
     String deliveryId = forge.deliveryId(headers, body);
+    String replayKey = Forges.replayKey(repository.name(), body);
+    if (!inFlight.add(name + ' ' + replayKey)) {
+      throw stillInProgress();
+    }
+    try {
+      receivePush(ctx, name, repository, push, deliveryId, replayKey);
+    } finally {
+      inFlight.remove(name + ' ' + replayKey);
+    }
+  }
+
+  /**
+   * A copy of a delivery still being processed (a sender that timed out and retried): 503, so it
+   * is sent again. Answered "received before", the sender would take it as stored, and the first
+   * one may yet fail and be forgotten.
+   */
+  private static ApiException stillInProgress() {
+    return new ApiException(
+        503, "in_progress", "this delivery is still being processed; send it again shortly");
+  }
+
+  private void receivePush(
+      Context ctx,
+      String name,
+      ServerConfig.Repository repository,
+      WebhookEvent.Push push,
+      String deliveryId,
+      String replayKey) {
     if (!store.recordDelivery(
-        new Deliveries.Delivery(name, deliveryId, repository.name(), "push", Instant.now()))) {
+        new Deliveries.Delivery(name, replayKey, repository.name(), "push", Instant.now()))) {
       ctx.status(200)
           .json(
               Map.of(
-                  "message", "delivery " + deliveryId + " was received before; nothing new started",
+                  "message",
+                  "this delivery (same signed body) was received before; nothing new started",
                   "delivery", deliveryId,
                   "duplicate", true));
       return;
@@ -120,7 +152,7 @@ final class Webhooks {
               deliveryId);
     } catch (GitException | RuntimeException e) {
       // Not stored: forget the delivery so the forge's redelivery is processed, not ignored.
-      store.forgetDelivery(name, deliveryId);
+      store.forgetDelivery(name, replayKey);
       throw new ApiException(
           503, "unavailable", "cannot read the pushed commit: " + e.getMessage() + "; redeliver the webhook");
     }

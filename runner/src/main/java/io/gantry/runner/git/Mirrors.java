@@ -68,13 +68,16 @@ public final class Mirrors {
    * The files of folders read by {@link #readFiles}, by path and git tree id (content-addressed,
    * so never stale): the 64 used last.
    */
-  private static final Map<String, Map<String, String>> FOLDERS =
+  /** A folder's files are remembered only when they add up to at most this much. */
+  private static final long CACHED_FOLDER_BYTES = 1L << 20;
+
+  private static final Map<String, FolderFiles> FOLDERS =
       java.util.Collections.synchronizedMap(
           new LinkedHashMap<>(64, 0.75f, true) {
             private static final long serialVersionUID = 1L;
 
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Map<String, String>> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, FolderFiles> eldest) {
               return size() > 64;
             }
           });
@@ -139,6 +142,20 @@ public final class Mirrors {
    */
   public Map<String, String> readFiles(RemoteRepository repository, String sha, String folder)
       throws GitException {
+    return readFiles(repository, sha, folder, List.of(), Long.MAX_VALUE).files();
+  }
+
+  /**
+   * The files of a commit's folder whose names end with one of {@code suffixes} (all when empty),
+   * read only when at most {@code maxBytes}; the larger ones are listed with their sizes and not
+   * read, so a huge file there neither fills the memory nor makes every read fail.
+   */
+  public record FolderFiles(Map<String, String> files, Map<String, Long> tooLarge) {}
+
+  /** See {@link FolderFiles}. */
+  public FolderFiles readFiles(
+      RemoteRepository repository, String sha, String folder, List<String> suffixes, long maxBytes)
+      throws GitException {
     String prefix = trimSlashes(folder);
     try (Repository db = open(repository, sha);
         RevWalk walk = new RevWalk(db)) {
@@ -149,35 +166,50 @@ public final class Mirrors {
       } else {
         try (TreeWalk locate = TreeWalk.forPath(db, prefix, commit.getTree())) {
           if (locate == null || locate.getFileMode(0) != FileMode.TREE) {
-            return Map.of();
+            return new FolderFiles(Map.of(), Map.of());
           }
           folderTree = locate.getObjectId(0);
         }
       }
       // Most pushes leave the folder as it was: its tree id, and so its files, are the same.
-      String key = prefix + '\0' + folderTree.name();
-      Map<String, String> known = FOLDERS.get(key);
+      String key = prefix + '\0' + folderTree.name() + '\0' + suffixes + '\0' + maxBytes;
+      FolderFiles known = FOLDERS.get(key);
       if (known != null) {
         return known;
       }
       Map<String, String> files = new LinkedHashMap<>();
+      Map<String, Long> tooLarge = new LinkedHashMap<>();
+      long total = 0;
       try (TreeWalk entries = new TreeWalk(db)) {
         entries.addTree(folderTree);
         // Not recursive: only the folder's own files, as GitHub reads .github/workflows.
         entries.setRecursive(false);
         while (entries.next()) {
           FileMode mode = entries.getFileMode(0);
-          if (mode == FileMode.REGULAR_FILE || mode == FileMode.EXECUTABLE_FILE) {
-            byte[] bytes = db.open(entries.getObjectId(0), Constants.OBJ_BLOB).getBytes();
-            String path =
-                prefix.isEmpty() ? entries.getPathString() : prefix + "/" + entries.getPathString();
+          String name = entries.getPathString();
+          if ((mode == FileMode.REGULAR_FILE || mode == FileMode.EXECUTABLE_FILE)
+              && (suffixes.isEmpty() || suffixes.stream().anyMatch(name::endsWith))) {
+            String path = prefix.isEmpty() ? name : prefix + "/" + name;
+            org.eclipse.jgit.lib.ObjectLoader loader =
+                db.open(entries.getObjectId(0), Constants.OBJ_BLOB);
+            if (loader.getSize() > maxBytes) {
+              tooLarge.put(path, loader.getSize());
+              continue;
+            }
+            byte[] bytes = loader.getCachedBytes(Integer.MAX_VALUE);
+            total += bytes.length;
             files.put(path, new String(bytes, StandardCharsets.UTF_8));
           }
         }
       }
-      files = java.util.Collections.unmodifiableMap(files);
-      FOLDERS.put(key, files);
-      return files;
+      FolderFiles result =
+          new FolderFiles(
+              java.util.Collections.unmodifiableMap(files),
+              java.util.Collections.unmodifiableMap(tooLarge));
+      if (total <= CACHED_FOLDER_BYTES) {
+        FOLDERS.put(key, result);
+      }
+      return result;
     } catch (IOException e) {
       throw readFailure(repository, "read " + prefix + " at " + sha, e);
     }

@@ -79,6 +79,22 @@ public final class LogStore {
     return lines;
   }
 
+  /**
+   * The log files of a run in the order {@link #readRun} reads them, for a reader that streams them
+   * from the disk instead of holding them in memory.
+   */
+  public List<Path> runFiles(long runId) {
+    Path dir = root.resolve(Long.toString(runId));
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list logs of run " + runId + ": " + e.getMessage(), e);
+    }
+  }
+
   private static String safe(String name) {
     return name.replaceAll("[^A-Za-z0-9._-]", "_");
   }

@@ -53,6 +53,11 @@ final class InjectionRule {
     untrusted("github.event.workflow_run.head_commit.author.email");
     untrusted("github.event.workflow_run.pull_requests.*.head.ref");
     untrusted("github.head_ref");
+    // The pushed ref itself: branch and tag names are chosen by whoever pushes (a fork's branch,
+    // a tag), and "a;curl$IFS…|sh" is a valid branch name.
+    untrusted("github.ref");
+    untrusted("github.ref_name");
+    untrusted("github.base_ref");
   }
 
   private static void untrusted(String path) {

@@ -17,9 +17,16 @@ import java.util.stream.Stream;
 public final class WorkflowParser {
 
   private final ActionCatalog actions;
+  private final WorkflowLimits limits;
 
+  /** With GitHub's limits. */
   public WorkflowParser(ActionCatalog actions) {
+    this(actions, WorkflowLimits.GITHUB);
+  }
+
+  public WorkflowParser(ActionCatalog actions, WorkflowLimits limits) {
     this.actions = actions;
+    this.limits = limits;
   }
 
   /**
@@ -95,10 +102,44 @@ public final class WorkflowParser {
   /** Parses and validates workflow text (as {@link #parse(Path, String)}, from memory). */
   public Workflow parse(String source, Path file, String displayName) throws WorkflowException {
     Report report = new Report(displayName);
+    long bytes = source.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > limits.fileBytes()) {
+      // Not even parsed: a file this size is a mistake or an attack, not a workflow.
+      report.error(
+          Location.of(displayName),
+          "the workflow file is " + bytes + " bytes, over the limit of " + limits.fileBytes()
+              + " bytes (limits.workflow-file-size in gantry.yml; GitHub's is 500 KB)");
+      throw new WorkflowException(report.problems());
+    }
     Workflow workflow = new WorkflowValidator(actions).validate(source, file, report);
     if (workflow == null) {
       throw new WorkflowException(report.problems());
     }
+    checkMatrices(workflow, report);
+    if (report.hasErrors()) {
+      throw new WorkflowException(report.problems());
+    }
     return workflow;
+  }
+
+  private void checkMatrices(Workflow workflow, Report report) {
+    workflow
+        .jobs()
+        .forEach(
+            (id, job) -> {
+              if (job.strategy() == null) {
+                return;
+              }
+              long count = MatrixSize.of(job.strategy().matrix());
+              if (count > limits.matrixJobs()) {
+                report.error(
+                    job.strategy().location(),
+                    "the matrix of job '" + id + "' generates " + count + " jobs"
+                        + (count > MatrixSize.EXACT_UP_TO ? " before exclude:" : "")
+                        + ", over the limit of " + limits.matrixJobs()
+                        + " (limits.matrix-jobs in gantry.yml; GitHub's is 256); split the job"
+                        + " or narrow the matrix");
+              }
+            });
   }
 }

@@ -34,6 +34,9 @@ class InjectionRuleTest {
         "github.event.workflow_run.head_commit.message",
         "github.event.ref",
         "github.head_ref",
+        "github.ref",
+        "github.ref_name",
+        "github.base_ref",
         "GitHub.Event.Head_Commit.Message",
         "github.event",
         "github",
@@ -50,8 +53,7 @@ class InjectionRuleTest {
   @ValueSource(
       strings = {
         "github.sha",
-        "github.ref",
-        "github.ref_name",
+        "github.ref_type",
         "github.repository",
         "github.event.after",
         "github.event.before",

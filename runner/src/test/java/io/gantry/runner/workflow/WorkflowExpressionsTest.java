@@ -101,6 +101,10 @@ class WorkflowExpressionsTest {
         "${{ github.event.pull_request.title }}",
         "${{ github.head_ref }}",
         "${{ github.event.ref }}",
+        "${{ github.ref }}",
+        "${{ github.ref_name }}",
+        "${{ github.head_ref }}",
+        "${{ github.base_ref }}",
         "${{ toJSON(github.event) }}",
         "${{ github.event.commits[0].message }}",
         "${{ github['event']['issue']['body'] }}",
@@ -119,7 +123,7 @@ class WorkflowExpressionsTest {
   @ValueSource(
       strings = {
         "${{ github.sha }}",
-        "${{ github.ref_name }}",
+        "${{ github.ref_type }}",
         "${{ github.event.after }}",
         "${{ github.event.repository.name }}",
         "\"$TITLE\""

@@ -35,9 +35,20 @@ public final class ConfigLoader {
   private static final Pattern VARIABLE =
       Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
   private static final Set<String> FORGES = Set.of("github", "gitea", "gitlab", "git");
-  private static final List<String> TOP = List.of("server", "repositories", "local-ecs", "users");
+  private static final List<String> TOP = List.of("server", "repositories", "local-ecs", "users", "limits");
   private static final List<String> USER = List.of("name", "token-hash", "role");
   private static final Pattern TOKEN_HASH = Pattern.compile("sha256:[0-9a-f]{64}");
+  private static final List<String> LIMITS =
+      List.of(
+          "webhook-body",
+          "request-body",
+          "connections-per-address",
+          "idle-timeout-seconds",
+          "min-request-rate",
+          "matrix-jobs",
+          "workflow-file-size");
+  private static final Pattern SIZE =
+      Pattern.compile("(\\d+)\\s*(B|KB|KiB|MB|MiB|GB|GiB)?");
   private static final List<String> LOCAL_ECS = List.of("enabled", "port", "data-dir", "region", "stop-tasks-on-close");
   private static final List<String> SERVER =
       List.of(
@@ -129,7 +140,8 @@ public final class ConfigLoader {
         new Server(port, bind, publicUrl, dataDir, new Secret(token), workers, lease),
         List.copyOf(repositories),
         localEcs(top, dataDir),
-        access(top, server));
+        access(top, server),
+        limits(top));
   }
 
   /** {@code server.public-read} and {@code users:}. */
@@ -175,6 +187,57 @@ public final class ConfigLoader {
       users.add(new ServerConfig.User(name, hash.substring("sha256:".length()), role));
     }
     return new ServerConfig.Access(publicRead.equals("true"), List.copyOf(users));
+  }
+
+  private ServerConfig.Limits limits(Map<String, Object> top) throws ConfigException {
+    ServerConfig.Limits d = ServerConfig.Limits.DEFAULTS;
+    if (!top.containsKey("limits")) {
+      return d;
+    }
+    Map<String, Object> l = map(top.get("limits"), "limits", LIMITS);
+    return new ServerConfig.Limits(
+        size(l, "webhook-body", d.webhookBodyBytes()),
+        size(l, "request-body", d.requestBodyBytes()),
+        integer(l, "connections-per-address", "limits", d.connectionsPerAddress(), 0, 100_000),
+        integer(l, "idle-timeout-seconds", "limits", d.idleTimeoutSeconds(), 1, 3600),
+        size(l, "min-request-rate", d.minRequestBytesPerSecond()),
+        integer(l, "matrix-jobs", "limits", d.matrixJobs(), 1, 100_000),
+        size(l, "workflow-file-size", d.workflowFileBytes()));
+  }
+
+  /** A size in bytes: {@code 1048576}, {@code 512KiB}, {@code 25MiB}, {@code 500KB} (1000s). */
+  private long size(Map<String, Object> map, String key, long fallback) throws ConfigException {
+    String text = string(map, key, "limits", null);
+    if (text == null) {
+      return fallback;
+    }
+    Matcher m = SIZE.matcher(text.strip());
+    long value = -1;
+    if (m.matches()) {
+      try {
+        long number = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "B" : m.group(2);
+        long factor =
+            switch (unit) {
+              case "KB" -> 1000L;
+              case "KiB" -> 1L << 10;
+              case "MB" -> 1000L * 1000;
+              case "MiB" -> 1L << 20;
+              case "GB" -> 1000L * 1000 * 1000;
+              case "GiB" -> 1L << 30;
+              default -> 1L;
+            };
+        value = Math.multiplyExact(number, factor);
+      } catch (ArithmeticException | NumberFormatException e) {
+        value = -1;
+      }
+    }
+    if (value < 1) {
+      throw new ConfigException(
+          file + ": limits." + key + " must be a positive size such as 1048576, 512KiB or 25MiB,"
+              + " got '" + text + "'");
+    }
+    return value;
   }
 
   private ServerConfig.LocalEcsSettings localEcs(Map<String, Object> top, Path dataDir)

@@ -10,7 +10,11 @@ import java.util.Optional;
  * values.
  */
 public record ServerConfig(
-    Server server, List<Repository> repositories, LocalEcsSettings localEcs, Access access) {
+    Server server,
+    List<Repository> repositories,
+    LocalEcsSettings localEcs,
+    Access access,
+    Limits limits) {
 
   /** Without a {@code local-ecs:} section. */
   public ServerConfig(Server server, List<Repository> repositories) {
@@ -19,7 +23,7 @@ public record ServerConfig(
 
   /** Without {@code users:}; anonymous visitors of the web UI must sign in. */
   public ServerConfig(Server server, List<Repository> repositories, LocalEcsSettings localEcs) {
-    this(server, repositories, localEcs, Access.NONE);
+    this(server, repositories, localEcs, Access.NONE, Limits.DEFAULTS);
   }
 
   /**
@@ -41,6 +45,44 @@ public record ServerConfig(
    *     rolls back)
    */
   public record User(String name, String tokenSha256, String role) {}
+
+  /** With the default {@link Limits}. */
+  public ServerConfig(
+      Server server, List<Repository> repositories, LocalEcsSettings localEcs, Access access) {
+    this(server, repositories, localEcs, access, Limits.DEFAULTS);
+  }
+
+  /** With no {@code users:}. */
+  public ServerConfig(
+      Server server, List<Repository> repositories, LocalEcsSettings localEcs, Limits limits) {
+    this(server, repositories, localEcs, Access.NONE, limits);
+  }
+
+  /**
+   * {@code limits:}: what one request, one client and one workflow may use. The defaults are
+   * GitHub's where GitHub has one (matrix jobs, workflow file size).
+   *
+   * @param webhookBodyBytes a {@code /hooks/*} request's body (413 above it, chunked or not)
+   * @param requestBodyBytes any other request's body
+   * @param connectionsPerAddress open connections one client address may hold (0: no limit; behind
+   *     a reverse proxy every client has the proxy's address)
+   * @param idleTimeoutSeconds how long a connection may send or read nothing
+   * @param minRequestBytesPerSecond the slowest a request body may arrive (408 below it)
+   * @param matrixJobs the jobs one job's matrix may generate
+   * @param workflowFileBytes a workflow file's size
+   */
+  public record Limits(
+      long webhookBodyBytes,
+      long requestBodyBytes,
+      int connectionsPerAddress,
+      int idleTimeoutSeconds,
+      long minRequestBytesPerSecond,
+      int matrixJobs,
+      long workflowFileBytes) {
+
+    public static final Limits DEFAULTS =
+        new Limits(25L << 20, 1L << 20, 64, 30, 1024, 256, 500L * 1024);
+  }
 
   /**
    * {@code local-ecs:}: the server starts the embedded ECS-compatible cluster and points every

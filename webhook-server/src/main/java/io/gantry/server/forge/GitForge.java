@@ -2,7 +2,6 @@ package io.gantry.server.forge;
 
 import io.gantry.runner.trigger.PushPayload;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Gantry's own format, sent by {@code gantry hook post-receive} from a bare repository: see {@link
@@ -10,8 +9,6 @@ import java.util.regex.Pattern;
  * GitHub does, under Gantry's own header names.
  */
 final class GitForge implements Forge {
-
-  private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
 
   @Override
   public String name() {
@@ -26,7 +23,8 @@ final class GitForge implements Forge {
 
   @Override
   public String deliveryId(Headers headers, byte[] rawBody) {
-    return Forges.deliveryId(headers, GitHookPayload.DELIVERY_HEADER, rawBody);
+    // The hook's id is the body's hash: computed here, never taken from the unsigned header.
+    return Forges.bodyHash(rawBody);
   }
 
   @Override
@@ -42,13 +40,9 @@ final class GitForge implements Forge {
     }
     Map<String, Object> body = Json.parseObject(rawBody);
     String repository = Json.requireString(body, "repository");
-    String ref = Json.requireString(body, "ref");
-    if (!ref.startsWith("refs/")) {
-      throw new MalformedWebhookException(
-          "field 'ref' must be a full ref (refs/…), got '" + ref + "'");
-    }
-    String before = objectId(body, "before");
-    String after = objectId(body, "after");
+    String ref = GitNames.ref("ref", Json.requireString(body, "ref"));
+    String before = GitNames.objectId("before", Json.requireString(body, "before"));
+    String after = GitNames.objectId("after", Json.requireString(body, "after"));
     String pusher = Json.optionalString(body, "pusher");
     boolean deleted = GitHubStylePush.isZeros(after);
     boolean created = GitHubStylePush.isZeros(before);
@@ -62,15 +56,5 @@ final class GitForge implements Forge {
             .toMap();
     return new WebhookEvent.Push(
         repository, ref, before, after, deleted, created, pusher, null, payload);
-  }
-
-  private static String objectId(Map<String, Object> body, String field)
-      throws MalformedWebhookException {
-    String value = Json.requireString(body, field);
-    if (!OBJECT_ID.matcher(value).matches()) {
-      throw new MalformedWebhookException(
-          "field '" + field + "' must be a 40- or 64-character lowercase hex object id");
-    }
-    return value;
   }
 }

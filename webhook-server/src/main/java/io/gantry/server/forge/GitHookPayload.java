@@ -41,6 +41,32 @@ public final class GitHookPayload {
     this.body = body;
   }
 
+  /** A delivery kept earlier (see {@link HookSpool}), to be signed and sent as it was. */
+  static GitHookPayload ofBody(byte[] body) {
+    return new GitHookPayload(body.clone());
+  }
+
+  /** The {@code ref} of a delivery's body, or "(unknown ref)" when it has none. */
+  String ref() {
+    try (JsonParser parser = JSON.createParser(body)) {
+      if (parser.nextToken() == JsonToken.START_OBJECT) {
+        for (JsonToken token = parser.nextToken();
+            token == JsonToken.FIELD_NAME;
+            token = parser.nextToken()) {
+          String name = parser.currentName();
+          JsonToken value = parser.nextToken();
+          if (name.equals("ref") && value == JsonToken.VALUE_STRING) {
+            return parser.getText();
+          }
+          parser.skipChildren();
+        }
+      }
+    } catch (IOException notJson) {
+      // a damaged spool file: named by its file instead
+    }
+    return "(unknown ref)";
+  }
+
   /** The delivery for one ref update, stamped now. */
   public static GitHookPayload of(String repository, PostReceive.RefUpdate update, String pusher) {
     return of(repository, update, pusher, Instant.now());

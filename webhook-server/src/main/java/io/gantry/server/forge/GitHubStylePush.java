@@ -15,9 +15,9 @@ final class GitHubStylePush {
   static WebhookEvent.Push parse(Map<String, Object> payload, String pusherPath)
       throws MalformedWebhookException {
     String repository = Json.requireString(payload, "repository.full_name");
-    String ref = Json.requireString(payload, "ref");
-    String before = Json.requireString(payload, "before");
-    String after = Json.requireString(payload, "after");
+    String ref = GitNames.ref("ref", Json.requireString(payload, "ref"));
+    String before = GitNames.objectId("before", Json.requireString(payload, "before"));
+    String after = GitNames.objectId("after", Json.requireString(payload, "after"));
     // Gitea leaves out created/deleted; the zero object id says the same thing on every forge.
     boolean deleted = Json.flag(payload, "deleted") || isZeros(after);
     boolean created = Json.flag(payload, "created") || isZeros(before);

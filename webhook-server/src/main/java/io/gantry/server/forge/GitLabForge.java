@@ -55,9 +55,9 @@ final class GitLabForge implements Forge {
   private static WebhookEvent.Push push(Map<String, Object> gitlab)
       throws MalformedWebhookException {
     String repository = Json.requireString(gitlab, "project.path_with_namespace");
-    String ref = Json.requireString(gitlab, "ref");
-    String before = Json.requireString(gitlab, "before");
-    String after = Json.requireString(gitlab, "after");
+    String ref = GitNames.ref("ref", Json.requireString(gitlab, "ref"));
+    String before = GitNames.objectId("before", Json.requireString(gitlab, "before"));
+    String after = GitNames.objectId("after", Json.requireString(gitlab, "after"));
     String checkoutSha = Json.optionalString(gitlab, "checkout_sha");
     // GitLab marks a deletion both ways depending on version: zeros in after, null checkout_sha.
     boolean deleted =

@@ -9,6 +9,7 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,12 +51,7 @@ public final class PostReceiveClient {
   /** What happened to one ref's delivery. */
   public record Result(String ref, boolean accepted, int statusCode, String message) {}
 
-  /**
-   * The whole {@code gantry hook post-receive} command below its argument parsing: reads git's
-   * lines from {@code stdin}, sends each, prints one line per ref ({@code out} when accepted,
-   * {@code err} otherwise) and returns the exit code: 0 when every ref was accepted, 1 otherwise
-   * (including bad input, which sends nothing).
-   */
+  /** As {@link #send(String, String, String, Path, Reader, PrintWriter, PrintWriter)}, unspooled. */
   public int send(
       String serverUrl,
       String repository,
@@ -63,12 +59,28 @@ public final class PostReceiveClient {
       Reader stdin,
       PrintWriter out,
       PrintWriter err) {
+    return send(serverUrl, repository, secret, null, stdin, out, err);
+  }
+
+  /**
+   * The whole {@code gantry hook post-receive} command below its argument parsing: reads git's
+   * lines from {@code stdin}; with a {@code spool}, first sends the deliveries kept there by earlier
+   * pushes, then each new one, and keeps any the server could not take now (no answer, 429, 5xx)
+   * in the spool; prints one line per ref ({@code out} when accepted, {@code err} otherwise) and
+   * returns the exit code: 0 when every delivery was accepted, 1 otherwise (including bad input,
+   * which sends nothing).
+   */
+  @SuppressWarnings("try") // the spool's lock is held by the try block, never referenced
+  public int send(
+      String serverUrl,
+      String repository,
+      String secret,
+      Path spool,
+      Reader stdin,
+      PrintWriter out,
+      PrintWriter err) {
     try {
-      if (secret == null || secret.isEmpty()) {
-        err.println(
-            "gantry hook: GANTRY_HOOK_SECRET is not set; set it to the webhook-secret of "
-                + repository
-                + " in the server's configuration");
+      if (!usableSecret(secret, repository, err)) {
         return 1;
       }
       List<PostReceive.RefUpdate> updates;
@@ -82,27 +94,140 @@ public final class PostReceiveClient {
             "gantry hook: could not read the post-receive lines from stdin: " + e.getMessage());
         return 1;
       }
-      List<Result> results;
+      URI endpoint;
       try {
-        results = deliver(serverUrl, repository, secret, System.getProperty("user.name"), updates);
+        endpoint = endpoint(serverUrl);
       } catch (IllegalArgumentException e) {
         err.println("gantry hook: " + e.getMessage());
         return 1;
       }
-      boolean allAccepted = true;
-      for (Result result : results) {
-        if (result.accepted()) {
-          out.println("gantry: " + result.ref() + ": " + result.message());
-        } else {
-          allAccepted = false;
-          err.println("gantry: " + result.ref() + ": " + result.message());
+      String pusher = System.getProperty("user.name");
+      if (spool == null) {
+        boolean allAccepted = true;
+        for (PostReceive.RefUpdate update : updates) {
+          Result result =
+              deliverOne(endpoint, repository, GitHookPayload.of(repository, update, pusher), secret, maxAttempts);
+          allAccepted &= print(result, out, err);
         }
+        return allAccepted ? 0 : 1;
       }
-      return allAccepted ? 0 : 1;
+      HookSpool kept = new HookSpool(spool);
+      try (java.io.Closeable locked = kept.lock() /* held until the block ends */) {
+        boolean allAccepted = flush(endpoint, repository, secret, kept, out, err);
+        for (PostReceive.RefUpdate update : updates) {
+          GitHookPayload payload = GitHookPayload.of(repository, update, pusher);
+          Result result = deliverOne(endpoint, repository, payload, secret, maxAttempts);
+          if (!result.accepted() && retryable(result)) {
+            Path file = kept.keep(payload.body());
+            result = keptNote(result, file);
+          }
+          allAccepted &= print(result, out, err);
+        }
+        return allAccepted ? 0 : 1;
+      } catch (IOException e) {
+        err.println(
+            "gantry hook: cannot use the spool " + spool + " (" + e.getMessage() + "); a"
+                + " delivery the server did not take is lost: make the folder writable");
+        return 1;
+      }
     } finally {
       out.flush();
       err.flush();
     }
+  }
+
+  /**
+   * {@code gantry hook flush}: sends the deliveries kept in {@code spool}, oldest first, and stops
+   * at the first the server cannot take now (it stays, with those after it). 0 when none is left.
+   */
+  @SuppressWarnings("try") // the spool's lock is held by the try block, never referenced
+  public int flush(
+      String serverUrl,
+      String repository,
+      String secret,
+      Path spool,
+      PrintWriter out,
+      PrintWriter err) {
+    try {
+      if (!usableSecret(secret, repository, err)) {
+        return 1;
+      }
+      URI endpoint;
+      try {
+        endpoint = endpoint(serverUrl);
+      } catch (IllegalArgumentException e) {
+        err.println("gantry hook: " + e.getMessage());
+        return 1;
+      }
+      HookSpool kept = new HookSpool(spool);
+      try (java.io.Closeable locked = kept.lock() /* held until the block ends */) {
+        boolean all = flush(endpoint, repository, secret, kept, out, err);
+        if (all) {
+          out.println("gantry: the spool " + spool + " is empty");
+        }
+        return all ? 0 : 1;
+      } catch (IOException e) {
+        err.println("gantry hook: cannot use the spool " + spool + ": " + e.getMessage());
+        return 1;
+      }
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
+  /** Sends the kept deliveries, one attempt each; false when some are left or were refused. */
+  private boolean flush(
+      URI endpoint, String repository, String secret, HookSpool kept, PrintWriter out, PrintWriter err)
+      throws IOException {
+    boolean all = true;
+    for (Path file : kept.pending()) {
+      GitHookPayload payload = GitHookPayload.ofBody(kept.read(file));
+      Result result = deliverOne(endpoint, repository, payload, secret, 1);
+      if (!result.accepted() && retryable(result)) {
+        print(keptNote(result, file), out, err);
+        return false; // the server is not taking deliveries now: keep this one and the rest
+      }
+      // Accepted (or received before), or refused for good: either way it leaves the spool.
+      kept.remove(file);
+      all &= print(
+          new Result(result.ref(), result.accepted(), result.statusCode(),
+              "(kept from an earlier push) " + result.message()
+                  + (result.accepted() ? "" : "; removed from the spool")),
+          out,
+          err);
+    }
+    return all;
+  }
+
+  private static Result keptNote(Result result, Path file) {
+    return new Result(
+        result.ref(),
+        false,
+        result.statusCode(),
+        result.message() + "; kept in " + file + ", sent again on the next push or by"
+            + " 'gantry hook flush'");
+  }
+
+  private static boolean retryable(Result result) {
+    int status = result.statusCode();
+    return status == 0 || status == 429 || status >= 500;
+  }
+
+  private static boolean print(Result result, PrintWriter out, PrintWriter err) {
+    (result.accepted() ? out : err).println("gantry: " + result.ref() + ": " + result.message());
+    return result.accepted();
+  }
+
+  private static boolean usableSecret(String secret, String repository, PrintWriter err) {
+    if (secret == null || secret.isEmpty()) {
+      err.println(
+          "gantry hook: GANTRY_HOOK_SECRET is not set; set it to the webhook-secret of "
+              + repository
+              + " in the server's configuration");
+      return false;
+    }
+    return true;
   }
 
   /** Sends one delivery per update, in order, and says what became of each. */
@@ -116,17 +241,18 @@ public final class PostReceiveClient {
     List<Result> results = new ArrayList<>();
     for (PostReceive.RefUpdate update : updates) {
       GitHookPayload payload = GitHookPayload.of(repository, update, pusher);
-      results.add(deliverOne(endpoint, repository, update.ref(), payload, secret));
+      results.add(deliverOne(endpoint, repository, payload, secret, maxAttempts));
     }
     return results;
   }
 
   private Result deliverOne(
-      URI endpoint, String repository, String ref, GitHookPayload payload, String secret) {
+      URI endpoint, String repository, GitHookPayload payload, String secret, int attempts) {
+    String ref = payload.ref();
     byte[] body = payload.body();
     Map<String, String> headers = payload.headers(secret);
     Result last = null;
-    for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+    for (int attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1 && !pause(backoff.delay(attempt - 1))) {
         break;
       }
@@ -162,7 +288,7 @@ public final class PostReceiveClient {
         ref,
         false,
         last.statusCode(),
-        last.message() + " (gave up after " + maxAttempts + " attempts)");
+        last.message() + (attempts > 1 ? " (gave up after " + attempts + " attempts)" : ""));
   }
 
   private record Answer(int status, String body) {}

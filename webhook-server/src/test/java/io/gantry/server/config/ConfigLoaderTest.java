@@ -161,4 +161,33 @@ class ConfigLoaderTest {
     assertThat(error("server:\n  api-token: x\n  public-read: yes please\n", Map.of()))
         .contains("server.public-read must be true or false");
   }
+
+  @Test
+  void limitsDefaultToGitHubsAndTakeSizesWithUnits() throws Exception {
+    ServerConfig defaults = load(ISSUE_EXAMPLE, ENV);
+    assertThat(defaults.limits()).isEqualTo(ServerConfig.Limits.DEFAULTS);
+    assertThat(defaults.limits().matrixJobs()).isEqualTo(256);
+    assertThat(defaults.limits().workflowFileBytes()).isEqualTo(500 * 1024);
+
+    ServerConfig set =
+        load(
+            ISSUE_EXAMPLE
+                + "limits:\n  webhook-body: 10MiB\n  request-body: 2000\n  workflow-file-size: 1MB\n"
+                + "  matrix-jobs: 1000\n  connections-per-address: 0\n",
+            ENV);
+    assertThat(set.limits().webhookBodyBytes()).isEqualTo(10L << 20);
+    assertThat(set.limits().requestBodyBytes()).isEqualTo(2000);
+    assertThat(set.limits().workflowFileBytes()).isEqualTo(1_000_000);
+    assertThat(set.limits().matrixJobs()).isEqualTo(1000);
+    assertThat(set.limits().connectionsPerAddress()).isZero();
+  }
+
+  @Test
+  void aBadLimitNamesItsKeyAndTheFormExpected() {
+    assertThat(error(ISSUE_EXAMPLE + "limits:\n  webhook-body: lots\n", ENV))
+        .endsWith("gantry.yml: limits.webhook-body must be a positive size such as 1048576, 512KiB or"
+            + " 25MiB, got 'lots'");
+    assertThat(error(ISSUE_EXAMPLE + "limits:\n  matrix-job: 10\n", ENV))
+        .contains("unknown key 'matrix-job' in limits; did you mean 'matrix-jobs'?");
+  }
 }

@@ -17,8 +17,7 @@ class DeliveryIdTest {
   @CsvSource({
     "github, X-GitHub-Delivery",
     "gitea, X-Gitea-Delivery",
-    "gitlab, X-Gitlab-Event-UUID",
-    "git, X-Gantry-Delivery"
+    "gitlab, X-Gitlab-Event-UUID"
   })
   void theForgesDeliveryHeaderIsTheDeliveryId(String forge, String header) {
     Headers headers = Headers.of(header.toLowerCase(java.util.Locale.ROOT), "72d3162e-cc78-11e3-81ab-4c9367dc0958");
@@ -31,6 +30,20 @@ class DeliveryIdTest {
   @CsvSource({"github", "gitea", "gitlab", "git"})
   void withoutTheHeaderTheDeliveryIdIsTheBodysHash(String forge) {
     assertThat(Forges.byName(forge).deliveryId(Headers.of(), HELLO)).isEqualTo(HELLO_SHA256);
+  }
+
+  @Test
+  void gantrysOwnHookFormatIgnoresTheUnsignedHeaderAndHashesTheBody() {
+    assertThat(Forges.byName("git").deliveryId(Headers.of("X-Gantry-Delivery", "made-up"), HELLO))
+        .isEqualTo(HELLO_SHA256);
+  }
+
+  @Test
+  void theReplayKeyIsTheSignedBodyOfOneRepositoryWhateverTheHeaders() {
+    assertThat(Forges.replayKey("Acme/Web", HELLO)).isEqualTo(Forges.replayKey("acme/web", HELLO));
+    assertThat(Forges.replayKey("acme/web", HELLO)).isNotEqualTo(Forges.replayKey("acme/api", HELLO));
+    assertThat(Forges.replayKey("acme/web", HELLO))
+        .isNotEqualTo(Forges.replayKey("acme/web", utf8("hello!")));
   }
 
   @Test

@@ -95,7 +95,7 @@ class GitHookPayloadTest {
             + "\",\"after\":\"main\"}";
     assertThatThrownBy(() -> git.parse(Headers.of("X-Gantry-Event", "push"), utf8(body)))
         .isInstanceOf(MalformedWebhookException.class)
-        .hasMessage("field 'after' must be a 40- or 64-character lowercase hex object id");
+        .hasMessage("field 'after' must be a full commit id (40 or 64 lowercase hex digits), got 'main'");
   }
 
   @Test
