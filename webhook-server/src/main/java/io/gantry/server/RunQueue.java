@@ -265,7 +265,7 @@ final class RunQueue {
   Map<String, Workflow> workflowsAt(ServerConfig.Repository repository, String sha)
       throws GitException {
     Map<String, Workflow> workflows = new LinkedHashMap<>();
-    for (Map.Entry<String, String> file : workflowFiles(repository, remote(repository), sha).entrySet()) {
+    for (Map.Entry<String, String> file : workflowFiles(repository, remote(repository), sha).files().entrySet()) {
       if (file.getKey().endsWith(".yml") || file.getKey().endsWith(".yaml")) {
         try {
           workflows.put(file.getKey(), parsed(file.getKey(), file.getValue()));

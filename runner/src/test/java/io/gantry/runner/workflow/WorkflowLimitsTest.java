@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class WorkflowLimitsTest {
 
   private static final WorkflowParser PARSER =
-      new WorkflowParser(io.gantry.runner.action.ActionRegistry.builtIn());
+      new WorkflowParser(io.gantry.runner.action.builtin.BuiltInActions.registry());
 
   private static String matrix(int keys, int values, String extra) {
     StringBuilder yaml =
@@ -50,11 +50,11 @@ class WorkflowLimitsTest {
   void theLimitsAreConfigurable() throws Exception {
     WorkflowParser roomy =
         new WorkflowParser(
-            io.gantry.runner.action.ActionRegistry.builtIn(), new WorkflowLimits(100_000, 1 << 20));
+            io.gantry.runner.action.builtin.BuiltInActions.registry(), new WorkflowLimits(100_000, 1 << 20));
     assertThat(roomy.parse(matrix(4, 16, ""), Path.of("ci.yml"), "ci.yml").jobs()).hasSize(1);
 
     WorkflowParser small =
-        new WorkflowParser(io.gantry.runner.action.ActionRegistry.builtIn(), new WorkflowLimits(256, 100));
+        new WorkflowParser(io.gantry.runner.action.builtin.BuiltInActions.registry(), new WorkflowLimits(256, 100));
     assertThatThrownBy(() -> small.parse(matrix(1, 2, ""), Path.of("ci.yml"), "ci.yml"))
         .isInstanceOf(WorkflowException.class)
         .satisfies(
