@@ -92,7 +92,9 @@ final class ApiClient {
   private void requireToken() throws ClientException {
     if (token == null || token.isBlank()) {
       throw new ClientException(
-          "this command changes things on the server: export " + TOKEN + " with the server's api-token");
+          "this command changes things on the server: export "
+              + TOKEN
+              + " with the server's api-token");
     }
   }
 
@@ -154,7 +156,9 @@ final class ApiClient {
   private String send(HttpRequest.Builder builder) throws ClientException {
     try {
       HttpResponse<String> response =
-          http.send(builder.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+          http.send(
+              builder.timeout(Duration.ofSeconds(60)).build(),
+              HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() >= 400) {
         String message = response.body();
         try {
@@ -180,7 +184,11 @@ final class ApiClient {
 
   private ClientException unreachable() {
     return new ClientException(
-        "cannot connect to " + server + "; is 'gantry serve' running there? (set --server or " + SERVER + ")");
+        "cannot connect to "
+            + server
+            + "; is 'gantry serve' running there? (set --server or "
+            + SERVER
+            + ")");
   }
 
   private static Object json(String text) throws ClientException {
@@ -195,7 +203,8 @@ final class ApiClient {
     try {
       return URI.create(server + path);
     } catch (IllegalArgumentException e) {
-      throw new ClientException("--server must be a URL like http://127.0.0.1:8080, got '" + server + "'");
+      throw new ClientException(
+          "--server must be a URL like http://127.0.0.1:8080, got '" + server + "'");
     }
   }
 }

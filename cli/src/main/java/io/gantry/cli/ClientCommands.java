@@ -33,7 +33,8 @@ final class ClientCommands {
 
     ApiClient client() {
       String url = server != null ? server : System.getenv(ApiClient.SERVER);
-      return new ApiClient(url != null ? url : "http://127.0.0.1:8080", System.getenv(ApiClient.TOKEN));
+      return new ApiClient(
+          url != null ? url : "http://127.0.0.1:8080", System.getenv(ApiClient.TOKEN));
     }
 
     @Override
@@ -52,8 +53,9 @@ final class ClientCommands {
   @Command(
       name = "schedules",
       mixinStandardHelpOptions = true,
-      description = "Lists the on.schedule lines of each repository's default branch, with the next"
-          + " time each fires (UTC).")
+      description =
+          "Lists the on.schedule lines of each repository's default branch, with the next"
+              + " time each fires (UTC).")
   static final class Schedules extends ClientCommand {
     @Override
     int run() throws ApiClient.ClientException {
@@ -62,19 +64,23 @@ final class ClientCommands {
       out().printf(row, "REPOSITORY", "WORKFLOW", "CRON", "NEXT (UTC)");
       for (Object o : (List<?>) body.get("schedules")) {
         Map<?, ?> s = (Map<?, ?>) o;
-        out().printf(
-            row,
-            s.get("repository"),
-            s.get("workflowFile"),
-            s.get("cron"),
-            s.get("next") == null ? "never" : s.get("next"));
+        out()
+            .printf(
+                row,
+                s.get("repository"),
+                s.get("workflowFile"),
+                s.get("cron"),
+                s.get("next") == null ? "never" : s.get("next"));
       }
       out().flush();
       return Gantry.OK;
     }
   }
 
-  @Command(name = "runs", mixinStandardHelpOptions = true, description = "Lists runs, newest first.")
+  @Command(
+      name = "runs",
+      mixinStandardHelpOptions = true,
+      description = "Lists runs, newest first.")
   static final class Runs extends ClientCommand {
     @Option(names = "--repo", description = "Only this repository (owner/name).")
     String repo;
@@ -106,16 +112,19 @@ final class ClientCommands {
       out().printf(row, "ID", "#", "REPOSITORY", "WORKFLOW", "REF", "SHA", "STATUS", "CONCLUSION");
       for (Object o : runs) {
         Map<?, ?> r = (Map<?, ?>) o;
-        out().printf(
-            row,
-            number(r.get("id")),
-            number(r.get("runNumber")) + (number(r.get("attempt")).equals("1") ? "" : "." + number(r.get("attempt"))),
-            r.get("repository"),
-            r.get("workflow"),
-            String.valueOf(r.get("ref")).replaceFirst("^refs/(heads|tags)/", ""),
-            String.valueOf(r.get("sha")).substring(0, Math.min(10, String.valueOf(r.get("sha")).length())),
-            r.get("status"),
-            r.get("conclusion") == null ? "" : r.get("conclusion"));
+        out()
+            .printf(
+                row,
+                number(r.get("id")),
+                number(r.get("runNumber"))
+                    + (number(r.get("attempt")).equals("1") ? "" : "." + number(r.get("attempt"))),
+                r.get("repository"),
+                r.get("workflow"),
+                String.valueOf(r.get("ref")).replaceFirst("^refs/(heads|tags)/", ""),
+                String.valueOf(r.get("sha"))
+                    .substring(0, Math.min(10, String.valueOf(r.get("sha")).length())),
+                r.get("status"),
+                r.get("conclusion") == null ? "" : r.get("conclusion"));
       }
       out().flush();
       return Gantry.OK;
@@ -130,7 +139,9 @@ final class ClientCommands {
     @Parameters(paramLabel = "RUN", description = "The run id.")
     long run;
 
-    @Option(names = {"-f", "--follow"}, description = "Follow the log until the run ends.")
+    @Option(
+        names = {"-f", "--follow"},
+        description = "Follow the log until the run ends.")
     boolean follow;
 
     @Override
@@ -141,22 +152,21 @@ final class ClientCommands {
         return Gantry.OK;
       }
       String[] conclusion = {null};
-      client()
-          .stream(
-              "/api/runs/" + run + "/logs/stream",
-              (event, data) -> {
-                if (event.equals("log")) {
-                  out().println(data);
-                  out().flush();
-                } else if (event.equals("end")) {
-                  conclusion[0] = data;
-                  out().println("-- run " + run + " ended: " + data);
-                  out().flush();
-                } else if (event.equals("error")) {
-                  conclusion[0] = "error";
-                  spec.commandLine().getErr().println("gantry logs: " + data);
-                }
-              });
+      client().stream(
+          "/api/runs/" + run + "/logs/stream",
+          (event, data) -> {
+            if (event.equals("log")) {
+              out().println(data);
+              out().flush();
+            } else if (event.equals("end")) {
+              conclusion[0] = data;
+              out().println("-- run " + run + " ended: " + data);
+              out().flush();
+            } else if (event.equals("error")) {
+              conclusion[0] = "error";
+              spec.commandLine().getErr().println("gantry logs: " + data);
+            }
+          });
       return "success".equals(conclusion[0]) ? Gantry.OK : Gantry.RUN_FAILED;
     }
   }
@@ -174,7 +184,14 @@ final class ClientCommands {
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("failedOnly", failed);
       Map<?, ?> created = (Map<?, ?>) client().post("/api/runs/" + run + "/rerun", body);
-      out().println("queued run " + number(created.get("id")) + " (attempt " + number(created.get("attempt")) + "): " + created.get("url"));
+      out()
+          .println(
+              "queued run "
+                  + number(created.get("id"))
+                  + " (attempt "
+                  + number(created.get("attempt"))
+                  + "): "
+                  + created.get("url"));
       out().flush();
       return Gantry.OK;
     }
@@ -188,10 +205,14 @@ final class ClientCommands {
     @Override
     int run() throws ApiClient.ClientException {
       Map<?, ?> result = (Map<?, ?>) client().post("/api/runs/" + run + "/cancel", Map.of());
-      out().println(
-          "run " + run + ": " + ("COMPLETED".equals(result.get("status"))
-              ? "cancelled"
-              : "cancelling (running steps get SIGTERM, then SIGKILL)"));
+      out()
+          .println(
+              "run "
+                  + run
+                  + ": "
+                  + ("COMPLETED".equals(result.get("status"))
+                      ? "cancelled"
+                      : "cancelling (running steps get SIGTERM, then SIGKILL)"));
       out().flush();
       return Gantry.OK;
     }
@@ -208,10 +229,16 @@ final class ClientCommands {
     @Option(names = "--ref", required = true, description = "Branch, tag or full ref.")
     String ref;
 
-    @Option(names = {"-W", "--workflow"}, required = true, description = "The workflow file, e.g. deploy.yml.")
+    @Option(
+        names = {"-W", "--workflow"},
+        required = true,
+        description = "The workflow file, e.g. deploy.yml.")
     String workflow;
 
-    @Option(names = {"-i", "--input"}, paramLabel = "NAME=VALUE", description = "An input (repeatable).")
+    @Option(
+        names = {"-i", "--input"},
+        paramLabel = "NAME=VALUE",
+        description = "An input (repeatable).")
     List<String> inputs = new ArrayList<>();
 
     @Override

@@ -19,7 +19,9 @@ final class ConsolePrinter implements RunListener {
   private final PrintWriter out;
   private final String prefix;
 
-  /** @param workflowTag shown before the job in every line when several workflows run at once */
+  /**
+   * @param workflowTag shown before the job in every line when several workflows run at once
+   */
   ConsolePrinter(PrintWriter out, String workflowTag) {
     this.out = out;
     this.prefix = workflowTag == null ? "" : workflowTag + " / ";
@@ -90,7 +92,8 @@ final class ConsolePrinter implements RunListener {
             + ")");
   }
 
-  private final java.util.Map<String, String> jobNames = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, String> jobNames =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private String jobName(String jobKey) {
     return jobNames.getOrDefault(jobKey, jobKey);
@@ -139,7 +142,9 @@ final class ConsolePrinter implements RunListener {
               cut(job.name(), width),
               label(job.conclusion(), job.continuedOnError()),
               job.duration().isZero() ? "" : format(job.duration()),
-              job.conclusion() == Conclusion.SUCCESS || job.message() == null ? "" : job.message()));
+              job.conclusion() == Conclusion.SUCCESS || job.message() == null
+                  ? ""
+                  : job.message()));
       List<StepResult> steps = job.steps();
       for (StepResult step : steps) {
         boolean continued =

@@ -1,9 +1,9 @@
 package io.gantry.cli;
 
 import io.gantry.runner.deploy.ServiceRollback;
+import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory.ServiceKey;
-import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.StoreException;
 import io.gantry.runner.store.Stores;
@@ -32,10 +32,10 @@ import picocli.CommandLine.Spec;
  * <p>With {@code --server URL} or {@code GANTRY_SERVER} set (and no {@code --local}) they call the
  * server's API ({@code GET /api/services/{cluster}/{service}/deployments}, {@code POST
  * …/rollback}); the server uses the ECS endpoint, region and credentials its runs use. Otherwise
- * they work on the local data directory, and the ECS endpoint, region and credentials come from
- * the AWS variables of the environment ({@code AWS_ENDPOINT_URL_ECS} / {@code AWS_ENDPOINT_URL},
- * {@code AWS_REGION}, {@code AWS_ACCESS_KEY_ID}, ...), as in a workflow step; {@code --endpoint}
- * and {@code --region} override them. The output and exit codes are the same both ways.
+ * they work on the local data directory, and the ECS endpoint, region and credentials come from the
+ * AWS variables of the environment ({@code AWS_ENDPOINT_URL_ECS} / {@code AWS_ENDPOINT_URL}, {@code
+ * AWS_REGION}, {@code AWS_ACCESS_KEY_ID}, ...), as in a workflow step; {@code --endpoint} and
+ * {@code --region} override them. The output and exit codes are the same both ways.
  */
 final class DeployCommands {
 
@@ -47,10 +47,16 @@ final class DeployCommands {
     @Parameters(index = "0", paramLabel = "SERVICE", description = "The ECS service's name.")
     String service;
 
-    @Option(names = "--cluster", defaultValue = "default", description = "Its cluster (default: default).")
+    @Option(
+        names = "--cluster",
+        defaultValue = "default",
+        description = "Its cluster (default: default).")
     String cluster;
 
-    @Option(names = "--endpoint", description = "The ECS endpoint (default: $AWS_ENDPOINT_URL_ECS, $AWS_ENDPOINT_URL, else AWS's).")
+    @Option(
+        names = "--endpoint",
+        description =
+            "The ECS endpoint (default: $AWS_ENDPOINT_URL_ECS, $AWS_ENDPOINT_URL, else AWS's).")
     String endpoint;
 
     @Option(names = "--region", description = "The region (default: $AWS_REGION).")
@@ -65,7 +71,9 @@ final class DeployCommands {
         description = "Ask this Gantry server (default: $GANTRY_SERVER; without either, local).")
     String server;
 
-    @Option(names = "--local", description = "Work on the local data directory even if $GANTRY_SERVER is set.")
+    @Option(
+        names = "--local",
+        description = "Work on the local data directory even if $GANTRY_SERVER is set.")
     boolean local;
 
     /**
@@ -87,7 +95,8 @@ final class DeployCommands {
       if (dataDir != null || region != null) {
         throw new ApiClient.ClientException(
             (dataDir != null ? "--data-dir" : "--region")
-                + " applies to the local mode, but this asks the server " + url
+                + " applies to the local mode, but this asks the server "
+                + url
                 + " (which uses its own); add --local to work locally");
       }
       return new ApiClient(url, System.getenv(ApiClient.TOKEN));
@@ -96,8 +105,11 @@ final class DeployCommands {
     /** {@code /api/services/CLUSTER/SERVICE/}; a cluster ARN is named by its name. */
     String servicePath() {
       String clusterName = cluster.substring(cluster.lastIndexOf('/') + 1);
-      return "/api/services/" + ClientCommands.encode(clusterName) + "/"
-          + ClientCommands.encode(service) + "/";
+      return "/api/services/"
+          + ClientCommands.encode(clusterName)
+          + "/"
+          + ClientCommands.encode(service)
+          + "/";
     }
 
     PrintWriter out() {
@@ -161,8 +173,14 @@ final class DeployCommands {
         for (Deployment d : store.deployHistory().list(key, limit)) {
           rows.add(
               new Row(
-                  d.id(), d.kind(), d.outcome(), d.taskDefinition(), d.runId(), d.sha(),
-                  d.startedAt(), d.trigger()));
+                  d.id(),
+                  d.kind(),
+                  d.outcome(),
+                  d.taskDefinition(),
+                  d.runId(),
+                  d.sha(),
+                  d.startedAt(),
+                  d.trigger()));
         }
         print(key.toString(), rows);
         return Gantry.OK;
@@ -175,7 +193,9 @@ final class DeployCommands {
     private int remote(ApiClient client) {
       try {
         String query =
-            "?limit=" + limit + (endpoint == null ? "" : "&endpoint=" + ClientCommands.encode(endpoint));
+            "?limit="
+                + limit
+                + (endpoint == null ? "" : "&endpoint=" + ClientCommands.encode(endpoint));
         Map<?, ?> answer = (Map<?, ?>) client.get(servicePath() + "deployments" + query);
         List<Row> rows = new ArrayList<>();
         for (Object o : (List<?>) answer.get("deployments")) {
@@ -225,21 +245,23 @@ final class DeployCommands {
         out().flush();
         return;
       }
-      out().printf(
-          "%-5s %-9s %-12s %-28s %-6s %-9s %-20s %s%n",
-          "ID", "KIND", "OUTCOME", "TASK DEFINITION", "RUN", "COMMIT", "STARTED (UTC)", "BY");
+      out()
+          .printf(
+              "%-5s %-9s %-12s %-28s %-6s %-9s %-20s %s%n",
+              "ID", "KIND", "OUTCOME", "TASK DEFINITION", "RUN", "COMMIT", "STARTED (UTC)", "BY");
       for (Row d : rows) {
         String arn = d.taskDefinition();
-        out().printf(
-            "%-5d %-9s %-12s %-28s %-6s %-9s %-20s %s%n",
-            d.id(),
-            d.kind(),
-            d.outcome(),
-            arn.substring(arn.lastIndexOf('/') + 1),
-            d.runId() == null ? "-" : d.runId().toString(),
-            d.sha() == null ? "-" : d.sha().substring(0, Math.min(7, d.sha().length())),
-            TIME.format(d.startedAt()),
-            d.trigger() == null ? "-" : d.trigger());
+        out()
+            .printf(
+                "%-5d %-9s %-12s %-28s %-6s %-9s %-20s %s%n",
+                d.id(),
+                d.kind(),
+                d.outcome(),
+                arn.substring(arn.lastIndexOf('/') + 1),
+                d.runId() == null ? "-" : d.runId().toString(),
+                d.sha() == null ? "-" : d.sha().substring(0, Math.min(7, d.sha().length())),
+                TIME.format(d.startedAt()),
+                d.trigger() == null ? "-" : d.trigger());
       }
       out().flush();
     }
@@ -263,7 +285,10 @@ final class DeployCommands {
     @Option(names = "--no-wait", description = "Do not wait for the rollout to complete.")
     boolean noWait;
 
-    @Option(names = "--wait-minutes", defaultValue = "30", description = "How long to wait (default 30).")
+    @Option(
+        names = "--wait-minutes",
+        defaultValue = "30",
+        description = "How long to wait (default 30).")
     int waitMinutes;
 
     @Override

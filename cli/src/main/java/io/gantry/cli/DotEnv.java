@@ -29,7 +29,11 @@ final class DotEnv {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new DotEnvException(
-          "cannot read secrets file " + file + ": " + describe(e) + "; check the path and its permissions");
+          "cannot read secrets file "
+              + file
+              + ": "
+              + describe(e)
+              + "; check the path and its permissions");
     }
     Map<String, String> values = new LinkedHashMap<>();
     for (int i = 0; i < lines.size(); i++) {

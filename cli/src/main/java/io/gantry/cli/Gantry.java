@@ -45,9 +45,9 @@ public final class Gantry {
   }
 
   /**
-   * Every step is a process; on JDK 17 the default launcher (posix_spawn through
-   * jspawnhelper) costs an extra exec per step, vfork does not (measured in bench/README.md). From
-   * JDK 21 on, vfork is deprecated, so the default stays.
+   * Every step is a process; on JDK 17 the default launcher (posix_spawn through jspawnhelper)
+   * costs an extra exec per step, vfork does not (measured in bench/README.md). From JDK 21 on,
+   * vfork is deprecated, so the default stays.
    */
   static void fastProcessLaunch() {
     if (Runtime.version().feature() < 21
@@ -74,7 +74,8 @@ public final class Gantry {
     // the command tree (picocli builds every command's model up front; all of them take ~0.3 s).
     boolean hook = args.length > 0 && args[0].equals("hook");
     CommandLine commandLine =
-        hook ? new CommandLine(new HookCommand()).setCommandName("gantry hook")
+        hook
+            ? new CommandLine(new HookCommand()).setCommandName("gantry hook")
             : new CommandLine(new Gantry());
     if (hook) {
       args = java.util.Arrays.copyOfRange(args, 1, args.length);

@@ -35,10 +35,18 @@ final class HookCommand {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--server", required = true, paramLabel = "URL", description = "The Gantry server.")
+    @Option(
+        names = "--server",
+        required = true,
+        paramLabel = "URL",
+        description = "The Gantry server.")
     String server;
 
-    @Option(names = "--repo", required = true, paramLabel = "NAME", description = "owner/name as configured.")
+    @Option(
+        names = "--repo",
+        required = true,
+        paramLabel = "NAME",
+        description = "owner/name as configured.")
     String repository;
 
     @Option(names = "--spool", paramLabel = "DIR", description = SPOOL_HELP)
@@ -50,7 +58,10 @@ final class HookCommand {
       if (secret == null || secret.isBlank()) {
         spec.commandLine()
             .getErr()
-            .println("gantry hook post-receive: export " + SECRET + " with the repository's webhook-secret");
+            .println(
+                "gantry hook post-receive: export "
+                    + SECRET
+                    + " with the repository's webhook-secret");
         return Gantry.BAD_INPUT;
       }
       return new PostReceiveClient()
@@ -87,10 +98,18 @@ final class HookCommand {
   static final class Flush implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--server", required = true, paramLabel = "URL", description = "The Gantry server.")
+    @Option(
+        names = "--server",
+        required = true,
+        paramLabel = "URL",
+        description = "The Gantry server.")
     String server;
 
-    @Option(names = "--repo", required = true, paramLabel = "NAME", description = "owner/name as configured.")
+    @Option(
+        names = "--repo",
+        required = true,
+        paramLabel = "NAME",
+        description = "owner/name as configured.")
     String repository;
 
     @Option(names = "--spool", paramLabel = "DIR", description = SPOOL_HELP)
@@ -102,7 +121,10 @@ final class HookCommand {
       if (secret == null || secret.isBlank()) {
         spec.commandLine()
             .getErr()
-            .println("gantry hook flush: export " + PostReceive.SECRET + " with the repository's webhook-secret");
+            .println(
+                "gantry hook flush: export "
+                    + PostReceive.SECRET
+                    + " with the repository's webhook-secret");
         return Gantry.BAD_INPUT;
       }
       return new PostReceiveClient()

@@ -42,7 +42,8 @@ final class LocalEcsCommand implements Callable<Integer> {
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
-      description = "State, task logs, engine and registry files (default: $GANTRY_DATA_DIR/local-ecs).")
+      description =
+          "State, task logs, engine and registry files (default: $GANTRY_DATA_DIR/local-ecs).")
   Path dataDir;
 
   @Option(
@@ -88,7 +89,10 @@ final class LocalEcsCommand implements Callable<Integer> {
     String endpoint = ecs.endpoint().toString();
     out.println("local-ecs listening on " + endpoint + " (data in " + options.dataDir() + ")");
     out.println("containers: " + ecs.dockerHost());
-    out.println("registry:   " + ecs.registry() + " (HTTP; user AWS, password from ecr get-login-password)");
+    out.println(
+        "registry:   "
+            + ecs.registry()
+            + " (HTTP; user AWS, password from ecr get-login-password)");
     out.println();
     out.println("Point AWS clients at it:");
     out.println("export AWS_ENDPOINT_URL_ECS=" + endpoint);
@@ -128,7 +132,8 @@ final class LocalEcsCommand implements Callable<Integer> {
         names = "--endpoint",
         defaultValue = "${env:AWS_ENDPOINT_URL_ECS:-http://127.0.0.1:4566}",
         paramLabel = "URL",
-        description = "The running local-ecs (default: $AWS_ENDPOINT_URL_ECS, else http://127.0.0.1:4566).")
+        description =
+            "The running local-ecs (default: $AWS_ENDPOINT_URL_ECS, else http://127.0.0.1:4566).")
     String endpoint;
 
     @Override
@@ -144,7 +149,10 @@ final class LocalEcsCommand implements Callable<Integer> {
         }
         uri = URI.create(endpoint.replaceFirst("/+$", "") + "/local-ecs/tasks/" + id + "/logs");
       } catch (IllegalArgumentException e) {
-        err.println("gantry local-ecs logs: --endpoint must be a URL like http://127.0.0.1:4566, got '" + endpoint + "'");
+        err.println(
+            "gantry local-ecs logs: --endpoint must be a URL like http://127.0.0.1:4566, got '"
+                + endpoint
+                + "'");
         return Gantry.BAD_INPUT;
       }
       HttpResponse<String> response;
@@ -155,7 +163,10 @@ final class LocalEcsCommand implements Callable<Integer> {
                     HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).build(),
                     HttpResponse.BodyHandlers.ofString());
       } catch (ConnectException e) {
-        err.println("gantry local-ecs logs: nothing answers on " + endpoint + "; is gantry local-ecs running?");
+        err.println(
+            "gantry local-ecs logs: nothing answers on "
+                + endpoint
+                + "; is gantry local-ecs running?");
         return Gantry.RUN_FAILED;
       } catch (IOException e) {
         err.println("gantry local-ecs logs: " + endpoint + ": " + Gantry.oneLine(e));

@@ -82,7 +82,8 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = {"-s", "--secret"},
       paramLabel = "NAME=VALUE",
-      description = "A secret (repeatable). NAME alone takes the value of that environment variable.")
+      description =
+          "A secret (repeatable). NAME alone takes the value of that environment variable.")
   List<String> secrets = new ArrayList<>();
 
   @Option(
@@ -123,8 +124,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
-      description = "Where runs and logs are kept (default: $GANTRY_DATA_DIR, else"
-          + " ~/.local/share/gantry).")
+      description =
+          "Where runs and logs are kept (default: $GANTRY_DATA_DIR, else"
+              + " ~/.local/share/gantry).")
   Path dataDir;
 
   @Override
@@ -185,7 +187,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     Optional<LocalRepository.Head> head = LocalRepository.head(root);
-    String runRef = ref != null ? fullRef(ref) : head.map(LocalRepository.Head::ref).orElse("refs/heads/main");
+    String runRef =
+        ref != null ? fullRef(ref) : head.map(LocalRepository.Head::ref).orElse("refs/heads/main");
     if (runRef == null) {
       runRef = "refs/heads/main";
     }
@@ -221,8 +224,11 @@ final class RunCommand implements Callable<Integer> {
     for (String job : jobs) {
       if (matching.stream().noneMatch(w -> w.jobs().containsKey(job))) {
         err.println(
-            "gantry run: no workflow has a job '" + job + "'; jobs: "
-                + String.join(", ", matching.stream().flatMap(w -> w.jobs().keySet().stream()).toList()));
+            "gantry run: no workflow has a job '"
+                + job
+                + "'; jobs: "
+                + String.join(
+                    ", ", matching.stream().flatMap(w -> w.jobs().keySet().stream()).toList()));
         return Gantry.BAD_INPUT;
       }
     }
@@ -231,7 +237,8 @@ final class RunCommand implements Callable<Integer> {
     for (Workflow workflow : matching) {
       if (event.equals("workflow_dispatch")) {
         try {
-          runInputs.put(workflow, DispatchInputs.resolve(workflow.name(), workflow.on().dispatch(), given));
+          runInputs.put(
+              workflow, DispatchInputs.resolve(workflow.name(), workflow.on().dispatch(), given));
         } catch (DispatchInputs.InvalidInputsException e) {
           e.problems().forEach(p -> err.println("gantry run: " + p));
           return Gantry.BAD_INPUT;
@@ -249,7 +256,8 @@ final class RunCommand implements Callable<Integer> {
       Thread cancelOnInterrupt =
           new Thread(
               () -> {
-                err.println("\ngantry: cancelling: running steps get SIGTERM, then SIGKILL; if: always() steps still run…");
+                err.println(
+                    "\ngantry: cancelling: running steps get SIGTERM, then SIGKILL; if: always() steps still run…");
                 err.flush();
                 executions.forEach(WorkflowExecutor.Execution::cancel);
                 for (WorkflowExecutor.Execution e : executions) {
@@ -291,8 +299,12 @@ final class RunCommand implements Callable<Integer> {
         RunResult result = execution.await();
         allSucceeded &= result.conclusion() == Conclusion.SUCCESS;
         if (result.conclusion() == Conclusion.SKIPPED) {
-          out.println("Run #" + result.runNumber() + " of " + result.workflowName()
-              + " ran no job: every job was skipped.");
+          out.println(
+              "Run #"
+                  + result.runNumber()
+                  + " of "
+                  + result.workflowName()
+                  + " ran no job: every job was skipped.");
         }
       }
       try {

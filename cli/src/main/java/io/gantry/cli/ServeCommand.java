@@ -45,16 +45,28 @@ final class ServeCommand implements Callable<Integer> {
     }
     GantryServer server = GantryServer.start(loaded);
     out.println(
-        "Gantry listening on http://" + loaded.server().bind() + ":" + server.port()
-            + " (public URL " + server.publicUrl() + ", " + loaded.repositories().size()
-            + " repositories, " + loaded.server().workers() + " workers, data in "
-            + loaded.server().dataDir() + ")");
+        "Gantry listening on http://"
+            + loaded.server().bind()
+            + ":"
+            + server.port()
+            + " (public URL "
+            + server.publicUrl()
+            + ", "
+            + loaded.repositories().size()
+            + " repositories, "
+            + loaded.server().workers()
+            + " workers, data in "
+            + loaded.server().dataDir()
+            + ")");
     server
         .localEcs()
         .ifPresent(
             ecs ->
                 out.println(
-                    "local-ecs on " + ecs.endpoint() + " (registry " + ecs.registry()
+                    "local-ecs on "
+                        + ecs.endpoint()
+                        + " (registry "
+                        + ecs.registry()
                         + "); runs get AWS_ENDPOINT_URL_ECS/ECR/ELASTIC_LOAD_BALANCING_V2 pointing at it"));
     out.flush();
     CountDownLatch stopped = new CountDownLatch(1);

@@ -3,8 +3,8 @@ package io.gantry.cli;
 import java.nio.file.Path;
 
 /**
- * Every environment variable Gantry reads, with its default: the one place they are defined
- * (the README's table lists the same).
+ * Every environment variable Gantry reads, with its default: the one place they are defined (the
+ * README's table lists the same).
  */
 final class Settings {
 
@@ -13,7 +13,10 @@ final class Settings {
   /** Where runs, logs and workspaces are kept. */
   static final String DATA_DIR = "GANTRY_DATA_DIR";
 
-  /** Default of {@link #DATA_DIR}: {@code $XDG_DATA_HOME/gantry}, else {@code ~/.local/share/gantry}. */
+  /**
+   * Default of {@link #DATA_DIR}: {@code $XDG_DATA_HOME/gantry}, else {@code
+   * ~/.local/share/gantry}.
+   */
   static Path defaultDataDir() {
     String explicit = System.getenv(DATA_DIR);
     if (explicit != null && !explicit.isBlank()) {

@@ -13,8 +13,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code gantry tools}: fills the tool cache ({@code DATA/tool-cache}, the jobs' {@code
- * RUNNER_TOOL_CACHE}) from this machine's JDKs, Node.js, Go and Python, and lists what it offers
- * to the real setup actions.
+ * RUNNER_TOOL_CACHE}) from this machine's JDKs, Node.js, Go and Python, and lists what it offers to
+ * the real setup actions.
  */
 @Command(
     name = "tools",

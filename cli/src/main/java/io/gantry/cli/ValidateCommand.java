@@ -30,8 +30,9 @@ final class ValidateCommand implements Callable<Integer> {
   @Parameters(
       arity = "0..*",
       paramLabel = "PATH",
-      description = "Workflow files, or repositories whose .github/workflows to check"
-          + " (default: the current folder).")
+      description =
+          "Workflow files, or repositories whose .github/workflows to check"
+              + " (default: the current folder).")
   List<Path> paths = List.of(Path.of("."));
 
   @Override

@@ -54,15 +54,27 @@ class ClientCommandsTest {
     Path config = dir.resolve("gantry.yml");
     Files.writeString(
         config,
-        "server:\n  port: 0\n  data-dir: " + dir.resolve("data") + "\n  api-token: " + TOKEN
+        "server:\n  port: 0\n  data-dir: "
+            + dir.resolve("data")
+            + "\n  api-token: "
+            + TOKEN
             + "\n  workers: 2\nrepositories:\n  - name: acme/cli\n    forge: git\n"
-            + "    clone-url: file://" + bare + "\n    webhook-secret: " + SECRET + "\n");
+            + "    clone-url: file://"
+            + bare
+            + "\n    webhook-secret: "
+            + SECRET
+            + "\n");
     server = GantryServer.start(new ConfigLoader(Map.<String, String>of()::get).load(config));
     Path hook = bare.resolve("hooks/post-receive");
     Files.writeString(
         hook,
-        "#!/bin/sh\nexec '" + java() + "' -cp '" + System.getProperty("java.class.path")
-            + "' io.gantry.cli.Gantry hook post-receive --server " + base() + " --repo acme/cli\n");
+        "#!/bin/sh\nexec '"
+            + java()
+            + "' -cp '"
+            + System.getProperty("java.class.path")
+            + "' io.gantry.cli.Gantry hook post-receive --server "
+            + base()
+            + " --repo acme/cli\n");
     Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
@@ -82,17 +94,23 @@ class ClientCommandsTest {
         "name: ci\non:\n  push:\n    branches: [main]\njobs:\n"
             + "  build:\n    runs-on: x\n    outputs:\n      version: ${{ steps.v.outputs.version }}\n"
             + "    steps:\n      - id: v\n        run: |\n"
-            + "          echo ran >> '" + counter + "'\n"
+            + "          echo ran >> '"
+            + counter
+            + "'\n"
             + "          echo \"version=v-$(date +%s%N)\" >> \"$GITHUB_OUTPUT\"\n"
             + "  test:\n    needs: build\n    runs-on: x\n    steps:\n"
             + "      - run: echo \"testing ${{ needs.build.outputs.version }}\"\n"
-            + "      - run: test -f '" + fixed + "' || { echo 'not fixed yet'; exit 1; }\n");
+            + "      - run: test -f '"
+            + fixed
+            + "' || { echo 'not fixed yet'; exit 1; }\n");
     push();
     long first = awaitRun(1);
 
     Cli follow = gantry("logs", Long.toString(first), "-f");
     assertThat(follow.exit).as(follow.output).isEqualTo(Gantry.RUN_FAILED);
-    assertThat(follow.output).contains("not fixed yet").contains("-- run " + first + " ended: failure");
+    assertThat(follow.output)
+        .contains("not fixed yet")
+        .contains("-- run " + first + " ended: failure");
     String version = matching(follow.output, "testing (v-\\d+)");
 
     Files.writeString(fixed, "yes");
@@ -105,16 +123,22 @@ class ClientCommandsTest {
     assertThat(followRerun.exit).as(followRerun.output).isZero();
     // The build job passed in attempt 1: not run again, its output carried over to test.
     assertThat(followRerun.output).contains("passed in attempt 1: not run again");
-    assertThat(followRerun.output).contains("] testing " + version).doesNotContain("] not fixed yet");
+    assertThat(followRerun.output)
+        .contains("] testing " + version)
+        .doesNotContain("] not fixed yet");
     assertThat(Files.readAllLines(counter)).containsExactly("ran");
     Map<?, ?> details = json("/api/runs/" + second);
-    assertThat(jobConclusions(details)).containsEntry("build", "success").containsEntry("test", "success");
+    assertThat(jobConclusions(details))
+        .containsEntry("build", "success")
+        .containsEntry("test", "success");
 
     Cli nothingFailed = gantry("rerun", Long.toString(second), "--failed");
     assertThat(nothingFailed.exit).isEqualTo(Gantry.BAD_INPUT);
     assertThat(nothingFailed.output.strip())
-        .isEqualTo("gantry rerun: the server answered 409: run " + second
-            + " has no failed jobs to rerun; rerun the whole run without failedOnly");
+        .isEqualTo(
+            "gantry rerun: the server answered 409: run "
+                + second
+                + " has no failed jobs to rerun; rerun the whole run without failedOnly");
 
     Cli whole = gantry("rerun", Long.toString(second));
     assertThat(whole.exit).as(whole.output).isZero();
@@ -138,7 +162,16 @@ class ClientCommandsTest {
     push();
 
     Cli dispatch =
-        gantry("dispatch", "--repo", "acme/cli", "--ref", "main", "--workflow", "slow.yml", "-i", "who=cli-user");
+        gantry(
+            "dispatch",
+            "--repo",
+            "acme/cli",
+            "--ref",
+            "main",
+            "--workflow",
+            "slow.yml",
+            "-i",
+            "who=cli-user");
     assertThat(dispatch.exit).as(dispatch.output).isZero();
     long id = Long.parseLong(matching(dispatch.output, QUEUED.pattern()));
     awaitLog(id, "hello cli-user");
@@ -151,7 +184,16 @@ class ClientCommandsTest {
     assertThat(follow.output).contains("-- run " + id + " ended: cancelled");
 
     Cli unknownInput =
-        gantry("dispatch", "--repo", "acme/cli", "--ref", "main", "--workflow", "slow.yml", "-i", "whom=x");
+        gantry(
+            "dispatch",
+            "--repo",
+            "acme/cli",
+            "--ref",
+            "main",
+            "--workflow",
+            "slow.yml",
+            "-i",
+            "whom=x");
     assertThat(unknownInput.exit).isEqualTo(Gantry.BAD_INPUT);
     assertThat(unknownInput.output).contains("whom").hasLineCount(1);
   }
@@ -195,7 +237,8 @@ class ClientCommandsTest {
   private void push() throws Exception {
     git(work, "add", ".");
     git(work, "commit", "-q", "-m", "change");
-    Cli pushed = command(Map.of("GANTRY_HOOK_SECRET", SECRET), work, "git", "push", "-q", "origin", "main");
+    Cli pushed =
+        command(Map.of("GANTRY_HOOK_SECRET", SECRET), work, "git", "push", "-q", "origin", "main");
     assertThat(pushed.exit).as(pushed.output).isZero();
   }
 
@@ -258,8 +301,9 @@ class ClientCommandsTest {
   }
 
   private Cli gantry(Map<String, String> env, String... args) throws Exception {
-    List<String> command = new ArrayList<>(
-        List.of(java(), "-cp", System.getProperty("java.class.path"), "io.gantry.cli.Gantry"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(java(), "-cp", System.getProperty("java.class.path"), "io.gantry.cli.Gantry"));
     command.add(args[0]);
     command.add("--server");
     command.add(base());
@@ -268,7 +312,8 @@ class ClientCommandsTest {
   }
 
   private static Cli command(Map<String, String> env, Path in, String... command) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(command).directory(in.toFile()).redirectErrorStream(true);
+    ProcessBuilder builder =
+        new ProcessBuilder(command).directory(in.toFile()).redirectErrorStream(true);
     builder.environment().remove("GANTRY_API_TOKEN");
     builder.environment().putAll(env);
     Process p = builder.start();

@@ -22,7 +22,9 @@ class ConsolePrinterTest {
     line(LogLine.Kind.OUTPUT, "compiling");
     line(LogLine.Kind.ERROR, "app.js:1: boom");
     assertThat(out.toString())
-        .isEqualTo("[ci / build]   compiling\n[ci / build]   Error: app.js:1: boom\n".replace("\n", System.lineSeparator()));
+        .isEqualTo(
+            "[ci / build]   compiling\n[ci / build]   Error: app.js:1: boom\n"
+                .replace("\n", System.lineSeparator()));
   }
 
   @Test

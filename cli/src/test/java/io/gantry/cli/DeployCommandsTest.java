@@ -38,22 +38,45 @@ class DeployCommandsTest {
       long first =
           history.started(
               new DeployHistory.NewDeployment(
-                  key, "arn:aws:ecs:us-east-1:000000000000:task-definition/web:3",
-                  List.of("img:1"), null, "aaaaaaaaaa", "alice", DeployHistory.DEPLOY, null, null,
+                  key,
+                  "arn:aws:ecs:us-east-1:000000000000:task-definition/web:3",
+                  List.of("img:1"),
+                  null,
+                  "aaaaaaaaaa",
+                  "alice",
+                  DeployHistory.DEPLOY,
+                  null,
+                  null,
                   Instant.parse("2024-05-01T10:00:00Z")));
       history.finished(first, DeployHistory.SUCCEEDED, null, Instant.parse("2024-05-01T10:01:00Z"));
       long second =
           history.started(
               new DeployHistory.NewDeployment(
-                  key, "arn:aws:ecs:us-east-1:000000000000:task-definition/web:4",
-                  List.of("img:2"), null, "bbbbbbbbbb", "bob", DeployHistory.DEPLOY, null, null,
+                  key,
+                  "arn:aws:ecs:us-east-1:000000000000:task-definition/web:4",
+                  List.of("img:2"),
+                  null,
+                  "bbbbbbbbbb",
+                  "bob",
+                  DeployHistory.DEPLOY,
+                  null,
+                  null,
                   Instant.parse("2024-05-02T10:00:00Z")));
       history.finished(second, DeployHistory.ROLLED_BACK, "ECS rolled back", Instant.now());
     }
 
     int code =
-        gantry("deployments", "web", "--cluster", "prod", "--endpoint", ENDPOINT, "--region",
-            "us-east-1", "--data-dir", data.toString());
+        gantry(
+            "deployments",
+            "web",
+            "--cluster",
+            "prod",
+            "--endpoint",
+            ENDPOINT,
+            "--region",
+            "us-east-1",
+            "--data-dir",
+            data.toString());
 
     assertThat(code).as(err.toString()).isZero();
     List<String> lines = out.toString().lines().toList();
@@ -70,7 +93,14 @@ class DeployCommandsTest {
   @Test
   void rollbackWithNoKnownGoodDeploymentFailsInOneLine() {
     int code =
-        gantry("rollback", "web", "--endpoint", ENDPOINT, "--region", "us-east-1", "--data-dir",
+        gantry(
+            "rollback",
+            "web",
+            "--endpoint",
+            ENDPOINT,
+            "--region",
+            "us-east-1",
+            "--data-dir",
             data.toString());
 
     assertThat(code).isEqualTo(Gantry.RUN_FAILED);
@@ -84,12 +114,13 @@ class DeployCommandsTest {
 
   @Test
   void aBadRegionIsRejectedInOneLine() {
-    int code = gantry("deployments", "web", "--region", "Not A Region", "--data-dir",
-        data.toString());
+    int code =
+        gantry("deployments", "web", "--region", "Not A Region", "--data-dir", data.toString());
     assertThat(code).isEqualTo(Gantry.BAD_INPUT);
     assertThat(err.toString())
         .isEqualTo(
             "gantry deployments: the region 'Not A Region' of AWS_REGION is not a region name;"
-                + " write it like us-east-1" + System.lineSeparator());
+                + " write it like us-east-1"
+                + System.lineSeparator());
   }
 }

@@ -49,7 +49,9 @@ class DotEnvTest {
     Path file = dir.resolve("missing.env");
     assertThatThrownBy(() -> DotEnv.read(file))
         .hasMessage(
-            "cannot read secrets file " + file + ": no such file; check the path and its permissions");
+            "cannot read secrets file "
+                + file
+                + ": no such file; check the path and its permissions");
   }
 
   @Test

@@ -72,14 +72,17 @@ class GantryCliTest {
 
   @Test
   void aFailingRunExitsOneAndTheSummaryNamesTheFailure() throws Exception {
-    workflow("ci.yml", "on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n      - run: exit 4\n");
+    workflow(
+        "ci.yml", "on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n      - run: exit 4\n");
     assertThat(run()).isEqualTo(1);
     assertThat(out.toString()).contains("Process completed with exit code 4.").contains("failure");
   }
 
   @Test
   void runNumbersGrowAcrossInvocationsSharingADataDirectory() throws Exception {
-    workflow("ci.yml", "name: ci\non: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: 'true'\n");
+    workflow(
+        "ci.yml",
+        "name: ci\non: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: 'true'\n");
     assertThat(run()).isZero();
     assertThat(run()).isZero();
     assertThat(out.toString()).contains("ci · run #1").contains("ci · run #2");
@@ -186,7 +189,10 @@ class GantryCliTest {
     assertThat(gantry("--help")).isZero();
     assertThat(gantry("run", "--help")).isZero();
     assertThat(gantry("validate", "--help")).isZero();
-    assertThat(out.toString()).contains("Usage: gantry").contains("Usage: gantry run").contains("Usage: gantry validate");
+    assertThat(out.toString())
+        .contains("Usage: gantry")
+        .contains("Usage: gantry run")
+        .contains("Usage: gantry validate");
   }
 
   @Test

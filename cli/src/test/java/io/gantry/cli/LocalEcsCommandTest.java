@@ -22,7 +22,9 @@ class LocalEcsCommandTest {
   void aPortOutOfRangeIsRejectedInOneLine() {
     assertThat(run("local-ecs", "--port", "70000")).isEqualTo(Gantry.BAD_INPUT);
     assertThat(err.toString())
-        .isEqualTo("gantry local-ecs: --port must be between 0 and 65535, got 70000" + System.lineSeparator());
+        .isEqualTo(
+            "gantry local-ecs: --port must be between 0 and 65535, got 70000"
+                + System.lineSeparator());
   }
 
   @Test

@@ -37,10 +37,10 @@ import software.amazon.awssdk.services.ecs.model.DesiredStatus;
 import software.amazon.awssdk.services.ecs.model.KeyValuePair;
 
 /**
- * {@code gantry deployments} and {@code gantry rollback} against a server (separate CLI
- * processes, {@code --server} and {@code GANTRY_API_TOKEN}) whose embedded local-ecs runs the
- * services' tasks as Podman containers; the deploy history is made by real runs of a workflow
- * deploying through {@code aws-actions/amazon-ecs-deploy-task-definition}.
+ * {@code gantry deployments} and {@code gantry rollback} against a server (separate CLI processes,
+ * {@code --server} and {@code GANTRY_API_TOKEN}) whose embedded local-ecs runs the services' tasks
+ * as Podman containers; the deploy history is made by real runs of a workflow deploying through
+ * {@code aws-actions/amazon-ecs-deploy-task-definition}.
  */
 @Tag("containers")
 class ServiceCommandsTest {
@@ -105,9 +105,14 @@ class ServiceCommandsTest {
     Path config = dir.resolve("gantry.yml");
     Files.writeString(
         config,
-        "server:\n  port: 0\n  data-dir: " + dir.resolve("data") + "\n  api-token: " + TOKEN
+        "server:\n  port: 0\n  data-dir: "
+            + dir.resolve("data")
+            + "\n  api-token: "
+            + TOKEN
             + "\n  workers: 2\nrepositories:\n  - name: acme/web\n    forge: git\n"
-            + "    clone-url: file://" + repo + "\n    webhook-secret: s\n"
+            + "    clone-url: file://"
+            + repo
+            + "\n    webhook-secret: s\n"
             + "local-ecs:\n  port: 0\n  region: us-east-1\n");
     server = GantryServer.start(new ConfigLoader(Map.<String, String>of()::get).load(config));
     LocalEcs localEcs = server.localEcs().orElseThrow();
@@ -179,7 +184,11 @@ class ServiceCommandsTest {
     assertThat(lines.get(0))
         .isEqualTo(
             "Rolling back default/web to arn:aws:ecs:us-east-1:000000000000:task-definition/web:2"
-                + " (deployment " + firstDeployment + " from run " + firstRun + ")");
+                + " (deployment "
+                + firstDeployment
+                + " from run "
+                + firstRun
+                + ")");
     assertThat(lines.get(lines.size() - 1)).isEqualTo("Rolled back to web:2 from run " + firstRun);
     assertThat(taskDefinitionOf("web")).endsWith("task-definition/web:2");
     assertThat(runningTaskDefinitions("web")).containsOnly("web:2");
@@ -207,11 +216,21 @@ class ServiceCommandsTest {
         .startsWith(number(newest.get("id")) + " ")
         .contains(" rollback  succeeded    web:2 ")
         .endsWith(" gantry rollback by api");
-    assertThat(table.get(3)).contains(" deploy    succeeded    web:2 ").contains(" " + firstRun + " ");
+    assertThat(table.get(3))
+        .contains(" deploy    succeeded    web:2 ")
+        .contains(" " + firstRun + " ");
     Cli local =
         command(
-            Map.of(), "deployments", "web", "--local", "--data-dir", dir.resolve("data").toString(),
-            "--endpoint", endpoint, "--region", "us-east-1");
+            Map.of(),
+            "deployments",
+            "web",
+            "--local",
+            "--data-dir",
+            dir.resolve("data").toString(),
+            "--endpoint",
+            endpoint,
+            "--region",
+            "us-east-1");
     assertThat(local.exit).as(local.output).isZero();
     assertThat(local.output).isEqualTo(remote.output);
 
@@ -283,23 +302,30 @@ class ServiceCommandsTest {
   void theApiAnswersBadInputWrongTokensAndImpossibleRollbacksInOneLine() throws Exception {
     String rollback = "/api/services/default/nothing-here/rollback";
     assertThat(post(rollback, null, "{}"))
-        .isEqualTo(new Answer(401, "this call needs 'Authorization: Bearer <api-token>' (the"
-            + " server's api-token; CLI: export GANTRY_API_TOKEN)"));
+        .isEqualTo(
+            new Answer(
+                401,
+                "this call needs 'Authorization: Bearer <api-token>' (the"
+                    + " server's api-token; CLI: export GANTRY_API_TOKEN)"));
     assertThat(post(rollback, "wrong", "{}").status).isEqualTo(401);
     assertThat(post(rollback, TOKEN, "{\"tu\": \"3\"}"))
-        .isEqualTo(new Answer(400, "unknown field 'tu'; a rollback takes to, wait and waitMinutes"));
+        .isEqualTo(
+            new Answer(400, "unknown field 'tu'; a rollback takes to, wait and waitMinutes"));
     assertThat(post(rollback, TOKEN, "{\"wait\": \"yes\"}"))
         .isEqualTo(new Answer(400, "'wait' must be true or false, not yes"));
     assertThat(post(rollback, TOKEN, "{\"to\": 3}").message).startsWith("'to' must be a string");
     assertThat(post(rollback, TOKEN, "{\"waitMinutes\": 0.5}"))
         .isEqualTo(
-            new Answer(400, "'waitMinutes' must be a whole number of minutes from 1 to 360, not 0.5"));
+            new Answer(
+                400, "'waitMinutes' must be a whole number of minutes from 1 to 360, not 0.5"));
     assertThat(post(rollback, TOKEN, "[1]"))
         .isEqualTo(new Answer(400, "the body must be a JSON object"));
     assertThat(post(rollback, TOKEN, "{\"to\": \"run:4\"}"))
         .isEqualTo(
-            new Answer(409, "run 4 has no succeeded deployment of default/nothing-here; nothing was"
-                + " changed"));
+            new Answer(
+                409,
+                "run 4 has no succeeded deployment of default/nothing-here; nothing was"
+                    + " changed"));
     assertThat(post(rollback, TOKEN, "").status).isEqualTo(409);
 
     HttpResponse<String> badLimit =
@@ -321,11 +347,13 @@ class ServiceCommandsTest {
             "gantry rollback: this command changes things on the server: export GANTRY_API_TOKEN"
                 + " with the server's api-token\n");
     Cli wrongToken =
-        command(Map.of("GANTRY_API_TOKEN", "wrong"), "rollback", "nothing-here", "--server", base());
+        command(
+            Map.of("GANTRY_API_TOKEN", "wrong"), "rollback", "nothing-here", "--server", base());
     assertThat(wrongToken.exit).isEqualTo(Gantry.BAD_INPUT);
-    assertThat(wrongToken.output).startsWith("gantry rollback: the server answered 401: ").hasLineCount(1);
-    Cli down =
-        command(Map.of("GANTRY_SERVER", "http://127.0.0.1:9"), "deployments", "web");
+    assertThat(wrongToken.output)
+        .startsWith("gantry rollback: the server answered 401: ")
+        .hasLineCount(1);
+    Cli down = command(Map.of("GANTRY_SERVER", "http://127.0.0.1:9"), "deployments", "web");
     assertThat(down.exit).isEqualTo(Gantry.BAD_INPUT);
     assertThat(down.output)
         .isEqualTo(
@@ -377,8 +405,11 @@ class ServiceCommandsTest {
                 .POST(
                     HttpRequest.BodyPublishers.ofString(
                         "{\"repo\":\"acme/web\",\"ref\":\"main\",\"workflow\":\"deploy.yml\","
-                            + "\"inputs\":{\"service\":\"" + service + "\",\"version\":\""
-                            + version + "\"}}"))
+                            + "\"inputs\":{\"service\":\""
+                            + service
+                            + "\",\"version\":\""
+                            + version
+                            + "\"}}"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
@@ -388,7 +419,9 @@ class ServiceCommandsTest {
       Thread.sleep(100);
       run = (Map<?, ?>) Expressions.fromJson(get("/api/runs/" + id).body());
     }
-    assertThat(run.get("conclusion")).as(get("/api/runs/" + id + "/logs").body()).isEqualTo("success");
+    assertThat(run.get("conclusion"))
+        .as(get("/api/runs/" + id + "/logs").body())
+        .isEqualTo("success");
     return id;
   }
 
@@ -419,7 +452,8 @@ class ServiceCommandsTest {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
-    HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     return new Answer(response.statusCode(), message(response.body()));
   }
 
@@ -461,7 +495,8 @@ class ServiceCommandsTest {
                 System.getProperty("java.class.path"),
                 "io.gantry.cli.Gantry"));
     command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    ProcessBuilder builder =
+        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     builder.environment().remove("GANTRY_API_TOKEN");
     builder.environment().remove("GANTRY_SERVER");
     builder.environment().putAll(env);

@@ -1,8 +1,8 @@
 package io.gantry.localecs;
 
 /**
- * An error answered in AWS's JSON shape: {@code {"__type": type, "message": message}} with the
- * HTTP status, from which an AWS SDK raises its typed exception (ClientException,
+ * An error answered in AWS's JSON shape: {@code {"__type": type, "message": message}} with the HTTP
+ * status, from which an AWS SDK raises its typed exception (ClientException,
  * ClusterNotFoundException, ...).
  */
 final class AwsError extends RuntimeException {

@@ -50,7 +50,9 @@ final class AwsHttp implements AutoCloseable {
           String target = ctx.header("X-Amz-Target");
           ctx.header("x-amzn-RequestId", Arns.uuid());
           String type = ctx.contentType();
-          if (target == null && type != null && type.startsWith("application/x-www-form-urlencoded")) {
+          if (target == null
+              && type != null
+              && type.startsWith("application/x-www-form-urlencoded")) {
             try {
               ctx.contentType("text/xml").result(elb.handle(Elbv2Actions.form(ctx.body())));
             } catch (AwsError e) {
@@ -64,7 +66,8 @@ final class AwsHttp implements AutoCloseable {
             if (target != null && target.startsWith(ECS_PREFIX)) {
               response = ecs.handle(target.substring(ECS_PREFIX.length()), request);
             } else if (target != null && target.startsWith(SecretsManagerActions.PREFIX)) {
-              response = secrets.handle(target.substring(SecretsManagerActions.PREFIX.length()), request);
+              response =
+                  secrets.handle(target.substring(SecretsManagerActions.PREFIX.length()), request);
             } else if (target != null && target.startsWith(SsmActions.PREFIX)) {
               response = ssm.handle(target.substring(SsmActions.PREFIX.length()), request);
             } else if (target != null && target.startsWith(LogsActions.PREFIX)) {
@@ -78,7 +81,9 @@ final class AwsHttp implements AutoCloseable {
             } else {
               throw new AwsError(
                   "UnknownOperationException",
-                  "X-Amz-Target '" + target + "' names no ECS, ECR, CloudWatch Logs, Secrets Manager or SSM action.");
+                  "X-Amz-Target '"
+                      + target
+                      + "' names no ECS, ECR, CloudWatch Logs, Secrets Manager or SSM action.");
             }
           } catch (AwsError e) {
             error(ctx, mapper, e);
@@ -121,8 +126,7 @@ final class AwsHttp implements AutoCloseable {
       return (ObjectNode) node;
     } catch (JsonProcessingException e) {
       throw new AwsError(
-          "SerializationException",
-          "The request body is not JSON: " + e.getOriginalMessage());
+          "SerializationException", "The request body is not JSON: " + e.getOriginalMessage());
     }
   }
 

@@ -14,8 +14,8 @@ import java.util.logging.Logger;
  * output followed from the engine (with the engine's timestamps) into the local CloudWatch Logs
  * ({@link LogGroups}), in the group {@code awslogs-group} (created on start with {@code
  * awslogs-create-group: "true"}, else it must exist, as on ECS) and the stream ECS names: {@code
- * PREFIX/CONTAINER/TASK_ID} with {@code awslogs-stream-prefix}, else the container's id. The
- * task's own log file (GetTaskLogs, {@code gantry local-ecs logs}) is kept either way.
+ * PREFIX/CONTAINER/TASK_ID} with {@code awslogs-stream-prefix}, else the container's id. The task's
+ * own log file (GetTaskLogs, {@code gantry local-ecs logs}) is kept either way.
  */
 final class AwsLogs implements AutoCloseable {
 
@@ -24,14 +24,29 @@ final class AwsLogs implements AutoCloseable {
   /** The log drivers ECS accepts; only awslogs goes anywhere here, the others are ignored. */
   static final Set<String> DRIVERS =
       Set.of(
-          "json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk",
-          "awsfirelens", "none");
+          "json-file",
+          "syslog",
+          "journald",
+          "gelf",
+          "fluentd",
+          "awslogs",
+          "splunk",
+          "awsfirelens",
+          "none");
 
   static final Set<String> OPTIONS =
       Set.of(
-          "awslogs-group", "awslogs-region", "awslogs-stream-prefix", "awslogs-create-group",
-          "awslogs-datetime-format", "awslogs-multiline-pattern", "awslogs-endpoint",
-          "awslogs-credentials-endpoint", "mode", "max-buffer-size", "tag");
+          "awslogs-group",
+          "awslogs-region",
+          "awslogs-stream-prefix",
+          "awslogs-create-group",
+          "awslogs-datetime-format",
+          "awslogs-multiline-pattern",
+          "awslogs-endpoint",
+          "awslogs-credentials-endpoint",
+          "mode",
+          "max-buffer-size",
+          "tag");
 
   private final LogGroups logs;
   private final ContainerEngine engine;
@@ -54,7 +69,11 @@ final class AwsLogs implements AutoCloseable {
     String driver = config.path("logDriver").asText(null);
     if (driver == null || !DRIVERS.contains(driver)) {
       throw AwsError.client(
-          "Log driver '" + driver + "' of container '" + container + "' is not supported; valid"
+          "Log driver '"
+              + driver
+              + "' of container '"
+              + container
+              + "' is not supported; valid"
               + " values: awslogs, awsfirelens, fluentd, gelf, journald, json-file, none, splunk,"
               + " syslog.");
     }
@@ -66,31 +85,47 @@ final class AwsLogs implements AutoCloseable {
       String name = it.next();
       if (!OPTIONS.contains(name)) {
         throw AwsError.client(
-            "Container '" + container + "': unknown log opt '" + name + "' for awslogs log"
+            "Container '"
+                + container
+                + "': unknown log opt '"
+                + name
+                + "' for awslogs log"
                 + " driver.");
       }
     }
     String group = options.path("awslogs-group").asText("");
     if (group.isEmpty()) {
       throw AwsError.client(
-          "Container '" + container + "': must specify a value for log opt 'awslogs-group' of"
+          "Container '"
+              + container
+              + "': must specify a value for log opt 'awslogs-group' of"
               + " the awslogs log driver.");
     }
     if (!group.matches("[._\\-/#A-Za-z0-9]{1,512}")) {
       throw AwsError.client(
-          "Container '" + container + "': log opt 'awslogs-group' '" + group + "' is not a valid"
+          "Container '"
+              + container
+              + "': log opt 'awslogs-group' '"
+              + group
+              + "' is not a valid"
               + " log group name (1-512 of letters, digits and . _ - / #).");
     }
     String create = options.path("awslogs-create-group").asText("false");
     if (!create.equals("true") && !create.equals("false")) {
       throw AwsError.client(
-          "Container '" + container + "': log opt 'awslogs-create-group' must be \"true\" or"
-              + " \"false\", got '" + create + "'.");
+          "Container '"
+              + container
+              + "': log opt 'awslogs-create-group' must be \"true\" or"
+              + " \"false\", got '"
+              + create
+              + "'.");
     }
     String prefix = options.path("awslogs-stream-prefix").asText("");
     if (prefix.contains(":") || prefix.contains("*")) {
       throw AwsError.client(
-          "Container '" + container + "': log opt 'awslogs-stream-prefix' must not contain ':'"
+          "Container '"
+              + container
+              + "': log opt 'awslogs-stream-prefix' must not contain ':'"
               + " or '*'.");
     }
   }
@@ -104,8 +139,8 @@ final class AwsLogs implements AutoCloseable {
   }
 
   /**
-   * Before the container is created: its group exists, or is created when asked. Returns ECS's
-   * stop reason when it cannot start, else null.
+   * Before the container is created: its group exists, or is created when asked. Returns ECS's stop
+   * reason when it cannot start, else null.
    */
   String prepare(JsonNode def) {
     JsonNode options = options(def);

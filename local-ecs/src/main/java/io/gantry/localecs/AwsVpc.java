@@ -38,7 +38,8 @@ final class AwsVpc {
     List<PortMapping> ports = new ArrayList<>();
     for (JsonNode def : taskDefinition.get("containerDefinitions")) {
       for (JsonNode p : def.path("portMappings")) {
-        ports.add(new PortMapping(p.get("containerPort").asInt(), 0, p.path("protocol").asText("tcp")));
+        ports.add(
+            new PortMapping(p.get("containerPort").asInt(), 0, p.path("protocol").asText("tcp")));
       }
     }
     return ports;
@@ -78,7 +79,8 @@ final class AwsVpc {
     if (holder.macAddress() != null) {
       detail(details, "macAddress", holder.macAddress());
     }
-    detail(details, "privateDnsName", "ip-" + holder.ipAddress().replace('.', '-') + ".ec2.internal");
+    detail(
+        details, "privateDnsName", "ip-" + holder.ipAddress().replace('.', '-') + ".ec2.internal");
     detail(details, "privateIPv4Address", holder.ipAddress());
     task.attachments.removeIf(a -> "ElasticNetworkInterface".equals(a.path("type").asText()));
     task.attachments.add(eni);
@@ -94,7 +96,8 @@ final class AwsVpc {
         }
         for (JsonNode p : def.path("portMappings")) {
           String protocol = p.path("protocol").asText("tcp");
-          Integer hostPort = holder.hostPorts().get(p.get("containerPort").asInt() + "/" + protocol);
+          Integer hostPort =
+              holder.hostPorts().get(p.get("containerPort").asInt() + "/" + protocol);
           if (hostPort != null) {
             Model.NetworkBinding b = new Model.NetworkBinding();
             b.containerPort = p.get("containerPort").asInt();
@@ -107,7 +110,8 @@ final class AwsVpc {
     }
   }
 
-  private static void detail(com.fasterxml.jackson.databind.node.ArrayNode details, String name, String value) {
+  private static void detail(
+      com.fasterxml.jackson.databind.node.ArrayNode details, String name, String value) {
     ObjectNode d = details.addObject();
     d.put("name", name);
     d.put("value", value);

@@ -32,17 +32,27 @@ import java.util.logging.Logger;
  * forwarding round-robin to the group's healthy targets only. Targets are the service's RUNNING
  * tasks (their host port for the container port); each is checked like an ALB target group checks
  * (GET path every interval, healthy/unhealthy threshold counts, matcher), starts "initial", and is
- * "draining" from the moment its task is stopping: no new requests, in-flight ones finish, then
- * the task's containers stop. Its own lock guards its structures; it takes the core lock only in
- * {@link #refresh()} to read the model.
+ * "draining" from the moment its task is stopping: no new requests, in-flight ones finish, then the
+ * task's containers stop. Its own lock guards its structures; it takes the core lock only in {@link
+ * #refresh()} to read the model.
  */
 final class Balancer implements LoadBalancers, AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(Balancer.class.getName());
   private static final Set<String> HOP_HEADERS =
       Set.of(
-          "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-          "trailer", "transfer-encoding", "upgrade", "host", "content-length", "expect", "date");
+          "connection",
+          "keep-alive",
+          "proxy-authenticate",
+          "proxy-authorization",
+          "te",
+          "trailer",
+          "transfer-encoding",
+          "upgrade",
+          "host",
+          "content-length",
+          "expect",
+          "date");
 
   private final LocalEcsCore core;
   private final HttpClient http =
@@ -172,17 +182,20 @@ final class Balancer implements LoadBalancers, AutoCloseable {
           }
         }
         // Targets whose task is gone without draining (e.g. it crashed) leave at once.
-        listener.targets
+        listener
+            .targets
             .values()
             .removeIf(
                 t -> {
-                  boolean gone = !e.getValue().containsKey(t.taskArn) && !t.state.equals("draining");
+                  boolean gone =
+                      !e.getValue().containsKey(t.taskArn) && !t.state.equals("draining");
                   if (gone && t.check != null) {
                     t.check.cancel(false);
                   }
                   return gone;
                 });
-        listener.targets
+        listener
+            .targets
             .values()
             .removeIf(
                 t ->
@@ -204,7 +217,8 @@ final class Balancer implements LoadBalancers, AutoCloseable {
   private void open(Model.TargetGroup group) {
     try {
       HttpServer server =
-          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), group.port), 128);
+          HttpServer.create(
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), group.port), 128);
       Listener listener = new Listener(group, server);
       server.createContext("/", exchange -> forward(listener, exchange));
       server.setExecutor(handlers);
@@ -219,8 +233,12 @@ final class Balancer implements LoadBalancers, AutoCloseable {
                 .anyMatch(lb -> lb.path("targetGroupArn").asText().equals(group.targetGroupArn))) {
               core.event(
                   service,
-                  "(service " + service.serviceName + ") load balancer for (target-group "
-                      + group.targetGroupArn + ") is listening on http://127.0.0.1:" + group.port
+                  "(service "
+                      + service.serviceName
+                      + ") load balancer for (target-group "
+                      + group.targetGroupArn
+                      + ") is listening on http://127.0.0.1:"
+                      + group.port
                       + ".");
             }
           }
@@ -231,7 +249,10 @@ final class Balancer implements LoadBalancers, AutoCloseable {
       }
       LOG.info("load balancer for " + group.targetGroupName + " on 127.0.0.1:" + group.port);
     } catch (IOException e) {
-      LOG.log(Level.WARNING, "cannot listen on 127.0.0.1:" + group.port + " for " + group.targetGroupName, e);
+      LOG.log(
+          Level.WARNING,
+          "cannot listen on 127.0.0.1:" + group.port + " for " + group.targetGroupName,
+          e);
     }
   }
 
@@ -251,7 +272,8 @@ final class Balancer implements LoadBalancers, AutoCloseable {
     try {
       HttpResponse<Void> response =
           http.send(
-              HttpRequest.newBuilder(URI.create("http://" + target.host + ":" + target.port + g.healthCheckPath))
+              HttpRequest.newBuilder(
+                      URI.create("http://" + target.host + ":" + target.port + g.healthCheckPath))
                   .timeout(Duration.ofSeconds(g.healthCheckTimeoutSeconds))
                   .build(),
               HttpResponse.BodyHandlers.discarding());
@@ -259,7 +281,10 @@ final class Balancer implements LoadBalancers, AutoCloseable {
       why = ok ? null : "Target.ResponseCodeMismatch";
     } catch (IOException e) {
       ok = false;
-      why = e instanceof java.net.http.HttpTimeoutException ? "Target.Timeout" : "Target.FailedHealthChecks";
+      why =
+          e instanceof java.net.http.HttpTimeoutException
+              ? "Target.Timeout"
+              : "Target.FailedHealthChecks";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
@@ -312,15 +337,20 @@ final class Balancer implements LoadBalancers, AutoCloseable {
           healthy.add(t);
         }
       }
-      target = healthy.isEmpty() ? null : healthy.get(Math.floorMod(listener.next++, healthy.size()));
+      target =
+          healthy.isEmpty() ? null : healthy.get(Math.floorMod(listener.next++, healthy.size()));
       if (target != null) {
         target.inFlight++;
       }
     }
     try (exchange) {
       if (target == null) {
-        respond(exchange, 503, "503 Service Temporarily Unavailable: no healthy targets in "
-            + listener.group.targetGroupName + "\n");
+        respond(
+            exchange,
+            503,
+            "503 Service Temporarily Unavailable: no healthy targets in "
+                + listener.group.targetGroupName
+                + "\n");
         return;
       }
       byte[] body;
@@ -329,7 +359,8 @@ final class Balancer implements LoadBalancers, AutoCloseable {
       }
       HttpRequest.Builder request =
           HttpRequest.newBuilder(
-                  URI.create("http://" + target.host + ":" + target.port + exchange.getRequestURI()))
+                  URI.create(
+                      "http://" + target.host + ":" + target.port + exchange.getRequestURI()))
               .timeout(Duration.ofSeconds(60))
               .method(
                   exchange.getRequestMethod(),
@@ -408,7 +439,9 @@ final class Balancer implements LoadBalancers, AutoCloseable {
       Listener listener = listeners.get(lb.path("targetGroupArn").asText());
       Target target = listener == null ? null : listener.targets.get(task.taskArn);
       if (target != null && target.state.equals("unhealthy")) {
-        return "Task failed ELB health checks in (target-group " + listener.group.targetGroupArn + ")";
+        return "Task failed ELB health checks in (target-group "
+            + listener.group.targetGroupArn
+            + ")";
       }
     }
     return null;

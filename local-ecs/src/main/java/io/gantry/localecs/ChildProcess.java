@@ -43,8 +43,8 @@ final class ChildProcess implements AutoCloseable {
    * Starts the process after stopping what a pid file of an earlier local-ecs names.
    *
    * @param pidFile where its pid is kept while it runs
-   * @param marker a string of the command line that only this data directory's child has (a path
-   *     in it), so a reused pid of another process is never signalled
+   * @param marker a string of the command line that only this data directory's child has (a path in
+   *     it), so a reused pid of another process is never signalled
    */
   static ChildProcess start(
       String what,
@@ -109,9 +109,9 @@ final class ChildProcess implements AutoCloseable {
   }
 
   /**
-   * Stops the process a pid file names when it still runs and is the one written there (same
-   * start time, the marker in its command line): SIGTERM, SIGKILL after 10 s. The pid file is
-   * removed either way.
+   * Stops the process a pid file names when it still runs and is the one written there (same start
+   * time, the marker in its command line): SIGTERM, SIGKILL after 10 s. The pid file is removed
+   * either way.
    */
   static void stopLeftover(String what, Path pidFile, String marker) {
     if (!Files.exists(pidFile)) {

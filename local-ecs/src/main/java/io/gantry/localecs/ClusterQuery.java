@@ -8,10 +8,10 @@ import java.util.regex.Pattern;
 /**
  * The common part of ECS's cluster query language, for {@code memberOf} constraints: comparisons
  * {@code attribute:NAME == VALUE}, {@code !=}, {@code =~ PATTERN} (a glob with {@code *}), {@code
- * in [A, B]}, {@code not_in [A, B]}, {@code exists}, {@code !exists}, and {@code ec2InstanceId}
- * as a subject, joined by {@code and} / {@code or} ({@code and} binds tighter; {@code &&} and
- * {@code ||} too), with parentheses. A malformed expression is ECS's InvalidParameterException
- * naming the position.
+ * in [A, B]}, {@code not_in [A, B]}, {@code exists}, {@code !exists}, and {@code ec2InstanceId} as
+ * a subject, joined by {@code and} / {@code or} ({@code and} binds tighter; {@code &&} and {@code
+ * ||} too), with parentheses. A malformed expression is ECS's InvalidParameterException naming the
+ * position.
  */
 final class ClusterQuery {
 
@@ -52,8 +52,11 @@ final class ClusterQuery {
       } else if ("()[],".indexOf(c) >= 0) {
         add(String.valueOf(c), i);
         i++;
-      } else if (text.startsWith("==", i) || text.startsWith("!=", i) || text.startsWith("=~", i)
-          || text.startsWith("&&", i) || text.startsWith("||", i)) {
+      } else if (text.startsWith("==", i)
+          || text.startsWith("!=", i)
+          || text.startsWith("=~", i)
+          || text.startsWith("&&", i)
+          || text.startsWith("||", i)) {
         add(text.substring(i, i + 2), i);
         i += 2;
       } else {
@@ -80,8 +83,13 @@ final class ClusterQuery {
     int position = at < positions.size() ? positions.get(at) : text.length();
     return new AwsError(
         "InvalidParameterException",
-        "Invalid placement constraint expression '" + text + "': " + what + " at position "
-            + position + ".");
+        "Invalid placement constraint expression '"
+            + text
+            + "': "
+            + what
+            + " at position "
+            + position
+            + ".");
   }
 
   private String next() {
@@ -94,7 +102,11 @@ final class ClusterQuery {
   /** A value: a word, not an operator or bracket. */
   private String value() {
     String v = next();
-    if (v.startsWith("=") || v.startsWith("!=") || "()[],".contains(v) || v.equals("&&") || v.equals("||")) {
+    if (v.startsWith("=")
+        || v.startsWith("!=")
+        || "()[],".contains(v)
+        || v.equals("&&")
+        || v.equals("||")) {
       at--;
       throw error("expected a value, got '" + v + "'");
     }
@@ -162,16 +174,18 @@ final class ClusterQuery {
         return value().equals(actual);
       case "!=":
         return !value().equals(actual);
-      case "=~": {
-        String glob = value();
-        return actual != null
-            && Pattern.matches(Pattern.quote(glob).replace("*", "\\E.*\\Q"), actual);
-      }
+      case "=~":
+        {
+          String glob = value();
+          return actual != null
+              && Pattern.matches(Pattern.quote(glob).replace("*", "\\E.*\\Q"), actual);
+        }
       case "in":
-      case "not_in": {
-        List<String> values = list();
-        return op.equals("in") == values.contains(actual);
-      }
+      case "not_in":
+        {
+          List<String> values = list();
+          return op.equals("in") == values.contains(actual);
+        }
       default:
         at--;
         throw error("unknown operator '" + op + "'");

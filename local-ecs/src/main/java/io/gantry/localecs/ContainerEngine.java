@@ -9,8 +9,8 @@ import java.util.Map;
  * engine, reached through the Docker Engine API.
  *
  * <p>Contract: every method blocks until the engine has answered and may be called from any thread.
- * A failure the engine reports is an {@link EngineException} whose message is the engine's own
- * (one line), so it can go into a task's {@code stoppedReason}. Containers are identified by the
+ * A failure the engine reports is an {@link EngineException} whose message is the engine's own (one
+ * line), so it can go into a task's {@code stoppedReason}. Containers are identified by the
  * engine's id; the labels given at creation are how local-ecs finds its containers again after a
  * restart.
  */
@@ -44,9 +44,9 @@ interface ContainerEngine extends AutoCloseable {
   ExecResult exec(String id, List<String> command, Duration timeout);
 
   /**
-   * Runs the container's health check once; exit code 0 is a pass. The container was created
-   * with this check ({@link ContainerSpec#healthCheck()}), so an engine that can run its own
-   * configured check on request does so; otherwise it is an {@link #exec}.
+   * Runs the container's health check once; exit code 0 is a pass. The container was created with
+   * this check ({@link ContainerSpec#healthCheck()}), so an engine that can run its own configured
+   * check on request does so; otherwise it is an {@link #exec}.
    */
   ExecResult check(String id, HealthCheckSpec check);
 
@@ -54,10 +54,10 @@ interface ContainerEngine extends AutoCloseable {
   String logs(String id);
 
   /**
-   * Follows the container's output from its start: each complete line, prefixed with the
-   * engine's RFC 3339 timestamp and a space, goes to {@code lines} on a thread of the engine
-   * client's; {@code ended} runs once the container has exited (or the follow failed). Closing
-   * stops following.
+   * Follows the container's output from its start: each complete line, prefixed with the engine's
+   * RFC 3339 timestamp and a space, goes to {@code lines} on a thread of the engine client's;
+   * {@code ended} runs once the container has exited (or the follow failed). Closing stops
+   * following.
    */
   AutoCloseable follow(String id, java.util.function.Consumer<String> lines, Runnable ended);
 
@@ -87,8 +87,8 @@ interface ContainerEngine extends AutoCloseable {
       String network) {}
 
   /**
-   * A container health check as Docker's API has it: {@code test} starts with {@code CMD} or
-   * {@code CMD-SHELL}.
+   * A container health check as Docker's API has it: {@code test} starts with {@code CMD} or {@code
+   * CMD-SHELL}.
    */
   record HealthCheckSpec(
       List<String> test, Duration interval, Duration timeout, int retries, Duration startPeriod) {

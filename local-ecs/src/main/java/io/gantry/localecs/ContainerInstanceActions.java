@@ -28,8 +28,14 @@ final class ContainerInstanceActions {
     Model.ContainerInstance i = new Model.ContainerInstance();
     String id = Arns.hex(16);
     i.containerInstanceArn =
-        "arn:aws:ecs:" + core.arns().region() + ":" + Arns.ACCOUNT + ":container-instance/"
-            + cluster.clusterName + "/" + id;
+        "arn:aws:ecs:"
+            + core.arns().region()
+            + ":"
+            + Arns.ACCOUNT
+            + ":container-instance/"
+            + cluster.clusterName
+            + "/"
+            + id;
     i.ec2InstanceId = "i-" + id.substring(0, 17);
     i.cpu = 2048;
     i.memory = 4096;
@@ -126,7 +132,8 @@ final class ContainerInstanceActions {
 
   private static Model.ContainerInstance find(Model.Cluster cluster, String ref) {
     for (Model.ContainerInstance i : cluster.containerInstances.values()) {
-      if (i.containerInstanceArn.equals(ref) || i.containerInstanceArn.endsWith("/" + ref)
+      if (i.containerInstanceArn.equals(ref)
+          || i.containerInstanceArn.endsWith("/" + ref)
           || i.ec2InstanceId.equals(ref)) {
         return i;
       }
@@ -135,7 +142,8 @@ final class ContainerInstanceActions {
   }
 
   private ObjectNode describe(Model.ContainerInstance i) {
-    int[] left = i.status.equals("ACTIVE") ? Placement.remaining(core, i) : new int[] {i.cpu, i.memory};
+    int[] left =
+        i.status.equals("ACTIVE") ? Placement.remaining(core, i) : new int[] {i.cpu, i.memory};
     int running = 0;
     int pending = 0;
     for (Model.Task t : core.state().tasks.values()) {

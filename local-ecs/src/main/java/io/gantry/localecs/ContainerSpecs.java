@@ -16,7 +16,10 @@ final class ContainerSpecs {
 
   static ContainerSpec spec(
       LocalEcsCore core,
-      Model.Task task, ObjectNode taskDefinition, JsonNode def, Map<String, String> secrets) {
+      Model.Task task,
+      ObjectNode taskDefinition,
+      JsonNode def,
+      Map<String, String> secrets) {
     String name = def.get("name").asText();
     JsonNode override = null;
     if (task.overrides != null && task.overrides.has("containerOverrides")) {
@@ -48,7 +51,9 @@ final class ContainerSpecs {
     List<PortMapping> ports = new ArrayList<>();
     for (JsonNode p : def.path("portMappings")) {
       int hostPort = bridge ? p.path("hostPort").asInt(0) : 0;
-      ports.add(new PortMapping(p.get("containerPort").asInt(), hostPort, p.path("protocol").asText("tcp")));
+      ports.add(
+          new PortMapping(
+              p.get("containerPort").asInt(), hostPort, p.path("protocol").asText("tcp")));
     }
     Integer memory = TaskDefinitions.amount(def, "memory", name, false);
     Integer reservation = TaskDefinitions.amount(def, "memoryReservation", name, false);
@@ -58,7 +63,9 @@ final class ContainerSpecs {
             ? def.get("stopTimeout").asInt()
             : (int) core.options().defaultStopTimeout().toSeconds();
     Map<String, String> labels = new LinkedHashMap<>();
-    def.path("dockerLabels").fields().forEachRemaining(f -> labels.put(f.getKey(), f.getValue().asText()));
+    def.path("dockerLabels")
+        .fields()
+        .forEachRemaining(f -> labels.put(f.getKey(), f.getValue().asText()));
     labels.put(TaskRunner.LABEL_INSTANCE, core.instanceId());
     labels.put(TaskRunner.LABEL_TASK, task.taskArn);
     labels.put(TaskRunner.LABEL_CONTAINER, name);
@@ -92,11 +99,21 @@ final class ContainerSpecs {
     if (owner == null) {
       labels.put(AwsVpc.LABEL_NETWORK_OWNER, "true");
     }
-    return new ContainerSpec(spec.name(), spec.image(), spec.entryPoint(), spec.command(),
-        spec.environment(), spec.workingDirectory(), spec.user(),
+    return new ContainerSpec(
+        spec.name(),
+        spec.image(),
+        spec.entryPoint(),
+        spec.command(),
+        spec.environment(),
+        spec.workingDirectory(),
+        spec.user(),
         owner == null ? AwsVpc.allPorts(taskDefinition) : List.of(),
-        spec.memoryBytes(), spec.memoryReservationBytes(), spec.cpuShares(),
-        spec.stopTimeoutSeconds(), labels, spec.healthCheck(),
+        spec.memoryBytes(),
+        spec.memoryReservationBytes(),
+        spec.cpuShares(),
+        spec.stopTimeoutSeconds(),
+        labels,
+        spec.healthCheck(),
         owner == null ? AwsVpc.network(task) : "container:" + owner);
   }
 

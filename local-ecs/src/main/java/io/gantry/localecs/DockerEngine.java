@@ -235,8 +235,7 @@ final class DockerEngine implements ContainerEngine {
     var state = response.getState();
     boolean running = Boolean.TRUE.equals(state.getRunning());
     Map<String, Integer> ports = new LinkedHashMap<>();
-    if (response.getNetworkSettings() != null
-        && response.getNetworkSettings().getPorts() != null) {
+    if (response.getNetworkSettings() != null && response.getNetworkSettings().getPorts() != null) {
       response
           .getNetworkSettings()
           .getPorts()
@@ -254,7 +253,8 @@ final class DockerEngine implements ContainerEngine {
     String name = response.getName() == null ? null : response.getName().replaceFirst("^/", "");
     String ip = null;
     String mac = null;
-    if (response.getNetworkSettings() != null && response.getNetworkSettings().getNetworks() != null) {
+    if (response.getNetworkSettings() != null
+        && response.getNetworkSettings().getNetworks() != null) {
       for (var network : response.getNetworkSettings().getNetworks().values()) {
         if (network.getIpAddress() != null && !network.getIpAddress().isEmpty()) {
           ip = network.getIpAddress();

@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Follows containers' output line by line, on a client of its own: each follow holds a
- * connection for its container's life, so they get a pool of their own, created on first use.
+ * Follows containers' output line by line, on a client of its own: each follow holds a connection
+ * for its container's life, so they get a pool of their own, created on first use.
  */
 final class DockerLogStreams {
 
@@ -50,11 +50,14 @@ final class DockerLogStreams {
 
           @Override
           public void onComplete() {
-            partial.values().forEach(b -> {
-              if (b.length() > 0) {
-                lines.accept(b.toString());
-              }
-            });
+            partial
+                .values()
+                .forEach(
+                    b -> {
+                      if (b.length() > 0) {
+                        lines.accept(b.toString());
+                      }
+                    });
             ended.run();
             super.onComplete();
           }

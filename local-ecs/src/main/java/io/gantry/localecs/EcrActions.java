@@ -21,8 +21,8 @@ import java.util.Map;
 
 /**
  * The ECR API actions, backed by the {@link LocalRegistry}: repositories are kept in the state;
- * images are what the registry holds (read over its HTTP API, push times from its storage).
- * Runs with the core's lock held for the state, without it for registry calls.
+ * images are what the registry holds (read over its HTTP API, push times from its storage). Runs
+ * with the core's lock held for the state, without it for registry calls.
  */
 final class EcrActions {
 
@@ -54,9 +54,10 @@ final class EcrActions {
       case "DeleteRepository" -> deleteRepository(request);
       case "DescribeImages" -> describeImages(request);
       case "BatchDeleteImage" -> batchDeleteImage(request);
-      default -> throw new AwsError(
-          "UnknownOperationException",
-          "local-ecs does not implement the ECR action '" + action + "'.");
+      default ->
+          throw new AwsError(
+              "UnknownOperationException",
+              "local-ecs does not implement the ECR action '" + action + "'.");
     };
   }
 
@@ -253,7 +254,10 @@ final class EcrActions {
       if (id.has("imageTag") && image.tags.size() > 1) {
         untag(name, id.get("imageTag").asText());
         image.tags.remove(id.get("imageTag").asText());
-        deleted.addObject().put("imageDigest", image.digest).put("imageTag", id.get("imageTag").asText());
+        deleted
+            .addObject()
+            .put("imageDigest", image.digest)
+            .put("imageTag", id.get("imageTag").asText());
         continue;
       }
       deleteManifest(name, image.digest);
@@ -294,7 +298,8 @@ final class EcrActions {
     JsonNode list = read(tags.body()).path("tags");
     for (JsonNode t : list) {
       String tag = t.asText();
-      HttpResponse<String> manifest = get("/v2/" + repository + "/manifests/" + tag, MANIFEST_TYPES);
+      HttpResponse<String> manifest =
+          get("/v2/" + repository + "/manifests/" + tag, MANIFEST_TYPES);
       if (manifest.statusCode() == 404) {
         continue;
       }
@@ -306,8 +311,7 @@ final class EcrActions {
         image.digest = digest;
         JsonNode m = read(manifest.body());
         image.mediaType =
-            m.path("mediaType")
-                .asText(manifest.headers().firstValue("Content-Type").orElse(""));
+            m.path("mediaType").asText(manifest.headers().firstValue("Content-Type").orElse(""));
         long size = m.path("config").path("size").asLong(0);
         for (JsonNode layer : m.path("layers")) {
           size += layer.path("size").asLong(0);
@@ -348,12 +352,14 @@ final class EcrActions {
         Files.delete(p);
       }
     } catch (IOException e) {
-      throw new AwsError("ServerException", "cannot remove tag " + tag + ": " + e.getMessage(), 500);
+      throw new AwsError(
+          "ServerException", "cannot remove tag " + tag + ": " + e.getMessage(), 500);
     }
   }
 
   private void deleteManifest(String repository, String digest) {
-    HttpResponse<String> response = send("DELETE", "/v2/" + repository + "/manifests/" + digest, null);
+    HttpResponse<String> response =
+        send("DELETE", "/v2/" + repository + "/manifests/" + digest, null);
     if (response.statusCode() != 202 && response.statusCode() != 404) {
       check(response, "delete " + repository + "@" + digest);
     }
@@ -382,7 +388,8 @@ final class EcrActions {
     try {
       return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      throw new AwsError("ServerException", "the local registry did not answer: " + e.getMessage(), 500);
+      throw new AwsError(
+          "ServerException", "the local registry did not answer: " + e.getMessage(), 500);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AwsError("ServerException", "interrupted", 500);

@@ -8,9 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The ECS API actions: each takes the request's JSON and returns the response's JSON, or throws
- * an {@link AwsError}. Every action runs with the core's lock held, so it sees and leaves a
- * consistent state.
+ * The ECS API actions: each takes the request's JSON and returns the response's JSON, or throws an
+ * {@link AwsError}. Every action runs with the core's lock held, so it sees and leaves a consistent
+ * state.
  */
 final class EcsActions {
 
@@ -58,9 +58,10 @@ final class EcsActions {
                 instances.list(core.cluster(text(request, "cluster")), request);
             case "DescribeContainerInstances" ->
                 instances.describe(core.cluster(text(request, "cluster")), request);
-            default -> throw new AwsError(
-                "UnknownOperationException",
-                "local-ecs does not implement the ECS action '" + action + "'.");
+            default ->
+                throw new AwsError(
+                    "UnknownOperationException",
+                    "local-ecs does not implement the ECS action '" + action + "'.");
           };
       core.save();
       core.wake();
@@ -176,7 +177,9 @@ final class EcsActions {
     return out;
   }
 
-  /** Resolves family, family:revision or an ARN; a family alone means its latest ACTIVE revision. */
+  /**
+   * Resolves family, family:revision or an ARN; a family alone means its latest ACTIVE revision.
+   */
   ObjectNode resolveTaskDefinition(String ref) {
     if (ref == null || ref.isBlank()) {
       throw AwsError.invalid("taskDefinition is required.");
@@ -200,7 +203,8 @@ final class EcsActions {
     try {
       revision = Integer.parseInt(familyRevision.substring(colon + 1));
     } catch (NumberFormatException e) {
-      throw AwsError.client("Invalid revision number. Number: " + familyRevision.substring(colon + 1));
+      throw AwsError.client(
+          "Invalid revision number. Number: " + familyRevision.substring(colon + 1));
     }
     if (revision < 1 || revision > revisions.size()) {
       throw AwsError.client("Unable to describe task definition.");

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The ELBv2 actions local-ecs answers (AWS Query protocol: a form-encoded POST with {@code
- * Action}, XML answers): CreateTargetGroup, DescribeTargetGroups, DescribeTargetHealth,
+ * The ELBv2 actions local-ecs answers (AWS Query protocol: a form-encoded POST with {@code Action},
+ * XML answers): CreateTargetGroup, DescribeTargetGroups, DescribeTargetHealth,
  * ModifyTargetGroupAttributes (deregistration_delay.timeout_seconds), DeleteTargetGroup.
  */
 final class Elbv2Actions {
@@ -32,7 +32,8 @@ final class Elbv2Actions {
       }
       int eq = pair.indexOf('=');
       String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
       out.put(key, value);
     }
     return out;
@@ -48,17 +49,37 @@ final class Elbv2Actions {
           case "DescribeTargetHealth" -> describeTargetHealth(form);
           case "ModifyTargetGroupAttributes" -> modifyAttributes(form);
           case "DeleteTargetGroup" -> deleteTargetGroup(form);
-          default -> throw new AwsError(
-              "InvalidAction", "local-ecs does not implement the ELBv2 action '" + action + "'.");
+          default ->
+              throw new AwsError(
+                  "InvalidAction",
+                  "local-ecs does not implement the ELBv2 action '" + action + "'.");
         };
-    return "<" + action + "Response xmlns=\"" + NS + "\"><" + action + "Result>" + result + "</"
-        + action + "Result><ResponseMetadata><RequestId>" + Arns.uuid()
-        + "</RequestId></ResponseMetadata></" + action + "Response>";
+    return "<"
+        + action
+        + "Response xmlns=\""
+        + NS
+        + "\"><"
+        + action
+        + "Result>"
+        + result
+        + "</"
+        + action
+        + "Result><ResponseMetadata><RequestId>"
+        + Arns.uuid()
+        + "</RequestId></ResponseMetadata></"
+        + action
+        + "Response>";
   }
 
   static String error(AwsError e) {
-    return "<ErrorResponse xmlns=\"" + NS + "\"><Error><Type>Sender</Type><Code>" + xml(e.type)
-        + "</Code><Message>" + xml(e.getMessage()) + "</Message></Error><RequestId>" + Arns.uuid()
+    return "<ErrorResponse xmlns=\""
+        + NS
+        + "\"><Error><Type>Sender</Type><Code>"
+        + xml(e.type)
+        + "</Code><Message>"
+        + xml(e.getMessage())
+        + "</Message></Error><RequestId>"
+        + Arns.uuid()
         + "</RequestId></ErrorResponse>";
   }
 
@@ -89,7 +110,9 @@ final class Elbv2Actions {
       if (!g.matcher.matches("[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*")) {
         throw new AwsError(
             "ValidationError",
-            "Matcher.HttpCode must be codes like 200, 200-299 or 200,302 (got '" + g.matcher + "').");
+            "Matcher.HttpCode must be codes like 200, 200-299 or 200,302 (got '"
+                + g.matcher
+                + "').");
       }
       core.state().targetGroups.put(g.targetGroupArn, g);
       core.save();
@@ -111,7 +134,8 @@ final class Elbv2Actions {
       // reported below
     }
     throw new AwsError(
-        "ValidationError", key + " must be a number between " + min + " and " + max + " (got '" + v + "').");
+        "ValidationError",
+        key + " must be a number between " + min + " and " + max + " (got '" + v + "').");
   }
 
   private String describeTargetGroups(Map<String, String> form) {
@@ -142,9 +166,13 @@ final class Elbv2Actions {
     }
     StringBuilder out = new StringBuilder("<TargetHealthDescriptions>");
     for (String[] t : balancer.health(arn)) {
-      out.append("<member><Target><Id>127.0.0.1</Id><Port>").append(t[0])
-          .append("</Port></Target><HealthCheckPort>").append(t[0])
-          .append("</HealthCheckPort><TargetHealth><State>").append(t[1]).append("</State>");
+      out.append("<member><Target><Id>127.0.0.1</Id><Port>")
+          .append(t[0])
+          .append("</Port></Target><HealthCheckPort>")
+          .append(t[0])
+          .append("</HealthCheckPort><TargetHealth><State>")
+          .append(t[1])
+          .append("</State>");
       if (t[2] != null) {
         out.append("<Reason>").append(xml(t[2])).append("</Reason>");
       }
@@ -169,7 +197,8 @@ final class Elbv2Actions {
       }
       core.save();
       return "<Attributes><member><Key>deregistration_delay.timeout_seconds</Key><Value>"
-          + g.deregistrationDelaySeconds + "</Value></member></Attributes>";
+          + g.deregistrationDelaySeconds
+          + "</Value></member></Attributes>";
     }
   }
 
@@ -179,9 +208,11 @@ final class Elbv2Actions {
       for (Model.Cluster c : core.clusters().values()) {
         for (Model.Service s : c.services.values()) {
           if (!s.status.equals("INACTIVE")
-              && s.loadBalancers.stream().anyMatch(lb -> lb.path("targetGroupArn").asText().equals(arn))) {
+              && s.loadBalancers.stream()
+                  .anyMatch(lb -> lb.path("targetGroupArn").asText().equals(arn))) {
             throw new AwsError(
-                "ResourceInUse", "Target group '" + arn + "' is currently in use by service " + s.serviceName);
+                "ResourceInUse",
+                "Target group '" + arn + "' is currently in use by service " + s.serviceName);
           }
         }
       }
@@ -203,21 +234,35 @@ final class Elbv2Actions {
     StringBuilder out = new StringBuilder("<TargetGroups>");
     for (Model.TargetGroup g : groups) {
       out.append("<member>")
-          .append("<TargetGroupArn>").append(xml(g.targetGroupArn)).append("</TargetGroupArn>")
-          .append("<TargetGroupName>").append(xml(g.targetGroupName)).append("</TargetGroupName>")
+          .append("<TargetGroupArn>")
+          .append(xml(g.targetGroupArn))
+          .append("</TargetGroupArn>")
+          .append("<TargetGroupName>")
+          .append(xml(g.targetGroupName))
+          .append("</TargetGroupName>")
           .append("<Protocol>HTTP</Protocol>")
-          .append("<Port>").append(g.port).append("</Port>")
+          .append("<Port>")
+          .append(g.port)
+          .append("</Port>")
           .append("<HealthCheckProtocol>HTTP</HealthCheckProtocol>")
-          .append("<HealthCheckPath>").append(xml(g.healthCheckPath)).append("</HealthCheckPath>")
-          .append("<HealthCheckIntervalSeconds>").append(g.healthCheckIntervalSeconds)
+          .append("<HealthCheckPath>")
+          .append(xml(g.healthCheckPath))
+          .append("</HealthCheckPath>")
+          .append("<HealthCheckIntervalSeconds>")
+          .append(g.healthCheckIntervalSeconds)
           .append("</HealthCheckIntervalSeconds>")
-          .append("<HealthCheckTimeoutSeconds>").append(g.healthCheckTimeoutSeconds)
+          .append("<HealthCheckTimeoutSeconds>")
+          .append(g.healthCheckTimeoutSeconds)
           .append("</HealthCheckTimeoutSeconds>")
-          .append("<HealthyThresholdCount>").append(g.healthyThresholdCount)
+          .append("<HealthyThresholdCount>")
+          .append(g.healthyThresholdCount)
           .append("</HealthyThresholdCount>")
-          .append("<UnhealthyThresholdCount>").append(g.unhealthyThresholdCount)
+          .append("<UnhealthyThresholdCount>")
+          .append(g.unhealthyThresholdCount)
           .append("</UnhealthyThresholdCount>")
-          .append("<Matcher><HttpCode>").append(xml(g.matcher)).append("</HttpCode></Matcher>")
+          .append("<Matcher><HttpCode>")
+          .append(xml(g.matcher))
+          .append("</HttpCode></Matcher>")
           .append("<TargetType>ip</TargetType>")
           .append("</member>");
     }

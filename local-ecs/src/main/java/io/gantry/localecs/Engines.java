@@ -44,7 +44,8 @@ final class Engines {
     try {
       Files.createDirectories(dir);
       // A service left running by a local-ecs that was killed still serves the socket.
-      ChildProcess.stopLeftover("podman system service", dir.resolve("podman.pid"), socket.toString());
+      ChildProcess.stopLeftover(
+          "podman system service", dir.resolve("podman.pid"), socket.toString());
       Files.deleteIfExists(socket);
       String conf = System.getenv("CONTAINERS_CONF");
       if (conf == null || conf.isBlank()) {
@@ -75,8 +76,11 @@ final class Engines {
       if (System.nanoTime() > deadline) {
         process.close();
         throw new IllegalStateException(
-            "podman system service did not create " + socket + " within 30 s (log: "
-                + dir.resolve("podman.log") + ")");
+            "podman system service did not create "
+                + socket
+                + " within 30 s (log: "
+                + dir.resolve("podman.log")
+                + ")");
       }
       sleep(20);
     }

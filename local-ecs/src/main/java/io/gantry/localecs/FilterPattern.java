@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * CloudWatch Logs' term filter patterns: {@code ERROR} (the term appears, case-sensitive),
- * {@code "connection refused"} (the phrase), {@code ERROR Exception} (both), {@code ?ERROR ?WARN}
+ * CloudWatch Logs' term filter patterns: {@code ERROR} (the term appears, case-sensitive), {@code
+ * "connection refused"} (the phrase), {@code ERROR Exception} (both), {@code ?ERROR ?WARN}
  * (either), {@code ERROR -Retrying} (the first, not the second). JSON ({@code { $.x = 1 }}) and
  * space-delimited ({@code [ip, user, ...]}) patterns are refused with Logs' error type.
  */
@@ -19,7 +19,9 @@ record FilterPattern(List<String> required, List<String> anyOf, List<String> exc
     if (p.startsWith("{") || p.startsWith("[")) {
       throw new AwsError(
           "InvalidParameterException",
-          "Invalid filter pattern '" + text + "': local-ecs supports term patterns (terms,"
+          "Invalid filter pattern '"
+              + text
+              + "': local-ecs supports term patterns (terms,"
               + " \"phrases\", ?alternatives, -exclusions), not JSON or space-delimited ones.");
     }
     int i = 0;

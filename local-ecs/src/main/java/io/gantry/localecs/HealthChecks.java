@@ -88,14 +88,16 @@ final class HealthChecks {
             try {
               synchronized (runtime.probes) {
                 runtime.probes.add(
-                    runner.probes.schedule(() -> runner.workers.execute(this), delay, TimeUnit.MILLISECONDS));
+                    runner.probes.schedule(
+                        () -> runner.workers.execute(this), delay, TimeUnit.MILLISECONDS));
               }
             } catch (java.util.concurrent.RejectedExecutionException e) {
               // shutting down
             }
           }
         };
-    holder[0] = runner.probes.schedule(() -> runner.workers.execute(probe), 0, TimeUnit.MILLISECONDS);
+    holder[0] =
+        runner.probes.schedule(() -> runner.workers.execute(probe), 0, TimeUnit.MILLISECONDS);
     synchronized (runtime.probes) {
       runtime.probes.add(holder[0]);
     }
@@ -137,7 +139,8 @@ final class HealthChecks {
       allHealthy &= c.healthStatus.equals("HEALTHY");
       unhealthy |= d.get("essential").asBoolean() && c.healthStatus.equals("UNHEALTHY");
     }
-    String status = !anyCheck ? "UNKNOWN" : unhealthy ? "UNHEALTHY" : allHealthy ? "HEALTHY" : "UNKNOWN";
+    String status =
+        !anyCheck ? "UNKNOWN" : unhealthy ? "UNHEALTHY" : allHealthy ? "HEALTHY" : "UNKNOWN";
     if (!status.equals(task.healthStatus)) {
       task.healthStatus = status;
       task.version++;

@@ -19,8 +19,8 @@ interface LoadBalancers {
   String failure(Model.Service service, Model.Task task);
 
   /**
-   * Takes the stopping task out of its target groups (no new requests) and returns the longest
-   * its in-flight requests may take (the deregistration delay); zero when it is in none.
+   * Takes the stopping task out of its target groups (no new requests) and returns the longest its
+   * in-flight requests may take (the deregistration delay); zero when it is in none.
    */
   Duration deregister(Model.Task task);
 

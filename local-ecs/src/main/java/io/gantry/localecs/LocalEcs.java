@@ -39,8 +39,8 @@ public final class LocalEcs implements AutoCloseable {
    * @param tickInterval how often containers are watched and services reconciled
    * @param settleTime how long a deployment must hold its desired healthy tasks before it is
    *     COMPLETED (ECS waits about 40 s)
-   * @param healthStartInterval how often a container's health check runs during its first
-   *     interval, until it first succeeds
+   * @param healthStartInterval how often a container's health check runs during its first interval,
+   *     until it first succeeds
    * @param defaultStopTimeout SIGTERM → SIGKILL grace of containers without stopTimeout (ECS: 30 s)
    * @param launchRetryDelaySeconds after a service's task failed, how long before the scheduler
    *     starts another
@@ -77,37 +77,93 @@ public final class LocalEcs implements AutoCloseable {
     }
 
     public Options withPort(int port) {
-      return new Options(dataDir, port, region, dockerHost, tickInterval, settleTime,
-          healthStartInterval, defaultStopTimeout, launchRetryDelaySeconds, registry,
+      return new Options(
+          dataDir,
+          port,
+          region,
+          dockerHost,
+          tickInterval,
+          settleTime,
+          healthStartInterval,
+          defaultStopTimeout,
+          launchRetryDelaySeconds,
+          registry,
           stopTasksOnClose);
     }
 
     public Options withRegion(String region) {
-      return new Options(dataDir, port, region, dockerHost, tickInterval, settleTime,
-          healthStartInterval, defaultStopTimeout, launchRetryDelaySeconds, registry,
+      return new Options(
+          dataDir,
+          port,
+          region,
+          dockerHost,
+          tickInterval,
+          settleTime,
+          healthStartInterval,
+          defaultStopTimeout,
+          launchRetryDelaySeconds,
+          registry,
           stopTasksOnClose);
     }
 
     public Options withTiming(Duration tickInterval, Duration settleTime) {
-      return new Options(dataDir, port, region, dockerHost, tickInterval, settleTime,
-          healthStartInterval, defaultStopTimeout, launchRetryDelaySeconds, registry,
+      return new Options(
+          dataDir,
+          port,
+          region,
+          dockerHost,
+          tickInterval,
+          settleTime,
+          healthStartInterval,
+          defaultStopTimeout,
+          launchRetryDelaySeconds,
+          registry,
           stopTasksOnClose);
     }
 
     public Options withDefaultStopTimeout(Duration timeout) {
-      return new Options(dataDir, port, region, dockerHost, tickInterval, settleTime,
-          healthStartInterval, timeout, launchRetryDelaySeconds, registry, stopTasksOnClose);
+      return new Options(
+          dataDir,
+          port,
+          region,
+          dockerHost,
+          tickInterval,
+          settleTime,
+          healthStartInterval,
+          timeout,
+          launchRetryDelaySeconds,
+          registry,
+          stopTasksOnClose);
     }
 
     public Options withRegistry(boolean registry) {
-      return new Options(dataDir, port, region, dockerHost, tickInterval, settleTime,
-          healthStartInterval, defaultStopTimeout, launchRetryDelaySeconds, registry,
+      return new Options(
+          dataDir,
+          port,
+          region,
+          dockerHost,
+          tickInterval,
+          settleTime,
+          healthStartInterval,
+          defaultStopTimeout,
+          launchRetryDelaySeconds,
+          registry,
           stopTasksOnClose);
     }
 
     public Options withStopTasksOnClose(boolean stop) {
-      return new Options(dataDir, port, region, dockerHost, tickInterval, settleTime,
-          healthStartInterval, defaultStopTimeout, launchRetryDelaySeconds, registry, stop);
+      return new Options(
+          dataDir,
+          port,
+          region,
+          dockerHost,
+          tickInterval,
+          settleTime,
+          healthStartInterval,
+          defaultStopTimeout,
+          launchRetryDelaySeconds,
+          registry,
+          stop);
     }
   }
 

@@ -83,8 +83,8 @@ final class LocalEcsCore implements AutoCloseable {
   }
 
   /**
-   * Reconciles at once instead of at the next tick: called when something the scheduler waits
-   * for has happened (a task running, healthy or stopped; an API change). Coalesced.
+   * Reconciles at once instead of at the next tick: called when something the scheduler waits for
+   * has happened (a task running, healthy or stopped; an API change). Coalesced.
    */
   void wake() {
     if (wakePending.compareAndSet(false, true)) {
@@ -113,7 +113,8 @@ final class LocalEcsCore implements AutoCloseable {
           for (Iterator<Model.Service> it = cluster.services.values().iterator(); it.hasNext(); ) {
             Model.Service service = it.next();
             scheduler.reconcile(cluster, service);
-            if (service.status.equals("DRAINING") && serviceTasks(cluster, service, false).isEmpty()) {
+            if (service.status.equals("DRAINING")
+                && serviceTasks(cluster, service, false).isEmpty()) {
               service.status = "INACTIVE";
             }
           }
@@ -161,7 +162,10 @@ final class LocalEcsCore implements AutoCloseable {
     if (stopped.size() <= MAX_STOPPED_TASKS) {
       return;
     }
-    stopped.sort((a, b) -> Double.compare(a.stoppedAt == null ? 0 : a.stoppedAt, b.stoppedAt == null ? 0 : b.stoppedAt));
+    stopped.sort(
+        (a, b) ->
+            Double.compare(
+                a.stoppedAt == null ? 0 : a.stoppedAt, b.stoppedAt == null ? 0 : b.stoppedAt));
     for (int i = 0; i < stopped.size() - MAX_STOPPED_TASKS; i++) {
       state.tasks.remove(stopped.get(i).taskArn);
     }
@@ -246,8 +250,8 @@ final class LocalEcsCore implements AutoCloseable {
 
   /**
    * A target group by ARN or name (lock held). A target group ARN never created through the ELBv2
-   * API is created on first use, with ALB's defaults except a 5 s interval, a healthy threshold
-   * of 2 and a 10 s deregistration delay, so a service can name one directly.
+   * API is created on first use, with ALB's defaults except a 5 s interval, a healthy threshold of
+   * 2 and a 10 s deregistration delay, so a service can name one directly.
    */
   Model.TargetGroup targetGroup(String ref) {
     if (ref == null || ref.isEmpty()) {
@@ -276,7 +280,8 @@ final class LocalEcsCore implements AutoCloseable {
       return null;
     }
     group = new Model.TargetGroup();
-    group.targetGroupName = arn ? ref.substring(ref.indexOf(":targetgroup/") + 13).split("/")[0] : ref;
+    group.targetGroupName =
+        arn ? ref.substring(ref.indexOf(":targetgroup/") + 13).split("/")[0] : ref;
     group.targetGroupArn = arn ? ref : arns.targetGroup(ref);
     group.healthCheckIntervalSeconds = 5;
     group.healthyThresholdCount = 2;

@@ -112,7 +112,8 @@ final class LocalRegistry implements AutoCloseable {
       registry.awaitReady();
       return registry;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot prepare the registry in " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot prepare the registry in " + dir + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while starting the registry", e);
@@ -145,7 +146,8 @@ final class LocalRegistry implements AutoCloseable {
       }
     }
     close();
-    throw new IllegalStateException("docker-registry did not answer on " + address + " within 20 s");
+    throw new IllegalStateException(
+        "docker-registry did not answer on " + address + " within 20 s");
   }
 
   String address() {

@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * The secrets behind Secrets Manager and SSM Parameter Store, and how a task definition's {@code
- * secrets[].valueFrom} finds one. Values live in memory only (never written to the data
- * directory, never logged) and so are gone after a restart. Thread-safe.
+ * secrets[].valueFrom} finds one. Values live in memory only (never written to the data directory,
+ * never logged) and so are gone after a restart. Thread-safe.
  */
 final class LocalSecrets {
 
@@ -56,7 +56,8 @@ final class LocalSecrets {
   }
 
   private static final Pattern SECRET_ARN =
-      Pattern.compile("arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[^:]+(:[^:]*:[^:]*:[^:]*)?");
+      Pattern.compile(
+          "arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[^:]+(:[^:]*:[^:]*:[^:]*)?");
   private static final Pattern PARAMETER_ARN =
       Pattern.compile("arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+");
 
@@ -79,7 +80,10 @@ final class LocalSecrets {
       return byName;
     }
     for (Secret s : secrets.values()) {
-      if (s.arn.equals(id) || (id.startsWith("arn:") && s.arn.startsWith(id + "-") && s.arn.length() == id.length() + 7)) {
+      if (s.arn.equals(id)
+          || (id.startsWith("arn:")
+              && s.arn.startsWith(id + "-")
+              && s.arn.length() == id.length() + 7)) {
         return s;
       }
     }
@@ -116,14 +120,24 @@ final class LocalSecrets {
       String from = s.path("valueFrom").asText("");
       if (name.isEmpty() || from.isEmpty()) {
         throw AwsError.client(
-            "Container '" + container + "': secrets[" + i + "] needs both 'name' and"
+            "Container '"
+                + container
+                + "': secrets["
+                + i
+                + "] needs both 'name' and"
                 + " 'valueFrom'.");
       }
       if (from.startsWith("arn:")
           && !SECRET_ARN.matcher(from).matches()
           && !PARAMETER_ARN.matcher(from).matches()) {
         throw AwsError.client(
-            "Container '" + container + "': secrets[" + i + "].valueFrom '" + from + "' is"
+            "Container '"
+                + container
+                + "': secrets["
+                + i
+                + "].valueFrom '"
+                + from
+                + "' is"
                 + " neither a Secrets Manager secret ARN"
                 + " (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME[:JSON_KEY:VERSION_STAGE:VERSION_ID])"
                 + " nor an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME).");
@@ -141,9 +155,11 @@ final class LocalSecrets {
     Map<String, String> values = new LinkedHashMap<>();
     for (JsonNode s : def.path("secrets")) {
       String from = s.get("valueFrom").asText();
-      values.put(s.get("name").asText(), from.startsWith("arn:") && from.contains(":secretsmanager:")
-          ? fromSecretsManager(from)
-          : fromParameterStore(from));
+      values.put(
+          s.get("name").asText(),
+          from.startsWith("arn:") && from.contains(":secretsmanager:")
+              ? fromSecretsManager(from)
+              : fromParameterStore(from));
     }
     return values;
   }
@@ -157,14 +173,18 @@ final class LocalSecrets {
     String id = String.join(":", java.util.Arrays.copyOfRange(parts, 0, 7));
     String jsonKey = parts.length > 7 ? parts[7] : "";
     String failure =
-        PREFIX + "unable to retrieve secret from asm: service call has been retried 1 time(s):"
-            + " failed to fetch secret " + id + " from secrets manager: ";
+        PREFIX
+            + "unable to retrieve secret from asm: service call has been retried 1 time(s):"
+            + " failed to fetch secret "
+            + id
+            + " from secrets manager: ";
     String value;
     synchronized (this) {
       Secret secret = secret(id);
       if (secret == null || secret.value == null) {
         throw new IllegalStateException(
-            failure + "ResourceNotFoundException: Secrets Manager can't find the specified secret.");
+            failure
+                + "ResourceNotFoundException: Secrets Manager can't find the specified secret.");
       }
       value = secret.value;
     }
@@ -175,15 +195,21 @@ final class LocalSecrets {
       JsonNode json = mapper.readTree(value);
       if (json == null || !json.isObject() || !json.has(jsonKey)) {
         throw new IllegalStateException(
-            PREFIX + "unable to retrieve secret from asm: retrieved secret from Secrets Manager did"
-                + " not contain json key " + jsonKey);
+            PREFIX
+                + "unable to retrieve secret from asm: retrieved secret from Secrets Manager did"
+                + " not contain json key "
+                + jsonKey);
       }
       JsonNode v = json.get(jsonKey);
       return v.isTextual() ? v.asText() : v.toString();
     } catch (IOException e) {
       throw new IllegalStateException(
-          PREFIX + "unable to retrieve secret from asm: the secret " + id + " is not JSON, so it"
-              + " has no key " + jsonKey);
+          PREFIX
+              + "unable to retrieve secret from asm: the secret "
+              + id
+              + " is not JSON, so it"
+              + " has no key "
+              + jsonKey);
     }
   }
 
@@ -191,8 +217,10 @@ final class LocalSecrets {
     Parameter p = parameter(from);
     if (p == null) {
       throw new IllegalStateException(
-          PREFIX + "unable to retrieve secrets from ssm: service call has been retried 1 time(s):"
-              + " invalid parameters: " + from);
+          PREFIX
+              + "unable to retrieve secrets from ssm: service call has been retried 1 time(s):"
+              + " invalid parameters: "
+              + from);
     }
     return p.value;
   }

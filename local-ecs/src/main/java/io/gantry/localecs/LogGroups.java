@@ -11,8 +11,8 @@ import java.util.Map;
  * CloudWatch Logs' data: log groups, their streams and the streams' events, in memory and bounded
  * (the newest {@link #MAX_EVENTS_PER_STREAM} events of a stream, {@link #MAX_STREAMS_PER_GROUP}
  * streams of a group: the ones with the oldest last event go first). Thread-safe: every method
- * holds this object's lock. Events get an id and a per-stream sequence number when they are
- * added, both stable, so pages and `aws logs tail`'s de-duplication can rely on them.
+ * holds this object's lock. Events get an id and a per-stream sequence number when they are added,
+ * both stable, so pages and `aws logs tail`'s de-duplication can rely on them.
  */
 final class LogGroups {
 
@@ -108,7 +108,9 @@ final class LogGroups {
     }
     Stream s = g.streams.get(stream);
     String text =
-        message.length() > MAX_MESSAGE_BYTES / 4 ? message.substring(0, MAX_MESSAGE_BYTES / 4) : message;
+        message.length() > MAX_MESSAGE_BYTES / 4
+            ? message.substring(0, MAX_MESSAGE_BYTES / 4)
+            : message;
     long now = System.currentTimeMillis();
     Event event = new Event(stream, sequence++, timestamp, now, text);
     s.events.addLast(event);

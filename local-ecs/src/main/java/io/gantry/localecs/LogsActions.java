@@ -42,9 +42,10 @@ final class LogsActions {
       case "PutLogEvents" -> putLogEvents(request);
       case "GetLogEvents" -> getLogEvents(request);
       case "FilterLogEvents" -> filterLogEvents(request);
-      default -> throw new AwsError(
-          "UnknownOperationException",
-          "local-ecs does not implement the CloudWatch Logs action '" + action + "'.");
+      default ->
+          throw new AwsError(
+              "UnknownOperationException",
+              "local-ecs does not implement the CloudWatch Logs action '" + action + "'.");
     };
   }
 
@@ -111,13 +112,14 @@ final class LogsActions {
     if (!orderBy.equals("LogStreamName") && !orderBy.equals("LastEventTime")) {
       throw new AwsError(
           "InvalidParameterException",
-          "1 validation error detected: Value '" + orderBy + "' at 'orderBy' failed to satisfy"
+          "1 validation error detected: Value '"
+              + orderBy
+              + "' at 'orderBy' failed to satisfy"
               + " constraint: Member must satisfy enum value set: [LastEventTime, LogStreamName]");
     }
     if (orderBy.equals("LastEventTime") && !prefix.isEmpty()) {
       throw new AwsError(
-          "InvalidParameterException",
-          "Cannot order by LastEventTime with a logStreamNamePrefix.");
+          "InvalidParameterException", "Cannot order by LastEventTime with a logStreamNamePrefix.");
     }
     List<LogGroups.Stream> streams = new ArrayList<>(logs.streams(group));
     streams.removeIf(s -> !s.name.startsWith(prefix));

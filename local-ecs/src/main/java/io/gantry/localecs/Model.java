@@ -203,8 +203,10 @@ final class Model {
     public boolean agentConnected = true;
     public int cpu;
     public int memory;
+
     /** name → value; ecs.availability-zone among them. */
     public Map<String, String> attributes = new LinkedHashMap<>();
+
     public double registeredAt;
   }
 
@@ -226,8 +228,10 @@ final class Model {
     public String targetGroupArn;
     public String targetGroupName;
     public String protocol = "HTTP";
+
     /** The listener's port on 127.0.0.1; 0 until one is allocated. */
     public int port;
+
     public String healthCheckPath = "/";
     public int healthCheckIntervalSeconds = 30;
     public int healthCheckTimeoutSeconds = 5;

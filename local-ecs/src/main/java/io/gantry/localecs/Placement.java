@@ -11,12 +11,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Where an EC2 task goes when its cluster has container instances, as ECS decides: instances
- * with the CPU and memory the task reserves (its task-level cpu/memory, else the sum of its
- * containers') and meeting its {@code placementConstraints} ({@code distinctInstance}, {@code
- * memberOf} in {@link ClusterQuery}), ordered by its {@code placementStrategy} ({@code binpack}
- * on cpu or memory, {@code spread} on instanceId or an attribute, {@code random}) in order, ties
- * going to the instance registered first. Caller holds the core lock.
+ * Where an EC2 task goes when its cluster has container instances, as ECS decides: instances with
+ * the CPU and memory the task reserves (its task-level cpu/memory, else the sum of its containers')
+ * and meeting its {@code placementConstraints} ({@code distinctInstance}, {@code memberOf} in
+ * {@link ClusterQuery}), ordered by its {@code placementStrategy} ({@code binpack} on cpu or
+ * memory, {@code spread} on instanceId or an attribute, {@code random}) in order, ties going to the
+ * instance registered first. Caller holds the core lock.
  */
 final class Placement {
 
@@ -33,22 +33,30 @@ final class Placement {
       String type = s.path("type").asText();
       String field = s.path("field").asText("");
       switch (type) {
-        case "random" -> { }
+        case "random" -> {}
         case "binpack" -> {
           if (!Set.of("cpu", "memory", "CPU", "MEMORY").contains(field)) {
-            throw AwsError.invalid("Invalid placement strategy field for binpack: '" + field
-                + "'; valid values: cpu, memory.");
+            throw AwsError.invalid(
+                "Invalid placement strategy field for binpack: '"
+                    + field
+                    + "'; valid values: cpu, memory.");
           }
         }
         case "spread" -> {
-          if (!field.equalsIgnoreCase("instanceId") && !field.equals("host")
+          if (!field.equalsIgnoreCase("instanceId")
+              && !field.equals("host")
               && !field.startsWith("attribute:")) {
-            throw AwsError.invalid("Invalid placement strategy field for spread: '" + field
-                + "'; valid values: instanceId, host, attribute:NAME.");
+            throw AwsError.invalid(
+                "Invalid placement strategy field for spread: '"
+                    + field
+                    + "'; valid values: instanceId, host, attribute:NAME.");
           }
         }
-        default -> throw AwsError.invalid("Invalid placement strategy type '" + type
-            + "'; valid values: random, spread, binpack.");
+        default ->
+            throw AwsError.invalid(
+                "Invalid placement strategy type '"
+                    + type
+                    + "'; valid values: random, spread, binpack.");
       }
     }
     for (JsonNode c : iterable(constraints)) {
@@ -59,8 +67,10 @@ final class Placement {
         }
         ClusterQuery.parse(c.get("expression").asText());
       } else if (!type.equals("distinctInstance")) {
-        throw AwsError.invalid("Invalid placement constraint type '" + type
-            + "'; valid values: distinctInstance, memberOf.");
+        throw AwsError.invalid(
+            "Invalid placement constraint type '"
+                + type
+                + "'; valid values: distinctInstance, memberOf.");
       }
     }
   }
@@ -148,7 +158,8 @@ final class Placement {
       }
     }
     if (fits.isEmpty()) {
-      return new Result(null, reason == null ? "no container instance is registered" : reason, closest);
+      return new Result(
+          null, reason == null ? "no container instance is registered" : reason, closest);
     }
     List<JsonNode> order = new ArrayList<>();
     iterable(strategies).forEach(order::add);
@@ -162,7 +173,10 @@ final class Placement {
       } else if (type.equals("spread")) {
         Map<String, Integer> perValue = new HashMap<>();
         for (Model.ContainerInstance i : cluster.containerInstances.values()) {
-          perValue.merge(spreadValue(i, field), groupTasks.getOrDefault(i.containerInstanceArn, 0), Integer::sum);
+          perValue.merge(
+              spreadValue(i, field),
+              groupTasks.getOrDefault(i.containerInstanceArn, 0),
+              Integer::sum);
         }
         by = by.thenComparingInt(i -> perValue.getOrDefault(spreadValue(i, field), 0));
       } else if (type.equals("random")) {

@@ -18,6 +18,7 @@ final class PodmanApi {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final URI dockerHost;
+
   /** Whether the engine is Podman (its libpod API answers); null until first asked. */
   private volatile Boolean podman;
 
@@ -43,8 +44,7 @@ final class PodmanApi {
 
   /**
    * A GET of Podman's own API, which docker-java does not know: HTTP/1.0 (the engine closes the
-   * connection after the answer) on the engine's unix socket or TCP address, the body up to 64
-   * KiB.
+   * connection after the answer) on the engine's unix socket or TCP address, the body up to 64 KiB.
    */
   private Answer get(String path) throws IOException {
     java.nio.channels.SocketChannel channel;

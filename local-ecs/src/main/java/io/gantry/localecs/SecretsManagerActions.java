@@ -8,15 +8,15 @@ import java.util.regex.Pattern;
 
 /**
  * The Secrets Manager API subset ({@code secretsmanager.*}, JSON 1.1): CreateSecret,
- * GetSecretValue, PutSecretValue, DescribeSecret, ListSecrets, DeleteSecret. One version per
- * secret (AWSCURRENT); binary secrets are not supported. Errors in Secrets Manager's types and
- * words.
+ * GetSecretValue, PutSecretValue, DescribeSecret, ListSecrets, DeleteSecret. One version per secret
+ * (AWSCURRENT); binary secrets are not supported. Errors in Secrets Manager's types and words.
  */
 final class SecretsManagerActions {
 
   static final String PREFIX = "secretsmanager.";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9/_+=.@-]{1,512}");
-  private static final String LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  private static final String LETTERS =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final LocalSecrets store;
@@ -38,9 +38,10 @@ final class SecretsManagerActions {
         case "DescribeSecret" -> describe(existing(request));
         case "ListSecrets" -> list();
         case "DeleteSecret" -> delete(request);
-        default -> throw new AwsError(
-            "UnknownOperationException",
-            "local-ecs does not implement the Secrets Manager action '" + action + "'.");
+        default ->
+            throw new AwsError(
+                "UnknownOperationException",
+                "local-ecs does not implement the Secrets Manager action '" + action + "'.");
       };
     }
   }

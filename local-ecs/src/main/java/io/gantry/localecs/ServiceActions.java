@@ -10,12 +10,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The ECS service actions (CreateService, UpdateService, DescribeServices, ListServices,
- * DeleteService), called by {@link EcsActions} with the core's lock held; the rolling update
- * itself is the {@link ServiceScheduler}'s.
+ * DeleteService), called by {@link EcsActions} with the core's lock held; the rolling update itself
+ * is the {@link ServiceScheduler}'s.
  */
 final class ServiceActions {
 
@@ -118,11 +117,7 @@ final class ServiceActions {
       }
       if (!found) {
         throw AwsError.invalid(
-            "The container "
-                + container
-                + " did not have a container port "
-                + port
-                + " defined.");
+            "The container " + container + " did not have a container port " + port + " defined.");
       }
     }
     service.loadBalancers = resolved;

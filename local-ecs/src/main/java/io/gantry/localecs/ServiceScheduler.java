@@ -18,8 +18,8 @@ import java.util.List;
  * desired healthy tasks, nothing else is left, and that has held for the settle time.
  *
  * <p>Circuit breaker: tasks of the in-progress primary that fail (cannot start, essential container
- * exits, health check fails) count; at ⌈0.5 × desired⌉ clamped to [3, 200] the deployment is
- * FAILED and, with rollback, the last COMPLETED deployment is PRIMARY again.
+ * exits, health check fails) count; at ⌈0.5 × desired⌉ clamped to [3, 200] the deployment is FAILED
+ * and, with rollback, the last COMPLETED deployment is PRIMARY again.
  */
 final class ServiceScheduler {
 
@@ -123,7 +123,8 @@ final class ServiceScheduler {
       int need = desired - primaryTasks.size();
       int room = maxTotal - liveCount;
       int start = Math.min(need, room);
-      boolean backingOff = now - service.lastLaunchFailure < core.options().launchRetryDelaySeconds();
+      boolean backingOff =
+          now - service.lastLaunchFailure < core.options().launchRetryDelaySeconds();
       if (start > 0 && !backingOff) {
         List<String> started = new ArrayList<>();
         for (int i = 0; i < start; i++) {

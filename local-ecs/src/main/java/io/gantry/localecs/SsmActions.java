@@ -40,9 +40,10 @@ final class SsmActions {
         case "GetParameter" -> getOne(request);
         case "GetParameters" -> getMany(request);
         case "DeleteParameter" -> delete(request);
-        default -> throw new AwsError(
-            "UnknownOperationException",
-            "local-ecs does not implement the SSM action '" + action + "'.");
+        default ->
+            throw new AwsError(
+                "UnknownOperationException",
+                "local-ecs does not implement the SSM action '" + action + "'.");
       };
     }
   }
@@ -53,7 +54,9 @@ final class SsmActions {
       throw new AwsError(
           "ValidationException",
           "Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive) and must"
-              + " be 1-1011 letters, digits and . - _ / (got '" + name + "').");
+              + " be 1-1011 letters, digits and . - _ / (got '"
+              + name
+              + "').");
     }
     if (!request.path("Value").isTextual() || request.get("Value").asText().isEmpty()) {
       throw new AwsError(
@@ -66,7 +69,9 @@ final class SsmActions {
     if (!TYPES.contains(type)) {
       throw new AwsError(
           "ValidationException",
-          "1 validation error detected: Value '" + type + "' at 'type' failed to satisfy"
+          "1 validation error detected: Value '"
+              + type
+              + "' at 'type' failed to satisfy"
               + " constraint: Member must satisfy enum value set: [SecureString, StringList,"
               + " String]");
     }
@@ -105,7 +110,8 @@ final class SsmActions {
     try {
       byte[] hash =
           MessageDigest.getInstance("SHA-256")
-              .digest((p.name + "\0" + p.version + "\0" + p.value).getBytes(StandardCharsets.UTF_8));
+              .digest(
+                  (p.name + "\0" + p.version + "\0" + p.value).getBytes(StandardCharsets.UTF_8));
       return "AQICAH" + Base64.getEncoder().encodeToString(hash);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

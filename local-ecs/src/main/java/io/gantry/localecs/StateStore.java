@@ -30,7 +30,8 @@ final class StateStore {
       return mapper.readValue(file.toFile(), Model.State.class);
     } catch (IOException e) {
       throw new IllegalStateException(
-          file + " is not a local-ecs state file ("
+          file
+              + " is not a local-ecs state file ("
               + e.getMessage().lines().findFirst().orElse("")
               + "); move it away to start with an empty state",
           e);
@@ -41,8 +42,7 @@ final class StateStore {
     try {
       Path tmp = file.resolveSibling("state.json.tmp");
       mapper.writeValue(tmp.toFile(), state);
-      Files.move(
-          tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }

@@ -46,7 +46,9 @@ final class TaskActions {
         }
         if (!known) {
           throw AwsError.invalid(
-              "Override for container named " + o.path("name").asText() + " is not a container in the TaskDefinition.");
+              "Override for container named "
+                  + o.path("name").asText()
+                  + " is not a container in the TaskDefinition.");
         }
       }
     }
@@ -63,10 +65,16 @@ final class TaskActions {
       Model.ContainerInstance instance = null;
       if (launchType.equals("EC2") && !cluster.containerInstances.isEmpty()) {
         Placement.Result placed =
-            Placement.place(core, cluster, def, group, request.get("placementStrategy"),
+            Placement.place(
+                core,
+                cluster,
+                def,
+                group,
+                request.get("placementStrategy"),
                 request.get("placementConstraints"));
         if (placed.instance() == null) {
-          failures.addObject()
+          failures
+              .addObject()
               .put("arn", placed.closest() == null ? cluster.clusterArn : placed.closest())
               .put("reason", runTaskReason(placed.reason()));
           continue;
@@ -121,7 +129,9 @@ final class TaskActions {
       Model.Task task = findTask(cluster, ref);
       if (task == null) {
         failures.add(
-            ecs.failure(ref.startsWith("arn:") ? ref : core.arns().task(cluster.clusterName, ref), "MISSING"));
+            ecs.failure(
+                ref.startsWith("arn:") ? ref : core.arns().task(cluster.clusterName, ref),
+                "MISSING"));
       } else {
         tasks.add(mapper.<JsonNode>valueToTree(task));
       }
@@ -156,8 +166,7 @@ final class TaskActions {
       if (serviceName != null && !("service:" + Arns.lastPart(serviceName)).equals(t.group)) {
         continue;
       }
-      if (family != null
-          && !t.taskDefinitionArn.contains("task-definition/" + family + ":")) {
+      if (family != null && !t.taskDefinitionArn.contains("task-definition/" + family + ":")) {
         continue;
       }
       if (startedBy != null && !startedBy.equals(t.startedBy)) {

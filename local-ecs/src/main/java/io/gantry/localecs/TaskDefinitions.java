@@ -22,21 +22,69 @@ final class TaskDefinitions {
 
   static final Set<String> REQUEST_FIELDS =
       Set.of(
-          "family", "taskRoleArn", "executionRoleArn", "networkMode", "containerDefinitions",
-          "volumes", "placementConstraints", "requiresCompatibilities", "cpu", "memory", "tags",
-          "pidMode", "ipcMode", "proxyConfiguration", "inferenceAccelerators", "ephemeralStorage",
-          "runtimePlatform", "enableFaultInjection");
+          "family",
+          "taskRoleArn",
+          "executionRoleArn",
+          "networkMode",
+          "containerDefinitions",
+          "volumes",
+          "placementConstraints",
+          "requiresCompatibilities",
+          "cpu",
+          "memory",
+          "tags",
+          "pidMode",
+          "ipcMode",
+          "proxyConfiguration",
+          "inferenceAccelerators",
+          "ephemeralStorage",
+          "runtimePlatform",
+          "enableFaultInjection");
 
   static final Set<String> CONTAINER_FIELDS =
       Set.of(
-          "name", "image", "repositoryCredentials", "cpu", "memory", "memoryReservation", "links",
-          "portMappings", "essential", "restartPolicy", "entryPoint", "command", "environment",
-          "environmentFiles", "mountPoints", "volumesFrom", "linuxParameters", "secrets",
-          "dependsOn", "startTimeout", "stopTimeout", "versionConsistency", "hostname", "user",
-          "workingDirectory", "disableNetworking", "privileged", "readonlyRootFilesystem",
-          "dnsServers", "dnsSearchDomains", "extraHosts", "dockerSecurityOptions", "interactive",
-          "pseudoTerminal", "dockerLabels", "ulimits", "logConfiguration", "healthCheck",
-          "systemControls", "resourceRequirements", "firelensConfiguration", "credentialSpecs");
+          "name",
+          "image",
+          "repositoryCredentials",
+          "cpu",
+          "memory",
+          "memoryReservation",
+          "links",
+          "portMappings",
+          "essential",
+          "restartPolicy",
+          "entryPoint",
+          "command",
+          "environment",
+          "environmentFiles",
+          "mountPoints",
+          "volumesFrom",
+          "linuxParameters",
+          "secrets",
+          "dependsOn",
+          "startTimeout",
+          "stopTimeout",
+          "versionConsistency",
+          "hostname",
+          "user",
+          "workingDirectory",
+          "disableNetworking",
+          "privileged",
+          "readonlyRootFilesystem",
+          "dnsServers",
+          "dnsSearchDomains",
+          "extraHosts",
+          "dockerSecurityOptions",
+          "interactive",
+          "pseudoTerminal",
+          "dockerLabels",
+          "ulimits",
+          "logConfiguration",
+          "healthCheck",
+          "systemControls",
+          "resourceRequirements",
+          "firelensConfiguration",
+          "credentialSpecs");
 
   static final Set<String> PORT_FIELDS =
       Set.of("containerPort", "hostPort", "protocol", "name", "appProtocol", "containerPortRange");
@@ -341,8 +389,8 @@ final class TaskDefinitions {
   }
 
   /**
-   * A cpu (units) or memory (MiB) amount: a number, or a string "1 vCPU", "0.5 vcpu", "2 GB",
-   * "512 MiB". Null when absent.
+   * A cpu (units) or memory (MiB) amount: a number, or a string "1 vCPU", "0.5 vcpu", "2 GB", "512
+   * MiB". Null when absent.
    */
   static Integer amount(JsonNode node, String field, String owner, boolean cpu) {
     JsonNode value = node.get(field);

@@ -18,21 +18,31 @@ final class TaskFactory {
    */
   static Model.Task startServiceTask(
       LocalEcsCore core,
-      Model.Cluster cluster, Model.Service service, Model.Deployment deployment) {
+      Model.Cluster cluster,
+      Model.Service service,
+      Model.Deployment deployment) {
     ObjectNode def = core.taskDefinition(deployment.taskDefinition);
     Model.ContainerInstance instance = null;
     if (!"FARGATE".equals(deployment.launchType) && !cluster.containerInstances.isEmpty()) {
       Placement.Result placed =
-          Placement.place(core, cluster, def, "service:" + service.serviceName,
+          Placement.place(
+              core,
+              cluster,
+              def,
+              "service:" + service.serviceName,
               core.mapper().valueToTree(service.placementStrategy),
               core.mapper().valueToTree(service.placementConstraints));
       if (placed.instance() == null) {
         String message =
-            "(service " + service.serviceName + ") was unable to place a task because no container"
+            "(service "
+                + service.serviceName
+                + ") was unable to place a task because no container"
                 + " instance met all of its requirements."
                 + (placed.closest() == null
                     ? ""
-                    : " The closest matching (container-instance " + placed.closest() + ") "
+                    : " The closest matching (container-instance "
+                        + placed.closest()
+                        + ") "
                         + (placed.reason().startsWith("insufficient")
                             ? "has " + placed.reason() + "."
                             : "does not satisfy: " + placed.reason()))
@@ -56,7 +66,8 @@ final class TaskFactory {
     return task;
   }
 
-  static Model.Task newTask(LocalEcsCore core, Model.Cluster cluster, ObjectNode def, String group) {
+  static Model.Task newTask(
+      LocalEcsCore core, Model.Cluster cluster, ObjectNode def, String group) {
     Model.Task task = new Model.Task();
     String id = Arns.hex(16);
     task.taskArn = core.arns().task(cluster.clusterName, id);

@@ -17,8 +17,8 @@ import java.util.logging.Logger;
 
 /**
  * Launches a task on a worker: secrets resolved, images pulled, containers created and started in
- * dependsOn order (health checks scheduled as they start), then the task published as RUNNING
- * with its network bindings. A failure stops the task with ECS's reason.
+ * dependsOn order (health checks scheduled as they start), then the task published as RUNNING with
+ * its network bindings. A failure stops the task with ECS's reason.
  */
 final class TaskLauncher {
 
@@ -99,7 +99,9 @@ final class TaskLauncher {
     if (name.isLocalOnly()) {
       if (!engine.imageExists(image)) {
         throw new EngineException(
-            "image " + image + " is not in the engine's local storage (localhost/ images are"
+            "image "
+                + image
+                + " is not in the engine's local storage (localhost/ images are"
                 + " never pulled)",
             null);
       }
@@ -154,7 +156,8 @@ final class TaskLauncher {
         if (vpc && runtime.networkOwner == null) {
           engine.createNetwork(AwsVpc.network(task), AwsVpc.labels(core.instanceId(), task));
         }
-        ContainerSpec spec = ContainerSpecs.spec(core, task, taskDefinition, next, runtime.secrets.get(name));
+        ContainerSpec spec =
+            ContainerSpecs.spec(core, task, taskDefinition, next, runtime.secrets.get(name));
         if (vpc) {
           spec = ContainerSpecs.vpcSpec(spec, task, taskDefinition, runtime.networkOwner);
         }
@@ -248,7 +251,9 @@ final class TaskLauncher {
           }
         } else if (condition.equals("SUCCESS")) {
           ContainerStatus status = engine.inspect(id);
-          if (status != null && !status.running() && !Integer.valueOf(0).equals(status.exitCode())) {
+          if (status != null
+              && !status.running()
+              && !Integer.valueOf(0).equals(status.exitCode())) {
             return "DependencyError: container '" + other + "' exited with " + status.exitCode();
           }
         }

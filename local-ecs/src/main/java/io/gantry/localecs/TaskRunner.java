@@ -32,8 +32,8 @@ import java.util.logging.Logger;
  * (or straight to STOPPED when it fails to start), as in ECS.
  *
  * <p>This class holds the live tasks' runtime state, the watch and the recovery after a restart;
- * launching is {@link TaskLauncher}'s (with {@link ContainerSpecs}), stopping {@link
- * TaskStopper}'s and the health checks {@link HealthChecks}'.
+ * launching is {@link TaskLauncher}'s (with {@link ContainerSpecs}), stopping {@link TaskStopper}'s
+ * and the health checks {@link HealthChecks}'.
  */
 final class TaskRunner {
 
@@ -59,10 +59,13 @@ final class TaskRunner {
     final List<ScheduledFuture<?>> probes = new ArrayList<>();
     volatile boolean launching;
     volatile boolean stopping;
+
     /** awsvpc: the container holding the task's network namespace (null before it exists). */
     volatile String networkOwner;
+
     /** Values of the containers' secrets, between launch and creation only (never persisted). */
     final Map<String, Map<String, String>> secrets = new ConcurrentHashMap<>();
+
     /** Found again after a restart: its stop began before, only what is left of it is waited. */
     volatile boolean recovered;
   }
@@ -128,8 +131,8 @@ final class TaskRunner {
 
   /**
    * One watch pass (called by the core's loop without the lock): containers that have exited are
-   * recorded; a task whose essential container exited is stopped; containers of this instance
-   * that belong to no live task are removed.
+   * recorded; a task whose essential container exited is stopped; containers of this instance that
+   * belong to no live task are removed.
    */
   void watch() {
     List<ContainerStatus> listed = engine.list(Map.of(LABEL_INSTANCE, core.instanceId()));
@@ -254,7 +257,10 @@ final class TaskRunner {
             }
           }
         } else if ("RUNNING".equals(task.desiredStatus)) {
-          stop(task, "Task stopped: local-ecs restarted while the task was starting", "TaskFailedToStart");
+          stop(
+              task,
+              "Task stopped: local-ecs restarted while the task was starting",
+              "TaskFailedToStart");
         } else {
           runtime.recovered = true;
           stop(task, null, null);

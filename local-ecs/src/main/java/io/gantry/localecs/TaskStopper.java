@@ -190,9 +190,9 @@ final class TaskStopper {
   /**
    * Lets the tasks being stopped finish stopping before local-ecs goes down: their containers got
    * SIGTERM and the engine sends SIGKILL after the stop timeout, but only while it runs (when
-   * Podman's service stops first, a container whose PID 1 ignores SIGTERM stays "stopping" with
-   * its processes for good). Waits up to the longest stop timeout plus the margin; containers
-   * still there then are killed.
+   * Podman's service stops first, a container whose PID 1 ignores SIGTERM stays "stopping" with its
+   * processes for good). Waits up to the longest stop timeout plus the margin; containers still
+   * there then are killed.
    */
   void finishStopping(Duration margin) {
     long longest = core.options().defaultStopTimeout().toSeconds();

@@ -65,7 +65,8 @@ final class AwsCli {
     List<String> argv = new ArrayList<>();
     argv.add(binary);
     argv.addAll(List.of(args));
-    argv.addAll(List.of("--endpoint-url", endpoint.toString(), "--region", "us-east-1", "--no-cli-pager"));
+    argv.addAll(
+        List.of("--endpoint-url", endpoint.toString(), "--region", "us-east-1", "--no-cli-pager"));
     ProcessBuilder builder = new ProcessBuilder(argv);
     Map<String, String> env = builder.environment();
     env.put("AWS_ACCESS_KEY_ID", "local-ecs");

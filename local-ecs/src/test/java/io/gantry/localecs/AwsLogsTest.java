@@ -43,10 +43,14 @@ class AwsLogsTest {
                 .logDriver(LogDriver.AWSLOGS)
                 .options(
                     java.util.Map.of(
-                        "awslogs-group", group,
-                        "awslogs-region", "us-east-1",
-                        "awslogs-stream-prefix", "web",
-                        "awslogs-create-group", createGroup))
+                        "awslogs-group",
+                        group,
+                        "awslogs-region",
+                        "us-east-1",
+                        "awslogs-stream-prefix",
+                        "web",
+                        "awslogs-create-group",
+                        createGroup))
                 .build())
         .build();
   }
@@ -56,16 +60,21 @@ class AwsLogsTest {
     try (LocalEcs local = TestSupport.start(dataDir);
         EcsClient ecs = TestSupport.ecs(local.endpoint())) {
       AwsCli aws = AwsCli.at(local.endpoint());
-      ecs.registerTaskDefinition(r -> r.family("chatty").containerDefinitions(chatty("/ecs/chatty", "true")));
+      ecs.registerTaskDefinition(
+          r -> r.family("chatty").containerDefinitions(chatty("/ecs/chatty", "true")));
       ecs.createService(r -> r.serviceName("chatty").taskDefinition("chatty").desiredCount(1));
       await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> EcsApiTest.tasksIn(ecs, "chatty").stream().anyMatch(t -> t.lastStatus().equals("RUNNING")));
+          .until(
+              () ->
+                  EcsApiTest.tasksIn(ecs, "chatty").stream()
+                      .anyMatch(t -> t.lastStatus().equals("RUNNING")));
       String taskId = Arns.lastPart(EcsApiTest.tasksIn(ecs, "chatty").get(0).taskArn());
       String stream = "web/app/" + taskId;
 
       // aws logs tail --follow: lines appear as the container writes them, with ECS's stream name.
-      Process tail = aws.command("logs", "tail", "/ecs/chatty", "--follow", "--since", "10m").start();
+      Process tail =
+          aws.command("logs", "tail", "/ecs/chatty", "--follow", "--since", "10m").start();
       List<String> lines = new CopyOnWriteArrayList<>();
       Thread reader =
           new Thread(
@@ -96,27 +105,59 @@ class AwsLogsTest {
         assertThat(numbered.get(i)).endsWith(" line " + i);
       }
 
-      AwsCli.Result streams = aws.run("logs", "describe-log-streams", "--log-group-name", "/ecs/chatty");
+      AwsCli.Result streams =
+          aws.run("logs", "describe-log-streams", "--log-group-name", "/ecs/chatty");
       assertThat(streams.exitCode()).isZero();
       assertThat(streams.stdout()).contains("\"logStreamName\": \"" + stream + "\"");
-      AwsCli.Result groups = aws.run("logs", "describe-log-groups", "--log-group-name-prefix", "/ecs/");
+      AwsCli.Result groups =
+          aws.run("logs", "describe-log-groups", "--log-group-name-prefix", "/ecs/");
       assertThat(groups.stdout()).contains("\"logGroupName\": \"/ecs/chatty\"");
 
       AwsCli.Result errors =
-          aws.run("logs", "filter-log-events", "--log-group-name", "/ecs/chatty",
-              "--filter-pattern", "?ERROR ?WARN", "--query", "events[].message", "--output", "text");
+          aws.run(
+              "logs",
+              "filter-log-events",
+              "--log-group-name",
+              "/ecs/chatty",
+              "--filter-pattern",
+              "?ERROR ?WARN",
+              "--query",
+              "events[].message",
+              "--output",
+              "text");
       assertThat(errors.exitCode()).isZero();
       assertThat(errors.stdout().strip()).isEqualTo("ERROR boom");
       AwsCli.Result notFive =
-          aws.run("logs", "filter-log-events", "--log-group-name", "/ecs/chatty",
-              "--filter-pattern", "\"line 1\" -\"line 10\"", "--query", "events[].message",
-              "--output", "text");
-      assertThat(notFive.stdout().strip().split("\t")).contains("line 1", "line 11").doesNotContain("line 10");
+          aws.run(
+              "logs",
+              "filter-log-events",
+              "--log-group-name",
+              "/ecs/chatty",
+              "--filter-pattern",
+              "\"line 1\" -\"line 10\"",
+              "--query",
+              "events[].message",
+              "--output",
+              "text");
+      assertThat(notFive.stdout().strip().split("\t"))
+          .contains("line 1", "line 11")
+          .doesNotContain("line 10");
 
       AwsCli.Result first =
-          aws.run("logs", "get-log-events", "--log-group-name", "/ecs/chatty", "--log-stream-name",
-              stream, "--start-from-head", "--limit", "2", "--query", "events[].message",
-              "--output", "text");
+          aws.run(
+              "logs",
+              "get-log-events",
+              "--log-group-name",
+              "/ecs/chatty",
+              "--log-stream-name",
+              stream,
+              "--start-from-head",
+              "--limit",
+              "2",
+              "--query",
+              "events[].message",
+              "--output",
+              "text");
       assertThat(first.stdout().strip()).isEqualTo("ERROR boom\tline 0");
 
       // Errors in Logs' types and words.
@@ -126,12 +167,19 @@ class AwsLogsTest {
           .contains("ResourceAlreadyExistsException")
           .contains("The specified log group already exists");
       AwsCli.Result missing =
-          aws.run("logs", "get-log-events", "--log-group-name", "/ecs/nope", "--log-stream-name", "x");
+          aws.run(
+              "logs", "get-log-events", "--log-group-name", "/ecs/nope", "--log-stream-name", "x");
       assertThat(missing.stderr())
           .contains("ResourceNotFoundException")
           .contains("The specified log group does not exist.");
       AwsCli.Result json =
-          aws.run("logs", "filter-log-events", "--log-group-name", "/ecs/chatty", "--filter-pattern", "{ $.level = 1 }");
+          aws.run(
+              "logs",
+              "filter-log-events",
+              "--log-group-name",
+              "/ecs/chatty",
+              "--filter-pattern",
+              "{ $.level = 1 }");
       assertThat(json.stderr()).contains("InvalidParameterException");
     }
   }
@@ -140,7 +188,8 @@ class AwsLogsTest {
   void aMissingLogGroupStopsTheTaskAndBadOptionsAreRefused() {
     try (LocalEcs local = TestSupport.start(dataDir);
         EcsClient ecs = TestSupport.ecs(local.endpoint())) {
-      ecs.registerTaskDefinition(r -> r.family("nogroup").containerDefinitions(chatty("/ecs/absent", "false")));
+      ecs.registerTaskDefinition(
+          r -> r.family("nogroup").containerDefinitions(chatty("/ecs/absent", "false")));
       String arn = ecs.runTask(r -> r.taskDefinition("nogroup")).tasks().get(0).taskArn();
       await()
           .atMost(Duration.ofSeconds(30))
@@ -161,7 +210,9 @@ class AwsLogsTest {
                       .build())
               .build();
       assertThatThrownBy(
-              () -> ecs.registerTaskDefinition(r -> r.family("bad").containerDefinitions(unknownOption)))
+              () ->
+                  ecs.registerTaskDefinition(
+                      r -> r.family("bad").containerDefinitions(unknownOption)))
           .isInstanceOf(ClientException.class)
           .hasMessageStartingWith(
               "Container 'app': unknown log opt 'awslogs-colour' for awslogs log driver.");

@@ -43,7 +43,8 @@ class AwsVpcTest {
               .name("sidecar")
               .image(TestImages.BUSYBOX)
               .command(
-                  "sh", "-c",
+                  "sh",
+                  "-c",
                   "trap 'exit 0' TERM; until wget -q -O - http://localhost:8080/; do sleep 0.2;"
                       + " done; sleep 600 & wait")
               .environment(KeyValuePair.builder().name("X").value("y").build())
@@ -53,14 +54,17 @@ class AwsVpcTest {
               .build();
       ecs.registerTaskDefinition(
           r -> r.family("vpc").networkMode("awsvpc").containerDefinitions(web, sidecar));
-      String group = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/vpc/0123456789abcdef";
+      String group =
+          "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/vpc/0123456789abcdef";
       ecs.createService(
           r ->
               r.serviceName("vpc")
                   .taskDefinition("vpc")
                   .desiredCount(2)
                   .networkConfiguration(
-                      n -> n.awsvpcConfiguration(a -> a.subnets("subnet-1").assignPublicIp("DISABLED")))
+                      n ->
+                          n.awsvpcConfiguration(
+                              a -> a.subnets("subnet-1").assignPublicIp("DISABLED")))
                   .loadBalancers(
                       LoadBalancer.builder()
                           .targetGroupArn(group)
@@ -72,7 +76,11 @@ class AwsVpcTest {
           .until(
               () ->
                   "COMPLETED"
-                      .equals(EcsApiTest.serviceIn(ecs, "vpc").deployments().get(0).rolloutStateAsString()));
+                      .equals(
+                          EcsApiTest.serviceIn(ecs, "vpc")
+                              .deployments()
+                              .get(0)
+                              .rolloutStateAsString()));
       List<Task> tasks = EcsApiTest.tasksIn(ecs, "vpc");
       assertThat(tasks).hasSize(2);
       Set<String> addresses = new HashSet<>();
@@ -88,12 +96,11 @@ class AwsVpcTest {
                 .value();
         addresses.add(ip);
         assertThat(t.containers())
-            .allSatisfy(c -> assertThat(c.networkInterfaces().get(0).privateIpv4Address()).isEqualTo(ip));
+            .allSatisfy(
+                c -> assertThat(c.networkInterfaces().get(0).privateIpv4Address()).isEqualTo(ip));
         // The task answers on its own address and port, as a VPC peer would reach it.
         assertThat(EcsApiTest.getAt(ip, 8080)).isEqualTo("v1");
-        await()
-            .atMost(Duration.ofSeconds(20))
-            .until(() -> local.logs(t.taskArn()).contains("v1"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> local.logs(t.taskArn()).contains("v1"));
       }
       assertThat(addresses).hasSize(2);
 
@@ -120,7 +127,10 @@ class AwsVpcTest {
                               .containerDefinitions(
                                   web.toBuilder()
                                       .portMappings(
-                                          PortMapping.builder().containerPort(8080).hostPort(80).build())
+                                          PortMapping.builder()
+                                              .containerPort(8080)
+                                              .hostPort(80)
+                                              .build())
                                       .build())))
           .isInstanceOf(ClientException.class);
 
@@ -131,10 +141,16 @@ class AwsVpcTest {
           .until(
               () ->
                   tasks.stream()
-                      .allMatch(t -> EcsApiTest.describeIn(ecs, t.taskArn()).lastStatus().equals("STOPPED")));
+                      .allMatch(
+                          t ->
+                              EcsApiTest.describeIn(ecs, t.taskArn())
+                                  .lastStatus()
+                                  .equals("STOPPED")));
       for (Task t : tasks) {
         Process p =
-            new ProcessBuilder("podman", "network", "exists", "ecs-task-" + Arns.lastPart(t.taskArn())).start();
+            new ProcessBuilder(
+                    "podman", "network", "exists", "ecs-task-" + Arns.lastPart(t.taskArn()))
+                .start();
         assertThat(p.waitFor()).isNotZero();
       }
     }

@@ -21,8 +21,8 @@ import software.amazon.awssdk.services.ecs.model.Task;
 /**
  * Nothing local-ecs starts is left behind or doubled: after kill -9 the next start stops the old
  * registry and engine service (and keeps the registry's port); a stop of local-ecs lets stopping
- * tasks finish stopping before the engine goes down; containers a dead engine left "stopping"
- * are finished on the next start.
+ * tasks finish stopping before the engine goes down; containers a dead engine left "stopping" are
+ * finished on the next start.
  */
 @Tag("containers")
 class ChildrenTest {
@@ -129,8 +129,13 @@ class ChildrenTest {
   static String podmanState(String taskArn) throws IOException, InterruptedException {
     Process p =
         new ProcessBuilder(
-                "podman", "ps", "-a", "--filter", "label=" + TaskRunner.LABEL_TASK + "=" + taskArn,
-                "--format", "{{.State}}")
+                "podman",
+                "ps",
+                "-a",
+                "--filter",
+                "label=" + TaskRunner.LABEL_TASK + "=" + taskArn,
+                "--format",
+                "{{.State}}")
             .redirectErrorStream(true)
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();

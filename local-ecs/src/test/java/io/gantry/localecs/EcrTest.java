@@ -106,7 +106,9 @@ class EcrTest {
 
     AuthorizationData auth = ecr.getAuthorizationToken().authorizationData().get(0);
     assertThat(auth.proxyEndpoint()).isEqualTo("http://" + localEcs.registry());
-    assertThat(new String(Base64.getDecoder().decode(auth.authorizationToken()), StandardCharsets.UTF_8))
+    assertThat(
+            new String(
+                Base64.getDecoder().decode(auth.authorizationToken()), StandardCharsets.UTF_8))
         .startsWith("AWS:");
 
     push("team/app", "v1");
@@ -158,9 +160,12 @@ class EcrTest {
 
     var deleteTag =
         ecr.batchDeleteImage(
-            r -> r.repositoryName("team/app").imageIds(ImageIdentifier.builder().imageTag("latest").build()));
+            r ->
+                r.repositoryName("team/app")
+                    .imageIds(ImageIdentifier.builder().imageTag("latest").build()));
     assertThat(deleteTag.imageIds()).hasSize(1);
-    assertThat(ecr.describeImages(r -> r.repositoryName("team/app")).imageDetails().get(0).imageTags())
+    assertThat(
+            ecr.describeImages(r -> r.repositoryName("team/app")).imageDetails().get(0).imageTags())
         .containsExactly("v1");
     var deleteDigest =
         ecr.batchDeleteImage(
@@ -170,12 +175,16 @@ class EcrTest {
                         ImageIdentifier.builder().imageDigest(image.imageDigest()).build(),
                         ImageIdentifier.builder().imageTag("gone").build()));
     assertThat(deleteDigest.imageIds()).extracting(ImageIdentifier::imageTag).containsExactly("v1");
-    assertThat(deleteDigest.failures()).extracting(f -> f.failureCodeAsString()).containsExactly("ImageNotFound");
+    assertThat(deleteDigest.failures())
+        .extracting(f -> f.failureCodeAsString())
+        .containsExactly("ImageNotFound");
     assertThat(ecr.describeImages(r -> r.repositoryName("team/app")).imageDetails()).isEmpty();
     assertThatThrownBy(
             () ->
                 ecr.describeImages(
-                    r -> r.repositoryName("team/app").imageIds(ImageIdentifier.builder().imageTag("v1").build())))
+                    r ->
+                        r.repositoryName("team/app")
+                            .imageIds(ImageIdentifier.builder().imageTag("v1").build())))
         .isInstanceOf(ImageNotFoundException.class);
   }
 }

@@ -121,10 +121,14 @@ class EcsApiTest {
 
     await()
         .atMost(Duration.ofSeconds(60))
-        .until(() -> "COMPLETED".equals(service("apps", "web").deployments().get(0).rolloutStateAsString()));
+        .until(
+            () ->
+                "COMPLETED"
+                    .equals(service("apps", "web").deployments().get(0).rolloutStateAsString()));
     Service steady = service("apps", "web");
     assertThat(steady.runningCount()).isEqualTo(2);
-    assertThat(steady.events().get(0).message()).isEqualTo("(service web) has reached a steady state.");
+    assertThat(steady.events().get(0).message())
+        .isEqualTo("(service web) has reached a steady state.");
     List<Task> tasks = tasks("apps", "web");
     assertThat(tasks).hasSize(2);
     for (Task t : tasks) {
@@ -151,14 +155,20 @@ class EcsApiTest {
 
     await()
         .atMost(Duration.ofSeconds(60))
-        .until(() -> "COMPLETED".equals(service("apps", "web").deployments().get(0).rolloutStateAsString()));
+        .until(
+            () ->
+                "COMPLETED"
+                    .equals(service("apps", "web").deployments().get(0).rolloutStateAsString()));
     Service done = service("apps", "web");
     assertThat(done.deployments()).hasSize(1);
     assertThat(done.deployments().get(0).id()).isEqualTo(primary.id());
     assertThat(done.deployments().get(0).runningCount()).isEqualTo(2);
     assertThat(done.events())
         .extracting(e -> e.message())
-        .anyMatch(m -> m.matches("\\(service web\\) has started 2 tasks: \\(task [0-9a-f]{32}\\) \\(task [0-9a-f]{32}\\)\\."))
+        .anyMatch(
+            m ->
+                m.matches(
+                    "\\(service web\\) has started 2 tasks: \\(task [0-9a-f]{32}\\) \\(task [0-9a-f]{32}\\)\\."))
         .anyMatch(m -> m.startsWith("(service web) has stopped "))
         .contains("(service web) (deployment " + primary.id() + ") deployment completed.");
     for (Task t : tasks("apps", "web")) {
@@ -166,11 +176,13 @@ class EcsApiTest {
       assertThat(get(t.containers().get(0).networkBindings().get(0).hostPort())).isEqualTo("v2");
     }
     List<String> stopped =
-        ecs.listTasks(r -> r.cluster("apps").serviceName("web").desiredStatus(DesiredStatus.STOPPED))
+        ecs.listTasks(
+                r -> r.cluster("apps").serviceName("web").desiredStatus(DesiredStatus.STOPPED))
             .taskArns();
     assertThat(stopped).hasSizeGreaterThanOrEqualTo(2);
     Task old = ecs.describeTasks(r -> r.cluster("apps").tasks(stopped.get(0))).tasks().get(0);
-    assertThat(old.stoppedReason()).startsWith("Scaling activity initiated by (deployment ecs-svc/");
+    assertThat(old.stoppedReason())
+        .startsWith("Scaling activity initiated by (deployment ecs-svc/");
     assertThat(old.taskDefinitionArn()).endsWith("web:1");
 
     assertThat(ecs.describeTaskDefinition(r -> r.taskDefinition("web")).taskDefinition().revision())
@@ -179,7 +191,8 @@ class EcsApiTest {
         .containsExactly(
             "arn:aws:ecs:us-east-1:000000000000:task-definition/web:1",
             "arn:aws:ecs:us-east-1:000000000000:task-definition/web:2");
-    assertThat(ecs.listServices(r -> r.cluster("apps")).serviceArns()).containsExactly(done.serviceArn());
+    assertThat(ecs.listServices(r -> r.cluster("apps")).serviceArns())
+        .containsExactly(done.serviceArn());
 
     assertThatThrownBy(() -> ecs.deleteService(r -> r.cluster("apps").service("web")))
         .isInstanceOf(InvalidParameterException.class)
@@ -190,7 +203,10 @@ class EcsApiTest {
         .atMost(Duration.ofSeconds(10))
         .until(() -> service("apps", "web").status().equals("INACTIVE"));
     ecs.deregisterTaskDefinition(r -> r.taskDefinition("web:1"));
-    assertThat(ecs.describeTaskDefinition(r -> r.taskDefinition("web:1")).taskDefinition().statusAsString())
+    assertThat(
+            ecs.describeTaskDefinition(r -> r.taskDefinition("web:1"))
+                .taskDefinition()
+                .statusAsString())
         .isEqualTo("INACTIVE");
     ecs.deleteCluster(r -> r.cluster("apps"));
     assertThat(ecs.describeClusters(r -> r.clusters("apps")).failures().get(0).reason())
@@ -202,9 +218,14 @@ class EcsApiTest {
     assertThatThrownBy(() -> ecs.describeServices(r -> r.cluster("nope").services("x")))
         .isInstanceOf(ClusterNotFoundException.class)
         .hasMessageContaining("Cluster not found.");
-    assertThatThrownBy(() -> ecs.updateService(r -> r.cluster("default").service("nope").desiredCount(1)))
+    assertThatThrownBy(
+            () -> ecs.updateService(r -> r.cluster("default").service("nope").desiredCount(1)))
         .isInstanceOf(ServiceNotFoundException.class);
-    assertThat(ecs.describeServices(r -> r.cluster("default").services("nope")).failures().get(0).reason())
+    assertThat(
+            ecs.describeServices(r -> r.cluster("default").services("nope"))
+                .failures()
+                .get(0)
+                .reason())
         .isEqualTo("MISSING");
     assertThatThrownBy(() -> ecs.describeTaskDefinition(r -> r.taskDefinition("nope:1")))
         .isInstanceOf(ClientException.class)
@@ -217,7 +238,9 @@ class EcsApiTest {
         .isInstanceOf(ClientException.class)
         .hasMessageContaining("containerDefinitions");
     assertThatThrownBy(
-            () -> ecs.registerTaskDefinition(r -> r.family("bad").containerDefinitions(web("a"), web("b"))))
+            () ->
+                ecs.registerTaskDefinition(
+                    r -> r.family("bad").containerDefinitions(web("a"), web("b"))))
         .isInstanceOf(ClientException.class)
         .hasMessageContaining("Duplicate container name 'web'");
     assertThatThrownBy(
@@ -231,11 +254,14 @@ class EcsApiTest {
                             .memory("4096")
                             .containerDefinitions(web("a"))))
         .isInstanceOf(ClientException.class)
-        .hasMessageContaining("No Fargate configuration exists for given values: 256 CPU, 4096 memory");
+        .hasMessageContaining(
+            "No Fargate configuration exists for given values: 256 CPU, 4096 memory");
     assertThatThrownBy(
             () ->
                 ecs.registerTaskDefinition(
-                    r -> r.family("bad").containerDefinitions(web("a").toBuilder().memory(null).build())))
+                    r ->
+                        r.family("bad")
+                            .containerDefinitions(web("a").toBuilder().memory(null).build())))
         .isInstanceOfSatisfying(
             ClientException.class,
             e ->
@@ -246,7 +272,9 @@ class EcsApiTest {
     assertThatThrownBy(
             () ->
                 ecs.registerTaskDefinition(
-                    r -> r.family("bad").containerDefinitions(web("a").toBuilder().image(" ").build())))
+                    r ->
+                        r.family("bad")
+                            .containerDefinitions(web("a").toBuilder().image(" ").build())))
         .isInstanceOf(ClientException.class)
         .hasMessageContaining("Container.image should not be null or empty");
     assertThat(ecs.listTaskDefinitions(r -> r.familyPrefix("bad")).taskDefinitionArns()).isEmpty();
@@ -293,7 +321,9 @@ class EcsApiTest {
     assertThat(stopped.stoppedReason()).isEqualTo("Essential container in task exited");
     assertThat(stopped.stopCodeAsString()).isEqualTo("EssentialContainerExited");
     assertThat(stopped.containers().get(0).exitCode()).isEqualTo(3);
-    assertThat(localEcs.logs(started.taskArn())).contains("hello from the task").contains("to stderr");
+    assertThat(localEcs.logs(started.taskArn()))
+        .contains("hello from the task")
+        .contains("to stderr");
   }
 
   @Test
@@ -326,7 +356,8 @@ class EcsApiTest {
                     ContainerDefinition.builder()
                         .name("main")
                         .image(TestImages.BUSYBOX)
-                        .command("sh", "-c", "trap 'echo got TERM' TERM; while true; do sleep 1; done")
+                        .command(
+                            "sh", "-c", "trap 'echo got TERM' TERM; while true; do sleep 1; done")
                         .workingDirectory("/tmp")
                         .user("65534")
                         .memory(32)

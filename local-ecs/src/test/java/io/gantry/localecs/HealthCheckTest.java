@@ -31,7 +31,10 @@ class HealthCheckTest {
                       ContainerDefinition.builder()
                           .name("app")
                           .image(TestImages.BUSYBOX)
-                          .command("sh", "-c", "trap 'exit 0' TERM; sleep 4; echo > /tmp/ok; sleep 600 & wait")
+                          .command(
+                              "sh",
+                              "-c",
+                              "trap 'exit 0' TERM; sleep 4; echo > /tmp/ok; sleep 600 & wait")
                           .healthCheck(
                               HealthCheck.builder()
                                   .command("CMD-SHELL", "test -f /tmp/ok")
@@ -49,9 +52,10 @@ class HealthCheckTest {
       String containerId = task.containers().get(0).runtimeId();
       assertThat(task.containers().get(0).healthStatusAsString()).isEqualTo("HEALTHY");
       // The container's own conmon, and at most one probe's pair still ending.
-      assertThat(ChildrenTest.processesWith("conmon").stream()
-              .filter(pid -> cmdline(pid).contains(containerId))
-              .count())
+      assertThat(
+              ChildrenTest.processesWith("conmon").stream()
+                  .filter(pid -> cmdline(pid).contains(containerId))
+                  .count())
           .isBetween(1L, 3L);
 
       // A check that fails turns the container UNHEALTHY, as before.

@@ -129,7 +129,8 @@ class LoadBalancerTest {
             .get(0)
             .targetGroupArn();
     String v1 =
-        ecs.registerTaskDefinition(r -> r.family("breaker").containerDefinitions(EcsApiTest.web("v1")))
+        ecs.registerTaskDefinition(
+                r -> r.family("breaker").containerDefinitions(EcsApiTest.web("v1")))
             .taskDefinition()
             .taskDefinitionArn();
     ecs.createService(
@@ -150,8 +151,11 @@ class LoadBalancerTest {
                             .deploymentCircuitBreaker(b -> b.enable(true).rollback(true))));
     await()
         .atMost(Duration.ofSeconds(90))
-        .until(() -> "COMPLETED".equals(service("breaker").deployments().get(0).rolloutStateAsString()));
-    int port = elb.describeTargetGroups(r -> r.targetGroupArns(groupArn)).targetGroups().get(0).port();
+        .until(
+            () ->
+                "COMPLETED".equals(service("breaker").deployments().get(0).rolloutStateAsString()));
+    int port =
+        elb.describeTargetGroups(r -> r.targetGroupArns(groupArn)).targetGroups().get(0).port();
 
     Traffic traffic = new Traffic(port);
     String v2 =
@@ -197,7 +201,8 @@ class LoadBalancerTest {
             .targetGroups()
             .get(0);
     assertThat(group.targetGroupArn())
-        .matches("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/[0-9a-f]{16}");
+        .matches(
+            "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/[0-9a-f]{16}");
     elb.modifyTargetGroupAttributes(
         r ->
             r.targetGroupArn(group.targetGroupArn())
@@ -233,13 +238,17 @@ class LoadBalancerTest {
     assertThat(service().events())
         .extracting(e -> e.message())
         .contains(
-            "(service web) load balancer for (target-group " + group.targetGroupArn()
-                + ") is listening on http://127.0.0.1:" + port + ".");
+            "(service web) load balancer for (target-group "
+                + group.targetGroupArn()
+                + ") is listening on http://127.0.0.1:"
+                + port
+                + ".");
     List<TargetHealthDescription> targets =
         elb.describeTargetHealth(r -> r.targetGroupArn(group.targetGroupArn()))
             .targetHealthDescriptions();
     assertThat(targets).hasSize(4);
-    assertThat(targets).allSatisfy(t -> assertThat(t.targetHealth().stateAsString()).isEqualTo("healthy"));
+    assertThat(targets)
+        .allSatisfy(t -> assertThat(t.targetHealth().stateAsString()).isEqualTo("healthy"));
     assertThat(EcsApiTest.get(port)).isEqualTo("v1");
 
     // Continuous traffic through the balancer while v2 rolls out.
@@ -262,8 +271,9 @@ class LoadBalancerTest {
     for (int i = 0; i < 8; i++) {
       assertThat(EcsApiTest.get(port)).as("the new version answers at the end").isEqualTo("v2");
     }
-    assertThat(elb.describeTargetHealth(r -> r.targetGroupArn(group.targetGroupArn()))
-            .targetHealthDescriptions())
+    assertThat(
+            elb.describeTargetHealth(r -> r.targetGroupArn(group.targetGroupArn()))
+                .targetHealthDescriptions())
         .hasSize(4)
         .allSatisfy(t -> assertThat(t.targetHealth().stateAsString()).isEqualTo("healthy"));
     assertThat(

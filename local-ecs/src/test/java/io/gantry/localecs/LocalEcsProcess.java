@@ -3,16 +3,17 @@ package io.gantry.localecs;
 import java.nio.file.Path;
 
 /**
- * local-ecs in a process of its own, for tests that kill it: starts on the data directory given
- * as the argument (test timings, tasks kept on close), prints {@code READY ENDPOINT REGISTRY} and
- * runs until killed.
+ * local-ecs in a process of its own, for tests that kill it: starts on the data directory given as
+ * the argument (test timings, tasks kept on close), prints {@code READY ENDPOINT REGISTRY} and runs
+ * until killed.
  */
 public final class LocalEcsProcess {
 
   private LocalEcsProcess() {}
 
   public static void main(String[] args) throws InterruptedException {
-    LocalEcs ecs = LocalEcs.start(TestSupport.options(Path.of(args[0])).withStopTasksOnClose(false));
+    LocalEcs ecs =
+        LocalEcs.start(TestSupport.options(Path.of(args[0])).withStopTasksOnClose(false));
     try (DockerEngine engine = new DockerEngine(ecs.dockerHost())) {
       TestImages.ensure(engine);
     }

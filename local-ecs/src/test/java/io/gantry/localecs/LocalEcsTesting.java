@@ -4,9 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * For other modules' tests (through this module's test jar): a local-ecs with short timings and
- * the busybox test image loaded, skipped without Podman outside CI and failing with {@code
- * CI=true}.
+ * For other modules' tests (through this module's test jar): a local-ecs with short timings and the
+ * busybox test image loaded, skipped without Podman outside CI and failing with {@code CI=true}.
  */
 public final class LocalEcsTesting {
 
@@ -34,13 +33,14 @@ public final class LocalEcsTesting {
   }
 
   /**
-   * Removes the containers of these tasks (running or stopped), for tests of a local-ecs that
-   * does not stop its tasks on close (e.g. embedded in the server).
+   * Removes the containers of these tasks (running or stopped), for tests of a local-ecs that does
+   * not stop its tasks on close (e.g. embedded in the server).
    */
   public static void removeContainers(LocalEcs ecs, java.util.Collection<String> taskArns) {
     try (DockerEngine engine = new DockerEngine(ecs.dockerHost())) {
       for (String arn : taskArns) {
-        for (ContainerEngine.ContainerStatus c : engine.list(java.util.Map.of(TaskRunner.LABEL_TASK, arn))) {
+        for (ContainerEngine.ContainerStatus c :
+            engine.list(java.util.Map.of(TaskRunner.LABEL_TASK, arn))) {
           engine.remove(c.id());
         }
       }

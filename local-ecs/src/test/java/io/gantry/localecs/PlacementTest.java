@@ -40,15 +40,17 @@ class PlacementTest {
     local = TestSupport.start(dataDir);
     ecs = TestSupport.ecs(local.endpoint());
     ecs.registerTaskDefinition(
-        r -> r.family("small").containerDefinitions(
-            ContainerDefinition.builder()
-                .name("app")
-                .image(TestImages.BUSYBOX)
-                .command("sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait")
-                .cpu(256)
-                .memory(128)
-                .stopTimeout(1)
-                .build()));
+        r ->
+            r.family("small")
+                .containerDefinitions(
+                    ContainerDefinition.builder()
+                        .name("app")
+                        .image(TestImages.BUSYBOX)
+                        .command("sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait")
+                        .cpu(256)
+                        .memory(128)
+                        .stopTimeout(1)
+                        .build()));
   }
 
   @AfterAll
@@ -68,13 +70,25 @@ class PlacementTest {
         .map(
             zone ->
                 ecs.registerContainerInstance(
-                        r -> r.cluster(cluster)
-                            .totalResources(
-                                Resource.builder().name("CPU").type("INTEGER").integerValue(1024).build(),
-                                Resource.builder().name("MEMORY").type("INTEGER").integerValue(512).build())
-                            .attributes(
-                                Attribute.builder().name("ecs.availability-zone").value(zone).build(),
-                                Attribute.builder().name("team").value("web").build()))
+                        r ->
+                            r.cluster(cluster)
+                                .totalResources(
+                                    Resource.builder()
+                                        .name("CPU")
+                                        .type("INTEGER")
+                                        .integerValue(1024)
+                                        .build(),
+                                    Resource.builder()
+                                        .name("MEMORY")
+                                        .type("INTEGER")
+                                        .integerValue(512)
+                                        .build())
+                                .attributes(
+                                    Attribute.builder()
+                                        .name("ecs.availability-zone")
+                                        .value(zone)
+                                        .build(),
+                                    Attribute.builder().name("team").value("web").build()))
                     .containerInstance()
                     .containerInstanceArn())
         .toList();
@@ -90,13 +104,23 @@ class PlacementTest {
     List<String> instances = threeInstances("spread");
     RunTaskResponse run =
         ecs.runTask(
-            r -> r.cluster("spread").taskDefinition("small").count(4)
-                .placementStrategy(
-                    PlacementStrategy.builder().type(PlacementStrategyType.SPREAD).field("attribute:ecs.availability-zone").build(),
-                    PlacementStrategy.builder().type(PlacementStrategyType.SPREAD).field("instanceId").build()));
+            r ->
+                r.cluster("spread")
+                    .taskDefinition("small")
+                    .count(4)
+                    .placementStrategy(
+                        PlacementStrategy.builder()
+                            .type(PlacementStrategyType.SPREAD)
+                            .field("attribute:ecs.availability-zone")
+                            .build(),
+                        PlacementStrategy.builder()
+                            .type(PlacementStrategyType.SPREAD)
+                            .field("instanceId")
+                            .build()));
     assertThat(run.failures()).isEmpty();
     Map<String, Long> zones =
-        run.tasks().stream().collect(Collectors.groupingBy(Task::availabilityZone, Collectors.counting()));
+        run.tasks().stream()
+            .collect(Collectors.groupingBy(Task::availabilityZone, Collectors.counting()));
     assertThat(zones).containsEntry("us-east-1a", 2L).containsEntry("us-east-1b", 2L);
     // Within us-east-1a, one task on each of its two instances.
     Map<String, Long> placed = perInstance("spread", run);
@@ -105,10 +129,13 @@ class PlacementTest {
     assertThat(placed.get(instances.get(1))).isEqualTo(2L);
     // DescribeContainerInstances shows what is left: 1024 - 2×256 CPU, 512 - 2×128 MiB.
     ContainerInstance b =
-        ecs.describeContainerInstances(r -> r.cluster("spread").containerInstances(instances.get(1)))
-            .containerInstances().get(0);
+        ecs.describeContainerInstances(
+                r -> r.cluster("spread").containerInstances(instances.get(1)))
+            .containerInstances()
+            .get(0);
     Map<String, Integer> remaining =
-        b.remainingResources().stream().collect(Collectors.toMap(Resource::name, Resource::integerValue));
+        b.remainingResources().stream()
+            .collect(Collectors.toMap(Resource::name, Resource::integerValue));
     assertThat(remaining).containsEntry("CPU", 512).containsEntry("MEMORY", 256);
   }
 
@@ -118,18 +145,28 @@ class PlacementTest {
     PlacementStrategy binpack =
         PlacementStrategy.builder().type(PlacementStrategyType.BINPACK).field("memory").build();
     RunTaskResponse run =
-        ecs.runTask(r -> r.cluster("binpack").taskDefinition("small").count(4).placementStrategy(binpack));
+        ecs.runTask(
+            r -> r.cluster("binpack").taskDefinition("small").count(4).placementStrategy(binpack));
     assertThat(run.failures()).isEmpty();
     assertThat(perInstance("binpack", run)).hasSize(1).containsValue(4L);
     // The memberOf constraint limits the choice to one instance, which is full now or not.
     String full = run.tasks().get(0).containerInstanceArn();
-    String onlyFull = "ec2InstanceId == " + ecs.describeContainerInstances(
-            r -> r.cluster("binpack").containerInstances(full)).containerInstances().get(0).ec2InstanceId();
+    String onlyFull =
+        "ec2InstanceId == "
+            + ecs.describeContainerInstances(r -> r.cluster("binpack").containerInstances(full))
+                .containerInstances()
+                .get(0)
+                .ec2InstanceId();
     RunTaskResponse none =
         ecs.runTask(
-            r -> r.cluster("binpack").taskDefinition("small")
-                .placementConstraints(
-                    PlacementConstraint.builder().type(PlacementConstraintType.MEMBER_OF).expression(onlyFull).build()));
+            r ->
+                r.cluster("binpack")
+                    .taskDefinition("small")
+                    .placementConstraints(
+                        PlacementConstraint.builder()
+                            .type(PlacementConstraintType.MEMBER_OF)
+                            .expression(onlyFull)
+                            .build()));
     assertThat(none.tasks()).isEmpty();
     assertThat(none.failures().get(0).reason()).isEqualTo("RESOURCE:MEMORY");
     assertThat(instances).contains(full);
@@ -139,20 +176,30 @@ class PlacementTest {
   void distinctInstanceRefusesAFourthTaskOnThreeInstances() {
     threeInstances("distinct");
     ecs.createService(
-        r -> r.cluster("distinct").serviceName("web").taskDefinition("small").desiredCount(4)
-            .placementConstraints(
-                PlacementConstraint.builder().type(PlacementConstraintType.DISTINCT_INSTANCE).build()));
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> service("distinct").runningCount() == 3);
+        r ->
+            r.cluster("distinct")
+                .serviceName("web")
+                .taskDefinition("small")
+                .desiredCount(4)
+                .placementConstraints(
+                    PlacementConstraint.builder()
+                        .type(PlacementConstraintType.DISTINCT_INSTANCE)
+                        .build()));
+    await().atMost(Duration.ofSeconds(60)).until(() -> service("distinct").runningCount() == 3);
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
-            () -> service("distinct").events().stream()
-                .anyMatch(e -> e.message().startsWith(
-                    "(service web) was unable to place a task because no container instance met all"
-                        + " of its requirements. The closest matching (container-instance arn:aws:ecs:us-east-1:000000000000:container-instance/distinct/")
-                    && e.message().contains("does not satisfy: DistinctInstance placement constraint unsatisfied.")));
+            () ->
+                service("distinct").events().stream()
+                    .anyMatch(
+                        e ->
+                            e.message()
+                                    .startsWith(
+                                        "(service web) was unable to place a task because no container instance met all"
+                                            + " of its requirements. The closest matching (container-instance arn:aws:ecs:us-east-1:000000000000:container-instance/distinct/")
+                                && e.message()
+                                    .contains(
+                                        "does not satisfy: DistinctInstance placement constraint unsatisfied.")));
     List<String> arns = ecs.listTasks(r -> r.cluster("distinct").serviceName("web")).taskArns();
     List<Task> tasks = ecs.describeTasks(r -> r.cluster("distinct").tasks(arns)).tasks();
     assertThat(tasks.stream().map(Task::containerInstanceArn).distinct()).hasSize(3);
@@ -164,21 +211,34 @@ class PlacementTest {
     List<String> instances = threeInstances("member");
     RunTaskResponse run =
         ecs.runTask(
-            r -> r.cluster("member").taskDefinition("small").count(2)
-                .placementConstraints(
-                    PlacementConstraint.builder().type(PlacementConstraintType.MEMBER_OF)
-                        .expression("attribute:ecs.availability-zone in [us-east-1b, us-east-1c] and attribute:team == web")
-                        .build()));
+            r ->
+                r.cluster("member")
+                    .taskDefinition("small")
+                    .count(2)
+                    .placementConstraints(
+                        PlacementConstraint.builder()
+                            .type(PlacementConstraintType.MEMBER_OF)
+                            .expression(
+                                "attribute:ecs.availability-zone in [us-east-1b, us-east-1c] and attribute:team == web")
+                            .build()));
     assertThat(run.tasks()).extracting(Task::containerInstanceArn).containsOnly(instances.get(1));
-    assertThat(ecs.listContainerInstances(r -> r.cluster("member").filter("attribute:ecs.availability-zone == us-east-1a"))
-            .containerInstanceArns())
+    assertThat(
+            ecs.listContainerInstances(
+                    r ->
+                        r.cluster("member").filter("attribute:ecs.availability-zone == us-east-1a"))
+                .containerInstanceArns())
         .containsExactlyInAnyOrder(instances.get(0), instances.get(2));
     assertThatThrownBy(
-            () -> ecs.runTask(
-                r -> r.cluster("member").taskDefinition("small")
-                    .placementConstraints(
-                        PlacementConstraint.builder().type(PlacementConstraintType.MEMBER_OF)
-                            .expression("attribute:team === web").build())))
+            () ->
+                ecs.runTask(
+                    r ->
+                        r.cluster("member")
+                            .taskDefinition("small")
+                            .placementConstraints(
+                                PlacementConstraint.builder()
+                                    .type(PlacementConstraintType.MEMBER_OF)
+                                    .expression("attribute:team === web")
+                                    .build())))
         .isInstanceOf(InvalidParameterException.class)
         .hasMessageStartingWith(
             "Invalid placement constraint expression 'attribute:team === web': expected a value, got '=' at position 17.");

@@ -44,7 +44,8 @@ class RestartTest {
       ecs.createService(r -> r.serviceName("web").taskDefinition("web").desiredCount(2));
       await()
           .atMost(Duration.ofSeconds(60))
-          .until(() -> "COMPLETED".equals(service(ecs).deployments().get(0).rolloutStateAsString()));
+          .until(
+              () -> "COMPLETED".equals(service(ecs).deployments().get(0).rolloutStateAsString()));
       before = tasks(ecs).stream().map(Task::taskArn).sorted().toList();
       deployment = service(ecs).deployments().get(0).id();
     }
@@ -55,7 +56,8 @@ class RestartTest {
       assertThat(service.deployments()).hasSize(1);
       assertThat(service.deployments().get(0).id()).isEqualTo(deployment);
       assertThat(service.deployments().get(0).rolloutStateAsString()).isEqualTo("COMPLETED");
-      assertThat(ecs.describeTaskDefinition(r -> r.taskDefinition("web")).taskDefinition().revision())
+      assertThat(
+              ecs.describeTaskDefinition(r -> r.taskDefinition("web")).taskDefinition().revision())
           .isEqualTo(1);
       // Same tasks, still running and answering, none replaced.
       Thread.sleep(1000);
@@ -68,7 +70,8 @@ class RestartTest {
       }
       await()
           .atMost(Duration.ofSeconds(20))
-          .until(() -> tasks(ecs).stream().allMatch(t -> t.healthStatusAsString().equals("HEALTHY")));
+          .until(
+              () -> tasks(ecs).stream().allMatch(t -> t.healthStatusAsString().equals("HEALTHY")));
 
       // The recovered tasks are watched again: a container killed outside is replaced.
       try (DockerEngine engine = new DockerEngine(second.dockerHost())) {
@@ -78,12 +81,16 @@ class RestartTest {
             .atMost(Duration.ofSeconds(30))
             .until(
                 () ->
-                    EcsApiTest.describeIn(ecs, after.get(0).taskArn()).lastStatus().equals("STOPPED"));
+                    EcsApiTest.describeIn(ecs, after.get(0).taskArn())
+                        .lastStatus()
+                        .equals("STOPPED"));
         assertThat(EcsApiTest.describeIn(ecs, after.get(0).taskArn()).stoppedReason())
             .isEqualTo("Essential container in task exited");
         await()
             .atMost(Duration.ofSeconds(30))
-            .until(() -> tasks(ecs).stream().filter(t -> t.lastStatus().equals("RUNNING")).count() == 2);
+            .until(
+                () ->
+                    tasks(ecs).stream().filter(t -> t.lastStatus().equals("RUNNING")).count() == 2);
         assertThat(engine.list(Map.of(TaskRunner.LABEL_TASK, after.get(0).taskArn()))).isEmpty();
       }
     }

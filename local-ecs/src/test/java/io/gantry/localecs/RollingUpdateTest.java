@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,7 +26,6 @@ import software.amazon.awssdk.services.ecs.model.HealthCheck;
 import software.amazon.awssdk.services.ecs.model.Service;
 import software.amazon.awssdk.services.ecs.model.ServiceEvent;
 import software.amazon.awssdk.services.ecs.model.Task;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * ECS's rolling update on real containers: the minimumHealthyPercent / maximumPercent invariants
@@ -130,8 +130,12 @@ class RollingUpdateTest {
                           && t.desiredStatus().equals("RUNNING")
                           && t.healthStatusAsString().equals("HEALTHY"))
               .count();
-      assertThat(healthy).as("healthy tasks at observation %d", observations).isGreaterThanOrEqualTo(minHealthy);
-      assertThat(live.size()).as("tasks not STOPPED at observation %d", observations).isLessThanOrEqualTo(maxTotal);
+      assertThat(healthy)
+          .as("healthy tasks at observation %d", observations)
+          .isGreaterThanOrEqualTo(minHealthy);
+      assertThat(live.size())
+          .as("tasks not STOPPED at observation %d", observations)
+          .isLessThanOrEqualTo(maxTotal);
       lowestHealthy = Math.min(lowestHealthy, (int) healthy);
       highestLive = Math.max(highestLive, live.size());
       observations++;
@@ -218,8 +222,7 @@ class RollingUpdateTest {
                                 .build()))
             .taskDefinition()
             .taskDefinitionArn();
-    String task =
-        ecs.runTask(r -> r.cluster("roll").taskDefinition(arn)).tasks().get(0).taskArn();
+    String task = ecs.runTask(r -> r.cluster("roll").taskDefinition(arn)).tasks().get(0).taskArn();
     try {
       await()
           .atMost(Duration.ofSeconds(60))
@@ -230,7 +233,11 @@ class RollingUpdateTest {
                       .get(0)
                       .healthStatusAsString()
                       .equals("UNKNOWN"));
-      assertThat(ecs.describeTasks(r -> r.cluster("roll").tasks(task)).tasks().get(0).healthStatusAsString())
+      assertThat(
+              ecs.describeTasks(r -> r.cluster("roll").tasks(task))
+                  .tasks()
+                  .get(0)
+                  .healthStatusAsString())
           .isEqualTo(expected);
     } finally {
       ecs.stopTask(r -> r.cluster("roll").task(task));
@@ -266,11 +273,15 @@ class RollingUpdateTest {
         .until(
             () ->
                 !ecs.listTasks(
-                        r -> r.cluster("roll").serviceName("graceful").desiredStatus(DesiredStatus.STOPPED))
+                        r ->
+                            r.cluster("roll")
+                                .serviceName("graceful")
+                                .desiredStatus(DesiredStatus.STOPPED))
                     .taskArns()
                     .isEmpty());
     String arn =
-        ecs.listTasks(r -> r.cluster("roll").serviceName("graceful").desiredStatus(DesiredStatus.STOPPED))
+        ecs.listTasks(
+                r -> r.cluster("roll").serviceName("graceful").desiredStatus(DesiredStatus.STOPPED))
             .taskArns()
             .get(0);
     Task replaced = ecs.describeTasks(r -> r.cluster("roll").tasks(arn)).tasks().get(0);
@@ -339,10 +350,18 @@ class RollingUpdateTest {
     assertThat(rolledBack.events())
         .extracting(ServiceEvent::message)
         .contains(
-            "(service " + name + ") (deployment " + failedDeployment
+            "(service "
+                + name
+                + ") (deployment "
+                + failedDeployment
                 + ") deployment failed: tasks failed to start.",
-            "(service " + name + ") (deployment " + failedDeployment
-                + ") rolling back to deployment " + completedDeployment + ".");
+            "(service "
+                + name
+                + ") (deployment "
+                + failedDeployment
+                + ") rolling back to deployment "
+                + completedDeployment
+                + ".");
     List<String> stopped =
         ecs.listTasks(r -> r.cluster("roll").serviceName(name).desiredStatus(DesiredStatus.STOPPED))
             .taskArns();
@@ -370,7 +389,8 @@ class RollingUpdateTest {
                             assertThat(reason)
                                 .isEqualTo(
                                     "Scaling activity initiated by (deployment "
-                                        + failedDeployment + ")")));
+                                        + failedDeployment
+                                        + ")")));
     for (int port : ports) {
       assertThat(EcsApiTest.get(port)).isEqualTo("v1");
     }

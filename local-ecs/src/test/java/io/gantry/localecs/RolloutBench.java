@@ -60,7 +60,8 @@ public final class RolloutBench {
         long bound = lowerBound(engine, version);
         rollouts.add(rollout);
         bounds.add(bound);
-        System.out.printf("round %d: rollout %d ms, lower bound %d ms%n", round + 1, rollout, bound);
+        System.out.printf(
+            "round %d: rollout %d ms, lower bound %d ms%n", round + 1, rollout, bound);
         if (System.getenv("BENCH_TIMELINE") != null) {
           timeline(ecs, start);
         }

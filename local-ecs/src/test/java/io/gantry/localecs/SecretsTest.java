@@ -45,33 +45,96 @@ class SecretsTest {
         EcsClient ecs = TestSupport.ecs(local.endpoint())) {
       AwsCli aws = AwsCli.at(local.endpoint());
       AwsCli.Result created =
-          aws.run("secretsmanager", "create-secret", "--name", "prod/db", "--secret-string",
-              "{\"password\":\"pw-123456\"}", "--query", "ARN", "--output", "text");
+          aws.run(
+              "secretsmanager",
+              "create-secret",
+              "--name",
+              "prod/db",
+              "--secret-string",
+              "{\"password\":\"pw-123456\"}",
+              "--query",
+              "ARN",
+              "--output",
+              "text");
       assertThat(created.exitCode()).as(created.stderr()).isZero();
       String secretArn = created.stdout().strip();
-      assertThat(secretArn).matches("arn:aws:secretsmanager:us-east-1:000000000000:secret:prod/db-[A-Za-z0-9]{6}");
-      assertThat(aws.run("ssm", "put-parameter", "--name", "/prod/api-key", "--value", "key-987",
-              "--type", "SecureString").exitCode()).isZero();
+      assertThat(secretArn)
+          .matches("arn:aws:secretsmanager:us-east-1:000000000000:secret:prod/db-[A-Za-z0-9]{6}");
+      assertThat(
+              aws.run(
+                      "ssm",
+                      "put-parameter",
+                      "--name",
+                      "/prod/api-key",
+                      "--value",
+                      "key-987",
+                      "--type",
+                      "SecureString")
+                  .exitCode())
+          .isZero();
 
       // SecureString: the value only with decryption; the secret by name.
-      assertThat(aws.run("ssm", "get-parameters", "--names", "/prod/api-key", "--query",
-              "Parameters[0].Value", "--output", "text").stdout()).doesNotContain("key-987");
-      assertThat(aws.run("ssm", "get-parameters", "--names", "/prod/api-key", "--with-decryption",
-              "--query", "Parameters[0].Value", "--output", "text").stdout().strip()).isEqualTo("key-987");
-      assertThat(aws.run("secretsmanager", "get-secret-value", "--secret-id", "prod/db", "--query",
-              "SecretString", "--output", "text").stdout().strip()).isEqualTo("{\"password\":\"pw-123456\"}");
+      assertThat(
+              aws.run(
+                      "ssm",
+                      "get-parameters",
+                      "--names",
+                      "/prod/api-key",
+                      "--query",
+                      "Parameters[0].Value",
+                      "--output",
+                      "text")
+                  .stdout())
+          .doesNotContain("key-987");
+      assertThat(
+              aws.run(
+                      "ssm",
+                      "get-parameters",
+                      "--names",
+                      "/prod/api-key",
+                      "--with-decryption",
+                      "--query",
+                      "Parameters[0].Value",
+                      "--output",
+                      "text")
+                  .stdout()
+                  .strip())
+          .isEqualTo("key-987");
+      assertThat(
+              aws.run(
+                      "secretsmanager",
+                      "get-secret-value",
+                      "--secret-id",
+                      "prod/db",
+                      "--query",
+                      "SecretString",
+                      "--output",
+                      "text")
+                  .stdout()
+                  .strip())
+          .isEqualTo("{\"password\":\"pw-123456\"}");
 
       ecs.registerTaskDefinition(
-          r -> r.family("app").containerDefinitions(
-              app(
-                  Secret.builder().name("DB_PASSWORD").valueFrom(secretArn + ":password::").build(),
-                  Secret.builder().name("API_KEY").valueFrom("/prod/api-key").build())));
+          r ->
+              r.family("app")
+                  .containerDefinitions(
+                      app(
+                          Secret.builder()
+                              .name("DB_PASSWORD")
+                              .valueFrom(secretArn + ":password::")
+                              .build(),
+                          Secret.builder().name("API_KEY").valueFrom("/prod/api-key").build())));
       ecs.createService(r -> r.serviceName("app").taskDefinition("app").desiredCount(1));
       await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> EcsApiTest.tasksIn(ecs, "app").stream().anyMatch(t -> t.lastStatus().equals("RUNNING")));
+          .until(
+              () ->
+                  EcsApiTest.tasksIn(ecs, "app").stream()
+                      .anyMatch(t -> t.lastStatus().equals("RUNNING")));
       Task task = EcsApiTest.tasksIn(ecs, "app").get(0);
-      await().atMost(Duration.ofSeconds(10)).until(() -> local.logs(task.taskArn()).contains("SECRETS_"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> local.logs(task.taskArn()).contains("SECRETS_"));
       assertThat(local.logs(task.taskArn())).contains("SECRETS_OK");
 
       // Nowhere else: not in DescribeTasks, the service's events, the task definition, the state.
@@ -102,8 +165,10 @@ class SecretsTest {
       AwsCli aws = AwsCli.at(local.endpoint());
       String missing = "arn:aws:secretsmanager:us-east-1:000000000000:secret:prod/gone";
       ecs.registerTaskDefinition(
-          r -> r.family("nosecret").containerDefinitions(
-              app(Secret.builder().name("DB_PASSWORD").valueFrom(missing).build())));
+          r ->
+              r.family("nosecret")
+                  .containerDefinitions(
+                      app(Secret.builder().name("DB_PASSWORD").valueFrom(missing).build())));
       String arn = ecs.runTask(r -> r.taskDefinition("nosecret")).tasks().get(0).taskArn();
       await()
           .atMost(Duration.ofSeconds(30))
@@ -113,26 +178,38 @@ class SecretsTest {
           .isEqualTo(
               "ResourceInitializationError: unable to pull secrets or registry auth: execution"
                   + " resource retrieval failed: unable to retrieve secret from asm: service call"
-                  + " has been retried 1 time(s): failed to fetch secret " + missing + " from"
+                  + " has been retried 1 time(s): failed to fetch secret "
+                  + missing
+                  + " from"
                   + " secrets manager: ResourceNotFoundException: Secrets Manager can't find the"
                   + " specified secret.");
       assertThat(task.stopCodeAsString()).isEqualTo("TaskFailedToStart");
 
       ecs.registerTaskDefinition(
-          r -> r.family("noparam").containerDefinitions(
-              app(Secret.builder().name("API_KEY").valueFrom("/prod/absent").build())));
+          r ->
+              r.family("noparam")
+                  .containerDefinitions(
+                      app(Secret.builder().name("API_KEY").valueFrom("/prod/absent").build())));
       String arn2 = ecs.runTask(r -> r.taskDefinition("noparam")).tasks().get(0).taskArn();
       await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> EcsApiTest.describeIn(ecs, arn2).lastStatus().equals("STOPPED"));
       assertThat(EcsApiTest.describeIn(ecs, arn2).stoppedReason())
-          .endsWith("unable to retrieve secrets from ssm: service call has been retried 1 time(s):"
-              + " invalid parameters: /prod/absent");
+          .endsWith(
+              "unable to retrieve secrets from ssm: service call has been retried 1 time(s):"
+                  + " invalid parameters: /prod/absent");
 
       assertThatThrownBy(
-              () -> ecs.registerTaskDefinition(
-                  r -> r.family("bad").containerDefinitions(
-                      app(Secret.builder().name("X").valueFrom("arn:aws:s3:::bucket/key").build()))))
+              () ->
+                  ecs.registerTaskDefinition(
+                      r ->
+                          r.family("bad")
+                              .containerDefinitions(
+                                  app(
+                                      Secret.builder()
+                                          .name("X")
+                                          .valueFrom("arn:aws:s3:::bucket/key")
+                                          .build()))))
           .isInstanceOf(ClientException.class)
           .hasMessageStartingWith(
               "Container 'app': secrets[0].valueFrom 'arn:aws:s3:::bucket/key' is neither a Secrets"
@@ -143,9 +220,11 @@ class SecretsTest {
           .contains("ResourceNotFoundException")
           .contains("Secrets Manager can't find the specified secret.");
       aws.run("ssm", "put-parameter", "--name", "p", "--value", "1", "--type", "String");
-      AwsCli.Result again = aws.run("ssm", "put-parameter", "--name", "p", "--value", "2", "--type", "String");
+      AwsCli.Result again =
+          aws.run("ssm", "put-parameter", "--name", "p", "--value", "2", "--type", "String");
       assertThat(again.stderr()).contains("ParameterAlreadyExists");
-      AwsCli.Result badType = aws.run("ssm", "put-parameter", "--name", "q", "--value", "2", "--type", "Secret");
+      AwsCli.Result badType =
+          aws.run("ssm", "put-parameter", "--name", "q", "--value", "2", "--type", "Secret");
       assertThat(badType.exitCode()).isNotZero();
     }
   }

@@ -18,9 +18,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * The test image, built without any registry: Debian's static busybox (sh, httpd, wget, ...) in
- * one layer, loaded into the engine's storage as {@code localhost/gantry-test/busybox:1}
- * (localhost/ images are never pulled). Its web server answers with $VERSION.
+ * The test image, built without any registry: Debian's static busybox (sh, httpd, wget, ...) in one
+ * layer, loaded into the engine's storage as {@code localhost/gantry-test/busybox:1} (localhost/
+ * images are never pulled). Its web server answers with $VERSION.
  */
 final class TestImages {
 
@@ -96,8 +96,8 @@ final class TestImages {
       file(tar, "bin/busybox", Files.readAllBytes(busybox), 0755);
       for (String applet :
           List.of(
-              "sh", "httpd", "wget", "sleep", "echo", "cat", "true", "false", "mkdir", "env",
-              "ls", "kill", "id", "pwd", "nc", "date", "test", "[")) {
+              "sh", "httpd", "wget", "sleep", "echo", "cat", "true", "false", "mkdir", "env", "ls",
+              "kill", "id", "pwd", "nc", "date", "test", "[")) {
         TarArchiveEntry link = new TarArchiveEntry("bin/" + applet, TarArchiveEntry.LF_SYMLINK);
         link.setLinkName("busybox");
         tar.putArchiveEntry(link);

@@ -22,8 +22,8 @@ import java.util.Map;
  * the run's step timings in the store (the API's {@code /api/runs/ID}):
  *
  * <ul>
- *   <li>git: {@code git push} until git starts the post-receive hook (packing, sending and
- *       updating the ref are git's work, not Gantry's);
+ *   <li>git: {@code git push} until git starts the post-receive hook (packing, sending and updating
+ *       the ref are git's work, not Gantry's);
  *   <li>user's commands: the {@code run:} steps ({@code mvn test}, {@code mvn compile});
  *   <li>Jib: {@code gantry/build-image} (building the layers and pushing them to ECR);
  *   <li>ECS: {@code amazon-ecs-deploy-task-definition} (register, roll out, wait for the rollout);
@@ -33,8 +33,8 @@ import java.util.Map;
  *       and the end of the run.
  * </ul>
  *
- * <p>Usage: {@code PushToHealthyBench WORK_DIR EXAMPLE_DIR RELEASES GANTRY}, GANTRY being what
- * the bare repository's post-receive hook runs (the repository's {@code bin/gantry}).
+ * <p>Usage: {@code PushToHealthyBench WORK_DIR EXAMPLE_DIR RELEASES GANTRY}, GANTRY being what the
+ * bare repository's post-receive hook runs (the repository's {@code bin/gantry}).
  */
 public final class PushToHealthyBench {
 
@@ -56,7 +56,8 @@ public final class PushToHealthyBench {
     Path example = Path.of(args[1]);
     int releases = Integer.parseInt(args[2]);
     Path gantry = Path.of(args[3]);
-    System.out.println("Starting gantry serve with local-ecs, the bare repository and the base image...");
+    System.out.println(
+        "Starting gantry serve with local-ecs, the bare repository and the base image...");
     List<Map<String, Double>> results = new ArrayList<>();
     try (DeployHarness harness = DeployHarness.start(work, example, gantry)) {
       for (int i = 1; i <= releases; i++) {
@@ -71,12 +72,20 @@ public final class PushToHealthyBench {
         JsonNode run = harness.awaitRun(sha, Duration.ofMinutes(10));
         if (!"success".equals(run.path("conclusion").asText())) {
           throw new IllegalStateException(
-              "release " + i + " ended " + run.path("conclusion").asText() + ":\n"
+              "release "
+                  + i
+                  + " ended "
+                  + run.path("conclusion").asText()
+                  + ":\n"
                   + harness.logs(run.path("id").asLong()));
         }
         Map<String, Double> stages = stages(run, pushed, harness.lastHookStart());
         results.add(stages);
-        System.out.printf(Locale.ROOT, "%nrelease %d (%s, %s)%n", i, sha.substring(0, 7),
+        System.out.printf(
+            Locale.ROOT,
+            "%nrelease %d (%s, %s)%n",
+            i,
+            sha.substring(0, 7),
             i == 1 ? "creates the service" : "updates it");
         print(stages);
         if (i > 1) {
@@ -181,11 +190,20 @@ public final class PushToHealthyBench {
       if (e.getKey().equals("gantry") || e.getKey().equals("total")) {
         continue;
       }
-      System.out.printf(Locale.ROOT, "  %-16s %7.2f s  %5.1f %%%n", e.getKey(), e.getValue(),
+      System.out.printf(
+          Locale.ROOT,
+          "  %-16s %7.2f s  %5.1f %%%n",
+          e.getKey(),
+          e.getValue(),
           100 * e.getValue() / total);
     }
     System.out.printf(Locale.ROOT, "  %-16s %7.2f s%n", "push-to-healthy", total);
-    System.out.printf(Locale.ROOT, "  %-16s %7.2f s  %5.2f %%  (not the user's commands, Jib, ECS,"
-        + " health waits, nor git's)%n", "Gantry's own", s.get("gantry"), 100 * s.get("gantry") / total);
+    System.out.printf(
+        Locale.ROOT,
+        "  %-16s %7.2f s  %5.2f %%  (not the user's commands, Jib, ECS,"
+            + " health waits, nor git's)%n",
+        "Gantry's own",
+        s.get("gantry"),
+        100 * s.get("gantry") / total);
   }
 }

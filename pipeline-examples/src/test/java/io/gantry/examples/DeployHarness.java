@@ -64,7 +64,8 @@ public final class DeployHarness implements AutoCloseable {
   private final List<String> statusRequests = new CopyOnWriteArrayList<>();
   private final GantryServer server;
   private final int lbPort;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private DeployHarness(Path dir, Path example, Path gantry) throws Exception {
     this.dir = Files.createDirectories(dir);
@@ -94,14 +95,27 @@ public final class DeployHarness implements AutoCloseable {
     Path config = dir.resolve("gantry.yml");
     Files.writeString(
         config,
-        "server:\n  port: 0\n  data-dir: " + dir.resolve("data") + "\n  api-token: " + TOKEN
+        "server:\n  port: 0\n  data-dir: "
+            + dir.resolve("data")
+            + "\n  api-token: "
+            + TOKEN
             + "\n  workers: 2\n"
-            + "repositories:\n  - name: " + REPO + "\n    forge: git\n    clone-url: file://" + bare
-            + "\n    webhook-secret: " + HOOK_SECRET + "\n"
-            + "    status: { api-url: http://127.0.0.1:" + forge.getAddress().getPort()
+            + "repositories:\n  - name: "
+            + REPO
+            + "\n    forge: git\n    clone-url: file://"
+            + bare
+            + "\n    webhook-secret: "
+            + HOOK_SECRET
+            + "\n"
+            + "    status: { api-url: http://127.0.0.1:"
+            + forge.getAddress().getPort()
             + ", token: status-token, forge: github }\n"
-            + "    vars:\n      SERVICE_URL: http://127.0.0.1:" + lbPort + "\n"
-            + "      TARGET_GROUP: " + SERVICE + "\n"
+            + "    vars:\n      SERVICE_URL: http://127.0.0.1:"
+            + lbPort
+            + "\n"
+            + "      TARGET_GROUP: "
+            + SERVICE
+            + "\n"
             + "local-ecs:\n  port: 0\n  stop-tasks-on-close: true\n");
     ServerConfig loaded = new ConfigLoader(Map.<String, String>of()::get).load(config);
     server = GantryServer.start(loaded);
@@ -111,13 +125,20 @@ public final class DeployHarness implements AutoCloseable {
     String command =
         gantry != null
             ? "'" + gantry + "'"
-            : "'" + Path.of(System.getProperty("java.home"), "bin", "java") + "' -cp '"
-                + System.getProperty("java.class.path") + "' io.gantry.cli.Gantry";
+            : "'"
+                + Path.of(System.getProperty("java.home"), "bin", "java")
+                + "' -cp '"
+                + System.getProperty("java.class.path")
+                + "' io.gantry.cli.Gantry";
     // The hook notes when git started it (for the bench: git's own part of a push ends there).
     Files.writeString(
         hook,
-        "#!/bin/sh\ndate +%s%N >> \"$GIT_DIR/hook-started\"\nexec " + command
-            + " hook post-receive --server http://127.0.0.1:" + server.port() + " --repo " + REPO
+        "#!/bin/sh\ndate +%s%N >> \"$GIT_DIR/hook-started\"\nexec "
+            + command
+            + " hook post-receive --server http://127.0.0.1:"
+            + server.port()
+            + " --repo "
+            + REPO
             + "\n");
     Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
 
@@ -172,8 +193,10 @@ public final class DeployHarness implements AutoCloseable {
     String created =
         post(
             endpoint,
-            "Action=CreateTargetGroup&Version=2015-12-01&Name=" + SERVICE
-                + "&Protocol=HTTP&Port=" + lbPort
+            "Action=CreateTargetGroup&Version=2015-12-01&Name="
+                + SERVICE
+                + "&Protocol=HTTP&Port="
+                + lbPort
                 + "&VpcId=vpc-local&TargetType=ip&HealthCheckPath=/"
                 + "&HealthCheckIntervalSeconds=5&HealthyThresholdCount=2&Matcher.HttpCode=200");
     Matcher arn = Pattern.compile("<TargetGroupArn>([^<]+)</TargetGroupArn>").matcher(created);
@@ -182,7 +205,8 @@ public final class DeployHarness implements AutoCloseable {
     }
     post(
         endpoint,
-        "Action=ModifyTargetGroupAttributes&Version=2015-12-01&TargetGroupArn=" + arn.group(1)
+        "Action=ModifyTargetGroupAttributes&Version=2015-12-01&TargetGroupArn="
+            + arn.group(1)
             + "&Attributes.member.1.Key=deregistration_delay.timeout_seconds"
             + "&Attributes.member.1.Value=5");
   }
@@ -193,12 +217,16 @@ public final class DeployHarness implements AutoCloseable {
         http.send(
             HttpRequest.newBuilder(localEcs().endpoint())
                 .header("Content-Type", "application/x-amz-json-1.1")
-                .header("X-Amz-Target", "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken")
+                .header(
+                    "X-Amz-Target", "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken")
                 .POST(HttpRequest.BodyPublishers.ofString("{}"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     String encoded =
-        JSON.readTree(token.body()).path("authorizationData").path(0).path("authorizationToken")
+        JSON.readTree(token.body())
+            .path("authorizationData")
+            .path(0)
+            .path("authorizationToken")
             .asText();
     String password =
         new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8).substring(4);
@@ -261,14 +289,15 @@ public final class DeployHarness implements AutoCloseable {
     Instant end = Instant.now().plus(timeout);
     while (Instant.now().isBefore(end)) {
       for (JsonNode run : api("/api/runs?limit=50").path("runs")) {
-        if (sha.equals(run.path("sha").asText()) && "COMPLETED".equals(run.path("status").asText())) {
+        if (sha.equals(run.path("sha").asText())
+            && "COMPLETED".equals(run.path("status").asText())) {
           return api("/api/runs/" + run.path("id").asLong());
         }
       }
       Thread.sleep(250);
     }
-    throw new AssertionError("no completed run of " + sha + " after " + timeout + ": "
-        + api("/api/runs?limit=50"));
+    throw new AssertionError(
+        "no completed run of " + sha + " after " + timeout + ": " + api("/api/runs?limit=50"));
   }
 
   public String logs(long run) throws Exception {
@@ -299,8 +328,8 @@ public final class DeployHarness implements AutoCloseable {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
-      throw new IllegalStateException(action + " answered " + response.statusCode() + ": "
-          + response.body());
+      throw new IllegalStateException(
+          action + " answered " + response.statusCode() + ": " + response.body());
     }
     return JSON.readTree(response.body());
   }
@@ -314,8 +343,8 @@ public final class DeployHarness implements AutoCloseable {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
-      throw new IllegalStateException(form + " answered " + response.statusCode() + ": "
-          + response.body());
+      throw new IllegalStateException(
+          form + " answered " + response.statusCode() + ": " + response.body());
     }
     return response.body();
   }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gantry.localecs.LocalEcsTesting;
 import io.gantry.runner.deploy.ServiceRollback;
-import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory;
+import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import java.nio.file.Path;
@@ -25,8 +25,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Gantry's main job end to end, as issue 6 asks: the example service's {@code deploy} workflow
- * run by {@code gantry serve} for real {@code git push}es — unit tests, a Jib image pushed to
+ * Gantry's main job end to end, as issue 6 asks: the example service's {@code deploy} workflow run
+ * by {@code gantry serve} for real {@code git push}es — unit tests, a Jib image pushed to
  * local-ecs's ECR, the task definition rendered, 4 tasks rolled out behind the load balancer and
  * the new version checked through it — with continuous traffic through the balancer, three kinds of
  * broken release rolled back to the last known good, and two pushes whose deploys take turns. The
@@ -71,8 +71,8 @@ class JavaServiceDeployTest {
     assertThat(run.path("workflow").asText()).isEqualTo("deploy");
     assertThat(logs)
         .contains("Creating service default/" + DeployHarness.SERVICE + " from .aws/service.json")
-        .contains("with container 'hello' on " + harness.localEcs().registry()
-            + "/hello-service@sha256:")
+        .contains(
+            "with container 'hello' on " + harness.localEcs().registry() + "/hello-service@sha256:")
         .contains("Recorded this health check on deployment 1 of default/" + DeployHarness.SERVICE);
     assertThat(harness.serviceGet("/health")).isEqualTo(health(sha));
     assertThat(runningTasks()).isEqualTo(4);
@@ -165,8 +165,8 @@ class JavaServiceDeployTest {
   }
 
   /**
-   * Pushes the working clone's change under traffic and checks the run failed, the service is
-   * back on the last good release, no request failed, and the history says so.
+   * Pushes the working clone's change under traffic and checks the run failed, the service is back
+   * on the last good release, no request failed, and the history says so.
    */
   private static void brokenRelease(String what, String expectedInLog) throws Exception {
     Instant before = Instant.now();
@@ -193,19 +193,23 @@ class JavaServiceDeployTest {
       }
     }
     Deployment broken =
-        recent.stream().filter(d -> sha.equals(d.sha()) && d.kind().equals(DeployHistory.DEPLOY))
-            .findFirst().orElseThrow(() -> new AssertionError("no deploy of " + sha + ": " + recent));
+        recent.stream()
+            .filter(d -> sha.equals(d.sha()) && d.kind().equals(DeployHistory.DEPLOY))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no deploy of " + sha + ": " + recent));
     assertThat(broken.outcome()).isIn(DeployHistory.ROLLED_BACK, DeployHistory.FAILED);
     // The service runs the last good task definition again: ECS rolled back by itself, or Gantry
     // redeployed it (a deployment of kind rollback).
     assertThat(serviceTaskDefinition()).endsWith("/" + goodRevision);
     if (broken.outcome().equals(DeployHistory.FAILED)) {
-      assertThat(recent).anySatisfy(d -> {
-        assertThat(d.kind()).isEqualTo(DeployHistory.ROLLBACK);
-        assertThat(d.outcome()).isEqualTo(DeployHistory.SUCCEEDED);
-        assertThat(d.taskDefinition()).endsWith("/" + goodRevision);
-        assertThat(d.sha()).isEqualTo(goodSha);
-      });
+      assertThat(recent)
+          .anySatisfy(
+              d -> {
+                assertThat(d.kind()).isEqualTo(DeployHistory.ROLLBACK);
+                assertThat(d.outcome()).isEqualTo(DeployHistory.SUCCEEDED);
+                assertThat(d.taskDefinition()).endsWith("/" + goodRevision);
+                assertThat(d.sha()).isEqualTo(goodSha);
+              });
     }
   }
 
@@ -222,22 +226,34 @@ class JavaServiceDeployTest {
   private static DeployHistory.ServiceKey serviceKey() {
     return ServiceRollback.serviceKey(
         Map.of(
-            "AWS_ENDPOINT_URL_ECS", harness.localEcs().endpoint().toString(),
-            "AWS_REGION", "us-east-1"),
+            "AWS_ENDPOINT_URL_ECS",
+            harness.localEcs().endpoint().toString(),
+            "AWS_REGION",
+            "us-east-1"),
         "default",
         DeployHarness.SERVICE);
   }
 
   private static String serviceTaskDefinition() throws Exception {
-    return harness.ecs("DescribeServices",
+    return harness
+        .ecs(
+            "DescribeServices",
             "{\"cluster\":\"default\",\"services\":[\"" + DeployHarness.SERVICE + "\"]}")
-        .path("services").path(0).path("taskDefinition").asText();
+        .path("services")
+        .path(0)
+        .path("taskDefinition")
+        .asText();
   }
 
   private static int runningTasks() throws Exception {
-    return harness.ecs("DescribeServices",
+    return harness
+        .ecs(
+            "DescribeServices",
             "{\"cluster\":\"default\",\"services\":[\"" + DeployHarness.SERVICE + "\"]}")
-        .path("services").path(0).path("runningCount").asInt();
+        .path("services")
+        .path(0)
+        .path("runningCount")
+        .asInt();
   }
 
   private static void awaitStatus(String sha, String state) throws Exception {

@@ -39,7 +39,8 @@ class JavaServiceExampleTest {
     String console = out.toString();
     assertThat(exit).as("exit code; stdout:%n%s%nstderr:%n%s", console, err).isZero();
     assertThat(console)
-        .contains("health: {\"status\":\"UP\",\"version\":\"feedc0de00000000000000000000000000000001\"}")
+        .contains(
+            "health: {\"status\":\"UP\",\"version\":\"feedc0de00000000000000000000000000000001\"}")
         .contains("Hello, Gantry!")
         .contains("the token stays masked: ***")
         .contains("✓ ci · run #1: success")

@@ -20,13 +20,13 @@ import java.util.Map;
 
 /**
  * Overhead of a JavaScript action step (the real hello-world action) in Gantry's actions runtime
- * over {@code node dist/index.js} started directly with the same environment. Both are started
- * the same way ({@link ProcessLauncher#direct}) and alternate, so the machine's load hits both.
+ * over {@code node dist/index.js} started directly with the same environment. Both are started the
+ * same way ({@link ProcessLauncher#direct}) and alternate, so the machine's load hits both.
  *
- * <p>The Gantry side of each step: the action looked up through {@link ActionFetcher} (cached,
- * its tag resolved once per run as in a real run), inputs resolved with action.yml defaults
- * through the expression engine, the step's five command files created, the environment built,
- * node started, and the output, env, path and state files read back.
+ * <p>The Gantry side of each step: the action looked up through {@link ActionFetcher} (cached, its
+ * tag resolved once per run as in a real run), inputs resolved with action.yml defaults through the
+ * expression engine, the step's five command files created, the environment built, node started,
+ * and the output, env, path and state files read back.
  *
  * <p>Usage: ActionStepBench WORKDIR REPETITIONS
  */
@@ -39,7 +39,8 @@ public final class ActionStepBench {
     int repetitions = Integer.parseInt(args[1]);
     String source = ActionRepos.serve(work.resolve("source"));
     ActionFetcher fetcher =
-        new ActionFetcher(work.resolve("data/actions"), new ActionSources(List.of(source), Map.of()));
+        new ActionFetcher(
+            work.resolve("data/actions"), new ActionSources(List.of(source), Map.of()));
     ActionReference reference = ActionReference.parse("actions/hello-world-javascript-action@v1");
     NodeRuntime node = NodeRuntime.locate(null, System.getenv("PATH"));
     NodeActionRunner runner = new NodeActionRunner(node);
@@ -50,7 +51,8 @@ public final class ActionStepBench {
     env.put("GITHUB_WORKSPACE", workspace.toString());
     ExpressionContext context =
         new ExpressionContext(
-            Map.of("github", Map.of("token", "t"), "runner", Map.of("os", "Linux"), "env", Map.of()),
+            Map.of(
+                "github", Map.of("token", "t"), "runner", Map.of("os", "Linux"), "env", Map.of()),
             ExpressionContext.JobStatus.SUCCEEDING,
             null);
     List<String> sink = new ArrayList<>();
@@ -70,16 +72,23 @@ public final class ActionStepBench {
     for (int i = -warmup; i < repetitions; i++) {
       long t0 = System.nanoTime();
       FetchedAction action = fetcher.fetch(reference);
-      ActionInputs inputs = ActionInputs.resolve(action.manifest(), Map.of("who-to-greet", "bench"),
-          context);
+      ActionInputs inputs =
+          ActionInputs.resolve(action.manifest(), Map.of("who-to-greet", "bench"), context);
       NodeActionRunner.NodeResult result =
           runner.run(
-              new NodeActionRunner.NodeStep(action, NodeActionRunner.Phase.MAIN, inputs, env,
-                  workspace, work.resolve("steps/" + (i + warmup)), Map.of()),
+              new NodeActionRunner.NodeStep(
+                  action,
+                  NodeActionRunner.Phase.MAIN,
+                  inputs,
+                  env,
+                  workspace,
+                  work.resolve("steps/" + (i + warmup)),
+                  Map.of()),
               launcher);
       long t1 = System.nanoTime();
-      int exit = launcher.run(List.of(node.executable().toString(), script.toString()), workspace,
-          directEnv);
+      int exit =
+          launcher.run(
+              List.of(node.executable().toString(), script.toString()), workspace, directEnv);
       long t2 = System.nanoTime();
       if (!result.succeeded() || exit != 0 || !result.outputs().containsKey("time")) {
         throw new IllegalStateException("the action failed: " + sink);
@@ -91,11 +100,13 @@ public final class ActionStepBench {
     }
     double g = median(gantry);
     double d = median(direct);
-    System.out.printf("node %s, %d repetitions (after %d warm-up), medians:%n", node.version(),
-        repetitions, warmup);
+    System.out.printf(
+        "node %s, %d repetitions (after %d warm-up), medians:%n",
+        node.version(), repetitions, warmup);
     System.out.printf("  Gantry action step (hello-world)   %8.2f ms%n", g);
     System.out.printf("  node dist/index.js, same env       %8.2f ms%n", d);
-    System.out.printf("  overhead per JavaScript action step %7.2f ms (goal: under 50 ms)%n", g - d);
+    System.out.printf(
+        "  overhead per JavaScript action step %7.2f ms (goal: under 50 ms)%n", g - d);
   }
 
   private static double median(long[] nanos) {

@@ -17,9 +17,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The REST API: runs, their logs (whole and live over Server-Sent Events), manual dispatch,
- * rerun and cancel ({@link ServiceApi} adds the services' deployments and rollback). Every POST needs {@code Authorization: Bearer <api-token>}; errors are JSON
- * {@code {error, message}}, never a stack trace.
+ * The REST API: runs, their logs (whole and live over Server-Sent Events), manual dispatch, rerun
+ * and cancel ({@link ServiceApi} adds the services' deployments and rollback). Every POST needs
+ * {@code Authorization: Bearer <api-token>}; errors are JSON {@code {error, message}}, never a
+ * stack trace.
  */
 final class Api {
 
@@ -62,8 +63,8 @@ final class Api {
   }
 
   /**
-   * A mutating call's caller must be an operator: the api-token or an operator's user token as
-   * the bearer, or an operator's web session with its CSRF token (see {@link
+   * A mutating call's caller must be an operator: the api-token or an operator's user token as the
+   * bearer, or an operator's web session with its CSRF token (see {@link
    * io.gantry.server.web.Access}).
    */
   void authenticate(Context ctx) {
@@ -80,7 +81,10 @@ final class Api {
     for (RunHistory.RunRecord run :
         store.listRuns(
             new RunHistory.RunFilter(
-                ctx.queryParam("repo"), ctx.queryParam("branch"), ctx.queryParam("status"), limit))) {
+                ctx.queryParam("repo"),
+                ctx.queryParam("branch"),
+                ctx.queryParam("status"),
+                limit))) {
       runs.add(summary(run));
     }
     ctx.json(Map.of("runs", runs));
@@ -153,7 +157,10 @@ final class Api {
         if (other.id() != details.run().id()
             && !"COMPLETED".equals(other.status())
             && other.id() < details.run().id()
-            && store.details(other.id()).map(d -> group.equals(d.concurrencyGroup())).orElse(false)) {
+            && store
+                .details(other.id())
+                .map(d -> group.equals(d.concurrencyGroup()))
+                .orElse(false)) {
           return "waiting for run " + other.id() + " of concurrency group '" + group + "'";
         }
       }
@@ -255,12 +262,21 @@ final class Api {
       throw ApiException.badRequest("'inputs' must be an object of name: value");
     }
     ServerConfig.Repository repository =
-        config.repository(repo).orElseThrow(() -> ApiException.notFound("no repository " + repo + " is configured"));
+        config
+            .repository(repo)
+            .orElseThrow(() -> ApiException.notFound("no repository " + repo + " is configured"));
     String fullRef = ref.startsWith("refs/") ? ref : "refs/heads/" + ref;
     String sha = queue.resolve(repository, fullRef);
     long id;
     try {
-      id = queue.dispatch(repository, fullRef, workflow, inputs, sha, io.gantry.server.web.Access.actor(ctx, "api"));
+      id =
+          queue.dispatch(
+              repository,
+              fullRef,
+              workflow,
+              inputs,
+              sha,
+              io.gantry.server.web.Access.actor(ctx, "api"));
     } catch (io.gantry.runner.trigger.DispatchInputs.InvalidInputsException e) {
       throw ApiException.badRequest(String.join("; ", e.problems()));
     } catch (io.gantry.runner.workflow.WorkflowException e) {
@@ -272,9 +288,11 @@ final class Api {
   private void rerun(Context ctx) throws Exception {
     authenticate(ctx);
     long id = id(ctx);
-    RunHistory.RunRecord original = store.findRun(id).orElseThrow(() -> ApiException.notFound("no run " + id));
+    RunHistory.RunRecord original =
+        store.findRun(id).orElseThrow(() -> ApiException.notFound("no run " + id));
     if (!"COMPLETED".equals(original.status())) {
-      throw ApiException.conflict("run " + id + " is still " + original.status() + "; cancel it or wait");
+      throw ApiException.conflict(
+          "run " + id + " is still " + original.status() + "; cancel it or wait");
     }
     Map<String, Object> body = ctx.body().isBlank() ? Map.of() : body(ctx);
     Object failedOnly = body.getOrDefault("failedOnly", false);
@@ -286,8 +304,10 @@ final class Api {
       throw ApiException.conflict(
           "run " + id + " has no failed jobs to rerun; rerun the whole run without failedOnly");
     }
-    RunHistory.RunRecord rerun = queue.rerun(id, io.gantry.server.web.Access.actor(ctx, "api"), (Boolean) failedOnly);
-    ctx.status(201).json(Map.of("id", rerun.id(), "attempt", rerun.attempt(), "url", runUrl(rerun.id())));
+    RunHistory.RunRecord rerun =
+        queue.rerun(id, io.gantry.server.web.Access.actor(ctx, "api"), (Boolean) failedOnly);
+    ctx.status(201)
+        .json(Map.of("id", rerun.id(), "attempt", rerun.attempt(), "url", runUrl(rerun.id())));
   }
 
   private void cancel(Context ctx) {
@@ -306,7 +326,15 @@ final class Api {
           null,
           null);
     }
-    ctx.status(202).json(Map.of("id", id, "status", after.status(), "conclusion", String.valueOf(after.conclusion())));
+    ctx.status(202)
+        .json(
+            Map.of(
+                "id",
+                id,
+                "status",
+                after.status(),
+                "conclusion",
+                String.valueOf(after.conclusion())));
   }
 
   private Map<String, Object> summary(RunHistory.RunRecord run) {

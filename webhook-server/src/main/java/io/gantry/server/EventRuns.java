@@ -23,8 +23,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Runs started by events that name no commit of their own, on the default branch's latest commit
- * as GitHub does: {@code repository_dispatch} through {@code POST
+ * Runs started by events that name no commit of their own, on the default branch's latest commit as
+ * GitHub does: {@code repository_dispatch} through {@code POST
  * /api/repos/{owner}/{name}/dispatches}, and {@code workflow_run} when a run completes ("deploy
  * after CI passed" in two files).
  */
@@ -163,8 +163,12 @@ final class EventRuns {
       }
       if (level >= MAX_CHAIN) {
         LOG.warning(
-            w.getKey() + " not started by run " + run.id() + ": workflow_run chains at most "
-                + MAX_CHAIN + " levels, as on GitHub");
+            w.getKey()
+                + " not started by run "
+                + run.id()
+                + ": workflow_run chains at most "
+                + MAX_CHAIN
+                + " levels, as on GitHub");
         continue;
       }
       queue.event(
@@ -173,8 +177,15 @@ final class EventRuns {
           "workflow_run",
           head,
           EventPayloads.workflowRun(repository.name(), workflowRun(details), head.branch()),
-          "workflow_run level " + (level + 1) + " after run " + run.id() + " of "
-              + run.workflowName() + " (" + run.conclusion() + ")");
+          "workflow_run level "
+              + (level + 1)
+              + " after run "
+              + run.id()
+              + " of "
+              + run.workflowName()
+              + " ("
+              + run.conclusion()
+              + ")");
     }
   }
 
@@ -192,8 +203,7 @@ final class EventRuns {
     wr.put("conclusion", run.conclusion());
     wr.put("run_number", run.runNumber());
     wr.put("run_attempt", run.attempt());
-    wr.put(
-        "html_url", config.server().publicUrl().replaceAll("/+$", "") + "/api/runs/" + run.id());
+    wr.put("html_url", config.server().publicUrl().replaceAll("/+$", "") + "/api/runs/" + run.id());
     try {
       Object payload = Expressions.fromJson(details.eventPayload());
       if (payload instanceof Map<?, ?> p && p.get("repository") != null) {

@@ -31,8 +31,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * {@code gantry serve}: webhooks in, runs queued durably and executed by workers, statuses back
- * on the commit, and the REST API. The module's entry point: {@link #start} and {@link #close}.
+ * {@code gantry serve}: webhooks in, runs queued durably and executed by workers, statuses back on
+ * the commit, and the REST API. The module's entry point: {@link #start} and {@link #close}.
  */
 public final class GantryServer implements AutoCloseable {
 
@@ -89,7 +89,8 @@ public final class GantryServer implements AutoCloseable {
     Map<String, String> awsEnv = new java.util.HashMap<>(System.getenv());
     awsEnv.putAll(runEnv);
     this.services = new ServiceApi(store.deployHistory(), awsEnv, api::authenticate);
-    this.web = new io.gantry.server.web.WebUi(config, access, store, executor.logs(), parser, awsEnv);
+    this.web =
+        new io.gantry.server.web.WebUi(config, access, store, executor.logs(), parser, awsEnv);
     Webhooks webhooks = new Webhooks(config, store, queue);
     this.schedules =
         new Schedules(config, io.gantry.runner.store.ScheduleTicks.in(store), queue, clock);
@@ -153,7 +154,8 @@ public final class GantryServer implements AutoCloseable {
 
   /** Opens the store and starts workers, the status outbox and the HTTP server. */
   public static GantryServer start(ServerConfig config) {
-    return start(config, Duration.ofSeconds(config.server().leaseSeconds()), StatusPosting.forges());
+    return start(
+        config, Duration.ofSeconds(config.server().leaseSeconds()), StatusPosting.forges());
   }
 
   static GantryServer start(ServerConfig config, Duration lease, StatusOutbox.Poster poster) {
@@ -186,7 +188,8 @@ public final class GantryServer implements AutoCloseable {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(bind))) {
       return socket.getLocalPort();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot pick a free port on " + bind + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot pick a free port on " + bind + ": " + e.getMessage(), e);
     }
   }
 
@@ -239,7 +242,9 @@ public final class GantryServer implements AutoCloseable {
         config
             .repository(run.repository())
             .orElseThrow(
-                () -> new IllegalStateException("repository " + run.repository() + " is no longer configured"));
+                () ->
+                    new IllegalStateException(
+                        "repository " + run.repository() + " is no longer configured"));
     Workflow workflow;
     try {
       workflow =
@@ -257,33 +262,35 @@ public final class GantryServer implements AutoCloseable {
     Map<String, String> secrets = new LinkedHashMap<>();
     repository.secrets().forEach((k, v) -> secrets.put(k, v.value()));
     ServerConfig.Credentials c = repository.credentials();
-    RunRequest request = new RunRequest(
-        workflow,
-        repository.name(),
-        run.event(),
-        payload,
-        run.ref(),
-        run.sha(),
-        details.inputs(),
-        secrets,
-        repository.vars(),
-        runEnv,
-        Set.of(),
-        null,
-        new io.gantry.runner.git.RemoteRepository(
+    RunRequest request =
+        new RunRequest(
+            workflow,
             repository.name(),
-            repository.cloneUrl(),
-            c == null ? null : c.username(),
-            c == null || c.password() == null ? null : c.password().value(),
-            c == null ? null : c.sshKey()),
-        null,
-        details.trigger());
+            run.event(),
+            payload,
+            run.ref(),
+            run.sha(),
+            details.inputs(),
+            secrets,
+            repository.vars(),
+            runEnv,
+            Set.of(),
+            null,
+            new io.gantry.runner.git.RemoteRepository(
+                repository.name(),
+                repository.cloneUrl(),
+                c == null ? null : c.username(),
+                c == null || c.password() == null ? null : c.password().value(),
+                c == null ? null : c.sshKey()),
+            null,
+            details.trigger());
     if (details.failedOnly() && details.rerunOf() != null) {
       RunHistory.RunRecord previous =
           store
               .findRun(details.rerunOf())
               .orElseThrow(
-                  () -> new IllegalStateException("run " + details.rerunOf() + " it reruns is gone"));
+                  () ->
+                      new IllegalStateException("run " + details.rerunOf() + " it reruns is gone"));
       request =
           request.withReused(
               ReusedJob.plan(workflow, store.jobsOf(previous.id()), previous.attempt()));

@@ -253,7 +253,10 @@ final class HttpLimits {
         if (time - lastWarning > 10_000_000_000L) {
           lastWarning = time;
           LOG.warning(
-              "closing connections from " + address.getHostAddress() + ": it holds " + max
+              "closing connections from "
+                  + address.getHostAddress()
+                  + ": it holds "
+                  + max
                   + " already (limits.connections-per-address)");
         }
         connection.getEndPoint().close();

@@ -8,11 +8,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Fans the lines of running runs out to live subscribers (the SSE endpoint), and tells them when
- * a run ends. Lines reach this listener after they are written to the log file, but a running
- * step's file is buffered: its last lines may not be readable yet. So the last {@value #RECENT}
- * lines of each running run are kept here too ({@link #recent}); a subscriber reads the file, then
- * these, then the live lines, skipping those it already read, and misses nothing.
+ * Fans the lines of running runs out to live subscribers (the SSE endpoint), and tells them when a
+ * run ends. Lines reach this listener after they are written to the log file, but a running step's
+ * file is buffered: its last lines may not be readable yet. So the last {@value #RECENT} lines of
+ * each running run are kept here too ({@link #recent}); a subscriber reads the file, then these,
+ * then the live lines, skipping those it already read, and misses nothing.
  */
 final class LiveLogs {
 
@@ -65,7 +65,8 @@ final class LiveLogs {
       @Override
       public void logLine(String jobKey, LogLine line) {
         String formatted = line.format();
-        java.util.ArrayDeque<String> lines = recent.computeIfAbsent(runId, id -> new java.util.ArrayDeque<>());
+        java.util.ArrayDeque<String> lines =
+            recent.computeIfAbsent(runId, id -> new java.util.ArrayDeque<>());
         synchronized (lines) {
           if (lines.size() == RECENT) {
             lines.removeFirst();

@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * A run's log files read one after the other as one stream, each ending with a newline (a running
- * step's last line may not have one yet), and a lone newline when there is none, as the whole
- * log's text has always ended. Only one file is open at a time.
+ * step's last line may not have one yet), and a lone newline when there is none, as the whole log's
+ * text has always ended. Only one file is open at a time.
  */
 final class LogFilesStream extends InputStream {
 

@@ -6,7 +6,6 @@ import io.gantry.runner.execution.RunListeners;
 import io.gantry.runner.execution.RunResult;
 import io.gantry.runner.store.CommitState;
 import io.gantry.runner.store.RunHistory;
-import io.gantry.runner.store.RunStore;
 
 /**
  * Where the server sends a run's events, and what happens when a run ends, in one place.

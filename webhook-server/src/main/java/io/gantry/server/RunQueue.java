@@ -29,9 +29,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Turns triggers into QUEUED runs: a push (one run per workflow of the pushed commit whose
- * {@code on.push} matches), a manual dispatch, and a rerun. Each new run gets a {@code pending}
- * commit status and wakes the workers; nothing here waits for a run.
+ * Turns triggers into QUEUED runs: a push (one run per workflow of the pushed commit whose {@code
+ * on.push} matches), a manual dispatch, and a rerun. Each new run gets a {@code pending} commit
+ * status and wakes the workers; nothing here waits for a run.
  */
 final class RunQueue {
 
@@ -115,7 +115,9 @@ final class RunQueue {
                   new Problem(
                       io.gantry.runner.workflow.Location.of(large.getKey()),
                       Problem.Severity.ERROR,
-                      "the workflow file is " + large.getValue() + " bytes, over the limit of "
+                      "the workflow file is "
+                          + large.getValue()
+                          + " bytes, over the limit of "
                           + config.limits().workflowFileBytes()
                           + " bytes (limits.workflow-file-size in gantry.yml)")));
       runs.add(invalid(repository, large.getKey(), "", ref, after, payload, tooLarge));
@@ -228,12 +230,20 @@ final class RunQueue {
       throws GitException, WorkflowException, DispatchInputs.InvalidInputsException {
     RemoteRepository remote = remote(repository);
     Map<String, String> files =
-        mirrors.readFiles(remote, sha, WORKFLOWS, YAML, config.limits().workflowFileBytes()).files();
+        mirrors
+            .readFiles(remote, sha, WORKFLOWS, YAML, config.limits().workflowFileBytes())
+            .files();
     String path = workflowFile.contains("/") ? workflowFile : WORKFLOWS + "/" + workflowFile;
     String source = files.get(path);
     if (source == null) {
       throw ApiException.notFound(
-          "no workflow " + path + " in " + repository.name() + " at " + ref + "; workflows: "
+          "no workflow "
+              + path
+              + " in "
+              + repository.name()
+              + " at "
+              + ref
+              + "; workflows: "
               + String.join(", ", new TreeMap<>(files).keySet()));
     }
     Workflow workflow = parser.parse(source, Path.of(path), path);
@@ -242,8 +252,7 @@ final class RunQueue {
           path + " does not run on workflow_dispatch; add 'workflow_dispatch:' to its 'on:'");
     }
     Map<String, String> resolved =
-        DispatchInputs.resolve(
-            workflow.name(), workflow.on().dispatch(), inputs);
+        DispatchInputs.resolve(workflow.name(), workflow.on().dispatch(), inputs);
     long id =
         queue(
             repository,
@@ -265,7 +274,8 @@ final class RunQueue {
   Map<String, Workflow> workflowsAt(ServerConfig.Repository repository, String sha)
       throws GitException {
     Map<String, Workflow> workflows = new LinkedHashMap<>();
-    for (Map.Entry<String, String> file : workflowFiles(repository, remote(repository), sha).files().entrySet()) {
+    for (Map.Entry<String, String> file :
+        workflowFiles(repository, remote(repository), sha).files().entrySet()) {
       if (file.getKey().endsWith(".yml") || file.getKey().endsWith(".yaml")) {
         try {
           workflows.put(file.getKey(), parsed(file.getKey(), file.getValue()));
@@ -288,7 +298,8 @@ final class RunQueue {
       Head head,
       Map<String, Object> payload,
       String trigger) {
-    long id = queue(repository, workflow, event, head.ref(), head.sha(), payload, Map.of(), trigger);
+    long id =
+        queue(repository, workflow, event, head.ref(), head.sha(), payload, Map.of(), trigger);
     wakeWorkers.run();
     return id;
   }
@@ -316,9 +327,9 @@ final class RunQueue {
 
   /** A new attempt of a run: same commit, same workflow content, same trigger and inputs. */
   /**
-   * A workflow file parsed and validated, remembered by its path and text: a burst of pushes to
-   * one repository carries the same workflow files, and validation is the costliest part of taking
-   * a delivery. A file whose text changed is parsed again; a file that does not validate is not
+   * A workflow file parsed and validated, remembered by its path and text: a burst of pushes to one
+   * repository carries the same workflow files, and validation is the costliest part of taking a
+   * delivery. A file whose text changed is parsed again; a file that does not validate is not
    * remembered.
    */
   private Workflow parsed(String path, String source) throws WorkflowException {
@@ -402,7 +413,8 @@ final class RunQueue {
         if (older.id() >= newest) {
           continue;
         }
-        store.details(older.id())
+        store
+            .details(older.id())
             .filter(d -> group.equals(d.concurrencyGroup()))
             .ifPresent(d -> store.requestCancel(older.id(), Instant.now()));
       }
@@ -421,8 +433,18 @@ final class RunQueue {
     RunHistory.RunRecord record =
         store.createRun(
             new RunHistory.NewRun(
-                repository.name(), path, path, source, "push", ref, sha, Map.of(),
-                "push (invalid workflow)", Expressions.toJson(payload), null, false));
+                repository.name(),
+                path,
+                path,
+                source,
+                "push",
+                ref,
+                sha,
+                Map.of(),
+                "push (invalid workflow)",
+                Expressions.toJson(payload),
+                null,
+                false));
     try (LogStore.StepLogFile log = logs.open(record.id(), "workflow", 0)) {
       for (Problem problem : e.problems()) {
         log.append(Instant.now() + " [" + path + "] Error: " + problem);

@@ -64,7 +64,9 @@ final class Schedules implements AutoCloseable {
    */
   record Next(String repository, String workflowFile, String cron, String next) {}
 
-  /** Starts the background pass: once now (firing what was missed while down), then periodically. */
+  /**
+   * Starts the background pass: once now (firing what was missed while down), then periodically.
+   */
   void start() {
     timer =
         Executors.newSingleThreadScheduledExecutor(

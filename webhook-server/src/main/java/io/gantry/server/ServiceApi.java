@@ -1,9 +1,9 @@
 package io.gantry.server;
 
 import io.gantry.runner.deploy.ServiceRollback;
+import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory.ServiceKey;
-import io.gantry.runner.store.DeployHistory;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Duration;
@@ -27,10 +27,10 @@ import java.util.function.Consumer;
  * /api/services/{cluster}/{service}/deployments} and {@code POST …/rollback}.
  *
  * <p>The ECS endpoint, region and credentials are the ones the server's runs get: the embedded
- * local-ecs when {@code local-ecs:} is configured, else the server's own AWS environment
- * ({@code AWS_ENDPOINT_URL_ECS} / {@code AWS_ENDPOINT_URL} / the region's default, {@code
- * AWS_REGION}, {@code AWS_ACCESS_KEY_ID}, ...). So a service is the same key in the history as
- * the one the runs' deploys recorded.
+ * local-ecs when {@code local-ecs:} is configured, else the server's own AWS environment ({@code
+ * AWS_ENDPOINT_URL_ECS} / {@code AWS_ENDPOINT_URL} / the region's default, {@code AWS_REGION},
+ * {@code AWS_ACCESS_KEY_ID}, ...). So a service is the same key in the history as the one the runs'
+ * deploys recorded.
  *
  * <p>Threading: a rollback runs on a thread of its own ({@code gantry-rollback}); the request is
  * answered asynchronously ({@code ctx.future}) when it ends, so a rollback waiting 30 minutes for
@@ -126,9 +126,13 @@ final class ServiceApi implements AutoCloseable {
     ServiceKey key = key(awsEnv, ctx);
     if (!running.add(key)) {
       throw ApiException.conflict(
-          "a rollback of " + key.cluster() + "/" + key.service()
+          "a rollback of "
+              + key.cluster()
+              + "/"
+              + key.service()
               + " is already running on this server; wait for it (gantry deployments "
-              + key.service() + " shows it)");
+              + key.service()
+              + " shows it)");
     }
     ServiceRollback.Request request =
         new ServiceRollback.Request(
@@ -218,7 +222,8 @@ final class ServiceApi implements AutoCloseable {
     } catch (NumberFormatException e) {
       // Answered below.
     }
-    throw ApiException.badRequest("'limit' must be a whole number from 1 to 500, got '" + value + "'");
+    throw ApiException.badRequest(
+        "'limit' must be a whole number from 1 to 500, got '" + value + "'");
   }
 
   /** Every field of a deployment; times as ISO-8601. */

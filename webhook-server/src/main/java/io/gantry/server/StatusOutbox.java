@@ -15,9 +15,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Commit statuses go through an outbox in the store: a run's {@code pending} and its conclusion
- * are stored first and delivered by this class's thread, retried with backoff, so a restart or a
- * forge outage drops none. A failed report never fails a run, and no token reaches a log line.
+ * Commit statuses go through an outbox in the store: a run's {@code pending} and its conclusion are
+ * stored first and delivered by this class's thread, retried with backoff, so a restart or a forge
+ * outage drops none. A failed report never fails a run, and no token reaches a log line.
  */
 final class StatusOutbox implements AutoCloseable {
 
@@ -27,7 +27,9 @@ final class StatusOutbox implements AutoCloseable {
 
   /** Delivers one status to its forge. */
   interface Poster {
-    /** @return null when delivered; else why not, with whether to try again */
+    /**
+     * @return null when delivered; else why not, with whether to try again
+     */
     Failure post(ServerConfig.Repository repository, CommitStatuses.StatusRecord status);
   }
 
@@ -150,7 +152,8 @@ final class StatusOutbox implements AutoCloseable {
     for (CommitStatuses.StatusRecord status : due) {
       ServerConfig.Repository repository = config.repository(status.repository()).orElse(null);
       if (repository == null || repository.status() == null) {
-        store.statusFailed(status.id(), "the repository has no status configuration any more", null);
+        store.statusFailed(
+            status.id(), "the repository has no status configuration any more", null);
         continue;
       }
       if (superseded(status)) {
@@ -173,8 +176,15 @@ final class StatusOutbox implements AutoCloseable {
         store.statusFailed(status.id(), failure.message(), retry);
         LOG.log(
             Level.WARNING,
-            "status " + status.state() + " for " + status.repository() + "@" + status.sha()
-                + " not delivered (" + failure.message() + ")"
+            "status "
+                + status.state()
+                + " for "
+                + status.repository()
+                + "@"
+                + status.sha()
+                + " not delivered ("
+                + failure.message()
+                + ")"
                 + (retry == null ? "; giving up" : "; retrying at " + retry));
       }
     }

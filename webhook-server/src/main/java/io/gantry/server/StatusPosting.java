@@ -1,7 +1,6 @@
 package io.gantry.server;
 
 import io.gantry.runner.store.CommitStatuses;
-import io.gantry.runner.store.RunStore;
 import io.gantry.server.config.ServerConfig;
 import io.gantry.server.forge.CommitStatus;
 import io.gantry.server.forge.SendResult;

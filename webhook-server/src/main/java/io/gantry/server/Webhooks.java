@@ -21,9 +21,9 @@ import java.util.logging.Logger;
 /**
  * {@code POST /hooks/{forge}}: verify, then parse, then classify (Woodpecker's order). A forged or
  * unsigned delivery gets 401 and nothing is stored; a malformed one 400; a ping 200; an event
- * Gantry does not act on, or a deleted ref, 202 with the reason; a push is recorded with its
- * replay key (the hash of its signed body) and its runs queued, on the disk, before the 202 goes
- * back, and a redelivery or replay of the same body starts nothing new, whatever its delivery id.
+ * Gantry does not act on, or a deleted ref, 202 with the reason; a push is recorded with its replay
+ * key (the hash of its signed body) and its runs queued, on the disk, before the 202 goes back, and
+ * a redelivery or replay of the same body starts nothing new, whatever its delivery id.
  */
 final class Webhooks {
 
@@ -50,7 +50,10 @@ final class Webhooks {
     String name = ctx.pathParam("forge");
     if (!Forges.names().contains(name)) {
       throw ApiException.notFound(
-          "no webhook endpoint for '" + name + "'; use one of /hooks/" + String.join(", /hooks/", Forges.names()));
+          "no webhook endpoint for '"
+              + name
+              + "'; use one of /hooks/"
+              + String.join(", /hooks/", Forges.names()));
     }
     Forge forge = Forges.byName(name);
     byte[] body = ctx.bodyAsBytes();
@@ -65,7 +68,12 @@ final class Webhooks {
     if (verified.isEmpty()) {
       // Never the body: it is unverified and may be large or hostile.
       LOG.warning(
-          "rejected a /hooks/" + name + " delivery from " + ctx.ip() + " (" + body.length
+          "rejected a /hooks/"
+              + name
+              + " delivery from "
+              + ctx.ip()
+              + " ("
+              + body.length
               + " bytes): no configured repository's secret verifies its signature");
       throw ApiException.unauthorized(
           "the signature does not verify with the secret of any repository configured for " + name);
@@ -88,7 +96,10 @@ final class Webhooks {
     String repositoryName = push.repository().toLowerCase(Locale.ROOT);
     if (!verified.contains(repositoryName)) {
       LOG.warning(
-          "rejected a /hooks/" + name + " push for " + push.repository()
+          "rejected a /hooks/"
+              + name
+              + " push for "
+              + push.repository()
               + ": signed with another repository's secret");
       throw ApiException.unauthorized(
           "the signature does not verify with the secret of " + push.repository());
@@ -112,9 +123,9 @@ final class Webhooks {
   }
 
   /**
-   * A copy of a delivery still being processed (a sender that timed out and retried): 503, so it
-   * is sent again. Answered "received before", the sender would take it as stored, and the first
-   * one may yet fail and be forgotten.
+   * A copy of a delivery still being processed (a sender that timed out and retried): 503, so it is
+   * sent again. Answered "received before", the sender would take it as stored, and the first one
+   * may yet fail and be forgotten.
    */
   private static ApiException stillInProgress() {
     return new ApiException(
@@ -135,8 +146,10 @@ final class Webhooks {
               Map.of(
                   "message",
                   "this delivery (same signed body) was received before; nothing new started",
-                  "delivery", deliveryId,
-                  "duplicate", true));
+                  "delivery",
+                  deliveryId,
+                  "duplicate",
+                  true));
       return;
     }
     RunQueue.Created created;
@@ -154,7 +167,9 @@ final class Webhooks {
       // Not stored: forget the delivery so the forge's redelivery is processed, not ignored.
       store.forgetDelivery(name, replayKey);
       throw new ApiException(
-          503, "unavailable", "cannot read the pushed commit: " + e.getMessage() + "; redeliver the webhook");
+          503,
+          "unavailable",
+          "cannot read the pushed commit: " + e.getMessage() + "; redeliver the webhook");
     }
     if (!created.runIds().isEmpty()) {
       // The 202 tells the forge not to send it again: its runs go to the disk first, as its

@@ -7,8 +7,8 @@ import io.gantry.runner.execution.RunRequest;
 import io.gantry.runner.execution.RunResult;
 import io.gantry.runner.execution.WorkflowExecutor;
 import io.gantry.runner.log.LogStore;
-import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.CommitState;
+import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.Result;
 import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
@@ -23,9 +23,9 @@ import java.util.logging.Logger;
 
 /**
  * Executes queued runs: each worker thread claims the oldest run that may start, with a lease it
- * renews while the run goes on, and relays cancel requests from the store. A sweeper concludes
- * runs whose lease expired — their process died — as interrupted failures, with the reason in
- * their log and a status on the commit, so no run stays "running" forever.
+ * renews while the run goes on, and relays cancel requests from the store. A sweeper concludes runs
+ * whose lease expired — their process died — as interrupted failures, with the reason in their log
+ * and a status on the commit, so no run stays "running" forever.
  */
 final class Workers implements AutoCloseable {
 
@@ -119,7 +119,10 @@ final class Workers implements AutoCloseable {
         LOG.log(Level.SEVERE, "run " + claimed.id() + " failed inside Gantry", e);
         store.runFinished(claimed.id(), Result.FAILURE, Instant.now());
         events.ended(
-            claimed, Conclusion.FAILURE, CommitState.ERROR, "Gantry failed to run it: " + e.getMessage());
+            claimed,
+            Conclusion.FAILURE,
+            CommitState.ERROR,
+            "Gantry failed to run it: " + e.getMessage());
       } finally {
         busy.decrementAndGet();
       }
@@ -186,7 +189,9 @@ final class Workers implements AutoCloseable {
             log.append(
                 Instant.now()
                     + " [gantry] Error: the run was interrupted: the Gantry process running it"
-                    + " stopped (its lease expired); rerun it with 'gantry rerun " + run.id() + "'");
+                    + " stopped (its lease expired); rerun it with 'gantry rerun "
+                    + run.id()
+                    + "'");
           }
           events.ended(
               run,
@@ -213,7 +218,9 @@ final class Workers implements AutoCloseable {
     }
   }
 
-  /** Marks failed the deploys that interrupted runs left in progress ({@link InterruptedDeploys}). */
+  /**
+   * Marks failed the deploys that interrupted runs left in progress ({@link InterruptedDeploys}).
+   */
   private void concludeInterruptedDeploys() {
     for (DeployHistory.Deployment d :
         InterruptedDeploys.sweep(
@@ -221,7 +228,12 @@ final class Workers implements AutoCloseable {
             runId -> store.details(runId).map(RunHistory.RunDetails::interrupted).orElse(false),
             Instant.now())) {
       LOG.warning(
-          "deployment " + d.id() + " of " + d.service() + " was interrupted with run " + d.runId()
+          "deployment "
+              + d.id()
+              + " of "
+              + d.service()
+              + " was interrupted with run "
+              + d.runId()
               + ": marked failed");
     }
   }

@@ -20,17 +20,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The ingestion benchmark's load generator, run as a process of its own so that its CPU time is
- * not the server's (as wrk or hey would be): N senders, each on one kept-alive HTTP/1.1 socket to
+ * The ingestion benchmark's load generator, run as a process of its own so that its CPU time is not
+ * the server's (as wrk or hey would be): N senders, each on one kept-alive HTTP/1.1 socket to
  * 127.0.0.1, send signed {@code /hooks/git} deliveries and read each answer before the next.
  *
  * <p>Every request is built and signed before the clock starts (each a distinct delivery: its own
  * ref, body, delivery id and HMAC-SHA256 signature, which the server verifies), so what is timed is
  * the server's work plus the sockets. Protocol with the parent on stdin/stdout: it sends the
  * warm-up deliveries, prints {@code ready}, waits for a line {@code go}, sends the timed ones and
- * prints {@code done <nanos> <accepted> <cpuNanos> <statuses>}; then, for a line {@code
- * redeliver}, sends the first 50 timed deliveries again and prints how many were answered as
- * duplicates (proof that they were stored).
+ * prints {@code done <nanos> <accepted> <cpuNanos> <statuses>}; then, for a line {@code redeliver},
+ * sends the first 50 timed deliveries again and prints how many were answered as duplicates (proof
+ * that they were stored).
  *
  * <p>Arguments: port, repository, hook secret, before sha, after sha, senders, warm-up deliveries,
  * timed deliveries.
@@ -52,10 +52,12 @@ public final class IngestionLoad {
     List<byte[]> warmupRequests = build(port, repository, secret, before, after, "warmup-", warmup);
     List<byte[]> timed = build(port, repository, secret, before, after, "ingest-", deliveries);
 
-    BufferedReader parent = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader parent =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     Result warm = send(port, senders, warmupRequests);
     if (warm.accepted() != warmup) {
-      throw new IllegalStateException("warm-up: " + warm.accepted() + " of " + warmup + " accepted, " + warm.statuses());
+      throw new IllegalStateException(
+          "warm-up: " + warm.accepted() + " of " + warmup + " accepted, " + warm.statuses());
     }
     System.out.println("ready");
     System.out.flush();
@@ -67,7 +69,8 @@ public final class IngestionLoad {
     Result result = send(port, senders, timed);
     long nanos = System.nanoTime() - start;
     long cpu = os.getProcessCpuTime() - cpuBefore;
-    System.out.println("done " + nanos + " " + result.accepted() + " " + cpu + " " + result.statuses());
+    System.out.println(
+        "done " + nanos + " " + result.accepted() + " " + cpu + " " + result.statuses());
     System.out.flush();
     expect(parent, "redeliver");
     Result again = send(port, senders, timed.subList(0, Math.min(50, timed.size())));
@@ -82,17 +85,29 @@ public final class IngestionLoad {
     }
   }
 
-  /** Each request whole, as bytes on the wire: a distinct ref, so a distinct body, id, signature. */
+  /**
+   * Each request whole, as bytes on the wire: a distinct ref, so a distinct body, id, signature.
+   */
   private static List<byte[]> build(
-      int port, String repository, String secret, String before, String after, String prefix, int count) {
+      int port,
+      String repository,
+      String secret,
+      String before,
+      String after,
+      String prefix,
+      int count) {
     List<byte[]> requests = new ArrayList<>(count);
     for (int n = 0; n < count; n++) {
       GitHookPayload payload =
           GitHookPayload.of(
-              repository, new PostReceive.RefUpdate(before, after, "refs/heads/" + prefix + n), "bench");
+              repository,
+              new PostReceive.RefUpdate(before, after, "refs/heads/" + prefix + n),
+              "bench");
       byte[] body = payload.body();
       StringBuilder head =
-          new StringBuilder("POST /hooks/git HTTP/1.1\r\nHost: 127.0.0.1:").append(port).append("\r\n");
+          new StringBuilder("POST /hooks/git HTTP/1.1\r\nHost: 127.0.0.1:")
+              .append(port)
+              .append("\r\n");
       for (Map.Entry<String, String> header : payload.headers(secret).entrySet()) {
         head.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n");
       }

@@ -23,11 +23,11 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
- * The web UI's benchmark (issue #14), in one run: with RUNS runs in the store, the runs page's
- * time to first byte (p50/p95/p99 over REQUESTS requests, one at a time on a kept-alive
- * connection, after warm-up) beside {@code /health} and the JSON API's list of the same 50 runs;
- * the page's weight (HTML and its assets); and in headless Chromium the time from navigation to
- * the first log lines on screen of a 200,000-line step beside a 100-line one.
+ * The web UI's benchmark (issue #14), in one run: with RUNS runs in the store, the runs page's time
+ * to first byte (p50/p95/p99 over REQUESTS requests, one at a time on a kept-alive connection,
+ * after warm-up) beside {@code /health} and the JSON API's list of the same 50 runs; the page's
+ * weight (HTML and its assets); and in headless Chromium the time from navigation to the first log
+ * lines on screen of a 200,000-line step beside a 100-line one.
  *
  * <p>Usage: {@code UiBench DIR [RUNS] [REQUESTS] [LOG_LINES]}.
  */
@@ -45,31 +45,46 @@ public final class UiBench {
     Path config = dir.resolve("gantry.yml");
     Files.writeString(
         config,
-        "server:\n  port: 0\n  data-dir: " + data + "\n  api-token: bench-token\n  public-read: true\n"
+        "server:\n  port: 0\n  data-dir: "
+            + data
+            + "\n  api-token: bench-token\n  public-read: true\n"
             + "repositories:\n  - name: acme/web\n    forge: git\n    clone-url: file:///nonexistent\n"
             + "    webhook-secret: s\n");
     try (GantryServer server = GantryServer.start(new ConfigLoader(name -> null).load(config))) {
       int port = server.port();
-      System.out.printf("%,d runs in the store; %d timed requests each, one at a time%n", runs, requests);
+      System.out.printf(
+          "%,d runs in the store; %d timed requests each, one at a time%n", runs, requests);
       System.out.println("| request | p50 ms | p95 ms | p99 ms | bytes |");
       System.out.println("|---|---|---|---|---|");
       long older = logRuns[2];
       for (String path :
-          List.of("/health", "/api/runs?limit=50", "/", "/?before=" + older, "/?workflow=deploy&status=failure")) {
+          List.of(
+              "/health",
+              "/api/runs?limit=50",
+              "/",
+              "/?before=" + older,
+              "/?workflow=deploy&status=failure")) {
         firstByte(port, path, requests / 5);
         Result r = firstByte(port, path, requests);
-        System.out.printf("| `GET %s` | %.2f | %.2f | %.2f | %,d |%n", path, r.p(50), r.p(95), r.p(99), r.bytes);
+        System.out.printf(
+            "| `GET %s` | %.2f | %.2f | %.2f | %,d |%n", path, r.p(50), r.p(95), r.p(99), r.bytes);
       }
       long weight = 0;
-      for (String path : List.of("/", "/ui/assets/app.css", "/ui/assets/app.js", "/ui/assets/runs.js")) {
+      for (String path :
+          List.of("/", "/ui/assets/app.css", "/ui/assets/app.js", "/ui/assets/runs.js")) {
         weight += firstByte(port, path, 1).bytes;
       }
-      System.out.printf("runs page weight (HTML + app.css + app.js + runs.js, uncompressed): %,d bytes%n", weight);
+      System.out.printf(
+          "runs page weight (HTML + app.css + app.js + runs.js, uncompressed): %,d bytes%n",
+          weight);
       browser(port, logRuns[0], logRuns[1], logLines);
     }
   }
 
-  /** RUNS runs (a few kinds), and two finished runs whose failed step logged LOG_LINES and 100 lines. */
+  /**
+   * RUNS runs (a few kinds), and two finished runs whose failed step logged LOG_LINES and 100
+   * lines.
+   */
   private static long[] seed(Path data, int runs, int logLines) throws Exception {
     try (RunStore store = Stores.openEmbedded(data)) {
       LogStore logs = new LogStore(data);
@@ -78,18 +93,37 @@ public final class UiBench {
       for (int i = 0; i < runs; i++) {
         boolean deploy = i % 4 == 0;
         String payload =
-            "{\"ref\":\"refs/heads/main\",\"after\":\"" + sha(i) + "\",\"head_commit\":{\"id\":\"" + sha(i)
-                + "\",\"message\":\"Change number " + i + ": make the service answer faster\\n\\nA longer body"
+            "{\"ref\":\"refs/heads/main\",\"after\":\""
+                + sha(i)
+                + "\",\"head_commit\":{\"id\":\""
+                + sha(i)
+                + "\",\"message\":\"Change number "
+                + i
+                + ": make the service answer faster\\n\\nA longer body"
                 + " that the list does not show.\",\"author\":{\"name\":\"Dev\",\"email\":\"dev@example.com\"}},"
                 + "\"pusher\":{\"name\":\"dev\"},\"repository\":{\"full_name\":\"acme/web\"}}";
         RunHistory.RunRecord run =
             store.createRun(
                 new RunHistory.NewRun(
-                    "acme/web", deploy ? ".github/workflows/deploy.yml" : ".github/workflows/ci.yml",
-                    deploy ? "deploy" : "ci", "on: push\njobs: {}\n", "push", "refs/heads/main", sha(i),
-                    Map.of(), "push by dev (delivery " + i + ")", payload, null, false));
+                    "acme/web",
+                    deploy ? ".github/workflows/deploy.yml" : ".github/workflows/ci.yml",
+                    deploy ? "deploy" : "ci",
+                    "on: push\njobs: {}\n",
+                    "push",
+                    "refs/heads/main",
+                    sha(i),
+                    Map.of(),
+                    "push by dev (delivery " + i + ")",
+                    payload,
+                    null,
+                    false));
         store.runStarted(run.id(), start.plusSeconds(i * 60L));
-        store.runFinished(run.id(), i % 7 == 0 ? io.gantry.runner.store.Result.FAILURE : io.gantry.runner.store.Result.SUCCESS, start.plusSeconds(i * 60L + 42));
+        store.runFinished(
+            run.id(),
+            i % 7 == 0
+                ? io.gantry.runner.store.Result.FAILURE
+                : io.gantry.runner.store.Result.SUCCESS,
+            start.plusSeconds(i * 60L + 42));
         if (i == runs / 2) {
           older = run.id();
         }
@@ -104,8 +138,18 @@ public final class UiBench {
     RunHistory.RunRecord run =
         store.createRun(
             new RunHistory.NewRun(
-                "acme/web", ".github/workflows/ci.yml", "ci", "on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n      - run: x\n",
-                "push", "refs/heads/main", sha(1), Map.of(), "push by dev", "{}", null, false));
+                "acme/web",
+                ".github/workflows/ci.yml",
+                "ci",
+                "on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n      - run: x\n",
+                "push",
+                "refs/heads/main",
+                sha(1),
+                Map.of(),
+                "push by dev",
+                "{}",
+                null,
+                false));
     Instant at = Instant.now();
     store.runStarted(run.id(), at);
     long job = store.createJob(run.id(), "build", "build");
@@ -113,11 +157,21 @@ public final class UiBench {
     long step = store.stepStarted(job, 1, "Test", at);
     try (LogStore.StepLogFile file = logs.open(run.id(), "build", 1)) {
       for (int i = 0; i < lines; i++) {
-        file.append(at.plusMillis(i) + " [build / Test] [INFO] Running example.Test" + i
-            + (i % 10 == 0 ? " \u001b[32mPASSED\u001b[0m in 0.0" + (i % 97) + " s" : " ... ok"));
+        file.append(
+            at.plusMillis(i)
+                + " [build / Test] [INFO] Running example.Test"
+                + i
+                + (i % 10 == 0
+                    ? " \u001b[32mPASSED\u001b[0m in 0.0" + (i % 97) + " s"
+                    : " ... ok"));
       }
     }
-    store.stepFinished(step, io.gantry.runner.store.Result.FAILURE, io.gantry.runner.store.Result.FAILURE, Map.of(), at.plusSeconds(30));
+    store.stepFinished(
+        step,
+        io.gantry.runner.store.Result.FAILURE,
+        io.gantry.runner.store.Result.FAILURE,
+        Map.of(),
+        at.plusSeconds(30));
     store.jobFinished(job, io.gantry.runner.store.Result.FAILURE, Map.of(), at.plusSeconds(30));
     store.runFinished(run.id(), io.gantry.runner.store.Result.FAILURE, at.plusSeconds(31));
     return run.id();
@@ -131,7 +185,8 @@ public final class UiBench {
     double p(int percentile) {
       List<Double> sorted = new ArrayList<>(millis);
       Collections.sort(sorted);
-      return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1));
+      return sorted.get(
+          Math.min(sorted.size() - 1, (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1));
     }
   }
 
@@ -192,11 +247,20 @@ public final class UiBench {
     String chromedriver = which("chromedriver");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(new java.io.File(chromium));
-    options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-dev-shm-usage", "--window-size=1280,1000");
+    options.addArguments(
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000");
     ChromeDriver driver =
         new ChromeDriver(
-            new ChromeDriverService.Builder().usingDriverExecutable(new java.io.File(chromedriver)).usingAnyFreePort().build(),
+            new ChromeDriverService.Builder()
+                .usingDriverExecutable(new java.io.File(chromedriver))
+                .usingAnyFreePort()
+                .build(),
             options);
     driver.manage().timeouts().scriptTimeout(java.time.Duration.ofMinutes(2));
     try {
@@ -208,8 +272,12 @@ public final class UiBench {
           driver.get("http://127.0.0.1:" + port + "/");
           driver.get("http://127.0.0.1:" + port + "/runs/" + c[0]);
           Object at =
-              new org.openqa.selenium.support.ui.WebDriverWait(driver, java.time.Duration.ofSeconds(60))
-                  .until(d -> ((ChromeDriver) d).executeScript("return window.gantryFirstLinesAt || null"));
+              new org.openqa.selenium.support.ui.WebDriverWait(
+                      driver, java.time.Duration.ofSeconds(60))
+                  .until(
+                      d ->
+                          ((ChromeDriver) d)
+                              .executeScript("return window.gantryFirstLinesAt || null"));
           if (i > 0) {
             times.add(((Number) at).doubleValue());
           }

@@ -29,10 +29,10 @@ import java.util.concurrent.TimeUnit;
  *       latency is that time minus the time the request was sent. One push at a time, N pushes;
  *   <li>ingestion: 50 concurrent senders post signed deliveries (distinct ids) for a branch no
  *       workflow runs on, so each is verified, parsed, checked against the pushed commit's
- *       workflows and stored, and no run competes for the CPU; deliveries per second accepted.
- *       The senders run in a process of their own ({@link IngestionLoad}, plain sockets, requests
- *       built and signed before the clock starts), so the CPU time of the server's process and of
- *       the senders' are reported apart. An untimed warm-up of the same kind comes first.
+ *       workflows and stored, and no run competes for the CPU; deliveries per second accepted. The
+ *       senders run in a process of their own ({@link IngestionLoad}, plain sockets, requests built
+ *       and signed before the clock starts), so the CPU time of the server's process and of the
+ *       senders' are reported apart. An untimed warm-up of the same kind comes first.
  * </ol>
  *
  * Arguments: a scratch folder, the number of latency pushes, the number of timed ingestion
@@ -74,9 +74,15 @@ public final class WebhookBench {
     Path config = dir.resolve("gantry.yml");
     Files.writeString(
         config,
-        "server:\n  port: 0\n  data-dir: " + dir.resolve("data") + "\n  api-token: " + TOKEN
+        "server:\n  port: 0\n  data-dir: "
+            + dir.resolve("data")
+            + "\n  api-token: "
+            + TOKEN
             + "\n  workers: 2\nrepositories:\n  - name: bench/app\n    forge: git\n    clone-url: file://"
-            + bare + "\n    webhook-secret: " + SECRET + "\n");
+            + bare
+            + "\n    webhook-secret: "
+            + SECRET
+            + "\n");
     ServerConfig loaded = new ConfigLoader(System::getenv).load(config);
     HttpClient http = HttpClient.newHttpClient();
     try (GantryServer server = GantryServer.start(loaded)) {
@@ -88,9 +94,11 @@ public final class WebhookBench {
       List<Double> latencies = new ArrayList<>();
       for (int i = 1; i < shas.size() - 1; i++) {
         long sentAt = epochNanos();
-        HttpResponse<String> response = send(http, base, shas.get(i), shas.get(i + 1), "refs/heads/main");
+        HttpResponse<String> response =
+            send(http, base, shas.get(i), shas.get(i + 1), "refs/heads/main");
         if (response.statusCode() != 202) {
-          throw new IllegalStateException("push " + i + ": " + response.statusCode() + " " + response.body());
+          throw new IllegalStateException(
+              "push " + i + ": " + response.statusCode() + " " + response.body());
         }
         long runId = firstRun(response.body());
         long startedAt = firstStepAt(http, base, runId);
@@ -99,7 +107,10 @@ public final class WebhookBench {
       Collections.sort(latencies);
       System.out.printf(
           "latency: %d pushes, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-          latencies.size(), pct(latencies, 50), pct(latencies, 90), pct(latencies, 99),
+          latencies.size(),
+          pct(latencies, 50),
+          pct(latencies, 90),
+          pct(latencies, 99),
           latencies.get(latencies.size() - 1));
 
       int senders = 50;
@@ -122,9 +133,16 @@ public final class WebhookBench {
     command.add(IngestionLoad.class.getName());
     Collections.addAll(
         command,
-        String.valueOf(port), "bench/app", SECRET, before, after, String.valueOf(senders),
-        String.valueOf(warmup), String.valueOf(deliveries));
-    Process load = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String.valueOf(port),
+        "bench/app",
+        SECRET,
+        before,
+        after,
+        String.valueOf(senders),
+        String.valueOf(warmup),
+        String.valueOf(deliveries));
+    Process load =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     try (java.io.BufferedReader out =
             new java.io.BufferedReader(
                 new java.io.InputStreamReader(load.getInputStream(), StandardCharsets.UTF_8));
@@ -158,11 +176,13 @@ public final class WebhookBench {
           deliveries, senders, warmup, seconds, accepted / seconds, accepted, fields[4]);
       System.out.printf(
           "ingestion CPU per delivery: server process %.3f ms, senders' process %.3f ms; %d cores%n",
-          serverCpu / 1e6 / deliveries, senderCpu / deliveries,
+          serverCpu / 1e6 / deliveries,
+          senderCpu / deliveries,
           Runtime.getRuntime().availableProcessors());
       System.out.println(
           "stored: of the first 50 deliveries sent again, "
-              + redelivered.replace("redelivered ", "") + " were answered as already received");
+              + redelivered.replace("redelivered ", "")
+              + " were answered as already received");
     }
     if (!load.waitFor(30, TimeUnit.SECONDS)) {
       load.destroyForcibly();
@@ -235,7 +255,8 @@ public final class WebhookBench {
           (Map<?, ?>)
               Expressions.fromJson(
                   http.send(
-                          HttpRequest.newBuilder(URI.create(base + "/api/runs?status=COMPLETED")).build(),
+                          HttpRequest.newBuilder(URI.create(base + "/api/runs?status=COMPLETED"))
+                              .build(),
                           HttpResponse.BodyHandlers.ofString())
                       .body());
       if (((List<?>) runs.get("runs")).size() >= count) {
@@ -260,7 +281,8 @@ public final class WebhookBench {
     List<String> command = new ArrayList<>();
     command.add("git");
     Collections.addAll(command, args);
-    Process p = new ProcessBuilder(command).directory(in.toFile()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(command).directory(in.toFile()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (p.waitFor() != 0) {
       throw new IllegalStateException("git " + String.join(" ", args) + ": " + out);

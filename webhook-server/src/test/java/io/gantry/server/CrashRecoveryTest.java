@@ -57,11 +57,13 @@ class CrashRecoveryTest {
   @Test
   void afterKillNineTheQueuedRunCompletesAndTheInterruptedOneIsMarkedAndReported()
       throws Exception {
-    forge = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    forge =
+        HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
     forge.createContext(
         "/",
         exchange -> {
-          statuses.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          statuses.add(
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
           exchange.sendResponseHeaders(201, -1);
           exchange.close();
         });
@@ -75,7 +77,9 @@ class CrashRecoveryTest {
     Files.createDirectories(work.resolve(".github/workflows"));
     Files.writeString(
         work.resolve(".github/workflows/slow.yml"),
-        "name: slow\non: workflow_dispatch\njobs:\n  s:\n    runs-on: x\n    steps:\n      - run: " + MARKER + "\n");
+        "name: slow\non: workflow_dispatch\njobs:\n  s:\n    runs-on: x\n    steps:\n      - run: "
+            + MARKER
+            + "\n");
     Files.writeString(
         work.resolve(".github/workflows/quick.yml"),
         "name: quick\non: workflow_dispatch\njobs:\n  q:\n    runs-on: x\n    steps:\n      - run: echo quick-ran\n");
@@ -89,10 +93,19 @@ class CrashRecoveryTest {
     Path config = dir.resolve("gantry.yml");
     Files.writeString(
         config,
-        "server:\n  port: " + port + "\n  data-dir: " + dir.resolve("data") + "\n  api-token: " + TOKEN
+        "server:\n  port: "
+            + port
+            + "\n  data-dir: "
+            + dir.resolve("data")
+            + "\n  api-token: "
+            + TOKEN
             + "\n  workers: 1\n  lease-seconds: 3\nrepositories:\n  - name: acme/web\n    forge: github\n"
-            + "    clone-url: file://" + bare + "\n    webhook-secret: s3cret\n"
-            + "    status: { api-url: http://127.0.0.1:" + forge.getAddress().getPort() + ", token: t0ken }\n");
+            + "    clone-url: file://"
+            + bare
+            + "\n    webhook-secret: s3cret\n"
+            + "    status: { api-url: http://127.0.0.1:"
+            + forge.getAddress().getPort()
+            + ", token: t0ken }\n");
 
     server = startServer(config);
     long slow = dispatch("slow.yml");
@@ -117,8 +130,10 @@ class CrashRecoveryTest {
         && System.currentTimeMillis() < deadline) {
       Thread.sleep(100);
     }
-    assertThat(statuses).anyMatch(s -> s.contains("\"state\":\"failure\"") && s.contains("interrupted"));
-    assertThat(statuses).anyMatch(s -> s.contains("\"state\":\"success\"") && s.contains("gantry/quick"));
+    assertThat(statuses)
+        .anyMatch(s -> s.contains("\"state\":\"failure\"") && s.contains("interrupted"));
+    assertThat(statuses)
+        .anyMatch(s -> s.contains("\"state\":\"success\"") && s.contains("gantry/quick"));
   }
 
   private Process startServer(Path config) throws Exception {
@@ -130,8 +145,11 @@ class CrashRecoveryTest {
         http.send(
             HttpRequest.newBuilder(URI.create(base() + "/api/runs"))
                 .header("Authorization", "Bearer " + TOKEN)
-                .POST(HttpRequest.BodyPublishers.ofString(
-                    "{\"repo\":\"acme/web\",\"ref\":\"main\",\"workflow\":\"" + workflow + "\"}"))
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"repo\":\"acme/web\",\"ref\":\"main\",\"workflow\":\""
+                            + workflow
+                            + "\"}"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
@@ -155,7 +173,9 @@ class CrashRecoveryTest {
   }
 
   private String get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(base() + path)).build(), HttpResponse.BodyHandlers.ofString())
+    return http.send(
+            HttpRequest.newBuilder(URI.create(base() + path)).build(),
+            HttpResponse.BodyHandlers.ofString())
         .body();
   }
 

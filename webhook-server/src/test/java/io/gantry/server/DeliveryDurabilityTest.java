@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A burst of webhook deliveries, group-committed, with {@code kill -9} of a real {@code gantry
- * serve} process in the middle of it: after a restart, every delivery that had been answered 202
- * is known (its redelivery is answered as a duplicate), so the answer never ran ahead of the store.
+ * serve} process in the middle of it: after a restart, every delivery that had been answered 202 is
+ * known (its redelivery is answered as a duplicate), so the answer never ran ahead of the store.
  */
 class DeliveryDurabilityTest {
 
@@ -77,20 +77,33 @@ class DeliveryDurabilityTest {
     Path config = dir.resolve("gantry.yml");
     Files.writeString(
         config,
-        "server:\n  port: " + port + "\n  data-dir: " + dir.resolve("data") + "\n  api-token: t\n"
-            + "repositories:\n  - name: acme/app\n    forge: git\n    clone-url: file://" + bare
-            + "\n    webhook-secret: " + SECRET + "\n");
+        "server:\n  port: "
+            + port
+            + "\n  data-dir: "
+            + dir.resolve("data")
+            + "\n  api-token: t\n"
+            + "repositories:\n  - name: acme/app\n    forge: git\n    clone-url: file://"
+            + bare
+            + "\n    webhook-secret: "
+            + SECRET
+            + "\n");
     List<GitHookPayload> deliveries = new ArrayList<>();
     for (int i = 0; i < SENDERS * PER_SENDER; i++) {
       deliveries.add(
           GitHookPayload.of(
-              "acme/app", new PostReceive.RefUpdate(before, after, "refs/heads/burst-" + i), "dev"));
+              "acme/app",
+              new PostReceive.RefUpdate(before, after, "refs/heads/burst-" + i),
+              "dev"));
     }
 
     server = startServer(config);
     // The first delivery clones the mirror; the burst then only records deliveries.
-    assertThat(send(GitHookPayload.of(
-            "acme/app", new PostReceive.RefUpdate(before, after, "refs/heads/first"), "dev")).statusCode())
+    assertThat(
+            send(GitHookPayload.of(
+                    "acme/app",
+                    new PostReceive.RefUpdate(before, after, "refs/heads/first"),
+                    "dev"))
+                .statusCode())
         .isEqualTo(202);
     List<Integer> answered202 = java.util.Collections.synchronizedList(new ArrayList<>());
     CountDownLatch enough = new CountDownLatch(KILL_AFTER);

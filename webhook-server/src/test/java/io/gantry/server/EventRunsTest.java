@@ -62,9 +62,15 @@ class EventRunsTest {
     Path file = dir.resolve("gantry.yml");
     Files.writeString(
         file,
-        "server:\n  port: 0\n  data-dir: " + dir.resolve("data") + "\n  api-token: " + TOKEN + "\n"
+        "server:\n  port: 0\n  data-dir: "
+            + dir.resolve("data")
+            + "\n  api-token: "
+            + TOKEN
+            + "\n"
             + "  workers: 2\nrepositories:\n  - name: acme/web\n    forge: git\n"
-            + "    clone-url: file://" + bare + "\n    webhook-secret: s3cret-456\n");
+            + "    clone-url: file://"
+            + bare
+            + "\n    webhook-secret: s3cret-456\n");
     ServerConfig config = new ConfigLoader(Map.<String, String>of()::get).load(file);
     server = GantryServer.start(config, Duration.ofSeconds(30), StatusPosting.forges());
   }
@@ -92,7 +98,8 @@ class EventRunsTest {
     assertThat(ciRun.get("conclusion")).as(String.valueOf(ciRun)).isEqualTo("success");
     assertThat(ciRun.get("event")).isEqualTo("repository_dispatch");
     assertThat(ciRun.get("sha")).isEqualTo(sha);
-    assertThat(get("/api/runs/" + ci + "/logs")).contains("ci for build staging on refs/heads/main");
+    assertThat(get("/api/runs/" + ci + "/logs"))
+        .contains("ci for build staging on refs/heads/main");
 
     long deployId = ((Number) awaitRunOf("deploy").get("id")).longValue();
     Map<?, ?> deploy = awaitCompleted(deployId);
@@ -104,12 +111,16 @@ class EventRunsTest {
 
   @Test
   void aDispatchIsAuthenticatedValidatedAndFilteredByType() throws Exception {
-    assertThat(post("/api/repos/acme/web/dispatches", "{\"event_type\":\"build\"}", "wrong").statusCode())
+    assertThat(
+            post("/api/repos/acme/web/dispatches", "{\"event_type\":\"build\"}", "wrong")
+                .statusCode())
         .isEqualTo(401);
     HttpResponse<String> noType = post("/api/repos/acme/web/dispatches", "{}", TOKEN);
     assertThat(noType.statusCode()).isEqualTo(400);
     assertThat(noType.body()).contains("'event_type' is required");
-    assertThat(post("/api/repos/acme/nope/dispatches", "{\"event_type\":\"build\"}", TOKEN).statusCode())
+    assertThat(
+            post("/api/repos/acme/nope/dispatches", "{\"event_type\":\"build\"}", TOKEN)
+                .statusCode())
         .isEqualTo(404);
 
     HttpResponse<String> other =
@@ -148,7 +159,9 @@ class EventRunsTest {
 
   private String get(String path) throws Exception {
     return http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).GET().build(),
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .GET()
+                .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
   }

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pushes made while the server is down are kept by the hook and built later; a copy of a delivery
- * still being processed is never answered "received before"; GitHub's form-encoded deliveries;
- * JSON 404s.
+ * still being processed is never answered "received before"; GitHub's form-encoded deliveries; JSON
+ * 404s.
  */
 class HookDeliveryTest {
 
@@ -75,23 +75,33 @@ class HookDeliveryTest {
     assertThat(out.toString().indexOf("refs/heads/main"))
         .isLessThan(out.toString().indexOf("refs/heads/other"));
     assertThat(files(spool)).isEmpty();
-    assertThat(runs()).contains("\"ref\":\"refs/heads/main\"").contains("\"ref\":\"refs/heads/other\"");
+    assertThat(runs())
+        .contains("\"ref\":\"refs/heads/main\"")
+        .contains("\"ref\":\"refs/heads/other\"");
 
     // Down again: kept; then 'gantry hook flush' sends it.
     hook(down, spool, server.first + " " + server.second + " refs/heads/third\n");
     assertThat(files(spool)).hasSize(1);
     exit =
         new PostReceiveClient()
-            .flush(up, "acme/web", TestServer.SECRET, spool, new PrintWriter(out), new PrintWriter(err));
+            .flush(
+                up,
+                "acme/web",
+                TestServer.SECRET,
+                spool,
+                new PrintWriter(out),
+                new PrintWriter(err));
     assertThat(exit).isZero();
-    assertThat(out.toString()).contains("refs/heads/third: (kept from an earlier push) accepted (202)");
+    assertThat(out.toString())
+        .contains("refs/heads/third: (kept from an earlier push) accepted (202)");
     assertThat(files(spool)).isEmpty();
     assertThat(runs()).contains("\"ref\":\"refs/heads/third\"");
   }
 
   @Test
   void aCopyOfADeliveryStillBeingProcessedIsNotAnsweredAsReceivedBefore() throws Exception {
-    // A git server that answers only after 3 s, with an error: the server's fetch is slow, then fails.
+    // A git server that answers only after 3 s, with an error: the server's fetch is slow, then
+    // fails.
     slowGit = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     slowGit.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
     slowGit.createContext(
@@ -111,11 +121,15 @@ class HookDeliveryTest {
             dir.resolve("server"),
             WORKFLOW,
             "  - name: acme/slow\n    forge: git\n    clone-url: http://127.0.0.1:"
-                + slowGit.getAddress().getPort() + "/slow.git\n    webhook-secret: "
-                + TestServer.SECRET + "\n");
+                + slowGit.getAddress().getPort()
+                + "/slow.git\n    webhook-secret: "
+                + TestServer.SECRET
+                + "\n");
     GitHookPayload payload =
         GitHookPayload.of(
-            "acme/slow", new PostReceive.RefUpdate(server.first, server.second, "refs/heads/main"), "dev");
+            "acme/slow",
+            new PostReceive.RefUpdate(server.first, server.second, "refs/heads/main"),
+            "dev");
 
     CompletableFuture<TestServer.Answer> first =
         CompletableFuture.supplyAsync(
@@ -142,10 +156,14 @@ class HookDeliveryTest {
   void aFormEncodedGitHubDeliveryIsAccepted() throws Exception {
     server = TestServer.start(dir.resolve("server"), WORKFLOW, "");
     String json =
-        "{\"ref\":\"refs/heads/main\",\"before\":\"" + server.first + "\",\"after\":\"" + server.second
+        "{\"ref\":\"refs/heads/main\",\"before\":\""
+            + server.first
+            + "\",\"after\":\""
+            + server.second
             + "\",\"repository\":{\"full_name\":\"acme/github\"},\"pusher\":{\"name\":\"dev\"}}";
     byte[] body =
-        ("payload=" + URLEncoder.encode(json, StandardCharsets.UTF_8)).getBytes(StandardCharsets.US_ASCII);
+        ("payload=" + URLEncoder.encode(json, StandardCharsets.UTF_8))
+            .getBytes(StandardCharsets.US_ASCII);
     TestServer.Answer answer =
         server.send(
             "POST",
@@ -185,7 +203,10 @@ class HookDeliveryTest {
             new String[] {"GET", "/api/runs/999"})) {
       TestServer.Answer answer = server.send(request[0], request[1], Map.of(), new byte[0]);
       assertThat(answer.status()).as(request[1]).isEqualTo(404);
-      assertThat(answer.body()).as(request[1]).contains("\"error\":\"not_found\"").contains("\"message\":");
+      assertThat(answer.body())
+          .as(request[1])
+          .contains("\"error\":\"not_found\"")
+          .contains("\"message\":");
     }
   }
 

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The HTTP layer's limits against hostile clients written here on plain sockets: a chunked body
- * far over the limit, and hundreds of connections trickling a body one byte at a time.
+ * The HTTP layer's limits against hostile clients written here on plain sockets: a chunked body far
+ * over the limit, and hundreds of connections trickling a body one byte at a time.
  */
 class HttpLimitsTest {
 
@@ -54,7 +54,8 @@ class HttpLimitsTest {
               () -> {
                 byte[] chunk = new byte[CHUNK];
                 Arrays.fill(chunk, (byte) 'x');
-                byte[] size = (Integer.toHexString(CHUNK) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                byte[] size =
+                    (Integer.toHexString(CHUNK) + "\r\n").getBytes(StandardCharsets.US_ASCII);
                 byte[] end = "\r\n".getBytes(StandardCharsets.US_ASCII);
                 try {
                   while (sent.get() < total) {
@@ -89,7 +90,8 @@ class HttpLimitsTest {
         server.send(
             "POST",
             "/api/runs",
-            Map.of("Authorization", "Bearer " + TestServer.TOKEN, "Content-Type", "application/json"),
+            Map.of(
+                "Authorization", "Bearer " + TestServer.TOKEN, "Content-Type", "application/json"),
             body);
     assertThat(answer.status()).isEqualTo(413);
     assertThat(answer.body()).contains("too_large").contains("1 KiB");
@@ -103,7 +105,8 @@ class HttpLimitsTest {
     for (int i = 0; i < 300; i++) {
       slow.add(new Slow(attacker, server.port(), true));
     }
-    // The attack goes on (one byte per socket every 200 ms, cut ones reopened) while the checks run.
+    // The attack goes on (one byte per socket every 200 ms, cut ones reopened) while the checks
+    // run.
     long attackEnds = System.nanoTime() + 12_000_000_000L;
     int reopened = 0;
     TestServer.Answer health = null;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory.ServiceKey;
-import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.RunHistory.NewRun;
 import io.gantry.runner.store.RunHistory.RunRecord;
+import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.server.config.ConfigLoader;
 import io.gantry.server.config.ServerConfig;
@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A deploy left {@code in_progress} by a Gantry process that died is concluded by the next
- * {@code gantry serve} on the same data directory: its run's lease has run out, so the run is
- * marked interrupted and the deploy failed, with the reason; a deploy not waited for stays.
+ * A deploy left {@code in_progress} by a Gantry process that died is concluded by the next {@code
+ * gantry serve} on the same data directory: its run's lease has run out, so the run is marked
+ * interrupted and the deploy failed, with the reason; a deploy not waited for stays.
  */
 class InterruptedDeployTest {
 
@@ -61,7 +61,8 @@ class InterruptedDeployTest {
       assertThat(concluded.outcome()).isEqualTo(DeployHistory.FAILED);
       assertThat(concluded.message())
           .isEqualTo(
-              "interrupted: the Gantry process running run " + crashed.id()
+              "interrupted: the Gantry process running run "
+                  + crashed.id()
                   + " stopped during the deploy of web:7; check what prod/web runs"
                   + " (gantry deployments web) and deploy or roll back again");
       assertThat(store.details(crashed.id()).orElseThrow().interrupted()).isTrue();
@@ -77,16 +78,33 @@ class InterruptedDeployTest {
 
   private static NewRun run() {
     return new NewRun(
-        "acme/web", "deploy.yml", "Deploy", "on: push\njobs: {}\n", "push", "refs/heads/main",
-        SHA, Map.of(), "test", "{}", null, false);
+        "acme/web",
+        "deploy.yml",
+        "Deploy",
+        "on: push\njobs: {}\n",
+        "push",
+        "refs/heads/main",
+        SHA,
+        Map.of(),
+        "test",
+        "{}",
+        null,
+        false);
   }
 
   private static long deploy(DeployHistory history, long runId, String taskDefinition) {
     return history.started(
         new DeployHistory.NewDeployment(
-            WEB, "arn:aws:ecs:us-east-1:000000000000:task-definition/" + taskDefinition,
-            List.of("127.0.0.1:5000/web:1"), runId, SHA, "alice", DeployHistory.DEPLOY, null,
-            null, Instant.now()));
+            WEB,
+            "arn:aws:ecs:us-east-1:000000000000:task-definition/" + taskDefinition,
+            List.of("127.0.0.1:5000/web:1"),
+            runId,
+            SHA,
+            "alice",
+            DeployHistory.DEPLOY,
+            null,
+            null,
+            Instant.now()));
   }
 
   /** The deployment once it is no longer in progress (the server sweeps as it starts). */

@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code status: { per-job: true }}: each job's status is posted on the commit under GitHub's
- * check name {@code workflow / job (event)}, next to the run's own; a local recording server stands
- * in for the forge's status API.
+ * {@code status: { per-job: true }}: each job's status is posted on the commit under GitHub's check
+ * name {@code workflow / job (event)}, next to the run's own; a local recording server stands in
+ * for the forge's status API.
  */
 class JobStatusesTest {
 
@@ -52,7 +52,8 @@ class JobStatusesTest {
         "/",
         exchange -> {
           posted.add(
-              exchange.getRequestURI().getPath() + " "
+              exchange.getRequestURI().getPath()
+                  + " "
                   + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
           exchange.sendResponseHeaders(201, -1);
           exchange.close();
@@ -76,10 +77,14 @@ class JobStatusesTest {
     Path file = dir.resolve("gantry.yml");
     Files.writeString(
         file,
-        "server:\n  port: 0\n  data-dir: " + dir.resolve("data") + "\n  api-token: t0ken-123\n"
-            + "repositories:\n  - name: acme/web\n    forge: git\n    clone-url: file://" + bare
+        "server:\n  port: 0\n  data-dir: "
+            + dir.resolve("data")
+            + "\n  api-token: t0ken-123\n"
+            + "repositories:\n  - name: acme/web\n    forge: git\n    clone-url: file://"
+            + bare
             + "\n    webhook-secret: s3cret-456\n    status: { api-url: http://127.0.0.1:"
-            + forge.getAddress().getPort() + ", token: st-789, forge: github, per-job: true }\n");
+            + forge.getAddress().getPort()
+            + ", token: st-789, forge: github, per-job: true }\n");
     ServerConfig config = new ConfigLoader(Map.<String, String>of()::get).load(file);
     server = GantryServer.start(config, Duration.ofSeconds(30), StatusPosting.forges());
 
@@ -87,7 +92,8 @@ class JobStatusesTest {
         HttpClient.newHttpClient()
             .send(
                 HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + server.port() + "/api/repos/acme/web/dispatches"))
+                        URI.create(
+                            "http://127.0.0.1:" + server.port() + "/api/repos/acme/web/dispatches"))
                     .header("Authorization", "Bearer t0ken-123")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"event_type\":\"go\"}"))
                     .build(),
@@ -95,18 +101,36 @@ class JobStatusesTest {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
 
     long deadline = System.currentTimeMillis() + 60_000;
-    while (System.currentTimeMillis() < deadline && !(has("ci / build", "success") && has("ci / lint", "failure") && has("gantry/ci", "failure"))) {
+    while (System.currentTimeMillis() < deadline
+        && !(has("ci / build", "success")
+            && has("ci / lint", "failure")
+            && has("gantry/ci", "failure"))) {
       Thread.sleep(100);
     }
     String prefix = "/repos/acme/web/statuses/" + sha + " ";
     assertThat(posted)
-        .anyMatch(p -> p.startsWith(prefix) && p.contains("\"context\":\"ci / build (repository_dispatch)\"") && p.contains("\"state\":\"success\""))
-        .anyMatch(p -> p.startsWith(prefix) && p.contains("\"context\":\"ci / lint (repository_dispatch)\"") && p.contains("\"state\":\"failure\""))
-        .anyMatch(p -> p.startsWith(prefix) && p.contains("\"context\":\"gantry/ci\"") && p.contains("\"state\":\"failure\""));
+        .anyMatch(
+            p ->
+                p.startsWith(prefix)
+                    && p.contains("\"context\":\"ci / build (repository_dispatch)\"")
+                    && p.contains("\"state\":\"success\""))
+        .anyMatch(
+            p ->
+                p.startsWith(prefix)
+                    && p.contains("\"context\":\"ci / lint (repository_dispatch)\"")
+                    && p.contains("\"state\":\"failure\""))
+        .anyMatch(
+            p ->
+                p.startsWith(prefix)
+                    && p.contains("\"context\":\"gantry/ci\"")
+                    && p.contains("\"state\":\"failure\""));
   }
 
   private boolean has(String context, String state) {
     return posted.stream()
-        .anyMatch(p -> p.contains("\"context\":\"" + context) && p.contains("\"state\":\"" + state + "\""));
+        .anyMatch(
+            p ->
+                p.contains("\"context\":\"" + context)
+                    && p.contains("\"state\":\"" + state + "\""));
   }
 }

@@ -20,7 +20,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code local-ecs:} in gantry.yml: the server starts it and points every run's AWS clients at it. */
+/**
+ * {@code local-ecs:} in gantry.yml: the server starts it and points every run's AWS clients at it.
+ */
 @Tag("containers")
 class LocalEcsEmbeddingTest {
 
@@ -29,8 +31,7 @@ class LocalEcsEmbeddingTest {
   @Test
   void aRunOfTheServerTalksToTheEmbeddedLocalEcsThroughItsEnvironment() throws Exception {
     requireContainers();
-    ServerConfig config =
-        load("local-ecs:\n  port: 0\n  region: eu-west-1\n");
+    ServerConfig config = load("local-ecs:\n  port: 0\n  region: eu-west-1\n");
     assertThat(config.localEcs().dataDir()).isEqualTo(dir.resolve("data/local-ecs"));
     try (GantryServer server = GantryServer.start(config)) {
       String endpoint = server.localEcs().orElseThrow().endpoint().toString();
@@ -46,15 +47,25 @@ class LocalEcsEmbeddingTest {
               + " -d '{}' \"$AWS_ENDPOINT_URL_ECS\"\n");
       git(dir.resolve("repo"), "init", "-q", "-b", "main");
       git(dir.resolve("repo"), "add", ".");
-      git(dir.resolve("repo"), "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "x");
+      git(
+          dir.resolve("repo"),
+          "-c",
+          "user.name=t",
+          "-c",
+          "user.email=t@example.com",
+          "commit",
+          "-q",
+          "-m",
+          "x");
       HttpClient http = HttpClient.newHttpClient();
       String base = "http://127.0.0.1:" + server.port();
       HttpResponse<String> created =
           http.send(
               HttpRequest.newBuilder(URI.create(base + "/api/runs"))
                   .header("Authorization", "Bearer t0ken")
-                  .POST(HttpRequest.BodyPublishers.ofString(
-                      "{\"repo\":\"acme/ecs\",\"ref\":\"main\",\"workflow\":\"ecs.yml\"}"))
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"repo\":\"acme/ecs\",\"ref\":\"main\",\"workflow\":\"ecs.yml\"}"))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
@@ -96,14 +107,19 @@ class LocalEcsEmbeddingTest {
     Path file = dir.resolve("gantry.yml");
     Files.writeString(
         file,
-        "server:\n  port: 0\n  data-dir: " + dir.resolve("data") + "\n  api-token: t0ken\n"
+        "server:\n  port: 0\n  data-dir: "
+            + dir.resolve("data")
+            + "\n  api-token: t0ken\n"
             + "repositories:\n  - name: acme/ecs\n    forge: git\n    clone-url: file://"
-            + dir.resolve("repo") + "\n    webhook-secret: s\n" + extra);
+            + dir.resolve("repo")
+            + "\n    webhook-secret: s\n"
+            + extra);
     return new ConfigLoader(Map.<String, String>of()::get).load(file);
   }
 
   private static String get(HttpClient http, String url) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
+    return http.send(
+            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
         .body();
   }
 
@@ -111,7 +127,8 @@ class LocalEcsEmbeddingTest {
   private static void requireContainers() {
     boolean present = onPath("podman") && onPath("docker-registry") && onPath("htpasswd");
     if ("true".equals(System.getenv("CI")) && !present) {
-      throw new AssertionError("CI=true but podman, docker-registry or htpasswd is missing; run scripts/setup");
+      throw new AssertionError(
+          "CI=true but podman, docker-registry or htpasswd is missing; run scripts/setup");
     }
     assumeTrue(present, "podman, docker-registry and htpasswd are needed (scripts/setup)");
   }

@@ -40,7 +40,9 @@ class LogDownloadTest {
     TestServer.Answer push =
         server.deliver(
             GitHookPayload.of(
-                "acme/web", new PostReceive.RefUpdate(server.first, server.second, "refs/heads/main"), "dev"),
+                "acme/web",
+                new PostReceive.RefUpdate(server.first, server.second, "refs/heads/main"),
+                "dev"),
             Map.of());
     assertThat(push.body()).contains("\"runs\":[1]");
     Path runLogs = dir.resolve("data/logs/1");
@@ -55,9 +57,11 @@ class LogDownloadTest {
     }
 
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
-      socket.getOutputStream()
-          .write("GET /api/runs/1/logs HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-              .getBytes(StandardCharsets.ISO_8859_1));
+      socket
+          .getOutputStream()
+          .write(
+              "GET /api/runs/1/logs HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.ISO_8859_1));
       InputStream in = new BufferedInputStream(socket.getInputStream());
       String head = head(in);
       assertThat(head).startsWith("HTTP/1.1 200");
@@ -87,7 +91,11 @@ class LogDownloadTest {
       head.write(b);
       byte[] so = head.toByteArray();
       int n = so.length;
-      if (b < 0 || (n >= 4 && Arrays.equals(Arrays.copyOfRange(so, n - 4, n), "\r\n\r\n".getBytes(StandardCharsets.US_ASCII)))) {
+      if (b < 0
+          || (n >= 4
+              && Arrays.equals(
+                  Arrays.copyOfRange(so, n - 4, n),
+                  "\r\n\r\n".getBytes(StandardCharsets.US_ASCII)))) {
         return head.toString(StandardCharsets.ISO_8859_1);
       }
     }

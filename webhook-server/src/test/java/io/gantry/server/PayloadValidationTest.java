@@ -26,7 +26,11 @@ class PayloadValidationTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServer.start(dir, "name: ci\non: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo hi\n", "");
+    server =
+        TestServer.start(
+            dir,
+            "name: ci\non: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo hi\n",
+            "");
   }
 
   @AfterAll
@@ -70,19 +74,25 @@ class PayloadValidationTest {
   void gantrysOwnHookFormatIsCheckedTheSameWay() throws Exception {
     GitHookPayload payload =
         GitHookPayload.of(
-            "acme/web", new PostReceive.RefUpdate(server.first, server.second, "refs/heads/a..b"), "dev");
+            "acme/web",
+            new PostReceive.RefUpdate(server.first, server.second, "refs/heads/a..b"),
+            "dev");
     TestServer.Answer answer = server.deliver(payload, Map.of());
     assertThat(answer.status()).as(answer.body()).isEqualTo(400);
     assertThat(answer.body()).contains("contains '..'");
-    TestServer.Answer runs =
-        server.send("GET", "/api/runs", Map.of(), new byte[0]);
+    TestServer.Answer runs = server.send("GET", "/api/runs", Map.of(), new byte[0]);
     assertThat(runs.body()).contains("\"runs\":[]");
   }
 
   private static TestServer.Answer github(String jsonRef, String before, String after)
       throws Exception {
     byte[] body =
-        ("{\"ref\":\"" + jsonRef + "\",\"before\":\"" + before + "\",\"after\":\"" + after
+        ("{\"ref\":\""
+                + jsonRef
+                + "\",\"before\":\""
+                + before
+                + "\",\"after\":\""
+                + after
                 + "\",\"repository\":{\"full_name\":\"acme/github\"},\"pusher\":{\"name\":\"dev\"}}")
             .getBytes(StandardCharsets.UTF_8);
     return server.send(

@@ -34,13 +34,28 @@ class PublicUrlTest {
         "name: manual\non: workflow_dispatch\njobs:\n  hello:\n    runs-on: x\n    steps:\n"
             + "      - run: echo hello\n");
     git(work, "add", ".");
-    git(work, "-c", "user.email=dev@example.com", "-c", "user.name=Dev", "commit", "-q", "-m", "one");
+    git(
+        work,
+        "-c",
+        "user.email=dev@example.com",
+        "-c",
+        "user.name=Dev",
+        "commit",
+        "-q",
+        "-m",
+        "one");
     git(work, "push", "-q", bare.toString(), "main");
     Path config = dir.resolve("gantry.yml");
     Files.writeString(
         config,
-        "server:\n" + serverLines + "  data-dir: " + dir.resolve("data") + "\n  api-token: " + TOKEN
-            + "\nrepositories:\n  - name: acme/web\n    forge: git\n    clone-url: file://" + bare
+        "server:\n"
+            + serverLines
+            + "  data-dir: "
+            + dir.resolve("data")
+            + "\n  api-token: "
+            + TOKEN
+            + "\nrepositories:\n  - name: acme/web\n    forge: git\n    clone-url: file://"
+            + bare
             + "\n    webhook-secret: s\n");
     return new ConfigLoader(Map.<String, String>of()::get).load(config);
   }

@@ -40,7 +40,8 @@ class ReplayTest {
   void aSignedDeliveryReplayedWithANewOrMissingIdIsADuplicate(String forge) throws Exception {
     Signed delivery = signed(forge, "refs/heads/replayed");
 
-    TestServer.Answer first = server.send("POST", "/hooks/" + forge, delivery.headers, delivery.body);
+    TestServer.Answer first =
+        server.send("POST", "/hooks/" + forge, delivery.headers, delivery.body);
     assertThat(first.status()).as(first.body()).isEqualTo(202);
     // The forge's id is reported; Gantry's own hook's id is always the body's hash.
     assertThat(first.body())
@@ -84,15 +85,24 @@ class ReplayTest {
     switch (forge) {
       case "git" -> {
         GitHookPayload payload =
-            GitHookPayload.of("acme/web", new io.gantry.server.forge.PostReceive.RefUpdate(before, after, ref), "dev");
+            GitHookPayload.of(
+                "acme/web",
+                new io.gantry.server.forge.PostReceive.RefUpdate(before, after, ref),
+                "dev");
         headers.putAll(payload.headers(TestServer.SECRET));
         headers.put("X-Gantry-Delivery", "id-1");
         return new Signed(headers, payload.body(), "X-Gantry-Delivery");
       }
       case "gitlab" -> {
         byte[] body =
-            ("{\"object_kind\":\"push\",\"ref\":\"" + ref + "\",\"before\":\"" + before
-                    + "\",\"after\":\"" + after + "\",\"checkout_sha\":\"" + after
+            ("{\"object_kind\":\"push\",\"ref\":\""
+                    + ref
+                    + "\",\"before\":\""
+                    + before
+                    + "\",\"after\":\""
+                    + after
+                    + "\",\"checkout_sha\":\""
+                    + after
                     + "\",\"user_username\":\"dev\",\"project\":{\"path_with_namespace\":\"acme/gitlab\"}}")
                 .getBytes(StandardCharsets.UTF_8);
         headers.put("X-Gitlab-Event", "Push Hook");
@@ -102,8 +112,14 @@ class ReplayTest {
       }
       default -> {
         byte[] body =
-            ("{\"ref\":\"" + ref + "\",\"before\":\"" + before + "\",\"after\":\"" + after
-                    + "\",\"repository\":{\"full_name\":\"acme/" + forge
+            ("{\"ref\":\""
+                    + ref
+                    + "\",\"before\":\""
+                    + before
+                    + "\",\"after\":\""
+                    + after
+                    + "\",\"repository\":{\"full_name\":\"acme/"
+                    + forge
                     + "\"},\"pusher\":{\"name\":\"dev\",\"login\":\"dev\"}}")
                 .getBytes(StandardCharsets.UTF_8);
         String hmac = hmac(body);

@@ -62,9 +62,13 @@ class ScheduleTest {
     Path file = dir.resolve("gantry.yml");
     Files.writeString(
         file,
-        "server:\n  port: 0\n  data-dir: " + dir.resolve("data") + "\n  api-token: t0ken-123\n"
+        "server:\n  port: 0\n  data-dir: "
+            + dir.resolve("data")
+            + "\n  api-token: t0ken-123\n"
             + "  workers: 1\nrepositories:\n  - name: acme/web\n    forge: git\n"
-            + "    clone-url: file://" + bare + "\n    webhook-secret: s3cret-456\n");
+            + "    clone-url: file://"
+            + bare
+            + "\n    webhook-secret: s3cret-456\n");
     config = new ConfigLoader(Map.<String, String>of()::get).load(file);
   }
 

@@ -14,8 +14,8 @@ import java.util.concurrent.CountDownLatch;
  * The two parts of the {@code gantry} executable (module {@code cli}) that this module's tests run
  * as processes of their own, for tests that {@code kill -9} a server or push through a bare
  * repository's hook: {@code serve --config FILE} and {@code hook post-receive --server URL --repo
- * NAME}, with the same arguments. The executable itself depends on this module, so the tests
- * cannot start it; its own tests (module {@code cli}) run the real commands.
+ * NAME}, with the same arguments. The executable itself depends on this module, so the tests cannot
+ * start it; its own tests (module {@code cli}) run the real commands.
  */
 final class ServerMain {
 
@@ -23,7 +23,9 @@ final class ServerMain {
 
   public static void main(String[] args) throws Exception {
     List<String> arguments = List.of(args);
-    if (arguments.size() == 3 && arguments.get(0).equals("serve") && arguments.get(1).equals("--config")) {
+    if (arguments.size() == 3
+        && arguments.get(0).equals("serve")
+        && arguments.get(1).equals("--config")) {
       serve(Path.of(arguments.get(2)));
     } else if (arguments.size() == 6
         && arguments.subList(0, 2).equals(List.of("hook", "post-receive"))
@@ -44,7 +46,8 @@ final class ServerMain {
       err.flush();
       System.exit(exit);
     } else {
-      throw new IllegalArgumentException("usage: serve --config FILE | hook post-receive --server URL --repo NAME");
+      throw new IllegalArgumentException(
+          "usage: serve --config FILE | hook post-receive --server URL --repo NAME");
     }
   }
 

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The server end to end: a real bare repository whose post-receive hook runs {@code gantry hook
- * post-receive}, real pushes from a working clone, the HTTP API on 127.0.0.1, and a local
- * recording server standing in for the forge's status API.
+ * post-receive}, real pushes from a working clone, the HTTP API on 127.0.0.1, and a local recording
+ * server standing in for the forge's status API.
  */
 class ServerTest {
 
@@ -47,14 +47,21 @@ class ServerTest {
 
   @BeforeEach
   void start() throws Exception {
-    forge = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    forge =
+        HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
     forge.createContext(
         "/",
         exchange -> {
-          String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
           statusRequests.add(
-              exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath() + " "
-                  + exchange.getRequestHeaders().getFirst("Authorization") + " " + body);
+              exchange.getRequestMethod()
+                  + " "
+                  + exchange.getRequestURI().getPath()
+                  + " "
+                  + exchange.getRequestHeaders().getFirst("Authorization")
+                  + " "
+                  + body);
           exchange.sendResponseHeaders(201, -1);
           exchange.close();
         });
@@ -71,15 +78,20 @@ class ServerTest {
     Path config = dir.resolve("gantry.yml");
     Files.writeString(
         config,
-        "server:\n  port: 0\n  data-dir: " + dir.resolve("data") + "\n  api-token: ${TOKEN}\n  workers: 2\n"
+        "server:\n  port: 0\n  data-dir: "
+            + dir.resolve("data")
+            + "\n  api-token: ${TOKEN}\n  workers: 2\n"
             + "  public-url: http://gantry.example.test\n"
-            + "repositories:\n  - name: acme/web\n    forge: git\n    clone-url: file://" + bare + "\n"
+            + "repositories:\n  - name: acme/web\n    forge: git\n    clone-url: file://"
+            + bare
+            + "\n"
             + "    webhook-secret: ${SECRET}\n"
-            + "    status: { api-url: http://127.0.0.1:" + forge.getAddress().getPort() + ", token: ${STATUS}, forge: github }\n"
+            + "    status: { api-url: http://127.0.0.1:"
+            + forge.getAddress().getPort()
+            + ", token: ${STATUS}, forge: github }\n"
             + "    secrets: { DEPLOY_KEY: very-secret-deploy-key }\n");
     ServerConfig loaded =
-        new ConfigLoader(
-                Map.of("TOKEN", TOKEN, "SECRET", SECRET, "STATUS", STATUS_TOKEN)::get)
+        new ConfigLoader(Map.of("TOKEN", TOKEN, "SECRET", SECRET, "STATUS", STATUS_TOKEN)::get)
             .load(config);
     // The status poster for a 'git' forge repository speaks GitHub's status API.
     server = GantryServer.start(loaded, Duration.ofSeconds(30), StatusPosting.forges());
@@ -87,9 +99,13 @@ class ServerTest {
     Path hook = bare.resolve("hooks/post-receive");
     Files.writeString(
         hook,
-        "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java") + "' -cp '"
-            + System.getProperty("java.class.path") + "' io.gantry.server.ServerMain hook post-receive --server http://127.0.0.1:"
-            + server.port() + " --repo acme/web\n");
+        "#!/bin/sh\nexec '"
+            + Path.of(System.getProperty("java.home"), "bin", "java")
+            + "' -cp '"
+            + System.getProperty("java.class.path")
+            + "' io.gantry.server.ServerMain hook post-receive --server http://127.0.0.1:"
+            + server.port()
+            + " --repo acme/web\n");
     Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
@@ -114,14 +130,18 @@ class ServerTest {
     git(work, "add", ".");
     git(work, "commit", "-q", "-m", "first");
     String sha = git(work, "rev-parse", "HEAD").strip();
-    ProcessResult push = run(work, Map.of("GANTRY_HOOK_SECRET", SECRET), "git", "push", "-q", "origin", "main");
+    ProcessResult push =
+        run(work, Map.of("GANTRY_HOOK_SECRET", SECRET), "git", "push", "-q", "origin", "main");
     assertThat(push.exit).as(push.output).isZero();
 
     Map<?, ?> run = awaitCompleted(latestRunId());
     assertThat(run.get("conclusion")).as(String.valueOf(run)).isEqualTo("success");
     assertThat(run.get("sha")).isEqualTo(sha);
     String logs = get("/api/runs/" + id(run) + "/logs");
-    assertThat(logs).contains("version one").contains("key ***").doesNotContain("very-secret-deploy-key");
+    assertThat(logs)
+        .contains("version one")
+        .contains("key ***")
+        .doesNotContain("very-secret-deploy-key");
 
     // pending (queued), perhaps pending (running) unless superseded first, then success.
     awaitStatus("success");
@@ -177,7 +197,8 @@ class ServerTest {
 
     Map<?, ?> waiting = (Map<?, ?>) Expressions.fromJson(get("/api/runs/" + b));
     if ("QUEUED".equals(waiting.get("status"))) {
-      assertThat(String.valueOf(waiting.get("waiting"))).contains("concurrency group 'deploy-refs/heads/main'");
+      assertThat(String.valueOf(waiting.get("waiting")))
+          .contains("concurrency group 'deploy-refs/heads/main'");
     }
     Map<?, ?> runA = awaitCompleted(a);
     Map<?, ?> runB = awaitCompleted(b);
@@ -199,7 +220,10 @@ class ServerTest {
     git(work, "push", "-q", bare.toString(), "main");
     io.gantry.server.forge.GitHookPayload payload =
         io.gantry.server.forge.GitHookPayload.of(
-            "acme/web", new io.gantry.server.forge.PostReceive.RefUpdate("0".repeat(40), sha, "refs/heads/main"), "dev");
+            "acme/web",
+            new io.gantry.server.forge.PostReceive.RefUpdate(
+                "0".repeat(40), sha, "refs/heads/main"),
+            "dev");
     HttpResponse<String> firstTime = postSigned(payload);
     HttpResponse<String> again = postSigned(payload);
     assertThat(firstTime.statusCode()).isEqualTo(202);
@@ -237,14 +261,17 @@ class ServerTest {
     HttpResponse<String> docsOnly =
         postSigned(
             io.gantry.server.forge.GitHookPayload.of(
-                "acme/web", new io.gantry.server.forge.PostReceive.RefUpdate(third, fourth, "refs/heads/main"), "dev"));
+                "acme/web",
+                new io.gantry.server.forge.PostReceive.RefUpdate(third, fourth, "refs/heads/main"),
+                "dev"));
     assertThat(docsOnly.statusCode()).isEqualTo(202);
     assertThat(docsOnly.body())
         .contains("\"runs\":[]")
         .contains(".github/workflows/src.yml: on.push filters do not match refs/heads/main");
   }
 
-  private HttpResponse<String> postSigned(io.gantry.server.forge.GitHookPayload payload) throws Exception {
+  private HttpResponse<String> postSigned(io.gantry.server.forge.GitHookPayload payload)
+      throws Exception {
     HttpRequest.Builder builder =
         HttpRequest.newBuilder(URI.create(base() + "/hooks/git"))
             .POST(HttpRequest.BodyPublishers.ofByteArray(payload.body()));
@@ -256,7 +283,9 @@ class ServerTest {
     HttpResponse<String> response =
         postSigned(
             io.gantry.server.forge.GitHookPayload.of(
-                "acme/web", new io.gantry.server.forge.PostReceive.RefUpdate(before, after, "refs/heads/main"), "dev"));
+                "acme/web",
+                new io.gantry.server.forge.PostReceive.RefUpdate(before, after, "refs/heads/main"),
+                "dev"));
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
     List<?> runs = (List<?>) ((Map<?, ?>) Expressions.fromJson(response.body())).get("runs");
     assertThat(runs).as(response.body()).hasSize(1);
@@ -265,14 +294,23 @@ class ServerTest {
 
   @Test
   void forgedUnsignedAndMalformedDeliveriesAreRejectedAndStoreNothing() throws Exception {
-    String body = "{\"repository\":\"acme/web\",\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(40)
-        + "\",\"after\":\"" + "1".repeat(40) + "\"}";
-    assertThat(postHook("/hooks/git", body, Map.of("X-Gantry-Event", "push")).statusCode()).isEqualTo(401);
+    String body =
+        "{\"repository\":\"acme/web\",\"ref\":\"refs/heads/main\",\"before\":\""
+            + "0".repeat(40)
+            + "\",\"after\":\""
+            + "1".repeat(40)
+            + "\"}";
+    assertThat(postHook("/hooks/git", body, Map.of("X-Gantry-Event", "push")).statusCode())
+        .isEqualTo(401);
     assertThat(
             postHook(
                     "/hooks/git",
                     body,
-                    Map.of("X-Gantry-Event", "push", "X-Gantry-Signature-256", "sha256=" + "ab".repeat(32)))
+                    Map.of(
+                        "X-Gantry-Event",
+                        "push",
+                        "X-Gantry-Signature-256",
+                        "sha256=" + "ab".repeat(32)))
                 .statusCode())
         .isEqualTo(401);
     assertThat(postHook("/hooks/nosuchforge", body, Map.of()).statusCode()).isEqualTo(404);
@@ -300,9 +338,7 @@ class ServerTest {
     assertThat(response.body()).contains("\"error\":\"unauthorized\"").doesNotContain("Exception");
     HttpResponse<String> missing =
         http.send(
-            HttpRequest.newBuilder(URI.create(base() + "/api/runs/999"))
-                .GET()
-                .build(),
+            HttpRequest.newBuilder(URI.create(base() + "/api/runs/999")).GET().build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(missing.body()).contains("\"error\":\"not_found\"").contains("no run 999");
@@ -315,14 +351,17 @@ class ServerTest {
   }
 
   private String get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(base() + path)).GET().build(), HttpResponse.BodyHandlers.ofString())
+    return http.send(
+            HttpRequest.newBuilder(URI.create(base() + path)).GET().build(),
+            HttpResponse.BodyHandlers.ofString())
         .body();
   }
 
   private HttpResponse<String> postHook(String path, String body, Map<String, String> headers)
       throws Exception {
     HttpRequest.Builder builder =
-        HttpRequest.newBuilder(URI.create(base() + path)).POST(HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.newBuilder(URI.create(base() + path))
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     headers.forEach(builder::header);
     return http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -368,7 +407,8 @@ class ServerTest {
 
   private static ProcessResult run(Path in, Map<String, String> env, String... command)
       throws IOException, InterruptedException {
-    ProcessBuilder builder = new ProcessBuilder(command).directory(in.toFile()).redirectErrorStream(true);
+    ProcessBuilder builder =
+        new ProcessBuilder(command).directory(in.toFile()).redirectErrorStream(true);
     builder.environment().putAll(env);
     Process process = builder.start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -34,11 +34,13 @@ class StatusOutboxTest {
   @BeforeEach
   void start() throws Exception {
     store = Stores.openEmbedded(data);
-    forge = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    forge =
+        HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
     forge.createContext(
         "/",
         exchange -> {
-          String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
           received.add(exchange.getRequestURI().getPath() + " " + body);
           exchange.sendResponseHeaders(failuresLeft.getAndDecrement() > 0 ? 500 : 201, -1);
           exchange.close();
@@ -54,7 +56,8 @@ class StatusOutboxTest {
 
   private ServerConfig config() {
     return new ServerConfig(
-        new ServerConfig.Server(0, "127.0.0.1", "http://gantry.test", data, new ServerConfig.Secret("t"), 1, 30),
+        new ServerConfig.Server(
+            0, "127.0.0.1", "http://gantry.test", data, new ServerConfig.Secret("t"), 1, 30),
         List.of(
             new ServerConfig.Repository(
                 "acme/web",
@@ -73,8 +76,18 @@ class StatusOutboxTest {
   private RunHistory.RunRecord run() {
     return store.createRun(
         new RunHistory.NewRun(
-            "acme/web", ".github/workflows/ci.yml", "ci", "on: push", "push", "refs/heads/main",
-            "a".repeat(40), Map.of(), "test", "{}", null, false));
+            "acme/web",
+            ".github/workflows/ci.yml",
+            "ci",
+            "on: push",
+            "push",
+            "refs/heads/main",
+            "a".repeat(40),
+            Map.of(),
+            "test",
+            "{}",
+            null,
+            false));
   }
 
   @Test
@@ -86,12 +99,15 @@ class StatusOutboxTest {
 
     outbox.deliverDue();
     List<CommitStatuses.StatusRecord> afterFailure = store.statusesOf(run.id());
-    assertThat(afterFailure).singleElement().satisfies(s -> {
-      assertThat(s.deliveredAt()).isNull();
-      assertThat(s.attempts()).isEqualTo(1);
-      assertThat(s.lastError()).contains("500").doesNotContain("status-token-1");
-      assertThat(s.nextAttemptAt()).isAfter(Instant.now().minusSeconds(1));
-    });
+    assertThat(afterFailure)
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.deliveredAt()).isNull();
+              assertThat(s.attempts()).isEqualTo(1);
+              assertThat(s.lastError()).contains("500").doesNotContain("status-token-1");
+              assertThat(s.nextAttemptAt()).isAfter(Instant.now().minusSeconds(1));
+            });
 
     long deadline = System.currentTimeMillis() + 10_000;
     while (store.statusesOf(run.id()).get(0).deliveredAt() == null
@@ -100,13 +116,19 @@ class StatusOutboxTest {
       outbox.deliverDue();
     }
     assertThat(store.statusesOf(run.id()).get(0).deliveredAt()).isNotNull();
-    assertThat(received).hasSize(2).allMatch(r -> r.startsWith("/repos/acme/web/statuses/" + "a".repeat(40)));
-    assertThat(received.get(1)).contains("\"state\":\"success\"").contains("\"context\":\"gantry/ci\"");
+    assertThat(received)
+        .hasSize(2)
+        .allMatch(r -> r.startsWith("/repos/acme/web/statuses/" + "a".repeat(40)));
+    assertThat(received.get(1))
+        .contains("\"state\":\"success\"")
+        .contains("\"context\":\"gantry/ci\"");
   }
 
   @Test
   void aStatusSurvivesARestartOfTheServerBeforeItIsDelivered() throws Exception {
-    StatusOutbox first = new StatusOutbox(config(), store, (repository, status) -> new StatusOutbox.Failure("down", true));
+    StatusOutbox first =
+        new StatusOutbox(
+            config(), store, (repository, status) -> new StatusOutbox.Failure("down", true));
     RunHistory.RunRecord run = run();
     first.enqueue(run, CommitState.PENDING, "queued");
     first.deliverDue();

@@ -60,15 +60,25 @@ class TagPushTest {
 
     StringBuilder repos = new StringBuilder();
     for (String forge : List.of("github", "gitea", "gitlab")) {
-      repos.append("  - name: acme/").append(forge).append("\n    forge: ").append(forge)
-          .append("\n    clone-url: file://").append(bare).append("\n    webhook-secret: ")
-          .append(SECRET).append('\n');
+      repos
+          .append("  - name: acme/")
+          .append(forge)
+          .append("\n    forge: ")
+          .append(forge)
+          .append("\n    clone-url: file://")
+          .append(bare)
+          .append("\n    webhook-secret: ")
+          .append(SECRET)
+          .append('\n');
     }
     Path file = dir.resolve("gantry.yml");
     Files.writeString(
         file,
-        "server:\n  port: 0\n  data-dir: " + dir.resolve("data") + "\n  api-token: t0ken-123\n"
-            + "  workers: 2\nrepositories:\n" + repos);
+        "server:\n  port: 0\n  data-dir: "
+            + dir.resolve("data")
+            + "\n  api-token: t0ken-123\n"
+            + "  workers: 2\nrepositories:\n"
+            + repos);
     ServerConfig config = new ConfigLoader(Map.<String, String>of()::get).load(file);
     server = GantryServer.start(config, Duration.ofSeconds(30), StatusPosting.forges());
   }
@@ -107,24 +117,44 @@ class TagPushTest {
     String created = String.valueOf(before.equals(ZEROS));
     if (forge.equals("gitlab")) {
       String checkout = after.equals(ZEROS) ? "null" : "\"" + after + "\"";
-      return "{\"object_kind\":\"tag_push\",\"event_name\":\"tag_push\",\"before\":\"" + before
-          + "\",\"after\":\"" + after + "\",\"ref\":\"refs/tags/v1.2.0\",\"checkout_sha\":" + checkout
+      return "{\"object_kind\":\"tag_push\",\"event_name\":\"tag_push\",\"before\":\""
+          + before
+          + "\",\"after\":\""
+          + after
+          + "\",\"ref\":\"refs/tags/v1.2.0\",\"checkout_sha\":"
+          + checkout
           + ",\"user_id\":1,\"user_name\":\"John Smith\",\"user_username\":\"jsmith\","
           + "\"project_id\":1,\"project\":{\"id\":1,\"name\":\"gitlab\","
           + "\"path_with_namespace\":\"acme/gitlab\",\"default_branch\":\"main\","
-          + "\"git_http_url\":\"file://" + bare + "\"},\"commits\":[],\"total_commits_count\":0,"
+          + "\"git_http_url\":\"file://"
+          + bare
+          + "\"},\"commits\":[],\"total_commits_count\":0,"
           + "\"repository\":{\"name\":\"gitlab\",\"homepage\":\"http://example.com/acme/gitlab\"}}";
     }
     String pusher =
         forge.equals("github")
             ? "{\"name\":\"octocat\",\"email\":\"octocat@example.com\"}"
             : "{\"login\":\"gitea\",\"username\":\"gitea\"}";
-    return "{\"ref\":\"refs/tags/v1.2.0\",\"before\":\"" + before + "\",\"after\":\"" + after
-        + "\",\"created\":" + created + ",\"deleted\":" + deleted + ",\"forced\":false,"
+    return "{\"ref\":\"refs/tags/v1.2.0\",\"before\":\""
+        + before
+        + "\",\"after\":\""
+        + after
+        + "\",\"created\":"
+        + created
+        + ",\"deleted\":"
+        + deleted
+        + ",\"forced\":false,"
         + "\"base_ref\":null,\"commits\":[],\"head_commit\":null,"
-        + "\"repository\":{\"id\":1,\"name\":\"" + forge + "\",\"full_name\":\"acme/" + forge
-        + "\",\"clone_url\":\"file://" + bare + "\",\"default_branch\":\"main\","
-        + "\"owner\":{\"login\":\"acme\"}},\"pusher\":" + pusher + ",\"sender\":{\"login\":\"octocat\"}}";
+        + "\"repository\":{\"id\":1,\"name\":\""
+        + forge
+        + "\",\"full_name\":\"acme/"
+        + forge
+        + "\",\"clone_url\":\"file://"
+        + bare
+        + "\",\"default_branch\":\"main\","
+        + "\"owner\":{\"login\":\"acme\"}},\"pusher\":"
+        + pusher
+        + ",\"sender\":{\"login\":\"octocat\"}}";
   }
 
   private HttpResponse<String> deliver(String forge, String body) throws Exception {
@@ -142,13 +172,19 @@ class TagPushTest {
             .formatHex(mac.doFinal(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     switch (forge) {
       case "github" ->
-          request.header("X-GitHub-Event", "push").header("X-GitHub-Delivery", id)
+          request
+              .header("X-GitHub-Event", "push")
+              .header("X-GitHub-Delivery", id)
               .header("X-Hub-Signature-256", "sha256=" + hmac);
       case "gitea" ->
-          request.header("X-Gitea-Event", "push").header("X-Gitea-Delivery", id)
+          request
+              .header("X-Gitea-Event", "push")
+              .header("X-Gitea-Delivery", id)
               .header("X-Gitea-Signature", hmac);
       default ->
-          request.header("X-Gitlab-Event", "Tag Push Hook").header("X-Gitlab-Event-UUID", id)
+          request
+              .header("X-Gitlab-Event", "Tag Push Hook")
+              .header("X-Gitlab-Event-UUID", id)
               .header("X-Gitlab-Token", SECRET);
     }
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -168,7 +204,9 @@ class TagPushTest {
 
   private String get(String path) throws Exception {
     return http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).GET().build(),
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .GET()
+                .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
   }

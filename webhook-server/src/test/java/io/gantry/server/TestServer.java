@@ -56,9 +56,16 @@ final class TestServer implements AutoCloseable {
     Path config = dir.resolve("gantry.yml");
     Files.writeString(
         config,
-        "server:\n  port: 0\n  data-dir: " + dir.resolve("data") + "\n  api-token: " + TOKEN
+        "server:\n  port: 0\n  data-dir: "
+            + dir.resolve("data")
+            + "\n  api-token: "
+            + TOKEN
             + "\n  workers: 1\nrepositories:\n  - name: acme/web\n    forge: git\n"
-            + "    clone-url: " + repos.origin.toUri() + "\n    webhook-secret: " + SECRET + "\n"
+            + "    clone-url: "
+            + repos.origin.toUri()
+            + "\n    webhook-secret: "
+            + SECRET
+            + "\n"
             + otherForges(repos.origin.toUri().toString())
             + extraYaml);
     ServerConfig loaded = new ConfigLoader(name -> null).load(config);
@@ -71,9 +78,15 @@ final class TestServer implements AutoCloseable {
   private static String otherForges(String cloneUrl) {
     StringBuilder yaml = new StringBuilder();
     for (String forge : java.util.List.of("github", "gitea", "gitlab")) {
-      yaml.append("  - name: acme/").append(forge).append("\n    forge: ").append(forge)
-          .append("\n    clone-url: ").append(cloneUrl)
-          .append("\n    webhook-secret: ").append(SECRET).append('\n');
+      yaml.append("  - name: acme/")
+          .append(forge)
+          .append("\n    forge: ")
+          .append(forge)
+          .append("\n    clone-url: ")
+          .append(cloneUrl)
+          .append("\n    webhook-secret: ")
+          .append(SECRET)
+          .append('\n');
     }
     return yaml.toString();
   }
@@ -84,8 +97,7 @@ final class TestServer implements AutoCloseable {
 
   /** A signed {@code /hooks/git} delivery of a push of {@code ref} from first to second. */
   GitHookPayload push(String ref) {
-    return GitHookPayload.of(
-        "acme/web", new PostReceive.RefUpdate(first, second, ref), "dev");
+    return GitHookPayload.of("acme/web", new PostReceive.RefUpdate(first, second, ref), "dev");
   }
 
   /** A raw HTTP/1.1 request over a new socket; returns the status line and body. */
@@ -94,7 +106,8 @@ final class TestServer implements AutoCloseable {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port())) {
       socket.setSoTimeout(30_000);
       OutputStream out = socket.getOutputStream();
-      StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+      StringBuilder head =
+          new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
       headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
       head.append("Content-Length: ").append(body.length).append("\r\nConnection: close\r\n\r\n");
       out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));

@@ -15,7 +15,9 @@ import java.util.Set;
  */
 public interface Action {
 
-  /** The name after which {@code uses:} resolves, without version, e.g. {@code actions/checkout}. */
+  /**
+   * The name after which {@code uses:} resolves, without version, e.g. {@code actions/checkout}.
+   */
   String name();
 
   /** The versions accepted after {@code @}, e.g. {@code v1..v4}. */

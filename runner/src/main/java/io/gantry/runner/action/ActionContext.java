@@ -31,8 +31,8 @@ public interface ActionContext {
   Path sourceDirectory();
 
   /**
-   * The repository the run was triggered for, to clone at {@link #sha()}; null for runs of a
-   * local directory.
+   * The repository the run was triggered for, to clone at {@link #sha()}; null for runs of a local
+   * directory.
    */
   io.gantry.runner.git.RemoteRepository remote();
 
@@ -81,8 +81,8 @@ public interface ActionContext {
 
   /**
    * The deploy history of the run store the run is recorded in, shared by every run and process
-   * using the same data directory. The executor always gives one; it is null only for contexts
-   * made outside a run, where the deploy actions refuse to touch a service.
+   * using the same data directory. The executor always gives one; it is null only for contexts made
+   * outside a run, where the deploy actions refuse to touch a service.
    */
   default io.gantry.runner.store.DeployHistory deployHistory() {
     return null;

@@ -11,9 +11,8 @@ import java.util.stream.Collectors;
 
 /**
  * Actions by the name {@code uses:} gives them. The ones that ship with Gantry are registered by
- * {@code action.builtin.BuiltInActions.registry}; this package only knows the
- * {@link Action} contract, so that the built-in actions (which depend on it) form no cycle with
- * it.
+ * {@code action.builtin.BuiltInActions.registry}; this package only knows the {@link Action}
+ * contract, so that the built-in actions (which depend on it) form no cycle with it.
  */
 public final class ActionRegistry implements ActionCatalog {
 

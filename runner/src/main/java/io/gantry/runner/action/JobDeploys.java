@@ -40,8 +40,14 @@ public final class JobDeploys {
 
     @Override
     public String toString() {
-      return "Deploy[service=" + service + ", deploymentId=" + deploymentId + ", env=****"
-          + ", rollback=" + rollback + "]";
+      return "Deploy[service="
+          + service
+          + ", deploymentId="
+          + deploymentId
+          + ", env=****"
+          + ", rollback="
+          + rollback
+          + "]";
     }
   }
 
@@ -61,8 +67,8 @@ public final class JobDeploys {
   }
 
   /**
-   * The deploys no health check of this job has passed yet, oldest first, marked as checked by
-   * this call: a passing check is recorded on the deploys made since the previous check.
+   * The deploys no health check of this job has passed yet, oldest first, marked as checked by this
+   * call: a passing check is recorded on the deploys made since the previous check.
    */
   public synchronized List<Deploy> takeUnchecked() {
     List<Deploy> out = new ArrayList<>();

@@ -22,7 +22,10 @@ public final class RegistryLogins {
 
   private final Map<String, Login> byHost = new ConcurrentHashMap<>();
 
-  /** Registers (or replaces) the login for {@code host}, e.g. {@code 1234.dkr.ecr.us-east-1.amazonaws.com}. */
+  /**
+   * Registers (or replaces) the login for {@code host}, e.g. {@code
+   * 1234.dkr.ecr.us-east-1.amazonaws.com}.
+   */
   public void register(String host, String username, String password) {
     byHost.put(normalize(host), new Login(username, password));
   }

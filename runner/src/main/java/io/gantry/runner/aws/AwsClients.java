@@ -30,8 +30,7 @@ import software.amazon.awssdk.services.sts.endpoints.StsEndpointProvider;
  * given explicitly: region, static credentials, endpoint, proxy. Nothing is taken from the JVM's
  * environment, system properties or {@code ~/.aws} files, because a step's environment is not the
  * JVM's. Every call is bounded: a few attempts with the SDK's standard back-off, each with its own
- * timeout, and an overall timeout, so an unreachable endpoint fails the step instead of hanging
- * it.
+ * timeout, and an overall timeout, so an unreachable endpoint fails the step instead of hanging it.
  */
 public final class AwsClients {
 
@@ -54,7 +53,8 @@ public final class AwsClients {
   /**
    * Where and as whom one AWS service is called.
    *
-   * @param service {@code STS}, {@code ECR} or {@code ECS}, as in {@code AWS_ENDPOINT_URL_<SERVICE>}
+   * @param service {@code STS}, {@code ECR} or {@code ECS}, as in {@code
+   *     AWS_ENDPOINT_URL_<SERVICE>}
    * @param credentials null for an unsigned call (AssumeRoleWithWebIdentity)
    * @param endpoint the override, or null for the service's endpoint in the region
    * @param endpointVariable the variable the override came from, or null
@@ -85,8 +85,12 @@ public final class AwsClients {
 
   /** The target of {@code service} in the step's environment. */
   public static Target target(
-      String service, String region, AwsEnvironment env, AwsCredentials credentials,
-      String proxyInput, int maxAttempts)
+      String service,
+      String region,
+      AwsEnvironment env,
+      AwsCredentials credentials,
+      String proxyInput,
+      int maxAttempts)
       throws AwsProblem {
     return new Target(
         service,
@@ -111,7 +115,9 @@ public final class AwsClients {
     return configured(EcsClient.builder(), target);
   }
 
-  /** Any service's client for {@code target}: region, credentials, HTTP client, retries, endpoint. */
+  /**
+   * Any service's client for {@code target}: region, credentials, HTTP client, retries, endpoint.
+   */
   private static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C configured(
       B builder, Target target) {
     builder

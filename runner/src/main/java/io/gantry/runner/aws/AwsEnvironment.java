@@ -17,9 +17,9 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
  * What a step's environment says about AWS, read the way the AWS SDKs and CLI read a process
  * environment: {@code AWS_REGION} (or {@code AWS_DEFAULT_REGION}), {@code AWS_ACCESS_KEY_ID} /
  * {@code AWS_SECRET_ACCESS_KEY} / {@code AWS_SESSION_TOKEN}, {@code AWS_ENDPOINT_URL_<SERVICE>}
- * before {@code AWS_ENDPOINT_URL}, and {@code HTTPS_PROXY} / {@code HTTP_PROXY} / {@code
- * NO_PROXY}. The step's environment is the job's, with what earlier steps exported; the JVM's own
- * variables count only in so far as the executor put them there.
+ * before {@code AWS_ENDPOINT_URL}, and {@code HTTPS_PROXY} / {@code HTTP_PROXY} / {@code NO_PROXY}.
+ * The step's environment is the job's, with what earlier steps exported; the JVM's own variables
+ * count only in so far as the executor put them there.
  */
 public final class AwsEnvironment {
 
@@ -77,8 +77,8 @@ public final class AwsEnvironment {
 
   /**
    * The endpoint override for a service ({@code STS}, {@code ECR}): {@code
-   * AWS_ENDPOINT_URL_<SERVICE>}, else {@code AWS_ENDPOINT_URL}, else null for the service's
-   * default endpoint in the region.
+   * AWS_ENDPOINT_URL_<SERVICE>}, else {@code AWS_ENDPOINT_URL}, else null for the service's default
+   * endpoint in the region.
    */
   public URI endpoint(String service) throws AwsProblem {
     String name = endpointVariable(service);
@@ -111,8 +111,8 @@ public final class AwsEnvironment {
   }
 
   /**
-   * The hosts reached directly, in the JDK's {@code http.nonProxyHosts} form: loopback always,
-   * plus {@code NO_PROXY} ({@code example.com} and {@code .example.com} both cover the domain).
+   * The hosts reached directly, in the JDK's {@code http.nonProxyHosts} form: loopback always, plus
+   * {@code NO_PROXY} ({@code example.com} and {@code .example.com} both cover the domain).
    */
   public Set<String> nonProxyHosts() {
     Set<String> hosts = new LinkedHashSet<>(LOOPBACK);

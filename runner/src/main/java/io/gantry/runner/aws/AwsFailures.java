@@ -52,12 +52,15 @@ public final class AwsFailures {
    * @param call what was called, e.g. {@code STS AssumeRole}
    * @param keySource where the credentials came from, e.g. {@code aws-access-key-id}, for hints
    */
-  public static String describe(String call, AwsClients.Target target, String keySource, SdkException e) {
+  public static String describe(
+      String call, AwsClients.Target target, String keySource, SdkException e) {
     String where = call + " at " + target.where() + " (region " + target.region().id() + ")";
     if (e instanceof AwsServiceException service) {
       String code = code(service);
-      String message = service.awsErrorDetails() == null
-          ? "" : oneLine(service.awsErrorDetails().errorMessage());
+      String message =
+          service.awsErrorDetails() == null
+              ? ""
+              : oneLine(service.awsErrorDetails().errorMessage());
       return where
           + " was refused: HTTP "
           + service.statusCode()

@@ -16,9 +16,9 @@ import software.amazon.awssdk.services.sts.model.PolicyDescriptorType;
 import software.amazon.awssdk.services.sts.model.Tag;
 
 /**
- * The STS calls of {@code aws-actions/configure-aws-credentials}: GetCallerIdentity, AssumeRole
- * and AssumeRoleWithWebIdentity, one client per call, bounded as {@link AwsClients} sets it. A
- * failed AssumeRole becomes a {@link AwsProblem} whose one line {@link AwsFailures} writes.
+ * The STS calls of {@code aws-actions/configure-aws-credentials}: GetCallerIdentity, AssumeRole and
+ * AssumeRoleWithWebIdentity, one client per call, bounded as {@link AwsClients} sets it. A failed
+ * AssumeRole becomes a {@link AwsProblem} whose one line {@link AwsFailures} writes.
  */
 public final class StsCalls {
 

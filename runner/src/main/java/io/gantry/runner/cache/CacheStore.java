@@ -23,18 +23,18 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The GitHub Actions cache, as the real {@code actions/cache} and the setup actions use it: archives
- * saved under a key and a version, scoped by repository and git ref, stored in a folder of the data
- * directory. Knows nothing of HTTP (the server's binding maps its calls and refusals to the
- * protocol).
+ * The GitHub Actions cache, as the real {@code actions/cache} and the setup actions use it:
+ * archives saved under a key and a version, scoped by repository and git ref, stored in a folder of
+ * the data directory. Knows nothing of HTTP (the server's binding maps its calls and refusals to
+ * the protocol).
  *
  * <p>Semantics as GitHub's: a key, once saved, is immutable (a second save is refused); a restore
  * looks in the job's ref and then the repository's default branch, the first key exactly and the
- * restore keys exactly, then as prefixes (newest first); archives are uploaded in chunks at
- * offsets and restorable only once committed whole; past the configured total size the least
- * recently used archives are evicted. Every call carries the job's token ({@link #issueToken}),
- * which stops working when the job ends ({@link #revokeToken}); the uploads that job left
- * unfinished are dropped then.
+ * restore keys exactly, then as prefixes (newest first); archives are uploaded in chunks at offsets
+ * and restorable only once committed whole; past the configured total size the least recently used
+ * archives are evicted. Every call carries the job's token ({@link #issueToken}), which stops
+ * working when the job ends ({@link #revokeToken}); the uploads that job left unfinished are
+ * dropped then.
  *
  * <p>Thread-safe: every method synchronizes on the store, except the chunk writes themselves.
  */
@@ -42,8 +42,10 @@ public final class CacheStore {
 
   /** GitHub's limit on a key's length. */
   public static final int MAX_KEY_LENGTH = 512;
+
   /** The default total size before eviction: 10 GiB, as on GitHub. */
   public static final long DEFAULT_MAX_BYTES = 10L << 30;
+
   /** The largest chunk one upload call may carry. */
   public static final long MAX_CHUNK_BYTES = 256L << 20;
 
@@ -72,7 +74,8 @@ public final class CacheStore {
    * left unfinished are dropped.
    */
   public static CacheStore open(Path dir, long maxBytes) throws IOException {
-    CacheStore store = new CacheStore(dir.toAbsolutePath().normalize(), maxBytes, Clock.systemUTC());
+    CacheStore store =
+        new CacheStore(dir.toAbsolutePath().normalize(), maxBytes, Clock.systemUTC());
     Files.createDirectories(store.dir.resolve("archives"));
     Files.createDirectories(store.dir.resolve("uploads"));
     Path index = store.dir.resolve("index.json");
@@ -104,8 +107,10 @@ public final class CacheStore {
     byte[] bytes = new byte[24];
     RANDOM.nextBytes(bytes);
     String token = HexFormat.of().formatHex(bytes);
-    String defaultRef = defaultBranch == null || defaultBranch.isBlank() ? null
-        : defaultBranch.startsWith("refs/") ? defaultBranch : "refs/heads/" + defaultBranch;
+    String defaultRef =
+        defaultBranch == null || defaultBranch.isBlank()
+            ? null
+            : defaultBranch.startsWith("refs/") ? defaultBranch : "refs/heads/" + defaultBranch;
     tokens.put(token, new Scope(repository, ref, defaultRef));
     return token;
   }
@@ -113,8 +118,11 @@ public final class CacheStore {
   /** The job ended: its token stops working and its unfinished uploads are dropped. */
   public synchronized void revokeToken(String token) throws IOException {
     tokens.remove(token);
-    List<Long> abandoned = uploadOwners.entrySet().stream()
-        .filter(e -> e.getValue().equals(token)).map(Map.Entry::getKey).toList();
+    List<Long> abandoned =
+        uploadOwners.entrySet().stream()
+            .filter(e -> e.getValue().equals(token))
+            .map(Map.Entry::getKey)
+            .toList();
     for (long id : abandoned) {
       uploadOwners.remove(id);
       entries.remove(id);
@@ -146,8 +154,8 @@ public final class CacheStore {
     for (String ref : refs) {
       for (int i = 0; i < keys.size(); i++) {
         String key = keys.get(i);
-        Optional<CacheEntry> exact = candidates(scope, ref, version)
-            .filter(e -> e.key().equals(key)).findFirst();
+        Optional<CacheEntry> exact =
+            candidates(scope, ref, version).filter(e -> e.key().equals(key)).findFirst();
         if (exact.isEmpty() && i > 0) {
           exact = candidates(scope, ref, version).filter(e -> e.key().startsWith(key)).findFirst();
         }
@@ -168,8 +176,10 @@ public final class CacheStore {
         .filter(CacheEntry::committed)
         .filter(e -> e.repository().equals(scope.repository()) && e.scope().equals(ref))
         .filter(e -> e.version().equals(version))
-        .sorted(Comparator.comparing(CacheEntry::created).reversed()
-            .thenComparing(Comparator.comparingLong(CacheEntry::id).reversed()));
+        .sorted(
+            Comparator.comparing(CacheEntry::created)
+                .reversed()
+                .thenComparing(Comparator.comparingLong(CacheEntry::id).reversed()));
   }
 
   /**
@@ -184,22 +194,37 @@ public final class CacheStore {
       throw new CacheException(Kind.BAD_REQUEST, "the cache version is missing or too long");
     }
     if (size != null && size > maxBytes) {
-      throw new CacheException(Kind.TOO_LARGE, "the archive of " + size + " bytes for key '"
-          + key + "' is over the cache's limit of " + maxBytes + " bytes");
+      throw new CacheException(
+          Kind.TOO_LARGE,
+          "the archive of "
+              + size
+              + " bytes for key '"
+              + key
+              + "' is over the cache's limit of "
+              + maxBytes
+              + " bytes");
     }
     for (CacheEntry e : entries.values()) {
-      if (e.repository().equals(scope.repository()) && e.scope().equals(scope.ref())
-          && e.key().equals(key) && e.version().equals(version)) {
-        throw new CacheException(Kind.CONFLICT, "cache key '" + key + "' already "
-            + (e.committed() ? "exists" : "is being saved by another job") + " for "
-            + scope.ref() + "; a key is immutable once saved: put what changes (a hash of the"
-            + " lock file) in the key");
+      if (e.repository().equals(scope.repository())
+          && e.scope().equals(scope.ref())
+          && e.key().equals(key)
+          && e.version().equals(version)) {
+        throw new CacheException(
+            Kind.CONFLICT,
+            "cache key '"
+                + key
+                + "' already "
+                + (e.committed() ? "exists" : "is being saved by another job")
+                + " for "
+                + scope.ref()
+                + "; a key is immutable once saved: put what changes (a hash of the"
+                + " lock file) in the key");
       }
     }
     long id = nextId++;
     Instant now = clock.instant();
-    entries.put(id, new CacheEntry(id, scope.repository(), scope.ref(), key, version, 0, now, now,
-        false));
+    entries.put(
+        id, new CacheEntry(id, scope.repository(), scope.ref(), key, version, 0, now, now, false));
     uploadOwners.put(id, token);
     saveQuietly();
     return id;
@@ -215,18 +240,26 @@ public final class CacheStore {
       }
     }
     if (offset < 0 || length < 0 || length > MAX_CHUNK_BYTES || offset + length > maxBytes) {
-      throw new CacheException(Kind.BAD_REQUEST, "chunk at " + offset + " of " + length
-          + " bytes is out of range (chunks up to " + MAX_CHUNK_BYTES + " bytes)");
+      throw new CacheException(
+          Kind.BAD_REQUEST,
+          "chunk at "
+              + offset
+              + " of "
+              + length
+              + " bytes is out of range (chunks up to "
+              + MAX_CHUNK_BYTES
+              + " bytes)");
     }
-    try (FileChannel channel = FileChannel.open(upload(id), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel channel =
+        FileChannel.open(upload(id), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       byte[] buffer = new byte[64 * 1024];
       long position = offset;
       long remaining = length;
       while (remaining > 0) {
         int n = body.read(buffer, 0, (int) Math.min(buffer.length, remaining));
         if (n < 0) {
-          throw new CacheException(Kind.BAD_REQUEST,
+          throw new CacheException(
+              Kind.BAD_REQUEST,
               "the chunk ended after " + (length - remaining) + " of " + length + " bytes");
         }
         ByteBuffer bytes = ByteBuffer.wrap(buffer, 0, n);
@@ -254,8 +287,15 @@ public final class CacheStore {
     Path part = upload(id);
     long written = Files.exists(part) ? Files.size(part) : 0;
     if (written != size) {
-      throw new CacheException(Kind.BAD_REQUEST, "upload " + id + " holds " + written
-          + " bytes, not the " + size + " announced; nothing was saved");
+      throw new CacheException(
+          Kind.BAD_REQUEST,
+          "upload "
+              + id
+              + " holds "
+              + written
+              + " bytes, not the "
+              + size
+              + " announced; nothing was saved");
     }
     if (size > maxBytes) {
       throw new CacheException(Kind.TOO_LARGE, "the archive is over the cache's limit");
@@ -301,12 +341,13 @@ public final class CacheStore {
   }
 
   private void evict(long keep) throws IOException {
-    long total = entries.values().stream().filter(CacheEntry::committed)
-        .mapToLong(CacheEntry::size).sum();
-    List<CacheEntry> byAge = entries.values().stream()
-        .filter(e -> e.committed() && e.id() != keep)
-        .sorted(Comparator.comparing(CacheEntry::lastUsed))
-        .toList();
+    long total =
+        entries.values().stream().filter(CacheEntry::committed).mapToLong(CacheEntry::size).sum();
+    List<CacheEntry> byAge =
+        entries.values().stream()
+            .filter(e -> e.committed() && e.id() != keep)
+            .sorted(Comparator.comparing(CacheEntry::lastUsed))
+            .toList();
     for (CacheEntry e : byAge) {
       if (total <= maxBytes) {
         break;
@@ -320,8 +361,8 @@ public final class CacheStore {
   private Scope scope(String token) throws CacheException {
     Scope scope = token == null ? null : tokens.get(token);
     if (scope == null) {
-      throw new CacheException(Kind.UNAUTHORIZED,
-          "unknown cache token, or the job it was issued to has ended");
+      throw new CacheException(
+          Kind.UNAUTHORIZED, "unknown cache token, or the job it was issued to has ended");
     }
     return scope;
   }
@@ -331,12 +372,17 @@ public final class CacheStore {
       throw new CacheException(Kind.BAD_REQUEST, "the cache key is empty");
     }
     if (key.length() > MAX_KEY_LENGTH) {
-      throw new CacheException(Kind.BAD_REQUEST, "the cache key is " + key.length()
-          + " characters long; at most " + MAX_KEY_LENGTH + " are allowed");
+      throw new CacheException(
+          Kind.BAD_REQUEST,
+          "the cache key is "
+              + key.length()
+              + " characters long; at most "
+              + MAX_KEY_LENGTH
+              + " are allowed");
     }
     if (key.contains(",")) {
-      throw new CacheException(Kind.BAD_REQUEST,
-          "the cache key '" + key + "' holds a comma, which is not allowed");
+      throw new CacheException(
+          Kind.BAD_REQUEST, "the cache key '" + key + "' holds a comma, which is not allowed");
     }
   }
 
@@ -366,7 +412,10 @@ public final class CacheStore {
     }
     Path tmp = dir.resolve("index.json.tmp");
     JSON.writeValue(tmp.toFile(), rows);
-    Files.move(tmp, dir.resolve("index.json"), StandardCopyOption.REPLACE_EXISTING,
+    Files.move(
+        tmp,
+        dir.resolve("index.json"),
+        StandardCopyOption.REPLACE_EXISTING,
         StandardCopyOption.ATOMIC_MOVE);
   }
 

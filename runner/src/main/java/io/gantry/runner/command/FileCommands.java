@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the files a step talks back through ({@code $GITHUB_OUTPUT}, {@code $GITHUB_ENV}): lines
- * of {@code NAME=value}, or {@code NAME<<DELIMITER} followed by the value's lines and the
- * delimiter alone on a line, as GitHub's runner accepts them.
+ * Reads the files a step talks back through ({@code $GITHUB_OUTPUT}, {@code $GITHUB_ENV}): lines of
+ * {@code NAME=value}, or {@code NAME<<DELIMITER} followed by the value's lines and the delimiter
+ * alone on a line, as GitHub's runner accepts them.
  */
 public final class FileCommands {
 
@@ -109,8 +109,7 @@ public final class FileCommands {
     }
   }
 
-  private static String checkName(String name, String variable, int index)
-      throws FormatException {
+  private static String checkName(String name, String variable, int index) throws FormatException {
     String trimmed = name.strip();
     if (trimmed.isEmpty()) {
       throw new FormatException("$" + variable + " line " + (index + 1) + ": the name is empty");

@@ -10,11 +10,11 @@ import java.util.Locale;
 
 /**
  * One cron line of GitHub's {@code on.schedule}: {@code minute hour day-of-month month
- * day-of-week}, always in UTC. Each field is {@code *}, a value, a range {@code a-b}, a step
- * {@code x/n} (of {@code *}, a range or a start value) or a comma-separated list of those;
- * months may be written {@code JAN}–{@code DEC} and days {@code SUN}–{@code SAT} (and 7 is
- * Sunday too). As in POSIX cron, when both day fields are restricted a day matching either one
- * fires. Immutable and thread-safe.
+ * day-of-week}, always in UTC. Each field is {@code *}, a value, a range {@code a-b}, a step {@code
+ * x/n} (of {@code *}, a range or a start value) or a comma-separated list of those; months may be
+ * written {@code JAN}–{@code DEC} and days {@code SUN}–{@code SAT} (and 7 is Sunday too). As in
+ * POSIX cron, when both day fields are restricted a day matching either one fires. Immutable and
+ * thread-safe.
  */
 public final class Cron {
 
@@ -159,10 +159,16 @@ public final class Cron {
         int dash = range.indexOf('-');
         from = value(field, dash < 0 ? range : range.substring(0, dash), text, offset);
         int top = field.max() == 7 ? 6 : field.max();
-        to = dash < 0 ? (slash >= 0 ? top : from) : value(field, range.substring(dash + 1), text, offset);
+        to =
+            dash < 0
+                ? (slash >= 0 ? top : from)
+                : value(field, range.substring(dash + 1), text, offset);
         if (to < from) {
           throw wrong(
-              field, text, offset, "has range " + range + " that runs backwards; write it low-high");
+              field,
+              text,
+              offset,
+              "has range " + range + " that runs backwards; write it low-high");
         }
       }
       for (int v = from; v <= to; v += step) {
@@ -217,7 +223,9 @@ public final class Cron {
    */
   public Instant next(Instant after) {
     LocalDateTime t =
-        LocalDateTime.ofInstant(after, ZoneOffset.UTC).truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
+        LocalDateTime.ofInstant(after, ZoneOffset.UTC)
+            .truncatedTo(ChronoUnit.MINUTES)
+            .plusMinutes(1);
     LocalDateTime limit = t.plusYears(HORIZON_YEARS);
     while (t.isBefore(limit)) {
       if (!months.get(t.getMonthValue())) {
@@ -236,8 +244,8 @@ public final class Cron {
   }
 
   /**
-   * The last time at or before {@code now} at which this line fired, no earlier than {@code
-   * since} (exclusive); null when it did not fire in between.
+   * The last time at or before {@code now} at which this line fired, no earlier than {@code since}
+   * (exclusive); null when it did not fire in between.
    */
   public Instant latest(Instant since, Instant now) {
     Instant found = null;

@@ -1,9 +1,9 @@
 package io.gantry.runner.cron;
 
 /**
- * A cron line that is not GitHub's five-field syntax. The message names the field that is wrong
- * and how to write it; {@link #offset} is where that field starts in the line, so a workflow
- * validator can point at its column.
+ * A cron line that is not GitHub's five-field syntax. The message names the field that is wrong and
+ * how to write it; {@link #offset} is where that field starts in the line, so a workflow validator
+ * can point at its column.
  */
 public final class CronException extends Exception {
 

@@ -6,9 +6,9 @@ import io.gantry.runner.aws.AwsEnvironment;
 import io.gantry.runner.aws.AwsFailures;
 import io.gantry.runner.aws.AwsProblem;
 import io.gantry.runner.deploy.taskdef.TaskDefinitionFiles;
+import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory.ServiceKey;
-import io.gantry.runner.store.DeployHistory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -99,8 +99,13 @@ public final class EcsDeploy {
 
     @Override
     public String toString() {
-      return "Request[cluster=" + cluster + ", service=" + service + ", taskDefinition="
-          + taskDefinition + ", env=****]";
+      return "Request[cluster="
+          + cluster
+          + ", service="
+          + service
+          + ", taskDefinition="
+          + taskDefinition
+          + ", env=****]";
     }
   }
 
@@ -135,9 +140,8 @@ public final class EcsDeploy {
   private EcsDeploy() {}
 
   /**
-   * Deploys. A problem with the request, the files or an AWS call ends it with a failed result;
-   * the deploy history is concluded in every case but one: a rollout not waited for stays in
-   * progress.
+   * Deploys. A problem with the request, the files or an AWS call ends it with a failed result; the
+   * deploy history is concluded in every case but one: a rollout not waited for stays in progress.
    *
    * @param history the deploy history; null only outside a run, where no service is touched
    */
@@ -251,13 +255,20 @@ public final class EcsDeploy {
         Optional<Service> before = rollout.find(cluster, service);
         if (before.isEmpty() && serviceDefinition == null) {
           throw new AwsProblem(
-              "service '" + service + "' was not found in cluster '" + cluster + "' at "
-                  + target.where() + "; create it first (CreateService), check the inputs"
+              "service '"
+                  + service
+                  + "' was not found in cluster '"
+                  + cluster
+                  + "' at "
+                  + target.where()
+                  + "; create it first (CreateService), check the inputs"
                   + " 'service' and 'cluster', or give service-definition to create it");
         }
         if (before.isPresent() && serviceDefinition != null) {
           progress.log(
-              "The service exists: " + serviceFile + " (service-definition) is ignored, the"
+              "The service exists: "
+                  + serviceFile
+                  + " (service-definition) is ignored, the"
                   + " service is updated");
         }
         String previous = before.map(EcsRollout::primaryTaskDefinition).orElse(null);
@@ -268,28 +279,27 @@ public final class EcsDeploy {
         long id =
             history.started(
                 new DeployHistory.NewDeployment(
-                    key, arn, images, request.runId() == 0 ? null : request.runId(),
-                    request.sha(), request.actor(), DeployHistory.DEPLOY, null, null,
+                    key,
+                    arn,
+                    images,
+                    request.runId() == 0 ? null : request.runId(),
+                    request.sha(),
+                    request.actor(),
+                    DeployHistory.DEPLOY,
+                    null,
+                    null,
                     Instant.now()));
         EcsRollout.Outcome outcome;
         try {
           if (before.isEmpty()) {
             progress.log("Creating service " + cluster + "/" + service + " from " + serviceFile);
-            CreateServiceRequest.Builder create =
-                serviceDefinition.toBuilder().taskDefinition(arn);
+            CreateServiceRequest.Builder create = serviceDefinition.toBuilder().taskDefinition(arn);
             if (desiredCount != null) {
               create.desiredCount(desiredCount);
             }
             outcome = rollout.create(create.build(), wait, timeout);
           } else {
-            outcome =
-              rollout.rollOut(
-                  cluster,
-                  service,
-                  arn,
-                  update,
-                  wait,
-                  timeout);
+            outcome = rollout.rollOut(cluster, service, arn, update, wait, timeout);
           }
         } catch (AwsProblem | RuntimeException e) {
           history.finished(id, DeployHistory.FAILED, e.getMessage(), Instant.now());
@@ -313,7 +323,17 @@ public final class EcsDeploy {
           return new Result(true, null, arn, null);
         }
         return failed(
-            request, progress, arn, rollout, history, key, id, previous, outcome, autoRollback, timeout);
+            request,
+            progress,
+            arn,
+            rollout,
+            history,
+            key,
+            id,
+            previous,
+            outcome,
+            autoRollback,
+            timeout);
       } finally {
         lock.close();
       }
@@ -345,7 +365,10 @@ public final class EcsDeploy {
           message,
           Instant.now());
       return new Result(
-          false, message + (autoRollback ? "" : " (rollback: never, no rollback by Gantry)"), arn, null);
+          false,
+          message + (autoRollback ? "" : " (rollback: never, no rollback by Gantry)"),
+          arn,
+          null);
     }
     Optional<Deployment> good = history.lastKnownGood(key, id);
     if (good.isEmpty()) {
@@ -357,7 +380,9 @@ public final class EcsDeploy {
           message,
           Instant.now());
       return failure(
-          arn, message + "; no known good deployment of the service to roll back to"
+          arn,
+          message
+              + "; no known good deployment of the service to roll back to"
               + (previous == null
                   ? " (the service was created by this deploy)"
                   : " (the service was at " + EcsRollout.shortName(previous) + ")"));
@@ -386,8 +411,13 @@ public final class EcsDeploy {
               ? Rollbacks.recheck(target, progress::log, progress::cancelled)
               : back.message();
       return failure(
-          arn, message + "; " + Rollbacks.rolledBackTo(target)
-              + (unhealthy == null ? "" : " (but the rollback did not complete: " + unhealthy + ")"));
+          arn,
+          message
+              + "; "
+              + Rollbacks.rolledBackTo(target)
+              + (unhealthy == null
+                  ? ""
+                  : " (but the rollback did not complete: " + unhealthy + ")"));
     }
     history.finished(id, DeployHistory.ROLLED_BACK, message, Instant.now());
     progress.log(NAME + ": " + message);
@@ -406,7 +436,10 @@ public final class EcsDeploy {
             timeout,
             progress::log);
     return failure(
-        arn, message + "; " + Rollbacks.rolledBackTo(target)
+        arn,
+        message
+            + "; "
+            + Rollbacks.rolledBackTo(target)
             + (back.ending() == EcsRollout.Ending.COMPLETED
                 ? ""
                 : " (but the rollback did not complete: " + back.message() + ")"));

@@ -58,7 +58,10 @@ final class EcsRollout {
   }
 
   /** What UpdateService is asked besides the task definition. */
-  record Update(Integer desiredCount, boolean forceNewDeployment, String propagateTags,
+  record Update(
+      Integer desiredCount,
+      boolean forceNewDeployment,
+      String propagateTags,
       Boolean enableEcsManagedTags) {
     static final Update PLAIN = new Update(null, false, null, null);
   }
@@ -116,8 +119,7 @@ final class EcsRollout {
    * Creates the service ({@code request} names its cluster, name and task definition) and, with
    * {@code wait}, watches its first deployment as {@link #rollOut} watches an update's.
    */
-  Outcome create(CreateServiceRequest request, boolean wait, Duration timeout)
-      throws AwsProblem {
+  Outcome create(CreateServiceRequest request, boolean wait, Duration timeout) throws AwsProblem {
     Service created;
     try {
       created = ecs.createService(request).service();
@@ -131,8 +133,12 @@ final class EcsRollout {
     }
     String deploymentId = primary == null ? null : primary.id();
     log.accept(
-        "Created service " + request.serviceName() + " in cluster " + request.cluster()
-            + " running " + request.taskDefinition()
+        "Created service "
+            + request.serviceName()
+            + " in cluster "
+            + request.cluster()
+            + " running "
+            + request.taskDefinition()
             + (deploymentId == null ? "" : " (deployment " + deploymentId + ")"));
     if (!wait) {
       return new Outcome(Ending.NOT_WAITED, null, request.taskDefinition());
@@ -218,7 +224,10 @@ final class EcsRollout {
       Set<String> seenStopped)
       throws AwsProblem {
     log.accept(
-        "Waiting up to " + minutes(timeout) + " for the service to run " + shortName(taskDefinition)
+        "Waiting up to "
+            + minutes(timeout)
+            + " for the service to run "
+            + shortName(taskDefinition)
             + " (rolloutState COMPLETED)");
     long deadline = System.nanoTime() + timeout.toNanos();
     Duration pause = FIRST_POLL;
@@ -269,7 +278,9 @@ final class EcsRollout {
           && "COMPLETED".equals(ours.rolloutStateAsString())
           && taskDefinition.equals(ours.taskDefinition())) {
         log.accept(
-            "Deployment " + deploymentId + " completed: the service runs "
+            "Deployment "
+                + deploymentId
+                + " completed: the service runs "
                 + shortName(taskDefinition));
         return new Outcome(Ending.COMPLETED, null, taskDefinition);
       }
@@ -310,7 +321,9 @@ final class EcsRollout {
                 + minutes(timeout)
                 + "; "
                 + taskStates(cluster, service)
-                + (recentEvents.isEmpty() ? "" : "; last events: " + String.join(" | ", recentEvents))
+                + (recentEvents.isEmpty()
+                    ? ""
+                    : "; last events: " + String.join(" | ", recentEvents))
                 + (recentStops.isEmpty() ? "" : "; stopped: " + String.join(" | ", recentStops)),
             primaryDef);
       }
@@ -395,8 +408,7 @@ final class EcsRollout {
   /** The service's tasks by state and task definition, e.g. {@code tasks: 2 RUNNING web:3}. */
   private String taskStates(String cluster, String service) {
     try {
-      List<String> arns =
-          ecs.listTasks(r -> r.cluster(cluster).serviceName(service)).taskArns();
+      List<String> arns = ecs.listTasks(r -> r.cluster(cluster).serviceName(service)).taskArns();
       if (arns.isEmpty()) {
         return "no task is running";
       }

@@ -40,8 +40,8 @@ import java.util.regex.Pattern;
  * {@code probe 4: 503 in 4 ms: expected 200-399}. A failed probe starts the count of successes
  * again. Probes start {@code interval} apart (a slow answer eats into the wait). Header values are
  * never logged, and those of headers that carry credentials ({@code Authorization}, cookies, names
- * with token, key, secret, auth, password or session) are masked, in case an answer echoes them.
- * A check stops soon after a cancel: a request under way is abandoned.
+ * with token, key, secret, auth, password or session) are masked, in case an answer echoes them. A
+ * check stops soon after a cancel: a request under way is abandoned.
  *
  * <p>After a deploy of the same job ({@link JobDeploys}): a check that passes is recorded on the
  * deployments made since the previous check ({@link #recordPassed}: {@link HealthCheckSettings} as
@@ -112,8 +112,12 @@ public final class HealthCheck {
     for (JobDeploys.Deploy d : judged) {
       history.recordHealthCheck(d.deploymentId(), json);
       log.accept(
-          "Recorded this health check on deployment " + d.deploymentId() + " of "
-              + d.service().cluster() + "/" + d.service().service());
+          "Recorded this health check on deployment "
+              + d.deploymentId()
+              + " of "
+              + d.service().cluster()
+              + "/"
+              + d.service().service());
     }
   }
 

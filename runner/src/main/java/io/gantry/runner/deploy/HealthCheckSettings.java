@@ -51,8 +51,16 @@ public record HealthCheckSettings(
   /** The same settings without headers. */
   public HealthCheckSettings withoutHeaders() {
     return new HealthCheckSettings(
-        url, method, null, expectStatus, expectBody, expectJson, interval, requestTimeout,
-        timeout, consecutiveSuccesses);
+        url,
+        method,
+        null,
+        expectStatus,
+        expectBody,
+        expectJson,
+        interval,
+        requestTimeout,
+        timeout,
+        consecutiveSuccesses);
   }
 
   /** The settings as the step's inputs, by input name. */
@@ -94,7 +102,8 @@ public record HealthCheckSettings(
       return settings;
     } catch (JsonProcessingException e) {
       throw new AwsProblem(
-          "the recorded health check cannot be read: " + AwsFailures.oneLine(e.getOriginalMessage()));
+          "the recorded health check cannot be read: "
+              + AwsFailures.oneLine(e.getOriginalMessage()));
     }
   }
 

@@ -1,7 +1,7 @@
 package io.gantry.runner.deploy;
 
-import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory;
+import io.gantry.runner.store.DeployHistory.Deployment;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,10 +15,10 @@ import java.util.function.LongPredicate;
  * run store marked it so), its {@code in_progress} deploys are marked {@code failed} with the
  * reason {@code interrupted: …}.
  *
- * <p>A deploy not waited for ({@code wait-for-service-stability: false}) stays {@code
- * in_progress} on purpose, as Gantry does not know how it ended: its run ended normally, so the
- * sweep leaves it alone. A deploy with no run (a {@code gantry rollback} of the server's API or
- * CLI) is left alone too: nothing records whether its process is still running.
+ * <p>A deploy not waited for ({@code wait-for-service-stability: false}) stays {@code in_progress}
+ * on purpose, as Gantry does not know how it ended: its run ended normally, so the sweep leaves it
+ * alone. A deploy with no run (a {@code gantry rollback} of the server's API or CLI) is left alone
+ * too: nothing records whether its process is still running.
  */
 public final class InterruptedDeploys {
 

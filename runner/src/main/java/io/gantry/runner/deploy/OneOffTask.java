@@ -30,9 +30,9 @@ import software.amazon.awssdk.services.ecs.model.Task;
 import software.amazon.awssdk.services.ecs.model.TaskOverride;
 
 /**
- * The deploy action's {@code run-task}: the new task definition run once (a migration), waited
- * for, its output shown where the endpoint serves it, and any container that did not exit 0
- * reported as a failure, so the service is not touched.
+ * The deploy action's {@code run-task}: the new task definition run once (a migration), waited for,
+ * its output shown where the endpoint serves it, and any container that did not exit 0 reported as
+ * a failure, so the service is not touched.
  */
 final class OneOffTask {
 
@@ -82,7 +82,10 @@ final class OneOffTask {
       run.overrides(
           TaskOverride.builder()
               .containerOverrides(
-                  ContainerOverride.builder().name(firstContainer).command(command(command)).build())
+                  ContainerOverride.builder()
+                      .name(firstContainer)
+                      .command(command(command))
+                      .build())
               .build());
     }
     List<String> subnetIds = list(subnets);
@@ -91,7 +94,8 @@ final class OneOffTask {
       if (!ip.equals("ENABLED") && !ip.equals("DISABLED")) {
         throw new AwsProblem(
             "input 'run-task-assign-public-IP' must be ENABLED or DISABLED, got '"
-                + assignPublicIp + "'");
+                + assignPublicIp
+                + "'");
       }
       run.networkConfiguration(
           NetworkConfiguration.builder()
@@ -130,7 +134,10 @@ final class OneOffTask {
         reasons.add(f.reason() + (f.detail() == null ? "" : " (" + f.detail() + ")"));
       }
       throw new AwsProblem(
-          "ECS RunTask of " + taskDefinition + " started no task: " + String.join("; ", reasons)
+          "ECS RunTask of "
+              + taskDefinition
+              + " started no task: "
+              + String.join("; ", reasons)
               + "; the service was not changed");
     }
     String arn = response.tasks().get(0).taskArn();
@@ -165,8 +172,13 @@ final class OneOffTask {
       if (left <= 0) {
         stop(arn);
         throw new AwsProblem(
-            "the one-off task " + id + " did not stop within " + EcsRollout.minutes(timeout)
-                + " (last status " + lastStatus + "); it was stopped and the service was not"
+            "the one-off task "
+                + id
+                + " did not stop within "
+                + EcsRollout.minutes(timeout)
+                + " (last status "
+                + lastStatus
+                + "); it was stopped and the service was not"
                 + " changed");
       }
       rollout.sleep(Math.min(left, pause.toNanos()));
@@ -216,7 +228,9 @@ final class OneOffTask {
     }
     URI uri =
         URI.create(
-            target.endpoint().toString().replaceFirst("/+$", "") + "/local-ecs/tasks/" + id
+            target.endpoint().toString().replaceFirst("/+$", "")
+                + "/local-ecs/tasks/"
+                + id
                 + "/logs");
     try {
       HttpClient client =

@@ -2,8 +2,8 @@ package io.gantry.runner.deploy;
 
 /**
  * Where a deploy operation reports and how it notices a cancel: a step's log and cancel flag for
- * the actions, the server's or the CLI's for a rollback asked for outside a workflow. Called on
- * the thread that runs the operation.
+ * the actions, the server's or the CLI's for a rollback asked for outside a workflow. Called on the
+ * thread that runs the operation.
  */
 public interface Progress {
 

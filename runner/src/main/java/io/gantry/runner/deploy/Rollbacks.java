@@ -1,9 +1,9 @@
 package io.gantry.runner.deploy;
 
 import io.gantry.runner.aws.AwsProblem;
+import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory.ServiceKey;
-import io.gantry.runner.store.DeployHistory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,9 +24,9 @@ final class Rollbacks {
   record Origin(Long runId, String sha, String trigger) {}
 
   /**
-   * Which deployment {@code to} names: a deployment id ({@code 12} or {@code d12}), a run
-   * ({@code run:7} or {@code run-7}: that run's last succeeded deployment of the service), or a
-   * task definition (ARN or {@code family:revision}). Empty {@code to} means the last known good
+   * Which deployment {@code to} names: a deployment id ({@code 12} or {@code d12}), a run ({@code
+   * run:7} or {@code run-7}: that run's last succeeded deployment of the service), or a task
+   * definition (ARN or {@code family:revision}). Empty {@code to} means the last known good
    * deployment before the newest one.
    */
   static Deployment choose(DeployHistory history, ServiceKey key, String to) throws AwsProblem {
@@ -45,8 +45,9 @@ final class Rollbacks {
                       + "/"
                       + key.service()
                       + " before "
-                      + (all.isEmpty() ? "now (no deployment is recorded)" : "deployment "
-                          + all.get(0).id())
+                      + (all.isEmpty()
+                          ? "now (no deployment is recorded)"
+                          : "deployment " + all.get(0).id())
                       + "; nothing was changed. Name one with --to (gantry deployments "
                       + key.service()
                       + " lists them)"));
@@ -60,7 +61,12 @@ final class Rollbacks {
         }
       }
       throw new AwsProblem(
-          "run " + run + " has no succeeded deployment of " + key.cluster() + "/" + key.service()
+          "run "
+              + run
+              + " has no succeeded deployment of "
+              + key.cluster()
+              + "/"
+              + key.service()
               + "; nothing was changed");
     }
     if (lower.matches("d?\\d+")) {
@@ -71,7 +77,12 @@ final class Rollbacks {
         }
       }
       throw new AwsProblem(
-          "deployment " + id + " is not a deployment of " + key.cluster() + "/" + key.service()
+          "deployment "
+              + id
+              + " is not a deployment of "
+              + key.cluster()
+              + "/"
+              + key.service()
               + "; nothing was changed");
     }
     for (Deployment d : all) {
@@ -83,11 +94,25 @@ final class Rollbacks {
     if (wanted.startsWith("arn:") || wanted.contains(":")) {
       // A task definition Gantry never deployed: roll back to it all the same, as asked.
       return new Deployment(
-          0, key, wanted, List.of(), null, null, null, DeployHistory.DEPLOY, null, null,
-          DeployHistory.SUCCEEDED, null, null, null);
+          0,
+          key,
+          wanted,
+          List.of(),
+          null,
+          null,
+          null,
+          DeployHistory.DEPLOY,
+          null,
+          null,
+          DeployHistory.SUCCEEDED,
+          null,
+          null,
+          null);
     }
     throw new AwsProblem(
-        "'" + wanted + "' is neither a deployment id, run:N nor a task definition"
+        "'"
+            + wanted
+            + "' is neither a deployment id, run:N nor a task definition"
             + " (family:revision or ARN); nothing was changed");
   }
 
@@ -102,8 +127,8 @@ final class Rollbacks {
   /**
    * Deploys {@code target}'s task definition to the service as a new deployment of kind rollback.
    *
-   * @return the outcome; the history row is concluded accordingly, except when not waited for:
-   *     then it stays in progress, as Gantry does not know how it ended
+   * @return the outcome; the history row is concluded accordingly, except when not waited for: then
+   *     it stays in progress, as Gantry does not know how it ended
    */
   static EcsRollout.Outcome rollBack(
       EcsRollout rollout,
@@ -117,8 +142,13 @@ final class Rollbacks {
       Consumer<String> log)
       throws AwsProblem {
     log.accept(
-        "Rolling back " + key.cluster() + "/" + key.service() + " to "
-            + target.taskDefinition() + describeOrigin(target));
+        "Rolling back "
+            + key.cluster()
+            + "/"
+            + key.service()
+            + " to "
+            + target.taskDefinition()
+            + describeOrigin(target));
     long id =
         history.started(
             new DeployHistory.NewDeployment(
@@ -138,8 +168,12 @@ final class Rollbacks {
     try {
       outcome =
           rollout.rollOut(
-              key.cluster(), key.service(), target.taskDefinition(), EcsRollout.Update.PLAIN,
-              wait, timeout);
+              key.cluster(),
+              key.service(),
+              target.taskDefinition(),
+              EcsRollout.Update.PLAIN,
+              wait,
+              timeout);
     } catch (AwsProblem | RuntimeException e) {
       history.finished(id, DeployHistory.FAILED, e.getMessage(), Instant.now());
       throw e;
@@ -172,12 +206,12 @@ final class Rollbacks {
    */
   static String recheck(Deployment target, Consumer<String> log, BooleanSupplier cancelled) {
     if (target.healthCheck() == null || target.healthCheck().isBlank()) {
-      log.accept(
-          "Deployment " + target.id() + " has no recorded health check: not re-checked");
+      log.accept("Deployment " + target.id() + " has no recorded health check: not re-checked");
       return null;
     }
     log.accept(
-        "Re-running the health check of deployment " + target.id()
+        "Re-running the health check of deployment "
+            + target.id()
             + (target.runId() == null ? "" : " (run " + target.runId() + ")"));
     try {
       HealthCheck.Verdict verdict =
@@ -199,7 +233,9 @@ final class Rollbacks {
               });
       return verdict.healthy()
           ? null
-          : "the health check of deployment " + target.id() + " failed after the rollback: "
+          : "the health check of deployment "
+              + target.id()
+              + " failed after the rollback: "
               + verdict.message();
     } catch (AwsProblem e) {
       return "the health check of deployment " + target.id() + " cannot run: " + e.getMessage();
@@ -209,7 +245,7 @@ final class Rollbacks {
     }
   }
 
-  /** {@code  (deployment 3 from run 7)}. */
+  /** {@code (deployment 3 from run 7)}. */
   static String describeOrigin(Deployment d) {
     if (d.id() == 0) {
       return "";

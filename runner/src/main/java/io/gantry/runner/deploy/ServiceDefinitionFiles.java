@@ -27,11 +27,11 @@ import java.util.Map;
 import software.amazon.awssdk.services.ecs.model.CreateServiceRequest;
 
 /**
- * Reads the deploy action's {@code service-definition} file (ecspresso's idea: the service kept
- * in the repository as CreateService's JSON) into the SDK's request, with the step's {@code
- * cluster} and {@code service}: a field CreateService does not have or a value of the wrong type is
- * refused with its JSON path, and a {@code serviceName} or {@code cluster} in the file must match
- * the inputs. The task definition and desired count are the deploy's to set.
+ * Reads the deploy action's {@code service-definition} file (ecspresso's idea: the service kept in
+ * the repository as CreateService's JSON) into the SDK's request, with the step's {@code cluster}
+ * and {@code service}: a field CreateService does not have or a value of the wrong type is refused
+ * with its JSON path, and a {@code serviceName} or {@code cluster} in the file must match the
+ * inputs. The task definition and desired count are the deploy's to set.
  */
 final class ServiceDefinitionFiles {
 
@@ -59,9 +59,9 @@ final class ServiceDefinitionFiles {
   }
 
   /**
-   * Reads the file after substituting {@code ${NAME}} and {@code ${NAME:-default}} from {@code
-   * env} (the step's environment), as the render action does for task definitions: e.g. a target
-   * group ARN kept in the repository's variables.
+   * Reads the file after substituting {@code ${NAME}} and {@code ${NAME:-default}} from {@code env}
+   * (the step's environment), as the render action does for task definitions: e.g. a target group
+   * ARN kept in the repository's variables.
    */
   static CreateServiceRequest read(
       Path workspace, String input, String cluster, String service, Map<String, String> env)
@@ -73,12 +73,19 @@ final class ServiceDefinitionFiles {
       root = MAPPER.readTree(TaskDefinitionTemplate.render(text, input, env).json());
     } catch (NoSuchFileException e) {
       throw new AwsProblem(
-          "input 'service-definition': " + input + " does not exist in the workspace; check out"
+          "input 'service-definition': "
+              + input
+              + " does not exist in the workspace; check out"
               + " or write the file first");
     } catch (JsonProcessingException e) {
       throw new AwsProblem(
-          input + ":" + e.getLocation().getLineNr() + ":" + e.getLocation().getColumnNr()
-              + ": not valid JSON: " + AwsFailures.oneLine(e.getOriginalMessage()));
+          input
+              + ":"
+              + e.getLocation().getLineNr()
+              + ":"
+              + e.getLocation().getColumnNr()
+              + ": not valid JSON: "
+              + AwsFailures.oneLine(e.getOriginalMessage()));
     } catch (IOException e) {
       throw new AwsProblem("cannot read " + input + ": " + e.getMessage());
     }
@@ -91,23 +98,31 @@ final class ServiceDefinitionFiles {
     if (inFile != null
         && !(inFile.isTextual()
             && (inFile.asText().equals(cluster)
-                || EcsDeploy.clusterName(inFile.asText())
-                    .equals(clusterName)))) {
+                || EcsDeploy.clusterName(inFile.asText()).equals(clusterName)))) {
       throw new AwsProblem(
-          input + ": cluster is " + TaskDefinitionShape.show(inFile) + " but the input 'cluster'"
-              + " is '" + cluster + "'; make them the same or leave cluster out of the file");
+          input
+              + ": cluster is "
+              + TaskDefinitionShape.show(inFile)
+              + " but the input 'cluster'"
+              + " is '"
+              + cluster
+              + "'; make them the same or leave cluster out of the file");
     }
     CreateServiceRequest request;
     try {
-      request =
-          MAPPER.treeToValue(object, CreateServiceRequest.serializableBuilderClass()).build();
+      request = MAPPER.treeToValue(object, CreateServiceRequest.serializableBuilderClass()).build();
     } catch (UnrecognizedPropertyException e) {
       throw new AwsProblem(
-          input + ": unknown field '" + TaskDefinitionFiles.path(e)
+          input
+              + ": unknown field '"
+              + TaskDefinitionFiles.path(e)
               + "' (not a field of CreateService)");
     } catch (JsonMappingException e) {
       throw new AwsProblem(
-          input + ": field '" + TaskDefinitionFiles.path(e) + "' has the wrong type: "
+          input
+              + ": field '"
+              + TaskDefinitionFiles.path(e)
+              + "' has the wrong type: "
               + AwsFailures.oneLine(e.getOriginalMessage()));
     } catch (JsonProcessingException e) {
       throw new AwsProblem(input + ": " + AwsFailures.oneLine(e.getOriginalMessage()));
@@ -121,8 +136,17 @@ final class ServiceDefinitionFiles {
     JsonNode value = object.get(field);
     if (value != null && !(value.isTextual() && value.asText().equals(wanted))) {
       throw new AwsProblem(
-          input + ": " + field + " is " + TaskDefinitionShape.show(value) + " but the input '"
-              + inputName + "' is '" + wanted + "'; make them the same or leave " + field
+          input
+              + ": "
+              + field
+              + " is "
+              + TaskDefinitionShape.show(value)
+              + " but the input '"
+              + inputName
+              + "' is '"
+              + wanted
+              + "'; make them the same or leave "
+              + field
               + " out of the file");
     }
   }

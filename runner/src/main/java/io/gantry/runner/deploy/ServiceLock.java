@@ -1,8 +1,8 @@
 package io.gantry.runner.deploy;
 
 import io.gantry.runner.aws.AwsProblem;
-import io.gantry.runner.store.DeployHistory.ServiceKey;
 import io.gantry.runner.store.DeployHistory;
+import io.gantry.runner.store.DeployHistory.ServiceKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -15,10 +15,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * One deploy at a time per service: a lease in the deploy history, so runs of this process and
- * of other processes sharing the data directory queue on it alike. Held while the deploy runs
- * (renewed in the background), released on close; a holder whose process dies loses it when the
- * lease runs out.
+ * One deploy at a time per service: a lease in the deploy history, so runs of this process and of
+ * other processes sharing the data directory queue on it alike. Held while the deploy runs (renewed
+ * in the background), released on close; a holder whose process dies loses it when the lease runs
+ * out.
  */
 final class ServiceLock implements AutoCloseable {
 

@@ -4,9 +4,9 @@ import io.gantry.runner.action.JobDeploys;
 import io.gantry.runner.aws.AwsClients;
 import io.gantry.runner.aws.AwsEnvironment;
 import io.gantry.runner.aws.AwsProblem;
+import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory.ServiceKey;
-import io.gantry.runner.store.DeployHistory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -23,9 +23,8 @@ import software.amazon.awssdk.services.ecs.EcsClient;
  * chosen task definition, under the service's deploy lock, recorded and waited for like any other,
  * then checked with the chosen deployment's recorded health check (a failing check fails the
  * rollback). After a failed health check in a job, {@code afterFailedCheck} does the same for the
- * services the job deployed.
- * The AWS side (region, credentials, endpoint) is read from {@code env} as the AWS actions read a
- * step's environment.
+ * services the job deployed. The AWS side (region, credentials, endpoint) is read from {@code env}
+ * as the AWS actions read a step's environment.
  */
 public final class ServiceRollback {
 
@@ -67,9 +66,7 @@ public final class ServiceRollback {
   public static ServiceKey serviceKey(Map<String, String> env, String cluster, String service) {
     try {
       return new ServiceKey(
-          target(new AwsEnvironment(env), null).where(),
-          EcsDeploy.clusterName(cluster),
-          service);
+          target(new AwsEnvironment(env), null).where(), EcsDeploy.clusterName(cluster), service);
     } catch (AwsProblem e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
@@ -91,10 +88,7 @@ public final class ServiceRollback {
     AwsEnvironment env = new AwsEnvironment(request.env());
     AwsClients.Target bare = target(env, null);
     ServiceKey key =
-        new ServiceKey(
-            bare.where(),
-            EcsDeploy.clusterName(request.cluster()),
-            request.service());
+        new ServiceKey(bare.where(), EcsDeploy.clusterName(request.cluster()), request.service());
     // Chosen before anything is called, so that a rollback with nowhere to go changes nothing.
     Deployment target = Rollbacks.choose(history, key, request.to());
     List<Deployment> recent = history.list(key, 1);
@@ -114,7 +108,9 @@ public final class ServiceRollback {
             cancelled);
     if (!outcome.completed()) {
       throw new AwsProblem(
-          "the rollback to " + EcsRollout.shortName(target.taskDefinition()) + " failed: "
+          "the rollback to "
+              + EcsRollout.shortName(target.taskDefinition())
+              + " failed: "
               + outcome.message());
     }
     return (outcome.ending() == EcsRollout.Ending.COMPLETED ? "" : "asked ECS to roll back; ")
@@ -151,7 +147,10 @@ public final class ServiceRollback {
             "ECS", env.region(), env, credentials, httpProxy, AwsClients.DEFAULT_ATTEMPTS);
     ServiceLock lock =
         ServiceLock.acquire(
-            history, key, origin.trigger() == null ? "a rollback" : origin.trigger(), log,
+            history,
+            key,
+            origin.trigger() == null ? "a rollback" : origin.trigger(),
+            log,
             cancelled);
     try (EcsClient ecs = AwsClients.ecs(ecsTarget)) {
       EcsRollout rollout = new EcsRollout(ecs, ecsTarget, log, cancelled);
@@ -166,12 +165,12 @@ public final class ServiceRollback {
   /**
    * After {@code gantry/health-check} failed: undoes what the earlier steps of the job deployed
    * (the most recent deploy of each service). A deploy with {@code rollback: never}, or with no
-   * known good deployment before it, is only recorded as failed (it is no known good deployment
-   * any more) and the service is left as it is; any other is recorded as rolled back and its
-   * service is returned to its last known good deployment, waited for and re-checked.
+   * known good deployment before it, is only recorded as failed (it is no known good deployment any
+   * more) and the service is left as it is; any other is recorded as rolled back and its service is
+   * returned to its last known good deployment, waited for and re-checked.
    *
-   * @return what to append to the step's failure message: {@code ""} when the job deployed
-   *     nothing, else {@code "; rolled back to web:3 from run 7"} or why nothing was rolled back
+   * @return what to append to the step's failure message: {@code ""} when the job deployed nothing,
+   *     else {@code "; rolled back to web:3 from run 7"} or why nothing was rolled back
    */
   public static String afterFailedCheck(
       JobDeploys deploys,
@@ -191,22 +190,30 @@ public final class ServiceRollback {
       String service = key.cluster() + "/" + key.service();
       if (!d.rollback()) {
         history.finished(d.deploymentId(), DeployHistory.FAILED, why, Instant.now());
-        out.append("; deployment ").append(d.deploymentId()).append(" of ").append(service)
+        out.append("; deployment ")
+            .append(d.deploymentId())
+            .append(" of ")
+            .append(service)
             .append(" is recorded as failed (rollback: never, no rollback by Gantry)");
         continue;
       }
       Optional<Deployment> good = history.lastKnownGood(key, d.deploymentId());
       if (good.isEmpty()) {
         history.finished(d.deploymentId(), DeployHistory.FAILED, why, Instant.now());
-        out.append("; no known good deployment of ").append(service)
+        out.append("; no known good deployment of ")
+            .append(service)
             .append(" to roll back to, nothing was changed (deployment ")
-            .append(d.deploymentId()).append(" is recorded as failed)");
+            .append(d.deploymentId())
+            .append(" is recorded as failed)");
         continue;
       }
       Deployment target = good.get();
       history.finished(d.deploymentId(), DeployHistory.ROLLED_BACK, why, Instant.now());
       progress.log(
-          "The health check failed after deployment " + d.deploymentId() + " of " + service
+          "The health check failed after deployment "
+              + d.deploymentId()
+              + " of "
+              + service
               + ": rolling it back");
       try {
         EcsRollout.Outcome back =
@@ -232,8 +239,11 @@ public final class ServiceRollback {
                     ? ""
                     : " (but the rollback did not complete: " + back.message() + ")");
       } catch (AwsProblem e) {
-        out.append("; the rollback of ").append(service).append(" to ")
-            .append(EcsRollout.shortName(target.taskDefinition())).append(" failed: ")
+        out.append("; the rollback of ")
+            .append(service)
+            .append(" to ")
+            .append(EcsRollout.shortName(target.taskDefinition()))
+            .append(" failed: ")
             .append(e.getMessage());
       }
     }
@@ -248,7 +258,9 @@ public final class ServiceRollback {
     }
     if (!AwsEnvironment.REGION.matcher(region).matches()) {
       throw new AwsProblem(
-          "the region '" + region + "' of AWS_REGION is not a region name; write it like us-east-1");
+          "the region '"
+              + region
+              + "' of AWS_REGION is not a region name; write it like us-east-1");
     }
     return AwsClients.target("ECS", region, env, credentials, "", AwsClients.DEFAULT_ATTEMPTS);
   }

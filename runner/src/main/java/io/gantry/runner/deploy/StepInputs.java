@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
 
 /**
  * Reads a step's inputs as the actions' toolkit does ({@code core.getInput}, {@code
- * getBooleanInput}, {@code getMultilineInput}), with a one-line {@link AwsProblem} naming the
- * input for a value that cannot be read.
+ * getBooleanInput}, {@code getMultilineInput}), with a one-line {@link AwsProblem} naming the input
+ * for a value that cannot be read.
  */
 public final class StepInputs {
 
@@ -72,8 +72,15 @@ public final class StepInputs {
       // reported below
     }
     throw new AwsProblem(
-        "input '" + name + "' must be a whole number from " + min + " to " + max + ", got '"
-            + value + "'");
+        "input '"
+            + name
+            + "' must be a whole number from "
+            + min
+            + " to "
+            + max
+            + ", got '"
+            + value
+            + "'");
   }
 
   /**

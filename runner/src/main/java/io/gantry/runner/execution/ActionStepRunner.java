@@ -30,12 +30,14 @@ final class ActionStepRunner implements StepRunner {
     String uses = step.step().uses();
     Action action = actions.resolve(uses).orElseThrow();
     Map<String, String> inputs = new LinkedHashMap<>();
-    action.inputs().forEach(
-        (k, v) -> {
-          if (v != null) {
-            inputs.put(k, v);
-          }
-        });
+    action
+        .inputs()
+        .forEach(
+            (k, v) -> {
+              if (v != null) {
+                inputs.put(k, v);
+              }
+            });
     inputs.putAll(step.with());
     for (String required : action.requiredInputs()) {
       if (inputs.getOrDefault(required, "").isEmpty()) {

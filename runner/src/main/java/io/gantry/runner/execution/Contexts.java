@@ -34,7 +34,9 @@ final class Contexts {
     github.put("run_number", Long.toString(runNumber));
     github.put("run_attempt", Integer.toString(attempt));
     github.put("workflow", request.workflow().name());
-    github.put("workflow_ref", request.repository() + "/" + request.workflow().file().getFileName() + "@" + ref);
+    github.put(
+        "workflow_ref",
+        request.repository() + "/" + request.workflow().file().getFileName() + "@" + ref);
     github.put("workspace", workspace.toString());
     github.put("server_url", "");
     github.put("api_url", "");
@@ -95,17 +97,22 @@ final class Contexts {
   static Map<String, Object> inputs(RunRequest request) {
     Map<String, Object> inputs = new LinkedHashMap<>();
     var trigger = request.workflow().on().dispatch();
-    request.inputs().forEach((name, value) -> {
-      String type = "string";
-      if (trigger != null && trigger.inputs().containsKey(name)) {
-        type = trigger.inputs().get(name).type();
-      }
-      inputs.put(name, switch (type == null ? "string" : type) {
-        case "boolean" -> Boolean.parseBoolean(value);
-        case "number" -> parseNumber(value);
-        default -> value;
-      });
-    });
+    request
+        .inputs()
+        .forEach(
+            (name, value) -> {
+              String type = "string";
+              if (trigger != null && trigger.inputs().containsKey(name)) {
+                type = trigger.inputs().get(name).type();
+              }
+              inputs.put(
+                  name,
+                  switch (type == null ? "string" : type) {
+                    case "boolean" -> Boolean.parseBoolean(value);
+                    case "number" -> parseNumber(value);
+                    default -> value;
+                  });
+            });
     return inputs;
   }
 

@@ -20,24 +20,24 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Runs the {@code main} of a JavaScript action fetched from git ({@code OWNER/REPO[/PATH]@REF})
- * or found in the workspace ({@code ./PATH}), after the built-in actions had their turn (see
- * {@link StepRunners#withGitActions}). The process runs as a {@code run:} script's does ({@link
- * StepProcess}: process group, timeout, cancel, output through the step's workflow-command
- * handling and masking); outputs, exported variables and PATH entries go back through the {@link
- * StepCall}.
+ * Runs the {@code main} of a JavaScript action fetched from git ({@code OWNER/REPO[/PATH]@REF}) or
+ * found in the workspace ({@code ./PATH}), after the built-in actions had their turn (see {@link
+ * StepRunners#withGitActions}). The process runs as a {@code run:} script's does ({@link
+ * StepProcess}: process group, timeout, cancel, output through the step's workflow-command handling
+ * and masking); outputs, exported variables and PATH entries go back through the {@link StepCall}.
  *
- * <p>Not yet here (issue 12): {@code pre} and {@code post} (they need a job-end hook in the
- * loop), composite and docker actions (refused with a one-line reason). Input defaults are
- * evaluated against contexts rebuilt from the step's environment ({@code github.token} from
- * {@code GITHUB_TOKEN}, {@code runner.*}, {@code job.status} as success), since a {@link StepCall}
- * does not carry the expression contexts.
+ * <p>Not yet here (issue 12): {@code pre} and {@code post} (they need a job-end hook in the loop),
+ * composite and docker actions (refused with a one-line reason). Input defaults are evaluated
+ * against contexts rebuilt from the step's environment ({@code github.token} from {@code
+ * GITHUB_TOKEN}, {@code runner.*}, {@code job.status} as success), since a {@link StepCall} does
+ * not carry the expression contexts.
  */
 public final class GitActionStepRunner implements StepRunner {
 
   private final Path cacheDir;
   private final ActionSources sources;
   private final NodeActionRunner node;
+
   /** One fetcher per run (tags resolved once per run), for the last runs only. */
   private final Map<Long, ActionFetcher> fetchers =
       java.util.Collections.synchronizedMap(
@@ -82,21 +82,31 @@ public final class GitActionStepRunner implements StepRunner {
       ActionReference reference = ActionReference.parse(uses);
       if (reference.kind() == ActionReference.Kind.LOCAL) {
         Path dir = step.workspace().resolve(reference.path()).normalize();
-        action = new FetchedAction(reference, null, dir,
-            ActionManifests.read(dir, reference.toString(), reference.path()));
+        action =
+            new FetchedAction(
+                reference,
+                null,
+                dir,
+                ActionManifests.read(dir, reference.toString(), reference.path()));
       } else {
-        action = fetchers
-            .computeIfAbsent(step.runId(), id -> new ActionFetcher(cacheDir, sources))
-            .fetch(reference);
+        action =
+            fetchers
+                .computeIfAbsent(step.runId(), id -> new ActionFetcher(cacheDir, sources))
+                .fetch(reference);
       }
     } catch (ActionFetchException e) {
       return StepEnding.failed(step.step().location() + ": " + e.getMessage().replace('\n', ' '));
     }
     if (!(action.manifest().runs() instanceof ActionManifest.NodeRuns)) {
-      return StepEnding.failed(step.step().location() + ": " + uses + " is a "
-          + (action.manifest().runs() instanceof ActionManifest.CompositeRuns ? "composite"
-              : "docker")
-          + " action; Gantry runs only JavaScript actions from git so far");
+      return StepEnding.failed(
+          step.step().location()
+              + ": "
+              + uses
+              + " is a "
+              + (action.manifest().runs() instanceof ActionManifest.CompositeRuns
+                  ? "composite"
+                  : "docker")
+              + " action; Gantry runs only JavaScript actions from git so far");
     }
     step.system("Run " + uses);
     try {
@@ -104,15 +114,30 @@ public final class GitActionStepRunner implements StepRunner {
       inputs.warnings().forEach(w -> step.log("::warning::" + w));
       StepProcess.Outcome[] outcome = new StepProcess.Outcome[1];
       Path files = Files.createDirectories(step.stepFiles().resolve(step.number() + ".action"));
-      NodeActionRunner.NodeResult result = node.run(
-          new NodeActionRunner.NodeStep(action, NodeActionRunner.Phase.MAIN, inputs, step.env(),
-              step.workingDirectory(), files, Map.of()),
-          (command, cwd, env) -> {
-            outcome[0] = StepProcess.run(command, cwd, env,
-                files.resolve("main.stdout"), step.deadline(), step::stopRequested,
-                step.killGracePeriod(), step::processStarted, step::log);
-            return outcome[0].exitCode();
-          });
+      NodeActionRunner.NodeResult result =
+          node.run(
+              new NodeActionRunner.NodeStep(
+                  action,
+                  NodeActionRunner.Phase.MAIN,
+                  inputs,
+                  step.env(),
+                  step.workingDirectory(),
+                  files,
+                  Map.of()),
+              (command, cwd, env) -> {
+                outcome[0] =
+                    StepProcess.run(
+                        command,
+                        cwd,
+                        env,
+                        files.resolve("main.stdout"),
+                        step.deadline(),
+                        step::stopRequested,
+                        step.killGracePeriod(),
+                        step::processStarted,
+                        step::log);
+                return outcome[0].exitCode();
+              });
       result.warnings().forEach(w -> step.log("::warning::" + w));
       result.outputs().forEach(step::setOutput);
       result.exportedEnv().forEach(step::exportVariable);
@@ -126,7 +151,8 @@ public final class GitActionStepRunner implements StepRunner {
       if (result.error() != null) {
         return StepEnding.failed(result.error());
       }
-      return result.exitCode() == 0 ? StepEnding.succeeded()
+      return result.exitCode() == 0
+          ? StepEnding.succeeded()
           : StepEnding.failed("Process completed with exit code " + result.exitCode() + ".");
     } catch (NodeActionException e) {
       return StepEnding.failed(step.step().location() + ": " + e.getMessage());
@@ -154,7 +180,7 @@ public final class GitActionStepRunner implements StepRunner {
     contexts.put("runner", runner);
     contexts.put("env", new HashMap<String, Object>(env));
     contexts.put("job", Map.of("status", "success"));
-    return new ExpressionContext(contexts, ExpressionContext.JobStatus.SUCCEEDING,
-        step.workspace());
+    return new ExpressionContext(
+        contexts, ExpressionContext.JobStatus.SUCCEEDING, step.workspace());
   }
 }

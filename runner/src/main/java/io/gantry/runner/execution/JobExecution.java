@@ -22,13 +22,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link StepLoop}, the job's {@code outputs}, and the clean-up.
  *
  * <p>A step that fails is a value ({@link StepResult}), never an exception: the job goes on to
- * evaluate the {@code if:} of the later steps with {@code failure()} true. Whatever the job
- * started is killed when it ends (GitHub's "cleaning up orphan processes"), exactly once.
+ * evaluate the {@code if:} of the later steps with {@code failure()} true. Whatever the job started
+ * is killed when it ends (GitHub's "cleaning up orphan processes"), exactly once.
  */
 final class JobExecution implements Callable<JobResult> {
 
   private final JobScope scope;
   private final StepLoop steps;
+
   /** The concurrency group the job holds while it runs, or null. */
   private String group;
 
@@ -44,8 +45,7 @@ final class JobExecution implements Callable<JobResult> {
       Map<String, Object> needs,
       Map<String, String> workflowEnv,
       AtomicBoolean stopped) {
-    this.scope =
-        new JobScope(run, job, key, name, matrix, strategy, needs, workflowEnv, stopped);
+    this.scope = new JobScope(run, job, key, name, matrix, strategy, needs, workflowEnv, stopped);
     this.steps = new StepLoop(scope, run.stepRunners());
   }
 
@@ -84,8 +84,7 @@ final class JobExecution implements Callable<JobResult> {
         deadline =
             System.nanoTime()
                 + scope.timeout(job.timeoutMinutes(), run.options().defaultJobTimeout()).toNanos();
-        continueOnError =
-            JobScope.flag(job.continueOnError(), scope.jobContext(scope.workflowEnv));
+        continueOnError = JobScope.flag(job.continueOnError(), scope.jobContext(scope.workflowEnv));
       } catch (ExpressionException e) {
         setup.error(job.location() + ": " + e.getMessage());
         return finish(started, Conclusion.FAILURE, outputs, results, e.getMessage(), false);
@@ -138,8 +137,8 @@ final class JobExecution implements Callable<JobResult> {
   }
 
   /**
-   * Waits for the job's {@code concurrency:} group, when it has one (see {@link JobGroups});
-   * false when the job must not run. The group is held from here until the job ends.
+   * Waits for the job's {@code concurrency:} group, when it has one (see {@link JobGroups}); false
+   * when the job must not run. The group is held from here until the job ends.
    */
   private boolean enterGroup(StepOutput setup) {
     Job job = scope.job;
@@ -221,8 +220,7 @@ final class JobExecution implements Callable<JobResult> {
         }
         outputs.put(output.getKey(), value);
       } catch (ExpressionException e) {
-        setup.error(
-            scope.job.location() + ": outputs." + output.getKey() + ": " + e.getMessage());
+        setup.error(scope.job.location() + ": outputs." + output.getKey() + ": " + e.getMessage());
         scope.failed = true;
       }
     }

@@ -40,8 +40,8 @@ final class JobGroups {
 
   /**
    * Blocks until {@code me} may run in {@code group}; returns false when it must not run at all (a
-   * newer job took its place in the queue, or its run was cancelled while it waited). A true
-   * return must be followed by {@link #leave}.
+   * newer job took its place in the queue, or its run was cancelled while it waited). A true return
+   * must be followed by {@link #leave}.
    *
    * @param waiting told once, with who runs, when {@code me} has to wait
    */

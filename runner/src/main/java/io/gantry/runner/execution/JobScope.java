@@ -34,9 +34,12 @@ final class JobScope {
   final Map<String, Object> needs;
   final Map<String, String> workflowEnv;
   final AtomicBoolean stopped;
+
   /** Set when the job's concurrency group cancels it (cancel-in-progress, or a newer waiter). */
   final AtomicBoolean cancelledByGroup = new AtomicBoolean();
+
   final Path workspace;
+
   /** Scripts and the files steps talk back through, named by step number. */
   final Path stepFiles;
 
@@ -45,6 +48,7 @@ final class JobScope {
   final RegistryLogins registryLogins = new RegistryLogins();
   final JobDeploys jobDeploys = new JobDeploys();
   final List<String> pathPrefix = new ArrayList<>();
+
   /** Guarded by itself: a runner may start processes from a thread of its own. */
   final List<ProcessHandle> leaders = new ArrayList<>();
 
@@ -161,7 +165,8 @@ final class JobScope {
     contexts.put("env", new LinkedHashMap<String, Object>(env));
     contexts.put("steps", stepsContext);
     Map<String, Object> jobContext = new LinkedHashMap<>();
-    jobContext.put("status", failed || timedOut ? "failure" : cancelled() ? "cancelled" : "success");
+    jobContext.put(
+        "status", failed || timedOut ? "failure" : cancelled() ? "cancelled" : "success");
     jobContext.put("container", new LinkedHashMap<String, Object>());
     jobContext.put("services", new LinkedHashMap<String, Object>());
     contexts.put("job", jobContext);
@@ -169,9 +174,9 @@ final class JobScope {
   }
 
   /**
-   * The {@code env} context of a step: workflow, job, exported ({@code $GITHUB_ENV}) and the
-   * step's own {@code env}, later layers winning. When {@code processEnv} is given, the step's
-   * own env is taken from it (already evaluated).
+   * The {@code env} context of a step: workflow, job, exported ({@code $GITHUB_ENV}) and the step's
+   * own {@code env}, later layers winning. When {@code processEnv} is given, the step's own env is
+   * taken from it (already evaluated).
    */
   Map<String, String> envContext(Step step, Map<String, String> processEnv) {
     Map<String, String> env = new LinkedHashMap<>(workflowEnv);

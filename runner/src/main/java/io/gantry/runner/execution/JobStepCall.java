@@ -23,6 +23,7 @@ final class JobStepCall implements StepCall {
   private final StepFields fields;
   private final long deadline;
   private final StepOutput out;
+
   /** A step that starts after the cancel (if: always() or cancelled()) runs to its end. */
   private final boolean startedAfterCancel;
 

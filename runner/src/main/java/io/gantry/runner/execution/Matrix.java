@@ -7,11 +7,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Expands {@code strategy.matrix} into its combinations, with GitHub's rules: the cartesian
- * product of the keys (the first key varying slowest), minus every combination an {@code exclude}
- * entry matches, then each {@code include} entry added to every original combination it can
- * extend without overwriting an original value, or appended as a combination of its own when it
- * extends none.
+ * Expands {@code strategy.matrix} into its combinations, with GitHub's rules: the cartesian product
+ * of the keys (the first key varying slowest), minus every combination an {@code exclude} entry
+ * matches, then each {@code include} entry added to every original combination it can extend
+ * without overwriting an original value, or appended as a combination of its own when it extends
+ * none.
  */
 final class Matrix {
 
@@ -47,7 +47,9 @@ final class Matrix {
         for (Object item : entries) {
           if (!(item instanceof Map<?, ?>)) {
             throw new MatrixException(
-                "each entry of strategy.matrix." + key + " must be a mapping, got "
+                "each entry of strategy.matrix."
+                    + key
+                    + " must be a mapping, got "
                     + describe(item));
           }
         }

@@ -10,13 +10,13 @@ import java.util.List;
 
 /**
  * Starts step processes each as the leader of a process group of its own, so that a timeout or
- * cancel can signal every process the step started (background jobs and pipelines included),
- * not only the shell.
+ * cancel can signal every process the step started (background jobs and pipelines included), not
+ * only the shell.
  *
  * <p>{@code setsid} makes the shell a session and group leader with its own pid as group id; a
- * signal to {@code -pid} then reaches the whole tree. Where {@code setsid} is missing the
- * processes are found through {@link ProcessHandle#descendants()} instead, which misses
- * processes that were re-parented.
+ * signal to {@code -pid} then reaches the whole tree. Where {@code setsid} is missing the processes
+ * are found through {@link ProcessHandle#descendants()} instead, which misses processes that were
+ * re-parented.
  */
 final class ProcessGroups {
 
@@ -41,8 +41,8 @@ final class ProcessGroups {
   }
 
   /**
-   * Sends a signal ({@code TERM} or {@code KILL}) to every process group of {@code leaders} and,
-   * as a fallback, to their live descendants.
+   * Sends a signal ({@code TERM} or {@code KILL}) to every process group of {@code leaders} and, as
+   * a fallback, to their live descendants.
    */
   static void signal(Collection<ProcessHandle> leaders, String signal) {
     if (leaders.isEmpty()) {

@@ -1,7 +1,6 @@
 package io.gantry.runner.execution;
 
 import io.gantry.runner.store.RunHistory;
-import io.gantry.runner.store.RunStore;
 import io.gantry.runner.workflow.Job;
 import io.gantry.runner.workflow.Workflow;
 import java.util.ArrayList;
@@ -11,11 +10,12 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * A job instance that passed in an earlier attempt and that a rerun of failed jobs carries over:
- * it is recorded again with its name and outputs, so the jobs that need it see the same {@code
+ * A job instance that passed in an earlier attempt and that a rerun of failed jobs carries over: it
+ * is recorded again with its name and outputs, so the jobs that need it see the same {@code
  * needs.<id>.outputs}, and it does not run.
  *
- * @param key the instance key in the earlier attempt ({@code build}, or {@code build-2} in a matrix)
+ * @param key the instance key in the earlier attempt ({@code build}, or {@code build-2} in a
+ *     matrix)
  * @param name its display name
  * @param outputs its job outputs
  * @param fromAttempt the attempt it ran in

@@ -41,7 +41,9 @@ record RunContext(
     return sharedWorkspace ? workspace : workspace.resolve(jobKey);
   }
 
-  /** Whether {@code ::debug::} lines are shown (secret or variable ACTIONS_STEP_DEBUG/RUNNER_DEBUG). */
+  /**
+   * Whether {@code ::debug::} lines are shown (secret or variable ACTIONS_STEP_DEBUG/RUNNER_DEBUG).
+   */
   boolean debugEnabled() {
     return isTrue(request.secrets().get("ACTIONS_STEP_DEBUG"))
         || isTrue(request.vars().get("ACTIONS_STEP_DEBUG"))

@@ -20,11 +20,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Schedules the jobs of one run: a job starts when every job it needs has concluded and its
- * {@code if:} holds; a matrix job becomes one instance per combination, at most
- * {@code max-parallel} at once, with {@code fail-fast} stopping the others when one fails.
- * Instances run on the executor's pool; this class runs on the run's own thread and is its only
- * user, so its state needs no locks.
+ * Schedules the jobs of one run: a job starts when every job it needs has concluded and its {@code
+ * if:} holds; a matrix job becomes one instance per combination, at most {@code max-parallel} at
+ * once, with {@code fail-fast} stopping the others when one fails. Instances run on the executor's
+ * pool; this class runs on the run's own thread and is its only user, so its state needs no locks.
  */
 final class RunExecution {
 
@@ -54,6 +53,7 @@ final class RunExecution {
     int instances;
     int active;
     boolean started;
+
     /** The aggregate, once every instance has concluded. */
     Conclusion conclusion;
 
@@ -126,11 +126,17 @@ final class RunExecution {
     try {
       runIt = Expressions.condition(job.condition(), context);
     } catch (ExpressionException e) {
-      finishWithout(state, job.id(), job.id(), Conclusion.FAILURE, job.location() + ": if: " + e.getMessage());
+      finishWithout(
+          state,
+          job.id(),
+          job.id(),
+          Conclusion.FAILURE,
+          job.location() + ": if: " + e.getMessage());
       return;
     }
     if (!runIt) {
-      finishWithout(state, job.id(), displayName(job, Map.of()), Conclusion.SKIPPED, skipReason(job));
+      finishWithout(
+          state, job.id(), displayName(job, Map.of()), Conclusion.SKIPPED, skipReason(job));
       return;
     }
     List<Map<String, Object>> combinations;
@@ -148,13 +154,19 @@ final class RunExecution {
         }
       }
     } catch (ExpressionException | Matrix.MatrixException | NumberFormatException e) {
-      finishWithout(state, job.id(), job.id(), Conclusion.FAILURE, job.location() + ": strategy: " + e.getMessage());
+      finishWithout(
+          state,
+          job.id(),
+          job.id(),
+          Conclusion.FAILURE,
+          job.location() + ": strategy: " + e.getMessage());
       return;
     }
     state.instances = combinations.size();
     for (int i = 0; i < combinations.size(); i++) {
       Map<String, Object> matrix = combinations.get(i);
-      String key = combinations.size() > 1 || !matrix.isEmpty() ? job.id() + "-" + (i + 1) : job.id();
+      String key =
+          combinations.size() > 1 || !matrix.isEmpty() ? job.id() + "-" + (i + 1) : job.id();
       Map<String, Object> strategy = new LinkedHashMap<>();
       strategy.put("fail-fast", state.failFast);
       strategy.put("job-index", (double) i);
@@ -200,7 +212,9 @@ final class RunExecution {
     while (!state.queued.isEmpty()) {
       JobExecution execution = state.queued.poll();
       String reason =
-          run.cancelled().get() ? "cancelled" : "cancelled: another instance of the matrix failed (fail-fast)";
+          run.cancelled().get()
+              ? "cancelled"
+              : "cancelled: another instance of the matrix failed (fail-fast)";
       JobResult result =
           new JobResult(
               execution.key(),
@@ -260,7 +274,16 @@ final class RunExecution {
       JobState state, String key, String name, Conclusion conclusion, String message) {
     JobResult result =
         new JobResult(
-            key, state.job.id(), name, Map.of(), conclusion, Map.of(), List.of(), Duration.ZERO, message, false);
+            key,
+            state.job.id(),
+            name,
+            Map.of(),
+            conclusion,
+            Map.of(),
+            List.of(),
+            Duration.ZERO,
+            message,
+            false);
     results.add(result);
     state.results.add(result);
     state.instances = 1;
@@ -289,7 +312,9 @@ final class RunExecution {
     state.conclusion =
         anyFailed
             ? Conclusion.FAILURE
-            : anyCancelled ? Conclusion.CANCELLED : allSkipped ? Conclusion.SKIPPED : Conclusion.SUCCESS;
+            : anyCancelled
+                ? Conclusion.CANCELLED
+                : allSkipped ? Conclusion.SKIPPED : Conclusion.SUCCESS;
   }
 
   private boolean needsConcluded(JobState state) {
@@ -321,8 +346,8 @@ final class RunExecution {
   }
 
   /**
-   * The status the job's {@code if:} sees: success when every job it needs (directly) succeeded
-   * and nothing before it failed; failure when a job it depends on, directly or not, failed.
+   * The status the job's {@code if:} sees: success when every job it needs (directly) succeeded and
+   * nothing before it failed; failure when a job it depends on, directly or not, failed.
    */
   private ExpressionContext.JobStatus needsStatus(Job job) {
     boolean allSucceeded = true;
@@ -411,7 +436,10 @@ final class RunExecution {
   }
 
   private String displayName(
-      Job job, Map<String, Object> matrix, Map<String, Object> needs, Map<String, Object> strategy) {
+      Job job,
+      Map<String, Object> matrix,
+      Map<String, Object> needs,
+      Map<String, Object> strategy) {
     String name = job.id();
     if (job.name() != null) {
       try {

@@ -18,7 +18,9 @@ package io.gantry.runner.execution;
  */
 public interface RunListener {
 
-  /** @param runName the workflow's {@code run-name} evaluated, else its name */
+  /**
+   * @param runName the workflow's {@code run-name} evaluated, else its name
+   */
   default void runStarted(long runId, long runNumber, String runName) {}
 
   /** A job instance is planned and waits for a free slot (max-parallel, the job pool). */

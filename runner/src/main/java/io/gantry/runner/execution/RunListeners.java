@@ -19,7 +19,9 @@ public final class RunListeners {
 
   private RunListeners() {}
 
-  /** Every listener, in order, each shielded from the failures of the others; nulls are left out. */
+  /**
+   * Every listener, in order, each shielded from the failures of the others; nulls are left out.
+   */
   public static RunListener of(RunListener... listeners) {
     return new Composite(null, present(listeners));
   }

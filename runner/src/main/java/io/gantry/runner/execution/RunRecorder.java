@@ -71,7 +71,9 @@ final class RunRecorder implements RunListener {
     store.runFinished(runId, stored(result.conclusion()), Instant.now());
   }
 
-  /** A job concluded without being queued (skipped, or failed before any instance) gets its row now. */
+  /**
+   * A job concluded without being queued (skipped, or failed before any instance) gets its row now.
+   */
   private long jobId(String jobKey, String jobName) {
     return jobIds.computeIfAbsent(jobKey, key -> store.createJob(runId, key, jobName));
   }

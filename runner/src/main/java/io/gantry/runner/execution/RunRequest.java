@@ -63,14 +63,42 @@ public record RunRequest(
       Path workspace,
       String actor) {
     this(
-        workflow, repository, event, eventPayload, ref, sha, inputs, secrets, vars, env, jobs,
-        sourceDirectory, remote, workspace, actor, Map.of());
+        workflow,
+        repository,
+        event,
+        eventPayload,
+        ref,
+        sha,
+        inputs,
+        secrets,
+        vars,
+        env,
+        jobs,
+        sourceDirectory,
+        remote,
+        workspace,
+        actor,
+        Map.of());
   }
 
   /** The same request, reusing {@code reused} (see {@link ReusedJob#plan}). */
   public RunRequest withReused(Map<String, java.util.List<ReusedJob>> reused) {
     return new RunRequest(
-        workflow, repository, event, eventPayload, ref, sha, inputs, secrets, vars, env, jobs,
-        sourceDirectory, remote, workspace, actor, Map.copyOf(reused));
+        workflow,
+        repository,
+        event,
+        eventPayload,
+        ref,
+        sha,
+        inputs,
+        secrets,
+        vars,
+        env,
+        jobs,
+        sourceDirectory,
+        remote,
+        workspace,
+        actor,
+        Map.copyOf(reused));
   }
 }

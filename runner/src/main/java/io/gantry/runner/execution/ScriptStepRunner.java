@@ -54,8 +54,7 @@ final class ScriptStepRunner implements StepRunner {
         case EXITED ->
             outcome.exitCode() == 0
                 ? StepEnding.succeeded()
-                : StepEnding.failed(
-                    "Process completed with exit code " + outcome.exitCode() + ".");
+                : StepEnding.failed("Process completed with exit code " + outcome.exitCode() + ".");
         case TIMED_OUT -> StepEnding.timedOut();
         case CANCELLED -> StepEnding.cancelled("the step was cancelled");
       };

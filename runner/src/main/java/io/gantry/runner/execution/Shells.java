@@ -10,8 +10,8 @@ import java.util.List;
 /**
  * Turns a step's {@code shell:} into the command that runs its script, as GitHub's runner does:
  * {@code bash} runs with {@code --noprofile --norc -eo pipefail}, {@code sh} with {@code -e},
- * {@code python} with the python on PATH, and any other value is a command template holding
- * {@code {0}} for the script's path.
+ * {@code python} with the python on PATH, and any other value is a command template holding {@code
+ * {0}} for the script's path.
  */
 final class Shells {
 

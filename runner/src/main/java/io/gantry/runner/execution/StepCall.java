@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * One step as a {@link StepRunner} gets it: its fields evaluated, and the job it runs in. Used on
- * the job's thread only (but {@link #log} and {@link #stopRequested} may be called from threads
- * the runner starts).
+ * the job's thread only (but {@link #log} and {@link #stopRequested} may be called from threads the
+ * runner starts).
  */
 public interface StepCall {
 

@@ -123,7 +123,8 @@ final class StepLoop {
     }
   }
 
-  private Attempt attempt(int number, Step step, String stepName, StepOutput out, long jobDeadline) {
+  private Attempt attempt(
+      int number, Step step, String stepName, StepOutput out, long jobDeadline) {
     // The files are not created up front: a step appends with >>, which creates them, and a file
     // that is missing reads as empty. On slow file systems that saves milliseconds per step.
     String prefix = number + ".";
@@ -150,8 +151,7 @@ final class StepLoop {
     } catch (StepFields.InvalidStep e) {
       return Attempt.failed(e.getMessage());
     }
-    JobStepCall call =
-        new JobStepCall(scope, step, number, stepName, env, fields, deadline, out);
+    JobStepCall call = new JobStepCall(scope, step, number, stepName, env, fields, deadline, out);
     StepEnding ending = run(call);
     Map<String, String> outputs = new LinkedHashMap<>(call.outputs);
     if (ending instanceof StepEnding.TimedOut) {

@@ -25,8 +25,7 @@ final class StepOutput {
   private String stopToken;
   private int errors;
 
-  StepOutput(
-      RunContext run, String jobKey, String jobName, String stepName, StepLogFile file) {
+  StepOutput(RunContext run, String jobKey, String jobName, String stepName, StepLogFile file) {
     this.run = run;
     this.jobKey = jobKey;
     this.jobName = jobName;

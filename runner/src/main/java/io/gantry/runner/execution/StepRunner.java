@@ -17,9 +17,9 @@ package io.gantry.runner.execution;
  * container:}. Both are added by passing the list to {@link WorkflowExecutor}'s constructor (see
  * {@link StepRunners}), without touching the loop.
  *
- * <p>Contract: {@link #run} is called on the job's thread, once per step, and returns when the
- * step is over; every process it starts is registered with {@link StepCall#processStarted} so that
- * the job's clean-up kills it. It stops at {@link StepCall#deadline()} (ending {@link
+ * <p>Contract: {@link #run} is called on the job's thread, once per step, and returns when the step
+ * is over; every process it starts is registered with {@link StepCall#processStarted} so that the
+ * job's clean-up kills it. It stops at {@link StepCall#deadline()} (ending {@link
  * StepEnding.TimedOut}) and when {@link StepCall#stopRequested()} turns true (ending {@link
  * StepEnding.Cancelled}). A step failing is an ending, not an exception; an exception that escapes
  * fails the step with its message.

@@ -13,7 +13,10 @@ public final class StepRunners {
 
   private StepRunners() {}
 
-  /** Built-in actions ({@link ActionStepRunner}) and scripts on this machine ({@link ScriptStepRunner}). */
+  /**
+   * Built-in actions ({@link ActionStepRunner}) and scripts on this machine ({@link
+   * ScriptStepRunner}).
+   */
   public static List<StepRunner> builtIn(ActionRegistry actions) {
     return List.of(new ActionStepRunner(actions), new ScriptStepRunner());
   }

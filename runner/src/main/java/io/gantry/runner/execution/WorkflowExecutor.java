@@ -30,12 +30,11 @@ import java.util.stream.Stream;
  * Runs workflows on this machine: the runner module's entry point.
  *
  * <p>{@link #start} records the run in the store, then executes it on a thread of its own; the
- * returned {@link Execution} cancels or awaits it. Jobs of all runs share one pool of
- * {@link ExecutorOptions#maxParallelJobs()} threads. Every run ends with {@link
- * RunListener#runFinished} and a conclusion in the store, whatever happens inside it. The
- * executor never writes to the store itself once the run is created: its events go out once, to
- * the store first ({@link RunRecorder}) and then to the caller's listener (see {@link
- * RunListeners}).
+ * returned {@link Execution} cancels or awaits it. Jobs of all runs share one pool of {@link
+ * ExecutorOptions#maxParallelJobs()} threads. Every run ends with {@link RunListener#runFinished}
+ * and a conclusion in the store, whatever happens inside it. The executor never writes to the store
+ * itself once the run is created: its events go out once, to the store first ({@link RunRecorder})
+ * and then to the caller's listener (see {@link RunListeners}).
  */
 public final class WorkflowExecutor implements AutoCloseable {
 
@@ -53,8 +52,7 @@ public final class WorkflowExecutor implements AutoCloseable {
   }
 
   /**
-   * An executor with the given step runners, asked in order for each step (see {@link
-   * StepRunner}).
+   * An executor with the given step runners, asked in order for each step (see {@link StepRunner}).
    */
   public WorkflowExecutor(
       ActionRegistry actions,
@@ -103,8 +101,8 @@ public final class WorkflowExecutor implements AutoCloseable {
   }
 
   /**
-   * Starts a run the store already holds (queued by the server and claimed by a worker); returns
-   * at once. The request must describe the same workflow, event and commit as the record.
+   * Starts a run the store already holds (queued by the server and claimed by a worker); returns at
+   * once. The request must describe the same workflow, event and commit as the record.
    */
   public Execution startQueued(
       RunHistory.RunRecord record, RunRequest request, RunListener listener) {
@@ -125,7 +123,10 @@ public final class WorkflowExecutor implements AutoCloseable {
   }
 
   private RunResult execute(
-      RunRequest request, RunHistory.RunRecord record, RunListener listener, AtomicBoolean cancelled) {
+      RunRequest request,
+      RunHistory.RunRecord record,
+      RunListener listener,
+      AtomicBoolean cancelled) {
     Instant started = Instant.now();
     boolean ownWorkspace = request.workspace() == null;
     Path workspace =
@@ -217,8 +218,8 @@ public final class WorkflowExecutor implements AutoCloseable {
 
   /**
    * The run's title: {@code run-name} evaluated (it may read github, inputs and vars), else the
-   * workflow's name. A run-name that fails to evaluate falls back to the name, since a title is
-   * not worth failing a run over; the validator has already checked its syntax.
+   * workflow's name. A run-name that fails to evaluate falls back to the name, since a title is not
+   * worth failing a run over; the validator has already checked its syntax.
    */
   private static String runName(RunRequest request, Map<String, Object> github) {
     String template = request.workflow().runName();
@@ -255,7 +256,8 @@ public final class WorkflowExecutor implements AutoCloseable {
 
   /** Failure beats cancelled beats success; a run where no job ran at all is skipped. */
   static Conclusion conclude(List<JobResult> jobs, boolean cancelled) {
-    if (jobs.stream().anyMatch(j -> j.conclusion() == Conclusion.FAILURE && !j.continuedOnError())) {
+    if (jobs.stream()
+        .anyMatch(j -> j.conclusion() == Conclusion.FAILURE && !j.continuedOnError())) {
       return Conclusion.FAILURE;
     }
     if (cancelled || jobs.stream().anyMatch(j -> j.conclusion() == Conclusion.CANCELLED)) {

@@ -5,9 +5,9 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * A text split into literal parts and parsed {@code ${{ }}} expressions, with every problem
- * found. Parsing never throws so that {@link Expressions#check} can report all problems; the
- * evaluating entry points throw the first one instead.
+ * A text split into literal parts and parsed {@code ${{ }}} expressions, with every problem found.
+ * Parsing never throws so that {@link Expressions#check} can report all problems; the evaluating
+ * entry points throw the first one instead.
  */
 final class Analysis {
 
@@ -39,8 +39,8 @@ final class Analysis {
   private Analysis() {}
 
   /**
-   * Parses {@code text}; {@code availableContexts} null skips the check of context names.
-   * Functions and argument counts are always checked, as GitHub does before evaluating.
+   * Parses {@code text}; {@code availableContexts} null skips the check of context names. Functions
+   * and argument counts are always checked, as GitHub does before evaluating.
    */
   static Analysis of(String text, Mode mode, Collection<String> availableContexts) {
     Analysis analysis = new Analysis();
@@ -120,8 +120,8 @@ final class Analysis {
   }
 
   /**
-   * The offset of the <code>}}</code> closing the <code>${{</code> at {@code open}, or -1; a
-   * <code>}}</code> inside a string literal does not close it.
+   * The offset of the <code>}}</code> closing the <code>${{</code> at {@code open}, or -1; a <code>
+   * }}</code> inside a string literal does not close it.
    */
   static int closingOf(String text, int open) throws ExpressionException {
     int i = open + OPEN.length();

@@ -10,10 +10,10 @@ import java.util.Map;
  * {@link String}, {@code Map<String, Object>} and {@code List<Object>}. Property names are matched
  * case-insensitively, as GitHub does.
  *
- * @param contexts the available contexts by lower-case name ({@code github}, {@code env},
- *     {@code matrix}, ...); a name absent from the map is "not available here"
- * @param status answers the status functions {@code success()}, {@code failure()} and
- *     {@code cancelled()} ({@code always()} is always true)
+ * @param contexts the available contexts by lower-case name ({@code github}, {@code env}, {@code
+ *     matrix}, ...); a name absent from the map is "not available here"
+ * @param status answers the status functions {@code success()}, {@code failure()} and {@code
+ *     cancelled()} ({@code always()} is always true)
  * @param workspace the folder {@code hashFiles()} resolves its patterns against, or null where
  *     {@code hashFiles} is not available
  */

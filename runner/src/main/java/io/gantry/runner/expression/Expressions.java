@@ -31,8 +31,8 @@ public final class Expressions {
 
   /**
    * Evaluates an {@code if:} condition, written bare or wrapped in one {@code ${{ }}}. When the
-   * condition calls none of the status functions, it is evaluated as {@code success() && (...)}.
-   * An empty or null condition means {@code success()}.
+   * condition calls none of the status functions, it is evaluated as {@code success() && (...)}. An
+   * empty or null condition means {@code success()}.
    */
   public static boolean condition(String condition, ExpressionContext context)
       throws ExpressionException {
@@ -61,7 +61,8 @@ public final class Expressions {
 
   /**
    * Like {@link #interpolate}, but when the whole template is one {@code ${{ }}} the value keeps
-   * its type (so {@code ${{ fromJSON(x) }}} yields a Map or List and {@code ${{ true }}} a Boolean).
+   * its type (so {@code ${{ fromJSON(x) }}} yields a Map or List and {@code ${{ true }}} a
+   * Boolean).
    */
   public static Object evaluateTemplate(String template, ExpressionContext context)
       throws ExpressionException {
@@ -87,12 +88,12 @@ public final class Expressions {
   }
 
   /**
-   * The context property paths a template reads, lower-cased and dotted, with the 0-based offset
-   * of each reference in the text: {@code ${{ github.event.head_commit.message }}} gives
-   * {@code github.event.head_commit.message}; index access with a string literal is folded in
-   * ({@code github['event'].ref} gives {@code github.event.ref}); a {@code *} filter gives
-   * {@code *}. Used by the validator's script-injection rule. Unparseable templates give an empty
-   * list (their syntax error is reported by {@link #check}).
+   * The context property paths a template reads, lower-cased and dotted, with the 0-based offset of
+   * each reference in the text: {@code ${{ github.event.head_commit.message }}} gives {@code
+   * github.event.head_commit.message}; index access with a string literal is folded in ({@code
+   * github['event'].ref} gives {@code github.event.ref}); a {@code *} filter gives {@code *}. Used
+   * by the validator's script-injection rule. Unparseable templates give an empty list (their
+   * syntax error is reported by {@link #check}).
    */
   public static List<Reference> references(String text) {
     if (text == null) {

@@ -78,12 +78,7 @@ final class Functions {
           : "unknown function '" + name + "'; did you mean '" + suggestion + "'? S" + supported;
     }
     if (count < spec.min() || count > spec.max()) {
-      return "function '"
-          + spec.name()
-          + "' takes "
-          + spec.arity()
-          + " but was given "
-          + count;
+      return "function '" + spec.name() + "' takes " + spec.arity() + " but was given " + count;
     }
     return null;
   }
@@ -161,8 +156,7 @@ final class Functions {
         String index = pattern.substring(i + 1, close);
         if (!index.matches("\\d{1,9}")) {
           throw new ExpressionException(
-              "format: invalid placeholder '{" + index + "}'; expected '{0}', '{1}', ...",
-              offset);
+              "format: invalid placeholder '{" + index + "}'; expected '{0}', '{1}', ...", offset);
         }
         int n = Integer.parseInt(index);
         if (n >= available) {
@@ -178,7 +172,9 @@ final class Functions {
         i = close;
       } else if (c == '}' && !doubled) {
         throw new ExpressionException(
-            "format: '}' at index " + i + " of the format string has no matching '{'; write '}}'"
+            "format: '}' at index "
+                + i
+                + " of the format string has no matching '{'; write '}}'"
                 + " for a literal '}'",
             offset);
       } else {

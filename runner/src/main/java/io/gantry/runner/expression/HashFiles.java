@@ -89,6 +89,7 @@ final class HashFiles {
 
   private static final class Glob {
     final boolean negate;
+
     /** One regex per path segment; null stands for a {@code **} segment. */
     final Pattern[] segments;
 

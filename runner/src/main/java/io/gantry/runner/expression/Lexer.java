@@ -148,8 +148,7 @@ final class Lexer {
     boolean hex = i + 1 < end && text.charAt(i) == '0' && (text.charAt(i + 1) | 0x20) == 'x';
     while (i < end) {
       char c = text.charAt(i);
-      boolean exponentSign =
-          !hex && (c == '+' || c == '-') && (text.charAt(i - 1) | 0x20) == 'e';
+      boolean exponentSign = !hex && (c == '+' || c == '-') && (text.charAt(i - 1) | 0x20) == 'e';
       if (Character.isLetterOrDigit(c) || c == '_' || c == '.' || exponentSign) {
         i++;
       } else {

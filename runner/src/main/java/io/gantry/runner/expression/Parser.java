@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Recursive-descent parser with GitHub's precedence, loosest first: {@code ||}, {@code &&},
- * {@code == !=}, {@code < <= > >=}, {@code !}, then property and index access.
+ * Recursive-descent parser with GitHub's precedence, loosest first: {@code ||}, {@code &&}, {@code
+ * == !=}, {@code < <= > >=}, {@code !}, then property and index access.
  */
 final class Parser {
 

@@ -14,8 +14,18 @@ final class Validator {
   /** Every context GitHub defines; one of these that is absent is "not available here". */
   private static final Set<String> KNOWN_CONTEXTS =
       Set.of(
-          "github", "env", "vars", "job", "jobs", "steps", "runner", "secrets", "strategy",
-          "matrix", "needs", "inputs");
+          "github",
+          "env",
+          "vars",
+          "job",
+          "jobs",
+          "steps",
+          "runner",
+          "secrets",
+          "strategy",
+          "matrix",
+          "needs",
+          "inputs");
 
   private Validator() {}
 

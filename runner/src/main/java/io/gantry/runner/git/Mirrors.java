@@ -61,12 +61,14 @@ public final class Mirrors {
   /** When the last successful sync of each mirror began, under its lock. */
   private static final Map<Path, Long> SYNC_STARTS = new ConcurrentHashMap<>();
 
-  /** {@link #safeName} of each repository name seen (a regex and a hash otherwise, per delivery). */
+  /**
+   * {@link #safeName} of each repository name seen (a regex and a hash otherwise, per delivery).
+   */
   private static final Map<String, String> SAFE_NAMES = new ConcurrentHashMap<>();
 
   /**
-   * The files of folders read by {@link #readFiles}, by path and git tree id (content-addressed,
-   * so never stale): the 64 used last.
+   * The files of folders read by {@link #readFiles}, by path and git tree id (content-addressed, so
+   * never stale): the 64 used last.
    */
   /** A folder's files are remembered only when they add up to at most this much. */
   private static final long CACHED_FOLDER_BYTES = 1L << 20;
@@ -487,9 +489,9 @@ public final class Mirrors {
   /**
    * The mirror's repository, opened once per JVM and shared: a JGit {@link Repository} is safe for
    * concurrent readers and sees what a later fetch adds (new packs, loose objects and refs are
-   * looked up again on a miss). Opening one costs a config read and the pack indexes, which a
-   * burst of webhooks would otherwise pay per delivery. The caller closes what it gets, as usual;
-   * the cache's own reference keeps it open.
+   * looked up again on a miss). Opening one costs a config read and the pack indexes, which a burst
+   * of webhooks would otherwise pay per delivery. The caller closes what it gets, as usual; the
+   * cache's own reference keeps it open.
    */
   private static Repository openMirror(Path mirror) throws IOException {
     Repository db;

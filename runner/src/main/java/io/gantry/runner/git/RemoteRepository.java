@@ -17,7 +17,11 @@ public record RemoteRepository(
   @Override
   public String toString() {
     // A credential type never prints its secret.
-    return "RemoteRepository[" + name + ", " + cloneUrl
-        + (password != null ? ", password=***" : "") + "]";
+    return "RemoteRepository["
+        + name
+        + ", "
+        + cloneUrl
+        + (password != null ? ", password=***" : "")
+        + "]";
   }
 }

@@ -20,7 +20,8 @@ import java.util.stream.Stream;
 public final class LogStore {
 
   private final Path root;
-  private final java.util.Set<Path> createdFolders = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.Set<Path> createdFolders =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public LogStore(Path dataDir) {
     this.root = dataDir.resolve("logs");
@@ -36,10 +37,7 @@ public final class LogStore {
       return new StepLogFile(
           file,
           Files.newBufferedWriter(
-              file,
-              StandardCharsets.UTF_8,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.APPEND));
+              file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open log file " + file + ": " + e.getMessage(), e);
     }
@@ -70,7 +68,8 @@ public final class LogStore {
     }
     List<String> lines = new ArrayList<>();
     try (Stream<Path> files = Files.walk(dir)) {
-      for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList()) {
+      for (Path file :
+          files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList()) {
         lines.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
       }
     } catch (IOException e) {

@@ -17,17 +17,17 @@ public interface Deliveries {
 
   /**
    * Forces everything committed so far, by any caller, from the operating system's cache onto the
-   * disk, so that it survives a power loss or an OS crash too (a commit alone survives the
-   * process being killed). Blocks until then; concurrent callers share one sync. For a webhook's
-   * answer, which promises the forge that the delivery and its runs are kept.
+   * disk, so that it survives a power loss or an OS crash too (a commit alone survives the process
+   * being killed). Blocks until then; concurrent callers share one sync. For a webhook's answer,
+   * which promises the forge that the delivery and its runs are kept.
    *
    * @throws StoreException when the sync fails; what was committed may then not be on the disk
    */
   void syncToDisk();
 
   /**
-   * Removes a recorded delivery whose runs could not be created, so that the forge's redelivery
-   * is processed instead of ignored as a duplicate.
+   * Removes a recorded delivery whose runs could not be created, so that the forge's redelivery is
+   * processed instead of ignored as a duplicate.
    */
   void forgetDelivery(String forge, String deliveryId);
 

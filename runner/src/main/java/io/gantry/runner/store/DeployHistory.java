@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The record of every deploy of an ECS service, and the lease that lets one deploy of a service
- * run at a time.
+ * The record of every deploy of an ECS service, and the lease that lets one deploy of a service run
+ * at a time.
  *
  * <p>A service is named by {@link ServiceKey}: endpoint, cluster and service. A deploy is recorded
  * with {@link #started} before the service is touched and concluded with {@link #finished}; the
@@ -47,9 +47,9 @@ public interface DeployHistory {
   void finished(long id, String outcome, String message, Instant at);
 
   /**
-   * Records the health check that passed for a deployment (its settings as JSON, in the form
-   * the deploy actions write and read), so that a rollback to it can run the same check again.
-   * Replaces an earlier one.
+   * Records the health check that passed for a deployment (its settings as JSON, in the form the
+   * deploy actions write and read), so that a rollback to it can run the same check again. Replaces
+   * an earlier one.
    */
   void recordHealthCheck(long id, String healthCheck);
 
@@ -63,6 +63,7 @@ public interface DeployHistory {
    * limit}: those under way, those not waited for, and those a crash interrupted.
    */
   List<Deployment> inProgress(int limit);
+
   /** Every service with a recorded deployment, each with its newest one; by cluster and name. */
   List<Deployment> services();
 

@@ -18,8 +18,8 @@ import org.h2.api.ErrorCode;
  * JdbcRunHistory}, {@link JdbcRunClaims}, {@link JdbcCommitStatuses}, {@link JdbcDeliveries},
  * {@link JdbcDeployHistory}) goes through one instance over the same database.
  *
- * <p>The SQL the store classes hand it stays within what H2 and PostgreSQL both accept; the
- * error codes below are H2's (a PostgreSQL implementation maps its SQLSTATEs the same way).
+ * <p>The SQL the store classes hand it stays within what H2 and PostgreSQL both accept; the error
+ * codes below are H2's (a PostgreSQL implementation maps its SQLSTATEs the same way).
  */
 final class Jdbc implements AutoCloseable {
 
@@ -203,8 +203,8 @@ final class Jdbc implements AutoCloseable {
 
   /**
    * The serving process closed the database while this one's transaction ran through it (H2's
-   * AUTO_SERVER hand-over): the transaction is gone and nothing of it was committed, so it is
-   * tried again on a new connection to whoever serves the database next.
+   * AUTO_SERVER hand-over): the transaction is gone and nothing of it was committed, so it is tried
+   * again on a new connection to whoever serves the database next.
    */
   private static boolean closedUnderUs(SQLException e) {
     String message = String.valueOf(e.getMessage());

@@ -12,7 +12,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
-/** The deploy history and service leases over JDBC: tables {@code deployments}, {@code deploy_locks}. */
+/**
+ * The deploy history and service leases over JDBC: tables {@code deployments}, {@code
+ * deploy_locks}.
+ */
 final class JdbcDeployHistory implements DeployHistory {
 
   private static final Set<String> FINAL_OUTCOMES = Set.of(SUCCEEDED, FAILED, ROLLED_BACK);
@@ -105,9 +108,13 @@ final class JdbcDeployHistory implements DeployHistory {
   public List<Deployment> list(ServiceKey service, int limit) {
     int rows = Math.max(1, Math.min(MAX_LIMIT, limit));
     return jdbc.list(
-        "SELECT " + COLUMNS + " FROM deployments"
+        "SELECT "
+            + COLUMNS
+            + " FROM deployments"
             + " WHERE endpoint = ? AND cluster = ? AND service = ?"
-            + " ORDER BY id DESC FETCH FIRST " + rows + " ROWS ONLY",
+            + " ORDER BY id DESC FETCH FIRST "
+            + rows
+            + " ROWS ONLY",
         select -> bindService(select, service),
         JdbcDeployHistory::deployment);
   }
@@ -116,8 +123,12 @@ final class JdbcDeployHistory implements DeployHistory {
   public List<Deployment> inProgress(int limit) {
     int rows = Math.max(1, Math.min(MAX_LIMIT, limit));
     return jdbc.list(
-        "SELECT " + COLUMNS + " FROM deployments WHERE outcome = ?"
-            + " ORDER BY id FETCH FIRST " + rows + " ROWS ONLY",
+        "SELECT "
+            + COLUMNS
+            + " FROM deployments WHERE outcome = ?"
+            + " ORDER BY id FETCH FIRST "
+            + rows
+            + " ROWS ONLY",
         select -> select.setString(1, IN_PROGRESS),
         JdbcDeployHistory::deployment);
   }
@@ -125,9 +136,13 @@ final class JdbcDeployHistory implements DeployHistory {
   @Override
   public List<Deployment> services() {
     return jdbc.list(
-        "SELECT " + COLUMNS + " FROM deployments WHERE id IN"
+        "SELECT "
+            + COLUMNS
+            + " FROM deployments WHERE id IN"
             + " (SELECT MAX(id) FROM deployments GROUP BY endpoint, cluster, service)"
-            + " ORDER BY cluster, service, endpoint FETCH FIRST " + MAX_LIMIT + " ROWS ONLY",
+            + " ORDER BY cluster, service, endpoint FETCH FIRST "
+            + MAX_LIMIT
+            + " ROWS ONLY",
         select -> {},
         JdbcDeployHistory::deployment);
   }
@@ -135,7 +150,9 @@ final class JdbcDeployHistory implements DeployHistory {
   @Override
   public Optional<Deployment> lastKnownGood(ServiceKey service, long beforeId) {
     return jdbc.first(
-        "SELECT " + COLUMNS + " FROM deployments"
+        "SELECT "
+            + COLUMNS
+            + " FROM deployments"
             + " WHERE endpoint = ? AND cluster = ? AND service = ? AND outcome = ?"
             + " AND id < ? ORDER BY id DESC FETCH FIRST 1 ROWS ONLY",
         select -> {

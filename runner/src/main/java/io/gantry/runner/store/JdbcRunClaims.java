@@ -284,16 +284,16 @@ final class JdbcRunClaims implements RunClaims {
           // transaction is tried again and finds the next attempt.
           int attempt =
               Jdbc.first(
-                      connection,
-                      "SELECT MAX(attempt) FROM runs"
-                          + " WHERE repository = ? AND workflow_file = ? AND run_number = ?",
-                      s -> {
-                        s.setString(1, run.repository());
-                        s.setString(2, run.workflowFile());
-                        s.setLong(3, run.runNumber());
-                      },
-                      rows -> rows.getInt(1))
-                  .orElse(0)
+                          connection,
+                          "SELECT MAX(attempt) FROM runs"
+                              + " WHERE repository = ? AND workflow_file = ? AND run_number = ?",
+                          s -> {
+                            s.setString(1, run.repository());
+                            s.setString(2, run.workflowFile());
+                            s.setLong(3, run.runNumber());
+                          },
+                          rows -> rows.getInt(1))
+                      .orElse(0)
                   + 1;
           long id =
               Jdbc.insert(

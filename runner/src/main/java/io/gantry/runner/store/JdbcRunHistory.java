@@ -16,7 +16,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
-/** The run history over JDBC: tables {@code runs}, {@code run_counters}, {@code jobs}, {@code steps}. */
+/**
+ * The run history over JDBC: tables {@code runs}, {@code run_counters}, {@code jobs}, {@code
+ * steps}.
+ */
 final class JdbcRunHistory implements RunHistory {
 
   private static final int DEFAULT_LIST_LIMIT = 20;
@@ -182,8 +185,7 @@ final class JdbcRunHistory implements RunHistory {
   }
 
   @Override
-  public void jobFinished(
-      long jobId, Result conclusion, Map<String, String> outputs, Instant at) {
+  public void jobFinished(long jobId, Result conclusion, Map<String, String> outputs, Instant at) {
     Objects.requireNonNull(conclusion, "conclusion");
     Objects.requireNonNull(at, "at");
     jdbc.update(
@@ -253,7 +255,9 @@ final class JdbcRunHistory implements RunHistory {
       throw new IllegalArgumentException("limit must be at least 1, not " + limit);
     }
     return jdbc.list(
-        "SELECT " + RUN_COLUMNS + " FROM runs ORDER BY created_at DESC, id DESC"
+        "SELECT "
+            + RUN_COLUMNS
+            + " FROM runs ORDER BY created_at DESC, id DESC"
             + " FETCH FIRST ? ROWS ONLY",
         s -> s.setInt(1, limit),
         StoreRows::run);
@@ -269,7 +273,8 @@ final class JdbcRunHistory implements RunHistory {
     }
     if (query.branch() != null) {
       conditions.add("ref = ?");
-      values.add(query.branch().startsWith("refs/") ? query.branch() : "refs/heads/" + query.branch());
+      values.add(
+          query.branch().startsWith("refs/") ? query.branch() : "refs/heads/" + query.branch());
     }
     if (query.workflow() != null) {
       conditions.add("(workflow_name = ? OR workflow_file = ? OR workflow_file = ?)");
@@ -321,7 +326,9 @@ final class JdbcRunHistory implements RunHistory {
           }
           return Jdbc.list(
               connection,
-              "SELECT " + RUN_COLUMNS + ", trigger, event_payload FROM runs WHERE id IN ("
+              "SELECT "
+                  + RUN_COLUMNS
+                  + ", trigger, event_payload FROM runs WHERE id IN ("
                   + String.join(",", java.util.Collections.nCopies(page.size(), "?"))
                   + ") ORDER BY id DESC",
               select -> {

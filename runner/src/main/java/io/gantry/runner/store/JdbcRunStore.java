@@ -77,8 +77,7 @@ final class JdbcRunStore implements RunStore {
   }
 
   @Override
-  public void jobFinished(
-      long jobId, Result conclusion, Map<String, String> outputs, Instant at) {
+  public void jobFinished(long jobId, Result conclusion, Map<String, String> outputs, Instant at) {
     history.jobFinished(jobId, conclusion, outputs, at);
   }
 

@@ -18,7 +18,12 @@ final class JdbcScheduleTicks implements ScheduleTicks {
 
   @Override
   public boolean take(
-      String repository, String workflowFile, String cron, Instant tick, boolean fired, Instant now) {
+      String repository,
+      String workflowFile,
+      String cron,
+      Instant tick,
+      boolean fired,
+      Instant now) {
     return jdbc.inTransaction(
         connection -> {
           try {

@@ -3,8 +3,8 @@ package io.gantry.runner.store;
 import java.util.Locale;
 
 /**
- * How a run, job or step ended, as stored: GitHub's conclusions (the executor's {@code
- * Conclusion}, which this package cannot see, has the same names).
+ * How a run, job or step ended, as stored: GitHub's conclusions (the executor's {@code Conclusion},
+ * which this package cannot see, has the same names).
  */
 public enum Result {
   SUCCESS,

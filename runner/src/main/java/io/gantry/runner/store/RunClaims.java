@@ -9,16 +9,16 @@ import java.util.Optional;
 
 /**
  * The server's run queue: claims with leases, cancel requests and reruns, on the {@code runs}
- * table's queue columns (lease owner and expiry, waiting reason, cancel flag). Used by the
- * server's workers, its lease sweeper and its API; several processes may share it.
+ * table's queue columns (lease owner and expiry, waiting reason, cancel flag). Used by the server's
+ * workers, its lease sweeper and its API; several processes may share it.
  */
 public interface RunClaims {
 
   /**
    * Claims the oldest QUEUED run that may start, atomically (several processes may call it at
-   * once): a run whose concurrency group has another run IN_PROGRESS, or an older QUEUED run, waits.
-   * The claimed run becomes IN_PROGRESS with a lease held by {@code owner} until {@code now +
-   * lease}.
+   * once): a run whose concurrency group has another run IN_PROGRESS, or an older QUEUED run,
+   * waits. The claimed run becomes IN_PROGRESS with a lease held by {@code owner} until {@code now
+   * + lease}.
    */
   Optional<RunRecord> claimNext(String owner, Instant now, Duration lease);
 
@@ -35,8 +35,8 @@ public interface RunClaims {
   void setWaitingReason(long runId, String reason);
 
   /**
-   * Asks a run to stop. A QUEUED run is concluded {@code cancelled} at once; an IN_PROGRESS one
-   * is flagged for its worker to see through {@link #cancelRequested}. Returns the run as it is
+   * Asks a run to stop. A QUEUED run is concluded {@code cancelled} at once; an IN_PROGRESS one is
+   * flagged for its worker to see through {@link #cancelRequested}. Returns the run as it is
    * afterwards.
    */
   RunRecord requestCancel(long runId, Instant now);

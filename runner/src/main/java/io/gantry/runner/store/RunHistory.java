@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The run history: runs, their jobs and steps, with status, conclusion, timings and outputs
- * (tables {@code runs}, {@code run_counters}, {@code jobs}, {@code steps}). Written by the
- * executor's {@code RunRecorder} as the run's events go by, read by the API, the CLI and reruns.
+ * The run history: runs, their jobs and steps, with status, conclusion, timings and outputs (tables
+ * {@code runs}, {@code run_counters}, {@code jobs}, {@code steps}). Written by the executor's
+ * {@code RunRecorder} as the run's events go by, read by the API, the CLI and reruns.
  *
  * <p>Thread-safe: the executor calls it from several job threads at once. Every method commits
  * before returning, so what it was told survives a crash of the process.
@@ -81,9 +81,9 @@ public interface RunHistory {
       boolean failedOnly) {}
 
   /**
-   * One page of a listing of runs, newest first (by id): those matching the query with an id
-   * below {@code query.beforeId()}. Keyset pagination: a page stays the same while new runs
-   * arrive above it, and reading page 100 costs what page 1 does.
+   * One page of a listing of runs, newest first (by id): those matching the query with an id below
+   * {@code query.beforeId()}. Keyset pagination: a page stays the same while new runs arrive above
+   * it, and reading page 100 costs what page 1 does.
    */
   List<RunSummary> page(RunQuery query);
 

@@ -7,13 +7,15 @@ import java.util.Optional;
  * The ticks of {@code on.schedule} lines that have been taken, so that a tick fires once across
  * every server sharing the store and a restarted server knows where it left off.
  *
- * <p>A schedule is named by repository, workflow file and cron line. {@link #take} is the one
- * place a tick is decided: it inserts the tick's row and says whether this caller inserted it;
- * the caller queues the run only then. Thread-safe; every method commits before it returns.
+ * <p>A schedule is named by repository, workflow file and cron line. {@link #take} is the one place
+ * a tick is decided: it inserts the tick's row and says whether this caller inserted it; the caller
+ * queues the run only then. Thread-safe; every method commits before it returns.
  */
 public interface ScheduleTicks {
 
-  /** The schedule ticks kept in the database of {@code store} (an embedded one from {@link Stores}). */
+  /**
+   * The schedule ticks kept in the database of {@code store} (an embedded one from {@link Stores}).
+   */
   static ScheduleTicks in(RunStore store) {
     if (store instanceof JdbcRunStore jdbc) {
       return new JdbcScheduleTicks(jdbc.jdbc());
@@ -29,7 +31,13 @@ public interface ScheduleTicks {
    *     first seen (the ticks before it are not owed)
    * @return true when this call recorded it; false when it was already taken (by another server)
    */
-  boolean take(String repository, String workflowFile, String cron, Instant tick, boolean fired, Instant now);
+  boolean take(
+      String repository,
+      String workflowFile,
+      String cron,
+      Instant tick,
+      boolean fired,
+      Instant now);
 
   /** Notes the run a fired tick queued. */
   void ranAs(String repository, String workflowFile, String cron, Instant tick, long runId);

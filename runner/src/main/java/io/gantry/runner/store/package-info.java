@@ -22,9 +22,9 @@
  * </table>
  *
  * <p>{@link io.gantry.runner.store.RunStore} is all of them over one database, for the code that
- * wires Gantry together ({@link io.gantry.runner.store.Stores#openEmbedded}). Statuses written
- * are typed ({@link io.gantry.runner.store.Result}, {@link io.gantry.runner.store.CommitState},
- * {@link io.gantry.runner.store.RunStatus}); records read back carry their stored names. SQL
- * stays within what H2 and PostgreSQL both accept.
+ * wires Gantry together ({@link io.gantry.runner.store.Stores#openEmbedded}). Statuses written are
+ * typed ({@link io.gantry.runner.store.Result}, {@link io.gantry.runner.store.CommitState}, {@link
+ * io.gantry.runner.store.RunStatus}); records read back carry their stored names. SQL stays within
+ * what H2 and PostgreSQL both accept.
  */
 package io.gantry.runner.store;

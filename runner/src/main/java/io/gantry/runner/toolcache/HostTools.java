@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
 /**
  * Node.js, Go and Python found on the PATH, as their setup actions expect them in the tool cache:
  * {@code node/VERSION/ARCH} and {@code Python/VERSION/ARCH} holding {@code bin/}, {@code
- * go/VERSION/ARCH} being GOROOT. Node.js and Python are installed below {@code /usr} by Debian,
- * so their entry is a folder of Gantry's own with links to the executables, not {@code /usr}.
+ * go/VERSION/ARCH} being GOROOT. Node.js and Python are installed below {@code /usr} by Debian, so
+ * their entry is a folder of Gantry's own with links to the executables, not {@code /usr}.
  */
 final class HostTools {
 
@@ -29,8 +29,13 @@ final class HostTools {
     if (node != null) {
       String version = version(node, "--version");
       if (version != null) {
-        tools.add(new ToolCache.Tool("node", version, arch,
-            binFolder(linksDir, "node", version, node, List.of("npm", "npx", "corepack"), path)));
+        tools.add(
+            new ToolCache.Tool(
+                "node",
+                version,
+                arch,
+                binFolder(
+                    linksDir, "node", version, node, List.of("npm", "npx", "corepack"), path)));
       }
     }
     Path go = which("go", path);
@@ -45,8 +50,12 @@ final class HostTools {
     if (python != null) {
       String version = version(python, "--version");
       if (version != null) {
-        tools.add(new ToolCache.Tool("Python", version, arch,
-            binFolder(linksDir, "python", version, python, List.of("pip3", "pip"), path)));
+        tools.add(
+            new ToolCache.Tool(
+                "Python",
+                version,
+                arch,
+                binFolder(linksDir, "python", version, python, List.of("pip3", "pip"), path)));
       }
     }
     return tools;
@@ -56,8 +65,14 @@ final class HostTools {
    * A folder {@code bin/} of links to the executable (also as its short name: {@code python} for
    * {@code python3}) and its companions, below {@code linksDir}.
    */
-  private static Path binFolder(Path linksDir, String name, String version, Path executable,
-      List<String> companions, String path) throws IOException {
+  private static Path binFolder(
+      Path linksDir,
+      String name,
+      String version,
+      Path executable,
+      List<String> companions,
+      String path)
+      throws IOException {
     Path root = linksDir.resolve(name).resolve(version);
     Path bin = Files.createDirectories(root.resolve("bin"));
     relink(bin.resolve(executable.getFileName().toString()), executable);

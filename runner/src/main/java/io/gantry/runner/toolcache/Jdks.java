@@ -16,10 +16,10 @@ import java.util.stream.Stream;
 /**
  * JDKs installed on the host, read from each home's {@code release} file, and the tool-cache
  * folders {@code actions/setup-java} looks in for them: {@code Java_<distribution>_jdk}, where the
- * distribution is the name its installer classes pass to their base class ({@code
- * Temurin-Hotspot}, {@code Zulu}, {@code Corretto}, {@code Liberica}, {@code Microsoft}, {@code
- * SapMachine}, {@code IBM_Semeru}, {@code Oracle}, {@code Dragonwell}, {@code JetBrains}, {@code
- * Kona}), read from setup-java v5's {@code dist/setup}.
+ * distribution is the name its installer classes pass to their base class ({@code Temurin-Hotspot},
+ * {@code Zulu}, {@code Corretto}, {@code Liberica}, {@code Microsoft}, {@code SapMachine}, {@code
+ * IBM_Semeru}, {@code Oracle}, {@code Dragonwell}, {@code JetBrains}, {@code Kona}), read from
+ * setup-java v5's {@code dist/setup}.
  */
 final class Jdks {
 
@@ -36,26 +36,27 @@ final class Jdks {
   /**
    * The vendor in the {@code IMPLEMENTOR} of a {@code release} file, lower-case, to setup-java's
    * distribution. A build of plain OpenJDK (Debian's, Ubuntu's, a distribution's package) is
-   * offered as Temurin, the OpenJDK build GitHub's runner images carry and the one most
-   * workflows ask for ({@code distribution: temurin}).
+   * offered as Temurin, the OpenJDK build GitHub's runner images carry and the one most workflows
+   * ask for ({@code distribution: temurin}).
    */
-  private static final Map<String, String> VENDORS = Map.ofEntries(
-      Map.entry("eclipse adoptium", "Temurin-Hotspot"),
-      Map.entry("adoptium", "Temurin-Hotspot"),
-      Map.entry("azul systems, inc.", "Zulu"),
-      Map.entry("amazon.com inc.", "Corretto"),
-      Map.entry("bellsoft", "Liberica"),
-      Map.entry("microsoft", "Microsoft"),
-      Map.entry("sap se", "SapMachine"),
-      Map.entry("ibm corporation", "IBM_Semeru"),
-      Map.entry("international business machines corporation", "IBM_Semeru"),
-      Map.entry("alibaba", "Dragonwell"),
-      Map.entry("jetbrains s.r.o.", "JetBrains"),
-      Map.entry("tencent", "Kona"),
-      Map.entry("debian", "Temurin-Hotspot"),
-      Map.entry("ubuntu", "Temurin-Hotspot"),
-      Map.entry("n/a", "Temurin-Hotspot"),
-      Map.entry("red hat, inc.", "Temurin-Hotspot"));
+  private static final Map<String, String> VENDORS =
+      Map.ofEntries(
+          Map.entry("eclipse adoptium", "Temurin-Hotspot"),
+          Map.entry("adoptium", "Temurin-Hotspot"),
+          Map.entry("azul systems, inc.", "Zulu"),
+          Map.entry("amazon.com inc.", "Corretto"),
+          Map.entry("bellsoft", "Liberica"),
+          Map.entry("microsoft", "Microsoft"),
+          Map.entry("sap se", "SapMachine"),
+          Map.entry("ibm corporation", "IBM_Semeru"),
+          Map.entry("international business machines corporation", "IBM_Semeru"),
+          Map.entry("alibaba", "Dragonwell"),
+          Map.entry("jetbrains s.r.o.", "JetBrains"),
+          Map.entry("tencent", "Kona"),
+          Map.entry("debian", "Temurin-Hotspot"),
+          Map.entry("ubuntu", "Temurin-Hotspot"),
+          Map.entry("n/a", "Temurin-Hotspot"),
+          Map.entry("red hat, inc.", "Temurin-Hotspot"));
 
   private Jdks() {}
 
@@ -90,8 +91,10 @@ final class Jdks {
       if (vendor == null && implementor.startsWith("oracle")) {
         // Oracle's own JDK says "Oracle Corporation" with a commercial version string; an
         // OpenJDK build from jdk.java.net says the same but has no "LTS"/vendor suffix.
-        vendor = release.getOrDefault("JAVA_RUNTIME_VERSION", "").contains("LTS")
-            ? "Oracle" : "Temurin-Hotspot";
+        vendor =
+            release.getOrDefault("JAVA_RUNTIME_VERSION", "").contains("LTS")
+                ? "Oracle"
+                : "Temurin-Hotspot";
       }
       if (vendor == null) {
         vendor = "Temurin-Hotspot";

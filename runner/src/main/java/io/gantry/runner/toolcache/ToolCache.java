@@ -47,8 +47,8 @@ public final class ToolCache {
   /**
    * Finds the host's tools and links them into {@code cacheDir}.
    *
-   * @param jdkLocations JDK homes, or folders holding JDK homes ({@code /usr/lib/jvm}), in order
-   *     of preference; {@code JAVA_HOME} and configured folders go here
+   * @param jdkLocations JDK homes, or folders holding JDK homes ({@code /usr/lib/jvm}), in order of
+   *     preference; {@code JAVA_HOME} and configured folders go here
    * @param path the PATH to find Node.js, Go and Python on
    * @return what the cache offers now, found by this call
    */
@@ -96,8 +96,14 @@ public final class ToolCache {
                   .filter(a -> Files.isDirectory(a))
                   .filter(a -> Files.exists(version.resolve(a.getFileName() + ".complete")))
                   .sorted()
-                  .forEach(a -> tools.add(new Tool(name.getFileName().toString(),
-                      version.getFileName().toString(), a.getFileName().toString(), real(a))));
+                  .forEach(
+                      a ->
+                          tools.add(
+                              new Tool(
+                                  name.getFileName().toString(),
+                                  version.getFileName().toString(),
+                                  a.getFileName().toString(),
+                                  real(a))));
             }
           }
         }

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Checks the inputs of a {@code workflow_dispatch} run against the workflow's declaration and
- * fills in defaults, as GitHub does before it starts the run.
+ * Checks the inputs of a {@code workflow_dispatch} run against the workflow's declaration and fills
+ * in defaults, as GitHub does before it starts the run.
  */
 public final class DispatchInputs {
 
@@ -86,12 +86,7 @@ public final class DispatchInputs {
             }
           } catch (NumberFormatException e) {
             problems.add(
-                workflowName
-                    + ": input '"
-                    + spec.name()
-                    + "' is a number, got '"
-                    + value
-                    + "'");
+                workflowName + ": input '" + spec.name() + "' is a number, got '" + value + "'");
           }
         }
         case "choice" -> {

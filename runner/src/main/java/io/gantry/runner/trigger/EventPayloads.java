@@ -37,7 +37,8 @@ public final class EventPayloads {
   }
 
   /** A {@code workflow_dispatch} of {@code ref} with its resolved inputs. */
-  public static Map<String, Object> dispatch(String repository, String ref, Map<String, String> inputs) {
+  public static Map<String, Object> dispatch(
+      String repository, String ref, Map<String, String> inputs) {
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("ref", ref);
     payload.put("inputs", new LinkedHashMap<String, Object>(inputs));
@@ -49,8 +50,8 @@ public final class EventPayloads {
   }
 
   /**
-   * A {@code schedule} event as GitHub sends it: the cron line that fired, the repository (with
-   * its default branch) and the sender.
+   * A {@code schedule} event as GitHub sends it: the cron line that fired, the repository (with its
+   * default branch) and the sender.
    */
   public static Map<String, Object> schedule(String repository, String cron, String defaultBranch) {
     Map<String, Object> payload = new LinkedHashMap<>();
@@ -93,7 +94,8 @@ public final class EventPayloads {
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("action", "completed");
     payload.put("workflow_run", workflowRun);
-    payload.put("workflow", Map.of("name", workflowRun.get("name"), "path", workflowRun.get("path")));
+    payload.put(
+        "workflow", Map.of("name", workflowRun.get("name"), "path", workflowRun.get("path")));
     Map<String, Object> repo = repository(repository);
     repo.put("default_branch", defaultBranch);
     payload.put("repository", repo);

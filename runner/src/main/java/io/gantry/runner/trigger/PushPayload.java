@@ -37,7 +37,9 @@ public final class PushPayload {
     pusher.put("name", null);
   }
 
-  /** A push of {@code ref} from {@code before} to {@code after} in {@code repository} (owner/name). */
+  /**
+   * A push of {@code ref} from {@code before} to {@code after} in {@code repository} (owner/name).
+   */
   public static PushPayload of(String repository, String ref, String before, String after) {
     return new PushPayload(repository, ref, before, after);
   }
@@ -54,13 +56,17 @@ public final class PushPayload {
     return this;
   }
 
-  /** A field of {@code repository} beyond its names ({@code clone_url}, {@code default_branch}…). */
+  /**
+   * A field of {@code repository} beyond its names ({@code clone_url}, {@code default_branch}…).
+   */
   public PushPayload repositoryField(String key, Object value) {
     repositoryFields.put(key, value);
     return this;
   }
 
-  /** Who pushed: {@code pusher.name} and {@code sender.login} (null when the forge does not say). */
+  /**
+   * Who pushed: {@code pusher.name} and {@code sender.login} (null when the forge does not say).
+   */
   public PushPayload pushedBy(String name) {
     pusher.put("name", name);
     return this;

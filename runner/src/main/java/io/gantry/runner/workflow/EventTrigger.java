@@ -12,7 +12,10 @@ import java.util.List;
  * @param branches branch filters ({@code workflow_run}: the triggering run's branch)
  */
 public record EventTrigger(
-    List<String> types, List<String> workflows, List<String> branches, List<String> branchesIgnore) {
+    List<String> types,
+    List<String> workflows,
+    List<String> branches,
+    List<String> branchesIgnore) {
 
   /** No filters: every activity of the event matches. */
   public static EventTrigger any() {

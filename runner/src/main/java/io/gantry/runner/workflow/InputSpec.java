@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * One {@code workflow_dispatch} input.
  *
- * @param type {@code string} (default), {@code boolean}, {@code number}, {@code choice} or
- *     {@code environment}
+ * @param type {@code string} (default), {@code boolean}, {@code number}, {@code choice} or {@code
+ *     environment}
  * @param defaultValue the default as text, or null
  * @param options the allowed values of a {@code choice} input, else empty
  */

@@ -1,8 +1,8 @@
 package io.gantry.runner.workflow;
 
 /**
- * A place in a workflow file, 1-based, as printed in every parse and validation message:
- * {@code file:line:column}.
+ * A place in a workflow file, 1-based, as printed in every parse and validation message: {@code
+ * file:line:column}.
  */
 public record Location(String file, int line, int column) {
 

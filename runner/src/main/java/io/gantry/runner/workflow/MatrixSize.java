@@ -7,10 +7,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * How many jobs a matrix written in the file generates, with the executor's (GitHub's) rules:
- * the product of the variables' lists, minus the combinations an {@code exclude} entry matches,
- * plus each {@code include} entry that extends none of them. A matrix with an expression in it is
- * known only when the run starts, and so is not counted here.
+ * How many jobs a matrix written in the file generates, with the executor's (GitHub's) rules: the
+ * product of the variables' lists, minus the combinations an {@code exclude} entry matches, plus
+ * each {@code include} entry that extends none of them. A matrix with an expression in it is known
+ * only when the run starts, and so is not counted here.
  */
 final class MatrixSize {
 
@@ -41,7 +41,10 @@ final class MatrixSize {
       } else {
         keys.add(key);
         values.add(list);
-        product = product > Long.MAX_VALUE / Math.max(1, list.size()) ? Long.MAX_VALUE : product * list.size();
+        product =
+            product > Long.MAX_VALUE / Math.max(1, list.size())
+                ? Long.MAX_VALUE
+                : product * list.size();
       }
     }
     if (keys.isEmpty()) {

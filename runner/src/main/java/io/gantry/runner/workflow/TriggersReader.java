@@ -21,8 +21,8 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
  * Reads {@code on:}. Gantry runs {@code push}, {@code schedule} (each cron line checked here, its
- * wrong field pointed at by column) and {@code workflow_dispatch}; any other GitHub event
- * is kept in {@link Triggers#events()} with a warning, and a name GitHub does not know is an error.
+ * wrong field pointed at by column) and {@code workflow_dispatch}; any other GitHub event is kept
+ * in {@link Triggers#events()} with a warning, and a name GitHub does not know is an error.
  */
 final class TriggersReader {
 
@@ -143,8 +143,7 @@ final class TriggersReader {
     } else {
       report.error(on, "'on' must name the events to run on, e.g. on: push");
     }
-    return new Triggers(
-        push, dispatch, Collections.unmodifiableSet(events), schedules, filters);
+    return new Triggers(push, dispatch, Collections.unmodifiableSet(events), schedules, filters);
   }
 
   /** Whether the event is a GitHub event; warns when Gantry does not run on it. */
@@ -220,11 +219,13 @@ final class TriggersReader {
     List<Cron> crons = new ArrayList<>();
     if (!(node instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
       report.error(
-          node, "'on.schedule' must be a list of cron lines, e.g. schedule: [ { cron: '0 0 * * *' } ]");
+          node,
+          "'on.schedule' must be a list of cron lines, e.g. schedule: [ { cron: '0 0 * * *' } ]");
       return crons;
     }
     for (Node item : seq.getValue()) {
-      Map<String, NodeTuple> entries = fields.map(item, "on.schedule", "a schedule", List.of("cron"));
+      Map<String, NodeTuple> entries =
+          fields.map(item, "on.schedule", "a schedule", List.of("cron"));
       if (entries == null) {
         continue;
       }

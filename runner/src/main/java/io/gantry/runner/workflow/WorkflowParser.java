@@ -107,7 +107,10 @@ public final class WorkflowParser {
       // Not even parsed: a file this size is a mistake or an attack, not a workflow.
       report.error(
           Location.of(displayName),
-          "the workflow file is " + bytes + " bytes, over the limit of " + limits.fileBytes()
+          "the workflow file is "
+              + bytes
+              + " bytes, over the limit of "
+              + limits.fileBytes()
               + " bytes (limits.workflow-file-size in gantry.yml; GitHub's is 500 KB)");
       throw new WorkflowException(report.problems());
     }
@@ -134,9 +137,14 @@ public final class WorkflowParser {
               if (count > limits.matrixJobs()) {
                 report.error(
                     job.strategy().location(),
-                    "the matrix of job '" + id + "' generates " + count + " jobs"
+                    "the matrix of job '"
+                        + id
+                        + "' generates "
+                        + count
+                        + " jobs"
                         + (count > MatrixSize.EXACT_UP_TO ? " before exclude:" : "")
-                        + ", over the limit of " + limits.matrixJobs()
+                        + ", over the limit of "
+                        + limits.matrixJobs()
                         + " (limits.matrix-jobs in gantry.yml; GitHub's is 256); split the job"
                         + " or narrow the matrix");
               }

@@ -21,8 +21,8 @@ public final class YamlReader {
   private YamlReader() {}
 
   /**
-   * For the other YAML files Gantry reads (an action's {@code action.yml}): the root node, or
-   * empty with the problems, each at its {@code file:line:column}, added to {@code problems}.
+   * For the other YAML files Gantry reads (an action's {@code action.yml}): the root node, or empty
+   * with the problems, each at its {@code file:line:column}, added to {@code problems}.
    */
   public static Optional<Node> read(String source, String displayName, List<Problem> problems) {
     Report report = new Report(displayName);

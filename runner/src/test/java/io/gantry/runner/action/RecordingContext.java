@@ -71,7 +71,12 @@ public final class RecordingContext implements ActionContext {
   public static RecordingContext first(
       Action action, Map<String, String> inputs, Map<String, String> env, Path workspace) {
     return new RecordingContext(
-        action, inputs, env, workspace, workspace.resolveSibling("cache"), new RegistryLogins(),
+        action,
+        inputs,
+        env,
+        workspace,
+        workspace.resolveSibling("cache"),
+        new RegistryLogins(),
         new Masker());
   }
 

@@ -37,7 +37,8 @@ import java.util.function.BiFunction;
  */
 public final class LocalAws implements AutoCloseable {
 
-  public static final String ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
+  public static final String ECR_TARGET =
+      "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
   private static final String STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -62,7 +63,8 @@ public final class LocalAws implements AutoCloseable {
       String errorCode) {}
 
   /** What ECR issued for one registry. */
-  public record EcrLogin(String registryId, String proxyEndpoint, String username, String password) {}
+  public record EcrLogin(
+      String registryId, String proxyEndpoint, String username, String password) {}
 
   private final HttpServer server;
   private final SecureRandom random = new SecureRandom();
@@ -273,8 +275,8 @@ public final class LocalAws implements AutoCloseable {
     return "<AssumeRoleResult>" + issue(roleArn, params) + "</AssumeRoleResult>";
   }
 
-  private String assumeRoleWithWebIdentity(Map<String, List<String>> headers, Map<String, String> params)
-      throws AwsError {
+  private String assumeRoleWithWebIdentity(
+      Map<String, List<String>> headers, Map<String, String> params) throws AwsError {
     if (headers.containsKey("authorization")) {
       throw new AwsError(400, "InvalidRequest", "AssumeRoleWithWebIdentity is not signed");
     }
@@ -283,7 +285,8 @@ public final class LocalAws implements AutoCloseable {
       throw new AwsError(400, "InvalidIdentityToken", "The web identity token is not valid");
     }
     if (!roles.containsKey(params.getOrDefault("RoleArn", ""))) {
-      throw new AwsError(403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
+      throw new AwsError(
+          403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
     }
     return "<AssumeRoleWithWebIdentityResult><SubjectFromWebIdentityToken>"
         + esc(subject)
@@ -356,13 +359,15 @@ public final class LocalAws implements AutoCloseable {
       }
       List<Map<String, Object>> data = new ArrayList<>();
       for (String registryId : registryIds) {
-        String password = token(64, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+        String password =
+            token(64, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
         String endpoint = proxyEndpoint.apply(registryId, region);
         ecrLogins.add(new EcrLogin(registryId, endpoint, "AWS", password));
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put(
             "authorizationToken",
-            Base64.getEncoder().encodeToString(("AWS:" + password).getBytes(StandardCharsets.UTF_8)));
+            Base64.getEncoder()
+                .encodeToString(("AWS:" + password).getBytes(StandardCharsets.UTF_8)));
         entry.put("expiresAt", Instant.now().plus(12, ChronoUnit.HOURS).getEpochSecond());
         entry.put("proxyEndpoint", endpoint);
         data.add(entry);
@@ -393,7 +398,9 @@ public final class LocalAws implements AutoCloseable {
     boolean json = service.equals("ecr");
     SigV4.Authorization auth = SigV4.parse(first(headers, "authorization"));
     if (auth == null) {
-      throw new AwsError(json ? 400 : 403, "MissingAuthenticationToken",
+      throw new AwsError(
+          json ? 400 : 403,
+          "MissingAuthenticationToken",
           "Request is missing Authentication Token");
     }
     Principal caller = principals.get(auth.accessKeyId());
@@ -489,6 +496,9 @@ public final class LocalAws implements AutoCloseable {
   }
 
   private static String esc(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 }

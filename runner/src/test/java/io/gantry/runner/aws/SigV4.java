@@ -55,8 +55,7 @@ public final class SigV4 {
       return null;
     }
     return new Authorization(
-        m.group(1), m.group(2), m.group(3), m.group(4), List.of(m.group(5).split(";")),
-        m.group(6));
+        m.group(1), m.group(2), m.group(3), m.group(4), List.of(m.group(5).split(";")), m.group(6));
   }
 
   /**
@@ -126,8 +125,10 @@ public final class SigV4 {
     TreeMap<String, String> sorted = new TreeMap<>();
     for (String pair : rawQuery.split("&")) {
       int eq = pair.indexOf('=');
-      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      String name =
+          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
       sorted.put(encode(name), encode(value));
     }
     List<String> parts = new ArrayList<>();

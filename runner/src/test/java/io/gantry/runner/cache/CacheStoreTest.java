@@ -21,7 +21,11 @@ class CacheStoreTest {
     long id = store.reserve(token, key, "v1", (long) bytes.length);
     int half = bytes.length / 2;
     // Chunks out of order, at their offsets.
-    store.upload(token, id, half, new ByteArrayInputStream(bytes, half, bytes.length - half),
+    store.upload(
+        token,
+        id,
+        half,
+        new ByteArrayInputStream(bytes, half, bytes.length - half),
         bytes.length - half);
     store.upload(token, id, 0, new ByteArrayInputStream(bytes, 0, half), half);
     store.commit(token, id, bytes.length);
@@ -35,13 +39,17 @@ class CacheStoreTest {
     save(store, job, "maven-aaa", "first archive");
     long newer = save(store, job, "maven-bbb", "second archive");
 
-    assertThat(store.lookup(job, List.of("maven-aaa"), "v1")).get()
-        .extracting(CacheEntry::key).isEqualTo("maven-aaa");
+    assertThat(store.lookup(job, List.of("maven-aaa"), "v1"))
+        .get()
+        .extracting(CacheEntry::key)
+        .isEqualTo("maven-aaa");
     assertThat(Files.readString(store.archiveOf(newer).orElseThrow())).isEqualTo("second archive");
     // The primary key is matched exactly; restore keys also as prefixes, newest first.
     assertThat(store.lookup(job, List.of("maven"), "v1")).isEmpty();
-    assertThat(store.lookup(job, List.of("maven-ccc", "maven-"), "v1")).get()
-        .extracting(CacheEntry::id).isEqualTo(newer);
+    assertThat(store.lookup(job, List.of("maven-ccc", "maven-"), "v1"))
+        .get()
+        .extracting(CacheEntry::id)
+        .isEqualTo(newer);
     // Another version (other paths or compression) is another cache.
     assertThat(store.lookup(job, List.of("maven-aaa"), "v2")).isEmpty();
   }
@@ -54,7 +62,8 @@ class CacheStoreTest {
     assertThatThrownBy(() -> store.reserve(job, "k", "v1", 1L))
         .isInstanceOf(CacheException.class)
         .hasMessageStartingWith("cache key 'k' already exists for refs/heads/main")
-        .extracting(e -> ((CacheException) e).kind()).isEqualTo(CacheException.Kind.CONFLICT);
+        .extracting(e -> ((CacheException) e).kind())
+        .isEqualTo(CacheException.Kind.CONFLICT);
   }
 
   @Test
@@ -64,8 +73,10 @@ class CacheStoreTest {
     save(store, store.issueToken("acme/web", "refs/heads/other", "main"), "other", "x");
 
     String feature = store.issueToken("acme/web", "refs/heads/feature", "main");
-    assertThat(store.lookup(feature, List.of("deps"), "v1")).get()
-        .extracting(CacheEntry::scope).isEqualTo("refs/heads/main");
+    assertThat(store.lookup(feature, List.of("deps"), "v1"))
+        .get()
+        .extracting(CacheEntry::scope)
+        .isEqualTo("refs/heads/main");
     assertThat(store.lookup(feature, List.of("other"), "v1")).isEmpty();
     String elsewhere = store.issueToken("acme/api", "refs/heads/main", "main");
     assertThat(store.lookup(elsewhere, List.of("deps"), "v1")).isEmpty();
@@ -108,7 +119,8 @@ class CacheStoreTest {
     assertThatThrownBy(() -> store.reserve(job, "k".repeat(513), "v1", 1L))
         .hasMessage("the cache key is 513 characters long; at most 512 are allowed");
     assertThatThrownBy(() -> store.reserve(job, "big", "v1", 2L << 40))
-        .extracting(e -> ((CacheException) e).kind()).isEqualTo(CacheException.Kind.TOO_LARGE);
+        .extracting(e -> ((CacheException) e).kind())
+        .isEqualTo(CacheException.Kind.TOO_LARGE);
   }
 
   @Test
@@ -123,7 +135,8 @@ class CacheStoreTest {
     Thread.sleep(5);
     save(store, job, "c", "0123456789");
 
-    assertThat(store.list("acme/web")).extracting(CacheEntry::key)
+    assertThat(store.list("acme/web"))
+        .extracting(CacheEntry::key)
         .containsExactlyInAnyOrder("a", "c");
     CacheStore reopened = CacheStore.open(dir, 25);
     String later = reopened.issueToken("acme/web", "refs/heads/main", "main");

@@ -16,9 +16,7 @@ class FileCommandsTest {
   @Test
   void readsPlainAndHeredocPairsInOrderWithTheLastValueWinning() throws Exception {
     Path file = dir.resolve("output");
-    Files.writeString(
-        file,
-        "a=1\nb<<EOF\nline 1\nline=2\nEOF\n\nc=x=y\na=3\nempty=\n");
+    Files.writeString(file, "a=1\nb<<EOF\nline 1\nline=2\nEOF\n\nc=x=y\na=3\nempty=\n");
     assertThat(FileCommands.readPairs(file, "GITHUB_OUTPUT"))
         .containsExactly(
             java.util.Map.entry("a", "3"),

@@ -35,10 +35,12 @@ class CronTest {
   void latestIsTheLastTickUpToNowSinceAnEarlierOne() throws Exception {
     Cron cron = Cron.parse("0 * * * *");
     assertThat(
-            cron.latest(Instant.parse("2026-12-06T01:00:00Z"), Instant.parse("2026-12-06T05:10:00Z")))
+            cron.latest(
+                Instant.parse("2026-12-06T01:00:00Z"), Instant.parse("2026-12-06T05:10:00Z")))
         .isEqualTo(Instant.parse("2026-12-06T05:00:00Z"));
     assertThat(
-            cron.latest(Instant.parse("2026-12-06T05:00:00Z"), Instant.parse("2026-12-06T05:59:00Z")))
+            cron.latest(
+                Instant.parse("2026-12-06T05:00:00Z"), Instant.parse("2026-12-06T05:59:00Z")))
         .isNull();
   }
 
@@ -69,7 +71,8 @@ class CronTest {
 
   @Test
   void macrosAndSecondsAreNotGitHubSyntax() {
-    assertThatThrownBy(() -> Cron.parse("@daily")).hasMessageContaining("'@daily' is not supported");
+    assertThatThrownBy(() -> Cron.parse("@daily"))
+        .hasMessageContaining("'@daily' is not supported");
     assertThatThrownBy(() -> Cron.parse("0 0 0 * * *"))
         .hasMessageContaining("more than five fields ('*' is a sixth)");
   }

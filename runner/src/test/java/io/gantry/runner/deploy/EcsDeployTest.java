@@ -14,9 +14,9 @@ import io.gantry.runner.execution.RunRequest;
 import io.gantry.runner.execution.RunResult;
 import io.gantry.runner.execution.StepResult;
 import io.gantry.runner.execution.WorkflowExecutor;
+import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory.ServiceKey;
-import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.runner.workflow.Workflow;
@@ -47,10 +47,10 @@ import software.amazon.awssdk.services.ecs.model.Service;
 import software.amazon.awssdk.services.ecs.model.Task;
 
 /**
- * {@code aws-actions/amazon-ecs-deploy-task-definition} in whole workflows (real parser,
- * executor, run store) against a real local-ecs running the tasks as Podman containers: a rollout
- * judged by ECS's rolloutState, a broken release rolled back by the circuit breaker, a failing
- * one-off task that leaves the service alone, and two deploys of one service queued on its lock.
+ * {@code aws-actions/amazon-ecs-deploy-task-definition} in whole workflows (real parser, executor,
+ * run store) against a real local-ecs running the tasks as Podman containers: a rollout judged by
+ * ECS's rolloutState, a broken release rolled back by the circuit breaker, a failing one-off task
+ * that leaves the service alone, and two deploys of one service queued on its lock.
  */
 @Tag("containers")
 class EcsDeployTest {
@@ -137,8 +137,7 @@ class EcsDeployTest {
   }
 
   /** A task definition file in the workspace; returns its name. */
-  static String taskDefinitionFile(String family, String version, boolean broken)
-      throws Exception {
+  static String taskDefinitionFile(String family, String version, boolean broken) throws Exception {
     String command =
         broken
             ? "[\"sh\", \"-c\", \"echo broken; exit 3\"]"
@@ -172,10 +171,7 @@ class EcsDeployTest {
   record Run(RunResult result, List<String> log) {
     StepResult deployStep() {
       JobResult job = result.jobs().get(0);
-      return job.steps().stream()
-          .filter(s -> "deploy".equals(s.id()))
-          .findFirst()
-          .orElseThrow();
+      return job.steps().stream().filter(s -> "deploy".equals(s.id())).findFirst().orElseThrow();
     }
 
     String text() {
@@ -313,20 +309,26 @@ class EcsDeployTest {
     assertThat(step.conclusion().label()).isEqualTo("failure");
     assertThat(step.message())
         .startsWith(
-            "aws-actions/amazon-ecs-deploy-task-definition: ECS rolled back to " + goodArn
+            "aws-actions/amazon-ecs-deploy-task-definition: ECS rolled back to "
+                + goodArn
                 + ": ECS deployment circuit breaker: tasks failed to start.")
         .endsWith(
-            "rolled back to " + EcsRollout.shortName(goodArn) + " from run "
+            "rolled back to "
+                + EcsRollout.shortName(goodArn)
+                + " from run "
                 + good.result().runId());
     // The stop reasons and exit codes of the failed tasks were in the log as they happened.
     assertThat(broken.log())
         .anyMatch(l -> l.startsWith("ECS: task ") && l.contains("web exited 3"))
         .anyMatch(l -> l.startsWith("ECS: ") && l.contains("deployment failed"));
     assertThat(EcsRollout.primary(service("cart")).taskDefinition()).isEqualTo(goodArn);
-    assertThat(runningTasks("cart")).hasSize(2).allMatch(t -> t.taskDefinitionArn().equals(goodArn));
+    assertThat(runningTasks("cart"))
+        .hasSize(2)
+        .allMatch(t -> t.taskDefinitionArn().equals(goodArn));
 
     List<Deployment> history = history("cart");
-    assertThat(history).extracting(Deployment::outcome)
+    assertThat(history)
+        .extracting(Deployment::outcome)
         .containsExactly(DeployHistory.ROLLED_BACK, DeployHistory.SUCCEEDED);
     assertThat(history.get(0).message()).startsWith("ECS rolled back to " + goodArn);
   }
@@ -399,8 +401,13 @@ class EcsDeployTest {
   }
 
   static final Map<String, String> AWS_ENV =
-      Map.of("AWS_REGION", "us-east-1", "AWS_ACCESS_KEY_ID", "local",
-          "AWS_SECRET_ACCESS_KEY", "local-secret");
+      Map.of(
+          "AWS_REGION",
+          "us-east-1",
+          "AWS_ACCESS_KEY_ID",
+          "local",
+          "AWS_SECRET_ACCESS_KEY",
+          "local-secret");
 
   static Map<String, String> awsEnv() {
     Map<String, String> env = new java.util.HashMap<>(AWS_ENV);
@@ -439,10 +446,14 @@ class EcsDeployTest {
     assertThat(rollback.conclusion().label()).as(String.join("\n", log)).isEqualTo("success");
     assertThat(log)
         .contains(
-            "Rolled back to " + EcsRollout.shortName(firstArn) + " from run "
+            "Rolled back to "
+                + EcsRollout.shortName(firstArn)
+                + " from run "
                 + first.result().runId());
     assertThat(EcsRollout.primary(service("orders")).taskDefinition()).isEqualTo(firstArn);
-    assertThat(runningTasks("orders")).hasSize(2).allMatch(t -> t.taskDefinitionArn().equals(firstArn));
+    assertThat(runningTasks("orders"))
+        .hasSize(2)
+        .allMatch(t -> t.taskDefinitionArn().equals(firstArn));
     Deployment newest = history("orders").get(0);
     assertThat(newest.kind()).isEqualTo(DeployHistory.ROLLBACK);
     assertThat(newest.outcome()).isEqualTo(DeployHistory.SUCCEEDED);
@@ -457,8 +468,15 @@ class EcsDeployTest {
     String before = service("ledger").taskDefinition();
     ServiceRollback.Request request =
         new ServiceRollback.Request(
-            awsEnv(), "default", "ledger", "", true, java.time.Duration.ofMinutes(1),
-            "gantry rollback", null, null);
+            awsEnv(),
+            "default",
+            "ledger",
+            "",
+            true,
+            java.time.Duration.ofMinutes(1),
+            "gantry rollback",
+            null,
+            null);
 
     ServiceRollback.Result none =
         ServiceRollback.rollBack(request, store.deployHistory(), l -> {}, () -> false);
@@ -478,7 +496,8 @@ class EcsDeployTest {
     ServiceRollback.Result stillNone =
         ServiceRollback.rollBack(request, store.deployHistory(), l -> {}, () -> false);
     assertThat(stillNone.succeeded()).isFalse();
-    assertThat(stillNone.message()).startsWith("no known good deployment of default/ledger before deployment ");
+    assertThat(stillNone.message())
+        .startsWith("no known good deployment of default/ledger before deployment ");
     assertThat(service("ledger").taskDefinition()).isEqualTo(deployed);
     assertThat(service("ledger").deployments()).hasSize(1);
     assertThat(history("ledger")).hasSize(1);
@@ -498,13 +517,18 @@ class EcsDeployTest {
     assertThat(step.message())
         .contains("failed: ECS deployment circuit breaker: tasks failed to start.")
         .endsWith(
-            "rolled back to " + EcsRollout.shortName(goodArn) + " from run "
+            "rolled back to "
+                + EcsRollout.shortName(goodArn)
+                + " from run "
                 + good.result().runId());
     assertThat(broken.log()).anyMatch(l -> l.startsWith("Rolling back default/mail to " + goodArn));
     assertThat(EcsRollout.primary(service("mail")).taskDefinition()).isEqualTo(goodArn);
-    assertThat(runningTasks("mail")).hasSize(2).allMatch(t -> t.taskDefinitionArn().equals(goodArn));
+    assertThat(runningTasks("mail"))
+        .hasSize(2)
+        .allMatch(t -> t.taskDefinitionArn().equals(goodArn));
     List<Deployment> history = history("mail");
-    assertThat(history).extracting(Deployment::kind, Deployment::outcome)
+    assertThat(history)
+        .extracting(Deployment::kind, Deployment::outcome)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(DeployHistory.ROLLBACK, DeployHistory.SUCCEEDED),
             org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.ROLLED_BACK),
@@ -541,21 +565,21 @@ class EcsDeployTest {
     createService(name, 1, 0, 100, true);
   }
 
-
   /**
    * A task definition file of a web server on 8080 (published on {@code port}, or a free port for
-   * 0) answering its version at {@code /}, and at {@code /health} as {@code {"version": "v1"}}
-   * when {@code healthy} (a 404 otherwise).
+   * 0) answering its version at {@code /}, and at {@code /health} as {@code {"version": "v1"}} when
+   * {@code healthy} (a 404 otherwise).
    */
-  static String webFile(String family, String version, int port, boolean healthy)
-      throws Exception {
+  static String webFile(String family, String version, int port, boolean healthy) throws Exception {
     String script =
         "mkdir -p /www && echo $VERSION > /www/index.html && "
             + (healthy ? "echo '{\"version\": \"'$VERSION'\"}' > /www/health && " : "")
             + "trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait";
     var root = JSON.createObjectNode().put("family", family);
     var web = root.putArray("containerDefinitions").addObject();
-    web.put("name", "web").put("image", LocalEcsTesting.IMAGE).put("essential", true)
+    web.put("name", "web")
+        .put("image", LocalEcsTesting.IMAGE)
+        .put("essential", true)
         .put("memory", 64);
     web.putArray("command").add("sh").add("-c").add(script);
     web.putArray("environment").addObject().put("name", "VERSION").put("value", version);
@@ -582,15 +606,23 @@ class EcsDeployTest {
             + "      - id: deploy\n"
             + "        uses: aws-actions/amazon-ecs-deploy-task-definition@v2\n"
             + "        with:\n"
-            + "          task-definition: " + file + "\n"
-            + "          service: " + service + "\n"
+            + "          task-definition: "
+            + file
+            + "\n"
+            + "          service: "
+            + service
+            + "\n"
             + "          wait-for-minutes: 2\n"
             + deployWith.indent(10)
             + "      - id: health\n"
             + "        uses: gantry/health-check@v1\n"
             + "        with:\n"
-            + "          url: http://127.0.0.1:" + port + "/health\n"
-            + "          expect-json: $.version == " + version + "\n"
+            + "          url: http://127.0.0.1:"
+            + port
+            + "/health\n"
+            + "          expect-json: $.version == "
+            + version
+            + "\n"
             + "          interval: 200ms\n"
             + "          consecutive-successes: 2\n"
             + checkWith.indent(10);
@@ -616,7 +648,11 @@ class EcsDeployTest {
     createServiceOnPort("pay");
     Run v1 =
         deployAndCheck(
-            "pay", webFile("pay", "v1", port, true), port, "v1", "",
+            "pay",
+            webFile("pay", "v1", port, true),
+            port,
+            "v1",
+            "",
             "headers: 'Authorization: Bearer ${{ secrets.PROBE_TOKEN }}'");
     assertThat(v1.result().conclusion().label()).as(v1.text()).isEqualTo("success");
     Run v2 =
@@ -641,10 +677,11 @@ class EcsDeployTest {
     assertThat(before.get(1).healthCheck()).doesNotContain(PROBE_TOKEN);
     assertThat(v1.log()).anyMatch(l -> l.startsWith("The headers hold a secret"));
     assertThat(v2.log())
-        .contains("Recorded this health check on deployment " + before.get(0).id()
-            + " of default/pay");
+        .contains(
+            "Recorded this health check on deployment " + before.get(0).id() + " of default/pay");
 
-    Run v3 = deployAndCheck("pay", webFile("pay", "v3", port, false), port, "v3", "", "timeout: 3s");
+    Run v3 =
+        deployAndCheck("pay", webFile("pay", "v3", port, false), port, "v3", "", "timeout: 3s");
 
     assertThat(v3.deployStep().conclusion().label()).as(v3.text()).isEqualTo("success");
     StepResult check = step(v3, "health");
@@ -654,14 +691,14 @@ class EcsDeployTest {
             "gantry/health-check: http://127.0.0.1:" + port + "/health was not healthy within 3s")
         .contains("expected 200-399")
         .endsWith(
-            "; rolled back to " + EcsRollout.shortName(v2Arn) + " from run "
-                + v2.result().runId())
+            "; rolled back to " + EcsRollout.shortName(v2Arn) + " from run " + v2.result().runId())
         .doesNotContain("\n");
     assertThat(EcsRollout.primary(service("pay")).taskDefinition()).isEqualTo(v2Arn);
     assertThat(runningTasks("pay")).hasSize(1).allMatch(t -> t.taskDefinitionArn().equals(v2Arn));
 
     List<Deployment> after = history("pay");
-    assertThat(after).extracting(Deployment::kind, Deployment::outcome)
+    assertThat(after)
+        .extracting(Deployment::kind, Deployment::outcome)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(DeployHistory.ROLLBACK, DeployHistory.SUCCEEDED),
             org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.ROLLED_BACK),
@@ -675,9 +712,13 @@ class EcsDeployTest {
     assertThat(after.get(1).message()).startsWith("its health check failed: http://127.0.0.1:");
     // v2's recorded check ran again once v2 was back, and passed.
     int recheck =
-        v3.log().indexOf(
-            "Re-running the health check of deployment " + before.get(0).id() + " (run "
-                + v2.result().runId() + ")");
+        v3.log()
+            .indexOf(
+                "Re-running the health check of deployment "
+                    + before.get(0).id()
+                    + " (run "
+                    + v2.result().runId()
+                    + ")");
     assertThat(recheck).as(v3.text()).isPositive();
     assertThat(v3.log().subList(recheck, v3.log().size()))
         .anyMatch(l -> l.contains("$.version == v2"))
@@ -690,7 +731,8 @@ class EcsDeployTest {
     int port = freePort();
     createServiceOnPort("news");
 
-    Run v1 = deployAndCheck("news", webFile("news", "v1", port, false), port, "v1", "", "timeout: 2s");
+    Run v1 =
+        deployAndCheck("news", webFile("news", "v1", port, false), port, "v1", "", "timeout: 2s");
 
     String v1Arn = arnOf(v1);
     StepResult check = step(v1, "health");
@@ -699,7 +741,9 @@ class EcsDeployTest {
     assertThat(check.message())
         .endsWith(
             "; no known good deployment of default/news to roll back to, nothing was changed"
-                + " (deployment " + id + " is recorded as failed)");
+                + " (deployment "
+                + id
+                + " is recorded as failed)");
     assertThat(v1.log()).noneMatch(l -> l.startsWith("Rolling back"));
     Service service = service("news");
     assertThat(service.taskDefinition()).isEqualTo(v1Arn);
@@ -719,7 +763,11 @@ class EcsDeployTest {
 
     Run v2 =
         deployAndCheck(
-            "auth", webFile("auth", "v2", port, false), port, "v2", "rollback: never",
+            "auth",
+            webFile("auth", "v2", port, false),
+            port,
+            "v2",
+            "rollback: never",
             "timeout: 2s");
 
     String v2Arn = arnOf(v2);
@@ -729,7 +777,8 @@ class EcsDeployTest {
         .endsWith("is recorded as failed (rollback: never, no rollback by Gantry)");
     assertThat(v2.log()).noneMatch(l -> l.startsWith("Rolling back"));
     assertThat(EcsRollout.primary(service("auth")).taskDefinition()).isEqualTo(v2Arn);
-    assertThat(history("auth")).extracting(Deployment::kind, Deployment::outcome)
+    assertThat(history("auth"))
+        .extracting(Deployment::kind, Deployment::outcome)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.FAILED),
             org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.SUCCEEDED));
@@ -778,8 +827,10 @@ class EcsDeployTest {
         .endsWith("or give service-definition to create it");
 
     Run created =
-        deploy("catalog", webFile("catalog", "v1", 0, true), "service-definition: " + svc
-            + "\ndesired-count: 2");
+        deploy(
+            "catalog",
+            webFile("catalog", "v1", 0, true),
+            "service-definition: " + svc + "\ndesired-count: 2");
 
     assertThat(created.deployStep().conclusion().label()).as(created.text()).isEqualTo("success");
     String v1Arn = arnOf(created);
@@ -789,28 +840,38 @@ class EcsDeployTest {
     assertThat(service.loadBalancers()).hasSize(1);
     assertThat(service.loadBalancers().get(0).containerPort()).isEqualTo(8080);
     assertThat(EcsRollout.primary(service).taskDefinition()).isEqualTo(v1Arn);
-    assertThat(runningTasks("catalog")).hasSize(2).allMatch(t -> t.taskDefinitionArn().equals(v1Arn));
+    assertThat(runningTasks("catalog"))
+        .hasSize(2)
+        .allMatch(t -> t.taskDefinitionArn().equals(v1Arn));
     String balancer =
         service.events().stream()
-            .map(e -> java.util.regex.Pattern.compile("is listening on (http://127\\.0\\.0\\.1:\\d+)")
-                .matcher(e.message()))
+            .map(
+                e ->
+                    java.util.regex.Pattern.compile("is listening on (http://127\\.0\\.0\\.1:\\d+)")
+                        .matcher(e.message()))
             .filter(java.util.regex.Matcher::find)
             .map(m -> m.group(1))
             .findFirst()
             .orElseThrow(() -> new AssertionError("no load balancer event: " + service.events()));
     assertThat(fetch(balancer + "/")).isEqualTo("v1");
 
-    Run updated = deploy("catalog", webFile("catalog", "v2", 0, true), "service-definition: " + svc);
+    Run updated =
+        deploy("catalog", webFile("catalog", "v2", 0, true), "service-definition: " + svc);
 
     assertThat(updated.deployStep().conclusion().label()).as(updated.text()).isEqualTo("success");
     assertThat(updated.log())
-        .contains("The service exists: " + svc + " (service-definition) is ignored, the service"
-            + " is updated");
+        .contains(
+            "The service exists: "
+                + svc
+                + " (service-definition) is ignored, the service"
+                + " is updated");
     assertThat(fetch(balancer + "/")).isEqualTo("v2");
     assertThat(history("catalog"))
         .hasSize(2)
-        .allMatch(d -> d.outcome().equals(DeployHistory.SUCCEEDED)
-            && d.kind().equals(DeployHistory.DEPLOY));
+        .allMatch(
+            d ->
+                d.outcome().equals(DeployHistory.SUCCEEDED)
+                    && d.kind().equals(DeployHistory.DEPLOY));
   }
 
   @Test
@@ -825,7 +886,8 @@ class EcsDeployTest {
 
     assertThat(run.deployStep().message())
         .isEqualTo(
-            "aws-actions/amazon-ecs-deploy-task-definition: " + svc
+            "aws-actions/amazon-ecs-deploy-task-definition: "
+                + svc
                 + ": unknown field 'loadBalancer' (not a field of CreateService)");
     assertThat(ecs.listTaskDefinitions(r -> r.familyPrefix("drafts")).taskDefinitionArns())
         .isEmpty();
@@ -842,18 +904,28 @@ class EcsDeployTest {
     assertThat(v2.result().conclusion().label()).as(v2.text()).isEqualTo("success");
     long v1Id = history("tax").get(1).id();
     // v1's recorded check now asks for what v1 never answers.
-    store.deployHistory()
+    store
+        .deployHistory()
         .recordHealthCheck(
             v1Id,
-            "{\"url\":\"http://127.0.0.1:" + port + "/health\",\"expect-json\":\"$.version =="
+            "{\"url\":\"http://127.0.0.1:"
+                + port
+                + "/health\",\"expect-json\":\"$.version =="
                 + " v9\",\"interval\":\"200ms\",\"timeout\":\"1s\"}");
     List<String> log = new CopyOnWriteArrayList<>();
 
     ServiceRollback.Result result =
         ServiceRollback.rollBack(
             new ServiceRollback.Request(
-                awsEnv(), "default", "tax", "", true, java.time.Duration.ofMinutes(2),
-                "gantry rollback by alice", null, null),
+                awsEnv(),
+                "default",
+                "tax",
+                "",
+                true,
+                java.time.Duration.ofMinutes(2),
+                "gantry rollback by alice",
+                null,
+                null),
             store.deployHistory(),
             log::add,
             () -> false);
@@ -861,12 +933,22 @@ class EcsDeployTest {
     assertThat(result.succeeded()).as(String.join("\n", log)).isFalse();
     assertThat(result.message())
         .startsWith(
-            "the rollback to " + EcsRollout.shortName(arnOf(v1)) + " failed: the health check of"
-                + " deployment " + v1Id + " failed after the rollback: http://127.0.0.1:" + port
+            "the rollback to "
+                + EcsRollout.shortName(arnOf(v1))
+                + " failed: the health check of"
+                + " deployment "
+                + v1Id
+                + " failed after the rollback: http://127.0.0.1:"
+                + port
                 + "/health was not healthy within 1s")
         .contains("$.version is \"v1\", expected v9");
-    assertThat(log).contains("Re-running the health check of deployment " + v1Id + " (run "
-        + v1.result().runId() + ")");
+    assertThat(log)
+        .contains(
+            "Re-running the health check of deployment "
+                + v1Id
+                + " (run "
+                + v1.result().runId()
+                + ")");
     Deployment rollback = history("tax").get(0);
     assertThat(rollback.kind()).isEqualTo(DeployHistory.ROLLBACK);
     assertThat(rollback.outcome()).isEqualTo(DeployHistory.FAILED);

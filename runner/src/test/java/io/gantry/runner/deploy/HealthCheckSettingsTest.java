@@ -49,8 +49,8 @@ class HealthCheckSettingsTest {
   void withoutHeadersDropsOnlyTheHeaders() {
     HealthCheckSettings settings =
         HealthCheckSettings.of(
-            new StepInputs(Map.of("url", "http://x/", "headers", "Authorization: Bearer t",
-                "timeout", "5s")));
+            new StepInputs(
+                Map.of("url", "http://x/", "headers", "Authorization: Bearer t", "timeout", "5s")));
 
     assertThat(settings.withoutHeaders().inputs())
         .containsExactly(Map.entry("url", "http://x/"), Map.entry("timeout", "5s"));

@@ -2,9 +2,9 @@ package io.gantry.runner.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.DeployHistory.Deployment;
 import io.gantry.runner.store.DeployHistory.ServiceKey;
-import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunHistory.NewRun;
 import io.gantry.runner.store.RunHistory.RunRecord;
@@ -58,9 +58,16 @@ class InterruptedDeploysTest {
     long rollback =
         history.started(
             new DeployHistory.NewDeployment(
-                API, "arn:aws:ecs:us-east-1:000000000000:task-definition/api:1", List.of(),
-                crashed.id(), SHA, "auto-rollback of deployment " + good, DeployHistory.ROLLBACK, good,
-                null, T0));
+                API,
+                "arn:aws:ecs:us-east-1:000000000000:task-definition/api:1",
+                List.of(),
+                crashed.id(),
+                SHA,
+                "auto-rollback of deployment " + good,
+                DeployHistory.ROLLBACK,
+                good,
+                null,
+                T0));
     long leftRunning =
         deploy(API, "arn:aws:ecs:us-east-1:000000000000:task-definition/api:2", notWaited);
     long withoutRun = deploy(API, "arn:aws:ecs:us-east-1:000000000000:task-definition/api:3", null);
@@ -81,13 +88,15 @@ class InterruptedDeploysTest {
     assertThat(concluded.outcome()).isEqualTo(DeployHistory.FAILED);
     assertThat(concluded.message())
         .isEqualTo(
-            "interrupted: the Gantry process running run " + crashed.id()
+            "interrupted: the Gantry process running run "
+                + crashed.id()
                 + " stopped during the deploy of web:3; check what prod/web runs"
                 + " (gantry deployments web) and deploy or roll back again");
     assertThat(concluded.finishedAt()).isEqualTo(T0.plus(LEASE).plusSeconds(2));
     assertThat(history.find(rollback).orElseThrow().message())
         .startsWith(
-            "interrupted: the Gantry process running run " + crashed.id()
+            "interrupted: the Gantry process running run "
+                + crashed.id()
                 + " stopped during the rollback of api:1;");
     // A deploy not waited for (its run ended normally) and one without a run stay as they were.
     assertThat(outcome(leftRunning)).isEqualTo(DeployHistory.IN_PROGRESS);
@@ -106,8 +115,18 @@ class InterruptedDeploysTest {
     RunRecord run =
         store.createRun(
             new NewRun(
-                "acme/shop", "deploy.yml", "Deploy", "on: push\njobs: {}\n", "push",
-                "refs/heads/main", SHA, Map.of(), "test", "{}", null, false));
+                "acme/shop",
+                "deploy.yml",
+                "Deploy",
+                "on: push\njobs: {}\n",
+                "push",
+                "refs/heads/main",
+                SHA,
+                Map.of(),
+                "test",
+                "{}",
+                null,
+                false));
     assertThat(store.claimNext("worker-1", T0, LEASE).orElseThrow().id()).isEqualTo(run.id());
     return run;
   }
@@ -115,8 +134,16 @@ class InterruptedDeploysTest {
   private long deploy(ServiceKey key, String taskDefinition, RunRecord run) {
     return history.started(
         new DeployHistory.NewDeployment(
-            key, taskDefinition, List.of("127.0.0.1:5000/web:1"),
-            run == null ? null : run.id(), SHA, "alice", DeployHistory.DEPLOY, null, null, T0));
+            key,
+            taskDefinition,
+            List.of("127.0.0.1:5000/web:1"),
+            run == null ? null : run.id(),
+            SHA,
+            "alice",
+            DeployHistory.DEPLOY,
+            null,
+            null,
+            T0));
   }
 
   private String outcome(long id) {

@@ -21,9 +21,7 @@ class ServiceDefinitionFilesTest {
   }
 
   private void fails(String json, String message) {
-    assertThatThrownBy(() -> read(json))
-        .isInstanceOf(AwsProblem.class)
-        .hasMessage(message);
+    assertThatThrownBy(() -> read(json)).isInstanceOf(AwsProblem.class).hasMessage(message);
   }
 
   @Test
@@ -117,8 +115,10 @@ class ServiceDefinitionFilesTest {
         .hasMessage(
             "input 'service-definition': nope.json does not exist in the workspace; check out or"
                 + " write the file first");
-    fails("{\"desiredCount\": ", "service.json:1:18: not valid JSON: Unexpected end-of-input"
-        + " within/between Object entries");
+    fails(
+        "{\"desiredCount\": ",
+        "service.json:1:18: not valid JSON: Unexpected end-of-input"
+            + " within/between Object entries");
   }
 
   @Test
@@ -136,13 +136,19 @@ class ServiceDefinitionFilesTest {
         """);
     CreateServiceRequest request =
         ServiceDefinitionFiles.read(
-            workspace, "service.json", "prod", "web",
-            java.util.Map.of("TARGET_GROUP", "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/web/ab"));
+            workspace,
+            "service.json",
+            "prod",
+            "web",
+            java.util.Map.of(
+                "TARGET_GROUP", "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/web/ab"));
     assertThat(request.loadBalancers().get(0).targetGroupArn())
         .isEqualTo("arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/web/ab");
     assertThat(request.launchTypeAsString()).isEqualTo("FARGATE");
     assertThatThrownBy(
-            () -> ServiceDefinitionFiles.read(workspace, "service.json", "prod", "web", java.util.Map.of()))
+            () ->
+                ServiceDefinitionFiles.read(
+                    workspace, "service.json", "prod", "web", java.util.Map.of()))
         .isInstanceOf(AwsProblem.class)
         .hasMessageContaining("service.json:3")
         .hasMessageContaining("TARGET_GROUP");

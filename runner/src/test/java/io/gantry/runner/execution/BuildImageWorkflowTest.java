@@ -69,7 +69,8 @@ class BuildImageWorkflowTest {
     RunResult result;
     try (RunStore store = Stores.openEmbedded(data);
         WorkflowExecutor executor =
-            new WorkflowExecutor(BuiltInActions.registry(), store, ExecutorOptions.defaults(data))) {
+            new WorkflowExecutor(
+                BuiltInActions.registry(), store, ExecutorOptions.defaults(data))) {
       RunRequest request =
           new RunRequest(
               workflow,

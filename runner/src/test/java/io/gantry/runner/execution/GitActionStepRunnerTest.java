@@ -31,12 +31,14 @@ class GitActionStepRunnerTest {
         @Override
         public String problemWith(String uses) {
           return uses.contains("@") && !uses.startsWith("actions/checkout")
-              ? null : BuiltInActions.registry().problemWith(uses);
+              ? null
+              : BuiltInActions.registry().problemWith(uses);
         }
 
         @Override
         public Set<String> inputsOf(String uses) {
-          return uses.startsWith("actions/checkout") ? BuiltInActions.registry().inputsOf(uses)
+          return uses.startsWith("actions/checkout")
+              ? BuiltInActions.registry().inputsOf(uses)
               : Set.of("who-to-greet", "script", "result-encoding");
         }
 
@@ -49,11 +51,15 @@ class GitActionStepRunnerTest {
   @Test
   void helloWorldAndGithubScriptRunAsStepsAndTheirOutputsReachTheNextStep() throws Exception {
     String source = ActionRepos.serve(shared.resolve("source"));
-    GitActionStepRunner git = new GitActionStepRunner(data.resolve("actions"),
-        new ActionSources(List.of(source), Map.of()),
-        NodeRuntime.locate(null, System.getenv("PATH")));
-    Workflow workflow = new WorkflowParser(CATALOG).parse(
-        """
+    GitActionStepRunner git =
+        new GitActionStepRunner(
+            data.resolve("actions"),
+            new ActionSources(List.of(source), Map.of()),
+            NodeRuntime.locate(null, System.getenv("PATH")));
+    Workflow workflow =
+        new WorkflowParser(CATALOG)
+            .parse(
+                """
         on: push
         jobs:
           greet:
@@ -68,25 +74,45 @@ class GitActionStepRunnerTest {
                   result-encoding: string
                   script: return 'answer-' + (6 * 7)
               - run: echo "got ${{ steps.script.outputs.result }} at ${{ steps.hello.outputs.time != '' }}"
-        """, Path.of("ci.yml"), "ci.yml");
+        """,
+                Path.of("ci.yml"),
+                "ci.yml");
     List<String> lines = new CopyOnWriteArrayList<>();
     try (RunStore store = Stores.openEmbedded(data);
-        WorkflowExecutor executor = new WorkflowExecutor(BuiltInActions.registry(), store,
-            ExecutorOptions.defaults(data),
-            StepRunners.withGitActions(BuiltInActions.registry(), git))) {
-      RunResult result = executor.start(
-          new RunRequest(workflow, "acme/web", "push", Map.of("ref", "refs/heads/main"),
-              "refs/heads/main", "0123456789abcdef0123456789abcdef01234567", Map.of(), Map.of(),
-              // github.token reaches action defaults through GITHUB_TOKEN for now (see the
-              // runner's javadoc).
-              Map.of(), Map.of("GITHUB_TOKEN", "ghs_test"), Set.of(), shared, null, null,
-              "tester"),
-          new RunListener() {
-            @Override
-            public void logLine(String jobKey, LogLine line) {
-              lines.add(line.text());
-            }
-          }).await();
+        WorkflowExecutor executor =
+            new WorkflowExecutor(
+                BuiltInActions.registry(),
+                store,
+                ExecutorOptions.defaults(data),
+                StepRunners.withGitActions(BuiltInActions.registry(), git))) {
+      RunResult result =
+          executor
+              .start(
+                  new RunRequest(
+                      workflow,
+                      "acme/web",
+                      "push",
+                      Map.of("ref", "refs/heads/main"),
+                      "refs/heads/main",
+                      "0123456789abcdef0123456789abcdef01234567",
+                      Map.of(),
+                      Map.of(),
+                      // github.token reaches action defaults through GITHUB_TOKEN for now (see the
+                      // runner's javadoc).
+                      Map.of(),
+                      Map.of("GITHUB_TOKEN", "ghs_test"),
+                      Set.of(),
+                      shared,
+                      null,
+                      null,
+                      "tester"),
+                  new RunListener() {
+                    @Override
+                    public void logLine(String jobKey, LogLine line) {
+                      lines.add(line.text());
+                    }
+                  })
+              .await();
 
       assertThat(result.conclusion()).as(String.join("\n", lines)).isEqualTo(Conclusion.SUCCESS);
       assertThat(lines).contains("Hello, Gantry!", "got answer-42 at true");

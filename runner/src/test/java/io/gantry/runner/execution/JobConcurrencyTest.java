@@ -62,7 +62,8 @@ class JobConcurrencyTest {
                       while [ "$RUN" = first ] && [ ! -f "$RELEASE" ]; do sleep 0.05; done
                       echo "end $RUN" >> "$LOG"
             """);
-    WorkflowExecutor.Execution first = executor.start(request(workflow, "first", log, release), null);
+    WorkflowExecutor.Execution first =
+        executor.start(request(workflow, "first", log, release), null);
     waitUntil(() -> lines(log).contains("start first"));
     List<LogLine> secondLines = new java.util.concurrent.CopyOnWriteArrayList<>();
     WorkflowExecutor.Execution second =
@@ -73,7 +74,8 @@ class JobConcurrencyTest {
 
     assertThat(first.await().conclusion()).isEqualTo(Conclusion.SUCCESS);
     assertThat(second.await().conclusion()).isEqualTo(Conclusion.SUCCESS);
-    assertThat(lines(log)).containsExactly("start first", "end first", "start second", "end second");
+    assertThat(lines(log))
+        .containsExactly("start first", "end first", "start second", "end second");
     assertThat(secondLines)
         .anyMatch(
             l ->
@@ -140,7 +142,8 @@ class JobConcurrencyTest {
   }
 
   private static Workflow workflow(String yaml) throws Exception {
-    return new WorkflowParser(BuiltInActions.registry()).parse(yaml, Path.of("deploy.yml"), "deploy.yml");
+    return new WorkflowParser(BuiltInActions.registry())
+        .parse(yaml, Path.of("deploy.yml"), "deploy.yml");
   }
 
   private RunRequest request(Workflow workflow, String run, Path log, Path release) {

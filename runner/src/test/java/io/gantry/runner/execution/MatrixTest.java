@@ -59,7 +59,8 @@ class MatrixTest {
             "os", List.of("mac", "linux"),
             "v", List.of(1.0, 2.0),
             "exclude", List.of(map("os", "mac")));
-    assertThat(Matrix.expand(matrix)).containsExactly(map("os", "linux", "v", 1.0), map("os", "linux", "v", 2.0));
+    assertThat(Matrix.expand(matrix))
+        .containsExactly(map("os", "linux", "v", 1.0), map("os", "linux", "v", 2.0));
   }
 
   @Test

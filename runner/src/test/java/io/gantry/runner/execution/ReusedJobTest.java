@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gantry.runner.action.builtin.BuiltInActions;
 import io.gantry.runner.store.RunHistory.JobRecord;
-
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowParser;
 import java.nio.file.Path;
@@ -77,7 +76,8 @@ class ReusedJobTest {
 
   private static Workflow parse() {
     try {
-      return new WorkflowParser(BuiltInActions.registry()).parse(WORKFLOW, Path.of("ci.yml"), "ci.yml");
+      return new WorkflowParser(BuiltInActions.registry())
+          .parse(WORKFLOW, Path.of("ci.yml"), "ci.yml");
     } catch (io.gantry.runner.workflow.WorkflowException e) {
       throw new AssertionError(e.getMessage(), e);
     }

@@ -31,14 +31,14 @@ import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
- * The scenario suite: each folder of {@code src/test/resources/scenarios} holds a
- * {@code workflow.yml} and an {@code expected.yml} with the run's expected conclusion, per-job
- * and per-step results and outputs, and log excerpts. Every scenario runs through the real parser,
+ * The scenario suite: each folder of {@code src/test/resources/scenarios} holds a {@code
+ * workflow.yml} and an {@code expected.yml} with the run's expected conclusion, per-job and
+ * per-step results and outputs, and log excerpts. Every scenario runs through the real parser,
  * executor, processes and store.
  *
- * <p>{@code expected.yml} keys: {@code conclusion}; {@code jobs: {KEY: {conclusion, outputs,
- * steps: {STEP NAME: CONCLUSION or {outcome, conclusion, outputs}}}}}; {@code log: {contains:
- * [...], absent: [...]}}; {@code secrets}, {@code inputs}, {@code event}, {@code ref}; {@code
+ * <p>{@code expected.yml} keys: {@code conclusion}; {@code jobs: {KEY: {conclusion, outputs, steps:
+ * {STEP NAME: CONCLUSION or {outcome, conclusion, outputs}}}}}; {@code log: {contains: [...],
+ * absent: [...]}}; {@code secrets}, {@code inputs}, {@code event}, {@code ref}; {@code
  * cancel-when-log-contains}; {@code no-process-matching}; {@code step-logs: {JOB KEY/STEP NUMBER:
  * [...]}} (lines a given step's stored log contains).
  */
@@ -67,7 +67,12 @@ class ScenarioTest {
   static Stream<String> scenarios() throws IOException, URISyntaxException {
     Path root = Path.of(ScenarioTest.class.getResource("/scenarios").toURI());
     try (Stream<Path> dirs = Files.list(root)) {
-      return dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList().stream();
+      return dirs
+          .filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .sorted()
+          .toList()
+          .stream();
     }
   }
 
@@ -75,10 +80,13 @@ class ScenarioTest {
   @MethodSource("scenarios")
   void scenarioRunsAsExpected(String name) throws Exception {
     Path dir = Path.of(ScenarioTest.class.getResource("/scenarios/" + name).toURI());
-    Map<String, Object> expected = map(new Load(LoadSettings.builder().build())
-        .loadFromString(Files.readString(dir.resolve("expected.yml"))));
+    Map<String, Object> expected =
+        map(
+            new Load(LoadSettings.builder().build())
+                .loadFromString(Files.readString(dir.resolve("expected.yml"))));
     Workflow workflow =
-        new WorkflowParser(BuiltInActions.registry()).parse(dir.resolve("workflow.yml"), name + "/workflow.yml");
+        new WorkflowParser(BuiltInActions.registry())
+            .parse(dir.resolve("workflow.yml"), name + "/workflow.yml");
 
     String event = (String) expected.getOrDefault("event", "push");
     Map<String, String> inputs = strings(expected.get("inputs"));
@@ -142,7 +150,8 @@ class ScenarioTest {
           result.jobs().stream()
               .filter(j -> j.key().equals(job.getKey()))
               .findFirst()
-              .orElseThrow(() -> new AssertionError("no job " + job.getKey() + " in " + describe(result)));
+              .orElseThrow(
+                  () -> new AssertionError("no job " + job.getKey() + " in " + describe(result)));
       checkJob(actual, map(job.getValue()));
     }
     if (expected.containsKey("job-count")) {
@@ -166,7 +175,9 @@ class ScenarioTest {
       List<String> stepLines =
           executor.logs().read(result.runId(), parts[0], Integer.parseInt(parts[1]));
       for (Object excerpt : list(e.getValue())) {
-        assertThat(stepLines).as("log of %s", e.getKey()).anyMatch(t -> t.contains(excerpt.toString()));
+        assertThat(stepLines)
+            .as("log of %s", e.getKey())
+            .anyMatch(t -> t.contains(excerpt.toString()));
       }
     }
     // Every line is stored timestamped and tagged with its job (and step).
@@ -174,9 +185,10 @@ class ScenarioTest {
 
     Object processes = expected.get("no-process-matching");
     if (processes != null) {
-      assertThat(ProcessHandle.allProcesses()
-              .map(p -> p.info().commandLine().orElse(""))
-              .filter(c -> c.contains(processes.toString())))
+      assertThat(
+              ProcessHandle.allProcesses()
+                  .map(p -> p.info().commandLine().orElse(""))
+                  .filter(c -> c.contains(processes.toString())))
           .as("processes left behind")
           .isEmpty();
     }
@@ -216,7 +228,11 @@ class ScenarioTest {
               .orElseThrow(
                   () ->
                       new AssertionError(
-                          "no step '" + step.getKey() + "' in job " + actual.key() + ": "
+                          "no step '"
+                              + step.getKey()
+                              + "' in job "
+                              + actual.key()
+                              + ": "
                               + actual.steps().stream().map(StepResult::name).toList()));
       if (step.getValue() instanceof String conclusion) {
         assertThat(result.conclusion().label())
@@ -225,7 +241,9 @@ class ScenarioTest {
       } else {
         Map<String, Object> e = map(step.getValue());
         if (e.containsKey("outcome")) {
-          assertThat(result.outcome().label()).as("outcome of '%s'", step.getKey()).isEqualTo(e.get("outcome"));
+          assertThat(result.outcome().label())
+              .as("outcome of '%s'", step.getKey())
+              .isEqualTo(e.get("outcome"));
         }
         if (e.containsKey("conclusion")) {
           assertThat(result.conclusion().label())
@@ -245,7 +263,11 @@ class ScenarioTest {
   private static String describe(RunResult result) {
     List<String> jobs = new ArrayList<>();
     for (JobResult j : result.jobs()) {
-      jobs.add(j.key() + "=" + j.conclusion().label() + (j.message() != null ? " (" + j.message() + ")" : ""));
+      jobs.add(
+          j.key()
+              + "="
+              + j.conclusion().label()
+              + (j.message() != null ? " (" + j.message() + ")" : ""));
     }
     return String.join(", ", jobs);
   }

@@ -53,13 +53,15 @@ class CheckTest {
   void aSyntaxErrorDoesNotHideProblemsInOtherExpressions() {
     String text = "${{ github.ref == }} and ${{ foo(1) }} and ${{ 'open }}";
     List<ExpressionProblem> problems = check(text);
-    assertThat(problems).extracting(ExpressionProblem::message)
+    assertThat(problems)
+        .extracting(ExpressionProblem::message)
         .containsExactly(
             "unexpected end of expression",
             "unknown function 'foo'; supported functions: always, cancelled, contains, endsWith,"
                 + " failure, format, fromJSON, hashFiles, join, startsWith, success, toJSON",
             "unterminated string literal");
-    assertThat(problems).extracting(ExpressionProblem::offset)
+    assertThat(problems)
+        .extracting(ExpressionProblem::offset)
         .containsExactly(text.indexOf("}}"), text.indexOf("foo"), text.indexOf("'open"));
   }
 

@@ -90,8 +90,7 @@ class ExpressionValuesTest {
 
   @Test
   void objectsAndArraysAreEqualOnlyToTheSameInstance() throws ExpressionException {
-    var context =
-        TestContexts.context(map("env", map("a", list(1.0), "b", list(1.0), "o", map())));
+    var context = TestContexts.context(map("env", map("a", list(1.0), "b", list(1.0), "o", map())));
     assertThat(Expressions.evaluate("env.a == env.a", context)).isEqualTo(true);
     assertThat(Expressions.evaluate("env.a == env.b", context)).isEqualTo(false);
     assertThat(Expressions.evaluate("env.o == env.o", context)).isEqualTo(true);
@@ -181,10 +180,18 @@ class ExpressionValuesTest {
   @CsvSource(
       delimiter = '|',
       quoteCharacter = '"',
-      value = {"true", "1", "-1", "'0'", "'false'", "' '", "Infinity", "fromJSON('[]')",
-          "fromJSON('{}')"})
-  void everythingElseIsTruthyIncludingTheStringZero(String expression)
-      throws ExpressionException {
+      value = {
+        "true",
+        "1",
+        "-1",
+        "'0'",
+        "'false'",
+        "' '",
+        "Infinity",
+        "fromJSON('[]')",
+        "fromJSON('{}')"
+      })
+  void everythingElseIsTruthyIncludingTheStringZero(String expression) throws ExpressionException {
     assertThat(Expressions.truthy(eval(expression))).isTrue();
   }
 

@@ -60,9 +60,7 @@ class HashFilesTest {
     assertThat(hash("hashFiles('**/package-lock.json')"))
         .isEqualTo(
             expected(
-                "app/package-lock.json",
-                "lib/deep/nested/package-lock.json",
-                "package-lock.json"));
+                "app/package-lock.json", "lib/deep/nested/package-lock.json", "package-lock.json"));
   }
 
   @Test
@@ -78,9 +76,7 @@ class HashFilesTest {
     assertThat(hash("hashFiles('**/package-lock.json', '!lib/**', 'lib/deep/**/*.json')"))
         .isEqualTo(
             expected(
-                "app/package-lock.json",
-                "lib/deep/nested/package-lock.json",
-                "package-lock.json"));
+                "app/package-lock.json", "lib/deep/nested/package-lock.json", "package-lock.json"));
   }
 
   @Test

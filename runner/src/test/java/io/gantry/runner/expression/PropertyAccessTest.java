@@ -90,8 +90,13 @@ class PropertyAccessTest {
   @Test
   void nestedFiltersFlatten() throws ExpressionException {
     var contexts =
-        map("env", map("groups", list(map("items", list(map("n", 1.0), map("n", 2.0))),
-            map("items", list(map("n", 3.0))))));
+        map(
+            "env",
+            map(
+                "groups",
+                list(
+                    map("items", list(map("n", 1.0), map("n", 2.0))),
+                    map("items", list(map("n", 3.0))))));
     assertThat(Expressions.evaluate("env.groups.*.items.*.n", context(contexts)))
         .isEqualTo(list(1.0, 2.0, 3.0));
     assertThat(Expressions.evaluate("env.groups.*.items[0].n", context(contexts)))

@@ -11,8 +11,7 @@ class ReferencesTest {
   void aPropertyChainIsOneLowerCasedDottedPathAtTheOffsetOfItsContext() {
     String text = "echo \"${{ github.event.head_commit.message }}\"";
     assertThat(Expressions.references(text))
-        .containsExactly(
-            new Reference("github.event.head_commit.message", text.indexOf("github")));
+        .containsExactly(new Reference("github.event.head_commit.message", text.indexOf("github")));
     assertThat(Expressions.references("${{ GitHub.Event.Pull_Request.Title }}"))
         .containsExactly(new Reference("github.event.pull_request.title", 4));
   }

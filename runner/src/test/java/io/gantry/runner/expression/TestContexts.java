@@ -77,8 +77,10 @@ final class TestContexts {
                             map("id", "c3")),
                     "labels", list("bug", "Urgent", 3.0)),
             "run_number", 42.0),
-        "env", map("GREETING", "hello", "EMPTY", ""),
-        "matrix", map("os", "ubuntu-latest", "node", 18.0),
+        "env",
+        map("GREETING", "hello", "EMPTY", ""),
+        "matrix",
+        map("os", "ubuntu-latest", "node", 18.0),
         "steps",
         map(
             "build-1", map("outcome", "success", "outputs", map("version", "1.2.3")),

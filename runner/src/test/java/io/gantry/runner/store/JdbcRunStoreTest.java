@@ -282,11 +282,13 @@ class JdbcRunStoreTest {
     assertUnknown(() -> store.createJob(4242, "build", "build"), "No run with id 4242");
     assertUnknown(() -> store.jobsOf(4242), "No run with id 4242");
     assertUnknown(() -> store.jobStarted(4343, T0), "No job with id 4343");
-    assertUnknown(() -> store.jobFinished(4343, Result.SUCCESS, Map.of(), T0), "No job with id 4343");
+    assertUnknown(
+        () -> store.jobFinished(4343, Result.SUCCESS, Map.of(), T0), "No job with id 4343");
     assertUnknown(() -> store.stepStarted(4343, 1, "Checkout", T0), "No job with id 4343");
     assertUnknown(() -> store.stepsOf(4343), "No job with id 4343");
     assertUnknown(
-        () -> store.stepFinished(4444, Result.SUCCESS, Result.SUCCESS, Map.of(), T0), "No step with id 4444");
+        () -> store.stepFinished(4444, Result.SUCCESS, Result.SUCCESS, Map.of(), T0),
+        "No step with id 4444");
   }
 
   @Test
@@ -307,8 +309,16 @@ class JdbcRunStoreTest {
     long id =
         history.started(
             new DeployHistory.NewDeployment(
-                web, "arn:aws:ecs:us-east-1:1:task-definition/web:1", List.of("web:1"), null,
-                null, "alice", DeployHistory.DEPLOY, null, null, T0));
+                web,
+                "arn:aws:ecs:us-east-1:1:task-definition/web:1",
+                List.of("web:1"),
+                null,
+                null,
+                "alice",
+                DeployHistory.DEPLOY,
+                null,
+                null,
+                T0));
     history.finished(id, DeployHistory.SUCCEEDED, null, T0.plusSeconds(5));
     assertThat(history.find(id).orElseThrow().healthCheck()).isNull();
 

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.gantry.runner.store.CommitStatuses.NewStatus;
+import io.gantry.runner.store.CommitStatuses.StatusRecord;
 import io.gantry.runner.store.Deliveries.Delivery;
 import io.gantry.runner.store.RunHistory.JobRecord;
 import io.gantry.runner.store.RunHistory.NewRun;
-import io.gantry.runner.store.CommitStatuses.NewStatus;
 import io.gantry.runner.store.RunHistory.RunDetails;
 import io.gantry.runner.store.RunHistory.RunFilter;
 import io.gantry.runner.store.RunHistory.RunRecord;
-import io.gantry.runner.store.CommitStatuses.StatusRecord;
 import io.gantry.runner.store.RunHistory.StepRecord;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

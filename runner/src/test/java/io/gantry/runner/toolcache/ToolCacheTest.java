@@ -34,7 +34,10 @@ class ToolCacheTest {
 
   private static final Path JAVA_HOME = Path.of(System.getProperty("java.home"));
   private static final String VERSION =
-      Runtime.version().feature() + "." + Runtime.version().interim() + "."
+      Runtime.version().feature()
+          + "."
+          + Runtime.version().interim()
+          + "."
           + Runtime.version().update();
 
   @Test
@@ -43,23 +46,30 @@ class ToolCacheTest {
     List<ToolCache.Tool> tools = ToolCache.fill(cache, List.of(JAVA_HOME), System.getenv("PATH"));
 
     assertThat(tools)
-        .anySatisfy(t -> {
-          assertThat(t.name()).startsWith("Java_").endsWith("_jdk");
-          assertThat(t.version()).isEqualTo(VERSION);
-          assertThat(t.installation()).isEqualTo(JAVA_HOME.toRealPath());
-        });
-    ToolCache.Tool jdk = tools.stream().filter(t -> t.name().startsWith("Java_")).findFirst()
-        .orElseThrow();
+        .anySatisfy(
+            t -> {
+              assertThat(t.name()).startsWith("Java_").endsWith("_jdk");
+              assertThat(t.version()).isEqualTo(VERSION);
+              assertThat(t.installation()).isEqualTo(JAVA_HOME.toRealPath());
+            });
+    ToolCache.Tool jdk =
+        tools.stream().filter(t -> t.name().startsWith("Java_")).findFirst().orElseThrow();
     Path entry = cache.resolve(jdk.name()).resolve(VERSION).resolve(ToolCache.arch());
     assertThat(entry.resolve("bin/java")).isExecutable();
     assertThat(cache.resolve(jdk.name()).resolve(VERSION).resolve(ToolCache.arch() + ".complete"))
         .exists();
-    assertThat(ToolCache.list(cache)).contains(
-        new ToolCache.Tool(jdk.name(), VERSION, ToolCache.arch(), JAVA_HOME.toRealPath()));
+    assertThat(ToolCache.list(cache))
+        .contains(
+            new ToolCache.Tool(jdk.name(), VERSION, ToolCache.arch(), JAVA_HOME.toRealPath()));
     // Node.js is on this machine (the JavaScript actions need it): offered as node/VERSION/ARCH.
     String nodeVersion = NodeRuntime.locate(null, System.getenv("PATH")).version();
-    assertThat(cache.resolve("node").resolve(nodeVersion).resolve(ToolCache.arch())
-        .resolve("bin/node")).isExecutable();
+    assertThat(
+            cache
+                .resolve("node")
+                .resolve(nodeVersion)
+                .resolve(ToolCache.arch())
+                .resolve("bin/node"))
+        .isExecutable();
 
     // Filling again changes nothing and keeps a folder that Gantry did not make.
     Path downloaded = Files.createDirectories(cache.resolve("Java_Zulu_jdk/21.0.1/x64"));
@@ -81,14 +91,15 @@ class ToolCacheTest {
     List<ToolCache.Tool> tools = ToolCache.fill(cache, List.of(JAVA_HOME), System.getenv("PATH"));
     String distribution =
         tools.stream().filter(t -> t.name().startsWith("Java_")).findFirst().orElseThrow().name();
-    String distributionInput = switch (distribution) {
-      case "Java_Temurin-Hotspot_jdk" -> "temurin";
-      case "Java_Zulu_jdk" -> "zulu";
-      case "Java_Corretto_jdk" -> "corretto";
-      case "Java_Liberica_jdk" -> "liberica";
-      case "Java_Microsoft_jdk" -> "microsoft";
-      default -> throw new IllegalStateException("no test for " + distribution);
-    };
+    String distributionInput =
+        switch (distribution) {
+          case "Java_Temurin-Hotspot_jdk" -> "temurin";
+          case "Java_Zulu_jdk" -> "zulu";
+          case "Java_Corretto_jdk" -> "corretto";
+          case "Java_Liberica_jdk" -> "liberica";
+          case "Java_Microsoft_jdk" -> "microsoft";
+          default -> throw new IllegalStateException("no test for " + distribution);
+        };
 
     String source = ActionRepos.serve(dir.resolve("source"));
     FetchedAction setupJava =
@@ -104,22 +115,42 @@ class ToolCacheTest {
     env.put("RUNNER_TEMP", Files.createDirectories(dir.resolve("tmp")).toString());
     env.put("RUNNER_OS", "Linux");
     env.put("RUNNER_ARCH", "X64");
-    ExpressionContext context = new ExpressionContext(
-        Map.of("github", Map.of("token", "t"), "runner", Map.of("os", "Linux"), "env", Map.of(),
-            "job", Map.of("status", "success")),
-        ExpressionContext.JobStatus.SUCCEEDING, workspace);
-    ActionInputs inputs = ActionInputs.resolve(setupJava.manifest(),
-        Map.of("distribution", distributionInput,
-            "java-version", String.valueOf(Runtime.version().feature())),
-        context);
+    ExpressionContext context =
+        new ExpressionContext(
+            Map.of(
+                "github",
+                Map.of("token", "t"),
+                "runner",
+                Map.of("os", "Linux"),
+                "env",
+                Map.of(),
+                "job",
+                Map.of("status", "success")),
+            ExpressionContext.JobStatus.SUCCEEDING,
+            workspace);
+    ActionInputs inputs =
+        ActionInputs.resolve(
+            setupJava.manifest(),
+            Map.of(
+                "distribution",
+                distributionInput,
+                "java-version",
+                String.valueOf(Runtime.version().feature())),
+            context);
     List<String> lines = new ArrayList<>();
-    NodeActionRunner runner =
-        new NodeActionRunner(NodeRuntime.locate(null, System.getenv("PATH")));
+    NodeActionRunner runner = new NodeActionRunner(NodeRuntime.locate(null, System.getenv("PATH")));
 
-    NodeResult result = runner.run(
-        new NodeActionRunner.NodeStep(setupJava, NodeActionRunner.Phase.MAIN, inputs, env,
-            workspace, dir.resolve("step"), Map.of()),
-        ProcessLauncher.direct(lines::add));
+    NodeResult result =
+        runner.run(
+            new NodeActionRunner.NodeStep(
+                setupJava,
+                NodeActionRunner.Phase.MAIN,
+                inputs,
+                env,
+                workspace,
+                dir.resolve("step"),
+                Map.of()),
+            ProcessLauncher.direct(lines::add));
 
     assertThat(result.succeeded()).as(String.join("\n", lines)).isTrue();
     assertThat(lines).contains("Resolved Java " + VERSION + " from tool-cache");
@@ -133,18 +164,20 @@ class ToolCacheTest {
     // The next step's environment: PATH with setup-java's additions first, its JAVA_HOME.
     Map<String, String> next = new HashMap<>(env);
     next.putAll(result.exportedEnv());
-    next.put("PATH", String.join(File.pathSeparator, result.paths()) + File.pathSeparator
-        + env.get("PATH"));
+    next.put(
+        "PATH",
+        String.join(File.pathSeparator, result.paths()) + File.pathSeparator + env.get("PATH"));
     String javaVersion = run(next, workspace, "java", "-version");
     assertThat(javaVersion).contains("\"" + VERSION + "\"");
     String mvn = run(next, workspace, "mvn", "-v");
-    assertThat(mvn).contains("Java version: " + VERSION).contains("runtime: " + JAVA_HOME.toRealPath());
+    assertThat(mvn)
+        .contains("Java version: " + VERSION)
+        .contains("runtime: " + JAVA_HOME.toRealPath());
   }
 
-  private static String run(Map<String, String> env, Path cwd, String... command)
-      throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile())
-        .redirectErrorStream(true);
+  private static String run(Map<String, String> env, Path cwd, String... command) throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true);
     builder.environment().clear();
     builder.environment().putAll(env);
     Process p = builder.start();

@@ -18,8 +18,17 @@ class PushPayloadTest {
 
     assertThat(payload.keySet())
         .containsExactly(
-            "ref", "before", "after", "created", "deleted", "forced", "repository", "pusher",
-            "sender", "head_commit", "commits");
+            "ref",
+            "before",
+            "after",
+            "created",
+            "deleted",
+            "forced",
+            "repository",
+            "pusher",
+            "sender",
+            "head_commit",
+            "commits");
     assertThat(payload.get("ref")).isEqualTo("refs/heads/main");
     assertThat(payload.get("before")).isEqualTo(A);
     assertThat(payload.get("after")).isEqualTo(B);

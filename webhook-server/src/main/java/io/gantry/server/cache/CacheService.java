@@ -33,8 +33,8 @@ import javax.crypto.spec.SecretKeySpec;
  * CacheStore}. Same shape as act's and Gitea's runner's artifactcache handlers.
  *
  * <p>Every call but the download carries the job's token as {@code Authorization: Bearer}; the
- * download URL handed out by a lookup is signed instead (the toolkit fetches it without the
- * token). Started by {@code gantry serve} and by {@code gantry run}, on 127.0.0.1 unless told.
+ * download URL handed out by a lookup is signed instead (the toolkit fetches it without the token).
+ * Started by {@code gantry serve} and by {@code gantry run}, on 127.0.0.1 unless told.
  */
 public final class CacheService implements AutoCloseable {
 
@@ -50,37 +50,44 @@ public final class CacheService implements AutoCloseable {
   private CacheService(CacheStore store) {
     this.store = store;
     new SecureRandom().nextBytes(secret);
-    this.app = Javalin.create(c -> {
-      c.showJavalinBanner = false;
-      c.http.maxRequestSize = 64 * 1024;
-    });
+    this.app =
+        Javalin.create(
+            c -> {
+              c.showJavalinBanner = false;
+              c.http.maxRequestSize = 64 * 1024;
+            });
     app.get(BASE + "/cache", this::lookup);
     app.get(BASE + "/caches", this::list);
     app.post(BASE + "/caches", this::reserve);
     app.patch(BASE + "/caches/{id}", this::upload);
     app.post(BASE + "/caches/{id}", this::commit);
     app.get(BASE + "/artifacts/{id}", this::download);
-    app.exception(CacheException.class, (e, ctx) -> {
-      ctx.status(switch (e.kind()) {
-        case UNAUTHORIZED -> 401;
-        case BAD_REQUEST, TOO_LARGE -> 400;
-        case CONFLICT -> 409;
-        case NOT_FOUND -> 404;
-      });
-      ctx.json(Map.of("message", e.getMessage()));
-    });
-    app.exception(IOException.class, (e, ctx) -> {
-      ctx.status(500);
-      ctx.json(Map.of("message", "the cache store failed: " + e.getMessage()));
-    });
+    app.exception(
+        CacheException.class,
+        (e, ctx) -> {
+          ctx.status(
+              switch (e.kind()) {
+                case UNAUTHORIZED -> 401;
+                case BAD_REQUEST, TOO_LARGE -> 400;
+                case CONFLICT -> 409;
+                case NOT_FOUND -> 404;
+              });
+          ctx.json(Map.of("message", e.getMessage()));
+        });
+    app.exception(
+        IOException.class,
+        (e, ctx) -> {
+          ctx.status(500);
+          ctx.json(Map.of("message", "the cache store failed: " + e.getMessage()));
+        });
   }
 
   /** Starts the service on {@code host}:{@code port} (0 for a free port). */
   public static CacheService start(CacheStore store, String host, int port) {
     CacheService service = new CacheService(store);
     service.app.start(host, port);
-    service.baseUrl = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
-        + service.app.port() + "/";
+    service.baseUrl =
+        "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + service.app.port() + "/";
     return service;
   }
 
@@ -105,8 +112,8 @@ public final class CacheService implements AutoCloseable {
   private static String token(Context ctx) throws CacheException {
     String header = ctx.header("Authorization");
     if (header == null || !header.startsWith("Bearer ") || header.length() <= 7) {
-      throw new CacheException(CacheException.Kind.UNAUTHORIZED,
-          "the request carries no ACTIONS_RUNTIME_TOKEN");
+      throw new CacheException(
+          CacheException.Kind.UNAUTHORIZED, "the request carries no ACTIONS_RUNTIME_TOKEN");
     }
     return header.substring(7).strip();
   }
@@ -117,8 +124,8 @@ public final class CacheService implements AutoCloseable {
     if (keys == null || version == null) {
       throw new CacheException(CacheException.Kind.BAD_REQUEST, "keys and version are required");
     }
-    List<String> list = Arrays.stream(keys.split(",")).map(String::strip)
-        .filter(k -> !k.isEmpty()).toList();
+    List<String> list =
+        Arrays.stream(keys.split(",")).map(String::strip).filter(k -> !k.isEmpty()).toList();
     Optional<CacheEntry> hit = store.lookup(token(ctx), list, version);
     if (hit.isEmpty()) {
       ctx.status(204);
@@ -130,7 +137,8 @@ public final class CacheService implements AutoCloseable {
     body.put("scope", e.scope());
     body.put("cacheVersion", e.version());
     body.put("creationTime", e.created().toString());
-    body.put("archiveLocation",
+    body.put(
+        "archiveLocation",
         baseUrl + BASE.substring(1) + "/artifacts/" + e.id() + "?sig=" + sign(e.id()));
     ctx.json(body);
   }
@@ -155,7 +163,8 @@ public final class CacheService implements AutoCloseable {
     String range = ctx.header("Content-Range");
     Matcher m = range == null ? null : RANGE.matcher(range);
     if (m == null || !m.matches()) {
-      throw new CacheException(CacheException.Kind.BAD_REQUEST,
+      throw new CacheException(
+          CacheException.Kind.BAD_REQUEST,
           "Content-Range must be 'bytes START-END/*', got '" + range + "'");
     }
     long start = Long.parseLong(m.group(1));
@@ -181,12 +190,17 @@ public final class CacheService implements AutoCloseable {
   private void download(Context ctx) throws CacheException, IOException {
     long id = id(ctx);
     String sig = ctx.queryParam("sig");
-    if (sig == null || !MessageDigest.isEqual(sig.getBytes(StandardCharsets.US_ASCII),
-        sign(id).getBytes(StandardCharsets.US_ASCII))) {
+    if (sig == null
+        || !MessageDigest.isEqual(
+            sig.getBytes(StandardCharsets.US_ASCII),
+            sign(id).getBytes(StandardCharsets.US_ASCII))) {
       throw new CacheException(CacheException.Kind.UNAUTHORIZED, "bad or missing signature");
     }
-    Path file = store.archiveOf(id).orElseThrow(
-        () -> new CacheException(CacheException.Kind.NOT_FOUND, "no cache archive " + id));
+    Path file =
+        store
+            .archiveOf(id)
+            .orElseThrow(
+                () -> new CacheException(CacheException.Kind.NOT_FOUND, "no cache archive " + id));
     ctx.header("Content-Length", String.valueOf(Files.size(file)));
     ctx.contentType("application/octet-stream");
     ctx.result(Files.newInputStream(file));
@@ -204,7 +218,8 @@ public final class CacheService implements AutoCloseable {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-      return HexFormat.of().formatHex(mac.doFinal(Long.toString(id).getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(mac.doFinal(Long.toString(id).getBytes(StandardCharsets.UTF_8)));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
     }

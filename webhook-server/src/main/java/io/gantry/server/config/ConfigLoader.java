@@ -26,8 +26,8 @@ import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
- * Reads {@code gantry.yml}. String values may reference environment variables as {@code ${NAME}}
- * or {@code ${NAME:-default}} (so secrets stay out of the file). Unknown keys, missing required
+ * Reads {@code gantry.yml}. String values may reference environment variables as {@code ${NAME}} or
+ * {@code ${NAME:-default}} (so secrets stay out of the file). Unknown keys, missing required
  * values, unset variables and wrong types stop start-up with one line naming the key.
  */
 public final class ConfigLoader {
@@ -35,7 +35,8 @@ public final class ConfigLoader {
   private static final Pattern VARIABLE =
       Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
   private static final Set<String> FORGES = Set.of("github", "gitea", "gitlab", "git");
-  private static final List<String> TOP = List.of("server", "repositories", "local-ecs", "users", "limits");
+  private static final List<String> TOP =
+      List.of("server", "repositories", "local-ecs", "users", "limits");
   private static final List<String> USER = List.of("name", "token-hash", "role");
   private static final Pattern TOKEN_HASH = Pattern.compile("sha256:[0-9a-f]{64}");
   private static final List<String> LIMITS =
@@ -47,16 +48,29 @@ public final class ConfigLoader {
           "min-request-rate",
           "matrix-jobs",
           "workflow-file-size");
-  private static final Pattern SIZE =
-      Pattern.compile("(\\d+)\\s*(B|KB|KiB|MB|MiB|GB|GiB)?");
-  private static final List<String> LOCAL_ECS = List.of("enabled", "port", "data-dir", "region", "stop-tasks-on-close");
+  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|KiB|MB|MiB|GB|GiB)?");
+  private static final List<String> LOCAL_ECS =
+      List.of("enabled", "port", "data-dir", "region", "stop-tasks-on-close");
   private static final List<String> SERVER =
       List.of(
-          "port", "bind", "public-url", "data-dir", "api-token", "workers", "lease-seconds",
+          "port",
+          "bind",
+          "public-url",
+          "data-dir",
+          "api-token",
+          "workers",
+          "lease-seconds",
           "public-read");
   private static final List<String> REPOSITORY =
       List.of(
-          "name", "forge", "clone-url", "webhook-secret", "credentials", "status", "secrets", "vars");
+          "name",
+          "forge",
+          "clone-url",
+          "webhook-secret",
+          "credentials",
+          "status",
+          "secrets",
+          "vars");
   private static final List<String> CREDENTIALS = List.of("username", "password", "ssh-key");
   private static final List<String> STATUS = List.of("api-url", "token", "forge", "per-job");
 
@@ -67,7 +81,9 @@ public final class ConfigLoader {
   private final List<String> references = new ArrayList<>();
   private String file;
 
-  /** @param environment looks up environment variables (System::getenv outside tests) */
+  /**
+   * @param environment looks up environment variables (System::getenv outside tests)
+   */
   public ConfigLoader(Function<String, String> environment) {
     this.environment = environment;
   }
@@ -79,7 +95,9 @@ public final class ConfigLoader {
       text = Files.readString(path, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ConfigException(
-          file + ": cannot read the configuration (" + e.getClass().getSimpleName()
+          file
+              + ": cannot read the configuration ("
+              + e.getClass().getSimpleName()
               + "); pass an existing file with --config");
     }
     // ${NAME} is not valid inside a YAML flow mapping ({ token: ${X} }), and substituting the
@@ -95,11 +113,15 @@ public final class ConfigLoader {
     m.appendTail(masked);
     Object root;
     try {
-      root = new Load(LoadSettings.builder().setLabel(file).build()).loadFromString(masked.toString());
+      root =
+          new Load(LoadSettings.builder().setLabel(file).build()).loadFromString(masked.toString());
     } catch (MarkedYamlEngineException e) {
       throw new ConfigException(
-          file + ":" + e.getProblemMark().map(mark -> mark.getLine() + 1).orElse(0)
-              + ": invalid YAML: " + e.getProblem());
+          file
+              + ":"
+              + e.getProblemMark().map(mark -> mark.getLine() + 1).orElse(0)
+              + ": invalid YAML: "
+              + e.getProblem());
     } catch (YamlEngineException e) {
       throw new ConfigException(file + ": invalid YAML: " + e.getMessage().replace('\n', ' '));
     }
@@ -117,7 +139,8 @@ public final class ConfigLoader {
     String token = string(server, "api-token", "server", null);
     if (token == null || token.isBlank()) {
       throw new ConfigException(
-          file + ": server.api-token is required (every mutating API call is authenticated);"
+          file
+              + ": server.api-token is required (every mutating API call is authenticated);"
               + " set it to ${GANTRY_API_TOKEN} and export that variable");
     }
     int workers = integer(server, "workers", "server", 4, 1, 256);
@@ -154,8 +177,7 @@ public final class ConfigLoader {
     }
     Object list = top.getOrDefault("users", List.of());
     if (!(list instanceof List<?> items)) {
-      throw new ConfigException(
-          file + ": users must be a list of {name, token-hash, role}");
+      throw new ConfigException(file + ": users must be a list of {name, token-hash, role}");
     }
     List<ServerConfig.User> users = new ArrayList<>();
     Set<String> names = new HashSet<>();
@@ -170,7 +192,10 @@ public final class ConfigLoader {
       String role = string(user, "role", where, "viewer");
       if (!TOKEN_HASH.matcher(hash).matches()) {
         throw new ConfigException(
-            file + ": " + where + ".token-hash must be sha256: and 64 lowercase hex digits (make it"
+            file
+                + ": "
+                + where
+                + ".token-hash must be sha256: and 64 lowercase hex digits (make it"
                 + " with: printf %s \"$TOKEN\" | sha256sum), not a token in clear");
       }
       if (!role.equals("viewer") && !role.equals("operator")) {
@@ -234,8 +259,13 @@ public final class ConfigLoader {
     }
     if (value < 1) {
       throw new ConfigException(
-          file + ": limits." + key + " must be a positive size such as 1048576, 512KiB or 25MiB,"
-              + " got '" + text + "'");
+          file
+              + ": limits."
+              + key
+              + " must be a positive size such as 1048576, 512KiB or 25MiB,"
+              + " got '"
+              + text
+              + "'");
     }
     return value;
   }
@@ -271,13 +301,21 @@ public final class ConfigLoader {
     String name = string(r, "name", where, null);
     if (name == null || !name.matches("[^/\\s]+(/[^/\\s]+)+")) {
       throw new ConfigException(
-          file + ": " + where + ".name must be owner/name as the forge knows it, got "
+          file
+              + ": "
+              + where
+              + ".name must be owner/name as the forge knows it, got "
               + (name == null ? "nothing" : "'" + name + "'"));
     }
     String forge = string(r, "forge", where, "github");
     if (!FORGES.contains(forge)) {
       throw new ConfigException(
-          file + ": " + where + ".forge must be one of github, gitea, gitlab, git; got '" + forge + "'");
+          file
+              + ": "
+              + where
+              + ".forge must be one of github, gitea, gitlab, git; got '"
+              + forge
+              + "'");
     }
     String cloneUrl = string(r, "clone-url", where, null);
     if (cloneUrl == null || cloneUrl.isBlank()) {
@@ -287,7 +325,10 @@ public final class ConfigLoader {
     String secret = string(r, "webhook-secret", where, null);
     if (secret == null || secret.isBlank()) {
       throw new ConfigException(
-          file + ": " + where + ".webhook-secret is required: webhooks are verified before"
+          file
+              + ": "
+              + where
+              + ".webhook-secret is required: webhooks are verified before"
               + " anything else; set it to ${A_VARIABLE} holding the secret the forge signs with");
     }
     Credentials credentials = null;
@@ -311,10 +352,14 @@ public final class ConfigLoader {
             file + ": " + where + ".status needs api-url and token (or leave status out)");
       }
       url(apiUrl, where + ".status.api-url");
-      String statusForge = string(s, "forge", where + ".status", forge.equals("git") ? null : forge);
+      String statusForge =
+          string(s, "forge", where + ".status", forge.equals("git") ? null : forge);
       if (statusForge == null || !List.of("github", "gitea", "gitlab").contains(statusForge)) {
         throw new ConfigException(
-            file + ": " + where + ".status.forge must be github, gitea or gitlab (the API the"
+            file
+                + ": "
+                + where
+                + ".status.forge must be github, gitea or gitlab (the API the"
                 + " status endpoint speaks; a bare git repository has none of its own)");
       }
       Object perJob = s.getOrDefault("per-job", Boolean.FALSE);
@@ -329,7 +374,14 @@ public final class ConfigLoader {
       secrets.put(e.getKey(), new Secret(e.getValue()));
     }
     return new Repository(
-        name, forge, cloneUrl, new Secret(secret), credentials, status, secrets, strings(r, "vars", where));
+        name,
+        forge,
+        cloneUrl,
+        new Secret(secret),
+        credentials,
+        status,
+        secrets,
+        strings(r, "vars", where));
   }
 
   private Map<String, String> strings(Map<String, Object> parent, String key, String where)
@@ -339,7 +391,8 @@ public final class ConfigLoader {
       return Map.of();
     }
     if (!(value instanceof Map<?, ?> m)) {
-      throw new ConfigException(file + ": " + where + "." + key + " must be a mapping of NAME: value");
+      throw new ConfigException(
+          file + ": " + where + "." + key + " must be a mapping of NAME: value");
     }
     Map<String, String> strings = new LinkedHashMap<>();
     for (Map.Entry<?, ?> e : m.entrySet()) {
@@ -372,8 +425,7 @@ public final class ConfigLoader {
     return map;
   }
 
-  private Object require(Map<String, Object> map, String key, String where)
-      throws ConfigException {
+  private Object require(Map<String, Object> map, String key, String where) throws ConfigException {
     Object value = map.get(key);
     if (value == null) {
       throw new ConfigException(file + ": '" + key + "' is missing in " + where);
@@ -393,7 +445,8 @@ public final class ConfigLoader {
     return substitute(value.toString(), where + "." + key);
   }
 
-  private int integer(Map<String, Object> map, String key, String where, int fallback, int min, int max)
+  private int integer(
+      Map<String, Object> map, String key, String where, int fallback, int min, int max)
       throws ConfigException {
     String text = string(map, key, where, null);
     if (text == null) {
@@ -407,8 +460,18 @@ public final class ConfigLoader {
       return value;
     } catch (NumberFormatException e) {
       throw new ConfigException(
-          file + ": " + where + "." + key + " must be a whole number from " + min + " to " + max
-              + ", got '" + text + "'");
+          file
+              + ": "
+              + where
+              + "."
+              + key
+              + " must be a whole number from "
+              + min
+              + " to "
+              + max
+              + ", got '"
+              + text
+              + "'");
     }
   }
 
@@ -443,8 +506,16 @@ public final class ConfigLoader {
       }
       if (replacement == null) {
         throw new ConfigException(
-            file + ": " + key + " refers to ${" + m.group(1) + "}, which is not set; export "
-                + m.group(1) + " or write ${" + m.group(1) + ":-default}");
+            file
+                + ": "
+                + key
+                + " refers to ${"
+                + m.group(1)
+                + "}, which is not set; export "
+                + m.group(1)
+                + " or write ${"
+                + m.group(1)
+                + ":-default}");
       }
       m.appendReplacement(out, Matcher.quoteReplacement(replacement));
     }

@@ -98,7 +98,6 @@ public record ServerConfig(
    */
   public record LocalEcsSettings(int port, Path dataDir, String region, boolean stopTasksOnClose) {}
 
-
   /**
    * @param port 0 picks a free port
    * @param bind the address to listen on (default 127.0.0.1)
@@ -122,7 +121,13 @@ public record ServerConfig(
     /** This configuration listening on {@code chosenPort}, its public URL following the port. */
     public Server onPort(int chosenPort) {
       return new Server(
-          chosenPort, bind, "http://localhost:" + chosenPort, dataDir, apiToken, workers, leaseSeconds);
+          chosenPort,
+          bind,
+          "http://localhost:" + chosenPort,
+          dataDir,
+          apiToken,
+          workers,
+          leaseSeconds);
     }
   }
 
@@ -148,10 +153,10 @@ public record ServerConfig(
   /**
    * Where commit statuses go; absent when the repository reports none.
    *
-   * @param forge the status API spoken at {@code apiUrl}: github, gitea or gitlab (the
-   *     repository's forge unless set; required for a bare {@code git} repository)
-   * @param perJob {@code per-job: true}: also one status per job, named as GitHub names its
-   *     checks, {@code workflow / job (event)}, so branch protection can require a job
+   * @param forge the status API spoken at {@code apiUrl}: github, gitea or gitlab (the repository's
+   *     forge unless set; required for a bare {@code git} repository)
+   * @param perJob {@code per-job: true}: also one status per job, named as GitHub names its checks,
+   *     {@code workflow / job (event)}, so branch protection can require a job
    */
   public record Status(String apiUrl, Secret token, String forge, boolean perJob) {
 

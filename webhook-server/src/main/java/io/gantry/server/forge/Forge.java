@@ -22,9 +22,9 @@ public interface Forge {
   boolean verify(Headers headers, byte[] rawBody, String secret);
 
   /**
-   * The forge's id for this delivery, for people and logs: {@code sha256:<hex of the body>} when the
-   * forge sends none (and always for Gantry's own hook). Not what deduplicates deliveries, since no
-   * forge signs it: see {@link Forges#replayKey}.
+   * The forge's id for this delivery, for people and logs: {@code sha256:<hex of the body>} when
+   * the forge sends none (and always for Gantry's own hook). Not what deduplicates deliveries,
+   * since no forge signs it: see {@link Forges#replayKey}.
    */
   String deliveryId(Headers headers, byte[] rawBody);
 

@@ -58,8 +58,9 @@ public final class Forges {
    * the bytes the signature covers are the delivery. A forge's redelivery sends the same bytes.
    */
   public static String replayKey(String repository, byte[] rawBody) {
-    byte[] name = (repository.toLowerCase(java.util.Locale.ROOT) + "\n")
-        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] name =
+        (repository.toLowerCase(java.util.Locale.ROOT) + "\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     byte[] keyed = new byte[name.length + rawBody.length];
     System.arraycopy(name, 0, keyed, 0, name.length);
     System.arraycopy(rawBody, 0, keyed, name.length, rawBody.length);

@@ -122,5 +122,4 @@ final class GitLabForge implements Forge {
   private static Map<String, Object> asMap(Object value) {
     return (Map<String, Object>) value;
   }
-
 }

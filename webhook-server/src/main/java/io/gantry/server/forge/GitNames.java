@@ -29,7 +29,9 @@ final class GitNames {
   static String objectId(String field, String value) throws MalformedWebhookException {
     if (!OBJECT_ID.matcher(value).matches()) {
       throw new MalformedWebhookException(
-          "field '" + field + "' must be a full commit id (40 or 64 lowercase hex digits), got "
+          "field '"
+              + field
+              + "' must be a full commit id (40 or 64 lowercase hex digits), got "
               + shown(value));
     }
     return value;

@@ -38,10 +38,7 @@ final class HookSpool {
       return List.of();
     }
     try (Stream<Path> files = Files.list(dir)) {
-      return files
-          .filter(p -> p.getFileName().toString().endsWith(".json"))
-          .sorted()
-          .toList();
+      return files.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
     }
   }
 
@@ -49,7 +46,9 @@ final class HookSpool {
   Path keep(byte[] body) throws IOException {
     ensureDir();
     String name =
-        String.format("%020d-%s.json", System.currentTimeMillis(), Signatures.sha256Hex(body).substring(0, 16));
+        String.format(
+            "%020d-%s.json",
+            System.currentTimeMillis(), Signatures.sha256Hex(body).substring(0, 16));
     Path target = dir.resolve(name);
     Path temp = dir.resolve("." + name + ".tmp");
     Files.write(temp, body);
@@ -76,8 +75,7 @@ final class HookSpool {
   java.io.Closeable lock() throws IOException {
     ensureDir();
     FileChannel channel =
-        FileChannel.open(
-            dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     try {
       FileLock held = channel.lock();
       return () -> {

@@ -1,10 +1,10 @@
 package io.gantry.server.forge;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.Reader;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.Reader;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -51,7 +51,9 @@ public final class PostReceiveClient {
   /** What happened to one ref's delivery. */
   public record Result(String ref, boolean accepted, int statusCode, String message) {}
 
-  /** As {@link #send(String, String, String, Path, Reader, PrintWriter, PrintWriter)}, unspooled. */
+  /**
+   * As {@link #send(String, String, String, Path, Reader, PrintWriter, PrintWriter)}, unspooled.
+   */
   public int send(
       String serverUrl,
       String repository,
@@ -64,11 +66,11 @@ public final class PostReceiveClient {
 
   /**
    * The whole {@code gantry hook post-receive} command below its argument parsing: reads git's
-   * lines from {@code stdin}; with a {@code spool}, first sends the deliveries kept there by earlier
-   * pushes, then each new one, and keeps any the server could not take now (no answer, 429, 5xx)
-   * in the spool; prints one line per ref ({@code out} when accepted, {@code err} otherwise) and
-   * returns the exit code: 0 when every delivery was accepted, 1 otherwise (including bad input,
-   * which sends nothing).
+   * lines from {@code stdin}; with a {@code spool}, first sends the deliveries kept there by
+   * earlier pushes, then each new one, and keeps any the server could not take now (no answer, 429,
+   * 5xx) in the spool; prints one line per ref ({@code out} when accepted, {@code err} otherwise)
+   * and returns the exit code: 0 when every delivery was accepted, 1 otherwise (including bad
+   * input, which sends nothing).
    */
   @SuppressWarnings("try") // the spool's lock is held by the try block, never referenced
   public int send(
@@ -106,7 +108,12 @@ public final class PostReceiveClient {
         boolean allAccepted = true;
         for (PostReceive.RefUpdate update : updates) {
           Result result =
-              deliverOne(endpoint, repository, GitHookPayload.of(repository, update, pusher), secret, maxAttempts);
+              deliverOne(
+                  endpoint,
+                  repository,
+                  GitHookPayload.of(repository, update, pusher),
+                  secret,
+                  maxAttempts);
           allAccepted &= print(result, out, err);
         }
         return allAccepted ? 0 : 1;
@@ -126,7 +133,11 @@ public final class PostReceiveClient {
         return allAccepted ? 0 : 1;
       } catch (IOException e) {
         err.println(
-            "gantry hook: cannot use the spool " + spool + " (" + e.getMessage() + "); a"
+            "gantry hook: cannot use the spool "
+                + spool
+                + " ("
+                + e.getMessage()
+                + "); a"
                 + " delivery the server did not take is lost: make the folder writable");
         return 1;
       }
@@ -178,7 +189,12 @@ public final class PostReceiveClient {
 
   /** Sends the kept deliveries, one attempt each; false when some are left or were refused. */
   private boolean flush(
-      URI endpoint, String repository, String secret, HookSpool kept, PrintWriter out, PrintWriter err)
+      URI endpoint,
+      String repository,
+      String secret,
+      HookSpool kept,
+      PrintWriter out,
+      PrintWriter err)
       throws IOException {
     boolean all = true;
     for (Path file : kept.pending()) {
@@ -190,12 +206,17 @@ public final class PostReceiveClient {
       }
       // Accepted (or received before), or refused for good: either way it leaves the spool.
       kept.remove(file);
-      all &= print(
-          new Result(result.ref(), result.accepted(), result.statusCode(),
-              "(kept from an earlier push) " + result.message()
-                  + (result.accepted() ? "" : "; removed from the spool")),
-          out,
-          err);
+      all &=
+          print(
+              new Result(
+                  result.ref(),
+                  result.accepted(),
+                  result.statusCode(),
+                  "(kept from an earlier push) "
+                      + result.message()
+                      + (result.accepted() ? "" : "; removed from the spool")),
+              out,
+              err);
     }
     return all;
   }
@@ -205,7 +226,10 @@ public final class PostReceiveClient {
         result.ref(),
         false,
         result.statusCode(),
-        result.message() + "; kept in " + file + ", sent again on the next push or by"
+        result.message()
+            + "; kept in "
+            + file
+            + ", sent again on the next push or by"
             + " 'gantry hook flush'");
   }
 

@@ -16,10 +16,10 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Who is asking: the holder of the api-token, a user of {@code users:} (by bearer token or by a
- * web session), or an anonymous visitor. One place decides what each may do, for the REST API and
- * the web UI alike: a {@code viewer} reads, an {@code operator} also reruns, cancels, dispatches
- * and rolls back.
+ * Who is asking: the holder of the api-token, a user of {@code users:} (by bearer token or by a web
+ * session), or an anonymous visitor. One place decides what each may do, for the REST API and the
+ * web UI alike: a {@code viewer} reads, an {@code operator} also reruns, cancels, dispatches and
+ * rolls back.
  *
  * <p>Sessions live in memory (a restart signs everyone out), at most {@value #MAX_SESSIONS}, each
  * for {@link #SESSION_LENGTH}. A session's mutating calls must carry its CSRF token ({@code
@@ -95,7 +95,8 @@ public final class Access {
       throw new Denied(
           403,
           "forbidden",
-          principal.name() + " is a viewer; reruns, cancels, dispatches and rollbacks need an"
+          principal.name()
+              + " is a viewer; reruns, cancels, dispatches and rollbacks need an"
               + " operator (role: operator in gantry.yml's users)");
     }
     ctx.attribute(ACTOR, principal.name());
@@ -190,8 +191,10 @@ public final class Access {
     Instant now = Instant.now();
     if (sessions.size() >= MAX_SESSIONS) {
       sessions.values().removeIf(s -> s.expires().isBefore(now));
-      Iterator<Session> oldest = sessions.values().stream()
-          .sorted(java.util.Comparator.comparing(Session::expires)).iterator();
+      Iterator<Session> oldest =
+          sessions.values().stream()
+              .sorted(java.util.Comparator.comparing(Session::expires))
+              .iterator();
       while (sessions.size() >= MAX_SESSIONS && oldest.hasNext()) {
         sessions.remove(oldest.next().id());
       }
@@ -213,7 +216,12 @@ public final class Access {
     ctx.res()
         .addHeader(
             "Set-Cookie",
-            name + "=" + value + "; Path=/; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Strict"
+            name
+                + "="
+                + value
+                + "; Path=/; Max-Age="
+                + maxAgeSeconds
+                + "; HttpOnly; SameSite=Strict"
                 + (https ? "; Secure" : ""));
   }
 
@@ -225,14 +233,16 @@ public final class Access {
   }
 
   static boolean same(String a, String b) {
-    return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    return MessageDigest.isEqual(
+        a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 
   /** The SHA-256 of a token as lowercase hex, as {@code token-hash: sha256:<hex>} holds it. */
   public static String sha256(String token) {
     try {
       return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JVM has no SHA-256", e);
     }

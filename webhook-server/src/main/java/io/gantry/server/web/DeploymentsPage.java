@@ -12,10 +12,10 @@ import java.util.Map;
 
 /**
  * A service's deployments, newest first: outcome, task definition, images, commit, run, who and
- * when, the last known good one marked, and for an operator "roll back to this" on the earlier
- * good ones (the REST API's rollback, confirmed first; the page follows the history while it
- * runs). Rollback is offered for the services of the ECS endpoint the server's runs use, the one
- * the API rolls back on.
+ * when, the last known good one marked, and for an operator "roll back to this" on the earlier good
+ * ones (the REST API's rollback, confirmed first; the page follows the history while it runs).
+ * Rollback is offered for the services of the ECS endpoint the server's runs use, the one the API
+ * rolls back on.
  */
 final class DeploymentsPage {
 
@@ -30,7 +30,12 @@ final class DeploymentsPage {
   }
 
   static String href(ServiceKey key) {
-    return "/services/" + Html.url(key.cluster()) + "/" + Html.url(key.service()) + "?endpoint=" + Html.url(key.endpoint());
+    return "/services/"
+        + Html.url(key.cluster())
+        + "/"
+        + Html.url(key.service())
+        + "?endpoint="
+        + Html.url(key.endpoint());
   }
 
   String render(Context ctx, Access.Principal user, String csrf) {
@@ -48,7 +53,8 @@ final class DeploymentsPage {
       throw new WebUi.BadRequest(
           "the server has no ECS endpoint of its own (" + problem + "); name one with ?endpoint=");
     }
-    ServiceKey key = endpoint == null || endpoint.isBlank() ? home : new ServiceKey(endpoint, cluster, service);
+    ServiceKey key =
+        endpoint == null || endpoint.isBlank() ? home : new ServiceKey(endpoint, cluster, service);
     boolean canRollBack = user.operator() && csrf != null && key.equals(home);
     List<Deployment> deployments = history.list(key, LIMIT);
     Long good = null;
@@ -58,46 +64,95 @@ final class DeploymentsPage {
         break;
       }
     }
-    boolean busy = !deployments.isEmpty() && DeployHistory.IN_PROGRESS.equals(deployments.get(0).outcome());
+    boolean busy =
+        !deployments.isEmpty() && DeployHistory.IN_PROGRESS.equals(deployments.get(0).outcome());
     StringBuilder h = new StringBuilder(16 * 1024);
-    h.append("<section id=\"deployments\" data-busy=\"").append(busy).append("\"><h1>")
-        .append(esc(cluster)).append('/').append(esc(service)).append(" <span class=\"sub\">deployments</span></h1>")
-        .append("<p class=\"sub\">ECS endpoint <code>").append(esc(key.endpoint())).append("</code></p>")
+    h.append("<section id=\"deployments\" data-busy=\"")
+        .append(busy)
+        .append("\"><h1>")
+        .append(esc(cluster))
+        .append('/')
+        .append(esc(service))
+        .append(" <span class=\"sub\">deployments</span></h1>")
+        .append("<p class=\"sub\">ECS endpoint <code>")
+        .append(esc(key.endpoint()))
+        .append("</code></p>")
         .append("<p id=\"progress\" role=\"status\" aria-live=\"polite\">")
-        .append(busy ? "A deployment is in progress…" : "").append("</p>");
+        .append(busy ? "A deployment is in progress…" : "")
+        .append("</p>");
     if (deployments.isEmpty()) {
       h.append("<p class=\"empty\">No deployments recorded for this service.</p>");
     } else {
-      h.append("<div class=\"scroll\"><table class=\"deployments\"><thead><tr><th scope=\"col\">#</th>")
-          .append("<th scope=\"col\">Outcome</th><th scope=\"col\">Task definition</th><th scope=\"col\">Images</th>")
-          .append("<th scope=\"col\">Commit</th><th scope=\"col\">Run</th><th scope=\"col\">Who</th>")
+      h.append(
+              "<div class=\"scroll\"><table class=\"deployments\"><thead><tr><th scope=\"col\">#</th>")
+          .append(
+              "<th scope=\"col\">Outcome</th><th scope=\"col\">Task definition</th><th scope=\"col\">Images</th>")
+          .append(
+              "<th scope=\"col\">Commit</th><th scope=\"col\">Run</th><th scope=\"col\">Who</th>")
           .append("<th scope=\"col\">When</th><th scope=\"col\">Took</th>")
           .append(canRollBack ? "<th scope=\"col\"><span class=\"sr\">Actions</span></th>" : "")
           .append("</tr></thead><tbody>");
       boolean first = true;
       for (Deployment d : deployments) {
         boolean isGood = good != null && good == d.id();
-        h.append("<tr id=\"deployment-").append(d.id()).append("\"").append(isGood ? " class=\"good\"" : "").append(">")
-            .append("<td>").append(d.id()).append("</td><td>")
-            .append(Html.status(DeployHistory.IN_PROGRESS.equals(d.outcome()) ? "in_progress" : null, RunsPage.outcomeState(d.outcome())))
-            .append(' ').append(esc(d.kind())).append(' ').append(esc(d.outcome()))
+        h.append("<tr id=\"deployment-")
+            .append(d.id())
+            .append("\"")
+            .append(isGood ? " class=\"good\"" : "")
+            .append(">")
+            .append("<td>")
+            .append(d.id())
+            .append("</td><td>")
+            .append(
+                Html.status(
+                    DeployHistory.IN_PROGRESS.equals(d.outcome()) ? "in_progress" : null,
+                    RunsPage.outcomeState(d.outcome())))
+            .append(' ')
+            .append(esc(d.kind()))
+            .append(' ')
+            .append(esc(d.outcome()))
             .append(isGood ? " <strong class=\"badge\">last known good</strong>" : "")
             .append(d.message() == null ? "" : "<div class=\"sub\">" + esc(d.message()) + "</div>")
-            .append(d.rollbackOf() == null ? "" : "<div class=\"sub\">undoes #" + d.rollbackOf() + "</div>")
-            .append("</td><td><code>").append(esc(d.taskDefinition())).append("</code></td><td>");
+            .append(
+                d.rollbackOf() == null
+                    ? ""
+                    : "<div class=\"sub\">undoes #" + d.rollbackOf() + "</div>")
+            .append("</td><td><code>")
+            .append(esc(d.taskDefinition()))
+            .append("</code></td><td>");
         for (String image : d.images()) {
           h.append("<code class=\"image\">").append(esc(image)).append("</code> ");
         }
-        h.append("</td><td><code>").append(esc(Html.shortSha(d.sha()))).append("</code></td><td>")
-            .append(d.runId() == null ? "" : "<a href=\"/runs/" + d.runId() + "\">run " + d.runId() + "</a>")
-            .append("</td><td>").append(esc(d.trigger())).append("</td><td>").append(Html.age(d.startedAt()))
-            .append("</td><td>").append(esc(Html.duration(d.startedAt(), d.finishedAt()))).append("</td>");
+        h.append("</td><td><code>")
+            .append(esc(Html.shortSha(d.sha())))
+            .append("</code></td><td>")
+            .append(
+                d.runId() == null
+                    ? ""
+                    : "<a href=\"/runs/" + d.runId() + "\">run " + d.runId() + "</a>")
+            .append("</td><td>")
+            .append(esc(d.trigger()))
+            .append("</td><td>")
+            .append(Html.age(d.startedAt()))
+            .append("</td><td>")
+            .append(esc(Html.duration(d.startedAt(), d.finishedAt())))
+            .append("</td>");
         if (canRollBack) {
           h.append("<td>");
           if (!first && DeployHistory.SUCCEEDED.equals(d.outcome()) && !busy) {
-            h.append("<button type=\"button\" data-rollback=\"").append(d.id()).append("\" data-service=\"")
-                .append(esc("/api/services/" + Html.url(cluster) + "/" + Html.url(service) + "/rollback"))
-                .append("\" data-task=\"").append(esc(d.taskDefinition())).append("\">Roll back to this</button>");
+            h.append("<button type=\"button\" data-rollback=\"")
+                .append(d.id())
+                .append("\" data-service=\"")
+                .append(
+                    esc(
+                        "/api/services/"
+                            + Html.url(cluster)
+                            + "/"
+                            + Html.url(service)
+                            + "/rollback"))
+                .append("\" data-task=\"")
+                .append(esc(d.taskDefinition()))
+                .append("\">Roll back to this</button>");
           }
           h.append("</td>");
         }

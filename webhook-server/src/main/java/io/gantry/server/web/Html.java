@@ -7,9 +7,9 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The pages' HTML: every value goes through {@link #esc} (text and attributes alike), the layout
- * is one method, and every page is sent with a Content-Security-Policy that allows no inline
- * script or style, so an unescaped value still could not run.
+ * The pages' HTML: every value goes through {@link #esc} (text and attributes alike), the layout is
+ * one method, and every page is sent with a Content-Security-Policy that allows no inline script or
+ * style, so an unescaped value still could not run.
  */
 final class Html {
 
@@ -83,7 +83,8 @@ final class Html {
       h.append("<script src=\"/ui/assets/").append(esc(script)).append("\" defer></script>");
     }
     h.append("</head><body><header class=\"top\"><a class=\"brand\" href=\"/\">Gantry</a>")
-        .append("<nav aria-label=\"main\"><a href=\"/\">Runs &amp; services</a></nav><div class=\"who\">");
+        .append(
+            "<nav aria-label=\"main\"><a href=\"/\">Runs &amp; services</a></nav><div class=\"who\">");
     if (user == null) {
       h.append("<a href=\"/signin\">Sign in</a>");
     } else if ("anonymous".equals(user.name()) && csrf == null) {
@@ -107,7 +108,10 @@ final class Html {
 
   /** A status icon with its name for screen readers. */
   static String status(String status, String conclusion) {
-    String state = conclusion != null ? conclusion : status == null ? "queued" : status.toLowerCase(java.util.Locale.ROOT);
+    String state =
+        conclusion != null
+            ? conclusion
+            : status == null ? "queued" : status.toLowerCase(java.util.Locale.ROOT);
     String symbol =
         switch (state) {
           case "success" -> "✓";
@@ -117,11 +121,21 @@ final class Html {
           case "in_progress" -> "●";
           default -> "○";
         };
-    return "<span class=\"st st-" + esc(state) + "\" role=\"img\" aria-label=\"" + esc(state)
-        + "\" title=\"" + esc(state) + "\">" + symbol + "</span>";
+    return "<span class=\"st st-"
+        + esc(state)
+        + "\" role=\"img\" aria-label=\""
+        + esc(state)
+        + "\" title=\""
+        + esc(state)
+        + "\">"
+        + symbol
+        + "</span>";
   }
 
-  /** How long from start to end (or to now while running), e.g. {@code 1m 05s}; empty if not started. */
+  /**
+   * How long from start to end (or to now while running), e.g. {@code 1m 05s}; empty if not
+   * started.
+   */
   static String duration(Instant start, Instant end) {
     if (start == null) {
       return "";
@@ -144,7 +158,11 @@ final class Html {
     }
     long s = Math.max(0, Duration.between(at, Instant.now()).toSeconds());
     String text =
-        s < 60 ? s + "s ago" : s < 3600 ? (s / 60) + " min ago" : s < 86400 ? (s / 3600) + " h ago" : (s / 86400) + " d ago";
+        s < 60
+            ? s + "s ago"
+            : s < 3600
+                ? (s / 60) + " min ago"
+                : s < 86400 ? (s / 3600) + " h ago" : (s / 86400) + " d ago";
     return "<time class=\"age\" datetime=\"" + at + "\" title=\"" + at + "\">" + text + "</time>";
   }
 
@@ -167,6 +185,8 @@ final class Html {
     if (ref == null) {
       return "";
     }
-    return ref.startsWith("refs/heads/") ? ref.substring(11) : ref.startsWith("refs/tags/") ? ref.substring(5) : ref;
+    return ref.startsWith("refs/heads/")
+        ? ref.substring(11)
+        : ref.startsWith("refs/tags/") ? ref.substring(5) : ref;
   }
 }

@@ -20,11 +20,11 @@ import java.util.logging.Logger;
  * Live updates of the runs page over Server-Sent Events: an event {@code run} with {@code {id,
  * html}} (the row as the page renders it) for each run that appeared or changed.
  *
- * <p>The one place that learns of changes: for now it looks at the store once a second while
- * anyone listens (one query per distinct filter, whatever the number of browsers), so it needs no
- * hook into the executor; when the runner's event channel lands, {@link #changed} is the method to
- * call from it instead. On connect a browser gets the current rows, so nothing that happened
- * between rendering the page and connecting is lost. At most {@value #MAX_CLIENTS} browsers.
+ * <p>The one place that learns of changes: for now it looks at the store once a second while anyone
+ * listens (one query per distinct filter, whatever the number of browsers), so it needs no hook
+ * into the executor; when the runner's event channel lands, {@link #changed} is the method to call
+ * from it instead. On connect a browser gets the current rows, so nothing that happened between
+ * rendering the page and connecting is lost. At most {@value #MAX_CLIENTS} browsers.
  */
 final class RunFeed implements AutoCloseable {
 
@@ -57,7 +57,13 @@ final class RunFeed implements AutoCloseable {
     }
     RunHistory.RunQuery key =
         new RunHistory.RunQuery(
-            query.repository(), query.branch(), query.workflow(), query.status(), query.event(), null, WATCHED);
+            query.repository(),
+            query.branch(),
+            query.workflow(),
+            query.status(),
+            query.event(),
+            null,
+            WATCHED);
     client.keepAlive();
     client.onClose(
         () -> {

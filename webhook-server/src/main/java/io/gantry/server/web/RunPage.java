@@ -21,12 +21,12 @@ import java.util.TreeMap;
 /**
  * A run: its facts (event, commit, workflow file, inputs), its jobs as columns by the depth of
  * their {@code needs} (matrix legs grouped under their job), each job's steps with their logs
- * (streamed live by {@code run.js} from the run's SSE stream, or read per step once the run
- * ended), the step summaries, and for an operator the rerun, cancel and dispatch actions, which
- * call the REST API.
+ * (streamed live by {@code run.js} from the run's SSE stream, or read per step once the run ended),
+ * the step summaries, and for an operator the rerun, cancel and dispatch actions, which call the
+ * REST API.
  *
- * <p>The part that changes while the run runs ({@link #live}) is also served alone, for the page
- * to swap in; logs already shown are kept by the script.
+ * <p>The part that changes while the run runs ({@link #live}) is also served alone, for the page to
+ * swap in; logs already shown are kept by the script.
  */
 final class RunPage {
 
@@ -44,22 +44,35 @@ final class RunPage {
     RunHistory.RunRecord run = details.run();
     Workflow workflow = workflow(details);
     StringBuilder h = new StringBuilder(32 * 1024);
-    h.append("<div id=\"live\" data-run=\"").append(run.id()).append("\" data-completed=\"")
-        .append("COMPLETED".equals(run.status())).append("\" data-sig=\"").append(esc(signature(run.id(), run)))
-        .append("\" data-operator=\"").append(user.operator() && csrf != null).append("\">");
+    h.append("<div id=\"live\" data-run=\"")
+        .append(run.id())
+        .append("\" data-completed=\"")
+        .append("COMPLETED".equals(run.status()))
+        .append("\" data-sig=\"")
+        .append(esc(signature(run.id(), run)))
+        .append("\" data-operator=\"")
+        .append(user.operator() && csrf != null)
+        .append("\">");
     h.append(live(details, workflow, user.operator() && csrf != null));
     h.append("</div>");
     h.append("<section class=\"logtools\" aria-label=\"log tools\">")
         .append("<label><input type=\"checkbox\" id=\"ts\"> Timestamps</label>")
-        .append("<label>Search logs <input type=\"search\" id=\"search\" placeholder=\"text\"></label>")
+        .append(
+            "<label>Search logs <input type=\"search\" id=\"search\" placeholder=\"text\"></label>")
         .append("<span id=\"hits\" aria-live=\"polite\"></span>")
-        .append("<a href=\"/api/runs/").append(run.id()).append("/logs\" download=\"run-").append(run.id())
+        .append("<a href=\"/api/runs/")
+        .append(run.id())
+        .append("/logs\" download=\"run-")
+        .append(run.id())
         .append(".log\">Download the whole log</a></section>");
     h.append(summaries(run.id()));
     if (user.operator() && csrf != null && workflow != null && workflow.on().dispatch() != null) {
       h.append(dispatchForm(run, workflow));
     }
-    String title = (run.workflowName() == null ? run.workflowFile() : run.workflowName()) + " #" + run.runNumber();
+    String title =
+        (run.workflowName() == null ? run.workflowFile() : run.workflowName())
+            + " #"
+            + run.runNumber();
     return Html.page(title, user, csrf, h.toString(), "run.js");
   }
 
@@ -69,22 +82,47 @@ final class RunPage {
     List<RunHistory.JobRecord> jobs = store.jobsOf(run.id());
     StringBuilder h = new StringBuilder(16 * 1024);
     String message = RunRows.commitMessage(details.eventPayload());
-    h.append("<section class=\"runhead\"><h1>").append(Html.status(run.status(), run.conclusion())).append(' ')
+    h.append("<section class=\"runhead\"><h1>")
+        .append(Html.status(run.status(), run.conclusion()))
+        .append(' ')
         .append(esc(run.workflowName() == null ? run.workflowFile() : run.workflowName()))
-        .append(" <span class=\"sub\">#").append(run.runNumber()).append(" · attempt ").append(run.attempt())
+        .append(" <span class=\"sub\">#")
+        .append(run.runNumber())
+        .append(" · attempt ")
+        .append(run.attempt())
         .append("</span></h1><dl class=\"facts\">");
     fact(h, "Repository", esc(run.repository()));
-    fact(h, "Event", esc(run.event()) + " <span class=\"sub\">(" + esc(RunRows.trigger(run.event(), details.trigger())) + ")</span>");
+    fact(
+        h,
+        "Event",
+        esc(run.event())
+            + " <span class=\"sub\">("
+            + esc(RunRows.trigger(run.event(), details.trigger()))
+            + ")</span>");
     fact(h, "Triggered", esc(details.trigger()));
     fact(h, "Branch", esc(Html.branch(run.ref())));
-    fact(h, "Commit", "<code title=\"" + esc(run.sha()) + "\">" + esc(Html.shortSha(run.sha())) + "</code> "
-        + esc(Html.firstLine(message, 100)));
+    fact(
+        h,
+        "Commit",
+        "<code title=\""
+            + esc(run.sha())
+            + "\">"
+            + esc(Html.shortSha(run.sha()))
+            + "</code> "
+            + esc(Html.firstLine(message, 100)));
     fact(h, "Workflow file", "<code>" + esc(run.workflowFile()) + "</code>");
     fact(h, "Created", Html.age(run.createdAt()));
     fact(h, "Duration", esc(Html.duration(run.startedAt(), run.finishedAt())));
     if (details.rerunOf() != null) {
-      fact(h, "Rerun of", "<a href=\"/runs/" + details.rerunOf() + "\">run " + details.rerunOf() + "</a>"
-          + (details.failedOnly() ? " (failed jobs only)" : ""));
+      fact(
+          h,
+          "Rerun of",
+          "<a href=\"/runs/"
+              + details.rerunOf()
+              + "\">run "
+              + details.rerunOf()
+              + "</a>"
+              + (details.failedOnly() ? " (failed jobs only)" : ""));
     }
     if (details.waitingReason() != null && "QUEUED".equals(run.status())) {
       fact(h, "Waiting", esc(details.waitingReason()));
@@ -95,22 +133,34 @@ final class RunPage {
     if (!details.inputs().isEmpty()) {
       StringBuilder inputs = new StringBuilder("<table class=\"inputs\">");
       new TreeMap<>(details.inputs())
-          .forEach((k, v) -> inputs.append("<tr><th scope=\"row\">").append(esc(k)).append("</th><td><code>")
-              .append(esc(v)).append("</code></td></tr>"));
+          .forEach(
+              (k, v) ->
+                  inputs
+                      .append("<tr><th scope=\"row\">")
+                      .append(esc(k))
+                      .append("</th><td><code>")
+                      .append(esc(v))
+                      .append("</code></td></tr>"));
       fact(h, "Inputs", inputs.append("</table>").toString());
     }
     h.append("</dl>");
     if (operator) {
       h.append("<div class=\"actions\">");
       if ("COMPLETED".equals(run.status())) {
-        h.append("<button type=\"button\" data-action=\"rerun\" data-run=\"").append(run.id()).append("\">Rerun all jobs</button>");
-        if (jobs.stream().anyMatch(j -> !"success".equals(j.conclusion()) && !"skipped".equals(j.conclusion()))
+        h.append("<button type=\"button\" data-action=\"rerun\" data-run=\"")
+            .append(run.id())
+            .append("\">Rerun all jobs</button>");
+        if (jobs.stream()
+                .anyMatch(
+                    j -> !"success".equals(j.conclusion()) && !"skipped".equals(j.conclusion()))
             || !"success".equals(run.conclusion())) {
-          h.append("<button type=\"button\" data-action=\"rerun-failed\" data-run=\"").append(run.id())
+          h.append("<button type=\"button\" data-action=\"rerun-failed\" data-run=\"")
+              .append(run.id())
               .append("\">Rerun failed jobs</button>");
         }
       } else {
-        h.append("<button type=\"button\" class=\"danger\" data-action=\"cancel\" data-run=\"").append(run.id())
+        h.append("<button type=\"button\" class=\"danger\" data-action=\"cancel\" data-run=\"")
+            .append(run.id())
             .append("\">Cancel run</button>");
       }
       h.append("<span class=\"result\" role=\"status\" aria-live=\"polite\"></span></div>");
@@ -174,13 +224,21 @@ final class RunPage {
         List<RunHistory.JobRecord> legs = group.getValue();
         h.append("<div class=\"node\">");
         if (legs.size() > 1) {
-          h.append("<div class=\"matrix\">").append(esc(group.getKey())).append(" <span class=\"sub\">(")
-              .append(legs.size()).append(" legs)</span></div>");
+          h.append("<div class=\"matrix\">")
+              .append(esc(group.getKey()))
+              .append(" <span class=\"sub\">(")
+              .append(legs.size())
+              .append(" legs)</span></div>");
         }
         for (RunHistory.JobRecord job : legs) {
-          h.append("<a href=\"#job-").append(esc(job.jobKey())).append("\">")
-              .append(Html.status(job.status(), job.conclusion())).append(' ').append(esc(job.name()))
-              .append(" <span class=\"sub\">").append(esc(Html.duration(job.startedAt(), job.finishedAt())))
+          h.append("<a href=\"#job-")
+              .append(esc(job.jobKey()))
+              .append("\">")
+              .append(Html.status(job.status(), job.conclusion()))
+              .append(' ')
+              .append(esc(job.name()))
+              .append(" <span class=\"sub\">")
+              .append(esc(Html.duration(job.startedAt(), job.finishedAt())))
               .append("</span></a>");
         }
         h.append("</div>");
@@ -212,24 +270,45 @@ final class RunPage {
       return key;
     }
     int dash = key.lastIndexOf('-');
-    if (dash > 0 && key.substring(dash + 1).chars().allMatch(Character::isDigit)
+    if (dash > 0
+        && key.substring(dash + 1).chars().allMatch(Character::isDigit)
         && workflow.jobs().containsKey(key.substring(0, dash))) {
       return key.substring(0, dash);
     }
     return key;
   }
 
-  private static void job(StringBuilder h, RunHistory.RunRecord run, RunHistory.JobRecord job, List<RunHistory.StepRecord> steps) {
+  private static void job(
+      StringBuilder h,
+      RunHistory.RunRecord run,
+      RunHistory.JobRecord job,
+      List<RunHistory.StepRecord> steps) {
     String key = job.jobKey();
-    h.append("<section class=\"job\" id=\"job-").append(esc(key)).append("\" data-key=\"").append(esc(key))
-        .append("\"><h2>").append(Html.status(job.status(), job.conclusion())).append(' ').append(esc(job.name()))
-        .append(" <span class=\"sub\">").append(esc(Html.duration(job.startedAt(), job.finishedAt())))
+    h.append("<section class=\"job\" id=\"job-")
+        .append(esc(key))
+        .append("\" data-key=\"")
+        .append(esc(key))
+        .append("\"><h2>")
+        .append(Html.status(job.status(), job.conclusion()))
+        .append(' ')
+        .append(esc(job.name()))
+        .append(" <span class=\"sub\">")
+        .append(esc(Html.duration(job.startedAt(), job.finishedAt())))
         .append("</span></h2><ol class=\"steps\">");
     // Lines of the job itself (set-up, skips) come first, in the log of step 0.
     step(h, run, key, 0, "Set up job", "[" + job.name() + "] ", "", null, null, null);
     for (RunHistory.StepRecord step : steps) {
-      step(h, run, key, step.number(), step.name(), "[" + job.name() + " / " + step.name() + "] ",
-          step.status(), step.conclusion(), step.startedAt(), step.finishedAt());
+      step(
+          h,
+          run,
+          key,
+          step.number(),
+          step.name(),
+          "[" + job.name() + " / " + step.name() + "] ",
+          step.status(),
+          step.conclusion(),
+          step.startedAt(),
+          step.finishedAt());
     }
     h.append("</ol></section>");
   }
@@ -247,13 +326,30 @@ final class RunPage {
       java.time.Instant finished) {
     String id = key + "-" + number;
     String raw = "/runs/" + run.id() + "/log/" + Html.url(key) + "/" + number;
-    h.append("<li><details class=\"step\" id=\"step-").append(esc(id)).append("\" data-id=\"").append(esc(id))
-        .append("\" data-raw=\"").append(esc(raw)).append("\" data-prefix=\"").append(esc(prefix))
-        .append("\" data-status=\"").append(esc(status)).append("\" data-conclusion=\"").append(esc(conclusion))
-        .append("\"><summary>").append(number == 0 ? "<span class=\"st\">·</span>" : Html.status(status, conclusion))
-        .append(' ').append(esc(name)).append(" <span class=\"sub\">").append(esc(Html.duration(started, finished)))
-        .append("</span></summary><div class=\"logbar\"><a href=\"").append(esc(raw)).append("?download=1\">raw</a></div>")
-        .append("<div class=\"log\" role=\"log\" aria-label=\"log of ").append(esc(name)).append("\"></div></details></li>");
+    h.append("<li><details class=\"step\" id=\"step-")
+        .append(esc(id))
+        .append("\" data-id=\"")
+        .append(esc(id))
+        .append("\" data-raw=\"")
+        .append(esc(raw))
+        .append("\" data-prefix=\"")
+        .append(esc(prefix))
+        .append("\" data-status=\"")
+        .append(esc(status))
+        .append("\" data-conclusion=\"")
+        .append(esc(conclusion))
+        .append("\"><summary>")
+        .append(number == 0 ? "<span class=\"st\">·</span>" : Html.status(status, conclusion))
+        .append(' ')
+        .append(esc(name))
+        .append(" <span class=\"sub\">")
+        .append(esc(Html.duration(started, finished)))
+        .append("</span></summary><div class=\"logbar\"><a href=\"")
+        .append(esc(raw))
+        .append("?download=1\">raw</a></div>")
+        .append("<div class=\"log\" role=\"log\" aria-label=\"log of ")
+        .append(esc(name))
+        .append("\"></div></details></li>");
   }
 
   /** The jobs' {@code $GITHUB_STEP_SUMMARY} markdown, raw HTML escaped, unsafe links dropped. */
@@ -263,8 +359,11 @@ final class RunPage {
       Path file = logs.stepLog(runId, job.jobKey(), 0).resolveSibling("summary.md");
       String markdown = Markdown.read(file);
       if (markdown != null) {
-        h.append("<section class=\"summary\"><h2>Summary of ").append(esc(job.name())).append("</h2>")
-            .append(Markdown.render(markdown)).append("</section>");
+        h.append("<section class=\"summary\"><h2>Summary of ")
+            .append(esc(job.name()))
+            .append("</h2>")
+            .append(Markdown.render(markdown))
+            .append("</section>");
       }
     }
     return h.toString();
@@ -272,32 +371,64 @@ final class RunPage {
 
   private static String dispatchForm(RunHistory.RunRecord run, Workflow workflow) {
     StringBuilder h = new StringBuilder("<section class=\"dispatch\"><h2>Run this workflow</h2>");
-    h.append("<form id=\"dispatch\" data-repo=\"").append(esc(run.repository())).append("\" data-workflow=\"")
-        .append(esc(run.workflowFile())).append("\"><label>Branch or ref <input name=\"ref\" required value=\"")
-        .append(esc(Html.branch(run.ref()))).append("\"></label>");
+    h.append("<form id=\"dispatch\" data-repo=\"")
+        .append(esc(run.repository()))
+        .append("\" data-workflow=\"")
+        .append(esc(run.workflowFile()))
+        .append("\"><label>Branch or ref <input name=\"ref\" required value=\"")
+        .append(esc(Html.branch(run.ref())))
+        .append("\"></label>");
     for (InputSpec input : workflow.on().dispatch().inputs().values()) {
       String name = "input." + input.name();
-      String label = esc(input.name()) + (input.required() ? " *" : "")
-          + (input.description() == null ? "" : " <span class=\"sub\">" + esc(input.description()) + "</span>");
+      String label =
+          esc(input.name())
+              + (input.required() ? " *" : "")
+              + (input.description() == null
+                  ? ""
+                  : " <span class=\"sub\">" + esc(input.description()) + "</span>");
       String type = input.type() == null ? "string" : input.type();
       switch (type) {
-        case "boolean" -> h.append("<label><input type=\"checkbox\" name=\"").append(esc(name)).append("\" data-boolean=\"true\"")
-            .append("true".equals(input.defaultValue()) ? " checked" : "").append("> ").append(label).append("</label>");
+        case "boolean" ->
+            h.append("<label><input type=\"checkbox\" name=\"")
+                .append(esc(name))
+                .append("\" data-boolean=\"true\"")
+                .append("true".equals(input.defaultValue()) ? " checked" : "")
+                .append("> ")
+                .append(label)
+                .append("</label>");
         case "choice" -> {
-          h.append("<label>").append(label).append(" <select name=\"").append(esc(name)).append("\"")
-              .append(input.required() ? " required" : "").append(">");
+          h.append("<label>")
+              .append(label)
+              .append(" <select name=\"")
+              .append(esc(name))
+              .append("\"")
+              .append(input.required() ? " required" : "")
+              .append(">");
           for (String option : input.options()) {
-            h.append("<option").append(option.equals(input.defaultValue()) ? " selected" : "").append(">")
-                .append(esc(option)).append("</option>");
+            h.append("<option")
+                .append(option.equals(input.defaultValue()) ? " selected" : "")
+                .append(">")
+                .append(esc(option))
+                .append("</option>");
           }
           h.append("</select></label>");
         }
-        default -> h.append("<label>").append(label).append(" <input name=\"").append(esc(name)).append("\" type=\"")
-            .append("number".equals(type) ? "number\" step=\"any" : "text").append("\" value=\"")
-            .append(esc(input.defaultValue())).append("\"").append(input.required() ? " required" : "").append("></label>");
+        default ->
+            h.append("<label>")
+                .append(label)
+                .append(" <input name=\"")
+                .append(esc(name))
+                .append("\" type=\"")
+                .append("number".equals(type) ? "number\" step=\"any" : "text")
+                .append("\" value=\"")
+                .append(esc(input.defaultValue()))
+                .append("\"")
+                .append(input.required() ? " required" : "")
+                .append("></label>");
       }
     }
-    h.append("<button type=\"submit\">Run workflow</button><span class=\"result\" role=\"status\" aria-live=\"polite\"></span></form></section>");
+    h.append(
+        "<button type=\"submit\">Run workflow</button><span class=\"result\" role=\"status\" aria-live=\"polite\"></span></form></section>");
     return h.toString();
   }
 

@@ -5,7 +5,6 @@ import static io.gantry.server.web.Html.esc;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.store.RunHistory;
-import io.gantry.runner.store.RunStore;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,7 +12,8 @@ import java.util.regex.Pattern;
 /** One run as a row of the runs table: the same HTML for the page and its live updates. */
 final class RunRows {
 
-  private static final Pattern ACTOR = Pattern.compile(" by (.+?)(?: \\(delivery .*| of run \\d+)?$");
+  private static final Pattern ACTOR =
+      Pattern.compile(" by (.+?)(?: \\(delivery .*| of run \\d+)?$");
 
   private RunRows() {}
 
@@ -29,21 +29,50 @@ final class RunRows {
     String href = "/runs/" + run.id();
     String message = commitMessage(summary.eventPayload());
     StringBuilder h = new StringBuilder(600);
-    h.append("<tr id=\"run-").append(run.id()).append("\" data-id=\"").append(run.id())
-        .append("\" data-state=\"").append(esc(state(run))).append("\">")
-        .append("<td>").append(Html.status(run.status(), run.conclusion())).append("</td>")
-        .append("<td><a href=\"").append(href).append("\">")
+    h.append("<tr id=\"run-")
+        .append(run.id())
+        .append("\" data-id=\"")
+        .append(run.id())
+        .append("\" data-state=\"")
+        .append(esc(state(run)))
+        .append("\">")
+        .append("<td>")
+        .append(Html.status(run.status(), run.conclusion()))
+        .append("</td>")
+        .append("<td><a href=\"")
+        .append(href)
+        .append("\">")
         .append(esc(run.workflowName() == null ? run.workflowFile() : run.workflowName()))
-        .append("</a><div class=\"sub\">").append(esc(run.repository())).append("</div></td>")
-        .append("<td><a href=\"").append(href).append("\">#").append(run.runNumber()).append("</a>")
-        .append(run.attempt() > 1 ? " <span class=\"sub\">attempt " + run.attempt() + "</span>" : "")
-        .append("</td><td><code>").append(esc(Html.shortSha(run.sha()))).append("</code> ")
-        .append(esc(Html.firstLine(message, 72))).append("</td>")
-        .append("<td>").append(esc(Html.branch(run.ref()))).append("</td>")
-        .append("<td>").append(esc(trigger(run.event(), summary.trigger()))).append("</td>")
-        .append("<td>").append(esc(actor(summary.trigger()))).append("</td>")
-        .append("<td>").append(esc(Html.duration(run.startedAt(), run.finishedAt()))).append("</td>")
-        .append("<td>").append(Html.age(run.createdAt())).append("</td></tr>");
+        .append("</a><div class=\"sub\">")
+        .append(esc(run.repository()))
+        .append("</div></td>")
+        .append("<td><a href=\"")
+        .append(href)
+        .append("\">#")
+        .append(run.runNumber())
+        .append("</a>")
+        .append(
+            run.attempt() > 1 ? " <span class=\"sub\">attempt " + run.attempt() + "</span>" : "")
+        .append("</td><td><code>")
+        .append(esc(Html.shortSha(run.sha())))
+        .append("</code> ")
+        .append(esc(Html.firstLine(message, 72)))
+        .append("</td>")
+        .append("<td>")
+        .append(esc(Html.branch(run.ref())))
+        .append("</td>")
+        .append("<td>")
+        .append(esc(trigger(run.event(), summary.trigger())))
+        .append("</td>")
+        .append("<td>")
+        .append(esc(actor(summary.trigger())))
+        .append("</td>")
+        .append("<td>")
+        .append(esc(Html.duration(run.startedAt(), run.finishedAt())))
+        .append("</td>")
+        .append("<td>")
+        .append(Html.age(run.createdAt()))
+        .append("</td></tr>");
     return h.toString();
   }
 

@@ -69,8 +69,11 @@ final class RunsPage {
     filters(h, query);
     h.append("<div class=\"scroll\"><table class=\"runs\" id=\"runs\" data-live=\"")
         .append(query.beforeId() == null ? "true" : "false")
-        .append("\" data-feed=\"").append(esc(feedQuery(query))).append("\">")
-        .append(RunRows.header()).append("<tbody>");
+        .append("\" data-feed=\"")
+        .append(esc(feedQuery(query)))
+        .append("\">")
+        .append(RunRows.header())
+        .append("<tbody>");
     for (RunHistory.RunSummary run : runs) {
       h.append(RunRows.row(run));
     }
@@ -84,8 +87,12 @@ final class RunsPage {
     }
     if (more) {
       String filters = feedQuery(query);
-      h.append("<a rel=\"next\" href=\"/?").append(esc(filters)).append(filters.isEmpty() ? "" : "&amp;")
-          .append("before=").append(runs.get(runs.size() - 1).run().id()).append("\">Older →</a>");
+      h.append("<a rel=\"next\" href=\"/?")
+          .append(esc(filters))
+          .append(filters.isEmpty() ? "" : "&amp;")
+          .append("before=")
+          .append(runs.get(runs.size() - 1).run().id())
+          .append("\">Older →</a>");
     }
     h.append("</nav></section>");
     return Html.page("Runs", user, csrf, h.toString(), "runs.js");
@@ -98,19 +105,34 @@ final class RunsPage {
       h.append("<p class=\"empty\">No deployments recorded yet.</p></section>");
       return;
     }
-    h.append("<div class=\"scroll\"><table class=\"services\"><thead><tr><th scope=\"col\">Service</th>")
+    h.append(
+            "<div class=\"scroll\"><table class=\"services\"><thead><tr><th scope=\"col\">Service</th>")
         .append("<th scope=\"col\">Latest deployment</th><th scope=\"col\">Task definition</th>")
         .append("<th scope=\"col\">Commit</th><th scope=\"col\">When</th></tr></thead><tbody>");
     for (DeployHistory.Deployment d : services) {
       DeployHistory.ServiceKey key = d.service();
-      h.append("<tr><td><a href=\"").append(esc(DeploymentsPage.href(key))).append("\">")
-          .append(esc(key.cluster())).append("/").append(esc(key.service())).append("</a>")
-          .append("<div class=\"sub\">").append(esc(key.endpoint())).append("</div></td><td>")
-          .append(Html.status(null, outcomeState(d.outcome()))).append(" ").append(esc(d.kind()))
-          .append(" ").append(esc(d.outcome())).append("</td><td><code>")
-          .append(esc(d.taskDefinition())).append("</code></td><td><code>")
-          .append(esc(Html.shortSha(d.sha()))).append("</code></td><td>")
-          .append(Html.age(d.startedAt())).append("</td></tr>");
+      h.append("<tr><td><a href=\"")
+          .append(esc(DeploymentsPage.href(key)))
+          .append("\">")
+          .append(esc(key.cluster()))
+          .append("/")
+          .append(esc(key.service()))
+          .append("</a>")
+          .append("<div class=\"sub\">")
+          .append(esc(key.endpoint()))
+          .append("</div></td><td>")
+          .append(Html.status(null, outcomeState(d.outcome())))
+          .append(" ")
+          .append(esc(d.kind()))
+          .append(" ")
+          .append(esc(d.outcome()))
+          .append("</td><td><code>")
+          .append(esc(d.taskDefinition()))
+          .append("</code></td><td><code>")
+          .append(esc(Html.shortSha(d.sha())))
+          .append("</code></td><td>")
+          .append(Html.age(d.startedAt()))
+          .append("</td></tr>");
     }
     h.append("</tbody></table></div></section>");
   }
@@ -131,13 +153,18 @@ final class RunsPage {
       h.append(option(r.name(), r.name(), r.name().equals(q.repository())));
     }
     h.append("</select></label>")
-        .append("<label>Branch <input name=\"branch\" value=\"").append(esc(q.branch())).append("\" size=\"12\"></label>")
-        .append("<label>Workflow <input name=\"workflow\" value=\"").append(esc(q.workflow())).append("\" size=\"12\"></label>")
+        .append("<label>Branch <input name=\"branch\" value=\"")
+        .append(esc(q.branch()))
+        .append("\" size=\"12\"></label>")
+        .append("<label>Workflow <input name=\"workflow\" value=\"")
+        .append(esc(q.workflow()))
+        .append("\" size=\"12\"></label>")
         .append("<label>Status <select name=\"status\"><option value=\"\">all</option>");
     for (String s : STATUSES) {
       h.append(option(s, s.replace('_', ' '), s.equalsIgnoreCase(q.status())));
     }
-    h.append("</select></label><label>Event <select name=\"event\"><option value=\"\">all</option>");
+    h.append(
+        "</select></label><label>Event <select name=\"event\"><option value=\"\">all</option>");
     for (String e : EVENTS) {
       h.append(option(e, e, e.equals(q.event())));
     }
@@ -145,7 +172,13 @@ final class RunsPage {
   }
 
   private static String option(String value, String label, boolean selected) {
-    return "<option value=\"" + esc(value) + "\"" + (selected ? " selected" : "") + ">" + esc(label) + "</option>";
+    return "<option value=\""
+        + esc(value)
+        + "\""
+        + (selected ? " selected" : "")
+        + ">"
+        + esc(label)
+        + "</option>";
   }
 
   /** The filters as a query string (without before=). */

@@ -23,8 +23,8 @@ import java.util.Optional;
  * The web UI of {@code gantry serve}, on the server's own port: {@code /} (services and runs),
  * {@code /runs/{id}} (a run, its jobs, steps and live logs), {@code /services/{cluster}/{service}}
  * (deployments and rollback), {@code /signin}. Pages are rendered here from the store; what they
- * change goes through the REST API (with the session's CSRF token), as the CLI's calls do.
- * {@link #routes} registers it all.
+ * change goes through the REST API (with the session's CSRF token), as the CLI's calls do. {@link
+ * #routes} registers it all.
  */
 public final class WebUi implements AutoCloseable {
 
@@ -81,23 +81,30 @@ public final class WebUi implements AutoCloseable {
 
   public void routes(Javalin app) {
     app.get("/", ctx -> page(ctx, (user, csrf) -> runsPage.render(ctx, user, csrf)));
-    app.get("/runs/{id}", ctx -> page(ctx, (user, csrf) -> runPage.render(details(ctx), user, csrf)));
+    app.get(
+        "/runs/{id}", ctx -> page(ctx, (user, csrf) -> runPage.render(details(ctx), user, csrf)));
     app.get("/runs/{id}/live", this::live);
     app.get("/runs/{id}/log/{job}/{step}", this::stepLog);
-    app.get("/services/{cluster}/{service}", ctx -> page(ctx, (user, csrf) -> deploymentsPage.render(ctx, user, csrf)));
-    app.sse("/ui/feed/runs", client -> {
-      if (access.reader(client.ctx()).isEmpty()) {
-        client.sendEvent("error", "sign in first");
-        client.close();
-        return;
-      }
-      feed.subscribe(client, RunsPage.query(client.ctx(), RunsPage.PAGE));
-    });
+    app.get(
+        "/services/{cluster}/{service}",
+        ctx -> page(ctx, (user, csrf) -> deploymentsPage.render(ctx, user, csrf)));
+    app.sse(
+        "/ui/feed/runs",
+        client -> {
+          if (access.reader(client.ctx()).isEmpty()) {
+            client.sendEvent("error", "sign in first");
+            client.close();
+            return;
+          }
+          feed.subscribe(client, RunsPage.query(client.ctx(), RunsPage.PAGE));
+        });
     app.get("/ui/assets/{name}", this::asset);
     app.get("/signin", this::signInPage);
     app.post("/signin", this::signIn);
     app.post("/signout", this::signOut);
-    app.exception(BadRequest.class, (e, ctx) -> error(ctx, e instanceof NotFound ? 404 : 400, e.getMessage()));
+    app.exception(
+        BadRequest.class,
+        (e, ctx) -> error(ctx, e instanceof NotFound ? 404 : 400, e.getMessage()));
   }
 
   private interface Body {
@@ -164,7 +171,8 @@ public final class WebUi implements AutoCloseable {
     } catch (NumberFormatException e) {
       throw new BadRequest("a step number is a whole number");
     }
-    if (store.findRun(id).isEmpty() || store.jobsOf(id).stream().noneMatch(j -> j.jobKey().equals(job))) {
+    if (store.findRun(id).isEmpty()
+        || store.jobsOf(id).stream().noneMatch(j -> j.jobKey().equals(job))) {
       throw new NotFound("no job " + job + " in run " + id);
     }
     Path file = logs.stepLog(id, job, step);
@@ -172,7 +180,15 @@ public final class WebUi implements AutoCloseable {
     ctx.header("Content-Security-Policy", "sandbox");
     ctx.contentType("text/plain; charset=utf-8");
     if (ctx.queryParam("download") != null) {
-      ctx.header("Content-Disposition", "attachment; filename=\"run-" + id + "-" + job.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + step + ".log\"");
+      ctx.header(
+          "Content-Disposition",
+          "attachment; filename=\"run-"
+              + id
+              + "-"
+              + job.replaceAll("[^A-Za-z0-9._-]", "_")
+              + "-"
+              + step
+              + ".log\"");
     }
     if (!Files.isRegularFile(file)) {
       ctx.result("");
@@ -196,7 +212,8 @@ public final class WebUi implements AutoCloseable {
       ctx.status(304);
       return;
     }
-    ctx.contentType(name.endsWith(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8");
+    ctx.contentType(
+        name.endsWith(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8");
     ctx.result(bytes);
   }
 
@@ -207,12 +224,17 @@ public final class WebUi implements AutoCloseable {
   private void signInForm(Context ctx, int status, String problem) {
     String nonce = access.token();
     access.setCookie(ctx, SIGNIN_COOKIE, nonce, 600);
-    String next = safeNext(ctx.queryParam("next") != null ? ctx.queryParam("next") : ctx.formParam("next"));
+    String next =
+        safeNext(ctx.queryParam("next") != null ? ctx.queryParam("next") : ctx.formParam("next"));
     String body =
         "<section class=\"signin\"><h1>Sign in</h1>"
             + (problem == null ? "" : "<p class=\"error\" role=\"alert\">" + esc(problem) + "</p>")
-            + "<form method=\"post\" action=\"/signin\"><input type=\"hidden\" name=\"_csrf\" value=\"" + esc(nonce) + "\">"
-            + "<input type=\"hidden\" name=\"next\" value=\"" + esc(next) + "\">"
+            + "<form method=\"post\" action=\"/signin\"><input type=\"hidden\" name=\"_csrf\" value=\""
+            + esc(nonce)
+            + "\">"
+            + "<input type=\"hidden\" name=\"next\" value=\""
+            + esc(next)
+            + "\">"
             + "<label>Token <input type=\"password\" name=\"token\" id=\"token\" autocomplete=\"current-password\" required autofocus></label>"
             + "<button type=\"submit\">Sign in</button></form>"
             + "<p class=\"sub\">Your user token from gantry.yml's <code>users:</code>, or the server's api-token.</p></section>";
@@ -266,8 +288,17 @@ public final class WebUi implements AutoCloseable {
 
   private static void error(Context ctx, int status, String message) {
     ctx.status(status);
-    Html.send(ctx, Html.page("Error", null, null, "<section><h1>" + (status == 404 ? "Not found" : "Cannot show this")
-        + "</h1><p class=\"error\">" + esc(message) + "</p><p><a href=\"/\">Runs</a></p></section>"));
+    Html.send(
+        ctx,
+        Html.page(
+            "Error",
+            null,
+            null,
+            "<section><h1>"
+                + (status == 404 ? "Not found" : "Cannot show this")
+                + "</h1><p class=\"error\">"
+                + esc(message)
+                + "</p><p><a href=\"/\">Runs</a></p></section>"));
   }
 
   @Override

@@ -28,14 +28,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real actions/cache v4 and v5 (run on Node.js through the node action runner) against the
- * cache service on 127.0.0.1: save in one job, restore in the next, restore-keys, a refused
- * second save, a token rejected after its job.
+ * cache service on 127.0.0.1: save in one job, restore in the next, restore-keys, a refused second
+ * save, a token rejected after its job.
  */
 class CacheServiceTest {
 
@@ -52,8 +52,9 @@ class CacheServiceTest {
     store = CacheStore.open(dir.resolve("data/caches"), CacheStore.DEFAULT_MAX_BYTES);
     service = CacheService.start(store, "127.0.0.1", 0);
     String source = ActionRepos.serve(dir.resolve("source"));
-    fetcher = new ActionFetcher(dir.resolve("data/actions"),
-        new ActionSources(List.of(source), Map.of()));
+    fetcher =
+        new ActionFetcher(
+            dir.resolve("data/actions"), new ActionSources(List.of(source), Map.of()));
     runner = new NodeActionRunner(NodeRuntime.locate(null, System.getenv("PATH")));
   }
 
@@ -70,26 +71,48 @@ class CacheServiceTest {
     return new Job(workspace, store.issueToken("acme/web", "refs/heads/main", "main"));
   }
 
-  private NodeResult run(FetchedAction cache, Job job, Phase phase, Map<String, String> with,
-      Map<String, String> state) throws Exception {
+  private NodeResult run(
+      FetchedAction cache,
+      Job job,
+      Phase phase,
+      Map<String, String> with,
+      Map<String, String> state)
+      throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("PATH", System.getenv("PATH"));
     env.put("HOME", Files.createDirectories(job.workspace().resolveSibling("home")).toString());
     env.put("GITHUB_WORKSPACE", job.workspace().toString());
-    env.put("RUNNER_TEMP", Files.createDirectories(job.workspace().resolveSibling("tmp")).toString());
+    env.put(
+        "RUNNER_TEMP", Files.createDirectories(job.workspace().resolveSibling("tmp")).toString());
     env.put("RUNNER_OS", "Linux");
     env.put("GITHUB_REF", "refs/heads/main");
     env.put("GITHUB_REPOSITORY", "acme/web");
     env.putAll(service.environment(job.token()));
-    ExpressionContext context = new ExpressionContext(
-        Map.of("github", Map.of("token", "t"), "runner", Map.of("os", "Linux"), "env", Map.of(),
-            "job", Map.of("status", "success")),
-        ExpressionContext.JobStatus.SUCCEEDING, job.workspace());
+    ExpressionContext context =
+        new ExpressionContext(
+            Map.of(
+                "github",
+                Map.of("token", "t"),
+                "runner",
+                Map.of("os", "Linux"),
+                "env",
+                Map.of(),
+                "job",
+                Map.of("status", "success")),
+            ExpressionContext.JobStatus.SUCCEEDING,
+            job.workspace());
     ActionInputs inputs = ActionInputs.resolve(cache.manifest(), with, context);
-    NodeResult result = runner.run(
-        new NodeActionRunner.NodeStep(cache, phase, inputs, env, job.workspace(),
-            job.workspace().resolveSibling("step" + steps++), state),
-        ProcessLauncher.direct(lines::add));
+    NodeResult result =
+        runner.run(
+            new NodeActionRunner.NodeStep(
+                cache,
+                phase,
+                inputs,
+                env,
+                job.workspace(),
+                job.workspace().resolveSibling("step" + steps++),
+                state),
+            ProcessLauncher.direct(lines::add));
     assertThat(result.succeeded()).as(String.join("\n", lines)).isTrue();
     return result;
   }
@@ -129,8 +152,13 @@ class CacheServiceTest {
 
     // A new key with a restore-key prefix: restored, but not an exact hit.
     Job third = job("third");
-    NodeResult partial = run(cache, third, Phase.MAIN,
-        Map.of("path", "m2/repository", "key", "maven-def", "restore-keys", "maven-"), Map.of());
+    NodeResult partial =
+        run(
+            cache,
+            third,
+            Phase.MAIN,
+            Map.of("path", "m2/repository", "key", "maven-def", "restore-keys", "maven-"),
+            Map.of());
     assertThat(partial.outputs()).containsEntry("cache-hit", "false");
     assertThat(third.workspace().resolve("m2/repository").resolve(jar)).exists();
 
@@ -139,16 +167,20 @@ class CacheServiceTest {
     Job fourth = job("fourth");
     writeRepository(fourth.workspace().resolve("m2/repository"));
     run(cache, fourth, Phase.POST, with, Map.of("CACHE_KEY", "maven-abc"));
-    assertThat(String.join("\n", lines))
-        .contains("Unable to reserve cache with key maven-abc");
+    assertThat(String.join("\n", lines)).contains("Unable to reserve cache with key maven-abc");
     assertThat(store.list("acme/web")).hasSize(1);
 
     // The first job's token no longer works.
-    HttpResponse<String> late = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(service.baseUrl()
-                + "_apis/artifactcache/cache?keys=maven-abc&version=x"))
-            .header("Authorization", "Bearer " + first.token()).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> late =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            service.baseUrl()
+                                + "_apis/artifactcache/cache?keys=maven-abc&version=x"))
+                    .header("Authorization", "Bearer " + first.token())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(late.statusCode()).isEqualTo(401);
     assertThat(late.body()).contains("the job it was issued to has ended");
   }

@@ -39,20 +39,30 @@ class SetupJavaMavenCacheTest {
   @Test
   void setupJavaWithCacheMavenSavesAndRestoresTheMavenRepository() throws Exception {
     Path toolCache = dir.resolve("data/tool-cache");
-    ToolCache.fill(toolCache, List.of(Path.of(System.getProperty("java.home"))),
-        System.getenv("PATH"));
-    String distribution = ToolCache.list(toolCache).stream()
-        .filter(t -> t.name().equals("Java_Temurin-Hotspot_jdk")).findFirst()
-        .map(t -> "temurin").orElse(null);
+    ToolCache.fill(
+        toolCache, List.of(Path.of(System.getProperty("java.home"))), System.getenv("PATH"));
+    String distribution =
+        ToolCache.list(toolCache).stream()
+            .filter(t -> t.name().equals("Java_Temurin-Hotspot_jdk"))
+            .findFirst()
+            .map(t -> "temurin")
+            .orElse(null);
     assertThat(distribution).as("this JDK is offered as Temurin").isNotNull();
     CacheStore store = CacheStore.open(dir.resolve("data/caches"), CacheStore.DEFAULT_MAX_BYTES);
-    FetchedAction setupJava = new ActionFetcher(dir.resolve("data/actions"),
-            new ActionSources(List.of(ActionRepos.serve(dir.resolve("source"))), Map.of()))
-        .fetch(ActionReference.parse("actions/setup-java@v5"));
-    NodeActionRunner runner =
-        new NodeActionRunner(NodeRuntime.locate(null, System.getenv("PATH")));
-    Map<String, String> with = Map.of("distribution", distribution,
-        "java-version", String.valueOf(Runtime.version().feature()), "cache", "maven");
+    FetchedAction setupJava =
+        new ActionFetcher(
+                dir.resolve("data/actions"),
+                new ActionSources(List.of(ActionRepos.serve(dir.resolve("source"))), Map.of()))
+            .fetch(ActionReference.parse("actions/setup-java@v5"));
+    NodeActionRunner runner = new NodeActionRunner(NodeRuntime.locate(null, System.getenv("PATH")));
+    Map<String, String> with =
+        Map.of(
+            "distribution",
+            distribution,
+            "java-version",
+            String.valueOf(Runtime.version().feature()),
+            "cache",
+            "maven");
 
     try (CacheService service = CacheService.start(store, "127.0.0.1", 0)) {
       // Job 1: nothing cached yet; the build fills ~/.m2/repository; the post step saves it.
@@ -70,8 +80,11 @@ class SetupJavaMavenCacheTest {
       run(runner, setupJava, Phase.POST, with, env1, ws1, main1.state());
       assertThat(String.join("\n", lines)).contains("Cache saved with the key: setup-java-Linux-");
       store.revokeToken(token1);
-      assertThat(store.list("acme/web")).extracting(CacheEntry::key)
-          .singleElement().asString().startsWith("setup-java-");
+      assertThat(store.list("acme/web"))
+          .extracting(CacheEntry::key)
+          .singleElement()
+          .asString()
+          .startsWith("setup-java-");
 
       // Job 2: ~/.m2 gone; setup-java restores the repository before the build.
       Path home2 = home1;
@@ -93,8 +106,8 @@ class SetupJavaMavenCacheTest {
     return ws;
   }
 
-  private static Map<String, String> env(Path home, Path ws, Path toolCache,
-      Map<String, String> cache) throws Exception {
+  private static Map<String, String> env(
+      Path home, Path ws, Path toolCache, Map<String, String> cache) throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("PATH", System.getenv("PATH"));
     env.put("HOME", home.toString());
@@ -108,18 +121,39 @@ class SetupJavaMavenCacheTest {
     return env;
   }
 
-  private NodeResult run(NodeActionRunner runner, FetchedAction action, Phase phase,
-      Map<String, String> with, Map<String, String> env, Path ws, Map<String, String> state)
+  private NodeResult run(
+      NodeActionRunner runner,
+      FetchedAction action,
+      Phase phase,
+      Map<String, String> with,
+      Map<String, String> env,
+      Path ws,
+      Map<String, String> state)
       throws Exception {
-    ExpressionContext context = new ExpressionContext(
-        Map.of("github", Map.of("token", "t"), "runner", Map.of("os", "Linux"), "env", Map.of(),
-            "job", Map.of("status", "success")),
-        ExpressionContext.JobStatus.SUCCEEDING, ws);
-    NodeResult result = runner.run(
-        new NodeActionRunner.NodeStep(action, phase,
-            ActionInputs.resolve(action.manifest(), with, context), env, ws,
-            ws.resolveSibling("step-" + phase), state),
-        ProcessLauncher.direct(lines::add));
+    ExpressionContext context =
+        new ExpressionContext(
+            Map.of(
+                "github",
+                Map.of("token", "t"),
+                "runner",
+                Map.of("os", "Linux"),
+                "env",
+                Map.of(),
+                "job",
+                Map.of("status", "success")),
+            ExpressionContext.JobStatus.SUCCEEDING,
+            ws);
+    NodeResult result =
+        runner.run(
+            new NodeActionRunner.NodeStep(
+                action,
+                phase,
+                ActionInputs.resolve(action.manifest(), with, context),
+                env,
+                ws,
+                ws.resolveSibling("step-" + phase),
+                state),
+            ProcessLauncher.direct(lines::add));
     assertThat(result.succeeded()).as(String.join("\n", lines)).isTrue();
     return result;
   }

@@ -1,7 +1,6 @@
 package io.gantry.server.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +71,8 @@ class ConfigLoaderTest {
 
   @Test
   void secretsNeverPrintThemselves() throws Exception {
-    assertThat(load(ISSUE_EXAMPLE, ENV).toString()).doesNotContain("api-1", "hook-2", "gh-3", "AKIA4");
+    assertThat(load(ISSUE_EXAMPLE, ENV).toString())
+        .doesNotContain("api-1", "hook-2", "gh-3", "AKIA4");
   }
 
   @Test
@@ -111,7 +111,9 @@ class ConfigLoaderTest {
   void missingRequiredValuesAreNamed() {
     assertThat(error(ISSUE_EXAMPLE.replace("  api-token: ${GANTRY_API_TOKEN}\n", ""), ENV))
         .contains("server.api-token is required");
-    assertThat(error(ISSUE_EXAMPLE.replace("    clone-url: https://github.com/acme/web.git\n", ""), ENV))
+    assertThat(
+            error(
+                ISSUE_EXAMPLE.replace("    clone-url: https://github.com/acme/web.git\n", ""), ENV))
         .contains("repositories[0].clone-url is required");
   }
 
@@ -127,7 +129,9 @@ class ConfigLoaderTest {
 
   @Test
   void invalidYamlGivesTheLine() {
-    assertThat(error("server:\n  port: [1\n", ENV)).contains("gantry.yml:").contains("invalid YAML");
+    assertThat(error("server:\n  port: [1\n", ENV))
+        .contains("gantry.yml:")
+        .contains("invalid YAML");
   }
 
   @Test
@@ -136,8 +140,12 @@ class ConfigLoaderTest {
     ServerConfig config =
         load(
             "server:\n  api-token: x\n  public-read: true\nusers:\n"
-                + "  - { name: ann, token-hash: " + hash + ", role: operator }\n"
-                + "  - { name: vic, token-hash: sha256:" + "cd".repeat(32) + " }\n",
+                + "  - { name: ann, token-hash: "
+                + hash
+                + ", role: operator }\n"
+                + "  - { name: vic, token-hash: sha256:"
+                + "cd".repeat(32)
+                + " }\n",
             Map.of());
     assertThat(config.access().publicRead()).isTrue();
     assertThat(config.access().users())
@@ -150,11 +158,19 @@ class ConfigLoaderTest {
 
   @Test
   void aTokenInClearAWrongRoleOrAnUnknownKeyOfAUserIsOneLineNamingIt() {
-    assertThat(error("server:\n  api-token: x\nusers:\n  - { name: ann, token-hash: secret123 }\n", Map.of()))
+    assertThat(
+            error(
+                "server:\n  api-token: x\nusers:\n  - { name: ann, token-hash: secret123 }\n",
+                Map.of()))
         .contains("users[0].token-hash must be sha256:")
         .contains("sha256sum")
         .doesNotContain("\n");
-    assertThat(error("server:\n  api-token: x\nusers:\n  - { name: ann, token-hash: sha256:" + "ab".repeat(32) + ", role: admin }\n", Map.of()))
+    assertThat(
+            error(
+                "server:\n  api-token: x\nusers:\n  - { name: ann, token-hash: sha256:"
+                    + "ab".repeat(32)
+                    + ", role: admin }\n",
+                Map.of()))
         .contains("users[0].role must be viewer or operator, got 'admin'");
     assertThat(error("server:\n  api-token: x\nusers:\n  - { name: ann, token: abc }\n", Map.of()))
         .contains("unknown key 'token' in users[0]");
@@ -185,8 +201,9 @@ class ConfigLoaderTest {
   @Test
   void aBadLimitNamesItsKeyAndTheFormExpected() {
     assertThat(error(ISSUE_EXAMPLE + "limits:\n  webhook-body: lots\n", ENV))
-        .endsWith("gantry.yml: limits.webhook-body must be a positive size such as 1048576, 512KiB or"
-            + " 25MiB, got 'lots'");
+        .endsWith(
+            "gantry.yml: limits.webhook-body must be a positive size such as 1048576, 512KiB or"
+                + " 25MiB, got 'lots'");
     assertThat(error(ISSUE_EXAMPLE + "limits:\n  matrix-job: 10\n", ENV))
         .contains("unknown key 'matrix-job' in limits; did you mean 'matrix-jobs'?");
   }

@@ -20,7 +20,9 @@ class DeliveryIdTest {
     "gitlab, X-Gitlab-Event-UUID"
   })
   void theForgesDeliveryHeaderIsTheDeliveryId(String forge, String header) {
-    Headers headers = Headers.of(header.toLowerCase(java.util.Locale.ROOT), "72d3162e-cc78-11e3-81ab-4c9367dc0958");
+    Headers headers =
+        Headers.of(
+            header.toLowerCase(java.util.Locale.ROOT), "72d3162e-cc78-11e3-81ab-4c9367dc0958");
 
     assertThat(Forges.byName(forge).deliveryId(headers, HELLO))
         .isEqualTo("72d3162e-cc78-11e3-81ab-4c9367dc0958");
@@ -41,7 +43,8 @@ class DeliveryIdTest {
   @Test
   void theReplayKeyIsTheSignedBodyOfOneRepositoryWhateverTheHeaders() {
     assertThat(Forges.replayKey("Acme/Web", HELLO)).isEqualTo(Forges.replayKey("acme/web", HELLO));
-    assertThat(Forges.replayKey("acme/web", HELLO)).isNotEqualTo(Forges.replayKey("acme/api", HELLO));
+    assertThat(Forges.replayKey("acme/web", HELLO))
+        .isNotEqualTo(Forges.replayKey("acme/api", HELLO));
     assertThat(Forges.replayKey("acme/web", HELLO))
         .isNotEqualTo(Forges.replayKey("acme/web", utf8("hello!")));
   }

@@ -95,7 +95,8 @@ class GitHookPayloadTest {
             + "\",\"after\":\"main\"}";
     assertThatThrownBy(() -> git.parse(Headers.of("X-Gantry-Event", "push"), utf8(body)))
         .isInstanceOf(MalformedWebhookException.class)
-        .hasMessage("field 'after' must be a full commit id (40 or 64 lowercase hex digits), got 'main'");
+        .hasMessage(
+            "field 'after' must be a full commit id (40 or 64 lowercase hex digits), got 'main'");
   }
 
   @Test

@@ -20,9 +20,7 @@ class PostReceiveClientTest {
   private static final String B = "b".repeat(40);
 
   private final PostReceiveClient client =
-      new PostReceiveClient(
-          4,
-          Backoff.exponential(Duration.ofMillis(10), Duration.ofMillis(40)));
+      new PostReceiveClient(4, Backoff.exponential(Duration.ofMillis(10), Duration.ofMillis(40)));
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
 

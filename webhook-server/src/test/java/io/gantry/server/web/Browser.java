@@ -60,7 +60,8 @@ final class Browser implements AutoCloseable {
     try {
       Path dir = Path.of("target", "screenshots");
       Files.createDirectories(dir);
-      Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+      Files.write(
+          dir.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

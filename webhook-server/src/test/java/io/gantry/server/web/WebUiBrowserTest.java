@@ -28,8 +28,8 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 
 /**
- * The web UI in a real browser (Debian's headless Chromium) against a real server on 127.0.0.1,
- * a real bare repository and real runs: sign-in, live runs and logs, groups, line links, escaping,
+ * The web UI in a real browser (Debian's headless Chromium) against a real server on 127.0.0.1, a
+ * real bare repository and real runs: sign-in, live runs and logs, groups, line links, escaping,
  * rerun, dispatch, cancel, a viewer's limits and CSRF. Screenshots go to target/screenshots.
  */
 @Tag("browser")
@@ -123,15 +123,25 @@ class WebUiBrowserTest {
     Path config = dir.resolve("gantry.yml");
     Files.writeString(
         config,
-        "server:\n  port: 0\n  bind: 127.0.0.1\n  data-dir: " + dir.resolve("data") + "\n"
+        "server:\n  port: 0\n  bind: 127.0.0.1\n  data-dir: "
+            + dir.resolve("data")
+            + "\n"
             + "  api-token: ${TOKEN}\n  workers: 3\n"
             + "users:\n"
-            + "  - { name: alice, role: operator, token-hash: sha256:" + Access.sha256(ALICE) + " }\n"
-            + "  - { name: victor, role: viewer, token-hash: sha256:" + Access.sha256(VICTOR) + " }\n"
-            + "repositories:\n  - name: acme/web\n    forge: git\n    clone-url: file://" + bare + "\n"
+            + "  - { name: alice, role: operator, token-hash: sha256:"
+            + Access.sha256(ALICE)
+            + " }\n"
+            + "  - { name: victor, role: viewer, token-hash: sha256:"
+            + Access.sha256(VICTOR)
+            + " }\n"
+            + "repositories:\n  - name: acme/web\n    forge: git\n    clone-url: file://"
+            + bare
+            + "\n"
             + "    webhook-secret: ${SECRET}\n");
     seedDeployments(dir.resolve("data"));
-    server = GantryServer.start(new ConfigLoader(Map.of("TOKEN", TOKEN, "SECRET", SECRET)::get).load(config));
+    server =
+        GantryServer.start(
+            new ConfigLoader(Map.of("TOKEN", TOKEN, "SECRET", SECRET)::get).load(config));
   }
 
   @AfterAll
@@ -159,7 +169,11 @@ class WebUiBrowserTest {
 
     WebElement row = browser.await(d -> d.findElement(By.id("run-" + id)));
     assertThat(browser.driver.executeScript("return window.notReloaded === true")).isEqualTo(true);
-    assertThat(row.getText()).contains("a streaming <b>commit</b>").contains("push").contains("dev").contains("main");
+    assertThat(row.getText())
+        .contains("a streaming <b>commit</b>")
+        .contains("push")
+        .contains("dev")
+        .contains("main");
     assertThat(row.getText()).doesNotContain("with a body");
     browser.screenshot("runs");
 
@@ -199,7 +213,8 @@ class WebUiBrowserTest {
     assertThat(step.findElement(By.cssSelector(".log span.f32")).getText()).isEqualTo("green text");
 
     browser.driver.findElement(By.id("ts")).click();
-    assertThat(lineWith("build-1", "line 7").findElement(By.className("ts")).getText()).matches("\\d{4}-.*Z");
+    assertThat(lineWith("build-1", "line 7").findElement(By.className("ts")).getText())
+        .matches("\\d{4}-.*Z");
     browser.driver.findElement(By.id("search")).sendKeys("line 17");
     browser.await(d -> d.findElement(By.id("hits")).getText().equals("1 matching lines"));
 
@@ -265,8 +280,9 @@ class WebUiBrowserTest {
         http.send(
             HttpRequest.newBuilder(URI.create(base() + "/api/runs"))
                 .header("Authorization", "Bearer " + ALICE)
-                .POST(HttpRequest.BodyPublishers.ofString(
-                    "{\"repo\":\"acme/web\",\"ref\":\"main\",\"workflow\":\"ci.yml\",\"inputs\":{\"wait\":\"30\"}}"))
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"repo\":\"acme/web\",\"ref\":\"main\",\"workflow\":\"ci.yml\",\"inputs\":{\"wait\":\"30\"}}"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(started.statusCode()).as(started.body()).isEqualTo(201);
@@ -285,12 +301,15 @@ class WebUiBrowserTest {
     long id = push("for the viewer").get("ci");
     signInFresh(VICTOR);
     browser.driver.get(base() + "/runs/" + id);
-    assertThat(browser.driver.findElement(By.cssSelector(".who")).getText()).contains("victor (viewer)");
+    assertThat(browser.driver.findElement(By.cssSelector(".who")).getText())
+        .contains("victor (viewer)");
     assertThat(browser.driver.findElements(By.cssSelector("button[data-action]"))).isEmpty();
     assertThat(browser.driver.findElements(By.id("dispatch"))).isEmpty();
     browser.screenshot("run-as-viewer");
     Object status =
-        fetch("/api/runs/" + id + "/cancel", "return document.querySelector('meta[name=csrf-token]').content");
+        fetch(
+            "/api/runs/" + id + "/cancel",
+            "return document.querySelector('meta[name=csrf-token]').content");
     assertThat(status).isEqualTo(403L);
     HttpResponse<String> bearer = post("/api/runs/" + id + "/cancel", VICTOR);
     assertThat(bearer.statusCode()).isEqualTo(403);
@@ -320,7 +339,8 @@ class WebUiBrowserTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(signIn.statusCode()).isEqualTo(403);
-    assertThat(signIn.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith(Access.COOKIE + "=") && !c.startsWith(Access.COOKIE + "=;"));
+    assertThat(signIn.headers().allValues("Set-Cookie"))
+        .noneMatch(c -> c.startsWith(Access.COOKIE + "=") && !c.startsWith(Access.COOKIE + "=;"));
   }
 
   @Test
@@ -328,23 +348,35 @@ class WebUiBrowserTest {
     signInFresh(ALICE);
     browser.driver.get(base() + "/");
     WebElement service = browser.driver.findElement(By.cssSelector("table.services"));
-    assertThat(service.getText()).contains("default/hello-service").contains("deploy rolled_back").contains("hello-service:3");
+    assertThat(service.getText())
+        .contains("default/hello-service")
+        .contains("deploy rolled_back")
+        .contains("hello-service:3");
     service.findElement(By.linkText("default/hello-service")).click();
     WebElement good = browser.await(d -> d.findElement(By.cssSelector("tr.good")));
     assertThat(good.getDomAttribute("id")).isEqualTo("deployment-" + goodDeployment);
-    assertThat(good.getText()).contains("last known good").contains("hello-service:2").contains("registry.test/hello@sha256:");
+    assertThat(good.getText())
+        .contains("last known good")
+        .contains("hello-service:2")
+        .contains("registry.test/hello@sha256:");
     assertThat(browser.driver.findElements(By.cssSelector("table.deployments tbody tr")))
         .extracting(r -> r.getDomAttribute("id"))
-        .containsExactly("deployment-" + (goodDeployment + 1), "deployment-" + goodDeployment, "deployment-" + (goodDeployment - 1));
+        .containsExactly(
+            "deployment-" + (goodDeployment + 1),
+            "deployment-" + goodDeployment,
+            "deployment-" + (goodDeployment - 1));
     assertThat(browser.driver.findElement(By.id("deployment-" + (goodDeployment + 1))).getText())
-        .contains("rolled_back").contains("health check failed: /health answered 500").contains("push by dev");
+        .contains("rolled_back")
+        .contains("health check failed: /health answered 500")
+        .contains("push by dev");
     // Rollback is offered on the server's own ECS endpoint only (the one its API rolls back on).
     assertThat(browser.driver.findElements(By.cssSelector("button[data-rollback]"))).isEmpty();
     browser.screenshot("deployments");
 
     signInFresh(VICTOR);
     browser.driver.get(base() + "/services/default/hello-service?endpoint=" + ENDPOINT);
-    assertThat(browser.driver.findElement(By.cssSelector("tr.good")).getText()).contains("last known good");
+    assertThat(browser.driver.findElement(By.cssSelector("tr.good")).getText())
+        .contains("last known good");
     assertThat(browser.driver.findElements(By.cssSelector("button[data-rollback]"))).isEmpty();
   }
 
@@ -363,11 +395,21 @@ class WebUiBrowserTest {
         long id =
             history.started(
                 new io.gantry.runner.store.DeployHistory.NewDeployment(
-                    key, "hello-service:" + (i + 1),
+                    key,
+                    "hello-service:" + (i + 1),
                     List.of("registry.test/hello@sha256:" + String.valueOf(i + 1).repeat(64)),
-                    null, String.valueOf((char) ('a' + i)).repeat(40), "push by dev", "deploy", null, null,
+                    null,
+                    String.valueOf((char) ('a' + i)).repeat(40),
+                    "push by dev",
+                    "deploy",
+                    null,
+                    null,
                     at.plusSeconds(600L * i)));
-        history.finished(id, outcomes[i], i == 2 ? "health check failed: /health answered 500" : null, at.plusSeconds(600L * i + 90));
+        history.finished(
+            id,
+            outcomes[i],
+            i == 2 ? "health check failed: /health answered 500" : null,
+            at.plusSeconds(600L * i + 90));
         if (i == 1) {
           goodDeployment = id;
         }
@@ -380,7 +422,9 @@ class WebUiBrowserTest {
   private Object fetch(String path, String csrfScript) {
     return browser.driver.executeAsyncScript(
         "const done = arguments[arguments.length - 1];"
-            + "const token = (function () { " + csrfScript + " })();"
+            + "const token = (function () { "
+            + csrfScript
+            + " })();"
             + "const headers = { 'Content-Type': 'application/json' };"
             + "if (token !== null) headers['X-CSRF-Token'] = token;"
             + "fetch(arguments[0], { method: 'POST', headers: headers, body: '{}' }).then(r => done(r.status));",
@@ -398,7 +442,8 @@ class WebUiBrowserTest {
     browser.driver.findElement(By.cssSelector(".signin button[type=submit]")).click();
     browser.await(d -> !d.getCurrentUrl().contains("/signin"));
     assertThat(browser.driver.manage().getCookieNamed(Access.COOKIE).isHttpOnly()).isTrue();
-    assertThat(browser.driver.manage().getCookieNamed(Access.COOKIE).getSameSite()).isEqualTo("Strict");
+    assertThat(browser.driver.manage().getCookieNamed(Access.COOKIE).getSameSite())
+        .isEqualTo("Strict");
   }
 
   private String headerStatus() {
@@ -411,7 +456,8 @@ class WebUiBrowserTest {
   }
 
   private WebElement lineWith(String step, String text) {
-    for (WebElement line : browser.driver.findElements(By.cssSelector("#step-" + step + " .line"))) {
+    for (WebElement line :
+        browser.driver.findElements(By.cssSelector("#step-" + step + " .line"))) {
       if (line.getDomProperty("textContent").contains(text)) {
         return line;
       }
@@ -419,7 +465,9 @@ class WebUiBrowserTest {
     return null;
   }
 
-  /** Commits, pushes to the bare repository and delivers the hook's signed push; runs by workflow. */
+  /**
+   * Commits, pushes to the bare repository and delivers the hook's signed push; runs by workflow.
+   */
   private synchronized Map<String, Long> push(String message) throws Exception {
     Files.writeString(work.resolve("change.txt"), message + System.nanoTime());
     GitRepos.git(work, "add", ".");
@@ -427,13 +475,15 @@ class WebUiBrowserTest {
     String sha = GitRepos.git(work, "rev-parse", "HEAD").strip();
     GitRepos.git(work, "push", "-q", "origin", "main");
     GitHookPayload payload =
-        GitHookPayload.of("acme/web", new PostReceive.RefUpdate(head, sha, "refs/heads/main"), "dev");
+        GitHookPayload.of(
+            "acme/web", new PostReceive.RefUpdate(head, sha, "refs/heads/main"), "dev");
     head = sha;
     HttpRequest.Builder builder =
         HttpRequest.newBuilder(URI.create(base() + "/hooks/git"))
             .POST(HttpRequest.BodyPublishers.ofByteArray(payload.body()));
     payload.headers(SECRET).forEach(builder::header);
-    HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
     Map<String, Long> runs = new java.util.HashMap<>();
     for (Object run : (List<?>) json(response.body()).get("runs")) {
@@ -457,7 +507,9 @@ class WebUiBrowserTest {
   }
 
   private String get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(base() + path)).build(), HttpResponse.BodyHandlers.ofString())
+    return http.send(
+            HttpRequest.newBuilder(URI.create(base() + path)).build(),
+            HttpResponse.BodyHandlers.ofString())
         .body();
   }
 

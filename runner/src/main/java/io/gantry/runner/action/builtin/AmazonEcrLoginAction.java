@@ -3,7 +3,6 @@ package io.gantry.runner.action.builtin;
 import io.gantry.runner.action.Action;
 import io.gantry.runner.action.ActionContext;
 import io.gantry.runner.action.ActionResult;
-import io.gantry.runner.action.RegistryLogins;
 import io.gantry.runner.aws.AwsClients;
 import io.gantry.runner.aws.AwsEnvironment;
 import io.gantry.runner.aws.AwsFailures;
@@ -26,9 +25,9 @@ import software.amazon.awssdk.services.ecr.model.GetAuthorizationTokenRequest;
 
 /**
  * {@code aws-actions/amazon-ecr-login}: gets a registry login from ECR GetAuthorizationToken and
- * registers it in the job's {@link io.gantry.runner.action.RegistryLogins} for the registry's
- * host, where {@code gantry/build-image} (and any later step) finds it; there is no Docker engine
- * to {@code docker login} to.
+ * registers it in the job's {@link io.gantry.runner.action.RegistryLogins} for the registry's host,
+ * where {@code gantry/build-image} (and any later step) finds it; there is no Docker engine to
+ * {@code docker login} to.
  *
  * <p>The region and credentials are the job's {@code AWS_REGION} (or {@code AWS_DEFAULT_REGION})
  * and {@code AWS_ACCESS_KEY_ID} / {@code AWS_SECRET_ACCESS_KEY} / {@code AWS_SESSION_TOKEN}, as
@@ -115,7 +114,9 @@ final class AmazonEcrLoginAction implements Action {
     }
     if (!AwsEnvironment.REGION.matcher(region).matches()) {
       throw new AwsProblem(
-          "the region '" + region + "' of AWS_REGION is not a region name; write it like us-east-1");
+          "the region '"
+              + region
+              + "' of AWS_REGION is not a region name; write it like us-east-1");
     }
     AwsCredentials credentials =
         env.credentials().orElseThrow(() -> new AwsProblem(NO_CREDENTIALS));
@@ -202,8 +203,8 @@ final class AmazonEcrLoginAction implements Action {
   /**
    * The request, with {@code registryIds} when given. The SDK marks that field deprecated because
    * one token now opens every registry the caller may use; the original action still sends it, and
-   * ECR still answers with one authorization (and so one {@code proxyEndpoint}) per registry,
-   * which is what gives each registry its login and outputs.
+   * ECR still answers with one authorization (and so one {@code proxyEndpoint}) per registry, which
+   * is what gives each registry its login and outputs.
    */
   @SuppressWarnings("deprecation")
   private static GetAuthorizationTokenRequest request(List<String> registryIds) {

@@ -20,9 +20,9 @@ import java.util.Set;
  * definition was registered, and leaves a deploy that succeeded in the job's {@link
  * io.gantry.runner.action.JobDeploys} for a later {@code gantry/health-check}.
  *
- * <p>Gantry's own inputs besides the original's: {@code rollback} ({@code on-failure}, the
- * default, or {@code never}), {@code service-definition} (a CreateService JSON file used when the
- * service does not exist yet) and {@code http-proxy}. Gantry waits for the rollout by default.
+ * <p>Gantry's own inputs besides the original's: {@code rollback} ({@code on-failure}, the default,
+ * or {@code never}), {@code service-definition} (a CreateService JSON file used when the service
+ * does not exist yet) and {@code http-proxy}. Gantry waits for the rollout by default.
  */
 final class AmazonEcsDeployTaskDefinitionAction implements Action {
 
@@ -103,8 +103,7 @@ final class AmazonEcsDeployTaskDefinitionAction implements Action {
         : ActionResult.failure(NAME + ": " + result.message());
   }
 
-  private static EcsDeploy.Request request(ActionContext context, StepInputs in)
-      throws AwsProblem {
+  private static EcsDeploy.Request request(ActionContext context, StepInputs in) throws AwsProblem {
     for (String input : CODE_DEPLOY_INPUTS) {
       if (!in.text(input).isEmpty()) {
         throw new AwsProblem(
@@ -130,7 +129,8 @@ final class AmazonEcsDeployTaskDefinitionAction implements Action {
     if (!propagate.isEmpty() && !Set.of("SERVICE", "TASK_DEFINITION", "NONE").contains(propagate)) {
       throw new AwsProblem(
           "input 'propagate-tags' must be SERVICE, TASK_DEFINITION or NONE, got '"
-              + in.text("propagate-tags") + "'");
+              + in.text("propagate-tags")
+              + "'");
     }
     boolean runTask = in.bool("run-task", false);
     boolean waitForTask = in.bool("wait-for-task-stopped", false);
@@ -138,7 +138,8 @@ final class AmazonEcsDeployTaskDefinitionAction implements Action {
     if (!rollback.isEmpty() && !rollback.equals("on-failure") && !rollback.equals("never")) {
       throw new AwsProblem(
           "input 'rollback' must be 'on-failure' (the default) or 'never', got '"
-              + in.text("rollback") + "'");
+              + in.text("rollback")
+              + "'");
     }
     EcsDeploy.OneOff oneOff =
         runTask

@@ -21,8 +21,8 @@ public final class BuiltInActions {
   private BuiltInActions() {}
 
   /**
-   * The built-in actions, for runs of a local directory only: a run of a remote repository fails
-   * at {@code actions/checkout} for want of a mirror cache.
+   * The built-in actions, for runs of a local directory only: a run of a remote repository fails at
+   * {@code actions/checkout} for want of a mirror cache.
    */
   public static ActionRegistry registry() {
     return registry(null);

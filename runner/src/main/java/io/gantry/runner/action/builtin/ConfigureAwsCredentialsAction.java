@@ -7,8 +7,8 @@ import io.gantry.runner.aws.AwsClients;
 import io.gantry.runner.aws.AwsEnvironment;
 import io.gantry.runner.aws.AwsFailures;
 import io.gantry.runner.aws.AwsProblem;
-import io.gantry.runner.aws.StsCalls.Identity;
 import io.gantry.runner.aws.StsCalls;
+import io.gantry.runner.aws.StsCalls.Identity;
 import io.gantry.runner.deploy.StepInputs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,11 +34,11 @@ import software.amazon.awssdk.core.exception.SdkException;
  * AWS_SECRET_ACCESS_KEY} / {@code AWS_SESSION_TOKEN} (from {@code env:} or an earlier step: role
  * chaining). With {@code role-to-assume} they call STS AssumeRole (session tags, external id,
  * session policies as the original), or, with {@code web-identity-token-file}, the unsigned
- * AssumeRoleWithWebIdentity. The resulting keys are masked and exported as {@code AWS_*}
- * variables; {@code aws-account-id} and {@code authenticated-arn} come from STS GetCallerIdentity.
- * STS is called at {@code AWS_ENDPOINT_URL_STS}, else {@code AWS_ENDPOINT_URL}, else AWS's
- * regional endpoint. GitHub's OIDC provider does not exist here: a role without any credentials is
- * a clear failure.
+ * AssumeRoleWithWebIdentity. The resulting keys are masked and exported as {@code AWS_*} variables;
+ * {@code aws-account-id} and {@code authenticated-arn} come from STS GetCallerIdentity. STS is
+ * called at {@code AWS_ENDPOINT_URL_STS}, else {@code AWS_ENDPOINT_URL}, else AWS's regional
+ * endpoint. GitHub's OIDC provider does not exist here: a role without any credentials is a clear
+ * failure.
  */
 final class ConfigureAwsCredentialsAction implements Action {
 
@@ -51,7 +51,6 @@ final class ConfigureAwsCredentialsAction implements Action {
   private static final Pattern SESSION_NAME = Pattern.compile("[\\w+=,.@-]{2,64}");
 
   private static final Pattern ACCOUNT_IN_ARN = Pattern.compile("^arn:[^:]+:[^:]*:[^:]*:(\\d+):");
-
 
   private static final String ENV_KEYS = "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
   private static final String INPUT_KEYS = "aws-access-key-id and aws-secret-access-key";
@@ -152,8 +151,7 @@ final class ConfigureAwsCredentialsAction implements Action {
     in.bool("special-characters-workaround", false); // SDK v2 signs any key: nothing to work round
     boolean disableRetry = in.bool("disable-retry", false);
     int attempts =
-        in.integer(
-            "retry-max-attempts", AwsClients.DEFAULT_ATTEMPTS, 1, AwsClients.MAX_ATTEMPTS);
+        in.integer("retry-max-attempts", AwsClients.DEFAULT_ATTEMPTS, 1, AwsClients.MAX_ATTEMPTS);
     return new Settings(
         region,
         in.text("role-to-assume"),
@@ -395,11 +393,10 @@ final class ConfigureAwsCredentialsAction implements Action {
     return token;
   }
 
-
   /**
-   * The identity of the source credentials, checking them: a rejection or an unreachable STS
-   * fails the step; an STS that answers without offering GetCallerIdentity (a local endpoint)
-   * only leaves {@code aws-account-id} unset.
+   * The identity of the source credentials, checking them: a rejection or an unreachable STS fails
+   * the step; an STS that answers without offering GetCallerIdentity (a local endpoint) only leaves
+   * {@code aws-account-id} unset.
    */
   private static Identity sourceIdentity(
       ActionContext context, AwsClients.Target sts, String keySource) throws AwsProblem {

@@ -15,10 +15,10 @@ import java.util.Set;
 /**
  * {@code gantry/ecs-rollback}: {@link ServiceRollback} as a workflow step, for rollback workflows
  * run by hand. Inputs {@code service}, {@code cluster} (default {@code default}), {@code to} (a
- * deployment id, {@code run:N} or a task definition; default the last known good deployment
- * before the newest), {@code wait-for-service-stability} (default true) and {@code
- * wait-for-minutes} (default 30). Once the service runs the chosen task definition, that
- * deployment's recorded health check is run again, and the step fails if it does not pass.
+ * deployment id, {@code run:N} or a task definition; default the last known good deployment before
+ * the newest), {@code wait-for-service-stability} (default true) and {@code wait-for-minutes}
+ * (default 30). Once the service runs the chosen task definition, that deployment's recorded health
+ * check is run again, and the step fails if it does not pass.
  */
 final class EcsRollbackAction implements Action {
 
@@ -74,8 +74,8 @@ final class EcsRollbackAction implements Action {
               context.runId() == 0 ? null : context.runId(),
               context.sha());
       ServiceRollback.Result result =
-          ServiceRollback.rollBack(request, context.deployHistory(), context::log,
-              context::cancelled);
+          ServiceRollback.rollBack(
+              request, context.deployHistory(), context::log, context::cancelled);
       if (!result.succeeded()) {
         return ActionResult.failure(NAME + ": " + result.message());
       }

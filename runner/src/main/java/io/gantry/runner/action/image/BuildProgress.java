@@ -31,6 +31,7 @@ final class BuildProgress implements Consumer<JibEvent> {
       Pattern.compile("Building (.+) layer built (sha256:[0-9a-f]{64})");
   private static final Pattern PULLING =
       Pattern.compile("pulling base image layer (sha256:[0-9a-f]{64})");
+
   /** Terminal colour and cursor codes, which Jib's messages may carry and a log must not. */
   private static final Pattern TERMINAL_CODES = Pattern.compile("\u001B\\[[0-9;?]*[A-Za-z]");
 
@@ -139,8 +140,8 @@ final class BuildProgress implements Consumer<JibEvent> {
 
   /**
    * Jib's report of a failed request ({@code RegistryEndpointCaller}): {@code I/O error for image
-   * [host/repo]:} followed by the exception's class and message as indented lines of their own,
-   * and a coloured hint after a broken pipe.
+   * [host/repo]:} followed by the exception's class and message as indented lines of their own, and
+   * a coloured hint after a broken pipe.
    */
   private static boolean isIoReport(String message) {
     return message.startsWith("I/O error for image")

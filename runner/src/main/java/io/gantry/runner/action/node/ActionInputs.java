@@ -39,16 +39,23 @@ public record ActionInputs(Map<String, String> values, List<String> warnings) {
       if (given != null) {
         values.put(name, given);
         if (input.deprecationMessage() != null) {
-          warnings.add("Input '" + name + "' has been deprecated with message: "
-              + input.deprecationMessage());
+          warnings.add(
+              "Input '"
+                  + name
+                  + "' has been deprecated with message: "
+                  + input.deprecationMessage());
         }
       } else if (input.defaultValue() != null) {
         try {
           values.put(name, Expressions.interpolate(input.defaultValue(), context));
         } catch (ExpressionException ex) {
           throw new NodeActionException(
-              manifest.file() + ": the default of input '" + name + "' cannot be evaluated: "
-                  + ex.getMessage(), ex);
+              manifest.file()
+                  + ": the default of input '"
+                  + name
+                  + "' cannot be evaluated: "
+                  + ex.getMessage(),
+              ex);
         }
       } else if (input.required()) {
         warnings.add("Input required and not supplied: " + name);
@@ -62,8 +69,11 @@ public record ActionInputs(Map<String, String> values, List<String> warnings) {
       }
     }
     if (!unexpected.isEmpty()) {
-      warnings.add("Unexpected input(s) '" + String.join("', '", unexpected)
-          + "', valid inputs are " + manifest.inputs().keySet());
+      warnings.add(
+          "Unexpected input(s) '"
+              + String.join("', '", unexpected)
+              + "', valid inputs are "
+              + manifest.inputs().keySet());
     }
     return new ActionInputs(values, warnings);
   }
@@ -75,7 +85,9 @@ public record ActionInputs(Map<String, String> values, List<String> warnings) {
     return env;
   }
 
-  /** {@code INPUT_} plus the name upper-cased, spaces as underscores (as @actions/core reads it). */
+  /**
+   * {@code INPUT_} plus the name upper-cased, spaces as underscores (as @actions/core reads it).
+   */
   public static String variable(String name) {
     return "INPUT_" + name.replace(' ', '_').toUpperCase(Locale.ROOT);
   }

@@ -19,9 +19,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Runs the {@code pre}, {@code main} and {@code post} scripts of a JavaScript action
- * ({@code runs.using: node12|16|20|24}) with the host's Node.js, as GitHub's runner does: inputs as
- * {@code INPUT_*}, {@code GITHUB_ACTION_PATH}, the file commands ({@code GITHUB_OUTPUT}, {@code
+ * Runs the {@code pre}, {@code main} and {@code post} scripts of a JavaScript action ({@code
+ * runs.using: node12|16|20|24}) with the host's Node.js, as GitHub's runner does: inputs as {@code
+ * INPUT_*}, {@code GITHUB_ACTION_PATH}, the file commands ({@code GITHUB_OUTPUT}, {@code
  * GITHUB_ENV}, {@code GITHUB_PATH}, {@code GITHUB_STATE}, {@code GITHUB_STEP_SUMMARY}) in the
  * step's own folder and read back with the same {@link FileCommands} as {@code run:} steps; the
  * state saved by one phase is {@code STATE_*} in the later ones.
@@ -135,15 +135,26 @@ public final class NodeActionRunner {
     Path scriptFile = step.action().directory().resolve(script).normalize();
     if (!scriptFile.startsWith(step.action().directory()) || !Files.isRegularFile(scriptFile)) {
       throw new NodeActionException(
-          step.action().manifest().file() + ": runs." + step.phase().name().toLowerCase(Locale.ROOT)
-              + " '" + script + "' is not a file of the action");
+          step.action().manifest().file()
+              + ": runs."
+              + step.phase().name().toLowerCase(Locale.ROOT)
+              + " '"
+              + script
+              + "' is not a file of the action");
     }
     List<String> warnings = new ArrayList<>(step.inputs().warnings());
     if (runs.nodeMajor() > node.major()
         && warnedVersions.add(step.action().reference().repository() + "@" + runs.nodeMajor())) {
       warnings.add(
-          step.action().reference() + " declares node" + runs.nodeMajor() + "; running it on"
-              + " Node.js " + node.version() + " (" + node.executable() + "), the newest here");
+          step.action().reference()
+              + " declares node"
+              + runs.nodeMajor()
+              + "; running it on"
+              + " Node.js "
+              + node.version()
+              + " ("
+              + node.executable()
+              + "), the newest here");
     }
 
     Path dir = step.stepDirectory();

@@ -32,9 +32,10 @@ public record NodeRuntime(Path executable, String version) {
    * @throws NodeActionException with what was tried and how to fix it
    */
   public static NodeRuntime locate(String configured, String path) throws NodeActionException {
-    String[] names = configured != null && !configured.isBlank()
-        ? new String[] {configured}
-        : new String[] {"node", "nodejs"};
+    String[] names =
+        configured != null && !configured.isBlank()
+            ? new String[] {configured}
+            : new String[] {"node", "nodejs"};
     for (String name : names) {
       Path found = find(name, path == null ? "" : path);
       if (found != null) {

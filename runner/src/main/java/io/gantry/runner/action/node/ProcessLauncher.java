@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Runs an action's process to its end: the seam between the actions runtime and the step loop.
- * The step loop's implementation runs it as it runs a {@code run:} script (its own process group,
+ * Runs an action's process to its end: the seam between the actions runtime and the step loop. The
+ * step loop's implementation runs it as it runs a {@code run:} script (its own process group,
  * timeout and cancel, every output line through the workflow-command handling and the masked step
  * log); {@link #direct} is a plain one for tools and tests.
  *

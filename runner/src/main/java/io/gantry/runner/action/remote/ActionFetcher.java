@@ -36,9 +36,9 @@ import org.eclipse.jgit.treewalk.TreeWalk;
 
 /**
  * Fetches actions from their sources into a cache folder, one read-only copy per repository and
- * commit: {@code CACHE/OWNER/REPO/SHA/}. A 40-hex ref is used as is (no network when that commit
- * is cached); a tag or branch is resolved against the sources once per fetcher, and a fetcher
- * lives for one run, so a run sees one commit per ref however many steps use it.
+ * commit: {@code CACHE/OWNER/REPO/SHA/}. A 40-hex ref is used as is (no network when that commit is
+ * cached); a tag or branch is resolved against the sources once per fetcher, and a fetcher lives
+ * for one run, so a run sees one commit per ref however many steps use it.
  *
  * <p>Only the one commit is fetched (depth 1, by id), never a repository's other refs: GitHub
  * action repositories carry thousands of pull-request refs. Thread-safe; several processes may
@@ -51,6 +51,7 @@ public final class ActionFetcher {
   private final Path cacheDir;
   private final ActionSources sources;
   private final Map<String, Resolved> resolved = new ConcurrentHashMap<>();
+
   /** What this fetcher (this run) already fetched and read: the copies are immutable. */
   private final Map<String, FetchedAction> fetched = new ConcurrentHashMap<>();
 
@@ -201,8 +202,14 @@ public final class ActionFetcher {
       }
     } catch (IOException e) {
       throw new ActionFetchException(
-          "cannot store " + reference + " in the action cache " + cacheDir + ": " + e.getMessage()
-              + "; check that the data directory is writable", e);
+          "cannot store "
+              + reference
+              + " in the action cache "
+              + cacheDir
+              + ": "
+              + e.getMessage()
+              + "; check that the data directory is writable",
+          e);
     }
   }
 
@@ -234,7 +241,9 @@ public final class ActionFetcher {
         FileMode mode = tw.getFileMode(0);
         ObjectLoader loader = db.open(tw.getObjectId(0));
         if (mode == FileMode.SYMLINK) {
-          Files.createSymbolicLink(file, Path.of(new String(loader.getBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+          Files.createSymbolicLink(
+              file,
+              Path.of(new String(loader.getBytes(), java.nio.charset.StandardCharsets.UTF_8)));
         } else if (mode == FileMode.GITLINK) {
           Files.createDirectories(file);
         } else {

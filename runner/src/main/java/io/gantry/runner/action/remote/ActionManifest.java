@@ -27,7 +27,9 @@ public record ActionManifest(
   public record Input(
       String description, boolean required, String defaultValue, String deprecationMessage) {}
 
-  /** @param value a composite action's output expression; null for other kinds */
+  /**
+   * @param value a composite action's output expression; null for other kinds
+   */
   public record Output(String description, String value) {}
 
   /** How the action runs ({@code runs:}). */
@@ -48,8 +50,8 @@ public record ActionManifest(
       implements Runs {}
 
   /**
-   * {@code using: composite}: its steps, read as plain data (maps, lists, strings) with where
-   * each starts, for the step loop to run as part of the job.
+   * {@code using: composite}: its steps, read as plain data (maps, lists, strings) with where each
+   * starts, for the step loop to run as part of the job.
    */
   public record CompositeRuns(List<CompositeStep> steps) implements Runs {}
 

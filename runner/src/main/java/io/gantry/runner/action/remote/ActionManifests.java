@@ -63,8 +63,7 @@ public final class ActionManifests {
     if (root.isPresent()) {
       manifest = new Reader(display, problems).manifest(root.get());
     } else if (problems.isEmpty()) {
-      problems.add(
-          new Problem(Location.of(display), Problem.Severity.ERROR, "the file is empty"));
+      problems.add(new Problem(Location.of(display), Problem.Severity.ERROR, "the file is empty"));
     }
     List<Problem> errors =
         problems.stream().filter(p -> p.severity() == Problem.Severity.ERROR).toList();
@@ -108,7 +107,8 @@ public final class ActionManifests {
         if (byName != null) {
           byName.forEach(
               (name, node) -> {
-                Map<String, Node> fields = isNull(node) ? Map.of() : mapping(node, "outputs." + name);
+                Map<String, Node> fields =
+                    isNull(node) ? Map.of() : mapping(node, "outputs." + name);
                 if (fields != null) {
                   outputs.put(
                       name,
@@ -129,12 +129,7 @@ public final class ActionManifests {
         return null;
       }
       return new ActionManifest(
-          display,
-          scalar(top.get("name")),
-          scalar(top.get("description")),
-          inputs,
-          outputs,
-          runs);
+          display, scalar(top.get("name")), scalar(top.get("description")), inputs, outputs, runs);
     }
 
     private ActionManifest.Input input(String name, Node node) {
@@ -164,8 +159,7 @@ public final class ActionManifests {
       Node usingNode = fields.get("using");
       String using = scalar(usingNode);
       if (using == null) {
-        problems.add(
-            error(node, "runs.using is missing; use node20, node24, composite or docker"));
+        problems.add(error(node, "runs.using is missing; use node20, node24, composite or docker"));
         return null;
       }
       String lower = using.toLowerCase(java.util.Locale.ROOT);
@@ -173,7 +167,8 @@ public final class ActionManifests {
         case "node12", "node16", "node20", "node24" -> {
           String main = scalar(fields.get("main"));
           if (main == null) {
-            problems.add(error(node, "runs.main is missing; a " + lower + " action names its script"));
+            problems.add(
+                error(node, "runs.main is missing; a " + lower + " action names its script"));
             return null;
           }
           return new ActionManifest.NodeRuns(

@@ -28,8 +28,7 @@ public record ActionReference(
   /**
    * Reads a {@code uses:} value.
    *
-   * @throws IllegalArgumentException with a one-line message naming the value and the expected
-   *     form
+   * @throws IllegalArgumentException with a one-line message naming the value and the expected form
    */
   public static ActionReference parse(String uses) {
     String value = uses == null ? "" : uses.strip();
@@ -56,7 +55,9 @@ public record ActionReference(
     }
     String ref = value.substring(at + 1);
     String[] parts = value.substring(0, at).split("/", 3);
-    if (parts.length < 2 || !NAME.matcher(parts[0]).matches() || !NAME.matcher(parts[1]).matches()) {
+    if (parts.length < 2
+        || !NAME.matcher(parts[0]).matches()
+        || !NAME.matcher(parts[1]).matches()) {
       throw new IllegalArgumentException(
           "'" + value + "' is not OWNER/REPO[/PATH]@REF, ./PATH or docker://IMAGE");
     }

@@ -10,8 +10,8 @@ import java.util.Map;
  * --action-source}).
  *
  * @param baseUrls git base URLs tried in order; {@code OWNER/REPO} is appended ({@code
- *     https://github.com/OWNER/REPO}, {@code file:///srv/mirror/OWNER/REPO}, with or without
- *     {@code .git})
+ *     https://github.com/OWNER/REPO}, {@code file:///srv/mirror/OWNER/REPO}, with or without {@code
+ *     .git})
  * @param overrides per repository ({@code OWNER/REPO}), one repository URL or local folder (a bare
  *     repository or a working tree) used instead of the base URLs
  */

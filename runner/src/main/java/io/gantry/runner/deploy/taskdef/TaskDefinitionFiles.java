@@ -49,12 +49,19 @@ public final class TaskDefinitionFiles {
       root = MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
     } catch (java.nio.file.NoSuchFileException e) {
       throw new AwsProblem(
-          "input 'task-definition': " + input + " does not exist in the workspace; render or"
+          "input 'task-definition': "
+              + input
+              + " does not exist in the workspace; render or"
               + " check out the file first");
     } catch (JsonProcessingException e) {
       throw new AwsProblem(
-          input + ":" + e.getLocation().getLineNr() + ":" + e.getLocation().getColumnNr()
-              + ": not valid JSON: " + e.getOriginalMessage());
+          input
+              + ":"
+              + e.getLocation().getLineNr()
+              + ":"
+              + e.getLocation().getColumnNr()
+              + ": not valid JSON: "
+              + e.getOriginalMessage());
     } catch (IOException e) {
       throw new AwsProblem("cannot read " + input + ": " + e.getMessage());
     }
@@ -73,7 +80,8 @@ public final class TaskDefinitionFiles {
       throw new AwsProblem(input + ": containerDefinitions is missing or empty");
     }
     try {
-      return MAPPER.treeToValue(object, RegisterTaskDefinitionRequest.serializableBuilderClass())
+      return MAPPER
+          .treeToValue(object, RegisterTaskDefinitionRequest.serializableBuilderClass())
           .build();
     } catch (UnrecognizedPropertyException e) {
       throw new AwsProblem(

@@ -57,7 +57,8 @@ public final class TaskDefinitionTemplate {
    *     ${DB_HOST} is not set; 14: ${PORT} is not set — set them in env: or give a default as
    *     ${NAME:-value}}
    */
-  public static Rendered render(String text, String file, Map<String, String> env) throws AwsProblem {
+  public static Rendered render(String text, String file, Map<String, String> env)
+      throws AwsProblem {
     return new TaskDefinitionTemplate(file, env).substitute(text);
   }
 

@@ -108,8 +108,7 @@ class AmazonEcrLoginActionTest {
 
   @Test
   void registriesAskForEachAccountAndLeaveTheRegistryOutputUnset() {
-    RecordingContext context =
-        run(Map.of("registries", "111122223333, 012345678901"), env());
+    RecordingContext context = run(Map.of("registries", "111122223333, 012345678901"), env());
 
     assertThat(aws.calls().get(0).json())
         .isEqualTo(Map.of("registryIds", List.of("111122223333", "012345678901")));
@@ -119,10 +118,11 @@ class AmazonEcrLoginActionTest {
       assertThat(context.registryLogins().find(host))
           .contains(new RegistryLogins.Login("AWS", login.password()));
       assertThat(context.outputs)
-          .containsEntry("docker_password_" + AmazonEcrLoginAction.outputSuffix(host),
-              login.password());
+          .containsEntry(
+              "docker_password_" + AmazonEcrLoginAction.outputSuffix(host), login.password());
     }
-    assertThat(aws.ecrLogins()).extracting(LocalAws.EcrLogin::registryId)
+    assertThat(aws.ecrLogins())
+        .extracting(LocalAws.EcrLogin::registryId)
         .containsExactly("111122223333", "012345678901");
   }
 
@@ -131,7 +131,9 @@ class AmazonEcrLoginActionTest {
     RecordingContext context = run(Map.of("mask-password", "false"), env());
 
     String password = aws.ecrLogins().get(0).password();
-    assertThat(context.masks).doesNotContain(password).anyMatch(m -> m.length() > password.length());
+    assertThat(context.masks)
+        .doesNotContain(password)
+        .anyMatch(m -> m.length() > password.length());
     assertThat(context.outputs).containsEntry("docker_password_" + SUFFIX, password);
   }
 
@@ -153,8 +155,14 @@ class AmazonEcrLoginActionTest {
         RecordingContext.first(
             new ConfigureAwsCredentialsAction(),
             Map.of(
-                "aws-access-key-id", KEY, "aws-secret-access-key", SECRET,
-                "aws-region", "eu-west-1", "role-to-assume", ROLE),
+                "aws-access-key-id",
+                KEY,
+                "aws-secret-access-key",
+                SECRET,
+                "aws-region",
+                "eu-west-1",
+                "role-to-assume",
+                ROLE),
             Map.of("AWS_ENDPOINT_URL", aws.endpoint().toString()),
             dir);
     assertThat(new ConfigureAwsCredentialsAction().run(configure).succeeded()).isTrue();
@@ -168,7 +176,8 @@ class AmazonEcrLoginActionTest {
     assertThat(call.authorization().accessKeyId()).isEqualTo(roleKey);
     assertThat(call.headers().get("x-amz-security-token"))
         .containsExactly(aws.principal(roleKey).sessionToken());
-    assertThat(login.outputs).containsEntry("registry", "444455556666.dkr.ecr.eu-west-1.amazonaws.com");
+    assertThat(login.outputs)
+        .containsEntry("registry", "444455556666.dkr.ecr.eu-west-1.amazonaws.com");
   }
 
   @Test
@@ -230,8 +239,10 @@ class AmazonEcrLoginActionTest {
     env.put("AWS_ENDPOINT_URL", "http://127.0.0.1:" + freePort());
 
     assertThat(fail(Map.of(), env))
-        .contains("ECR GetAuthorizationToken at " + env.get("AWS_ENDPOINT_URL")
-            + " (region eu-west-1) could not be reached after 3 attempts: ")
+        .contains(
+            "ECR GetAuthorizationToken at "
+                + env.get("AWS_ENDPOINT_URL")
+                + " (region eu-west-1) could not be reached after 3 attempts: ")
         .contains("Connection refused")
         .endsWith("; check AWS_ENDPOINT_URL and that the endpoint is up");
   }

@@ -211,8 +211,10 @@ class AwsWorkflowTest {
     StepResult configure = step(job, "Configure AWS credentials");
     assertThat(configure.conclusion().label()).isEqualTo("failure");
     assertThat(configure.message())
-        .startsWith("aws-actions/configure-aws-credentials: STS AssumeRole at " + aws.endpoint()
-            + " (region eu-west-1) was refused: HTTP 403 SignatureDoesNotMatch")
+        .startsWith(
+            "aws-actions/configure-aws-credentials: STS AssumeRole at "
+                + aws.endpoint()
+                + " (region eu-west-1) was refused: HTTP 403 SignatureDoesNotMatch")
         .doesNotContain("\n");
     assertThat(step(job, "Login to Amazon ECR").conclusion().label()).isEqualTo("skipped");
     assertThat(aws.calls("GetAuthorizationToken")).isEmpty();
@@ -230,8 +232,11 @@ class AwsWorkflowTest {
   private static String describe(JobResult job) {
     List<String> steps = new ArrayList<>();
     for (StepResult s : job.steps()) {
-      steps.add(s.name() + "=" + s.conclusion().label()
-          + (s.message() != null ? " (" + s.message() + ")" : ""));
+      steps.add(
+          s.name()
+              + "="
+              + s.conclusion().label()
+              + (s.message() != null ? " (" + s.message() + ")" : ""));
     }
     return job.key() + ": " + steps;
   }

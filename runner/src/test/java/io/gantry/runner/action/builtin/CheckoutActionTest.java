@@ -67,8 +67,7 @@ class CheckoutActionTest {
 
   @Test
   void aTokenInputIsUsedAndMaskedButNeverWrittenToTheCheckout() throws Exception {
-    RecordingContext context =
-        context(repos.remote(null), tip, Map.of("token", "ghs_overridden"));
+    RecordingContext context = context(repos.remote(null), tip, Map.of("token", "ghs_overridden"));
 
     ActionResult result = new CheckoutAction(mirrors).run(context);
 
@@ -92,8 +91,7 @@ class CheckoutActionTest {
 
   @Test
   void anotherRepositoryIsNotSupported() throws Exception {
-    RecordingContext context =
-        context(repos.remote(null), tip, Map.of("repository", "acme/other"));
+    RecordingContext context = context(repos.remote(null), tip, Map.of("repository", "acme/other"));
 
     ActionResult result = new CheckoutAction(mirrors).run(context);
 

@@ -103,8 +103,9 @@ class ConfigureAwsCredentialsActionTest {
     assertThat(call.authorization().region()).isEqualTo("eu-west-1");
     assertThat(call.authorization().service()).isEqualTo("sts");
     assertThat(context.maskedLines())
-        .contains("Proceeding with IAM user credentials of arn:aws:iam::111122223333:user/ci"
-            + " in region eu-west-1");
+        .contains(
+            "Proceeding with IAM user credentials of arn:aws:iam::111122223333:user/ci"
+                + " in region eu-west-1");
   }
 
   @Test
@@ -112,12 +113,18 @@ class ConfigureAwsCredentialsActionTest {
     RecordingContext context =
         run(
             Map.of(
-                "aws-access-key-id", KEY,
-                "aws-secret-access-key", SECRET,
-                "aws-region", "us-east-2",
-                "role-to-assume", ROLE,
-                "role-external-id", "ext-42",
-                "mask-aws-account-id", "true"),
+                "aws-access-key-id",
+                KEY,
+                "aws-secret-access-key",
+                SECRET,
+                "aws-region",
+                "us-east-2",
+                "role-to-assume",
+                ROLE,
+                "role-external-id",
+                "ext-42",
+                "mask-aws-account-id",
+                "true"),
             env());
 
     LocalAws.Call assume = aws.calls("AssumeRole").get(0);
@@ -148,7 +155,8 @@ class ConfigureAwsCredentialsActionTest {
         .containsEntry("AWS_SESSION_TOKEN", role.sessionToken())
         .containsEntry("AWS_REGION", "us-east-2");
     assertThat(context.masks)
-        .contains(KEY, SECRET, roleKey, role.secretAccessKey(), role.sessionToken(), "444455556666");
+        .contains(
+            KEY, SECRET, roleKey, role.secretAccessKey(), role.sessionToken(), "444455556666");
     // The account id comes from GetCallerIdentity, signed with the role's session.
     LocalAws.Call identity = aws.calls("GetCallerIdentity").get(0);
     assertThat(identity.authorization().accessKeyId()).isEqualTo(roleKey);
@@ -204,13 +212,18 @@ class ConfigureAwsCredentialsActionTest {
     RecordingContext context =
         run(
             Map.of(
-                "aws-access-key-id", KEY,
-                "aws-secret-access-key", SECRET,
-                "aws-region", "eu-west-1",
-                "role-to-assume", "builder"),
+                "aws-access-key-id",
+                KEY,
+                "aws-secret-access-key",
+                SECRET,
+                "aws-region",
+                "eu-west-1",
+                "role-to-assume",
+                "builder"),
             env());
 
-    assertThat(aws.calls()).extracting(LocalAws.Call::action)
+    assertThat(aws.calls())
+        .extracting(LocalAws.Call::action)
         .containsExactly("GetCallerIdentity", "AssumeRole", "GetCallerIdentity");
     assertThat(aws.calls("AssumeRole").get(0).params())
         .containsEntry("RoleArn", "arn:aws:iam::111122223333:role/builder");
@@ -268,15 +281,21 @@ class ConfigureAwsCredentialsActionTest {
     ActionResult result =
         fail(
             Map.of(
-                "aws-access-key-id", KEY,
-                "aws-secret-access-key", "not-the-secret",
-                "aws-region", "eu-west-1",
-                "role-to-assume", ROLE),
+                "aws-access-key-id",
+                KEY,
+                "aws-secret-access-key",
+                "not-the-secret",
+                "aws-region",
+                "eu-west-1",
+                "role-to-assume",
+                ROLE),
             env());
 
     assertThat(result.message())
         .contains(
-            "STS AssumeRole at " + aws.endpoint() + " (region eu-west-1) was refused: HTTP 403"
+            "STS AssumeRole at "
+                + aws.endpoint()
+                + " (region eu-west-1) was refused: HTTP 403"
                 + " SignatureDoesNotMatch")
         .contains("check aws-access-key-id and aws-secret-access-key")
         .doesNotContain("not-the-secret");
@@ -295,8 +314,9 @@ class ConfigureAwsCredentialsActionTest {
 
     assertThat(result.message())
         .contains("STS GetCallerIdentity at " + aws.endpoint())
-        .contains("HTTP 403 InvalidClientTokenId: The security token included in the request is"
-            + " invalid.; the access key id is not known");
+        .contains(
+            "HTTP 403 InvalidClientTokenId: The security token included in the request is"
+                + " invalid.; the access key id is not known");
   }
 
   @Test
@@ -324,13 +344,17 @@ class ConfigureAwsCredentialsActionTest {
     Map<String, String> env = env();
     env.put("AWS_ENDPOINT_URL", "http://127.0.0.1:" + freePort());
 
-    run(Map.of("aws-access-key-id", KEY, "aws-secret-access-key", SECRET, "aws-region", "eu-west-1"),
+    run(
+        Map.of(
+            "aws-access-key-id", KEY, "aws-secret-access-key", SECRET, "aws-region", "eu-west-1"),
         env);
     assertThat(aws.calls()).hasSize(1);
 
     env.remove("AWS_ENDPOINT_URL_STS");
     env.put("AWS_ENDPOINT_URL", aws.endpoint().toString());
-    run(Map.of("aws-access-key-id", KEY, "aws-secret-access-key", SECRET, "aws-region", "eu-west-1"),
+    run(
+        Map.of(
+            "aws-access-key-id", KEY, "aws-secret-access-key", SECRET, "aws-region", "eu-west-1"),
         env);
     assertThat(aws.calls()).hasSize(2);
   }
@@ -342,8 +366,12 @@ class ConfigureAwsCredentialsActionTest {
     RecordingContext context =
         run(
             Map.of(
-                "aws-access-key-id", KEY, "aws-secret-access-key", SECRET,
-                "aws-region", "eu-west-1"),
+                "aws-access-key-id",
+                KEY,
+                "aws-secret-access-key",
+                SECRET,
+                "aws-region",
+                "eu-west-1"),
             env());
 
     assertThat(context.outputs).doesNotContainKey("aws-account-id");
@@ -353,8 +381,14 @@ class ConfigureAwsCredentialsActionTest {
     RecordingContext assumed =
         run(
             Map.of(
-                "aws-access-key-id", KEY, "aws-secret-access-key", SECRET,
-                "aws-region", "eu-west-1", "role-to-assume", ROLE),
+                "aws-access-key-id",
+                KEY,
+                "aws-secret-access-key",
+                SECRET,
+                "aws-region",
+                "eu-west-1",
+                "role-to-assume",
+                ROLE),
             env());
     assertThat(assumed.outputs).containsEntry("aws-account-id", "444455556666");
   }
@@ -367,8 +401,12 @@ class ConfigureAwsCredentialsActionTest {
     RecordingContext context =
         run(
             Map.of(
-                "aws-access-key-id", KEY, "aws-secret-access-key", SECRET,
-                "aws-region", "eu-west-1"),
+                "aws-access-key-id",
+                KEY,
+                "aws-secret-access-key",
+                SECRET,
+                "aws-region",
+                "eu-west-1"),
             env);
 
     assertThat(context.exported).containsEntry("AWS_SESSION_TOKEN", "");
@@ -376,12 +414,20 @@ class ConfigureAwsCredentialsActionTest {
 
   @Test
   void badInputsAreOneLineNamingTheInput() {
-    Map<String, String> keys = new HashMap<>(
-        Map.of("aws-access-key-id", KEY, "aws-secret-access-key", SECRET, "aws-region", "eu-west-1"));
+    Map<String, String> keys =
+        new HashMap<>(
+            Map.of(
+                "aws-access-key-id",
+                KEY,
+                "aws-secret-access-key",
+                SECRET,
+                "aws-region",
+                "eu-west-1"));
 
     keys.put("role-duration-seconds", "1h");
     assertThat(fail(keys, env()).message())
-        .endsWith("input 'role-duration-seconds' must be a whole number from 900 to 43200, got '1h'");
+        .endsWith(
+            "input 'role-duration-seconds' must be a whole number from 900 to 43200, got '1h'");
     keys.remove("role-duration-seconds");
 
     keys.put("mask-aws-account-id", "yes");

@@ -42,7 +42,9 @@ class NodeActionRunnerTest {
   @BeforeAll
   static void fetchFromSource() throws Exception {
     String source = ActionRepos.serve(shared.resolve("source"));
-    fetcher = new ActionFetcher(shared.resolve("data/actions"), new ActionSources(List.of(source), Map.of()));
+    fetcher =
+        new ActionFetcher(
+            shared.resolve("data/actions"), new ActionSources(List.of(source), Map.of()));
     node = NodeRuntime.locate(null, System.getenv("PATH"));
   }
 
@@ -80,12 +82,19 @@ class NodeActionRunnerTest {
     return new ExpressionContext(contexts, ExpressionContext.JobStatus.SUCCEEDING, null);
   }
 
-  private NodeResult run(FetchedAction action, Phase phase, Map<String, String> with,
-      Map<String, String> state) throws Exception {
+  private NodeResult run(
+      FetchedAction action, Phase phase, Map<String, String> with, Map<String, String> state)
+      throws Exception {
     ActionInputs inputs = ActionInputs.resolve(action.manifest(), with, context());
     return runner.run(
-        new NodeStep(action, phase, inputs, environment(), dir.resolve("workspace"),
-            dir.resolve("step"), state),
+        new NodeStep(
+            action,
+            phase,
+            inputs,
+            environment(),
+            dir.resolve("workspace"),
+            dir.resolve("step"),
+            state),
         launcher);
   }
 
@@ -157,8 +166,11 @@ class NodeActionRunnerTest {
   void githubScriptV7WithStringEncodingAndAFailingScript() throws Exception {
     FetchedAction script = fetcher.fetch(ActionReference.parse("actions/github-script@v7"));
     NodeResult ok =
-        run(script, Phase.MAIN,
-            Map.of("script", "return 'plain text'", "result-encoding", "string"), Map.of());
+        run(
+            script,
+            Phase.MAIN,
+            Map.of("script", "return 'plain text'", "result-encoding", "string"),
+            Map.of());
     assertThat(ok.outputs()).containsEntry("result", "plain text");
 
     lines.clear();
@@ -167,8 +179,8 @@ class NodeActionRunnerTest {
     assertThat(failed.succeeded()).isFalse();
     assertThat(failed.exitCode()).isNotZero();
     assertThat(lines.stream().map(WorkflowCommand::parse).filter(Objects::nonNull))
-        .anySatisfy(c -> assertThat(c.name() + ":" + c.message()).contains("error:").contains(
-            "boom"));
+        .anySatisfy(
+            c -> assertThat(c.name() + ":" + c.message()).contains("error:").contains("boom"));
   }
 
   @Test
@@ -188,10 +200,12 @@ class NodeActionRunnerTest {
         console.log('main ran');
         """);
     Files.writeString(
-        action.resolve("post.js"),
-        "console.log('post saw ' + process.env.STATE_started);\n");
+        action.resolve("post.js"), "console.log('post saw ' + process.env.STATE_started);\n");
     FetchedAction own =
-        new FetchedAction(ActionReference.parse("./own-action"), null, action,
+        new FetchedAction(
+            ActionReference.parse("./own-action"),
+            null,
+            action,
             ActionManifests.read(action, "./own-action", "own-action"));
 
     NodeResult main = run(own, Phase.MAIN, Map.of(), Map.of());

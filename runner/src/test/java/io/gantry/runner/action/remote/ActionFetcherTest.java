@@ -45,8 +45,8 @@ class ActionFetcherTest {
         .isEqualTo(cache.resolve("actions/hello-world-javascript-action").resolve(commit));
     assertThat(action.directory().resolve("dist/index.js")).isRegularFile();
     assertThat(action.manifest().runs())
-        .isEqualTo(new ActionManifest.NodeRuns(24, "dist/index.js", null, "always()", null,
-            "always()"));
+        .isEqualTo(
+            new ActionManifest.NodeRuns(24, "dist/index.js", null, "always()", null, "always()"));
     assertThat(action.manifest().inputs().get("who-to-greet"))
         .isEqualTo(new ActionManifest.Input("Who to greet", true, "World", null));
     assertThat(action.manifest().outputs()).containsOnlyKeys("time");
@@ -98,8 +98,10 @@ class ActionFetcherTest {
                 fetcher(List.of(missing, source), Map.of())
                     .fetch(ActionReference.parse("actions/setup-java@v99")))
         .isInstanceOf(ActionFetchException.class)
-        .hasMessageStartingWith("cannot fetch action actions/setup-java@v99: tried " + missing
-            + "actions/setup-java (not found.), ")
+        .hasMessageStartingWith(
+            "cannot fetch action actions/setup-java@v99: tried "
+                + missing
+                + "actions/setup-java (not found.), ")
         .hasMessageContaining(source + "actions/setup-java (no branch or tag 'v99')")
         .hasMessageNotContaining("\n");
   }
@@ -107,18 +109,19 @@ class ActionFetcherTest {
   @Test
   void anOverrideToALocalFolderWinsOverTheSources() throws Exception {
     Path clone = dir.resolve("air-gapped/hello");
-    ActionRepos.git(dir, "clone", "-q",
-        ActionRepos.bundle("hello-world-javascript-action").toString(), clone.toString());
+    ActionRepos.git(
+        dir,
+        "clone",
+        "-q",
+        ActionRepos.bundle("hello-world-javascript-action").toString(),
+        clone.toString());
     ActionRepos.git(clone, "tag", "v1-local");
     String gone = dir.resolve("nowhere").toUri().toString();
     FetchedAction action =
-        fetcher(
-                List.of(gone),
-                Map.of("actions/hello-world-javascript-action", clone.toString()))
+        fetcher(List.of(gone), Map.of("actions/hello-world-javascript-action", clone.toString()))
             .fetch(ActionReference.parse("actions/hello-world-javascript-action@v1-local"));
     assertThat(action.commit()).isEqualTo(ActionRepos.git(clone, "rev-parse", "HEAD"));
-    assertThat(Files.readString(action.directory().resolve("action.yml")))
-        .contains("who-to-greet");
+    assertThat(Files.readString(action.directory().resolve("action.yml"))).contains("who-to-greet");
   }
 
   @Test
@@ -139,8 +142,9 @@ class ActionFetcherTest {
             () ->
                 fetcher(List.of(secretUrl), Map.of())
                     .fetch(ActionReference.parse("actions/cache@v4")))
-        .hasMessageStartingWith("cannot fetch action actions/cache@v4: tried"
-            + " http://127.0.0.1:9/mirror/actions/cache (")
+        .hasMessageStartingWith(
+            "cannot fetch action actions/cache@v4: tried"
+                + " http://127.0.0.1:9/mirror/actions/cache (")
         .hasMessageNotContaining("s3cret");
   }
 }

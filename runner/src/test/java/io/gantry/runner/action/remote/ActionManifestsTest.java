@@ -53,8 +53,12 @@ class ActionManifestsTest {
     assertThat(m.runs())
         .isEqualTo(
             new ActionManifest.DockerRuns(
-                "Dockerfile", null, List.of("--strict", "${{ inputs.path }}"),
-                Map.of("LEVEL", "2"), null, null));
+                "Dockerfile",
+                null,
+                List.of("--strict", "${{ inputs.path }}"),
+                Map.of("LEVEL", "2"),
+                null,
+                null));
   }
 
   @Test
