@@ -33,13 +33,28 @@ public final class ActionRepos {
     return dir.toUri().toString();
   }
 
-  /** The bundle of one action, from the test resources. */
-  public static Path bundle(String name) {
-    try {
-      return Path.of(ActionRepos.class.getResource("/actions/" + name + ".bundle").toURI());
-    } catch (URISyntaxException | NullPointerException e) {
-      throw new IllegalStateException("test resource actions/" + name + ".bundle is missing", e);
+  /**
+   * The bundle of one action, from the test resources: the file itself, or a copy in a temporary
+   * file when the resources are read from the test jar (another module's tests).
+   */
+  public static Path bundle(String name) throws IOException {
+    java.net.URL url = ActionRepos.class.getResource("/actions/" + name + ".bundle");
+    if (url == null) {
+      throw new IllegalStateException("test resource actions/" + name + ".bundle is missing");
     }
+    try {
+      if ("file".equals(url.getProtocol())) {
+        return Path.of(url.toURI());
+      }
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("test resource actions/" + name + ".bundle: " + e, e);
+    }
+    Path copy = Files.createTempFile(name + "-", ".bundle");
+    copy.toFile().deleteOnExit();
+    try (java.io.InputStream in = url.openStream()) {
+      Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return copy;
   }
 
   /** Runs git in a folder and returns its output; fails on a non-zero exit. */
