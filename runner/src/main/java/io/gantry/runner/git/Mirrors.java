@@ -11,7 +11,6 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +18,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 import org.eclipse.jgit.api.FetchCommand;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.ResetCommand;
@@ -347,7 +345,7 @@ public final class Mirrors {
       throw readFailure(repository, "read " + sha, e);
     }
     try {
-      empty(target);
+      Folders.empty(target);
       try (Git git = Git.init().setDirectory(target.toFile()).call()) {
         // Fetching the commit itself (not the branches) gets an exact old commit even when it is
         // shallow and no longer a branch tip; the mirror allows any commit id in a want.
@@ -412,7 +410,7 @@ public final class Mirrors {
     // Clone into a side folder and rename it into place, so a reader never sees half a mirror and
     // a crash mid-clone leaves nothing that looks like one.
     Path partial = mirror.resolveSibling(mirror.getFileName() + ".partial");
-    empty(partial);
+    Folders.empty(partial);
     try (Git git = Git.init().setBare(true).setDirectory(partial.toFile()).call()) {
       StoredConfig config = git.getRepository().getConfig();
       config.setString("remote", "origin", "url", Credentials.displayUrl(repository));
@@ -429,7 +427,7 @@ public final class Mirrors {
     } catch (GitAPIException e) {
       throw new IOException(e.getMessage(), e);
     } catch (GitException e) {
-      deleteTree(partial);
+      Folders.deleteTree(partial);
       throw e;
     }
     Files.move(partial, mirror, StandardCopyOption.ATOMIC_MOVE);
@@ -572,30 +570,5 @@ public final class Mirrors {
       f = f.substring(0, f.length() - 1);
     }
     return f;
-  }
-
-  /** Creates {@code dir} or deletes everything in it (links are removed, never followed). */
-  private static void empty(Path dir) throws IOException {
-    if (Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      try (Stream<Path> entries = Files.list(dir)) {
-        for (Path entry : entries.toList()) {
-          deleteTree(entry);
-        }
-      }
-    } else {
-      Files.deleteIfExists(dir);
-      Files.createDirectories(dir);
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> tree = Files.walk(root)) {
-      for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }
