@@ -305,8 +305,8 @@ class ServiceCommandsTest {
         .isEqualTo(
             new Answer(
                 401,
-                "this call needs 'Authorization: Bearer <api-token>' (the"
-                    + " server's api-token; CLI: export GANTRY_API_TOKEN)"));
+                "this call needs 'Authorization: Bearer <api-token>' (the server's api-token or a"
+                    + " user's token; CLI: export GANTRY_API_TOKEN) or a signed-in session"));
     assertThat(post(rollback, "wrong", "{}").status).isEqualTo(401);
     assertThat(post(rollback, TOKEN, "{\"tu\": \"3\"}"))
         .isEqualTo(

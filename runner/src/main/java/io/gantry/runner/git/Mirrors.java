@@ -419,11 +419,7 @@ public final class Mirrors {
       // Checkouts fetch exact commits from the mirror, not only branch tips.
       config.setBoolean("uploadpack", null, "allowAnySHA1InWant", true);
       config.save();
-      FetchResult result = fetch(git, repository, "clone");
-      Ref head = result.getAdvertisedRef(Constants.HEAD);
-      if (head != null && head.isSymbolic()) {
-        git.getRepository().updateRef(Constants.HEAD).link(head.getTarget().getName());
-      }
+      followHead(git.getRepository(), fetch(git, repository, "clone"));
     } catch (GitAPIException e) {
       throw new IOException(e.getMessage(), e);
     } catch (GitException e) {
@@ -444,7 +440,24 @@ public final class Mirrors {
       throws GitException, IOException {
     try (Repository db = openMirror(mirror);
         Git git = new Git(db)) {
-      fetch(git, repository, "fetch");
+      followHead(db, fetch(git, repository, "fetch"));
+    }
+  }
+
+  /**
+   * Points the mirror's HEAD where the remote's points (its default branch), at every sync: a
+   * repository cloned while still empty advertised none, and a forge's default branch may change.
+   */
+  private static void followHead(Repository db, FetchResult result) throws IOException {
+    Ref head = result.getAdvertisedRef(Constants.HEAD);
+    if (head != null && head.isSymbolic()) {
+      Ref current = db.exactRef(Constants.HEAD);
+      String target = head.getTarget().getName();
+      if (current == null
+          || !current.isSymbolic()
+          || !current.getTarget().getName().equals(target)) {
+        db.updateRef(Constants.HEAD).link(target);
+      }
     }
   }
 

@@ -447,10 +447,35 @@ class WebUiBrowserTest {
   }
 
   private String headerStatus() {
-    return browser.driver.findElement(By.cssSelector("#live h1 .st")).getDomAttribute("aria-label");
+    return fresh(
+        () ->
+            browser
+                .driver
+                .findElement(By.cssSelector("#live h1 .st"))
+                .getDomAttribute("aria-label"));
+  }
+
+  /**
+   * Reads the page again when the live part was re-rendered between finding an element and reading
+   * it (the page replaces it as the run changes).
+   */
+  private static String fresh(java.util.function.Supplier<String> read) {
+    for (int tries = 1; ; tries++) {
+      try {
+        return read.get();
+      } catch (org.openqa.selenium.StaleElementReferenceException e) {
+        if (tries == 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   private String logText(String step) {
+    return fresh(() -> logTextOnce(step));
+  }
+
+  private String logTextOnce(String step) {
     List<WebElement> logs = browser.driver.findElements(By.cssSelector("#step-" + step + " .log"));
     return logs.isEmpty() ? "" : logs.get(0).getDomProperty("textContent");
   }
