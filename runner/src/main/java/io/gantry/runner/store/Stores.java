@@ -1,5 +1,7 @@
 package io.gantry.runner.store;
 
+import io.gantry.runner.files.PrivateFiles;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -9,13 +11,20 @@ public final class Stores {
   private Stores() {}
 
   /**
-   * Opens (creating and migrating as needed) the embedded database under {@code dataDir}. Several
-   * processes may open the same data directory at once.
+   * Opens (creating and migrating as needed) the embedded database under {@code dataDir}, which is
+   * made private first (0700, as are the folders Gantry owns in it: see {@link PrivateFiles}).
+   * Several processes may open the same data directory at once.
    *
    * @throws StoreException when the database cannot be opened, with a one-line message naming its
    *     path and the cause
    */
   public static RunStore openEmbedded(Path dataDir) {
+    try {
+      PrivateFiles.secureDataDir(dataDir);
+    } catch (IOException e) {
+      throw new StoreException(
+          "cannot create the data directory " + dataDir + ": " + e.getMessage(), e);
+    }
     return new JdbcRunStore(EmbeddedDatabase.open(dataDir), Clock.systemUTC());
   }
 }
