@@ -2,6 +2,7 @@ package io.gantry.runner.store;
 
 import io.gantry.runner.files.PrivateFiles;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -19,11 +20,18 @@ public final class Stores {
    *     path and the cause
    */
   public static RunStore openEmbedded(Path dataDir) {
-    try {
-      PrivateFiles.secureDataDir(dataDir);
-    } catch (IOException e) {
-      throw new StoreException(
-          "cannot create the data directory " + dataDir + ": " + e.getMessage(), e);
+    // A data directory that is not a folder fails below, naming the database path.
+    if (!Files.exists(dataDir) || Files.isDirectory(dataDir)) {
+      try {
+        PrivateFiles.secureDataDir(dataDir);
+      } catch (IOException e) {
+        throw new StoreException(
+            "Cannot open the run store at "
+                + dataDir.toAbsolutePath().normalize().resolve(EmbeddedDatabase.RELATIVE_PATH)
+                + ": "
+                + StoreException.describe(e),
+            e);
+      }
     }
     return new JdbcRunStore(EmbeddedDatabase.open(dataDir), Clock.systemUTC());
   }
