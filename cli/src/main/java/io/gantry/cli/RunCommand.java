@@ -6,6 +6,7 @@ import io.gantry.runner.execution.Conclusion;
 import io.gantry.runner.execution.ExecutorOptions;
 import io.gantry.runner.execution.RunRequest;
 import io.gantry.runner.execution.RunResult;
+import io.gantry.runner.execution.StaleRunFiles;
 import io.gantry.runner.execution.WorkflowExecutor;
 import io.gantry.runner.git.LocalRepository;
 import io.gantry.runner.store.RunStore;
@@ -252,6 +253,7 @@ final class RunCommand implements Callable<Integer> {
     try (RunStore store = Stores.openEmbedded(data);
         WorkflowExecutor executor =
             new WorkflowExecutor(actions, store, ExecutorOptions.defaults(data))) {
+      StaleRunFiles.sweep(data, store);
       List<WorkflowExecutor.Execution> executions = new ArrayList<>();
       Thread cancelOnInterrupt =
           new Thread(

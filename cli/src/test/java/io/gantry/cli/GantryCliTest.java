@@ -60,6 +60,27 @@ class GantryCliTest {
   }
 
   @Test
+  void aRunStartsByRemovingTheStepFilesAndWorkspacesOfDeadRuns() throws Exception {
+    workflow(
+        "ci.yml", "on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n      - run: 'true'\n");
+    // What a killed `gantry run` left: a step's script with its secret, a workspace.
+    Path script = data.resolve("tmp/777/_steps/build/1.script.sh");
+    Path workspace = data.resolve("workspaces/777/build/file");
+    for (Path file : new Path[] {script, workspace}) {
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, "echo left-over-secret\n");
+    }
+
+    assertThat(run()).as(err.toString()).isZero();
+    assertThat(data.resolve("tmp/777")).doesNotExist();
+    assertThat(data.resolve("workspaces/777")).doesNotExist();
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(data)))
+        .isEqualTo("rwx------");
+  }
+
+  @Test
   void theRunIsTitledWithItsEvaluatedRunName() throws Exception {
     workflow(
         "ci.yml",

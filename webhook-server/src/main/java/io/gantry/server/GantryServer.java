@@ -57,6 +57,7 @@ public final class GantryServer implements AutoCloseable {
     this.localEcs = config.localEcs() == null ? null : startLocalEcs(config.localEcs());
     this.runEnv = localEcs == null ? Map.of() : clientEnv(localEcs, config.localEcs().region());
     this.store = Stores.openEmbedded(data);
+    io.gantry.runner.execution.StaleRunFiles.sweep(data, store);
     Mirrors mirrors = new Mirrors(data.resolve("git"));
     ActionRegistry actions = BuiltInActions.registry(mirrors);
     this.executor =
@@ -64,7 +65,8 @@ public final class GantryServer implements AutoCloseable {
             actions,
             store,
             ExecutorOptions.defaults(data)
-                .withMaxParallelJobs(Math.max(2, config.server().workers() * 2)));
+                .withMaxParallelJobs(Math.max(2, config.server().workers() * 2))
+                .withStepLogBytes(config.limits().stepLogBytes()));
     WorkflowParser parser =
         new WorkflowParser(
             actions,

@@ -12,26 +12,44 @@ import java.time.Duration;
  *     (default 5 s)
  * @param defaultJobTimeout a job's limit when it sets no {@code timeout-minutes} (default 360
  *     minutes, as GitHub)
+ * @param stepLogBytes the most one step's log keeps; past it the step's further output is dropped
+ *     with one line saying so, and the step keeps running (default 64 MiB)
  */
 public record ExecutorOptions(
-    Path dataDir, int maxParallelJobs, Duration killGracePeriod, Duration defaultJobTimeout) {
+    Path dataDir,
+    int maxParallelJobs,
+    Duration killGracePeriod,
+    Duration defaultJobTimeout,
+    long stepLogBytes) {
 
   public static final Duration DEFAULT_KILL_GRACE_PERIOD = Duration.ofSeconds(5);
   public static final Duration DEFAULT_JOB_TIMEOUT = Duration.ofHours(6);
+  public static final long DEFAULT_STEP_LOG_BYTES = 64L << 20;
+
+  public ExecutorOptions {
+    if (stepLogBytes < 1) {
+      throw new IllegalArgumentException("stepLogBytes must be positive, not " + stepLogBytes);
+    }
+  }
 
   public static ExecutorOptions defaults(Path dataDir) {
     return new ExecutorOptions(
         dataDir,
         Math.max(2, Runtime.getRuntime().availableProcessors()),
         DEFAULT_KILL_GRACE_PERIOD,
-        DEFAULT_JOB_TIMEOUT);
+        DEFAULT_JOB_TIMEOUT,
+        DEFAULT_STEP_LOG_BYTES);
   }
 
   public ExecutorOptions withKillGracePeriod(Duration grace) {
-    return new ExecutorOptions(dataDir, maxParallelJobs, grace, defaultJobTimeout);
+    return new ExecutorOptions(dataDir, maxParallelJobs, grace, defaultJobTimeout, stepLogBytes);
   }
 
   public ExecutorOptions withMaxParallelJobs(int jobs) {
-    return new ExecutorOptions(dataDir, jobs, killGracePeriod, defaultJobTimeout);
+    return new ExecutorOptions(dataDir, jobs, killGracePeriod, defaultJobTimeout, stepLogBytes);
+  }
+
+  public ExecutorOptions withStepLogBytes(long bytes) {
+    return new ExecutorOptions(dataDir, maxParallelJobs, killGracePeriod, defaultJobTimeout, bytes);
   }
 }

@@ -3,6 +3,7 @@ package io.gantry.runner.execution;
 import io.gantry.runner.expression.ExpressionContext;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
+import io.gantry.runner.files.PrivateFiles;
 import io.gantry.runner.log.LogStore.StepLogFile;
 import io.gantry.runner.workflow.Job;
 import java.io.IOException;
@@ -68,7 +69,7 @@ final class JobExecution implements Callable<JobResult> {
     String message = null;
     try (StepLogFile setupLog = run.logs().open(run.runId(), scope.key, 0)) {
       Files.createDirectories(scope.workspace);
-      Files.createDirectories(scope.stepFiles);
+      PrivateFiles.createDirectories(scope.stepFiles);
       StepOutput setup = new StepOutput(run, scope.key, scope.name, "Set up job", setupLog);
       setup.system("Job '" + scope.name + "' (" + job.location() + ")");
       if (!scope.matrix.isEmpty()) {

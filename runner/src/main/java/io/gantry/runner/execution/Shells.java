@@ -1,8 +1,7 @@
 package io.gantry.runner.execution;
 
+import io.gantry.runner.files.PrivateFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +62,7 @@ final class Shells {
               + "' is not found on PATH; install it or use one of bash, sh, python");
     }
     Path scriptFile = folder.resolve(baseName + extension);
-    Files.writeString(scriptFile, script, StandardCharsets.UTF_8);
+    PrivateFiles.writeString(scriptFile, script);
     List<String> argv = new ArrayList<>(template.size());
     for (String part : template) {
       argv.add(part.replace("{0}", scriptFile.toString()));

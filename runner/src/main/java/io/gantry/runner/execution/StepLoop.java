@@ -4,6 +4,7 @@ import io.gantry.runner.command.FileCommands;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.log.LogStore.StepLogFile;
+import io.gantry.runner.log.Masker;
 import io.gantry.runner.workflow.Step;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -111,10 +112,49 @@ final class StepLoop {
               outputs,
               Duration.between(started, finished),
               message);
+      // Later steps of this job read every output from memory (steps.<id>.outputs), as on GitHub;
+      // what leaves the job (the store, the listeners) holds none with a secret in it.
       scope.record(step, result);
-      run.listener().stepFinished(scope.key, result);
+      StepResult shared = withoutSecrets(result, out);
+      run.listener().stepFinished(scope.key, shared);
+      return shared;
+    }
+  }
+
+  /**
+   * The result without the outputs whose value holds a secret or an {@code ::add-mask::} value,
+   * each dropped with GitHub's warning for job outputs.
+   */
+  private StepResult withoutSecrets(StepResult result, StepOutput out) {
+    Masker masker = scope.run.masker();
+    if (masker.isEmpty() || result.outputs().isEmpty()) {
       return result;
     }
+    Map<String, String> kept = new LinkedHashMap<>();
+    for (Map.Entry<String, String> output : result.outputs().entrySet()) {
+      String value = output.getValue();
+      if (value != null && !masker.mask(value).equals(value)) {
+        out.warning(
+            "Skip output '"
+                + output.getKey()
+                + "' since it may contain secret (not stored; later steps of this job still see"
+                + " it)");
+      } else {
+        kept.put(output.getKey(), value);
+      }
+    }
+    if (kept.size() == result.outputs().size()) {
+      return result;
+    }
+    return new StepResult(
+        result.number(),
+        result.id(),
+        result.name(),
+        result.outcome(),
+        result.conclusion(),
+        kept,
+        result.duration(),
+        result.message());
   }
 
   private record Attempt(Conclusion outcome, String message, Map<String, String> outputs) {

@@ -24,6 +24,10 @@ final class StepOutput {
   private final Map<String, String> legacyOutputs = new LinkedHashMap<>();
   private String stopToken;
   private int errors;
+  private final long logLimit;
+  private long logged;
+  private boolean fromProcess;
+  private boolean capped;
 
   StepOutput(RunContext run, String jobKey, String jobName, String stepName, StepLogFile file) {
     this.run = run;
@@ -33,10 +37,20 @@ final class StepOutput {
     this.file = file;
     this.clock = Clock.systemUTC();
     this.debug = run.debugEnabled();
+    this.logLimit = run.options().stepLogBytes();
   }
 
   /** One line printed by the step's process (or an action): command or output. */
   void processLine(String raw) {
+    fromProcess = true;
+    try {
+      processCommandOrLine(raw);
+    } finally {
+      fromProcess = false;
+    }
+  }
+
+  private void processCommandOrLine(String raw) {
     if (stopToken != null) {
       if (raw.strip().equals("::" + stopToken + "::")) {
         stopToken = null;
@@ -114,6 +128,24 @@ final class StepOutput {
     file.flush();
   }
 
+  private static long utf8Length(String text) {
+    long bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
+        bytes++;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
+  }
+
   private Masker masker() {
     return run.masker();
   }
@@ -123,7 +155,29 @@ final class StepOutput {
     String[] lines = text.indexOf('\n') >= 0 ? text.split("\r?\n", -1) : new String[] {text};
     for (String part : lines) {
       LogLine line = new LogLine(clock.instant(), jobName, stepName, kind, masker().mask(part));
-      file.append(line.format());
+      String formatted = line.format();
+      if (fromProcess) {
+        // The step's own output is capped (limits.step-log-size); the runner's few lines are not.
+        if (capped) {
+          continue;
+        }
+        logged += utf8Length(formatted) + 1;
+        if (logged > logLimit) {
+          capped = true;
+          line =
+              new LogLine(
+                  line.time(),
+                  jobName,
+                  stepName,
+                  LogLine.Kind.WARNING,
+                  "This step's log reached its limit of "
+                      + logLimit
+                      + " bytes (limits.step-log-size); its further output is dropped. The step"
+                      + " keeps running.");
+          formatted = line.format();
+        }
+      }
+      file.append(formatted);
       run.listener().logLine(jobKey, line);
     }
   }

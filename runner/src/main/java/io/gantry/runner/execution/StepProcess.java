@@ -1,5 +1,6 @@
 package io.gantry.runner.execution;
 
+import io.gantry.runner.files.PrivateFiles;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +60,8 @@ final class StepProcess {
             .redirectOutput(outputFile.toFile());
     builder.environment().clear();
     builder.environment().putAll(environment);
+    // The raw output is not masked yet: only its owner may read it.
+    PrivateFiles.createEmpty(outputFile);
     Process process = builder.start();
     ProcessHandle handle = process.toHandle();
     started.accept(handle);

@@ -4,13 +4,13 @@ import io.gantry.runner.action.ActionRegistry;
 import io.gantry.runner.expression.ExpressionContext;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
+import io.gantry.runner.files.PrivateFiles;
 import io.gantry.runner.log.LogStore;
 import io.gantry.runner.log.Masker;
 import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,10 +142,13 @@ public final class WorkflowExecutor implements AutoCloseable {
     List<JobResult> jobs = List.of();
     Conclusion conclusion;
     try {
-      Files.createDirectories(workspace);
-      Files.createDirectories(runnerTemp);
-      Files.writeString(
-          eventPath, Expressions.toJson(request.eventPayload()), StandardCharsets.UTF_8);
+      if (ownWorkspace) {
+        PrivateFiles.createDirectories(workspace);
+      } else {
+        Files.createDirectories(workspace);
+      }
+      PrivateFiles.createDirectories(runnerTemp);
+      PrivateFiles.writeString(eventPath, Expressions.toJson(request.eventPayload()));
       Masker masker = new Masker();
       request.secrets().values().forEach(masker::add);
       Map<String, String> baseEnv = new LinkedHashMap<>(System.getenv());

@@ -1,5 +1,6 @@
 package io.gantry.runner.log;
 
+import io.gantry.runner.files.PrivateFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,7 +33,10 @@ public final class LogStore {
     Path file = stepLog(runId, jobKey, stepNumber);
     try {
       if (createdFolders.add(file.getParent())) {
-        Files.createDirectories(file.getParent());
+        PrivateFiles.createDirectories(file.getParent());
+      }
+      if (!Files.exists(file)) {
+        PrivateFiles.createEmpty(file);
       }
       return new StepLogFile(
           file,

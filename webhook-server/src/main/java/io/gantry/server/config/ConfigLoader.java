@@ -47,7 +47,8 @@ public final class ConfigLoader {
           "idle-timeout-seconds",
           "min-request-rate",
           "matrix-jobs",
-          "workflow-file-size");
+          "workflow-file-size",
+          "step-log-size");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|KiB|MB|MiB|GB|GiB)?");
   private static final List<String> LOCAL_ECS =
       List.of("enabled", "port", "data-dir", "region", "stop-tasks-on-close");
@@ -227,7 +228,8 @@ public final class ConfigLoader {
         integer(l, "idle-timeout-seconds", "limits", d.idleTimeoutSeconds(), 1, 3600),
         size(l, "min-request-rate", d.minRequestBytesPerSecond()),
         integer(l, "matrix-jobs", "limits", d.matrixJobs(), 1, 100_000),
-        size(l, "workflow-file-size", d.workflowFileBytes()));
+        size(l, "workflow-file-size", d.workflowFileBytes()),
+        size(l, "step-log-size", d.stepLogBytes()));
   }
 
   /** A size in bytes: {@code 1048576}, {@code 512KiB}, {@code 25MiB}, {@code 500KB} (1000s). */

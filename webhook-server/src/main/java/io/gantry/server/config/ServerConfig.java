@@ -70,6 +70,8 @@ public record ServerConfig(
    * @param minRequestBytesPerSecond the slowest a request body may arrive (408 below it)
    * @param matrixJobs the jobs one job's matrix may generate
    * @param workflowFileBytes a workflow file's size
+   * @param stepLogBytes what one step's log keeps; further output is dropped with one line saying
+   *     so (GitHub documents no per-step figure; 64 MiB)
    */
   public record Limits(
       long webhookBodyBytes,
@@ -78,10 +80,11 @@ public record ServerConfig(
       int idleTimeoutSeconds,
       long minRequestBytesPerSecond,
       int matrixJobs,
-      long workflowFileBytes) {
+      long workflowFileBytes,
+      long stepLogBytes) {
 
     public static final Limits DEFAULTS =
-        new Limits(25L << 20, 1L << 20, 64, 30, 1024, 256, 500L * 1024);
+        new Limits(25L << 20, 1L << 20, 64, 30, 1024, 256, 500L * 1024, 64L << 20);
   }
 
   /**

@@ -184,18 +184,20 @@ class ConfigLoaderTest {
     assertThat(defaults.limits()).isEqualTo(ServerConfig.Limits.DEFAULTS);
     assertThat(defaults.limits().matrixJobs()).isEqualTo(256);
     assertThat(defaults.limits().workflowFileBytes()).isEqualTo(500 * 1024);
+    assertThat(defaults.limits().stepLogBytes()).isEqualTo(64L << 20);
 
     ServerConfig set =
         load(
             ISSUE_EXAMPLE
                 + "limits:\n  webhook-body: 10MiB\n  request-body: 2000\n  workflow-file-size: 1MB\n"
-                + "  matrix-jobs: 1000\n  connections-per-address: 0\n",
+                + "  matrix-jobs: 1000\n  connections-per-address: 0\n  step-log-size: 1MiB\n",
             ENV);
     assertThat(set.limits().webhookBodyBytes()).isEqualTo(10L << 20);
     assertThat(set.limits().requestBodyBytes()).isEqualTo(2000);
     assertThat(set.limits().workflowFileBytes()).isEqualTo(1_000_000);
     assertThat(set.limits().matrixJobs()).isEqualTo(1000);
     assertThat(set.limits().connectionsPerAddress()).isZero();
+    assertThat(set.limits().stepLogBytes()).isEqualTo(1L << 20);
   }
 
   @Test
@@ -206,5 +208,9 @@ class ConfigLoaderTest {
                 + " 25MiB, got 'lots'");
     assertThat(error(ISSUE_EXAMPLE + "limits:\n  matrix-job: 10\n", ENV))
         .contains("unknown key 'matrix-job' in limits; did you mean 'matrix-jobs'?");
+    assertThat(error(ISSUE_EXAMPLE + "limits:\n  step-log-size: 0\n", ENV))
+        .endsWith(
+            "gantry.yml: limits.step-log-size must be a positive size such as 1048576, 512KiB or"
+                + " 25MiB, got '0'");
   }
 }
