@@ -2,6 +2,7 @@ package io.gantry.server;
 
 import io.gantry.runner.log.LogStore;
 import io.gantry.runner.store.CommitStatuses;
+import io.gantry.runner.store.Result;
 import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.server.config.ServerConfig;
@@ -14,6 +15,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -300,7 +302,8 @@ final class Api {
       throw ApiException.badRequest("failedOnly must be true or false, not " + failedOnly);
     }
     if ((Boolean) failedOnly
-        && store.jobsOf(id).stream().allMatch(job -> "success".equals(job.conclusion()))) {
+        && store.jobsOf(id).stream()
+            .allMatch(job -> job.result().equals(Optional.of(Result.SUCCESS)))) {
       throw ApiException.conflict(
           "run " + id + " has no failed jobs to rerun; rerun the whole run without failedOnly");
     }

@@ -35,7 +35,7 @@ import java.util.TreeMap;
  */
 final class RunQueue {
 
-  static final String WORKFLOWS = ".github/workflows";
+  static final String WORKFLOWS = CommitContent.WORKFLOWS;
   private static final List<String> YAML = List.of(".yml", ".yaml");
 
   private final ServerConfig config;
@@ -46,27 +46,7 @@ final class RunQueue {
   private final RunEvents events;
   private final Runnable wakeWorkers;
 
-  /** See {@link #workflowFiles}: the workflow files of the 64 commits pushed last. */
-  private final Map<String, Mirrors.FolderFiles> filesByCommit =
-      new java.util.LinkedHashMap<>(64, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Mirrors.FolderFiles> eldest) {
-          return size() > 64;
-        }
-      };
-
-  /** See {@link #parsed}: the 64 workflow texts used last. */
-  private final Map<String, Workflow> parsedWorkflows =
-      new java.util.LinkedHashMap<>(64, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Workflow> eldest) {
-          return size() > 64;
-        }
-      };
+  private final CommitContent commits;
 
   RunQueue(
       ServerConfig config,
@@ -80,6 +60,7 @@ final class RunQueue {
     this.store = store;
     this.mirrors = mirrors;
     this.parser = parser;
+    this.commits = new CommitContent(mirrors, parser, config.limits().workflowFileBytes());
     this.logs = logs;
     this.events = events;
     this.wakeWorkers = wakeWorkers;
@@ -99,9 +80,9 @@ final class RunQueue {
       String deliveryId)
       throws GitException {
     RemoteRepository remote = remote(repository);
-    Mirrors.FolderFiles folder = workflowFiles(repository, remote, after);
+    Mirrors.FolderFiles folder = commits.workflowFiles(repository.name(), remote, after);
     Map<String, String> files = folder.files();
-    payload = withHeadCommit(payload, remote, after);
+    payload = withHeadCommit(payload, repository.name(), remote, after);
     // The diff is taken only when a workflow filters on paths, and then once.
     List<String> changed = null;
     boolean diffed = false;
@@ -128,7 +109,7 @@ final class RunQueue {
       }
       Workflow workflow;
       try {
-        workflow = parsed(file.getKey(), file.getValue());
+        workflow = commits.parsed(file.getKey(), file.getValue());
       } catch (WorkflowException e) {
         runs.add(invalid(repository, file.getKey(), file.getValue(), ref, after, payload, e));
         continue;
@@ -172,51 +153,20 @@ final class RunQueue {
    * head_commit} (workflows read it, the web UI lists it), so it is read from the mirror.
    */
   private Map<String, Object> withHeadCommit(
-      Map<String, Object> payload, RemoteRepository remote, String sha) {
+      Map<String, Object> payload, String repository, RemoteRepository remote, String sha) {
     if (payload.get("head_commit") != null || !payload.containsKey("head_commit")) {
       return payload;
     }
     try {
       Map<String, Object> commit = new java.util.LinkedHashMap<>();
       commit.put("id", sha);
-      commit.put("message", mirrors.message(remote, sha));
+      commit.put("message", commits.message(repository, remote, sha));
       Map<String, Object> copy = new java.util.LinkedHashMap<>(payload);
       copy.put("head_commit", commit);
       return copy;
     } catch (GitException e) {
       return payload;
     }
-  }
-
-  /**
-   * The workflow files of a commit, by path. A commit id names its content for good, so the files
-   * of a full commit id are remembered per repository: a burst of pushes of one commit (to several
-   * branches, or redelivered) reads the mirror once.
-   */
-  private Mirrors.FolderFiles workflowFiles(
-      ServerConfig.Repository repository, RemoteRepository remote, String sha) throws GitException {
-    boolean fullId = sha.length() >= 40 && sha.chars().allMatch(c -> Character.digit(c, 16) >= 0);
-    String key = repository.name() + '\0' + sha.toLowerCase(java.util.Locale.ROOT);
-    if (fullId) {
-      synchronized (filesByCommit) {
-        Mirrors.FolderFiles known = filesByCommit.get(key);
-        if (known != null) {
-          return known;
-        }
-      }
-    }
-    Mirrors.FolderFiles read =
-        mirrors.readFiles(remote, sha, WORKFLOWS, YAML, config.limits().workflowFileBytes());
-    Mirrors.FolderFiles files =
-        new Mirrors.FolderFiles(
-            java.util.Collections.unmodifiableMap(new TreeMap<>(read.files())), read.tooLarge());
-    long chars = files.files().values().stream().mapToLong(String::length).sum();
-    if (fullId && chars <= (1 << 20)) {
-      synchronized (filesByCommit) {
-        filesByCommit.put(key, files);
-      }
-    }
-    return files;
   }
 
   /** A manual {@code workflow_dispatch} run of one workflow at a ref. */
@@ -275,10 +225,10 @@ final class RunQueue {
       throws GitException {
     Map<String, Workflow> workflows = new LinkedHashMap<>();
     for (Map.Entry<String, String> file :
-        workflowFiles(repository, remote(repository), sha).files().entrySet()) {
+        commits.workflowFiles(repository.name(), remote(repository), sha).files().entrySet()) {
       if (file.getKey().endsWith(".yml") || file.getKey().endsWith(".yaml")) {
         try {
-          workflows.put(file.getKey(), parsed(file.getKey(), file.getValue()));
+          workflows.put(file.getKey(), commits.parsed(file.getKey(), file.getValue()));
         } catch (WorkflowException e) {
           // Reported when pushed; a schedule of a broken workflow does not fire.
         }
@@ -326,27 +276,6 @@ final class RunQueue {
   }
 
   /** A new attempt of a run: same commit, same workflow content, same trigger and inputs. */
-  /**
-   * A workflow file parsed and validated, remembered by its path and text: a burst of pushes to one
-   * repository carries the same workflow files, and validation is the costliest part of taking a
-   * delivery. A file whose text changed is parsed again; a file that does not validate is not
-   * remembered.
-   */
-  private Workflow parsed(String path, String source) throws WorkflowException {
-    String key = path + '\0' + source;
-    synchronized (parsedWorkflows) {
-      Workflow known = parsedWorkflows.get(key);
-      if (known != null) {
-        return known;
-      }
-    }
-    Workflow workflow = parser.parse(source, Path.of(path), path);
-    synchronized (parsedWorkflows) {
-      parsedWorkflows.put(key, workflow);
-    }
-    return workflow;
-  }
-
   RunHistory.RunRecord rerun(long runId, String actor, boolean failedOnly) {
     RunHistory.RunRecord record =
         store.createRerun(

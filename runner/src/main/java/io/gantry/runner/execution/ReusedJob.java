@@ -1,12 +1,15 @@
 package io.gantry.runner.execution;
 
+import io.gantry.runner.store.Result;
 import io.gantry.runner.store.RunHistory;
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.workflow.Job;
 import io.gantry.runner.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -77,7 +80,10 @@ public record ReusedJob(String key, String name, Map<String, String> outputs, in
         job != null
             && records != null
             && records.stream()
-                .allMatch(r -> "COMPLETED".equals(r.status()) && "success".equals(r.conclusion()));
+                .allMatch(
+                    r ->
+                        r.runStatus() == RunStatus.COMPLETED
+                            && r.result().equals(Optional.of(Result.SUCCESS)));
     if (ok) {
       for (String need : job.needs()) {
         ok &= passed(need, workflow, byJob, memo);

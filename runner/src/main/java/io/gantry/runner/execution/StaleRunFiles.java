@@ -54,7 +54,7 @@ public final class StaleRunFiles {
 
   private static boolean running(RunHistory store, long runId) {
     Optional<RunHistory.RunRecord> run = store.findRun(runId);
-    return run.isPresent() && !RunStatus.COMPLETED.name().equalsIgnoreCase(run.get().status());
+    return run.isPresent() && run.get().runStatus() != RunStatus.COMPLETED;
   }
 
   private static boolean delete(Path dir) {

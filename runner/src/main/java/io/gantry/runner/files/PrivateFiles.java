@@ -1,6 +1,8 @@
 package io.gantry.runner.files;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -9,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -25,6 +28,8 @@ public final class PrivateFiles {
   private static final Set<PosixFilePermission> FOLDER =
       PosixFilePermissions.fromString("rwx------");
   private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
+  private static final Set<StandardOpenOption> CREATE_NEW =
+      EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
   private static final boolean POSIX =
       FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
@@ -77,21 +82,31 @@ public final class PrivateFiles {
 
   /** Writes a file 0600 (created, or truncated and made 0600). */
   public static Path writeString(Path file, String text) throws IOException {
+    try (OutputStream out = newOutputStream(file, false)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+    return file;
+  }
+
+  /**
+   * Opens a file 0600 for writing: created with that mode in one system call when new (the common
+   * case: step scripts, raw output and logs are new files), else made 0600 and then truncated, or
+   * appended to when {@code append}.
+   */
+  public static OutputStream newOutputStream(Path file, boolean append) throws IOException {
     if (POSIX) {
-      if (Files.exists(file)) {
+      try {
+        return Channels.newOutputStream(
+            Files.newByteChannel(file, CREATE_NEW, PosixFilePermissions.asFileAttribute(FILE)));
+      } catch (java.nio.file.FileAlreadyExistsException e) {
         Files.setPosixFilePermissions(file, FILE);
-      } else {
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(FILE));
       }
     }
-    Files.writeString(
+    return Files.newOutputStream(
         file,
-        text,
-        StandardCharsets.UTF_8,
         StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE);
-    return file;
+        StandardOpenOption.WRITE,
+        append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
   }
 
   /** Makes an existing file 0600 (a folder 0700); nothing on a non-POSIX file system. */

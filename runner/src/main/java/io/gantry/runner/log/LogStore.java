@@ -3,11 +3,11 @@ package io.gantry.runner.log;
 import io.gantry.runner.files.PrivateFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -35,13 +35,11 @@ public final class LogStore {
       if (createdFolders.add(file.getParent())) {
         PrivateFiles.createDirectories(file.getParent());
       }
-      if (!Files.exists(file)) {
-        PrivateFiles.createEmpty(file);
-      }
       return new StepLogFile(
           file,
-          Files.newBufferedWriter(
-              file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
+          new BufferedWriter(
+              new OutputStreamWriter(
+                  PrivateFiles.newOutputStream(file, true), StandardCharsets.UTF_8)));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open log file " + file + ": " + e.getMessage(), e);
     }

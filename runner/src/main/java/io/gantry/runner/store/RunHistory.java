@@ -153,7 +153,17 @@ public interface RunHistory {
       String conclusion,
       Instant createdAt,
       Instant startedAt,
-      Instant finishedAt) {}
+      Instant finishedAt) {
+    /** {@link #status()} as a value. */
+    public RunStatus runStatus() {
+      return RunStatus.parse(status);
+    }
+
+    /** {@link #conclusion()} as a value; empty until it ends. */
+    public java.util.Optional<Result> result() {
+      return java.util.Optional.ofNullable(conclusion).map(c -> Result.parse("conclusion", c));
+    }
+  }
 
   record JobRecord(
       long id,
@@ -164,7 +174,17 @@ public interface RunHistory {
       String conclusion,
       Map<String, String> outputs,
       Instant startedAt,
-      Instant finishedAt) {}
+      Instant finishedAt) {
+    /** {@link #status()} as a value. */
+    public RunStatus runStatus() {
+      return RunStatus.parse(status);
+    }
+
+    /** {@link #conclusion()} as a value; empty until it ends. */
+    public java.util.Optional<Result> result() {
+      return java.util.Optional.ofNullable(conclusion).map(c -> Result.parse("conclusion", c));
+    }
+  }
 
   record StepRecord(
       long id,
@@ -176,5 +196,15 @@ public interface RunHistory {
       String conclusion,
       Map<String, String> outputs,
       Instant startedAt,
-      Instant finishedAt) {}
+      Instant finishedAt) {
+    /** {@link #status()} as a value. */
+    public RunStatus runStatus() {
+      return RunStatus.parse(status);
+    }
+
+    /** {@link #conclusion()} as a value; empty until it ends. */
+    public java.util.Optional<Result> result() {
+      return java.util.Optional.ofNullable(conclusion).map(c -> Result.parse("conclusion", c));
+    }
+  }
 }

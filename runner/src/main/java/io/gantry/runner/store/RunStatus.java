@@ -4,5 +4,20 @@ package io.gantry.runner.store;
 public enum RunStatus {
   QUEUED,
   IN_PROGRESS,
-  COMPLETED
+  COMPLETED;
+
+  /**
+   * The status stored as {@code value} (its upper-case name).
+   *
+   * @throws IllegalArgumentException naming the allowed values
+   */
+  public static RunStatus parse(String value) {
+    for (RunStatus s : values()) {
+      if (s.name().equals(value)) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException(
+        "status must be one of QUEUED, IN_PROGRESS or COMPLETED, not " + value);
+  }
 }

@@ -3,7 +3,9 @@ package io.gantry.server.web;
 import static io.gantry.server.web.Html.esc;
 
 import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.Result;
 import io.gantry.runner.store.RunHistory;
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.workflow.InputSpec;
 import io.gantry.runner.workflow.Job;
@@ -16,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -47,7 +50,7 @@ final class RunPage {
     h.append("<div id=\"live\" data-run=\"")
         .append(run.id())
         .append("\" data-completed=\"")
-        .append("COMPLETED".equals(run.status()))
+        .append(run.runStatus() == RunStatus.COMPLETED)
         .append("\" data-sig=\"")
         .append(esc(signature(run.id(), run)))
         .append("\" data-operator=\"")
@@ -124,7 +127,7 @@ final class RunPage {
               + "</a>"
               + (details.failedOnly() ? " (failed jobs only)" : ""));
     }
-    if (details.waitingReason() != null && "QUEUED".equals(run.status())) {
+    if (details.waitingReason() != null && run.runStatus() == RunStatus.QUEUED) {
       fact(h, "Waiting", esc(details.waitingReason()));
     }
     if (details.interrupted()) {
@@ -146,14 +149,16 @@ final class RunPage {
     h.append("</dl>");
     if (operator) {
       h.append("<div class=\"actions\">");
-      if ("COMPLETED".equals(run.status())) {
+      if (run.runStatus() == RunStatus.COMPLETED) {
         h.append("<button type=\"button\" data-action=\"rerun\" data-run=\"")
             .append(run.id())
             .append("\">Rerun all jobs</button>");
         if (jobs.stream()
                 .anyMatch(
-                    j -> !"success".equals(j.conclusion()) && !"skipped".equals(j.conclusion()))
-            || !"success".equals(run.conclusion())) {
+                    j ->
+                        !j.result().equals(Optional.of(Result.SUCCESS))
+                            && !j.result().equals(Optional.of(Result.SKIPPED)))
+            || !run.result().equals(Optional.of(Result.SUCCESS))) {
           h.append("<button type=\"button\" data-action=\"rerun-failed\" data-run=\"")
               .append(run.id())
               .append("\">Rerun failed jobs</button>");

@@ -4,6 +4,7 @@ import static io.gantry.server.web.Html.esc;
 
 import io.gantry.runner.log.LogStore;
 import io.gantry.runner.store.RunHistory;
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.workflow.WorkflowParser;
 import io.gantry.server.config.ServerConfig;
@@ -152,7 +153,8 @@ public final class WebUi implements AutoCloseable {
     }
     boolean operator = user.get().operator() && access.session(ctx).isPresent();
     ctx.header("X-Gantry-Sig", sig);
-    ctx.header("X-Gantry-Completed", String.valueOf("COMPLETED".equals(details.run().status())));
+    ctx.header(
+        "X-Gantry-Completed", String.valueOf(details.run().runStatus() == RunStatus.COMPLETED));
     ctx.contentType("text/html; charset=utf-8");
     ctx.result(runPage.live(details, runPage.workflow(details), operator));
   }
