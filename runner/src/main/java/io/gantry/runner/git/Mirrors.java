@@ -6,7 +6,6 @@ import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -34,7 +33,6 @@ import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
-import org.eclipse.jgit.transport.FetchResult;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.util.io.DisabledOutputStream;
@@ -45,9 +43,6 @@ import org.eclipse.jgit.util.io.DisabledOutputStream;
  * processes sharing the cache folder.
  */
 public final class Mirrors {
-
-  /** Every ref of the forge, so any pushed commit (branches, tags, pull refs) is in the mirror. */
-  private static final RefSpec ALL_REFS = new RefSpec("+refs/*:refs/*");
 
   /**
    * Lock per lock file, shared by every {@code Mirrors} of this JVM: a {@link FileLock} is held by
@@ -407,26 +402,7 @@ public final class Mirrors {
 
   private static void cloneInto(Path mirror, RemoteRepository repository)
       throws GitException, IOException {
-    // Clone into a side folder and rename it into place, so a reader never sees half a mirror and
-    // a crash mid-clone leaves nothing that looks like one.
-    Path partial = mirror.resolveSibling(mirror.getFileName() + ".partial");
-    Folders.empty(partial);
-    try (Git git = Git.init().setBare(true).setDirectory(partial.toFile()).call()) {
-      StoredConfig config = git.getRepository().getConfig();
-      config.setString("remote", "origin", "url", Credentials.displayUrl(repository));
-      config.setString("remote", "origin", "fetch", ALL_REFS.toString());
-      config.setBoolean("remote", "origin", "mirror", true);
-      // Checkouts fetch exact commits from the mirror, not only branch tips.
-      config.setBoolean("uploadpack", null, "allowAnySHA1InWant", true);
-      config.save();
-      followHead(git.getRepository(), fetch(git, repository, "clone"));
-    } catch (GitAPIException e) {
-      throw new IOException(e.getMessage(), e);
-    } catch (GitException e) {
-      Folders.deleteTree(partial);
-      throw e;
-    }
-    Files.move(partial, mirror, StandardCopyOption.ATOMIC_MOVE);
+    MirrorTransfers.cloneInto(mirror, repository);
     synchronized (OPEN) {
       // A mirror removed by hand and cloned again is a new repository.
       Repository stale = OPEN.remove(mirror);
@@ -438,42 +414,8 @@ public final class Mirrors {
 
   private static void fetchInto(Path mirror, RemoteRepository repository)
       throws GitException, IOException {
-    try (Repository db = openMirror(mirror);
-        Git git = new Git(db)) {
-      followHead(db, fetch(git, repository, "fetch"));
-    }
-  }
-
-  /**
-   * Points the mirror's HEAD where the remote's points (its default branch), at every sync: a
-   * repository cloned while still empty advertised none, and a forge's default branch may change.
-   */
-  private static void followHead(Repository db, FetchResult result) throws IOException {
-    Ref head = result.getAdvertisedRef(Constants.HEAD);
-    if (head != null && head.isSymbolic()) {
-      Ref current = db.exactRef(Constants.HEAD);
-      String target = head.getTarget().getName();
-      if (current == null
-          || !current.isSymbolic()
-          || !current.getTarget().getName().equals(target)) {
-        db.updateRef(Constants.HEAD).link(target);
-      }
-    }
-  }
-
-  private static FetchResult fetch(Git git, RemoteRepository repository, String verb)
-      throws GitException {
-    try (Credentials credentials = Credentials.of(repository)) {
-      return git.fetch()
-          .setRemote(repository.cloneUrl())
-          .setRefSpecs(ALL_REFS)
-          .setRemoveDeletedRefs(true)
-          .setCredentialsProvider(credentials.provider())
-          .setTransportConfigCallback(credentials::configure)
-          .setTimeout(Credentials.IDLE_TIMEOUT_SECONDS)
-          .call();
-    } catch (GitAPIException | RuntimeException e) {
-      throw Credentials.transportFailure(verb, repository, e);
+    try (Repository db = openMirror(mirror)) {
+      MirrorTransfers.fetchInto(db, repository);
     }
   }
 
