@@ -84,10 +84,10 @@ class WorkflowErrorsTest {
             "ci.yml:5:15: 'docker://alpine:3.20' is a Docker container action, which is not"
                 + " supported by Gantry; use a run: step (e.g. docker run ...) instead"),
         Arguments.of(
-            "a local action",
-            JOB + "      - uses: ./.github/actions/setup\n",
-            "ci.yml:5:15: './.github/actions/setup' is a local action, which is not supported by"
-                + " Gantry; use a run: step or a built-in action"),
+            "a local action outside the workspace",
+            JOB + "      - uses: ../other/action\n",
+            "ci.yml:5:15: '../other/action' leaves the workspace; a local action is ./PATH inside"
+                + " the checked-out repository"),
         Arguments.of(
             "an unknown action",
             JOB + "      - uses: actions/setup-node@v4\n",
