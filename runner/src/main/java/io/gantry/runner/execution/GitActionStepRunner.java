@@ -166,6 +166,16 @@ public final class GitActionStepRunner implements StepRunner {
         .fetch(reference);
   }
 
+  /**
+   * The files of a repository at the commit {@code reference}'s ref names, through the run's
+   * fetcher: how a reusable workflow of another repository is found ({@link CalledWorkflow}).
+   */
+  Path tree(long runId, ActionReference reference) throws ActionFetchException {
+    return fetchers
+        .computeIfAbsent(runId, id -> new ActionFetcher(cacheDir, sources))
+        .tree(reference);
+  }
+
   private static ExpressionContext context(StepCall step) {
     Map<String, String> env = step.env();
     Map<String, Object> github = new HashMap<>();
