@@ -19,14 +19,24 @@ public final class WorkflowParser {
   private final ActionCatalog actions;
   private final WorkflowLimits limits;
 
+  /**
+   * Whether calls of reusable workflows of the same repository are checked ({@link CallChecks}).
+   */
+  private final boolean checkCalls;
+
   /** With GitHub's limits. */
   public WorkflowParser(ActionCatalog actions) {
     this(actions, WorkflowLimits.GITHUB);
   }
 
   public WorkflowParser(ActionCatalog actions, WorkflowLimits limits) {
+    this(actions, limits, true);
+  }
+
+  private WorkflowParser(ActionCatalog actions, WorkflowLimits limits, boolean checkCalls) {
     this.actions = actions;
     this.limits = limits;
+    this.checkCalls = checkCalls;
   }
 
   /**
@@ -119,6 +129,9 @@ public final class WorkflowParser {
       throw new WorkflowException(report.problems());
     }
     checkMatrices(workflow, report);
+    if (checkCalls) {
+      new CallChecks(new WorkflowParser(actions, limits, false)).check(workflow, file, report);
+    }
     if (report.hasErrors()) {
       throw new WorkflowException(report.problems());
     }
