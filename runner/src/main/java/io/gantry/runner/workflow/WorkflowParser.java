@@ -106,11 +106,19 @@ public final class WorkflowParser {
                   Severity.ERROR,
                   "cannot read " + file + ": " + e.getMessage())));
     }
-    return parse(source, file, displayName);
+    return parse(source, file, displayName, checkCalls);
   }
 
-  /** Parses and validates workflow text (as {@link #parse(Path, String)}, from memory). */
+  /**
+   * Parses and validates workflow text (as {@link #parse(Path, String)}, from memory; calls of
+   * reusable workflows are not checked against their files, which may not be on this disk).
+   */
   public Workflow parse(String source, Path file, String displayName) throws WorkflowException {
+    return parse(source, file, displayName, false);
+  }
+
+  private Workflow parse(String source, Path file, String displayName, boolean withCalls)
+      throws WorkflowException {
     Report report = new Report(displayName);
     long bytes = source.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > limits.fileBytes()) {
@@ -129,7 +137,7 @@ public final class WorkflowParser {
       throw new WorkflowException(report.problems());
     }
     checkMatrices(workflow, report);
-    if (checkCalls) {
+    if (withCalls) {
       new CallChecks(new WorkflowParser(actions, limits, false)).check(workflow, file, report);
     }
     if (report.hasErrors()) {
