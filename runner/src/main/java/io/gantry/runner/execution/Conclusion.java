@@ -13,4 +13,14 @@ public enum Conclusion {
   public String label() {
     return name().toLowerCase(Locale.ROOT);
   }
+
+  /** How a job that ended so is described in a skip reason ("failed", "was cancelled"). */
+  String describe() {
+    return switch (this) {
+      case FAILURE -> "failed";
+      case CANCELLED -> "was cancelled";
+      case SKIPPED -> "was skipped";
+      case SUCCESS -> "succeeded";
+    };
+  }
 }

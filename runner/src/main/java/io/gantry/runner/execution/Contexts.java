@@ -102,7 +102,10 @@ final class Contexts {
         .forEach(
             (name, value) -> {
               String type = "string";
-              if (trigger != null && trigger.inputs().containsKey(name)) {
+              var call = request.workflow().call();
+              if (call != null && call.inputs().containsKey(name)) {
+                type = call.inputs().get(name).type();
+              } else if (trigger != null && trigger.inputs().containsKey(name)) {
                 type = trigger.inputs().get(name).type();
               }
               inputs.put(

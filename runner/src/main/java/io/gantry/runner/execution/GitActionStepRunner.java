@@ -7,7 +7,6 @@ import io.gantry.runner.action.node.NodeRuntime;
 import io.gantry.runner.action.remote.ActionFetchException;
 import io.gantry.runner.action.remote.ActionFetcher;
 import io.gantry.runner.action.remote.ActionManifest;
-import io.gantry.runner.action.remote.ActionManifests;
 import io.gantry.runner.action.remote.ActionReference;
 import io.gantry.runner.action.remote.ActionSources;
 import io.gantry.runner.action.remote.FetchedAction;
@@ -79,21 +78,7 @@ public final class GitActionStepRunner implements StepRunner {
     String uses = step.step().uses();
     FetchedAction action;
     try {
-      ActionReference reference = ActionReference.parse(uses);
-      if (reference.kind() == ActionReference.Kind.LOCAL) {
-        Path dir = step.workspace().resolve(reference.path()).normalize();
-        action =
-            new FetchedAction(
-                reference,
-                null,
-                dir,
-                ActionManifests.read(dir, reference.toString(), reference.path()));
-      } else {
-        action =
-            fetchers
-                .computeIfAbsent(step.runId(), id -> new ActionFetcher(cacheDir, sources))
-                .fetch(reference);
-      }
+      action = resolve(step);
     } catch (ActionFetchException e) {
       return StepEnding.failed(step.step().location() + ": " + e.getMessage().replace('\n', ' '));
     }
@@ -159,6 +144,36 @@ public final class GitActionStepRunner implements StepRunner {
     } catch (IOException e) {
       return StepEnding.failed("cannot run " + uses + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * The action a step names, fetched (one {@link ActionFetcher} per run) or read from the workspace
+   * ({@code ./PATH}). Also used by {@link CompositeStepRunner} to tell composite actions from the
+   * others.
+   */
+  FetchedAction resolve(StepCall step) throws ActionFetchException {
+    ActionReference reference;
+    try {
+      reference = ActionReference.parse(step.step().uses());
+    } catch (IllegalArgumentException e) {
+      throw new ActionFetchException(e.getMessage());
+    }
+    if (reference.kind() == ActionReference.Kind.LOCAL) {
+      return LocalActions.read(step.workspace(), reference);
+    }
+    return fetchers
+        .computeIfAbsent(step.runId(), id -> new ActionFetcher(cacheDir, sources))
+        .fetch(reference);
+  }
+
+  /**
+   * The files of a repository at the commit {@code reference}'s ref names, through the run's
+   * fetcher: how a reusable workflow of another repository is found ({@link CalledWorkflow}).
+   */
+  Path tree(long runId, ActionReference reference) throws ActionFetchException {
+    return fetchers
+        .computeIfAbsent(runId, id -> new ActionFetcher(cacheDir, sources))
+        .tree(reference);
   }
 
   private static ExpressionContext context(StepCall step) {

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -26,7 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * evaluate the {@code if:} of the later steps with {@code failure()} true. Whatever the job started
  * is killed when it ends (GitHub's "cleaning up orphan processes"), exactly once.
  */
-final class JobExecution implements Callable<JobResult> {
+final class JobExecution implements JobInstance {
 
   private final JobScope scope;
   private final StepLoop steps;
@@ -50,11 +49,13 @@ final class JobExecution implements Callable<JobResult> {
     this.steps = new StepLoop(scope, run.stepRunners());
   }
 
-  String key() {
+  @Override
+  public String key() {
     return scope.key;
   }
 
-  String name() {
+  @Override
+  public String name() {
     return scope.name;
   }
 

@@ -10,10 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** A {@link StepCall} over the job's {@link JobScope} and the step's log ({@link StepOutput}). */
-final class JobStepCall implements StepCall {
+final class JobStepCall implements NestedStepCall {
 
   private final JobScope scope;
   private final Step step;
@@ -23,6 +24,7 @@ final class JobStepCall implements StepCall {
   private final StepFields fields;
   private final long deadline;
   private final StepOutput out;
+  private final List<StepRunner> runners;
 
   /** A step that starts after the cancel (if: always() or cancelled()) runs to its end. */
   private final boolean startedAfterCancel;
@@ -37,7 +39,8 @@ final class JobStepCall implements StepCall {
       Map<String, String> env,
       StepFields fields,
       long deadline,
-      StepOutput out) {
+      StepOutput out,
+      List<StepRunner> runners) {
     this.scope = scope;
     this.step = step;
     this.number = number;
@@ -46,7 +49,28 @@ final class JobStepCall implements StepCall {
     this.fields = fields;
     this.deadline = deadline;
     this.out = out;
+    this.runners = runners;
     this.startedAfterCancel = scope.cancelled();
+  }
+
+  @Override
+  public JobScope scope() {
+    return scope;
+  }
+
+  @Override
+  public List<StepRunner> runners() {
+    return runners;
+  }
+
+  @Override
+  public Map<String, String> envContext() {
+    return scope.envContext(step, env);
+  }
+
+  @Override
+  public List<String> actionChain() {
+    return List.of();
   }
 
   @Override

@@ -166,4 +166,27 @@ final class Matrix {
     }
     return "'" + value + "'";
   }
+
+  /** The matrix with every {@code ${{ }}} string replaced by its (typed) value. */
+  static Object evaluateStrings(Object value, io.gantry.runner.expression.ExpressionContext context)
+      throws io.gantry.runner.expression.ExpressionException {
+    if (value instanceof String template && template.contains("${{")) {
+      return io.gantry.runner.expression.Expressions.evaluateTemplate(template, context);
+    }
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> evaluated = new LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        evaluated.put(String.valueOf(e.getKey()), evaluateStrings(e.getValue(), context));
+      }
+      return evaluated;
+    }
+    if (value instanceof List<?> list) {
+      List<Object> evaluated = new ArrayList<>();
+      for (Object item : list) {
+        evaluated.add(evaluateStrings(item, context));
+      }
+      return evaluated;
+    }
+    return value;
+  }
 }

@@ -36,16 +36,35 @@ final class RunExecution {
   private final List<JobResult> results = new ArrayList<>();
   private int running;
 
+  /** For the jobs of a called workflow: {@code caller.}, {@code caller / }, and the calls above. */
+  private final String keyPrefix;
+
+  private final String namePrefix;
+  private final CallChain calls;
+
   RunExecution(RunContext run, ExecutorService pool, Map<String, String> workflowEnv) {
+    this(run, pool, workflowEnv, "", "", CallChain.top(run.request().workflow()));
+  }
+
+  RunExecution(
+      RunContext run,
+      ExecutorService pool,
+      Map<String, String> workflowEnv,
+      String keyPrefix,
+      String namePrefix,
+      CallChain calls) {
     this.run = run;
     this.pool = pool;
     this.workflowEnv = workflowEnv;
+    this.keyPrefix = keyPrefix;
+    this.namePrefix = namePrefix;
+    this.calls = calls;
   }
 
   /** One job of the workflow and its instances. */
   private static final class JobState {
     final Job job;
-    final Deque<JobExecution> queued = new ArrayDeque<>();
+    final Deque<JobInstance> queued = new ArrayDeque<>();
     final List<JobResult> results = new ArrayList<>();
     final AtomicBoolean stopped = new AtomicBoolean();
     int maxParallel = Integer.MAX_VALUE;
@@ -62,10 +81,10 @@ final class RunExecution {
     }
   }
 
-  private record Finished(JobState state, JobResult result) {}
+  private record Finished(JobState state, JobResult result, List<JobResult> nested) {}
 
   List<JobResult> execute() throws InterruptedException {
-    for (String id : selectedJobs()) {
+    for (String id : SelectedJobs.of(run.request())) {
       jobs.put(id, new JobState(run.request().workflow().jobs().get(id)));
     }
     while (true) {
@@ -99,6 +118,7 @@ final class RunExecution {
       running--;
       done.state.active--;
       results.add(done.result);
+      results.addAll(done.nested);
       done.state.results.add(done.result);
       JobResult r = done.result;
       if (r.conclusion() == Conclusion.FAILURE
@@ -128,21 +148,25 @@ final class RunExecution {
     } catch (ExpressionException e) {
       finishWithout(
           state,
-          job.id(),
-          job.id(),
+          keyPrefix + job.id(),
+          namePrefix + job.id(),
           Conclusion.FAILURE,
           job.location() + ": if: " + e.getMessage());
       return;
     }
     if (!runIt) {
       finishWithout(
-          state, job.id(), displayName(job, Map.of()), Conclusion.SKIPPED, skipReason(job));
+          state,
+          keyPrefix + job.id(),
+          namePrefix + displayName(job, Map.of()),
+          Conclusion.SKIPPED,
+          skipReason(job));
       return;
     }
     List<Map<String, Object>> combinations;
     try {
       Object matrix = job.strategy() == null ? null : job.strategy().matrix();
-      matrix = evaluateStrings(matrix, context);
+      matrix = Matrix.evaluateStrings(matrix, context);
       combinations = Matrix.expand(Matrix.normalize(matrix));
       if (job.strategy() != null) {
         if (job.strategy().failFast() != null) {
@@ -156,8 +180,8 @@ final class RunExecution {
     } catch (ExpressionException | Matrix.MatrixException | NumberFormatException e) {
       finishWithout(
           state,
-          job.id(),
-          job.id(),
+          keyPrefix + job.id(),
+          namePrefix + job.id(),
           Conclusion.FAILURE,
           job.location() + ": strategy: " + e.getMessage());
       return;
@@ -166,24 +190,31 @@ final class RunExecution {
     for (int i = 0; i < combinations.size(); i++) {
       Map<String, Object> matrix = combinations.get(i);
       String key =
-          combinations.size() > 1 || !matrix.isEmpty() ? job.id() + "-" + (i + 1) : job.id();
+          keyPrefix
+              + (combinations.size() > 1 || !matrix.isEmpty()
+                  ? job.id() + "-" + (i + 1)
+                  : job.id());
       Map<String, Object> strategy = new LinkedHashMap<>();
       strategy.put("fail-fast", state.failFast);
       strategy.put("job-index", (double) i);
       strategy.put("job-total", (double) combinations.size());
       strategy.put("max-parallel", (double) Math.min(state.maxParallel, combinations.size()));
-      String name = displayName(job, matrix, needs, strategy);
-      run.listener().jobQueued(key, name);
+      String name = namePrefix + displayName(job, matrix, needs, strategy);
+      if (job.call() == null) {
+        run.listener().jobQueued(key, name);
+      }
       state.queued.add(
-          new JobExecution(
-              run, job, key, name, matrix, strategy, needs, workflowEnv, state.stopped));
+          job.call() != null
+              ? new CalledWorkflow(run, pool, job, key, name, matrix, strategy, needs, calls)
+              : new JobExecution(
+                  run, job, key, name, matrix, strategy, needs, workflowEnv, state.stopped));
     }
   }
 
-  private void submit(JobState state, JobExecution execution) {
+  private void submit(JobState state, JobInstance execution) {
     running++;
     state.active++;
-    pool.execute(
+    Runnable work =
         () -> {
           JobResult result;
           try {
@@ -204,13 +235,20 @@ final class RunExecution {
                     false);
           }
           run.listener().jobFinished(result);
-          finished.add(new Finished(state, result));
-        });
+          finished.add(new Finished(state, result, execution.nested()));
+        };
+    if (execution.ownThread()) {
+      Thread thread = new Thread(work, "gantry-call-" + execution.key());
+      thread.setDaemon(true);
+      thread.start();
+    } else {
+      pool.execute(work);
+    }
   }
 
   private void dropQueued(JobState state) {
     while (!state.queued.isEmpty()) {
-      JobExecution execution = state.queued.poll();
+      JobInstance execution = state.queued.poll();
       String reason =
           run.cancelled().get()
               ? "cancelled"
@@ -399,19 +437,10 @@ final class RunExecution {
     for (String need : job.needs()) {
       JobState other = jobs.get(need);
       if (other != null && other.conclusion != Conclusion.SUCCESS) {
-        return "skipped: needed job '" + need + "' " + describe(other.conclusion);
+        return "skipped: needed job '" + need + "' " + other.conclusion.describe();
       }
     }
     return "skipped: if: condition is false";
-  }
-
-  private static String describe(Conclusion conclusion) {
-    return switch (conclusion) {
-      case FAILURE -> "failed";
-      case CANCELLED -> "was cancelled";
-      case SKIPPED -> "was skipped";
-      case SUCCESS -> "succeeded";
-    };
   }
 
   private ExpressionContext jobContext(
@@ -459,56 +488,10 @@ final class RunExecution {
     return name;
   }
 
-  /** The matrix with every {@code ${{ }}} string replaced by its (typed) value. */
-  private static Object evaluateStrings(Object value, ExpressionContext context)
-      throws ExpressionException {
-    if (value instanceof String template && template.contains("${{")) {
-      return Expressions.evaluateTemplate(template, context);
-    }
-    if (value instanceof Map<?, ?> map) {
-      Map<String, Object> evaluated = new LinkedHashMap<>();
-      for (Map.Entry<?, ?> e : map.entrySet()) {
-        evaluated.put(String.valueOf(e.getKey()), evaluateStrings(e.getValue(), context));
-      }
-      return evaluated;
-    }
-    if (value instanceof List<?> list) {
-      List<Object> evaluated = new ArrayList<>();
-      for (Object item : list) {
-        evaluated.add(evaluateStrings(item, context));
-      }
-      return evaluated;
-    }
-    return value;
-  }
-
   private static boolean truthy(Object value) {
     if (value instanceof String s) {
       return !s.strip().equalsIgnoreCase("false") && !s.isBlank();
     }
     return Expressions.truthy(value);
-  }
-
-  /** The jobs to run: all, or the ones asked for and everything they need. */
-  private List<String> selectedJobs() {
-    Map<String, Job> all = run.request().workflow().jobs();
-    if (run.request().jobs().isEmpty()) {
-      return new ArrayList<>(all.keySet());
-    }
-    Set<String> selected = new LinkedHashSet<>();
-    Deque<String> todo = new ArrayDeque<>(run.request().jobs());
-    while (!todo.isEmpty()) {
-      String id = todo.poll();
-      if (all.containsKey(id) && selected.add(id)) {
-        todo.addAll(all.get(id).needs());
-      }
-    }
-    List<String> ordered = new ArrayList<>();
-    for (String id : all.keySet()) {
-      if (selected.contains(id)) {
-        ordered.add(id);
-      }
-    }
-    return ordered;
   }
 }

@@ -191,7 +191,8 @@ final class StepLoop {
     } catch (StepFields.InvalidStep e) {
       return Attempt.failed(e.getMessage());
     }
-    JobStepCall call = new JobStepCall(scope, step, number, stepName, env, fields, deadline, out);
+    JobStepCall call =
+        new JobStepCall(scope, step, number, stepName, env, fields, deadline, out, runners);
     StepEnding ending = run(call);
     Map<String, String> outputs = new LinkedHashMap<>(call.outputs);
     if (ending instanceof StepEnding.TimedOut) {

@@ -22,11 +22,12 @@ public final class StepRunners {
   }
 
   /**
-   * The built-in ones, then JavaScript actions from git sources and the workspace ({@link
-   * GitActionStepRunner}) for every other {@code uses:}.
+   * The built-in ones, then composite actions ({@link CompositeStepRunner}) and JavaScript actions
+   * ({@link GitActionStepRunner}) from git sources and the workspace for every other {@code uses:}.
    */
   public static List<StepRunner> withGitActions(ActionRegistry actions, GitActionStepRunner git) {
-    return List.of(new ActionStepRunner(actions), git, new ScriptStepRunner());
+    return List.of(
+        new ActionStepRunner(actions), new CompositeStepRunner(git), git, new ScriptStepRunner());
   }
 
   /** The first runner that accepts the step, or null when none does. */

@@ -241,7 +241,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     }
   }
 
-  private static Map<String, String> workflowEnv(RunRequest request, Map<String, Object> github)
+  static Map<String, String> workflowEnv(RunRequest request, Map<String, Object> github)
       throws ExpressionException {
     Map<String, Object> contexts = new HashMap<>();
     contexts.put("github", github);

@@ -24,6 +24,15 @@ final class Contexts {
   static final Set<String> JOB_ENV =
       Set.of("github", "needs", "strategy", "matrix", "vars", "secrets", "inputs");
   static final Set<String> JOB_CONCURRENCY = JOB;
+
+  /** {@code with} and {@code secrets} of a job calling a reusable workflow. */
+  static final Set<String> JOB_WITH = JOB;
+
+  static final Set<String> JOB_SECRETS = JOB_ENV;
+
+  /** {@code on.workflow_call.outputs.<name>.value}. */
+  static final Set<String> CALL_OUTPUTS = Set.of("github", "jobs", "vars", "inputs");
+
   static final Set<String> JOB_DEFAULTS_RUN =
       Set.of("github", "needs", "strategy", "matrix", "env", "vars", "inputs");
   static final Set<String> ENVIRONMENT_URL =

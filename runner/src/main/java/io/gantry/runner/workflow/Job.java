@@ -16,6 +16,7 @@ import java.util.Map;
  * @param strategy {@code strategy:}, or null
  * @param environment {@code environment:} name (or {@code environment.name}), or null
  * @param runsOn {@code runs-on:} as written (accepted and ignored), or null
+ * @param call the reusable workflow it calls ({@code uses:}), or null for a job with steps
  */
 public record Job(
     String id,
@@ -32,4 +33,42 @@ public record Job(
     String environment,
     String runsOn,
     List<Step> steps,
-    Location location) {}
+    Location location,
+    JobCall call) {
+
+  /** A job with steps (no reusable workflow). */
+  public Job(
+      String id,
+      String name,
+      List<String> needs,
+      String condition,
+      Map<String, String> env,
+      Map<String, String> outputs,
+      String timeoutMinutes,
+      String continueOnError,
+      Strategy strategy,
+      RunDefaults defaults,
+      Concurrency concurrency,
+      String environment,
+      String runsOn,
+      List<Step> steps,
+      Location location) {
+    this(
+        id,
+        name,
+        needs,
+        condition,
+        env,
+        outputs,
+        timeoutMinutes,
+        continueOnError,
+        strategy,
+        defaults,
+        concurrency,
+        environment,
+        runsOn,
+        steps,
+        location,
+        null);
+  }
+}

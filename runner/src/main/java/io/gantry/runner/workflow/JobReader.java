@@ -39,21 +39,25 @@ final class JobReader {
   /** Keys GitHub knows that Gantry does not run, with how to do without them. */
   private static final Map<String, String> UNSUPPORTED =
       Map.of(
-          "uses",
-          "'uses' at job level calls a reusable workflow, which is not supported by Gantry; copy"
-              + " its jobs into this workflow",
-          "with",
-          "'with' passes inputs to a reusable workflow (jobs.<id>.uses), which is not supported by"
-              + " Gantry",
-          "secrets",
-          "'secrets' passes secrets to a reusable workflow (jobs.<id>.uses), which is not"
-              + " supported by Gantry",
           "services",
           "'services' (service containers) is not supported by Gantry; start what the job needs in"
               + " a run: step, e.g. docker run -d ...",
           "container",
           "'container' (running a job inside a container) is not supported by Gantry; run the"
               + " commands with docker run in a run: step");
+
+  /** What a job calling a reusable workflow may have, as on GitHub. */
+  static final List<String> CALL_KEYS =
+      List.of(
+          "name",
+          "uses",
+          "with",
+          "secrets",
+          "strategy",
+          "needs",
+          "if",
+          "permissions",
+          "concurrency");
 
   private static final List<String> ALL_KEYS;
 
@@ -95,11 +99,42 @@ final class JobReader {
     boolean callsWorkflow = e.containsKey("uses");
     UNSUPPORTED.forEach(
         (key, message) -> {
-          boolean partOfCall = key.equals("with") || key.equals("secrets");
-          if (e.containsKey(key) && !(partOfCall && callsWorkflow)) {
+          if (e.containsKey(key)) {
             report.error(e.get(key).getKeyNode(), message);
           }
         });
+    JobCall call = null;
+    if (callsWorkflow) {
+      e.forEach(
+          (key, entry) -> {
+            if (!CALL_KEYS.contains(key)) {
+              report.error(
+                  entry.getKeyNode(),
+                  "'"
+                      + key
+                      + "' cannot go with 'uses' in job '"
+                      + id
+                      + "': a job that calls a reusable workflow takes only "
+                      + String.join(", ", CALL_KEYS));
+            }
+          });
+      call = new WorkflowCallReader(fields).call(id, e);
+    } else {
+      for (String key : List.of("with", "secrets")) {
+        if (e.containsKey(key)) {
+          report.error(
+              e.get(key).getKeyNode(),
+              "'"
+                  + key
+                  + "' of job '"
+                  + id
+                  + "' passes "
+                  + (key.equals("with") ? "inputs" : "secrets")
+                  + " to a reusable workflow, but the job has no 'uses'; add uses:"
+                  + " ./.github/workflows/FILE.yml or move it to a step");
+        }
+      }
+    }
 
     String name =
         e.containsKey("name") ? fields.template(value(e, "name"), "name", Contexts.JOB) : null;
@@ -157,7 +192,8 @@ final class JobReader {
             environment,
             runsOn,
             steps,
-            report.at(keyNode));
+            report.at(keyNode),
+            call);
     return new Read(job, needNodes);
   }
 

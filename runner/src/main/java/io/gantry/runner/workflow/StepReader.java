@@ -188,13 +188,18 @@ final class StepReader {
               + " step (e.g. docker run ...) instead");
       return null;
     }
-    if (uses.startsWith("./") || uses.startsWith("../")) {
+    if (uses.startsWith("../") || (uses.startsWith("./") && uses.contains(".."))) {
       report.error(
           node,
           "'"
               + uses
-              + "' is a local action, which is not supported by Gantry; use a run: step or a"
-              + " built-in action");
+              + "' leaves the workspace; a local action is ./PATH inside the checked-out"
+              + " repository");
+      return null;
+    }
+    if (uses.startsWith("./")) {
+      // A local action: its action.yml is in the workspace once checked out, so its inputs are
+      // checked when the step runs (GitHub's warnings for unexpected and missing inputs).
       return null;
     }
     String problem = actions.problemWith(uses);

@@ -309,7 +309,7 @@ final class TriggersReader {
     return new DispatchTrigger(Collections.unmodifiableMap(inputs));
   }
 
-  private InputSpec input(String name, NodeTuple tuple) {
+  InputSpec input(String name, NodeTuple tuple) {
     if (!JobReader.ID.matcher(name).matches()) {
       report.error(
           tuple.getKeyNode(),

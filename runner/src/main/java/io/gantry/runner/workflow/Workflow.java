@@ -21,6 +21,7 @@ import java.util.Map;
  * @param jobs the jobs in file order, by id
  * @param source the file's text as read (snapshotted with each run)
  * @param warnings validation findings that do not block the workflow
+ * @param call {@code on.workflow_call} of a reusable workflow, or null
  */
 public record Workflow(
     Path file,
@@ -32,4 +33,21 @@ public record Workflow(
     Concurrency concurrency,
     Map<String, Job> jobs,
     String source,
-    List<Problem> warnings) {}
+    List<Problem> warnings,
+    WorkflowCall call) {
+
+  /** A workflow that is not reusable. */
+  public Workflow(
+      Path file,
+      String name,
+      String runName,
+      Triggers on,
+      Map<String, String> env,
+      RunDefaults defaults,
+      Concurrency concurrency,
+      Map<String, Job> jobs,
+      String source,
+      List<Problem> warnings) {
+    this(file, name, runName, on, env, defaults, concurrency, jobs, source, warnings, null);
+  }
+}

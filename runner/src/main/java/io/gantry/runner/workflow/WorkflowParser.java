@@ -19,14 +19,24 @@ public final class WorkflowParser {
   private final ActionCatalog actions;
   private final WorkflowLimits limits;
 
+  /**
+   * Whether calls of reusable workflows of the same repository are checked ({@link CallChecks}).
+   */
+  private final boolean checkCalls;
+
   /** With GitHub's limits. */
   public WorkflowParser(ActionCatalog actions) {
     this(actions, WorkflowLimits.GITHUB);
   }
 
   public WorkflowParser(ActionCatalog actions, WorkflowLimits limits) {
+    this(actions, limits, true);
+  }
+
+  private WorkflowParser(ActionCatalog actions, WorkflowLimits limits, boolean checkCalls) {
     this.actions = actions;
     this.limits = limits;
+    this.checkCalls = checkCalls;
   }
 
   /**
@@ -96,11 +106,19 @@ public final class WorkflowParser {
                   Severity.ERROR,
                   "cannot read " + file + ": " + e.getMessage())));
     }
-    return parse(source, file, displayName);
+    return parse(source, file, displayName, checkCalls);
   }
 
-  /** Parses and validates workflow text (as {@link #parse(Path, String)}, from memory). */
+  /**
+   * Parses and validates workflow text (as {@link #parse(Path, String)}, from memory; calls of
+   * reusable workflows are not checked against their files, which may not be on this disk).
+   */
   public Workflow parse(String source, Path file, String displayName) throws WorkflowException {
+    return parse(source, file, displayName, false);
+  }
+
+  private Workflow parse(String source, Path file, String displayName, boolean withCalls)
+      throws WorkflowException {
     Report report = new Report(displayName);
     long bytes = source.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > limits.fileBytes()) {
@@ -119,6 +137,9 @@ public final class WorkflowParser {
       throw new WorkflowException(report.problems());
     }
     checkMatrices(workflow, report);
+    if (withCalls) {
+      new CallChecks(new WorkflowParser(actions, limits, false)).check(workflow, file, report);
+    }
     if (report.hasErrors()) {
       throw new WorkflowException(report.problems());
     }

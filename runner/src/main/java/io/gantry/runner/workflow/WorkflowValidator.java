@@ -55,8 +55,10 @@ final class WorkflowValidator {
             ? fields.template(value(e, "run-name"), "run-name", Contexts.RUN_NAME)
             : null;
     Triggers on = new Triggers(null, null, Collections.emptySet());
+    WorkflowCall call = null;
     if (e.containsKey("on")) {
       on = new TriggersReader(fields).read(value(e, "on"));
+      call = new WorkflowCallReader(fields).read(value(e, "on"));
     } else if (!Fields.misspelt(node, "on", KEYS)) {
       report.error(node, "the workflow has no 'on:'; add the events to run on, e.g. on: push");
     }
@@ -91,7 +93,8 @@ final class WorkflowValidator {
         concurrency,
         Collections.unmodifiableMap(jobs),
         source,
-        report.warnings());
+        report.warnings(),
+        call);
   }
 
   private static Node value(Map<String, NodeTuple> entries, String key) {

@@ -84,10 +84,10 @@ class WorkflowErrorsTest {
             "ci.yml:5:15: 'docker://alpine:3.20' is a Docker container action, which is not"
                 + " supported by Gantry; use a run: step (e.g. docker run ...) instead"),
         Arguments.of(
-            "a local action",
-            JOB + "      - uses: ./.github/actions/setup\n",
-            "ci.yml:5:15: './.github/actions/setup' is a local action, which is not supported by"
-                + " Gantry; use a run: step or a built-in action"),
+            "a local action outside the workspace",
+            JOB + "      - uses: ../other/action\n",
+            "ci.yml:5:15: '../other/action' leaves the workspace; a local action is ./PATH inside"
+                + " the checked-out repository"),
         Arguments.of(
             "an unknown action",
             JOB + "      - uses: actions/setup-node@v4\n",
@@ -156,11 +156,15 @@ class WorkflowErrorsTest {
                 + "        default: sure\njobs:\n  build:\n    steps:\n      - run: make\n",
             "ci.yml:6:18: default of boolean input 'force' must be true or false, got 'sure'"),
         Arguments.of(
-            "a reusable workflow call",
-            "on: push\njobs:\n  build:\n    uses: org/repo/.github/workflows/b.yml@main\n"
-                + "    with:\n      a: b\n",
-            "ci.yml:4:5: 'uses' at job level calls a reusable workflow, which is not supported by"
-                + " Gantry; copy its jobs into this workflow"),
+            "a job-level uses that is not a workflow",
+            "on: push\njobs:\n  build:\n    uses: org/repo/b.yml@main\n    with:\n      a: b\n",
+            "ci.yml:4:11: 'org/repo/b.yml@main' is not a reusable workflow; write"
+                + " ./.github/workflows/FILE.yml or OWNER/REPO/.github/workflows/FILE.yml@REF"),
+        Arguments.of(
+            "with on a job that calls nothing",
+            "on: push\njobs:\n  build:\n    with: {a: b}\n    steps:\n      - run: make\n",
+            "ci.yml:4:5: 'with' of job 'build' passes inputs to a reusable workflow, but the job has"
+                + " no 'uses'; add uses: ./.github/workflows/FILE.yml or move it to a step"),
         Arguments.of(
             "service containers",
             "on: push\njobs:\n  build:\n    services:\n      db: {image: postgres}\n    steps:\n"

@@ -75,6 +75,22 @@ public final class ActionFetcher {
     if (known != null) {
       return known;
     }
+    Path tree = tree(reference);
+    String commit = tree.getFileName().toString();
+    Path directory = reference.path().isEmpty() ? tree : tree.resolve(reference.path());
+    ActionManifest manifest =
+        ActionManifests.read(directory, reference.toString(), reference.path());
+    FetchedAction action = new FetchedAction(reference, commit, directory, manifest);
+    fetched.put(reference.toString(), action);
+    return action;
+  }
+
+  /**
+   * The files of the repository a REMOTE reference names, at the commit its ref resolves to
+   * (fetched when not cached yet; the folder is named by the commit), without reading an {@code
+   * action.yml}: what a reusable workflow ({@code OWNER/REPO/.github/workflows/x.yml@REF}) needs.
+   */
+  public Path tree(ActionReference reference) throws ActionFetchException {
     Path repoDir = cacheDir.resolve(reference.owner()).resolve(reference.repo());
     String commit;
     String url = null;
@@ -97,12 +113,7 @@ public final class ActionFetcher {
         lock.unlock();
       }
     }
-    Path directory = reference.path().isEmpty() ? tree : tree.resolve(reference.path());
-    ActionManifest manifest =
-        ActionManifests.read(directory, reference.toString(), reference.path());
-    FetchedAction action = new FetchedAction(reference, commit, directory, manifest);
-    fetched.put(reference.toString(), action);
-    return action;
+    return tree;
   }
 
   /** Resolves a tag or branch (at most once per fetcher), trying each source in order. */
