@@ -7,6 +7,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 [ "$(ls bench/compat/files 2>/dev/null | wc -l)" -ge 20 ] || bench/compat/fetch.sh
-mvn -B -ntp -o -q -pl runner -am test -Dtest=CompatCorpusTest -Dsurefire.failIfNoSpecifiedTests=false \
+mvn -B -ntp -o -q -pl runner -am test -Dtest=CompatCorpusTest -DexcludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false \
   > bench/compat/last-run.log 2>&1 || { tail -40 bench/compat/last-run.log; exit 1; }
 head -1 runner/target/compat-corpus.txt
