@@ -189,4 +189,9 @@ final class JobStepCall implements StepCall {
   public DeployHistory deployHistory() {
     return scope.run.deployHistory();
   }
+
+  @Override
+  public io.gantry.runner.artifact.ArtifactStore artifacts() {
+    return scope.run.artifacts();
+  }
 }
