@@ -38,11 +38,19 @@ final class ApiClient {
   }
 
   Object get(String path) throws ClientException {
-    return json(send(HttpRequest.newBuilder(uri(path)).GET()));
+    return json(send(reader(HttpRequest.newBuilder(uri(path)).GET())));
   }
 
   String getText(String path) throws ClientException {
-    return send(HttpRequest.newBuilder(uri(path)).GET());
+    return send(reader(HttpRequest.newBuilder(uri(path)).GET()));
+  }
+
+  /** A read carries the token when there is one: the server asks for it unless public-read. */
+  private HttpRequest.Builder reader(HttpRequest.Builder request) {
+    if (token != null && !token.isBlank()) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return request;
   }
 
   /** An answer of the server, whatever its status; {@code body} parsed from JSON. */
@@ -111,7 +119,8 @@ final class ApiClient {
   /** Reads a Server-Sent Events stream until it ends, passing each event and its data. */
   void stream(String path, BiConsumer<String, String> events) throws ClientException {
     HttpRequest request =
-        HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET().build();
+        reader(HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET())
+            .build();
     try {
       HttpResponse<java.io.InputStream> response =
           http.send(request, HttpResponse.BodyHandlers.ofInputStream());
