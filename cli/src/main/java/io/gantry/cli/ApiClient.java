@@ -162,6 +162,47 @@ final class ApiClient {
     }
   }
 
+  /**
+   * GETs a file into {@code target} (streamed through a temporary file next to it, moved into place
+   * once whole); returns the answer's headers.
+   */
+  java.net.http.HttpHeaders download(String path, java.nio.file.Path target)
+      throws ClientException {
+    java.nio.file.Path part = target.resolveSibling(target.getFileName() + ".part");
+    try {
+      HttpResponse<java.nio.file.Path> response =
+          http.send(
+              reader(HttpRequest.newBuilder(uri(path)).GET())
+                  .timeout(Duration.ofMinutes(30))
+                  .build(),
+              HttpResponse.BodyHandlers.ofFile(part));
+      if (response.statusCode() >= 400) {
+        String body = java.nio.file.Files.readString(part);
+        java.nio.file.Files.deleteIfExists(part);
+        String message = body;
+        try {
+          Object parsed = Expressions.fromJson(body);
+          if (parsed instanceof Map<?, ?> m && m.get("message") != null) {
+            message = String.valueOf(m.get("message"));
+          }
+        } catch (ExpressionException notJson) {
+          // Keep the raw body.
+        }
+        throw new ClientException("the server answered " + response.statusCode() + ": " + message);
+      }
+      java.nio.file.Files.move(part, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      return response.headers();
+    } catch (ConnectException e) {
+      throw unreachable();
+    } catch (IOException e) {
+      throw new ClientException(
+          "cannot download " + path + " from " + server + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClientException("interrupted");
+    }
+  }
+
   private String send(HttpRequest.Builder builder) throws ClientException {
     try {
       HttpResponse<String> response =
