@@ -133,7 +133,7 @@ jobs:
     }
     server.close();
 
-    server = TestServer.start(dir.resolve("open"), null, "", "  public-read: true\n");
+    server = TestServer.start(dir.resolve("open"), WORKFLOW, "", "  public-read: true\n");
     HttpResponse<String> open =
         http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/runs"))
@@ -141,6 +141,26 @@ jobs:
             HttpResponse.BodyHandlers.ofString());
     assertThat(open.statusCode()).isEqualTo(200);
     assertThat(open.body()).contains("\"runs\":[]");
+
+    // The run page lists the artifact with a link to its zip, which anyone may read here.
+    long id = runOfPush();
+    assertThat(awaitCompleted(id).get("conclusion")).isEqualTo("success");
+    String page =
+        http.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + server.port() + "/runs/" + id))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(page)
+        .contains("<section class=\"artifacts\" aria-label=\"artifacts\"><h2>Artifacts</h2>")
+        .contains(
+            "<a href=\"/api/runs/"
+                + id
+                + "/artifacts/dist%20files/zip\" download=\"dist files.zip\">"
+                + "dist files</a>")
+        .contains("1 file(s) · from build");
+    assertThat(zip(id, "dist%20files", null).statusCode()).isEqualTo(200);
   }
 
   private HttpResponse<byte[]> zip(long id, String name, String token) throws Exception {

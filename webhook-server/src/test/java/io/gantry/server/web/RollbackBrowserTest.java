@@ -49,7 +49,7 @@ class RollbackBrowserTest {
 
   private static final String TOKEN = "rollback-browser-token";
 
-  @TempDir Path dir;
+  @TempDir static Path dir;
   private GantryServer server;
   private EcsClient ecs;
   private Browser browser;
@@ -196,8 +196,7 @@ class RollbackBrowserTest {
     WebElement top =
         browser.await(
             d -> {
-              List<WebElement> now =
-                  d.findElements(By.cssSelector("table.deployments tbody tr"));
+              List<WebElement> now = d.findElements(By.cssSelector("table.deployments tbody tr"));
               return now.size() == 3 ? now.get(0) : null;
             });
     assertThat(top.getText())
