@@ -38,11 +38,19 @@ final class ApiClient {
   }
 
   Object get(String path) throws ClientException {
-    return json(send(HttpRequest.newBuilder(uri(path)).GET()));
+    return json(send(reader(HttpRequest.newBuilder(uri(path)).GET())));
   }
 
   String getText(String path) throws ClientException {
-    return send(HttpRequest.newBuilder(uri(path)).GET());
+    return send(reader(HttpRequest.newBuilder(uri(path)).GET()));
+  }
+
+  /** A read carries the token when there is one: the server asks for it unless public-read. */
+  private HttpRequest.Builder reader(HttpRequest.Builder request) {
+    if (token != null && !token.isBlank()) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return request;
   }
 
   /** An answer of the server, whatever its status; {@code body} parsed from JSON. */
@@ -111,7 +119,8 @@ final class ApiClient {
   /** Reads a Server-Sent Events stream until it ends, passing each event and its data. */
   void stream(String path, BiConsumer<String, String> events) throws ClientException {
     HttpRequest request =
-        HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET().build();
+        reader(HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET())
+            .build();
     try {
       HttpResponse<java.io.InputStream> response =
           http.send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -147,6 +156,47 @@ final class ApiClient {
       throw unreachable();
     } catch (IOException e) {
       throw new ClientException("lost the connection to " + server + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClientException("interrupted");
+    }
+  }
+
+  /**
+   * GETs a file into {@code target} (streamed through a temporary file next to it, moved into place
+   * once whole); returns the answer's headers.
+   */
+  java.net.http.HttpHeaders download(String path, java.nio.file.Path target)
+      throws ClientException {
+    java.nio.file.Path part = target.resolveSibling(target.getFileName() + ".part");
+    try {
+      HttpResponse<java.nio.file.Path> response =
+          http.send(
+              reader(HttpRequest.newBuilder(uri(path)).GET())
+                  .timeout(Duration.ofMinutes(30))
+                  .build(),
+              HttpResponse.BodyHandlers.ofFile(part));
+      if (response.statusCode() >= 400) {
+        String body = java.nio.file.Files.readString(part);
+        java.nio.file.Files.deleteIfExists(part);
+        String message = body;
+        try {
+          Object parsed = Expressions.fromJson(body);
+          if (parsed instanceof Map<?, ?> m && m.get("message") != null) {
+            message = String.valueOf(m.get("message"));
+          }
+        } catch (ExpressionException notJson) {
+          // Keep the raw body.
+        }
+        throw new ClientException("the server answered " + response.statusCode() + ": " + message);
+      }
+      java.nio.file.Files.move(part, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      return response.headers();
+    } catch (ConnectException e) {
+      throw unreachable();
+    } catch (IOException e) {
+      throw new ClientException(
+          "cannot download " + path + " from " + server + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ClientException("interrupted");

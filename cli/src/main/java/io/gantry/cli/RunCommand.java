@@ -254,6 +254,7 @@ final class RunCommand implements Callable<Integer> {
         WorkflowExecutor executor =
             new WorkflowExecutor(actions, store, ExecutorOptions.defaults(data))) {
       StaleRunFiles.sweep(data, store);
+      executor.artifacts().sweep();
       List<WorkflowExecutor.Execution> executions = new ArrayList<>();
       Thread cancelOnInterrupt =
           new Thread(

@@ -279,7 +279,9 @@ class ClientCommandsTest {
 
   private String text(String path) throws Exception {
     return http.send(
-            HttpRequest.newBuilder(URI.create(base() + path)).build(),
+            HttpRequest.newBuilder(URI.create(base() + path))
+                .header("Authorization", "Bearer " + TOKEN)
+                .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
   }

@@ -463,7 +463,9 @@ class ServiceCommandsTest {
 
   private static HttpResponse<String> get(String path) throws Exception {
     return HTTP.send(
-        HttpRequest.newBuilder(URI.create(base() + path)).build(),
+        HttpRequest.newBuilder(URI.create(base() + path))
+            .header("Authorization", "Bearer " + TOKEN)
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

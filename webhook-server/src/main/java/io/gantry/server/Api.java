@@ -77,6 +77,15 @@ final class Api {
     }
   }
 
+  /** A read of the API: see {@link io.gantry.server.web.Access#requireReader}. */
+  void authorizeRead(Context ctx) {
+    try {
+      access.requireReader(ctx);
+    } catch (io.gantry.server.web.Access.Denied e) {
+      throw new ApiException(e.status(), e.error(), e.getMessage());
+    }
+  }
+
   private void listRuns(Context ctx) {
     int limit = intParam(ctx, "limit", 20);
     List<Map<String, Object>> runs = new ArrayList<>();

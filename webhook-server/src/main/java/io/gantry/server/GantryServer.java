@@ -49,6 +49,7 @@ public final class GantryServer implements AutoCloseable {
   private final ServiceApi services;
   private final Schedules schedules;
   private final io.gantry.server.web.WebUi web;
+  private final ArtifactApi artifacts;
 
   private GantryServer(
       ServerConfig config, Duration lease, StatusOutbox.Poster poster, java.time.Clock clock) {
@@ -67,6 +68,8 @@ public final class GantryServer implements AutoCloseable {
             ExecutorOptions.defaults(data)
                 .withMaxParallelJobs(Math.max(2, config.server().workers() * 2))
                 .withStepLogBytes(config.limits().stepLogBytes()));
+    executor.artifacts().linkTo(config.server().publicUrl());
+    this.artifacts = new ArtifactApi(executor.artifacts(), store);
     WorkflowParser parser =
         new WorkflowParser(
             actions,
@@ -92,7 +95,8 @@ public final class GantryServer implements AutoCloseable {
     awsEnv.putAll(runEnv);
     this.services = new ServiceApi(store.deployHistory(), awsEnv, api::authenticate);
     this.web =
-        new io.gantry.server.web.WebUi(config, access, store, executor.logs(), parser, awsEnv);
+        new io.gantry.server.web.WebUi(
+            config, access, store, executor.logs(), parser, awsEnv, executor.artifacts());
     Webhooks webhooks = new Webhooks(config, store, queue);
     this.schedules =
         new Schedules(config, io.gantry.runner.store.ScheduleTicks.in(store), queue, clock);
@@ -102,7 +106,18 @@ public final class GantryServer implements AutoCloseable {
               c.showJavalinBanner = false;
               HttpLimits.apply(c, config.limits());
             });
+    // Every read of the API needs a reader, unless server.public-read is on (mutating calls check
+    // for an operator themselves).
+    app.before(
+        "/api/*",
+        ctx -> {
+          String method = ctx.method().name();
+          if (method.equals("GET") || method.equals("HEAD")) {
+            api.authorizeRead(ctx);
+          }
+        });
     api.routes(app);
+    artifacts.routes(app);
     services.routes(app);
     webhooks.routes(app);
     EventRuns eventRuns = new EventRuns(config, store, queue, api::authenticate);
@@ -182,6 +197,7 @@ public final class GantryServer implements AutoCloseable {
     server.statuses.start();
     server.workers.start();
     server.schedules.start();
+    server.artifacts.start();
     server.app.start(effective.server().bind(), effective.server().port());
     return server;
   }
@@ -308,6 +324,7 @@ public final class GantryServer implements AutoCloseable {
   @Override
   public void close() {
     schedules.close();
+    artifacts.close();
     app.stop();
     web.close();
     services.close();

@@ -214,7 +214,9 @@ public final class WebhookBench {
     while (System.currentTimeMillis() < deadline) {
       String logs =
           http.send(
-                  HttpRequest.newBuilder(URI.create(base + "/api/runs/" + runId + "/logs")).build(),
+                  HttpRequest.newBuilder(URI.create(base + "/api/runs/" + runId + "/logs"))
+                      .header("Authorization", "Bearer " + TOKEN)
+                      .build(),
                   HttpResponse.BodyHandlers.ofString())
               .body();
       // The log shows the script too ("first-step-at $(date ...)"): take the printed number.
@@ -237,7 +239,9 @@ public final class WebhookBench {
           (Map<?, ?>)
               Expressions.fromJson(
                   http.send(
-                          HttpRequest.newBuilder(URI.create(base + "/api/runs/" + runId)).build(),
+                          HttpRequest.newBuilder(URI.create(base + "/api/runs/" + runId))
+                              .header("Authorization", "Bearer " + TOKEN)
+                              .build(),
                           HttpResponse.BodyHandlers.ofString())
                       .body());
       if ("COMPLETED".equals(run.get("status"))) {
@@ -256,6 +260,7 @@ public final class WebhookBench {
               Expressions.fromJson(
                   http.send(
                           HttpRequest.newBuilder(URI.create(base + "/api/runs?status=COMPLETED"))
+                              .header("Authorization", "Bearer " + TOKEN)
                               .build(),
                           HttpResponse.BodyHandlers.ofString())
                       .body());

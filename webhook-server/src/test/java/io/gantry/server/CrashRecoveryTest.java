@@ -174,7 +174,9 @@ class CrashRecoveryTest {
 
   private String get(String path) throws Exception {
     return http.send(
-            HttpRequest.newBuilder(URI.create(base() + path)).build(),
+            HttpRequest.newBuilder(URI.create(base() + path))
+                .header("Authorization", "Bearer " + TOKEN)
+                .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
   }

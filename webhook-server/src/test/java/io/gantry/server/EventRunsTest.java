@@ -160,6 +160,7 @@ class EventRunsTest {
   private String get(String path) throws Exception {
     return http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Authorization", "Bearer " + TOKEN)
                 .GET()
                 .build(),
             HttpResponse.BodyHandlers.ofString())

@@ -119,7 +119,8 @@ class LocalEcsEmbeddingTest {
 
   private static String get(HttpClient http, String url) throws Exception {
     return http.send(
-            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
+            HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer t0ken").build(),
+            HttpResponse.BodyHandlers.ofString())
         .body();
   }
 

@@ -60,7 +60,9 @@ class LogDownloadTest {
       socket
           .getOutputStream()
           .write(
-              "GET /api/runs/1/logs HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+              ("GET /api/runs/1/logs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                      + TestServer.TOKEN
+                      + "\r\nConnection: close\r\n\r\n")
                   .getBytes(StandardCharsets.ISO_8859_1));
       InputStream in = new BufferedInputStream(socket.getInputStream());
       String head = head(in);

@@ -338,7 +338,10 @@ class ServerTest {
     assertThat(response.body()).contains("\"error\":\"unauthorized\"").doesNotContain("Exception");
     HttpResponse<String> missing =
         http.send(
-            HttpRequest.newBuilder(URI.create(base() + "/api/runs/999")).GET().build(),
+            HttpRequest.newBuilder(URI.create(base() + "/api/runs/999"))
+                .header("Authorization", "Bearer " + TOKEN)
+                .GET()
+                .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(missing.body()).contains("\"error\":\"not_found\"").contains("no run 999");
@@ -352,7 +355,10 @@ class ServerTest {
 
   private String get(String path) throws Exception {
     return http.send(
-            HttpRequest.newBuilder(URI.create(base() + path)).GET().build(),
+            HttpRequest.newBuilder(URI.create(base() + path))
+                .header("Authorization", "Bearer " + TOKEN)
+                .GET()
+                .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
   }

@@ -205,6 +205,7 @@ class TagPushTest {
   private String get(String path) throws Exception {
     return http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Authorization", "Bearer t0ken-123")
                 .GET()
                 .build(),
             HttpResponse.BodyHandlers.ofString())

@@ -43,6 +43,12 @@ final class TestServer implements AutoCloseable {
    * @param extraYaml appended to {@code gantry.yml} (e.g. a {@code limits:} section)
    */
   static TestServer start(Path dir, String workflow, String extraYaml) throws Exception {
+    return start(dir, workflow, extraYaml, "");
+  }
+
+  /** As above, with {@code serverYaml} lines added to the {@code server:} section. */
+  static TestServer start(Path dir, String workflow, String extraYaml, String serverYaml)
+      throws Exception {
     Files.createDirectories(dir);
     GitRepos repos = GitRepos.create(dir);
     String first =
@@ -60,7 +66,9 @@ final class TestServer implements AutoCloseable {
             + dir.resolve("data")
             + "\n  api-token: "
             + TOKEN
-            + "\n  workers: 1\nrepositories:\n  - name: acme/web\n    forge: git\n"
+            + "\n  workers: 1\n"
+            + serverYaml
+            + "repositories:\n  - name: acme/web\n    forge: git\n"
             + "    clone-url: "
             + repos.origin.toUri()
             + "\n    webhook-secret: "
@@ -109,6 +117,10 @@ final class TestServer implements AutoCloseable {
       StringBuilder head =
           new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
       headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+      if (method.equals("GET") && !headers.containsKey("Authorization")) {
+        // Reads of the API need a reader since public-read governs them too.
+        head.append("Authorization: Bearer ").append(TOKEN).append("\r\n");
+      }
       head.append("Content-Length: ").append(body.length).append("\r\nConnection: close\r\n\r\n");
       out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
       out.write(body);

@@ -98,6 +98,14 @@ public interface ActionContext {
   }
 
   /**
+   * The artifacts of the runs of this data directory, for {@code actions/upload-artifact} and
+   * {@code actions/download-artifact}; null for contexts made outside a run.
+   */
+  default io.gantry.runner.artifact.ArtifactStore artifacts() {
+    return null;
+  }
+
+  /**
    * {@code text} as the log would show it, every masked value replaced; an action compares the two
    * to tell whether a value holds a secret before it stores it anywhere. Outside a run nothing is
    * masked.

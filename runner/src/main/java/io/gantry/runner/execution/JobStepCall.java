@@ -213,4 +213,9 @@ final class JobStepCall implements NestedStepCall {
   public DeployHistory deployHistory() {
     return scope.run.deployHistory();
   }
+
+  @Override
+  public io.gantry.runner.artifact.ArtifactStore artifacts() {
+    return scope.run.artifacts();
+  }
 }

@@ -26,6 +26,7 @@ record RunContext(
     Masker masker,
     RunListener listener,
     DeployHistory deployHistory,
+    io.gantry.runner.artifact.ArtifactStore artifacts,
     LogStore logs,
     ActionRegistry actions,
     List<StepRunner> stepRunners,

@@ -110,6 +110,11 @@ final class StepActionContext implements ActionContext {
   }
 
   @Override
+  public io.gantry.runner.artifact.ArtifactStore artifacts() {
+    return step.artifacts();
+  }
+
+  @Override
   public String mask(String text) {
     return step.mask(text);
   }

@@ -89,4 +89,9 @@ public interface StepCall {
   JobDeploys jobDeploys();
 
   DeployHistory deployHistory();
+
+  /** The artifacts of the run's data directory; null where a run has none. */
+  default io.gantry.runner.artifact.ArtifactStore artifacts() {
+    return null;
+  }
 }

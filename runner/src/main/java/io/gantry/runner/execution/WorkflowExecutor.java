@@ -45,6 +45,7 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final ExecutorService jobPool;
   private final List<StepRunner> stepRunners;
   private final JobGroups jobGroups = new JobGroups();
+  private final io.gantry.runner.artifact.ArtifactStore artifacts;
 
   /** An executor whose steps run on this machine: built-in actions and scripts. */
   public WorkflowExecutor(ActionRegistry actions, RunStore store, ExecutorOptions options) {
@@ -64,6 +65,7 @@ public final class WorkflowExecutor implements AutoCloseable {
     this.store = store;
     this.options = options;
     this.logs = new LogStore(options.dataDir());
+    this.artifacts = io.gantry.runner.artifact.ArtifactStore.in(options.dataDir(), store);
     AtomicInteger threads = new AtomicInteger();
     this.jobPool =
         Executors.newFixedThreadPool(
@@ -78,6 +80,11 @@ public final class WorkflowExecutor implements AutoCloseable {
   /** The log store the runs write to. */
   public LogStore logs() {
     return logs;
+  }
+
+  /** The artifacts the runs upload (actions/upload-artifact), for the API and the sweep. */
+  public io.gantry.runner.artifact.ArtifactStore artifacts() {
+    return artifacts;
   }
 
   /** Records the run as queued and starts it; returns at once. */
@@ -168,6 +175,7 @@ public final class WorkflowExecutor implements AutoCloseable {
               masker,
               listener,
               store.deployHistory(),
+              artifacts,
               logs,
               actions,
               stepRunners,

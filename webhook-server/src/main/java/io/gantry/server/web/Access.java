@@ -102,6 +102,23 @@ public final class Access {
     ctx.attribute(ACTOR, principal.name());
   }
 
+  /**
+   * For every read of the REST API ({@code GET /api/…}): any valid bearer token (api-token or a
+   * user's, viewer or operator) or a signed-in session; anonymous callers only when {@code
+   * server.public-read} is on.
+   *
+   * @throws Denied 401 otherwise
+   */
+  public void requireReader(Context ctx) {
+    if (ctx.header("Authorization") != null || session(ctx).isPresent()) {
+      caller(ctx, false);
+      return;
+    }
+    if (!config.access().publicRead()) {
+      throw unauthorized();
+    }
+  }
+
   /** Who the mutating call was made by, once {@link #requireOperator} let it through. */
   public static String actor(Context ctx, String fallback) {
     Object name = ctx.attribute(ACTOR);

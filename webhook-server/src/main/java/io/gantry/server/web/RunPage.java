@@ -36,11 +36,17 @@ final class RunPage {
   private final RunStore store;
   private final LogStore logs;
   private final WorkflowParser parser;
+  private final io.gantry.runner.artifact.ArtifactStore artifacts;
 
-  RunPage(RunStore store, LogStore logs, WorkflowParser parser) {
+  RunPage(
+      RunStore store,
+      LogStore logs,
+      WorkflowParser parser,
+      io.gantry.runner.artifact.ArtifactStore artifacts) {
     this.store = store;
     this.logs = logs;
     this.parser = parser;
+    this.artifacts = artifacts;
   }
 
   String render(RunHistory.RunDetails details, Access.Principal user, String csrf) {
@@ -184,12 +190,58 @@ final class RunPage {
       h.append("<p class=\"empty\">No job has started yet.</p>");
     }
     h.append("</section>");
+    artifacts(h, run.id());
     return h.toString();
+  }
+
+  /** The run's artifacts, each a link to its zip (the REST API's, read with the session). */
+  private void artifacts(StringBuilder h, long runId) {
+    if (artifacts == null) {
+      return;
+    }
+    List<io.gantry.runner.store.ArtifactRecords.Artifact> list = artifacts.list(runId);
+    if (list.isEmpty()) {
+      return;
+    }
+    h.append("<section class=\"artifacts\" aria-label=\"artifacts\"><h2>Artifacts</h2><ul>");
+    for (io.gantry.runner.store.ArtifactRecords.Artifact a : list) {
+      h.append("<li><a href=\"/api/runs/")
+          .append(runId)
+          .append("/artifacts/")
+          .append(esc(Html.url(a.name())))
+          .append("/zip\" download=\"")
+          .append(esc(a.name()))
+          .append(".zip\">")
+          .append(esc(a.name()))
+          .append("</a> <span class=\"sub\">")
+          .append(esc(size(a.sizeBytes())))
+          .append(" · ")
+          .append(a.files())
+          .append(" file(s) · from ")
+          .append(esc(a.job()))
+          .append(" · expires ")
+          .append(esc(a.expiresAt().toString().substring(0, 10)))
+          .append("</span></li>");
+    }
+    h.append("</ul></section>");
+  }
+
+  static String size(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    if (bytes < 1024 * 1024) {
+      return String.format(java.util.Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+    }
+    return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
   }
 
   /** What the live part shows, in short: the page swaps it in only when this changes. */
   String signature(long runId, RunHistory.RunRecord run) {
     StringBuilder s = new StringBuilder(RunRows.state(run));
+    if (artifacts != null) {
+      s.append('|').append(artifacts.list(runId).size());
+    }
     for (RunHistory.JobRecord job : store.jobsOf(runId)) {
       s.append('|').append(job.id()).append(job.status()).append(job.conclusion());
       for (RunHistory.StepRecord step : store.stepsOf(job.id())) {

@@ -61,11 +61,26 @@ public final class WebUi implements AutoCloseable {
       LogStore logs,
       WorkflowParser parser,
       Map<String, String> awsEnv) {
+    this(config, access, store, logs, parser, awsEnv, null);
+  }
+
+  /**
+   * @param awsEnv the AWS variables the server's runs see: which ECS endpoint its services are on
+   * @param artifacts the runs' artifacts, listed on the run page (null: none shown)
+   */
+  public WebUi(
+      ServerConfig config,
+      Access access,
+      RunStore store,
+      LogStore logs,
+      WorkflowParser parser,
+      Map<String, String> awsEnv,
+      io.gantry.runner.artifact.ArtifactStore artifacts) {
     this.access = access;
     this.store = store;
     this.logs = logs;
     this.runsPage = new RunsPage(config, store, store.deployHistory());
-    this.runPage = new RunPage(store, logs, parser);
+    this.runPage = new RunPage(store, logs, parser, artifacts);
     this.deploymentsPage = new DeploymentsPage(store.deployHistory(), awsEnv);
     this.feed = new RunFeed(store);
     for (String name : ASSETS) {

@@ -533,7 +533,9 @@ class WebUiBrowserTest {
 
   private String get(String path) throws Exception {
     return http.send(
-            HttpRequest.newBuilder(URI.create(base() + path)).build(),
+            HttpRequest.newBuilder(URI.create(base() + path))
+                .header("Authorization", "Bearer " + TOKEN)
+                .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
   }

@@ -11,10 +11,12 @@ import java.util.List;
  * gantry/build-image}, the AWS actions {@code aws-actions/configure-aws-credentials}, {@code
  * aws-actions/amazon-ecr-login}, {@code aws-actions/amazon-ecs-render-task-definition} and {@code
  * aws-actions/amazon-ecs-deploy-task-definition}, and Gantry's {@code gantry/health-check} and
- * {@code gantry/ecs-rollback}. The AWS ones talk to AWS only through the AWS SDK for Java v2, with
- * the region, credentials and endpoints of the step's environment (never the JVM's own), so
- * pointing a workflow at another endpoint ({@code AWS_ENDPOINT_URL_STS}, {@code
- * AWS_ENDPOINT_URL_ECR}, {@code AWS_ENDPOINT_URL}) is a matter of {@code env:}, not of code.
+ * {@code gantry/ecs-rollback}, and {@code actions/upload-artifact} and {@code
+ * actions/download-artifact} over {@code io.gantry.runner.artifact}. The AWS ones talk to AWS only
+ * through the AWS SDK for Java v2, with the region, credentials and endpoints of the step's
+ * environment (never the JVM's own), so pointing a workflow at another endpoint ({@code
+ * AWS_ENDPOINT_URL_STS}, {@code AWS_ENDPOINT_URL_ECR}, {@code AWS_ENDPOINT_URL}) is a matter of
+ * {@code env:}, not of code.
  */
 public final class BuiltInActions {
 
@@ -38,6 +40,8 @@ public final class BuiltInActions {
     List<Action> all = new ArrayList<>();
     all.add(new CheckoutAction(mirrors));
     all.add(new BuildImageAction());
+    all.add(new UploadArtifactAction());
+    all.add(new DownloadArtifactAction());
     all.addAll(aws());
     return all;
   }
