@@ -38,6 +38,7 @@ final class AwsHttp implements AutoCloseable {
     SecretsManagerActions secrets =
         new SecretsManagerActions(core.secrets(), mapper, core.options().region());
     SsmActions ssm = new SsmActions(core.secrets(), mapper, core.options().region());
+    ScalingActions scaling = new ScalingActions(core);
     Javalin app =
         Javalin.create(
             c -> {
@@ -70,6 +71,8 @@ final class AwsHttp implements AutoCloseable {
                   secrets.handle(target.substring(SecretsManagerActions.PREFIX.length()), request);
             } else if (target != null && target.startsWith(SsmActions.PREFIX)) {
               response = ssm.handle(target.substring(SsmActions.PREFIX.length()), request);
+            } else if (target != null && target.startsWith(ScalingActions.PREFIX)) {
+              response = scaling.handle(target.substring(ScalingActions.PREFIX.length()), request);
             } else if (target != null && target.startsWith(LogsActions.PREFIX)) {
               response = logs.handle(target.substring(LogsActions.PREFIX.length()), request);
             } else if (target != null && target.startsWith(ECR_PREFIX)) {
@@ -83,7 +86,8 @@ final class AwsHttp implements AutoCloseable {
                   "UnknownOperationException",
                   "X-Amz-Target '"
                       + target
-                      + "' names no ECS, ECR, CloudWatch Logs, Secrets Manager or SSM action.");
+                      + "' names no ECS, ECR, CloudWatch Logs, Secrets Manager, SSM or Application Auto"
+                      + " Scaling action.");
             }
           } catch (AwsError e) {
             error(ctx, mapper, e);

@@ -46,6 +46,8 @@ public final class LocalEcs implements AutoCloseable {
    *     starts another
    * @param registry whether to start the local registry (ECR)
    * @param stopTasksOnClose stop and remove every task's containers on close (tests)
+   * @param metricPeriod how often service auto scaling measures its metrics (CloudWatch: a minute);
+   *     target tracking acts after 3 periods above the target and 15 below 90 % of it
    */
   public record Options(
       Path dataDir,
@@ -58,7 +60,8 @@ public final class LocalEcs implements AutoCloseable {
       Duration defaultStopTimeout,
       double launchRetryDelaySeconds,
       boolean registry,
-      boolean stopTasksOnClose) {
+      boolean stopTasksOnClose,
+      Duration metricPeriod) {
 
     /** The defaults for a data directory: free port, us-east-1, Podman, registry on. */
     public static Options defaults(Path dataDir) {
@@ -73,7 +76,8 @@ public final class LocalEcs implements AutoCloseable {
           Duration.ofSeconds(30),
           1.0,
           true,
-          false);
+          false,
+          Duration.ofSeconds(60));
     }
 
     public Options withPort(int port) {
@@ -88,7 +92,8 @@ public final class LocalEcs implements AutoCloseable {
           defaultStopTimeout,
           launchRetryDelaySeconds,
           registry,
-          stopTasksOnClose);
+          stopTasksOnClose,
+          metricPeriod);
     }
 
     public Options withRegion(String region) {
@@ -103,7 +108,8 @@ public final class LocalEcs implements AutoCloseable {
           defaultStopTimeout,
           launchRetryDelaySeconds,
           registry,
-          stopTasksOnClose);
+          stopTasksOnClose,
+          metricPeriod);
     }
 
     public Options withTiming(Duration tickInterval, Duration settleTime) {
@@ -118,7 +124,8 @@ public final class LocalEcs implements AutoCloseable {
           defaultStopTimeout,
           launchRetryDelaySeconds,
           registry,
-          stopTasksOnClose);
+          stopTasksOnClose,
+          metricPeriod);
     }
 
     public Options withDefaultStopTimeout(Duration timeout) {
@@ -133,7 +140,8 @@ public final class LocalEcs implements AutoCloseable {
           timeout,
           launchRetryDelaySeconds,
           registry,
-          stopTasksOnClose);
+          stopTasksOnClose,
+          metricPeriod);
     }
 
     public Options withRegistry(boolean registry) {
@@ -148,7 +156,24 @@ public final class LocalEcs implements AutoCloseable {
           defaultStopTimeout,
           launchRetryDelaySeconds,
           registry,
-          stopTasksOnClose);
+          stopTasksOnClose,
+          metricPeriod);
+    }
+
+    public Options withMetricPeriod(Duration period) {
+      return new Options(
+          dataDir,
+          port,
+          region,
+          dockerHost,
+          tickInterval,
+          settleTime,
+          healthStartInterval,
+          defaultStopTimeout,
+          launchRetryDelaySeconds,
+          registry,
+          stopTasksOnClose,
+          period);
     }
 
     public Options withStopTasksOnClose(boolean stop) {
@@ -163,7 +188,8 @@ public final class LocalEcs implements AutoCloseable {
           defaultStopTimeout,
           launchRetryDelaySeconds,
           registry,
-          stop);
+          stop,
+          metricPeriod);
     }
   }
 

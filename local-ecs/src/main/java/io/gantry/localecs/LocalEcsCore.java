@@ -40,6 +40,7 @@ final class LocalEcsCore implements AutoCloseable {
   private final LocalSecrets secrets = new LocalSecrets();
   private final AwsLogs awsLogs;
   private final ServiceScheduler scheduler;
+  private final AutoScaler autoScaler;
   private final ScheduledExecutorService loop;
   private volatile RegistryCredentials registryCredentials;
   private volatile LoadBalancers loadBalancers;
@@ -58,6 +59,7 @@ final class LocalEcsCore implements AutoCloseable {
     this.awsLogs = new AwsLogs(logGroups, engine);
     this.runner = new TaskRunner(this, engine);
     this.scheduler = new ServiceScheduler(this);
+    this.autoScaler = new AutoScaler(this, engine);
     this.loop =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -107,6 +109,9 @@ final class LocalEcsCore implements AutoCloseable {
       }
       if (loadBalancers != null) {
         loadBalancers.refresh();
+      }
+      if (watch) {
+        autoScaler.run();
       }
       synchronized (this) {
         for (Model.Cluster cluster : state.clusters.values()) {
