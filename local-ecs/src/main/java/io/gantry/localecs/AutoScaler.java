@@ -11,24 +11,25 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Application Auto Scaling's target tracking for the registered ECS services, run by the core's
- * loop once per metric period ({@link LocalEcs.Options#metricPeriod()}; CloudWatch's is a minute).
+ * Application Auto Scaling's target tracking for the registered ECS services, run on a thread of
+ * its own once per metric period ({@link LocalEcs.Options#metricPeriod()}; CloudWatch's is a
+ * minute), apart from the core's loop so that a slow tick does not stretch the periods.
  *
  * <p>Each period it measures, without the core's lock, every running task of a scaled service: CPU
  * (the engine's CPU time over the period, against the task's CPU units, 1024 a vCPU; a task
  * reserving none counts 1024) and memory in use (against the task's memory), summed over the
- * service as ECS's {@code CPUUtilization} and {@code MemoryUtilization} are; and each target
- * group's requests over the period per healthy target, scaled to a minute as ALB's {@code
- * RequestCountPerTarget}. Then, with the lock, each policy's two alarms are evaluated as target
- * tracking creates them: high after 3 consecutive periods above the target, low after 15 below 90 %
- * of it. High scales out to ⌈desired × metric ÷ target⌉ unless the policy's ScaleOutCooldown since
- * the last scale-out is running; low scales in (every policy must agree, none may disable scale-in,
- * no deployment may be in progress, as ECS suspends scale-in during deployments) unless the
- * ScaleInCooldown since the last scale-in or the ScaleOutCooldown since the last scale-out is
- * running; always within the target's min and max. Each change is a scaling activity and an event
- * of the service.
+ * service as ECS's {@code CPUUtilization} and {@code MemoryUtilization} are (only for a service
+ * with such a policy); and each target group's requests over the period per healthy target, scaled
+ * to a minute as ALB's {@code RequestCountPerTarget}. Then, with the lock, each policy's two alarms
+ * are evaluated as target tracking creates them: high after 3 consecutive periods above the target,
+ * low after 15 below 90 % of it. High scales out to ⌈desired × metric ÷ target⌉ unless the policy's
+ * ScaleOutCooldown since the last scale-out is running; low scales in (every policy must agree,
+ * none may disable scale-in, no deployment may be in progress, as ECS suspends scale-in during
+ * deployments) unless the ScaleInCooldown since the last scale-in or the ScaleOutCooldown since the
+ * last scale-out is running; always within the target's min and max. Each change is a scaling
+ * activity and an event of the service.
  */
-final class AutoScaler {
+final class AutoScaler implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(AutoScaler.class.getName());
   private static final int MAX_ACTIVITIES = 500;
@@ -39,32 +40,59 @@ final class AutoScaler {
   private final LocalEcsCore core;
   private final ContainerEngine engine;
   private final Map<String, ContainerStats> previousStats = new HashMap<>();
-  private final Map<String, Long> previousRequests = new HashMap<>();
-  private long lastRun;
+  private final Map<String, long[]> previousRequests = new HashMap<>();
+  private final java.util.concurrent.ScheduledExecutorService timer =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "local-ecs-autoscaling");
+            t.setDaemon(true);
+            return t;
+          });
 
   AutoScaler(LocalEcsCore core, ContainerEngine engine) {
     this.core = core;
     this.engine = engine;
   }
 
+  /** Starts measuring and evaluating once per metric period. */
+  void start() {
+    long period = core.options().metricPeriod().toMillis();
+    var unused =
+        timer.scheduleAtFixedRate(
+            () -> {
+              try {
+                run();
+              } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "local-ecs auto scaling", e);
+              }
+            },
+            period,
+            period,
+            java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+
   /** What to measure for one scaled service. */
   private record Probe(
-      String resourceId, List<TaskProbe> tasks, Map<String, String> targetGroups /* label→arn */) {}
+      String resourceId,
+      List<TaskProbe> tasks,
+      boolean usage,
+      Map<String, String> targetGroups /* label→arn */) {}
 
   private record TaskProbe(List<String> containerIds, int cpuUnits, int memoryMiB) {}
 
   /** One period's metrics of one service; NaN where there was no data. */
   record Metrics(double cpu, double memory, Map<String, Double> requestsPerTarget) {}
 
-  /** Called by the loop on every tick, without the core's lock; acts once per metric period. */
+  /** One metric period: measures without the core's lock, then evaluates with it. */
   void run() {
-    long now = System.nanoTime();
-    if (lastRun != 0 && now - lastRun < core.options().metricPeriod().toNanos()) {
-      return;
-    }
-    lastRun = now;
     List<Probe> probes;
     synchronized (core) {
+      StepScaler.evaluate(core);
       probes = probes();
     }
     if (probes.isEmpty()) {
@@ -109,7 +137,17 @@ final class AutoScaler {
         tasks.add(new TaskProbe(ids, demand[0] > 0 ? demand[0] : 1024, demand[1]));
       }
       Map<String, String> groups = new HashMap<>();
+      boolean usage = false;
       for (Model.ScalingPolicy p : target.policies.values()) {
+        if (p.targetTrackingScalingPolicyConfiguration == null) {
+          continue;
+        }
+        usage |=
+            !p.targetTrackingScalingPolicyConfiguration
+                .path("PredefinedMetricSpecification")
+                .path("PredefinedMetricType")
+                .asText()
+                .equals("ALBRequestCountPerTarget");
         String label =
             p.targetTrackingScalingPolicyConfiguration
                 .path("PredefinedMetricSpecification")
@@ -120,7 +158,7 @@ final class AutoScaler {
           groups.put(label, group.targetGroupArn);
         }
       }
-      out.add(new Probe(target.resourceId, tasks, groups));
+      out.add(new Probe(target.resourceId, usage ? tasks : List.of(), usage, groups));
     }
     return out;
   }
@@ -169,17 +207,20 @@ final class AutoScaler {
     double memory = reservedMiB > 0 ? 100.0 * usedMiB / reservedMiB : Double.NaN;
     Map<String, Double> perTarget = new HashMap<>();
     LoadBalancers lb = core.loadBalancers();
-    double minutes = core.options().metricPeriod().toMillis() / 60_000.0;
     for (Map.Entry<String, String> e : probe.targetGroups().entrySet()) {
       if (lb == null) {
         continue;
       }
       LoadBalancers.RequestCount count = lb.requests(e.getValue());
-      Long before = previousRequests.put(e.getValue(), count.requests());
-      if (before != null) {
+      long at = System.nanoTime();
+      long[] before = previousRequests.put(e.getValue(), new long[] {count.requests(), at});
+      if (before != null && at > before[1]) {
+        double minutes = (at - before[1]) / 60e9;
         perTarget.put(
             e.getKey(),
-            (count.requests() - before) / (double) Math.max(1, count.healthyTargets()) / minutes);
+            (count.requests() - before[0])
+                / (double) Math.max(1, count.healthyTargets())
+                / minutes);
       }
     }
     return new Metrics(cpu, memory, perTarget);
@@ -200,6 +241,9 @@ final class AutoScaler {
     boolean allLow = true;
     for (Model.ScalingPolicy p : target.policies.values()) {
       JsonNode config = p.targetTrackingScalingPolicyConfiguration;
+      if (config == null) {
+        continue;
+      }
       double goal = config.path("TargetValue").asDouble();
       double value = value(config, metrics);
       p.lastValue = value;

@@ -39,6 +39,7 @@ final class AwsHttp implements AutoCloseable {
         new SecretsManagerActions(core.secrets(), mapper, core.options().region());
     SsmActions ssm = new SsmActions(core.secrets(), mapper, core.options().region());
     ScalingActions scaling = new ScalingActions(core);
+    CloudWatchActions cloudWatch = new CloudWatchActions(core);
     Javalin app =
         Javalin.create(
             c -> {
@@ -54,10 +55,15 @@ final class AwsHttp implements AutoCloseable {
           if (target == null
               && type != null
               && type.startsWith("application/x-www-form-urlencoded")) {
+            var form = Elbv2Actions.form(ctx.body());
+            boolean metrics = CloudWatchActions.VERSION.equals(form.get("Version"));
             try {
-              ctx.contentType("text/xml").result(elb.handle(Elbv2Actions.form(ctx.body())));
+              ctx.contentType("text/xml")
+                  .result(metrics ? cloudWatch.handle(form) : elb.handle(form));
             } catch (AwsError e) {
-              ctx.status(e.status).contentType("text/xml").result(Elbv2Actions.error(e));
+              ctx.status(e.status)
+                  .contentType("text/xml")
+                  .result(metrics ? CloudWatchActions.error(e) : Elbv2Actions.error(e));
             }
             return;
           }

@@ -48,6 +48,8 @@ public final class LocalEcs implements AutoCloseable {
    * @param stopTasksOnClose stop and remove every task's containers on close (tests)
    * @param metricPeriod how often service auto scaling measures its metrics (CloudWatch: a minute);
    *     target tracking acts after 3 periods above the target and 15 below 90 % of it
+   * @param instances container instances the default cluster is given at start (none: tasks run
+   *     without placement)
    */
   public record Options(
       Path dataDir,
@@ -61,7 +63,15 @@ public final class LocalEcs implements AutoCloseable {
       double launchRetryDelaySeconds,
       boolean registry,
       boolean stopTasksOnClose,
-      Duration metricPeriod) {
+      Duration metricPeriod,
+      Instances instances) {
+
+    /**
+     * Container instances registered in the default cluster at start, until it has {@code count}
+     * ACTIVE ones (so a restart adds none): {@code cpu} units and {@code memory} MiB each, their
+     * zones the region's a, b, c in turn.
+     */
+    public record Instances(int count, int cpu, int memory) {}
 
     /** The defaults for a data directory: free port, us-east-1, Podman, registry on. */
     public static Options defaults(Path dataDir) {
@@ -77,7 +87,8 @@ public final class LocalEcs implements AutoCloseable {
           1.0,
           true,
           false,
-          Duration.ofSeconds(60));
+          Duration.ofSeconds(60),
+          new Instances(0, 2048, 4096));
     }
 
     public Options withPort(int port) {
@@ -93,7 +104,8 @@ public final class LocalEcs implements AutoCloseable {
           launchRetryDelaySeconds,
           registry,
           stopTasksOnClose,
-          metricPeriod);
+          metricPeriod,
+          instances);
     }
 
     public Options withRegion(String region) {
@@ -109,7 +121,8 @@ public final class LocalEcs implements AutoCloseable {
           launchRetryDelaySeconds,
           registry,
           stopTasksOnClose,
-          metricPeriod);
+          metricPeriod,
+          instances);
     }
 
     public Options withTiming(Duration tickInterval, Duration settleTime) {
@@ -125,7 +138,8 @@ public final class LocalEcs implements AutoCloseable {
           launchRetryDelaySeconds,
           registry,
           stopTasksOnClose,
-          metricPeriod);
+          metricPeriod,
+          instances);
     }
 
     public Options withDefaultStopTimeout(Duration timeout) {
@@ -141,7 +155,8 @@ public final class LocalEcs implements AutoCloseable {
           launchRetryDelaySeconds,
           registry,
           stopTasksOnClose,
-          metricPeriod);
+          metricPeriod,
+          instances);
     }
 
     public Options withRegistry(boolean registry) {
@@ -157,7 +172,8 @@ public final class LocalEcs implements AutoCloseable {
           launchRetryDelaySeconds,
           registry,
           stopTasksOnClose,
-          metricPeriod);
+          metricPeriod,
+          instances);
     }
 
     public Options withMetricPeriod(Duration period) {
@@ -173,7 +189,25 @@ public final class LocalEcs implements AutoCloseable {
           launchRetryDelaySeconds,
           registry,
           stopTasksOnClose,
-          period);
+          period,
+          instances);
+    }
+
+    public Options withInstances(int count, int cpu, int memory) {
+      return new Options(
+          dataDir,
+          port,
+          region,
+          dockerHost,
+          tickInterval,
+          settleTime,
+          healthStartInterval,
+          defaultStopTimeout,
+          launchRetryDelaySeconds,
+          registry,
+          stopTasksOnClose,
+          metricPeriod,
+          new Instances(count, cpu, memory));
     }
 
     public Options withStopTasksOnClose(boolean stop) {
@@ -189,7 +223,8 @@ public final class LocalEcs implements AutoCloseable {
           launchRetryDelaySeconds,
           registry,
           stop,
-          metricPeriod);
+          metricPeriod,
+          instances);
     }
   }
 

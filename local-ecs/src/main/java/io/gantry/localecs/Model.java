@@ -41,6 +41,12 @@ final class Model {
     /** Application Auto Scaling's activities, newest first (bounded). */
     public List<ScalingActivity> scalingActivities = new ArrayList<>();
 
+    /** CloudWatch: a metric's key (namespace|name|dimensions) → its current value. */
+    public Map<String, Double> metrics = new LinkedHashMap<>();
+
+    /** CloudWatch alarms by name (step scaling's triggers). */
+    public Map<String, MetricAlarm> alarms = new LinkedHashMap<>();
+
     public long sequence = 1;
   }
 
@@ -294,6 +300,9 @@ final class Model {
 
     @JsonIgnore int lowPeriods;
 
+    /** When a step scaling policy last changed the capacity (runtime only). */
+    @JsonIgnore double lastStepAt;
+
     /** The last value of the policy's metric, NaN when it had no data (runtime only). */
     @JsonIgnore double lastValue = Double.NaN;
   }
@@ -310,5 +319,23 @@ final class Model {
     public Double endTime;
     public String statusCode;
     public String statusMessage;
+  }
+
+  /** A CloudWatch alarm on a metric set with PutMetricData. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  static final class MetricAlarm {
+    public String alarmName;
+    public String alarmArn;
+    public String namespace;
+    public String metricName;
+    public Map<String, String> dimensions = new LinkedHashMap<>();
+    public double threshold;
+    public String comparisonOperator;
+    public int evaluationPeriods;
+    public List<String> alarmActions = new ArrayList<>();
+    public String stateValue = "INSUFFICIENT_DATA";
+
+    /** Consecutive breaching periods (runtime only). */
+    @JsonIgnore int breaches;
   }
 }

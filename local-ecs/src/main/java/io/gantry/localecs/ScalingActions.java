@@ -11,10 +11,11 @@ import java.util.Set;
 /**
  * The Application Auto Scaling API subset for ECS services ({@code AnyScaleFrontendService.*}, JSON
  * 1.1): RegisterScalableTarget, DeregisterScalableTarget, DescribeScalableTargets, PutScalingPolicy
- * (target tracking on the three ECS predefined metrics), DeleteScalingPolicy,
- * DescribeScalingPolicies, DescribeScalingActivities. Errors in its types ({@code
- * ValidationException}, {@code ObjectNotFoundException}) and words. Runs with the core's lock held;
- * {@link AutoScaler} acts on what is registered here.
+ * (target tracking on the three ECS predefined metrics; step scaling, run by the CloudWatch alarms
+ * of {@link CloudWatchActions}), DeleteScalingPolicy, DescribeScalingPolicies,
+ * DescribeScalingActivities. Errors in its types ({@code ValidationException}, {@code
+ * ObjectNotFoundException}) and words. Runs with the core's lock held; {@link AutoScaler} acts on
+ * what is registered here.
  */
 final class ScalingActions {
 
@@ -171,26 +172,34 @@ final class ScalingActions {
     }
     Model.Service service = service(resourceId);
     String type = request.path("PolicyType").asText("StepScaling");
-    if (type.equals("StepScaling")) {
-      throw validation(
-          "local-ecs runs TargetTrackingScaling policies only: step scaling needs CloudWatch"
-              + " alarms, which local-ecs does not have.");
-    }
-    if (!type.equals("TargetTrackingScaling")) {
+    if (!type.equals("TargetTrackingScaling") && !type.equals("StepScaling")) {
       throw validation(
           "1 validation error detected: Value '"
               + type
               + "' at 'policyType' failed to satisfy constraint: Member must satisfy enum value"
               + " set: [StepScaling, TargetTrackingScaling]");
     }
-    JsonNode config = request.path("TargetTrackingScalingPolicyConfiguration");
+    boolean tracking = type.equals("TargetTrackingScaling");
+    String configName =
+        tracking ? "TargetTrackingScalingPolicyConfiguration" : "StepScalingPolicyConfiguration";
+    JsonNode config = request.path(configName);
     if (!config.isObject()) {
-      throw validation(
-          "TargetTrackingScalingPolicyConfiguration is required for a TargetTrackingScaling"
-              + " policy.");
+      throw validation(configName + " is required for a " + type + " policy.");
     }
-    checkTargetTracking(config, service);
+    if (tracking) {
+      checkTargetTracking(config, service);
+    } else {
+      checkSteps(config);
+    }
     Model.ScalingPolicy policy = target.policies.get(name);
+    if (policy != null && !policy.policyType.equals(type)) {
+      throw validation(
+          "Policy "
+              + name
+              + " is a "
+              + policy.policyType
+              + " policy; delete it to change its type.");
+    }
     if (policy == null) {
       policy = new Model.ScalingPolicy();
       policy.policyName = name;
@@ -206,7 +215,7 @@ final class ScalingActions {
               + resourceId
               + ":policyName/"
               + name;
-      for (String level : List.of("AlarmHigh", "AlarmLow")) {
+      for (String level : tracking ? List.of("AlarmHigh", "AlarmLow") : List.<String>of()) {
         String alarm = "TargetTracking-" + resourceId + "-" + level + "-" + Arns.uuid();
         ObjectNode a = mapper.createObjectNode();
         a.put("AlarmName", alarm);
@@ -218,7 +227,11 @@ final class ScalingActions {
       target.policies.put(name, policy);
     }
     policy.policyType = type;
-    policy.targetTrackingScalingPolicyConfiguration = config.deepCopy();
+    if (tracking) {
+      policy.targetTrackingScalingPolicyConfiguration = config.deepCopy();
+    } else {
+      policy.stepScalingPolicyConfiguration = config.deepCopy();
+    }
     policy.highPeriods = 0;
     policy.lowPeriods = 0;
     ObjectNode out = mapper.createObjectNode();
@@ -279,6 +292,40 @@ final class ScalingActions {
     }
   }
 
+  private static void checkSteps(JsonNode config) {
+    String type = config.path("AdjustmentType").asText("");
+    if (!Set.of("ChangeInCapacity", "PercentChangeInCapacity", "ExactCapacity").contains(type)) {
+      throw validation(
+          "AdjustmentType must be ChangeInCapacity, PercentChangeInCapacity or ExactCapacity (got '"
+              + type
+              + "').");
+    }
+    JsonNode steps = config.path("StepAdjustments");
+    if (!steps.isArray() || steps.isEmpty()) {
+      throw validation("StepAdjustments must have at least one step adjustment.");
+    }
+    for (JsonNode step : steps) {
+      if (!step.path("ScalingAdjustment").isInt()) {
+        throw validation("Each step adjustment needs an integer ScalingAdjustment: " + step);
+      }
+      if (!step.has("MetricIntervalLowerBound")
+          && !step.has("MetricIntervalUpperBound")
+          && steps.size() > 1) {
+        throw validation(
+            "Only a single step adjustment may have neither MetricIntervalLowerBound nor"
+                + " MetricIntervalUpperBound: "
+                + step);
+      }
+      if (step.has("MetricIntervalLowerBound")
+          && step.has("MetricIntervalUpperBound")
+          && step.get("MetricIntervalLowerBound").asDouble()
+              >= step.get("MetricIntervalUpperBound").asDouble()) {
+        throw validation(
+            "MetricIntervalLowerBound must be below MetricIntervalUpperBound: " + step);
+      }
+    }
+  }
+
   private ObjectNode deletePolicy(ObjectNode request) {
     String resourceId = resource(request);
     String name = request.path("PolicyName").asText("");
@@ -317,8 +364,14 @@ final class ScalingActions {
         o.put("ResourceId", t.resourceId);
         o.put("ScalableDimension", DIMENSION);
         o.put("PolicyType", p.policyType);
-        o.set(
-            "TargetTrackingScalingPolicyConfiguration", p.targetTrackingScalingPolicyConfiguration);
+        if (p.targetTrackingScalingPolicyConfiguration != null) {
+          o.set(
+              "TargetTrackingScalingPolicyConfiguration",
+              p.targetTrackingScalingPolicyConfiguration);
+        }
+        if (p.stepScalingPolicyConfiguration != null) {
+          o.set("StepScalingPolicyConfiguration", p.stepScalingPolicyConfiguration);
+        }
         o.set("Alarms", mapper.valueToTree(p.alarms));
         o.put("CreationTime", p.creationTime);
       }

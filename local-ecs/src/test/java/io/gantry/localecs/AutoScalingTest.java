@@ -370,6 +370,152 @@ class AutoScalingTest {
   }
 
   @Test
+  void aCloudWatchAlarmOnAMetricSetByTheUserRunsAStepScalingPolicy() throws Exception {
+    ecs.registerTaskDefinition(
+        r ->
+            r.family("worker")
+                .containerDefinitions(
+                    ContainerDefinition.builder()
+                        .name("app")
+                        .image(TestImages.BUSYBOX)
+                        .command("sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait")
+                        .memory(32)
+                        .stopTimeout(1)
+                        .build()));
+    ecs.createService(r -> r.serviceName("worker").taskDefinition("worker").desiredCount(1));
+    ok(
+        SCALE,
+        "register-scalable-target",
+        "--service-namespace",
+        "ecs",
+        "--resource-id",
+        "service/default/worker",
+        "--scalable-dimension",
+        "ecs:service:DesiredCount",
+        "--min-capacity",
+        "1",
+        "--max-capacity",
+        "5");
+    String policyArn =
+        ok(
+                SCALE,
+                "put-scaling-policy",
+                "--policy-name",
+                "queue-steps",
+                "--service-namespace",
+                "ecs",
+                "--resource-id",
+                "service/default/worker",
+                "--scalable-dimension",
+                "ecs:service:DesiredCount",
+                "--policy-type",
+                "StepScaling",
+                "--step-scaling-policy-configuration",
+                "{\"AdjustmentType\":\"ChangeInCapacity\",\"Cooldown\":0,\"StepAdjustments\":["
+                    + "{\"MetricIntervalLowerBound\":0,\"MetricIntervalUpperBound\":50,"
+                    + "\"ScalingAdjustment\":1},"
+                    + "{\"MetricIntervalLowerBound\":50,\"ScalingAdjustment\":3}]}")
+            .path("PolicyARN")
+            .asText();
+    // 70 messages against a threshold of 10: a breach of 60, the second step: +3.
+    ok(
+        "cloudwatch",
+        "put-metric-data",
+        "--namespace",
+        "Shop",
+        "--metric-name",
+        "QueueDepth",
+        "--dimensions",
+        "Queue=orders",
+        "--value",
+        "70");
+    ok(
+        "cloudwatch",
+        "put-metric-alarm",
+        "--alarm-name",
+        "orders-deep",
+        "--namespace",
+        "Shop",
+        "--metric-name",
+        "QueueDepth",
+        "--dimensions",
+        "Name=Queue,Value=orders",
+        "--statistic",
+        "Average",
+        "--period",
+        "60",
+        "--threshold",
+        "10",
+        "--comparison-operator",
+        "GreaterThanThreshold",
+        "--evaluation-periods",
+        "2",
+        "--alarm-actions",
+        policyArn);
+    await().atMost(Duration.ofMinutes(1)).until(() -> service("worker").desiredCount() == 4);
+    // The value drops below the threshold: the alarm goes back to OK and nothing more happens.
+    ok(
+        "cloudwatch",
+        "put-metric-data",
+        "--namespace",
+        "Shop",
+        "--metric-name",
+        "QueueDepth",
+        "--dimensions",
+        "Queue=orders",
+        "--value",
+        "3");
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .until(
+            () ->
+                ok("cloudwatch", "describe-alarms", "--alarm-names", "orders-deep")
+                    .path("MetricAlarms")
+                    .get(0)
+                    .path("StateValue")
+                    .asText()
+                    .equals("OK"));
+    assertThat(service("worker").desiredCount()).isEqualTo(4);
+    JsonNode activity =
+        ok(
+                SCALE,
+                "describe-scaling-activities",
+                "--service-namespace",
+                "ecs",
+                "--resource-id",
+                "service/default/worker")
+            .path("ScalingActivities")
+            .get(0);
+    assertThat(activity.path("Description").asText()).isEqualTo("Setting desired count to 4.");
+    assertThat(activity.path("Cause").asText())
+        .isEqualTo(
+            "monitor alarm orders-deep in state ALARM triggered policy queue-steps (QueueDepth"
+                + " 70.00, threshold 10.00)");
+
+    AwsCli.Result notAPolicy =
+        aws.run(
+            "cloudwatch",
+            "put-metric-alarm",
+            "--alarm-name",
+            "x",
+            "--namespace",
+            "Shop",
+            "--metric-name",
+            "QueueDepth",
+            "--threshold",
+            "1",
+            "--comparison-operator",
+            "GreaterThanThreshold",
+            "--evaluation-periods",
+            "1",
+            "--alarm-actions",
+            "arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:nope");
+    assertThat(notAPolicy.stderr())
+        .contains("(InvalidParameterValue)")
+        .contains("names no step scaling policy of local-ecs");
+  }
+
+  @Test
   void badScalingRequestsGetApplicationAutoScalingsErrors() throws Exception {
     AwsCli.Result missing =
         aws.run(
