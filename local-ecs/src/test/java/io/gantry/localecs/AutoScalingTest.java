@@ -411,7 +411,7 @@ class AutoScalingTest {
                 "--policy-type",
                 "StepScaling",
                 "--step-scaling-policy-configuration",
-                "{\"AdjustmentType\":\"ChangeInCapacity\",\"Cooldown\":0,\"StepAdjustments\":["
+                "{\"AdjustmentType\":\"ChangeInCapacity\",\"Cooldown\":120,\"StepAdjustments\":["
                     + "{\"MetricIntervalLowerBound\":0,\"MetricIntervalUpperBound\":50,"
                     + "\"ScalingAdjustment\":1},"
                     + "{\"MetricIntervalLowerBound\":50,\"ScalingAdjustment\":3}]}")
@@ -453,7 +453,8 @@ class AutoScalingTest {
         "--alarm-actions",
         policyArn);
     await().atMost(Duration.ofMinutes(1)).until(() -> service("worker").desiredCount() == 4);
-    // The value drops below the threshold: the alarm goes back to OK and nothing more happens.
+    // The policy's 120 s cooldown keeps it from running again while the alarm stays in ALARM;
+    // the value drops below the threshold: the alarm goes back to OK and nothing more happens.
     ok(
         "cloudwatch",
         "put-metric-data",
