@@ -60,6 +60,38 @@ final class LocalEcsCommand implements Callable<Integer> {
       description = "The region in ARNs (default: us-east-1).")
   String region;
 
+  @Option(
+      names = "--instances",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "Container instances of the default cluster (EC2 launch type placement; default 0: tasks"
+              + " need none). Registered at start until there are N; zones a, b, c in turn.")
+  int instances;
+
+  @Option(
+      names = "--instance-cpu",
+      defaultValue = "2048",
+      paramLabel = "UNITS",
+      description = "CPU units of each instance from --instances (default 2048, 1024 a vCPU).")
+  int instanceCpu;
+
+  @Option(
+      names = "--instance-memory",
+      defaultValue = "4096",
+      paramLabel = "MIB",
+      description = "Memory of each instance from --instances, in MiB (default 4096).")
+  int instanceMemory;
+
+  @Option(
+      names = "--metric-period-seconds",
+      defaultValue = "60",
+      paramLabel = "SECONDS",
+      description =
+          "How often service auto scaling measures CPU, memory and requests (default 60, as"
+              + " CloudWatch); target tracking acts after 3 periods above its target.")
+  double metricPeriodSeconds;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -72,13 +104,20 @@ final class LocalEcsCommand implements Callable<Integer> {
       err.println("gantry local-ecs: --settle-seconds must be 0 or more, got " + settleSeconds);
       return Gantry.BAD_INPUT;
     }
+    String bad = instancesProblem();
+    if (bad != null) {
+      err.println("gantry local-ecs: " + bad);
+      return Gantry.BAD_INPUT;
+    }
     Path dir = dataDir != null ? dataDir : Settings.defaultDataDir().resolve("local-ecs");
     LocalEcs.Options defaults = LocalEcs.Options.defaults(dir.toAbsolutePath());
     LocalEcs.Options options =
         defaults
             .withPort(port)
             .withRegion(region)
-            .withTiming(defaults.tickInterval(), Duration.ofMillis((long) (settleSeconds * 1000)));
+            .withTiming(defaults.tickInterval(), Duration.ofMillis((long) (settleSeconds * 1000)))
+            .withMetricPeriod(Duration.ofMillis((long) (metricPeriodSeconds * 1000)))
+            .withInstances(instances, instanceCpu, instanceMemory);
     LocalEcs ecs;
     try {
       ecs = LocalEcs.start(options);
@@ -98,6 +137,11 @@ final class LocalEcsCommand implements Callable<Integer> {
     out.println("export AWS_ENDPOINT_URL_ECS=" + endpoint);
     out.println("export AWS_ENDPOINT_URL_ECR=" + endpoint);
     out.println("export AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2=" + endpoint);
+    out.println("export AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING=" + endpoint);
+    out.println("export AWS_ENDPOINT_URL_CLOUDWATCH=" + endpoint);
+    out.println("export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=" + endpoint);
+    out.println("export AWS_ENDPOINT_URL_SECRETS_MANAGER=" + endpoint);
+    out.println("export AWS_ENDPOINT_URL_SSM=" + endpoint);
     out.println("export AWS_REGION=" + region);
     out.println("export AWS_ACCESS_KEY_ID=local-ecs");
     out.println("export AWS_SECRET_ACCESS_KEY=local-ecs");
@@ -114,6 +158,23 @@ final class LocalEcsCommand implements Callable<Integer> {
                 }));
     stopped.await();
     return Gantry.OK;
+  }
+
+  /** What is wrong with the instance and metric options, or null. */
+  private String instancesProblem() {
+    if (instances < 0 || instances > 100) {
+      return "--instances must be between 0 and 100, got " + instances;
+    }
+    if (instanceCpu < 128) {
+      return "--instance-cpu must be at least 128 CPU units (1024 a vCPU), got " + instanceCpu;
+    }
+    if (instanceMemory < 128) {
+      return "--instance-memory must be at least 128 MiB, got " + instanceMemory;
+    }
+    if (!(metricPeriodSeconds >= 0.1 && metricPeriodSeconds <= 3600)) {
+      return "--metric-period-seconds must be between 0.1 and 3600, got " + metricPeriodSeconds;
+    }
+    return null;
   }
 
   /** {@code gantry local-ecs logs TASK}: a task's container output. */

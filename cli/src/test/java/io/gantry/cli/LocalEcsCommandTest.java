@@ -28,6 +28,23 @@ class LocalEcsCommandTest {
   }
 
   @Test
+  void instanceAndMetricOptionsOutOfRangeAreRejectedInOneLine() {
+    assertThat(run("local-ecs", "--instances", "-1")).isEqualTo(Gantry.BAD_INPUT);
+    assertThat(run("local-ecs", "--instances", "3", "--instance-cpu", "64"))
+        .isEqualTo(Gantry.BAD_INPUT);
+    assertThat(run("local-ecs", "--instances", "3", "--instance-memory", "0"))
+        .isEqualTo(Gantry.BAD_INPUT);
+    assertThat(run("local-ecs", "--metric-period-seconds", "0")).isEqualTo(Gantry.BAD_INPUT);
+    assertThat(err.toString().split(System.lineSeparator()))
+        .containsExactly(
+            "gantry local-ecs: --instances must be between 0 and 100, got -1",
+            "gantry local-ecs: --instance-cpu must be at least 128 CPU units (1024 a vCPU), got"
+                + " 64",
+            "gantry local-ecs: --instance-memory must be at least 128 MiB, got 0",
+            "gantry local-ecs: --metric-period-seconds must be between 0.1 and 3600, got 0.0");
+  }
+
+  @Test
   void logsSaysWhenNoLocalEcsAnswers() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -38,6 +38,8 @@ final class AwsHttp implements AutoCloseable {
     SecretsManagerActions secrets =
         new SecretsManagerActions(core.secrets(), mapper, core.options().region());
     SsmActions ssm = new SsmActions(core.secrets(), mapper, core.options().region());
+    ScalingActions scaling = new ScalingActions(core);
+    CloudWatchActions cloudWatch = new CloudWatchActions(core);
     Javalin app =
         Javalin.create(
             c -> {
@@ -53,10 +55,15 @@ final class AwsHttp implements AutoCloseable {
           if (target == null
               && type != null
               && type.startsWith("application/x-www-form-urlencoded")) {
+            var form = Elbv2Actions.form(ctx.body());
+            boolean metrics = CloudWatchActions.VERSION.equals(form.get("Version"));
             try {
-              ctx.contentType("text/xml").result(elb.handle(Elbv2Actions.form(ctx.body())));
+              ctx.contentType("text/xml")
+                  .result(metrics ? cloudWatch.handle(form) : elb.handle(form));
             } catch (AwsError e) {
-              ctx.status(e.status).contentType("text/xml").result(Elbv2Actions.error(e));
+              ctx.status(e.status)
+                  .contentType("text/xml")
+                  .result(metrics ? CloudWatchActions.error(e) : Elbv2Actions.error(e));
             }
             return;
           }
@@ -70,6 +77,8 @@ final class AwsHttp implements AutoCloseable {
                   secrets.handle(target.substring(SecretsManagerActions.PREFIX.length()), request);
             } else if (target != null && target.startsWith(SsmActions.PREFIX)) {
               response = ssm.handle(target.substring(SsmActions.PREFIX.length()), request);
+            } else if (target != null && target.startsWith(ScalingActions.PREFIX)) {
+              response = scaling.handle(target.substring(ScalingActions.PREFIX.length()), request);
             } else if (target != null && target.startsWith(LogsActions.PREFIX)) {
               response = logs.handle(target.substring(LogsActions.PREFIX.length()), request);
             } else if (target != null && target.startsWith(ECR_PREFIX)) {
@@ -83,7 +92,8 @@ final class AwsHttp implements AutoCloseable {
                   "UnknownOperationException",
                   "X-Amz-Target '"
                       + target
-                      + "' names no ECS, ECR, CloudWatch Logs, Secrets Manager or SSM action.");
+                      + "' names no ECS, ECR, CloudWatch Logs, Secrets Manager, SSM or Application Auto"
+                      + " Scaling action.");
             }
           } catch (AwsError e) {
             error(ctx, mapper, e);

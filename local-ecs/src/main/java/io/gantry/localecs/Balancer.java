@@ -76,6 +76,7 @@ final class Balancer implements LoadBalancers, AutoCloseable {
             return t;
           });
   private final Map<String, Listener> listeners = new HashMap<>();
+  private final Map<String, Long> requestCounts = new HashMap<>();
   private Set<String> knownTasks = Set.of();
 
   /** A target: one task in one target group. Guarded by the balancer. */
@@ -331,6 +332,7 @@ final class Balancer implements LoadBalancers, AutoCloseable {
   private void forward(Listener listener, HttpExchange exchange) throws IOException {
     Target target;
     synchronized (this) {
+      requestCounts.merge(listener.group.targetGroupArn, 1L, Long::sum);
       List<Target> healthy = new ArrayList<>();
       for (Target t : listener.targets.values()) {
         if (t.state.equals("healthy")) {
@@ -410,6 +412,18 @@ final class Balancer implements LoadBalancers, AutoCloseable {
         }
       }
     }
+  }
+
+  @Override
+  public synchronized RequestCount requests(String targetGroupArn) {
+    Listener listener = listeners.get(targetGroupArn);
+    int healthy = 0;
+    if (listener != null) {
+      for (Target t : listener.targets.values()) {
+        healthy += t.state.equals("healthy") ? 1 : 0;
+      }
+    }
+    return new RequestCount(requestCounts.getOrDefault(targetGroupArn, 0L), healthy);
   }
 
   private static void respond(HttpExchange exchange, int status, String text) throws IOException {

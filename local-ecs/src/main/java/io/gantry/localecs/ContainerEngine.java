@@ -50,6 +50,12 @@ interface ContainerEngine extends AutoCloseable {
    */
   ExecResult check(String id, HealthCheckSpec check);
 
+  /**
+   * One sample of the container's resource use (the engine's stats, not streamed), or null when it
+   * is not running.
+   */
+  ContainerStats stats(String id);
+
   /** The container's stdout and stderr so far, interleaved as the engine keeps them. */
   String logs(String id);
 
@@ -117,6 +123,12 @@ interface ContainerEngine extends AutoCloseable {
       String imageId,
       String ipAddress,
       String macAddress) {}
+
+  /**
+   * A resource sample: CPU time used since the container started (ns) and memory in use (bytes),
+   * read at {@code readAtNanos} ({@link System#nanoTime()}).
+   */
+  record ContainerStats(long cpuNanos, long memoryBytes, long readAtNanos) {}
 
   /** The outcome of an exec. */
   record ExecResult(int exitCode, String output) {}

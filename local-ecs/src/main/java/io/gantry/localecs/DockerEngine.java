@@ -369,6 +369,11 @@ final class DockerEngine implements ContainerEngine {
   }
 
   @Override
+  public ContainerStats stats(String id) {
+    return podmanApi.stats(id);
+  }
+
+  @Override
   public String logs(String id) {
     StringBuilder output = new StringBuilder();
     try {

@@ -4,8 +4,9 @@ import java.time.Duration;
 
 /**
  * The load balancing seam the scheduler and the task runner see. Called with the core's lock held,
- * except {@link #refresh()}, which the loop calls without it once per tick, and {@link
- * #inFlight(Model.Task)}, which a stopping task's worker polls.
+ * except {@link #refresh()}, which the loop calls without it once per tick, {@link
+ * #inFlight(Model.Task)}, which a stopping task's worker polls, and {@link #requests(String)},
+ * which the auto scaler reads (any of them may be called without it).
  */
 interface LoadBalancers {
 
@@ -26,4 +27,13 @@ interface LoadBalancers {
 
   /** Whether requests forwarded to the task are still in flight. */
   boolean inFlight(Model.Task task);
+
+  /**
+   * The requests the target group's listener has received since local-ecs started (ALB's {@code
+   * RequestCount}, summed), and its healthy targets now, for {@code ALBRequestCountPerTarget}.
+   */
+  RequestCount requests(String targetGroupArn);
+
+  /** A target group's request counter and healthy target count. */
+  record RequestCount(long requests, int healthyTargets) {}
 }

@@ -46,6 +46,10 @@ public final class LocalEcs implements AutoCloseable {
    *     starts another
    * @param registry whether to start the local registry (ECR)
    * @param stopTasksOnClose stop and remove every task's containers on close (tests)
+   * @param metricPeriod how often service auto scaling measures its metrics (CloudWatch: a minute);
+   *     target tracking acts after 3 periods above the target and 15 below 90 % of it
+   * @param instances container instances the default cluster is given at start (none: tasks run
+   *     without placement)
    */
   public record Options(
       Path dataDir,
@@ -58,7 +62,16 @@ public final class LocalEcs implements AutoCloseable {
       Duration defaultStopTimeout,
       double launchRetryDelaySeconds,
       boolean registry,
-      boolean stopTasksOnClose) {
+      boolean stopTasksOnClose,
+      Duration metricPeriod,
+      Instances instances) {
+
+    /**
+     * Container instances registered in the default cluster at start, until it has {@code count}
+     * ACTIVE ones (so a restart adds none): {@code cpu} units and {@code memory} MiB each, their
+     * zones the region's a, b, c in turn.
+     */
+    public record Instances(int count, int cpu, int memory) {}
 
     /** The defaults for a data directory: free port, us-east-1, Podman, registry on. */
     public static Options defaults(Path dataDir) {
@@ -73,7 +86,9 @@ public final class LocalEcs implements AutoCloseable {
           Duration.ofSeconds(30),
           1.0,
           true,
-          false);
+          false,
+          Duration.ofSeconds(60),
+          new Instances(0, 2048, 4096));
     }
 
     public Options withPort(int port) {
@@ -88,7 +103,9 @@ public final class LocalEcs implements AutoCloseable {
           defaultStopTimeout,
           launchRetryDelaySeconds,
           registry,
-          stopTasksOnClose);
+          stopTasksOnClose,
+          metricPeriod,
+          instances);
     }
 
     public Options withRegion(String region) {
@@ -103,7 +120,9 @@ public final class LocalEcs implements AutoCloseable {
           defaultStopTimeout,
           launchRetryDelaySeconds,
           registry,
-          stopTasksOnClose);
+          stopTasksOnClose,
+          metricPeriod,
+          instances);
     }
 
     public Options withTiming(Duration tickInterval, Duration settleTime) {
@@ -118,7 +137,9 @@ public final class LocalEcs implements AutoCloseable {
           defaultStopTimeout,
           launchRetryDelaySeconds,
           registry,
-          stopTasksOnClose);
+          stopTasksOnClose,
+          metricPeriod,
+          instances);
     }
 
     public Options withDefaultStopTimeout(Duration timeout) {
@@ -133,7 +154,9 @@ public final class LocalEcs implements AutoCloseable {
           timeout,
           launchRetryDelaySeconds,
           registry,
-          stopTasksOnClose);
+          stopTasksOnClose,
+          metricPeriod,
+          instances);
     }
 
     public Options withRegistry(boolean registry) {
@@ -148,7 +171,43 @@ public final class LocalEcs implements AutoCloseable {
           defaultStopTimeout,
           launchRetryDelaySeconds,
           registry,
-          stopTasksOnClose);
+          stopTasksOnClose,
+          metricPeriod,
+          instances);
+    }
+
+    public Options withMetricPeriod(Duration period) {
+      return new Options(
+          dataDir,
+          port,
+          region,
+          dockerHost,
+          tickInterval,
+          settleTime,
+          healthStartInterval,
+          defaultStopTimeout,
+          launchRetryDelaySeconds,
+          registry,
+          stopTasksOnClose,
+          period,
+          instances);
+    }
+
+    public Options withInstances(int count, int cpu, int memory) {
+      return new Options(
+          dataDir,
+          port,
+          region,
+          dockerHost,
+          tickInterval,
+          settleTime,
+          healthStartInterval,
+          defaultStopTimeout,
+          launchRetryDelaySeconds,
+          registry,
+          stopTasksOnClose,
+          metricPeriod,
+          new Instances(count, cpu, memory));
     }
 
     public Options withStopTasksOnClose(boolean stop) {
@@ -163,7 +222,9 @@ public final class LocalEcs implements AutoCloseable {
           defaultStopTimeout,
           launchRetryDelaySeconds,
           registry,
-          stop);
+          stop,
+          metricPeriod,
+          instances);
     }
   }
 

@@ -40,6 +40,7 @@ final class LocalEcsCore implements AutoCloseable {
   private final LocalSecrets secrets = new LocalSecrets();
   private final AwsLogs awsLogs;
   private final ServiceScheduler scheduler;
+  private final AutoScaler autoScaler;
   private final ScheduledExecutorService loop;
   private volatile RegistryCredentials registryCredentials;
   private volatile LoadBalancers loadBalancers;
@@ -58,6 +59,7 @@ final class LocalEcsCore implements AutoCloseable {
     this.awsLogs = new AwsLogs(logGroups, engine);
     this.runner = new TaskRunner(this, engine);
     this.scheduler = new ServiceScheduler(this);
+    this.autoScaler = new AutoScaler(this, engine);
     this.loop =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -72,12 +74,41 @@ final class LocalEcsCore implements AutoCloseable {
         cluster.clusterArn = arns.cluster("default");
         state.clusters.put("default", cluster);
       }
+      addInstances(state.clusters.get("default"), options.instances());
+    }
+  }
+
+  /** Registers container instances until the cluster has {@code wanted.count()} ACTIVE ones. */
+  private void addInstances(Model.Cluster cluster, LocalEcs.Options.Instances wanted) {
+    long active =
+        cluster.containerInstances.values().stream().filter(i -> i.status.equals("ACTIVE")).count();
+    ContainerInstanceActions actions = new ContainerInstanceActions(this);
+    for (long n = active; n < wanted.count(); n++) {
+      ObjectNode request = mapper.createObjectNode();
+      var resources = request.putArray("totalResources");
+      resources
+          .addObject()
+          .put("name", "CPU")
+          .put("type", "INTEGER")
+          .put("integerValue", wanted.cpu());
+      resources
+          .addObject()
+          .put("name", "MEMORY")
+          .put("type", "INTEGER")
+          .put("integerValue", wanted.memory());
+      request
+          .putArray("attributes")
+          .addObject()
+          .put("name", "ecs.availability-zone")
+          .put("value", options.region() + (char) ('a' + n % 3));
+      actions.register(cluster, request);
     }
   }
 
   /** Finds the running tasks again and starts the loop. */
   void start() {
     runner.recover();
+    autoScaler.start();
     long tick = options.tickInterval().toMillis();
     var unused = loop.scheduleWithFixedDelay(() -> tick(true), 0, tick, TimeUnit.MILLISECONDS);
   }
@@ -439,6 +470,7 @@ final class LocalEcsCore implements AutoCloseable {
 
   @Override
   public void close() {
+    autoScaler.close();
     loop.shutdownNow();
     try {
       loop.awaitTermination(10, TimeUnit.SECONDS);

@@ -34,6 +34,19 @@ final class Model {
     public Map<String, Task> tasks = new LinkedHashMap<>();
     public Map<String, Repository> repositories = new LinkedHashMap<>();
     public Map<String, TargetGroup> targetGroups = new LinkedHashMap<>();
+
+    /** Application Auto Scaling: resourceId ({@code service/CLUSTER/NAME}) → scalable target. */
+    public Map<String, ScalableTarget> scalableTargets = new LinkedHashMap<>();
+
+    /** Application Auto Scaling's activities, newest first (bounded). */
+    public List<ScalingActivity> scalingActivities = new ArrayList<>();
+
+    /** CloudWatch: a metric's key (namespace|name|dimensions) → its current value. */
+    public Map<String, Double> metrics = new LinkedHashMap<>();
+
+    /** CloudWatch alarms by name (step scaling's triggers). */
+    public Map<String, MetricAlarm> alarms = new LinkedHashMap<>();
+
     public long sequence = 1;
   }
 
@@ -247,5 +260,82 @@ final class Model {
     public int containerPort;
     public int hostPort;
     public String protocol = "tcp";
+  }
+
+  /** An ECS service registered with Application Auto Scaling, and its policies. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  static final class ScalableTarget {
+    public String resourceId;
+    public String scalableDimension = "ecs:service:DesiredCount";
+    public int minCapacity;
+    public int maxCapacity;
+    public String roleARN;
+    public double creationTime;
+    public boolean dynamicScalingInSuspended;
+    public boolean dynamicScalingOutSuspended;
+    public boolean scheduledScalingSuspended;
+
+    /** policyName → policy. */
+    public Map<String, ScalingPolicy> policies = new LinkedHashMap<>();
+
+    /** When a scale-out and a scale-in last changed the desired count (0: never). */
+    public double lastScaleOut;
+
+    public double lastScaleIn;
+  }
+
+  /** A scaling policy; its configuration kept as given (Application Auto Scaling's JSON). */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  static final class ScalingPolicy {
+    public String policyARN;
+    public String policyName;
+    public String policyType;
+    public JsonNode targetTrackingScalingPolicyConfiguration;
+    public JsonNode stepScalingPolicyConfiguration;
+    public List<JsonNode> alarms = new ArrayList<>();
+    public double creationTime;
+
+    /** Consecutive metric periods above the target, and below 90 % of it (runtime only). */
+    @JsonIgnore int highPeriods;
+
+    @JsonIgnore int lowPeriods;
+
+    /** When a step scaling policy last changed the capacity (runtime only). */
+    @JsonIgnore double lastStepAt;
+
+    /** The last value of the policy's metric, NaN when it had no data (runtime only). */
+    @JsonIgnore double lastValue = Double.NaN;
+  }
+
+  /** One change (or attempted change) of a scalable target's capacity. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  static final class ScalingActivity {
+    public String activityId;
+    public String resourceId;
+    public String scalableDimension = "ecs:service:DesiredCount";
+    public String description;
+    public String cause;
+    public double startTime;
+    public Double endTime;
+    public String statusCode;
+    public String statusMessage;
+  }
+
+  /** A CloudWatch alarm on a metric set with PutMetricData. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  static final class MetricAlarm {
+    public String alarmName;
+    public String alarmArn;
+    public String namespace;
+    public String metricName;
+    public Map<String, String> dimensions = new LinkedHashMap<>();
+    public double threshold;
+    public String comparisonOperator;
+    public int evaluationPeriods;
+    public List<String> alarmActions = new ArrayList<>();
+    public String stateValue = "INSUFFICIENT_DATA";
+
+    /** Consecutive breaching periods (runtime only). */
+    @JsonIgnore int breaches;
   }
 }

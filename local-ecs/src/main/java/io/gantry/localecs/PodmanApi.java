@@ -11,7 +11,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The calls of Podman's own (libpod) API that docker-java does not know, as raw HTTP on the
- * engine's address: whether the engine is Podman, and its healthcheck endpoint.
+ * engine's address: whether the engine is Podman, and its healthcheck endpoint; and one stats
+ * sample of the Docker-compatible API (docker-java only streams them).
  */
 final class PodmanApi {
 
@@ -102,5 +103,35 @@ final class PodmanApi {
     }
     // 409 or 500: created without the check (by an earlier local-ecs), so an exec runs it
     return null;
+  }
+
+  /**
+   * One sample of {@code GET /containers/ID/stats?stream=false&one-shot=true} (Docker's and
+   * Podman's compatible API): {@code cpu_stats.cpu_usage.total_usage} and {@code
+   * memory_stats.usage}; null when the container is gone or not running.
+   */
+  ContainerEngine.ContainerStats stats(String id) {
+    Answer answer;
+    try {
+      answer = get("/containers/" + id + "/stats?stream=false&one-shot=true");
+    } catch (IOException e) {
+      throw new EngineException("stats of " + id + ": " + e.getMessage(), e);
+    }
+    long now = System.nanoTime();
+    if (answer.status() != 200) {
+      return null;
+    }
+    JsonNode result;
+    try {
+      result = JSON.readTree(answer.body());
+    } catch (IOException e) {
+      throw new EngineException("stats of " + id + ": " + e.getMessage(), e);
+    }
+    JsonNode cpu = result.path("cpu_stats").path("cpu_usage").path("total_usage");
+    if (!cpu.canConvertToLong()) {
+      return null;
+    }
+    return new ContainerEngine.ContainerStats(
+        cpu.asLong(), result.path("memory_stats").path("usage").asLong(0), now);
   }
 }

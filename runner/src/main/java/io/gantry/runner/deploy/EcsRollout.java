@@ -31,7 +31,9 @@ import software.amazon.awssdk.services.ecs.model.UpdateServiceRequest;
  * events and the stop reasons and exit codes of failed tasks go to the log as they happen, polled
  * with a back-off starting at 1 s. Success is the deployment Gantry made being PRIMARY with
  * rolloutState COMPLETED and the task definition asked for; a FAILED rollout (ECS's circuit
- * breaker) is reported with where ECS rolled back to.
+ * breaker) is reported with where ECS rolled back to. A rollout that did not complete says why in
+ * the same line ({@link RolloutCause}: a secret or image that could not be had, a task that could
+ * not be placed, failed health checks, the desired count changed under it).
  */
 final class EcsRollout {
 
@@ -234,6 +236,7 @@ final class EcsRollout {
     List<String> recentEvents = new ArrayList<>();
     List<String> recentStops = new ArrayList<>();
     Service current = null;
+    RolloutCause cause = null;
     String failedReason = null;
     while (true) {
       if (cancelled.getAsBoolean()) {
@@ -243,6 +246,11 @@ final class EcsRollout {
             current == null ? null : primaryTaskDefinition(current));
       }
       current = describe(cluster, service);
+      int desired = current.desiredCount() == null ? -1 : current.desiredCount();
+      if (cause == null) {
+        cause = new RolloutCause(desired);
+      }
+      cause.desiredCount(desired);
       List<ServiceEvent> events = new ArrayList<>(current.events());
       for (int i = events.size() - 1; i >= 0; i--) {
         ServiceEvent e = events.get(i);
@@ -259,9 +267,10 @@ final class EcsRollout {
               (e.createdAt() == null ? "" : TIME.format(e.createdAt()) + " ") + e.message();
           log.accept("ECS: " + line);
           remember(recentEvents, line);
+          cause.event(e.message());
         }
       }
-      for (String stop : newStops(cluster, service, seenStopped)) {
+      for (String stop : newStops(cluster, service, seenStopped, cause)) {
         log.accept("ECS: " + stop);
         remember(recentStops, stop);
       }
@@ -289,16 +298,18 @@ final class EcsRollout {
         if (primary != null && !primary.id().equals(ours.id())) {
           return new Outcome(
               Ending.ROLLED_BACK_BY_ECS,
-              "ECS rolled back to " + primaryDef + ": " + reason,
+              cause.explain("ECS rolled back to " + primaryDef + ": " + reason),
               primaryDef);
         }
         return new Outcome(
-            Ending.FAILED, "ECS deployment " + deploymentId + " failed: " + reason, primaryDef);
+            Ending.FAILED,
+            cause.explain("ECS deployment " + deploymentId + " failed: " + reason),
+            primaryDef);
       }
       if (ours == null && failedReason != null && primary != null) {
         return new Outcome(
             Ending.ROLLED_BACK_BY_ECS,
-            "ECS rolled back to " + primaryDef + ": " + failedReason,
+            cause.explain("ECS rolled back to " + primaryDef + ": " + failedReason),
             primaryDef);
       }
       if (ours == null && primary != null && !primary.id().equals(deploymentId)) {
@@ -315,10 +326,11 @@ final class EcsRollout {
       if (left <= 0) {
         return new Outcome(
             Ending.TIMED_OUT,
-            "the service did not reach a completed rollout of "
-                + shortName(taskDefinition)
-                + " within "
-                + minutes(timeout)
+            cause.explain(
+                    "the service did not reach a completed rollout of "
+                        + shortName(taskDefinition)
+                        + " within "
+                        + minutes(timeout))
                 + "; "
                 + taskStates(cluster, service)
                 + (recentEvents.isEmpty()
@@ -356,8 +368,8 @@ final class EcsRollout {
   }
 
   /** Lines for tasks that stopped since the last call and did not stop for scaling. */
-  private List<String> newStops(String cluster, String service, Set<String> seen)
-      throws AwsProblem {
+  private List<String> newStops(
+      String cluster, String service, Set<String> seen, RolloutCause cause) throws AwsProblem {
     List<String> fresh = new ArrayList<>();
     for (String arn : stoppedTasks(cluster, service)) {
       if (seen.add(arn)) {
@@ -380,6 +392,7 @@ final class EcsRollout {
       if (reason.startsWith("Scaling activity initiated by")) {
         continue;
       }
+      cause.stopped(task);
       lines.add(describeStop(task));
     }
     return lines;
