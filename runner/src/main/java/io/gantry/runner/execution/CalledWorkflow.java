@@ -455,6 +455,7 @@ final class CalledWorkflow implements JobInstance {
         run.masker(),
         run.listener(),
         run.deployHistory(),
+        run.artifacts(),
         run.logs(),
         run.actions(),
         run.stepRunners(),
