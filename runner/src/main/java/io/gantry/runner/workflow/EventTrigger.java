@@ -31,6 +31,31 @@ public record EventTrigger(
     this(types, workflows, branches, branchesIgnore, null, null);
   }
 
+  /** GitHub's activity types of {@code pull_request} and {@code pull_request_target}. */
+  public static final List<String> PULL_REQUEST_TYPES =
+      List.of(
+          "assigned",
+          "unassigned",
+          "labeled",
+          "unlabeled",
+          "opened",
+          "edited",
+          "closed",
+          "reopened",
+          "synchronize",
+          "converted_to_draft",
+          "ready_for_review",
+          "locked",
+          "unlocked",
+          "review_requested",
+          "review_request_removed",
+          "auto_merge_enabled",
+          "auto_merge_disabled",
+          "milestoned",
+          "demilestoned",
+          "enqueued",
+          "dequeued");
+
   /** No filters: every activity of the event matches. */
   public static EventTrigger any() {
     return new EventTrigger(null, null, null, null, null, null);

@@ -35,29 +35,7 @@ final class TriggersReader {
       List.of("types", "branches", "branches-ignore", "paths", "paths-ignore");
 
   /** GitHub's activity types of {@code pull_request} and {@code pull_request_target}. */
-  static final List<String> PULL_REQUEST_TYPES =
-      List.of(
-          "assigned",
-          "unassigned",
-          "labeled",
-          "unlabeled",
-          "opened",
-          "edited",
-          "closed",
-          "reopened",
-          "synchronize",
-          "converted_to_draft",
-          "ready_for_review",
-          "locked",
-          "unlocked",
-          "review_requested",
-          "review_request_removed",
-          "auto_merge_enabled",
-          "auto_merge_disabled",
-          "milestoned",
-          "demilestoned",
-          "enqueued",
-          "dequeued");
+  static final List<String> PULL_REQUEST_TYPES = EventTrigger.PULL_REQUEST_TYPES;
 
   /** The other events Gantry runs on, with the filter keys each takes. */
   static final Map<String, List<String>> FILTERED_EVENTS =
