@@ -90,7 +90,11 @@ final class PullRequestScene implements AutoCloseable {
   /** Commits on a branch of the base itself (a pull request from the same repository). */
   String commitBaseBranch(String branch, String message, Map<String, String> files)
       throws IOException {
-    GitRepos.git(work, "checkout", "-q", "-B", branch);
+    try {
+      GitRepos.git(work, "checkout", "-q", branch);
+    } catch (IOException e) {
+      GitRepos.git(work, "checkout", "-q", "-b", branch);
+    }
     String sha = commit(work, message, files, branch, base);
     GitRepos.git(work, "checkout", "-q", "main");
     return sha;
