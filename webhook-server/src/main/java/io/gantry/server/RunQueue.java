@@ -470,13 +470,14 @@ final class RunQueue {
                 Expressions.toJson(run.payload()),
                 null,
                 false));
+    // Started at once: a worker claims QUEUED runs, and this one must never execute.
+    Instant now = Instant.now();
+    store.runStarted(record.id(), now);
     try (LogStore.StepLogFile log = logs.open(record.id(), "workflow", 0)) {
       for (String line : lines) {
         log.append(Instant.now() + " " + line);
       }
     }
-    Instant now = Instant.now();
-    store.runStarted(record.id(), now);
     store.runFinished(record.id(), io.gantry.runner.store.Result.FAILURE, now);
     events.ended(
         record,

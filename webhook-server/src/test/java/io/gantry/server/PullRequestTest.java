@@ -153,7 +153,9 @@ class PullRequestTest {
     List<Long> runs = PullRequestScene.runs(answer);
     assertThat(runs).hasSize(2);
     Map<?, ?> failed = scene.awaitCompleted(runs.get(0));
-    assertThat(failed.get("conclusion")).isEqualTo("failure");
+    assertThat(failed.get("conclusion"))
+        .as(answer.body() + "\n" + failed + "\n" + scene.log(runs.get(0)))
+        .isEqualTo("failure");
     assertThat(failed.get("sha")).isEqualTo(head);
     String expected =
         "pull request #7 does not merge: feature ("
