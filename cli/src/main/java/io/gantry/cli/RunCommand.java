@@ -9,6 +9,7 @@ import io.gantry.runner.execution.RunResult;
 import io.gantry.runner.execution.StaleRunFiles;
 import io.gantry.runner.execution.WorkflowExecutor;
 import io.gantry.runner.git.LocalRepository;
+import io.gantry.runner.git.Mirrors;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.runner.trigger.DispatchInputs;
@@ -65,8 +66,23 @@ final class RunCommand implements Callable<Integer> {
       names = "--event",
       defaultValue = "push",
       paramLabel = "EVENT",
-      description = "push (default) or workflow_dispatch.")
+      description =
+          "push (default), workflow_dispatch, or pull_request (of --head into --base, run on"
+              + " their test merge).")
   String event;
+
+  @Option(
+      names = "--base",
+      paramLabel = "BRANCH",
+      description = "With --event pull_request: the branch the pull request merges into.")
+  String base;
+
+  @Option(
+      names = "--head",
+      paramLabel = "BRANCH",
+      description =
+          "With --event pull_request: the branch it merges from (default: DIR's current branch).")
+  String headBranch;
 
   @Option(
       names = "--ref",
@@ -134,8 +150,27 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
-    if (!event.equals("push") && !event.equals("workflow_dispatch")) {
-      err.println("gantry run: --event must be push or workflow_dispatch, got '" + event + "'");
+    if (!List.of("push", "workflow_dispatch", "pull_request").contains(event)) {
+      err.println(
+          "gantry run: --event must be push, workflow_dispatch or pull_request, got '"
+              + event
+              + "'");
+      return Gantry.BAD_INPUT;
+    }
+    boolean pullRequest = event.equals("pull_request");
+    if (pullRequest && base == null) {
+      err.println(
+          "gantry run: --event pull_request needs --base BRANCH, the branch it merges into");
+      return Gantry.BAD_INPUT;
+    }
+    if (!pullRequest && (base != null || headBranch != null)) {
+      err.println("gantry run: --base and --head are for --event pull_request only");
+      return Gantry.BAD_INPUT;
+    }
+    if (pullRequest && bind) {
+      err.println(
+          "gantry run: --bind runs in DIR itself, not in the pull request's test merge; drop it"
+              + " with --event pull_request");
       return Gantry.BAD_INPUT;
     }
     if (!Files.isDirectory(dir)) {
@@ -195,10 +230,30 @@ final class RunCommand implements Callable<Integer> {
     }
     String runSha = sha != null ? sha : head.map(LocalRepository.Head::sha).orElse("0".repeat(40));
     String repository = root.getFileName() == null ? "local" : "local/" + root.getFileName();
+    Path data = dataDir != null ? dataDir : Settings.defaultDataDir();
+    LocalPullRequest.Prepared pr = null;
+    if (pullRequest) {
+      try {
+        pr = LocalPullRequest.prepare(root, repository, base, headBranch, data);
+      } catch (LocalPullRequest.Refused e) {
+        err.println("gantry run: " + e.getMessage());
+        return Gantry.RUN_FAILED;
+      }
+      runRef = pr.ref();
+      runSha = pr.sha();
+    }
 
     List<Workflow> matching = new ArrayList<>();
     for (Workflow workflow : workflows) {
-      if (TriggerMatcher.runsOn(workflow, event, runRef, null)) {
+      boolean runs =
+          pullRequest
+              ? TriggerMatcher.runsOn(
+                  workflow,
+                  event,
+                  "refs/heads/" + base.replaceFirst("^refs/heads/", ""),
+                  pr.changedPaths())
+              : TriggerMatcher.runsOn(workflow, event, runRef, null);
+      if (runs) {
         matching.add(workflow);
       } else if (workflowFile != null) {
         err.println(
@@ -249,10 +304,13 @@ final class RunCommand implements Callable<Integer> {
       }
     }
 
-    Path data = dataDir != null ? dataDir : Settings.defaultDataDir();
     try (RunStore store = Stores.openEmbedded(data);
         WorkflowExecutor executor =
-            new WorkflowExecutor(actions, store, ExecutorOptions.defaults(data))) {
+            new WorkflowExecutor(
+                // A pull request's test merge is checked out from the mirror it was made in.
+                pullRequest ? BuiltInActions.registry(new Mirrors(data.resolve("git"))) : actions,
+                store,
+                ExecutorOptions.defaults(data))) {
       StaleRunFiles.sweep(data, store);
       executor.artifacts().sweep();
       List<WorkflowExecutor.Execution> executions = new ArrayList<>();
@@ -274,9 +332,11 @@ final class RunCommand implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(cancelOnInterrupt);
       for (Workflow workflow : matching) {
         Map<String, Object> payload =
-            event.equals("push")
-                ? EventPayloads.push(repository, runRef, runSha, head.orElse(null))
-                : EventPayloads.dispatch(repository, runRef, runInputs.get(workflow));
+            pullRequest
+                ? pr.payload()
+                : event.equals("push")
+                    ? EventPayloads.push(repository, runRef, runSha, head.orElse(null))
+                    : EventPayloads.dispatch(repository, runRef, runInputs.get(workflow));
         RunRequest request =
             new RunRequest(
                 workflow,
@@ -291,7 +351,7 @@ final class RunCommand implements Callable<Integer> {
                 envValues,
                 new LinkedHashSet<>(jobs.stream().filter(workflow.jobs()::containsKey).toList()),
                 root,
-                null,
+                pullRequest ? pr.remote() : null,
                 bind ? root : null,
                 System.getProperty("user.name", "local"));
         String tag = matching.size() > 1 ? workflow.name() : null;

@@ -219,7 +219,8 @@ class GantryCliTest {
   @Test
   void misuseOfTheCommandExitsTwo() {
     assertThat(gantry("run", "--no-such-option")).isEqualTo(2);
-    assertThat(gantry("run", repo.toString(), "--event", "pull_request")).isEqualTo(2);
-    assertThat(err.toString()).contains("--event must be push or workflow_dispatch");
+    assertThat(gantry("run", repo.toString(), "--event", "issues")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--event must be push, workflow_dispatch or pull_request, got 'issues'");
   }
 }

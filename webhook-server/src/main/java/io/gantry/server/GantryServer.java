@@ -13,6 +13,7 @@ import io.gantry.runner.git.Mirrors;
 import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
+import io.gantry.runner.trigger.PullRequestPayload;
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowException;
 import io.gantry.runner.workflow.WorkflowParser;
@@ -76,7 +77,7 @@ public final class GantryServer implements AutoCloseable {
             new io.gantry.runner.workflow.WorkflowLimits(
                 config.limits().matrixJobs(), config.limits().workflowFileBytes()));
     LiveLogs live = new LiveLogs();
-    this.statuses = new StatusOutbox(config, store, poster);
+    this.statuses = new StatusOutbox(config, store, poster, this::statusSha);
     RunEvents events = new RunEvents(live, statuses);
     this.workers =
         new Workers(
@@ -97,7 +98,7 @@ public final class GantryServer implements AutoCloseable {
     this.web =
         new io.gantry.server.web.WebUi(
             config, access, store, executor.logs(), parser, awsEnv, executor.artifacts());
-    Webhooks webhooks = new Webhooks(config, store, queue);
+    Webhooks webhooks = new Webhooks(config, store, queue, new PullRequestRuns(queue, mirrors));
     this.schedules =
         new Schedules(config, io.gantry.runner.store.ScheduleTicks.in(store), queue, clock);
     this.app =
@@ -278,7 +279,13 @@ public final class GantryServer implements AutoCloseable {
       payload = Map.of();
     }
     Map<String, String> secrets = new LinkedHashMap<>();
-    repository.secrets().forEach((k, v) -> secrets.put(k, v.value()));
+    // As on GitHub: a pull request from a fork (or from a head repository no longer known) runs
+    // its own code, so it gets no secrets at all, GITHUB_TOKEN included; pull_request_target runs
+    // the base's workflow and gets them.
+    boolean untrusted = "pull_request".equals(run.event()) && PullRequestPayload.fromFork(payload);
+    if (!untrusted) {
+      repository.secrets().forEach((k, v) -> secrets.put(k, v.value()));
+    }
     ServerConfig.Credentials c = repository.credentials();
     RunRequest request =
         new RunRequest(
@@ -314,6 +321,43 @@ public final class GantryServer implements AutoCloseable {
               ReusedJob.plan(workflow, store.jobsOf(previous.id()), previous.attempt()));
     }
     return request;
+  }
+
+  /** The head commits of the pull request runs reported last, by run id. */
+  private final Map<Long, String> headShas =
+      java.util.Collections.synchronizedMap(
+          new LinkedHashMap<>(64, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+              return size() > 256;
+            }
+          });
+
+  /**
+   * The commit a run's statuses go on: its own, but for a pull request the head's commit (the run
+   * is on a test merge no forge shows), as GitHub reports them.
+   */
+  private String statusSha(RunHistory.RunRecord run) {
+    if (!PullRequestPayload.isPullRequest(run.event())) {
+      return run.sha();
+    }
+    return headShas.computeIfAbsent(
+        run.id(),
+        id -> {
+          String head =
+              store.details(id).map(d -> PullRequestPayload.headSha(payloadOf(d))).orElse("");
+          return head.isEmpty() ? run.sha() : head;
+        });
+  }
+
+  private static Map<String, Object> payloadOf(RunHistory.RunDetails details) {
+    try {
+      return castMap(Expressions.fromJson(details.eventPayload()));
+    } catch (ExpressionException e) {
+      return Map.of();
+    }
   }
 
   @SuppressWarnings("unchecked")

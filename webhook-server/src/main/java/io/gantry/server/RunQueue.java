@@ -359,34 +359,60 @@ final class RunQueue {
       String sha,
       Map<String, Object> payload,
       WorkflowException e) {
+    return failed(
+        repository,
+        new NewFailed(path, path, source, "push", ref, sha, payload, "push (invalid workflow)"),
+        e.problems().stream().map(problem -> "[" + path + "] Error: " + problem).toList(),
+        "invalid workflow: " + e.problems().get(0).message());
+  }
+
+  /** A run that fails before it starts: what it would have run. */
+  record NewFailed(
+      String workflowFile,
+      String workflowName,
+      String source,
+      String event,
+      String ref,
+      String sha,
+      Map<String, Object> payload,
+      String trigger) {}
+
+  /**
+   * A run that ends before it starts (an invalid workflow, a pull request that does not merge):
+   * stored, concluded as a failure with {@code lines} in its log, and reported with {@code
+   * description}.
+   */
+  long failed(
+      ServerConfig.Repository repository, NewFailed run, List<String> lines, String description) {
     RunHistory.RunRecord record =
         store.createRun(
             new RunHistory.NewRun(
                 repository.name(),
-                path,
-                path,
-                source,
-                "push",
-                ref,
-                sha,
+                run.workflowFile(),
+                run.workflowName(),
+                run.source(),
+                run.event(),
+                run.ref(),
+                run.sha(),
                 Map.of(),
-                "push (invalid workflow)",
-                Expressions.toJson(payload),
+                run.trigger(),
+                Expressions.toJson(run.payload()),
                 null,
                 false));
-    try (LogStore.StepLogFile log = logs.open(record.id(), "workflow", 0)) {
-      for (Problem problem : e.problems()) {
-        log.append(Instant.now() + " [" + path + "] Error: " + problem);
-      }
-    }
+    // Started at once: a worker claims QUEUED runs, and this one must never execute.
     Instant now = Instant.now();
     store.runStarted(record.id(), now);
+    try (LogStore.StepLogFile log = logs.open(record.id(), "workflow", 0)) {
+      for (String line : lines) {
+        log.append(Instant.now() + " " + line);
+      }
+    }
     store.runFinished(record.id(), io.gantry.runner.store.Result.FAILURE, now);
     events.ended(
         record,
         io.gantry.runner.execution.Conclusion.FAILURE,
         io.gantry.runner.store.CommitState.FAILURE,
-        "invalid workflow: " + e.problems().get(0).message());
+        description);
     return record.id();
   }
 

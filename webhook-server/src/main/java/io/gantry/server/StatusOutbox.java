@@ -38,11 +38,25 @@ final class StatusOutbox implements AutoCloseable {
   private final ServerConfig config;
   private final CommitStatuses store;
   private final Poster poster;
+  private final java.util.function.Function<RunHistory.RunRecord, String> commitOf;
   private final Thread thread;
   private final Object wake = new Object();
   private volatile boolean running = true;
 
   StatusOutbox(ServerConfig config, CommitStatuses store, Poster poster) {
+    this(config, store, poster, RunHistory.RunRecord::sha);
+  }
+
+  /**
+   * With {@code commitOf}, the commit a run's statuses go on: its own commit, but a pull request's
+   * head commit for its runs on the test merge, as GitHub reports them.
+   */
+  StatusOutbox(
+      ServerConfig config,
+      CommitStatuses store,
+      Poster poster,
+      java.util.function.Function<RunHistory.RunRecord, String> commitOf) {
+    this.commitOf = commitOf;
     this.config = config;
     this.store = store;
     this.poster = poster;
@@ -69,7 +83,7 @@ final class StatusOutbox implements AutoCloseable {
         new CommitStatuses.NewStatus(
             run.id(),
             run.repository(),
-            run.sha(),
+            commitOf.apply(run),
             state,
             context,
             description,

@@ -12,6 +12,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -23,7 +24,9 @@ import java.util.logging.Logger;
  * unsigned delivery gets 401 and nothing is stored; a malformed one 400; a ping 200; an event
  * Gantry does not act on, or a deleted ref, 202 with the reason; a push is recorded with its replay
  * key (the hash of its signed body) and its runs queued, on the disk, before the 202 goes back, and
- * a redelivery or replay of the same body starts nothing new, whatever its delivery id.
+ * a redelivery or replay of the same body starts nothing new, whatever its delivery id. A pull
+ * request is taken the same way, its runs made by {@link PullRequestRuns}; one whose head commit
+ * cannot be had (its repository unknown or deleted) is acknowledged with the reason.
  */
 final class Webhooks {
 
@@ -32,14 +35,16 @@ final class Webhooks {
   private final ServerConfig config;
   private final Deliveries store;
   private final RunQueue queue;
+  private final PullRequestRuns pullRequests;
 
   /** The replay keys of the pushes being processed now (see {@link #stillInProgress}). */
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
-  Webhooks(ServerConfig config, Deliveries store, RunQueue queue) {
+  Webhooks(ServerConfig config, Deliveries store, RunQueue queue, PullRequestRuns pullRequests) {
     this.config = config;
     this.store = store;
     this.queue = queue;
+    this.pullRequests = pullRequests;
   }
 
   void routes(Javalin app) {
@@ -92,19 +97,35 @@ final class Webhooks {
       ctx.status(202).json(Map.of("message", ignored.reason()));
       return;
     }
-    WebhookEvent.Push push = (WebhookEvent.Push) event;
-    String repositoryName = push.repository().toLowerCase(Locale.ROOT);
-    if (!verified.contains(repositoryName)) {
+    String eventRepository =
+        event instanceof WebhookEvent.PullRequest pr
+            ? pr.repository()
+            : ((WebhookEvent.Push) event).repository();
+    if (!verified.contains(eventRepository.toLowerCase(Locale.ROOT))) {
       LOG.warning(
           "rejected a /hooks/"
               + name
-              + " push for "
-              + push.repository()
+              + " delivery for "
+              + eventRepository
               + ": signed with another repository's secret");
       throw ApiException.unauthorized(
-          "the signature does not verify with the secret of " + push.repository());
+          "the signature does not verify with the secret of " + eventRepository);
     }
-    ServerConfig.Repository repository = config.repository(push.repository()).orElseThrow();
+    ServerConfig.Repository repository = config.repository(eventRepository).orElseThrow();
+    if (event instanceof WebhookEvent.PullRequest pr) {
+      String deliveryId = forge.deliveryId(headers, body);
+      String replayKey = Forges.replayKey(repository.name(), body);
+      if (!inFlight.add(name + ' ' + replayKey)) {
+        throw stillInProgress();
+      }
+      try {
+        receivePullRequest(ctx, name, repository, pr, deliveryId, replayKey);
+      } finally {
+        inFlight.remove(name + ' ' + replayKey);
+      }
+      return;
+    }
+    WebhookEvent.Push push = (WebhookEvent.Push) event;
     if (push.deleted()) {
       ctx.status(202).json(Map.of("message", push.ref() + " was deleted; nothing to run"));
       return;
@@ -130,6 +151,60 @@ final class Webhooks {
   private static ApiException stillInProgress() {
     return new ApiException(
         503, "in_progress", "this delivery is still being processed; send it again shortly");
+  }
+
+  private void receivePullRequest(
+      Context ctx,
+      String name,
+      ServerConfig.Repository repository,
+      WebhookEvent.PullRequest pr,
+      String deliveryId,
+      String replayKey) {
+    if (!store.recordDelivery(
+        new Deliveries.Delivery(
+            name, replayKey, repository.name(), "pull_request", Instant.now()))) {
+      ctx.status(200)
+          .json(
+              Map.of(
+                  "message",
+                  "this delivery (same signed body) was received before; nothing new started",
+                  "delivery",
+                  deliveryId,
+                  "duplicate",
+                  true));
+      return;
+    }
+    RunQueue.Created created;
+    try {
+      created = pullRequests.receive(repository, pr, deliveryId);
+    } catch (PullRequestRuns.HeadUnavailable e) {
+      // Nothing can ever run for it: acknowledged, not redelivered forever.
+      ctx.status(202)
+          .json(Map.of("delivery", deliveryId, "runs", List.of(), "message", e.getMessage()));
+      return;
+    } catch (GitException | RuntimeException e) {
+      store.forgetDelivery(name, replayKey);
+      throw new ApiException(
+          503,
+          "unavailable",
+          "cannot prepare pull request #"
+              + pr.number()
+              + ": "
+              + e.getMessage()
+              + "; redeliver the webhook");
+    }
+    respond(ctx, deliveryId, created);
+  }
+
+  private void respond(Context ctx, String deliveryId, RunQueue.Created created) {
+    if (!created.runIds().isEmpty()) {
+      store.syncToDisk();
+    }
+    Map<String, Object> response = new LinkedHashMap<>();
+    response.put("delivery", deliveryId);
+    response.put("runs", created.runIds());
+    response.put("notes", created.notes());
+    ctx.status(202).json(response);
   }
 
   private void receivePush(

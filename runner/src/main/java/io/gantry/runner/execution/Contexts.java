@@ -1,5 +1,6 @@
 package io.gantry.runner.execution;
 
+import io.gantry.runner.trigger.PullRequestPayload;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -24,8 +25,8 @@ final class Contexts {
     github.put("ref_name", refName(ref));
     github.put("ref_type", ref.startsWith("refs/tags/") ? "tag" : "branch");
     github.put("ref_protected", false);
-    github.put("head_ref", "");
-    github.put("base_ref", "");
+    github.put("head_ref", PullRequestPayload.headRef(request.event(), request.eventPayload()));
+    github.put("base_ref", PullRequestPayload.baseRef(request.event(), request.eventPayload()));
     github.put("repository", request.repository());
     github.put("repository_owner", owner(request.repository()));
     github.put("actor", request.actor());
@@ -70,8 +71,8 @@ final class Contexts {
     env.put("GITHUB_REF_NAME", str(github.get("ref_name")));
     env.put("GITHUB_REF_TYPE", str(github.get("ref_type")));
     env.put("GITHUB_REF_PROTECTED", "false");
-    env.put("GITHUB_HEAD_REF", "");
-    env.put("GITHUB_BASE_REF", "");
+    env.put("GITHUB_HEAD_REF", str(github.get("head_ref")));
+    env.put("GITHUB_BASE_REF", str(github.get("base_ref")));
     env.put("RUNNER_OS", "Linux");
     env.put("RUNNER_ARCH", arch());
     env.put("RUNNER_NAME", runnerName());
@@ -126,7 +127,8 @@ final class Contexts {
     if (ref.startsWith("refs/tags/")) {
       return ref.substring("refs/tags/".length());
     }
-    return ref;
+    // A pull request's refs/pull/2/merge is named 2/merge, as on GitHub.
+    return ref.startsWith("refs/pull/") ? ref.substring("refs/pull/".length()) : ref;
   }
 
   private static Object parseNumber(String value) {

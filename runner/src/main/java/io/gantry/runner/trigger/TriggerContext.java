@@ -24,11 +24,12 @@ public final class TriggerContext {
     github.put("event_name", event);
     github.put("event", payload);
     github.put("ref", ref);
-    github.put("ref_name", ref.replaceFirst("^refs/(heads|tags)/", ""));
+    github.put("ref_name", ref.replaceFirst("^refs/(heads|tags|pull)/", ""));
     github.put("sha", sha);
     github.put("repository", repository);
     github.put("workflow", workflowName);
-    github.put("head_ref", "");
+    github.put("head_ref", PullRequestPayload.headRef(event, payload));
+    github.put("base_ref", PullRequestPayload.baseRef(event, payload));
     return github;
   }
 }

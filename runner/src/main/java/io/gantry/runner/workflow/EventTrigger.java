@@ -9,17 +9,56 @@ import java.util.List;
  *
  * @param types the activity types ({@code types:}), e.g. {@code [completed]}
  * @param workflows for {@code workflow_run}, the names of the workflows it follows
- * @param branches branch filters ({@code workflow_run}: the triggering run's branch)
+ * @param branches branch filters ({@code workflow_run}: the triggering run's branch; {@code
+ *     pull_request}: the base branch)
+ * @param paths for {@code pull_request}, paths of which one changed file must match
+ * @param pathsIgnore for {@code pull_request}, paths whose changes alone do not run the workflow
  */
 public record EventTrigger(
     List<String> types,
     List<String> workflows,
     List<String> branches,
-    List<String> branchesIgnore) {
+    List<String> branchesIgnore,
+    List<String> paths,
+    List<String> pathsIgnore) {
+
+  /** Without path filters. */
+  public EventTrigger(
+      List<String> types,
+      List<String> workflows,
+      List<String> branches,
+      List<String> branchesIgnore) {
+    this(types, workflows, branches, branchesIgnore, null, null);
+  }
+
+  /** GitHub's activity types of {@code pull_request} and {@code pull_request_target}. */
+  public static final List<String> PULL_REQUEST_TYPES =
+      List.of(
+          "assigned",
+          "unassigned",
+          "labeled",
+          "unlabeled",
+          "opened",
+          "edited",
+          "closed",
+          "reopened",
+          "synchronize",
+          "converted_to_draft",
+          "ready_for_review",
+          "locked",
+          "unlocked",
+          "review_requested",
+          "review_request_removed",
+          "auto_merge_enabled",
+          "auto_merge_disabled",
+          "milestoned",
+          "demilestoned",
+          "enqueued",
+          "dequeued");
 
   /** No filters: every activity of the event matches. */
   public static EventTrigger any() {
-    return new EventTrigger(null, null, null, null);
+    return new EventTrigger(null, null, null, null, null, null);
   }
 
   /** Whether {@code type} is one of {@link #types}, or no types were given. */

@@ -20,9 +20,10 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
- * Reads {@code on:}. Gantry runs {@code push}, {@code schedule} (each cron line checked here, its
- * wrong field pointed at by column) and {@code workflow_dispatch}; any other GitHub event is kept
- * in {@link Triggers#events()} with a warning, and a name GitHub does not know is an error.
+ * Reads {@code on:}. Gantry runs {@code push}, {@code pull_request}, {@code pull_request_target},
+ * {@code schedule} (each cron line checked here, its wrong field pointed at by column), {@code
+ * workflow_run}, {@code repository_dispatch} and {@code workflow_dispatch}; any other GitHub event
+ * is kept in {@link Triggers#events()} with a warning, and a name GitHub does not know is an error.
  */
 final class TriggersReader {
 
@@ -30,15 +31,34 @@ final class TriggersReader {
   static final String DISPATCH = "workflow_dispatch";
   static final String SCHEDULE = "schedule";
 
+  private static final List<String> PULL_REQUEST_KEYS =
+      List.of("types", "branches", "branches-ignore", "paths", "paths-ignore");
+
+  /** GitHub's activity types of {@code pull_request} and {@code pull_request_target}. */
+  static final List<String> PULL_REQUEST_TYPES = EventTrigger.PULL_REQUEST_TYPES;
+
   /** The other events Gantry runs on, with the filter keys each takes. */
   static final Map<String, List<String>> FILTERED_EVENTS =
       Map.of(
-          "repository_dispatch", List.of("types"),
-          "workflow_run", List.of("types", "workflows", "branches", "branches-ignore"));
+          "repository_dispatch",
+          List.of("types"),
+          "workflow_run",
+          List.of("types", "workflows", "branches", "branches-ignore"),
+          "pull_request",
+          PULL_REQUEST_KEYS,
+          "pull_request_target",
+          PULL_REQUEST_KEYS);
 
   /** The events Gantry runs on. */
   private static final Set<String> RUN_EVENTS =
-      Set.of(PUSH, DISPATCH, SCHEDULE, "repository_dispatch", "workflow_run");
+      Set.of(
+          PUSH,
+          DISPATCH,
+          SCHEDULE,
+          "repository_dispatch",
+          "workflow_run",
+          "pull_request",
+          "pull_request_target");
 
   /** Every event a GitHub workflow can name. */
   static final List<String> GITHUB_EVENTS =
@@ -162,8 +182,8 @@ final class TriggersReader {
           node,
           "Gantry does not trigger on '"
               + event
-              + "'; this workflow runs only on push, schedule, workflow_run, repository_dispatch"
-              + " and workflow_dispatch (gantry run)");
+              + "'; this workflow runs only on push, pull_request, pull_request_target, schedule,"
+              + " workflow_run, repository_dispatch and workflow_dispatch (gantry run)");
     }
     return true;
   }
@@ -252,7 +272,7 @@ final class TriggersReader {
     return crons;
   }
 
-  /** {@code repository_dispatch:} or {@code workflow_run:} and their filters. */
+  /** {@code repository_dispatch:}, {@code workflow_run:}, {@code pull_request[_target]:}. */
   private EventTrigger filtered(String event, Node node, Node keyNode) {
     Map<String, NodeTuple> entries =
         node == null || Fields.isNull(node)
@@ -268,11 +288,36 @@ final class TriggersReader {
               + " workflow_run: { workflows: [ci], types: [completed] }");
     }
     exclusive(entries, "branches");
+    exclusive(entries, "paths");
+    if (event.startsWith("pull_request") && entries.containsKey("types")) {
+      checkTypes(event, entries.get("types").getValueNode());
+    }
     return new EventTrigger(
         list(entries, event, "types"),
         list(entries, event, "workflows"),
         list(entries, event, "branches"),
-        list(entries, event, "branches-ignore"));
+        list(entries, event, "branches-ignore"),
+        list(entries, event, "paths"),
+        list(entries, event, "paths-ignore"));
+  }
+
+  /** Each of {@code on.pull_request.types} must be one of GitHub's activity types. */
+  private void checkTypes(String event, Node types) {
+    List<Node> items = types instanceof SequenceNode seq ? seq.getValue() : List.of(types);
+    for (Node item : items) {
+      if (item instanceof ScalarNode scalar
+          && !Fields.isNull(scalar)
+          && !PULL_REQUEST_TYPES.contains(scalar.getValue())) {
+        report.error(
+            item,
+            "unknown activity type '"
+                + scalar.getValue()
+                + "' of '"
+                + event
+                + "'"
+                + Suggestions.hint(scalar.getValue(), PULL_REQUEST_TYPES, "types"));
+      }
+    }
   }
 
   private List<String> list(Map<String, NodeTuple> entries, String event, String key) {

@@ -359,8 +359,8 @@ class WorkflowErrorsTest {
         .extracting(Problem::toString)
         .containsExactly(
             "ci.yml:3:3: warning: Gantry does not trigger on 'watch'; this workflow runs only"
-                + " on push, schedule, workflow_run, repository_dispatch and workflow_dispatch"
-                + " (gantry run)");
+                + " on push, pull_request, pull_request_target, schedule, workflow_run,"
+                + " repository_dispatch and workflow_dispatch (gantry run)");
   }
 
   @Test

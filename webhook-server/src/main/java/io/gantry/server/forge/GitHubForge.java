@@ -33,6 +33,9 @@ final class GitHubForge implements Forge {
     switch (event) {
       case "push":
         return GitHubStylePush.parse(Json.parseObject(rawBody), "pusher.name");
+      case "pull_request":
+        // Also what runs pull_request_target workflows: GitHub sends no event of that name.
+        return PullRequests.githubStyle(Json.parseObject(rawBody), false);
       case "ping":
         Map<String, Object> payload = Json.parseObject(rawBody);
         return new WebhookEvent.Ping(Json.optionalString(payload, "repository.full_name"));

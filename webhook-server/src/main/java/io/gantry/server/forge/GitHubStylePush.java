@@ -41,6 +41,7 @@ final class GitHubStylePush {
   }
 
   static WebhookEvent.Ignored notHandled(String event) {
-    return new WebhookEvent.Ignored("event '" + event + "' is not handled; Gantry runs on push");
+    return new WebhookEvent.Ignored(
+        "event '" + event + "' is not handled; Gantry runs on push and pull_request");
   }
 }

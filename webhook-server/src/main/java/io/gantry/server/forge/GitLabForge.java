@@ -8,9 +8,9 @@ import java.util.Map;
 
 /**
  * GitLab: the secret itself in {@code X-Gitlab-Token} (no HMAC), {@code X-Gitlab-Event} ("Push
- * Hook", "Tag Push Hook", or "System Hook" with {@code event_name}), {@code X-Gitlab-Event-UUID}.
- * The payload is reshaped to GitHub's push fields so a workflow reading {@code github.event} runs
- * unchanged.
+ * Hook", "Tag Push Hook", "Merge Request Hook", or "System Hook" with {@code event_name}), {@code
+ * X-Gitlab-Event-UUID}. The payload is reshaped to GitHub's push fields so a workflow reading
+ * {@code github.event} runs unchanged.
  */
 final class GitLabForge implements Forge {
 
@@ -39,12 +39,17 @@ final class GitLabForge implements Forge {
       case "Push Hook":
       case "Tag Push Hook":
         return push(Json.parseObject(rawBody));
+      case "Merge Request Hook":
+        return PullRequests.gitlab(Json.parseObject(rawBody));
       case "System Hook":
         // A system hook carries every instance event; only its pushes concern Gantry.
         Map<String, Object> payload = Json.parseObject(rawBody);
         String name = Json.optionalString(payload, "event_name");
         if ("push".equals(name) || "tag_push".equals(name)) {
           return push(payload);
+        }
+        if ("merge_request".equals(Json.optionalString(payload, "object_kind"))) {
+          return PullRequests.gitlab(payload);
         }
         return GitHubStylePush.notHandled("System Hook/" + name);
       default:

@@ -7,6 +7,19 @@ package io.gantry.server.forge;
  */
 final class GiteaForge implements Forge {
 
+  /**
+   * The pull request events: Gitea sends {@code pull_request} in {@code X-Gitea-Event} with the
+   * precise kind in {@code X-Gitea-Event-Type}; older versions and Forgejo send the kind itself.
+   */
+  private static final java.util.Set<String> PULL_REQUEST_EVENTS =
+      java.util.Set.of(
+          "pull_request",
+          "pull_request_sync",
+          "pull_request_label",
+          "pull_request_assign",
+          "pull_request_milestone",
+          "pull_request_review_request");
+
   @Override
   public String name() {
     return "gitea";
@@ -31,6 +44,9 @@ final class GiteaForge implements Forge {
             .orElseThrow(() -> new MalformedWebhookException("missing header X-Gitea-Event"));
     if (event.equals("push")) {
       return GitHubStylePush.parse(Json.parseObject(rawBody), "pusher.login");
+    }
+    if (PULL_REQUEST_EVENTS.contains(event)) {
+      return PullRequests.githubStyle(Json.parseObject(rawBody), true);
     }
     return GitHubStylePush.notHandled(event);
   }

@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * What a verified delivery means to Gantry. The server answers a {@link Ping} 200, an {@link
  * Ignored} event or a deleting {@link Push} 202 with the reason, and queues runs for any other
- * {@link Push}.
+ * {@link Push} and for a {@link PullRequest}.
  */
 public sealed interface WebhookEvent {
 
@@ -69,6 +69,70 @@ public sealed interface WebhookEvent {
           + after
           + (deleted ? " deleted" : "")
           + (created ? " created" : "")
+          + "]";
+    }
+  }
+
+  /**
+   * A pull request (GitLab: merge request) activity, in GitHub's words.
+   *
+   * @param repository the base repository, {@code owner/name} as the forge knows it
+   * @param action GitHub's activity type: {@code opened}, {@code synchronize}, {@code reopened},
+   *     {@code closed}, {@code labeled}, … (each forge's own words are translated)
+   * @param number the pull request's number (GitLab: the merge request's iid)
+   * @param baseBranch the branch it merges into, without {@code refs/heads/}
+   * @param headBranch the branch it merges from, without {@code refs/heads/}
+   * @param headSha the head's commit, where its commit statuses go
+   * @param headRepository the head's repository ({@code owner/name}); null when unknown or deleted
+   * @param headCloneUrl where the head's commit can be fetched; null when unknown
+   * @param merged for {@code closed}: whether it was merged
+   * @param mergeCommitSha for a merged one, the commit the forge merged it with; may be null
+   * @param sender who acted; may be null
+   * @param payload {@code github.event}: GitHub and Gitea as sent, GitLab reshaped to GitHub's
+   */
+  record PullRequest(
+      String repository,
+      String action,
+      long number,
+      String baseBranch,
+      String headBranch,
+      String headSha,
+      String headRepository,
+      String headCloneUrl,
+      boolean merged,
+      String mergeCommitSha,
+      String sender,
+      Map<String, Object> payload)
+      implements WebhookEvent {
+
+    public PullRequest {
+      Objects.requireNonNull(repository, "repository");
+      Objects.requireNonNull(action, "action");
+      Objects.requireNonNull(baseBranch, "baseBranch");
+      Objects.requireNonNull(headBranch, "headBranch");
+      Objects.requireNonNull(headSha, "headSha");
+      payload = Collections.unmodifiableMap(new LinkedHashMap<>(payload));
+    }
+
+    /** Whether the head is in another repository than the base (or in one unknown). */
+    public boolean fromFork() {
+      return headRepository == null || !headRepository.equalsIgnoreCase(repository);
+    }
+
+    @Override
+    public String toString() {
+      return "PullRequest["
+          + repository
+          + "#"
+          + number
+          + " "
+          + action
+          + " "
+          + headBranch
+          + "@"
+          + headSha
+          + " -> "
+          + baseBranch
           + "]";
     }
   }

@@ -93,7 +93,9 @@ class GitHubParsingTest {
   @Test
   void anEventGantryDoesNotHandleIsIgnoredWithTheReason() throws Exception {
     assertThat(parse("issues", utf8("{\"action\":\"opened\"}")))
-        .isEqualTo(new WebhookEvent.Ignored("event 'issues' is not handled; Gantry runs on push"));
+        .isEqualTo(
+            new WebhookEvent.Ignored(
+                "event 'issues' is not handled; Gantry runs on push and pull_request"));
   }
 
   @Test

@@ -145,15 +145,20 @@ class GitLabParsingTest {
     assertThat(parse("System Hook", "{\"event_name\": \"project_create\"}"))
         .isEqualTo(
             new WebhookEvent.Ignored(
-                "event 'System Hook/project_create' is not handled; Gantry runs on push"));
+                "event 'System Hook/project_create' is not handled; Gantry runs on push and pull_request"));
   }
 
   @Test
-  void aMergeRequestHookIsIgnoredWithTheReason() throws Exception {
-    assertThat(parse("Merge Request Hook", "{}"))
-        .isEqualTo(
-            new WebhookEvent.Ignored(
-                "event 'Merge Request Hook' is not handled; Gantry runs on push"));
+  void aMergeRequestApprovalIsAcknowledgedWithTheReasonAndRunsNothing() throws Exception {
+    assertThat(
+            parse(
+                "Merge Request Hook",
+                "{\"object_kind\": \"merge_request\", \"object_attributes\": {\"action\":"
+                    + " \"approved\"}}"))
+        .isInstanceOf(WebhookEvent.Ignored.class)
+        .extracting(e -> ((WebhookEvent.Ignored) e).reason())
+        .asString()
+        .startsWith("pull request action 'approved' is not handled; nothing run");
   }
 
   @Test

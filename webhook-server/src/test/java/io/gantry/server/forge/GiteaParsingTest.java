@@ -88,7 +88,9 @@ class GiteaParsingTest {
   @Test
   void otherGiteaEventsAreIgnoredWithTheReason() throws Exception {
     assertThat(gitea.parse(Headers.of("X-Gitea-Event", "create"), utf8("{}")))
-        .isEqualTo(new WebhookEvent.Ignored("event 'create' is not handled; Gantry runs on push"));
+        .isEqualTo(
+            new WebhookEvent.Ignored(
+                "event 'create' is not handled; Gantry runs on push and pull_request"));
   }
 
   @Test
