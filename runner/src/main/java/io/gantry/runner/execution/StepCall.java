@@ -2,6 +2,7 @@ package io.gantry.runner.execution;
 
 import io.gantry.runner.action.JobDeploys;
 import io.gantry.runner.action.RegistryLogins;
+import io.gantry.runner.container.JobContainer;
 import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.workflow.Step;
 import java.nio.file.Path;
@@ -89,4 +90,12 @@ public interface StepCall {
   JobDeploys jobDeploys();
 
   DeployHistory deployHistory();
+
+  /**
+   * The job's container ({@code container:}) when the job has one: its steps run inside it. Null
+   * otherwise.
+   */
+  default JobContainer jobContainer() {
+    return null;
+  }
 }

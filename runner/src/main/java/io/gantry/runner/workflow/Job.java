@@ -16,6 +16,8 @@ import java.util.Map;
  * @param strategy {@code strategy:}, or null
  * @param environment {@code environment:} name (or {@code environment.name}), or null
  * @param runsOn {@code runs-on:} as written (accepted and ignored), or null
+ * @param container {@code container:}: the image the job's steps run in, or null
+ * @param services {@code services:} by id, in file order (empty when none)
  */
 public record Job(
     String id,
@@ -31,5 +33,7 @@ public record Job(
     Concurrency concurrency,
     String environment,
     String runsOn,
+    ContainerSpec container,
+    Map<String, ContainerSpec> services,
     List<Step> steps,
     Location location) {}

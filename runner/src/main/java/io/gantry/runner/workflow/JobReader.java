@@ -34,6 +34,8 @@ final class JobReader {
           "environment",
           "runs-on",
           "permissions",
+          "container",
+          "services",
           "steps");
 
   /** Keys GitHub knows that Gantry does not run, with how to do without them. */
@@ -47,19 +49,13 @@ final class JobReader {
               + " Gantry",
           "secrets",
           "'secrets' passes secrets to a reusable workflow (jobs.<id>.uses), which is not"
-              + " supported by Gantry",
-          "services",
-          "'services' (service containers) is not supported by Gantry; start what the job needs in"
-              + " a run: step, e.g. docker run -d ...",
-          "container",
-          "'container' (running a job inside a container) is not supported by Gantry; run the"
-              + " commands with docker run in a run: step");
+              + " supported by Gantry");
 
   private static final List<String> ALL_KEYS;
 
   static {
     List<String> all = new ArrayList<>(KEYS);
-    all.addAll(List.of("uses", "with", "secrets", "services", "container"));
+    all.addAll(List.of("uses", "with", "secrets"));
     ALL_KEYS = List.copyOf(all);
   }
 
@@ -134,6 +130,11 @@ final class JobReader {
             : null;
     String environment = e.containsKey("environment") ? environment(value(e, "environment")) : null;
     String runsOn = e.containsKey("runs-on") ? render(value(e, "runs-on")) : null;
+    ContainerReader containers = new ContainerReader(fields);
+    ContainerSpec container =
+        e.containsKey("container") ? containers.container(value(e, "container")) : null;
+    Map<String, ContainerSpec> services =
+        e.containsKey("services") ? containers.services(value(e, "services")) : Map.of();
     List<Step> steps = List.of();
     if (e.containsKey("steps")) {
       steps = steps(value(e, "steps"), id);
@@ -156,6 +157,8 @@ final class JobReader {
             concurrency,
             environment,
             runsOn,
+            container,
+            services,
             steps,
             report.at(keyNode));
     return new Read(job, needNodes);
