@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * A job container or service container with its expressions evaluated: what {@code podman run}
  * gets, and the health check Gantry drives itself (Podman's own timers need systemd).
  *
- * @param name the service id, or null for the job container
+ * @param name the service id, null for the job container, "" for a docker action's image
  */
 public record ContainerSettings(
     String name,
@@ -43,9 +43,10 @@ public record ContainerSettings(
   }
 
   String what() {
-    return name == null
-        ? "job container (" + image + ")"
-        : "service '" + name + "' (" + image + ")";
+    if (name == null) {
+      return "job container (" + image + ")";
+    }
+    return name.isEmpty() ? "image " + image : "service '" + name + "' (" + image + ")";
   }
 
   Health health() {

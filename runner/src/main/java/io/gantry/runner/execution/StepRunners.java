@@ -29,7 +29,11 @@ public final class StepRunners {
    */
   public static List<StepRunner> withGitActions(ActionRegistry actions, GitActionStepRunner git) {
     return List.of(
-        new ContainerStepRunner(), new ActionStepRunner(actions), git, new ScriptStepRunner());
+        new ContainerStepRunner(),
+        new ActionStepRunner(actions),
+        new DockerActionStepRunner(),
+        git,
+        new ScriptStepRunner());
   }
 
   /** The first runner that accepts the step, or null when none does. */

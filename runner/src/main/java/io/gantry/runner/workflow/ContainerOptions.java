@@ -119,7 +119,7 @@ public final class ContainerOptions {
   }
 
   /** Splits as a shell would: whitespace, single and double quotes, backslash escapes. */
-  static List<String> words(String text) throws OptionsException {
+  public static List<String> words(String text) throws OptionsException {
     List<String> words = new ArrayList<>();
     if (text == null) {
       return words;

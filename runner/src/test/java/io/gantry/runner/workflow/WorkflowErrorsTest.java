@@ -79,10 +79,10 @@ class WorkflowErrorsTest {
             "ci.yml:6:16: unknown shell 'zsh'; use bash, sh, python or a command with {0} for the"
                 + " script file, e.g. 'perl {0}'"),
         Arguments.of(
-            "a Docker action",
-            JOB + "      - uses: docker://alpine:3.20\n",
-            "ci.yml:5:15: 'docker://alpine:3.20' is a Docker container action, which is not"
-                + " supported by Gantry; use a run: step (e.g. docker run ...) instead"),
+            "a Docker action without an image",
+            JOB + "      - uses: docker://\n",
+            "ci.yml:5:15: 'docker://' names no image; write docker://IMAGE, e.g."
+                + " docker://alpine:3.20"),
         Arguments.of(
             "a local action",
             JOB + "      - uses: ./.github/actions/setup\n",
