@@ -16,10 +16,10 @@ import java.util.function.Consumer;
  * on 127.0.0.1, then waited for until healthy.
  *
  * <p>Healthy means: its {@code --health-cmd} passed (Gantry runs the check, every {@code
- * --health-interval} but at least once a second, as Podman's timer would need systemd), or, without
- * a check, every published TCP port accepting connections, or, without either, running. The wait is
- * bounded by {@code --health-start-period} plus {@code (--health-interval + --health-timeout) ×
- * --health-retries} (60 s without a check) and by the job's own timeout.
+ * --health-interval} but at least five times a second, as Podman's timer would need systemd), or,
+ * without a check, every published TCP port accepting connections, or, without either, running. The
+ * wait is bounded by {@code --health-start-period} plus {@code (--health-interval +
+ * --health-timeout) × --health-retries} (60 s without a check) and by the job's own timeout.
  */
 record Service(String id, ContainerSettings settings, Map<String, String> ports) {
 
@@ -94,19 +94,17 @@ record Service(String id, ContainerSettings settings, Map<String, String> ports)
                 .startPeriod()
                 .plus(health.interval().plus(health.timeout()).multipliedBy(health.retries()));
     long deadline = Math.min(System.nanoTime() + bound.toNanos(), jobDeadline);
+    // Gantry drives the checks while it waits: every interval, but at least five times a second,
+    // so a service that is up is seen within 200 ms (Podman's own timer needs systemd).
     Duration poll =
-        health == null || health.interval().compareTo(Duration.ofSeconds(1)) > 0
-            ? Duration.ofMillis(health == null ? 200 : 1000)
+        health == null || health.interval().compareTo(Duration.ofMillis(200)) > 0
+            ? Duration.ofMillis(200)
             : health.interval();
     String last = "no check ran yet";
     while (true) {
       if (cancelled.getAsBoolean()) {
         throw new ContainerException(
             "cancelled while waiting for " + settings.what() + " to become healthy");
-      }
-      String exited = exited(podman);
-      if (exited != null) {
-        throw new ContainerException(settings.what() + " " + exited);
       }
       if (health != null) {
         Podman.Result check =
@@ -128,6 +126,10 @@ record Service(String id, ContainerSettings settings, Map<String, String> ports)
           return;
         }
         last = closed;
+      }
+      String exited = exited(podman);
+      if (exited != null) {
+        throw new ContainerException(settings.what() + " " + exited);
       }
       if (System.nanoTime() - deadline >= 0) {
         throw new ContainerException(
