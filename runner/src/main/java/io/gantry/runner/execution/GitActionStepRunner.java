@@ -82,6 +82,16 @@ public final class GitActionStepRunner implements StepRunner {
     } catch (ActionFetchException e) {
       return StepEnding.failed(step.step().location() + ": " + e.getMessage().replace('\n', ' '));
     }
+    if (action.manifest().runs() instanceof ActionManifest.DockerRuns docker) {
+      step.system("Run " + uses);
+      try {
+        ActionInputs inputs = ActionInputs.resolve(action.manifest(), step.with(), context(step));
+        inputs.warnings().forEach(w -> step.log("::warning::" + w));
+        return DockerActionStepRunner.runAction(step, action.directory(), docker, inputs);
+      } catch (NodeActionException e) {
+        return StepEnding.failed(step.step().location() + ": " + e.getMessage());
+      }
+    }
     if (!(action.manifest().runs() instanceof ActionManifest.NodeRuns)) {
       return StepEnding.failed(
           step.step().location()

@@ -1,5 +1,6 @@
 package io.gantry.runner.execution;
 
+import io.gantry.runner.container.ContainerException;
 import io.gantry.runner.expression.ExpressionContext;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
@@ -101,6 +102,17 @@ final class JobExecution implements JobInstance {
         setup.flush();
         return finish(started, Conclusion.CANCELLED, outputs, results, why, false);
       }
+      if (JobContainerStart.needed(job)) {
+        try {
+          scope.containers = JobContainerStart.start(scope, deadline, setup);
+        } catch (ContainerException e) {
+          setup.error(e.getMessage());
+          setup.flush();
+          Conclusion c = scope.cancelled() ? Conclusion.CANCELLED : Conclusion.FAILURE;
+          return finish(started, c, outputs, results, e.getMessage(), continueOnError);
+        }
+        setup.flush();
+      }
       for (int i = 0; i < job.steps().size(); i++) {
         StepResult result = steps.runStep(i + 1, job.steps().get(i), deadline);
         results.add(result);
@@ -132,6 +144,10 @@ final class JobExecution implements JobInstance {
           false);
     } finally {
       scope.killProcesses();
+      if (scope.containers != null) {
+        // "Stop containers": services and the job container go, however the job ended
+        scope.containers.close();
+      }
       if (group != null) {
         run.jobGroups().leave(run.request().repository(), group, member);
       }

@@ -2,6 +2,7 @@ package io.gantry.runner.execution;
 
 import io.gantry.runner.action.JobDeploys;
 import io.gantry.runner.action.RegistryLogins;
+import io.gantry.runner.container.JobContainers;
 import io.gantry.runner.expression.ExpressionContext;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
@@ -53,6 +54,10 @@ final class JobScope {
   final List<ProcessHandle> leaders = new ArrayList<>();
 
   Map<String, String> jobEnv = Map.of();
+
+  /** The job's service and job containers while it runs, or null when it has none. */
+  JobContainers containers;
+
   boolean failed;
   boolean timedOut;
 
@@ -167,8 +172,12 @@ final class JobScope {
     Map<String, Object> jobContext = new LinkedHashMap<>();
     jobContext.put(
         "status", failed || timedOut ? "failure" : cancelled() ? "cancelled" : "success");
-    jobContext.put("container", new LinkedHashMap<String, Object>());
-    jobContext.put("services", new LinkedHashMap<String, Object>());
+    jobContext.put(
+        "container",
+        containers == null ? new LinkedHashMap<String, Object>() : containers.containerContext());
+    jobContext.put(
+        "services",
+        containers == null ? new LinkedHashMap<String, Object>() : containers.servicesContext());
     contexts.put("job", jobContext);
     return contexts;
   }

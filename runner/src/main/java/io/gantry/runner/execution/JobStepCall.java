@@ -2,6 +2,7 @@ package io.gantry.runner.execution;
 
 import io.gantry.runner.action.JobDeploys;
 import io.gantry.runner.action.RegistryLogins;
+import io.gantry.runner.container.JobContainer;
 import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.workflow.Step;
 import java.io.IOException;
@@ -71,6 +72,11 @@ final class JobStepCall implements NestedStepCall {
   @Override
   public List<String> actionChain() {
     return List.of();
+  }
+
+  @Override
+  public JobContainer jobContainer() {
+    return scope.containers == null ? null : scope.containers.jobContainer();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.gantry.runner.execution;
 
+import io.gantry.runner.container.Orphans;
 import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStatus;
 import java.io.IOException;
@@ -16,7 +17,9 @@ import java.util.stream.Stream;
  * temporary folder ({@code tmp/<run-id>}, which holds the step scripts with their secrets and the
  * raw, unmasked step output) of every run that is not running are removed. A run is running while
  * the store says it is queued or in progress; a folder of a completed run, or of a run the store
- * does not know, is left over from a process that died (a crash, {@code kill -9}).
+ * does not know, is left over from a process that died (a crash, {@code kill -9}). So are the
+ * service and job containers and networks of such runs, found by their labels and removed ({@link
+ * Orphans}).
  */
 public final class StaleRunFiles {
 
@@ -28,6 +31,11 @@ public final class StaleRunFiles {
    */
   public static List<Path> sweep(Path dataDir, RunHistory store) {
     List<Path> removed = new ArrayList<>();
+    try {
+      Orphans.sweep(dataDir, runId -> running(store, runId));
+    } catch (RuntimeException e) {
+      // Podman not usable: nothing of ours can be running in it either
+    }
     for (String area : List.of("workspaces", "tmp")) {
       Path root = dataDir.resolve(area);
       if (!Files.isDirectory(root)) {

@@ -2,6 +2,7 @@ package io.gantry.runner.execution;
 
 import io.gantry.runner.action.JobDeploys;
 import io.gantry.runner.action.RegistryLogins;
+import io.gantry.runner.container.JobContainer;
 import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.workflow.Step;
 import java.nio.file.Path;
@@ -92,6 +93,14 @@ public interface StepCall {
 
   /** The artifacts of the run's data directory; null where a run has none. */
   default io.gantry.runner.artifact.ArtifactStore artifacts() {
+    return null;
+  }
+
+  /**
+   * The job's container ({@code container:}) when the job has one: its steps run inside it. Null
+   * otherwise.
+   */
+  default JobContainer jobContainer() {
     return null;
   }
 }

@@ -14,11 +14,13 @@ public final class StepRunners {
   private StepRunners() {}
 
   /**
-   * Built-in actions ({@link ActionStepRunner}) and scripts on this machine ({@link
+   * Scripts of jobs with a {@code container:} in their job container ({@link ContainerStepRunner}),
+   * built-in actions ({@link ActionStepRunner}) and scripts on this machine ({@link
    * ScriptStepRunner}).
    */
   public static List<StepRunner> builtIn(ActionRegistry actions) {
-    return List.of(new ActionStepRunner(actions), new ScriptStepRunner());
+    return List.of(
+        new ContainerStepRunner(), new ActionStepRunner(actions), new ScriptStepRunner());
   }
 
   /**
@@ -27,7 +29,12 @@ public final class StepRunners {
    */
   public static List<StepRunner> withGitActions(ActionRegistry actions, GitActionStepRunner git) {
     return List.of(
-        new ActionStepRunner(actions), new CompositeStepRunner(git), git, new ScriptStepRunner());
+        new ContainerStepRunner(),
+        new ActionStepRunner(actions),
+        new DockerActionStepRunner(),
+        new CompositeStepRunner(git),
+        git,
+        new ScriptStepRunner());
   }
 
   /** The first runner that accepts the step, or null when none does. */

@@ -34,17 +34,9 @@ final class JobReader {
           "environment",
           "runs-on",
           "permissions",
-          "steps");
-
-  /** Keys GitHub knows that Gantry does not run, with how to do without them. */
-  private static final Map<String, String> UNSUPPORTED =
-      Map.of(
-          "services",
-          "'services' (service containers) is not supported by Gantry; start what the job needs in"
-              + " a run: step, e.g. docker run -d ...",
           "container",
-          "'container' (running a job inside a container) is not supported by Gantry; run the"
-              + " commands with docker run in a run: step");
+          "services",
+          "steps");
 
   /** What a job calling a reusable workflow may have, as on GitHub. */
   static final List<String> CALL_KEYS =
@@ -63,7 +55,7 @@ final class JobReader {
 
   static {
     List<String> all = new ArrayList<>(KEYS);
-    all.addAll(List.of("uses", "with", "secrets", "services", "container"));
+    all.addAll(List.of("uses", "with", "secrets"));
     ALL_KEYS = List.copyOf(all);
   }
 
@@ -97,12 +89,6 @@ final class JobReader {
       return null;
     }
     boolean callsWorkflow = e.containsKey("uses");
-    UNSUPPORTED.forEach(
-        (key, message) -> {
-          if (e.containsKey(key)) {
-            report.error(e.get(key).getKeyNode(), message);
-          }
-        });
     JobCall call = null;
     if (callsWorkflow) {
       e.forEach(
@@ -169,6 +155,11 @@ final class JobReader {
             : null;
     String environment = e.containsKey("environment") ? environment(value(e, "environment")) : null;
     String runsOn = e.containsKey("runs-on") ? render(value(e, "runs-on")) : null;
+    ContainerReader containers = new ContainerReader(fields);
+    ContainerSpec container =
+        e.containsKey("container") ? containers.container(value(e, "container")) : null;
+    Map<String, ContainerSpec> services =
+        e.containsKey("services") ? containers.services(value(e, "services")) : Map.of();
     List<Step> steps = List.of();
     if (e.containsKey("steps")) {
       steps = steps(value(e, "steps"), id);
@@ -191,6 +182,8 @@ final class JobReader {
             concurrency,
             environment,
             runsOn,
+            container,
+            services,
             steps,
             report.at(keyNode),
             call);

@@ -180,12 +180,12 @@ final class StepReader {
   /** The inputs of a supported action, or null when {@code uses} is reported. */
   private Set<String> checkUses(String uses, Node node) {
     if (uses.startsWith("docker://")) {
-      report.error(
-          node,
-          "'"
-              + uses
-              + "' is a Docker container action, which is not supported by Gantry; use a run:"
-              + " step (e.g. docker run ...) instead");
+      // run in a container by Podman; with: args and entrypoint, any other input as INPUT_*
+      String image = uses.substring("docker://".length());
+      if (image.isBlank() || image.chars().anyMatch(Character::isWhitespace)) {
+        report.error(
+            node, "'" + uses + "' names no image; write docker://IMAGE, e.g. docker://alpine:3.20");
+      }
       return null;
     }
     if (uses.startsWith("../") || (uses.startsWith("./") && uses.contains(".."))) {

@@ -79,10 +79,10 @@ class WorkflowErrorsTest {
             "ci.yml:6:16: unknown shell 'zsh'; use bash, sh, python or a command with {0} for the"
                 + " script file, e.g. 'perl {0}'"),
         Arguments.of(
-            "a Docker action",
-            JOB + "      - uses: docker://alpine:3.20\n",
-            "ci.yml:5:15: 'docker://alpine:3.20' is a Docker container action, which is not"
-                + " supported by Gantry; use a run: step (e.g. docker run ...) instead"),
+            "a Docker action without an image",
+            JOB + "      - uses: docker://\n",
+            "ci.yml:5:15: 'docker://' names no image; write docker://IMAGE, e.g."
+                + " docker://alpine:3.20"),
         Arguments.of(
             "a local action outside the workspace",
             JOB + "      - uses: ../other/action\n",
@@ -166,16 +166,48 @@ class WorkflowErrorsTest {
             "ci.yml:4:5: 'with' of job 'build' passes inputs to a reusable workflow, but the job has"
                 + " no 'uses'; add uses: ./.github/workflows/FILE.yml or move it to a step"),
         Arguments.of(
-            "service containers",
-            "on: push\njobs:\n  build:\n    services:\n      db: {image: postgres}\n    steps:\n"
+            "a service without an image",
+            "on: push\njobs:\n  build:\n    services:\n      db: {env: {A: b}}\n    steps:\n"
                 + "      - run: make\n",
-            "ci.yml:4:5: 'services' (service containers) is not supported by Gantry; start what"
-                + " the job needs in a run: step, e.g. docker run -d ..."),
+            "ci.yml:5:11: 'services.db' needs an image, e.g. image: postgres:16"),
         Arguments.of(
-            "a job container",
-            "on: push\njobs:\n  build:\n    container: node:20\n    steps:\n      - run: make\n",
-            "ci.yml:4:5: 'container' (running a job inside a container) is not supported by"
-                + " Gantry; run the commands with docker run in a run: step"),
+            "a service option Gantry does not pass through",
+            "on: push\njobs:\n  build:\n    services:\n      db:\n        image: postgres\n"
+                + "        options: --health-cmd pg_isready --privileged\n    steps:\n"
+                + "      - run: make\n",
+            "ci.yml:7:18: 'services.db.options': option '--privileged' is not passed through by"
+                + " Gantry; supported: --add-host --cpus --entrypoint --env --health-cmd"
+                + " --health-interval --health-retries --health-start-period --health-timeout"
+                + " --hostname --init --label --memory --memory-reservation --no-healthcheck"
+                + " --read-only --shm-size --stop-timeout --tmpfs --ulimit --user --workdir"),
+        Arguments.of(
+            "a network option",
+            "on: push\njobs:\n  build:\n    container:\n      image: node:20\n"
+                + "      options: --network host\n    steps:\n      - run: make\n",
+            "ci.yml:6:16: 'container.options': option '--network' is not passed through by Gantry"
+                + " (every container of a job is on the job's own network); supported: --add-host"
+                + " --cpus --entrypoint --env --health-cmd --health-interval --health-retries"
+                + " --health-start-period --health-timeout --hostname --init --label --memory"
+                + " --memory-reservation --no-healthcheck --read-only --shm-size --stop-timeout"
+                + " --tmpfs --ulimit --user --workdir"),
+        Arguments.of(
+            "a port that is not a port",
+            "on: push\njobs:\n  build:\n    services:\n      db:\n        image: postgres\n"
+                + "        ports: ['5432:99999']\n    steps:\n      - run: make\n",
+            "ci.yml:7:17: 'services.db.ports': port 99999 in '5432:99999' is out of range 1-65535"),
+        Arguments.of(
+            "a port that is a name",
+            "on: push\njobs:\n  build:\n    services:\n      db:\n        image: postgres\n"
+                + "        ports: [http]\n    steps:\n      - run: make\n",
+            "ci.yml:7:17: 'services.db.ports': 'http' is not a port mapping; write CONTAINER_PORT"
+                + " (a free host port is picked) or HOST_PORT:CONTAINER_PORT, optionally with /tcp"
+                + " or /udp"),
+        Arguments.of(
+            "a service id that is not a host name",
+            "on: push\njobs:\n  build:\n    services:\n      my.db: {image: postgres}\n"
+                + "    steps:\n      - run: make\n",
+            "ci.yml:5:7: service id 'my.db' is invalid; use letters, digits, '_' and '-', starting"
+                + " with a letter or '_' (it is the service's host name)"),
         Arguments.of(
             "an unknown needed job",
             "on: push\njobs:\n  build:\n    steps:\n      - run: make\n  deploy:\n"
@@ -310,8 +342,6 @@ class WorkflowErrorsTest {
                 + " actions/checkout@v1..v4, gantry/health-check@v1",
             "ci.yml:10:20: job 'deploy' needs 'test', which is not a job of this workflow; valid"
                 + " job ids are: build",
-            "ci.yml:11:5: 'container' (running a job inside a container) is not supported by"
-                + " Gantry; run the commands with docker run in a run: step",
             "ci.yml:13:9: a step needs 'run' (a script) or 'uses' (an action)");
   }
 

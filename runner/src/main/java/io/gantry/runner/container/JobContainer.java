@@ -1,0 +1,265 @@
+package io.gantry.runner.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gantry.runner.files.PrivateFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * A job's long-lived container ({@code container:}): the job's {@code run:} steps are {@code podman
+ * exec}s into it. The workspace, {@code RUNNER_TEMP} (with the step scripts and the file-command
+ * files), the tool cache and a home folder are mounted where GitHub's runner mounts them: {@code
+ * /__w/NAME/NAME}, {@code /__w/_temp}, {@code /__t} and {@code /github/home}; host paths in a
+ * step's environment and script are turned into these ({@link PathMap}).
+ */
+public final class JobContainer {
+
+  static final String TEMP = "/__w/_temp";
+  static final String TOOLS = "/__t";
+  static final String HOME = "/github/home";
+
+  /** Variables of the Gantry process that a step in the container does not inherit. */
+  private static final Set<String> HOST_ONLY =
+      Set.of("PATH", "HOME", "HOSTNAME", "USER", "LOGNAME", "SHELL", "PWD", "OLDPWD", "TMPDIR");
+
+  private final Podman podman;
+  private final String id;
+  private final String image;
+  private final String jobId;
+  private final PathMap paths;
+  private final String workspace;
+  private final String defaultPath;
+  private final boolean hasBash;
+
+  private JobContainer(
+      Podman podman,
+      String id,
+      String image,
+      String jobId,
+      PathMap paths,
+      String workspace,
+      String defaultPath,
+      boolean hasBash) {
+    this.podman = podman;
+    this.id = id;
+    this.image = image;
+    this.jobId = jobId;
+    this.paths = paths;
+    this.workspace = workspace;
+    this.defaultPath = defaultPath;
+    this.hasBash = hasBash;
+  }
+
+  static JobContainer run(
+      Podman podman,
+      JobContainers.Request request,
+      String network,
+      String name,
+      List<String> labels,
+      Consumer<String> created) {
+    ContainerSettings s = request.container();
+    String workspace = "/__w/" + request.workspaceName() + "/" + request.workspaceName();
+    Path home = request.runnerTemp().resolve("_github_home").resolve(Labels.safe(request.jobKey()));
+    try {
+      PrivateFiles.createDirectories(home);
+    } catch (IOException e) {
+      throw new ContainerException("cannot create " + home + ": " + e.getMessage());
+    }
+    List<PathMap.Mount> mounts = new ArrayList<>();
+    mounts.add(new PathMap.Mount(request.workspace().toString(), workspace));
+    mounts.add(new PathMap.Mount(home.toString(), HOME));
+    mounts.add(new PathMap.Mount(request.runnerTemp().toString(), TEMP));
+    if (request.toolCache() != null
+        && Files.isDirectory(request.toolCache())
+        && !request.toolCache().startsWith(request.runnerTemp())) {
+      mounts.add(new PathMap.Mount(request.toolCache().toString(), TOOLS));
+    }
+    List<String> args = new ArrayList<>(List.of("run", "-d", "--name", name));
+    args.addAll(labels);
+    args.addAll(List.of("--network", network, "--network-alias", request.jobId()));
+    for (PathMap.Mount m : mounts) {
+      args.add(
+          "--volume="
+              + m.host()
+              + ":"
+              + m.container()
+              + (m.container().equals(TOOLS) ? ":ro" : ""));
+    }
+    args.add("--workdir=" + workspace);
+    args.add("--env=HOME=" + HOME);
+    Map<String, String> secretEnv = new LinkedHashMap<>();
+    s.env()
+        .forEach(
+            (k, v) -> {
+              args.add("--env=" + k);
+              secretEnv.put(k, v);
+            });
+    for (String port : s.ports()) {
+      args.add("--publish=" + Service.publish(port));
+    }
+    for (String volume : s.volumes()) {
+      args.add("--volume=" + volume);
+    }
+    List<String> options = s.runArgs();
+    args.addAll(options);
+    boolean ownEntrypoint = options.stream().anyMatch(o -> o.startsWith("--entrypoint"));
+    if (!ownEntrypoint) {
+      // GitHub's runner keeps the container alive the same way
+      args.add("--entrypoint=tail");
+    }
+    args.add(s.image());
+    if (!ownEntrypoint) {
+      args.addAll(List.of("-f", "/dev/null"));
+    }
+    Podman.Result result = podman.run(JobContainers.COMMAND_TIMEOUT, args, secretEnv);
+    if (!result.ok()) {
+      podman.run(JobContainers.COMMAND_TIMEOUT, "rm", "-f", "-t", "0", name);
+      throw new ContainerException(s.what() + " did not start: " + result.error());
+    }
+    String[] lines = result.out().strip().split("\n");
+    String id = lines[lines.length - 1].strip();
+    created.accept(id);
+    Podman.Result env =
+        podman.run(
+            JobContainers.COMMAND_TIMEOUT, "inspect", "--format", "{{json .Config.Env}}", id);
+    String path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    try {
+      JsonNode vars = new ObjectMapper().readTree(env.out());
+      if (vars != null && vars.isArray()) {
+        for (JsonNode v : vars) {
+          if (v.asText().startsWith("PATH=")) {
+            path = v.asText().substring(5);
+          }
+        }
+      }
+    } catch (IOException e) {
+      // the default PATH above
+    }
+    Podman.Result bash =
+        podman.run(
+            JobContainers.COMMAND_TIMEOUT, "exec", id, "sh", "-c", "command -v bash || true");
+    if (bash.exit() != 0) {
+      String state = stateOf(podman, id);
+      throw new ContainerException(
+          s.what()
+              + (state != null ? " " + state : " cannot run sh: " + bash.error())
+              + "; a job container needs a shell and a long-running entrypoint");
+    }
+    return new JobContainer(
+        podman,
+        id,
+        s.image(),
+        request.jobId(),
+        new PathMap(mounts),
+        workspace,
+        path,
+        !bash.out().isBlank());
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public String image() {
+    return image;
+  }
+
+  /** GITHUB_WORKSPACE inside the container. */
+  public String workspace() {
+    return workspace;
+  }
+
+  public PathMap paths() {
+    return paths;
+  }
+
+  public boolean hasBash() {
+    return hasBash;
+  }
+
+  /**
+   * A step's environment as the container sees it: without the variables the Gantry process itself
+   * has (the host's, which a container does not inherit), with host paths turned into the
+   * container's, {@code HOME} the job's home, and {@code PATH} the image's behind what steps added.
+   */
+  public Map<String, String> environment(Map<String, String> stepEnv) {
+    Map<String, String> host = System.getenv();
+    Map<String, String> env = new LinkedHashMap<>();
+    stepEnv.forEach(
+        (k, v) -> {
+          boolean inherited = v != null && v.equals(host.get(k)) && !k.startsWith("GITHUB_");
+          if (!inherited && !HOST_ONLY.contains(k)) {
+            env.put(k, paths.toContainer(v));
+          }
+        });
+    String hostPath = host.getOrDefault("PATH", "");
+    String stepPath = stepEnv.getOrDefault("PATH", "");
+    String added =
+        stepPath.endsWith(hostPath)
+            ? stepPath.substring(0, stepPath.length() - hostPath.length())
+            : "";
+    env.put("PATH", paths.toContainer(added) + defaultPath);
+    env.put("HOME", HOME);
+    env.put("GITHUB_WORKSPACE", workspace);
+    return env;
+  }
+
+  /**
+   * {@code podman exec} of a command in the container: {@code env}'s names as {@code --env NAME}
+   * (their values come from the environment of the podman process the caller starts).
+   */
+  public List<String> execCommand(
+      String workingDirectory, Iterable<String> envNames, List<String> argv) {
+    List<String> args = new ArrayList<>(List.of("exec", "--workdir=" + workingDirectory));
+    for (String name : envNames) {
+      args.add("--env=" + name);
+    }
+    args.add(id);
+    args.addAll(argv);
+    return podman.command(args);
+  }
+
+  /** The podman process's own variables (CONTAINERS_CONF when Gantry chose it). */
+  public Map<String, String> podmanEnvironment() {
+    return podman.environment();
+  }
+
+  /** Null while the container runs, else one line saying it exited and with what code. */
+  public String exitedMessage() {
+    String state = stateOf(podman, id);
+    return state == null
+        ? null
+        : "the job container (" + image + ") of job '" + jobId + "' " + state;
+  }
+
+  private static String stateOf(Podman podman, String id) {
+    Podman.Result state =
+        podman.run(
+            JobContainers.COMMAND_TIMEOUT,
+            "inspect",
+            "--format",
+            "{{.State.Running}} {{.State.ExitCode}}",
+            id);
+    if (!state.ok()) {
+      return "is gone (" + state.error() + ")";
+    }
+    if (state.out().startsWith("true")) {
+      return null;
+    }
+    return "exited with code " + state.out().substring(state.out().indexOf(' ') + 1);
+  }
+
+  /** Stops what a step left running in the container (after a timeout or cancel). */
+  public void killProcesses() {
+    podman.run(
+        JobContainers.COMMAND_TIMEOUT, "exec", id, "sh", "-c", "kill -9 -1 2>/dev/null; true");
+  }
+}
