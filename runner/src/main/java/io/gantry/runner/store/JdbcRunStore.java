@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The whole store over one embedded database: each part is a class of its own over the shared
- * {@link Jdbc} helper, and this class only hands each call to its part.
+ * The whole store over one database (embedded H2 or a shared PostgreSQL): each part is a class of
+ * its own over the shared {@link Jdbc} helper, and this class only hands each call to its part.
  */
 final class JdbcRunStore implements RunStore {
 
@@ -20,7 +20,7 @@ final class JdbcRunStore implements RunStore {
   private final JdbcDeliveries deliveries;
   private final JdbcDeployHistory deployHistory;
 
-  JdbcRunStore(EmbeddedDatabase database, Clock clock) {
+  JdbcRunStore(Database database, Clock clock) {
     this.jdbc = new Jdbc(database);
     this.history = new JdbcRunHistory(jdbc, clock);
     this.claims = new JdbcRunClaims(jdbc);

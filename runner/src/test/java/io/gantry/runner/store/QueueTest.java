@@ -51,9 +51,19 @@ class QueueTest {
 
   private RunStore store;
 
+  /** The store under test: the embedded one; a subclass runs the same tests on PostgreSQL. */
+  RunStore openStore() {
+    return Stores.openEmbedded(dataDir);
+  }
+
+  /** What a store process of its own opens to reach the same database ({@link StoreProcess}). */
+  String location() {
+    return dataDir.toString();
+  }
+
   @BeforeEach
   void open() {
-    store = Stores.openEmbedded(dataDir);
+    store = openStore();
   }
 
   @AfterEach
@@ -339,10 +349,7 @@ class QueueTest {
     Path errors = dataDir.resolve("claim-stderr.txt");
     Process other =
         StoreProcess.start(
-            ProcessBuilder.Redirect.to(errors.toFile()),
-            "claim",
-            dataDir.toString(),
-            "other-process");
+            ProcessBuilder.Redirect.to(errors.toFile()), "claim", location(), "other-process");
     List<Long> theirs = new ArrayList<>();
     List<Long> mine;
     try {
