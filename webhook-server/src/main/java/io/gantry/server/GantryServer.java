@@ -56,7 +56,7 @@ public final class GantryServer implements AutoCloseable {
     Path data = config.server().dataDir();
     this.localEcs = config.localEcs() == null ? null : startLocalEcs(config.localEcs());
     this.runEnv = localEcs == null ? Map.of() : clientEnv(localEcs, config.localEcs().region());
-    this.store = Stores.openEmbedded(data);
+    this.store = Stores.open(data, config.server().database());
     io.gantry.runner.execution.StaleRunFiles.sweep(data, store);
     Mirrors mirrors = new Mirrors(data.resolve("git"));
     ActionRegistry actions = BuiltInActions.registry(mirrors);

@@ -43,6 +43,15 @@ final class TestServer implements AutoCloseable {
    * @param extraYaml appended to {@code gantry.yml} (e.g. a {@code limits:} section)
    */
   static TestServer start(Path dir, String workflow, String extraYaml) throws Exception {
+    return start(dir, workflow, extraYaml, "");
+  }
+
+  /**
+   * @param serverYaml more keys of the {@code server:} section, each line indented by two spaces
+   *     (e.g. {@code server.database})
+   */
+  static TestServer start(Path dir, String workflow, String extraYaml, String serverYaml)
+      throws Exception {
     Files.createDirectories(dir);
     GitRepos repos = GitRepos.create(dir);
     String first =
@@ -53,6 +62,19 @@ final class TestServer implements AutoCloseable {
                 : Map.of("README.md", "one\n", ".github/workflows/ci.yml", workflow));
     String second = repos.commit("second", Map.of("README.md", "two\n"));
     repos.push();
+    return start(dir, repos, first, second, extraYaml, serverYaml);
+  }
+
+  /** Another server for the same repository as {@code other} (sharing its store: serverYaml). */
+  static TestServer another(TestServer other, Path dir, String extraYaml, String serverYaml)
+      throws Exception {
+    Files.createDirectories(dir);
+    return start(dir, other.repos, other.first, other.second, extraYaml, serverYaml);
+  }
+
+  private static TestServer start(
+      Path dir, GitRepos repos, String first, String second, String extraYaml, String serverYaml)
+      throws Exception {
     Path config = dir.resolve("gantry.yml");
     Files.writeString(
         config,
@@ -60,7 +82,9 @@ final class TestServer implements AutoCloseable {
             + dir.resolve("data")
             + "\n  api-token: "
             + TOKEN
-            + "\n  workers: 1\nrepositories:\n  - name: acme/web\n    forge: git\n"
+            + "\n  workers: 1\n"
+            + serverYaml
+            + "repositories:\n  - name: acme/web\n    forge: git\n"
             + "    clone-url: "
             + repos.origin.toUri()
             + "\n    webhook-secret: "

@@ -182,6 +182,16 @@ final class JdbcRunStore implements RunStore {
   }
 
   @Override
+  public boolean takeOutbox(String owner, Instant now, Duration lease) {
+    return statuses.takeOutbox(owner, now, lease);
+  }
+
+  @Override
+  public void releaseOutbox(String owner) {
+    statuses.releaseOutbox(owner);
+  }
+
+  @Override
   public void statusFailed(long statusId, String error, Instant retryAt) {
     statuses.statusFailed(statusId, error, retryAt);
   }

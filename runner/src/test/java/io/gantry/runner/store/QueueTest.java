@@ -387,6 +387,23 @@ class QueueTest {
     }
   }
 
+  @Test
+  void theOutboxIsDrainedByOneOwnerAtATimeUntilReleasedOrExpired() {
+    Duration lease = Duration.ofMinutes(2);
+    assertThat(store.takeOutbox("server-a", T0, lease)).isTrue();
+    assertThat(store.takeOutbox("server-b", T0.plusSeconds(1), lease)).isFalse();
+    // The holder renews it.
+    assertThat(store.takeOutbox("server-a", T0.plusSeconds(100), lease)).isTrue();
+    assertThat(store.takeOutbox("server-b", T0.plusSeconds(130), lease)).isFalse();
+    store.releaseOutbox("server-b"); // not the holder: changes nothing
+    assertThat(store.takeOutbox("server-b", T0.plusSeconds(131), lease)).isFalse();
+    store.releaseOutbox("server-a");
+    assertThat(store.takeOutbox("server-b", T0.plusSeconds(132), lease)).isTrue();
+    // A holder that died loses it when it expires.
+    assertThat(store.takeOutbox("server-a", T0.plusSeconds(132 + 119), lease)).isFalse();
+    assertThat(store.takeOutbox("server-a", T0.plusSeconds(132 + 120), lease)).isTrue();
+  }
+
   // ---- Leases ----
 
   @Test
