@@ -49,6 +49,7 @@ public final class GantryServer implements AutoCloseable {
   private final ServiceApi services;
   private final Schedules schedules;
   private final io.gantry.server.web.WebUi web;
+  private final LiveLogs live;
 
   private GantryServer(
       ServerConfig config, Duration lease, StatusOutbox.Poster poster, java.time.Clock clock) {
@@ -73,6 +74,9 @@ public final class GantryServer implements AutoCloseable {
             new io.gantry.runner.workflow.WorkflowLimits(
                 config.limits().matrixJobs(), config.limits().workflowFileBytes()));
     LiveLogs live = new LiveLogs();
+    // Servers sharing a PostgreSQL store pass each other's live lines (LISTEN/NOTIFY).
+    store.broadcasts().ifPresent(live::relayThrough);
+    this.live = live;
     this.statuses = new StatusOutbox(config, store, poster);
     RunEvents events = new RunEvents(live, statuses);
     this.workers =
@@ -314,6 +318,7 @@ public final class GantryServer implements AutoCloseable {
     workers.close();
     statuses.close();
     executor.close();
+    live.stopRelay();
     store.close();
     if (localEcs != null) {
       localEcs.close();

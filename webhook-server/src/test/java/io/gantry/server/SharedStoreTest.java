@@ -9,6 +9,10 @@ import io.gantry.runner.store.Stores;
 import io.gantry.runner.testing.TestPostgres;
 import io.gantry.server.forge.GitHookPayload;
 import io.gantry.server.forge.PostReceive;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,8 +20,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,8 +40,7 @@ class SharedStoreTest {
   private TestServer two;
   private RunStore store;
 
-  @BeforeEach
-  void start() throws Exception {
+  private void start(String workflow) throws Exception {
     TestPostgres postgres = TestPostgres.shared();
     String url = postgres.url(postgres.newDatabase());
     Path passwordFile = dir.resolve("db-password");
@@ -50,7 +53,7 @@ class SharedStoreTest {
             + "\n  database-password-file: "
             + passwordFile
             + "\n";
-    one = TestServer.start(dir.resolve("one"), WORKFLOW, "", database);
+    one = TestServer.start(dir.resolve("one"), workflow, "", database);
     two = TestServer.another(one, dir.resolve("two"), "", database);
     store = Stores.openPostgres(DatabaseSettings.of(url, postgres.user(), postgres.password()));
   }
@@ -70,6 +73,7 @@ class SharedStoreTest {
 
   @Test
   void eachDeliverySentToBothServersIsStoredOnceAndItsRunRunsOnceOnOneOfThem() throws Exception {
+    start(WORKFLOW);
     List<Integer> answers = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       GitHookPayload push =
@@ -102,6 +106,73 @@ class SharedStoreTest {
     }
     assertThat(runs).extracting(RunHistory.RunRecord::runNumber).doesNotHaveDuplicates();
     assertThat(owners).doesNotContainNull();
+  }
+
+  @Test
+  void aBrowserFollowingARunOnEitherServerSeesEveryLineAndTheEnd() throws Exception {
+    Path flag = dir.resolve("go");
+    start(
+        "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n"
+            + "      - run: |\n"
+            + "          while [ ! -f '"
+            + flag
+            + "' ]; do sleep 0.1; done\n"
+            + "          for i in 1 2 3 4 5; do echo line-$i; done\n");
+    GitHookPayload push =
+        GitHookPayload.of(
+            "acme/web", new PostReceive.RefUpdate(one.first, one.second, "refs/heads/main"), "dev");
+    TestServer.Answer answer = one.deliver(push, Map.of());
+    assertThat(answer.status()).isEqualTo(202);
+    long runId = store.listRuns(1).get(0).id();
+
+    // Both follow from before the first line; whichever server runs it, the other hears it
+    // through PostgreSQL.
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    List<HttpResponse<Stream<String>>> streams = new ArrayList<>();
+    for (TestServer server : List.of(one, two)) {
+      streams.add(
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:"
+                              + server.port()
+                              + "/api/runs/"
+                              + runId
+                              + "/logs/stream"))
+                  .header("Authorization", "Bearer " + TestServer.TOKEN)
+                  .header("Accept", "text/event-stream")
+                  .build(),
+              HttpResponse.BodyHandlers.ofLines()));
+    }
+    // Let the subscriptions settle before the step writes its lines.
+    Thread.sleep(500);
+    Files.writeString(flag, "go");
+    for (HttpResponse<Stream<String>> stream : streams) {
+      assertThat(stream.statusCode()).isEqualTo(200);
+      List<String> data = new ArrayList<>();
+      List<String> raw = new ArrayList<>();
+      String event = null;
+      java.util.Iterator<String> lines = stream.body().iterator();
+      while (lines.hasNext()) {
+        String line = lines.next();
+        raw.add(line);
+        if (line.startsWith("event: ")) {
+          event = line.substring(7);
+        } else if (line.startsWith("data: ")) {
+          data.add(event + " " + line.substring(6));
+          if ("end".equals(event)) {
+            break;
+          }
+        }
+      }
+      assertThat(
+              data.stream()
+                  .filter(d -> d.startsWith("log "))
+                  .map(d -> d.replaceAll(".*line-", "line-")))
+          .as("lines followed through %s: %s", stream.uri(), raw)
+          .containsSubsequence("line-1", "line-2", "line-3", "line-4", "line-5");
+      assertThat(data).last().isEqualTo("end success");
+    }
   }
 
   private List<RunHistory.RunRecord> awaitAllCompleted(int count) throws InterruptedException {

@@ -19,6 +19,7 @@ final class JdbcRunStore implements RunStore {
   private final JdbcCommitStatuses statuses;
   private final JdbcDeliveries deliveries;
   private final JdbcDeployHistory deployHistory;
+  private final PostgresBroadcasts broadcasts;
 
   JdbcRunStore(Database database, Clock clock) {
     this.jdbc = new Jdbc(database);
@@ -27,6 +28,15 @@ final class JdbcRunStore implements RunStore {
     this.statuses = new JdbcCommitStatuses(jdbc);
     this.deliveries = new JdbcDeliveries(jdbc);
     this.deployHistory = new JdbcDeployHistory(jdbc);
+    this.broadcasts =
+        database instanceof PostgresDatabase postgres
+            ? new PostgresBroadcasts(jdbc, postgres.settings())
+            : null;
+  }
+
+  @Override
+  public Optional<Broadcasts> broadcasts() {
+    return Optional.ofNullable(broadcasts);
   }
 
   /** The shared helper, for the store's other parts over this database (schedule ticks). */
@@ -46,6 +56,9 @@ final class JdbcRunStore implements RunStore {
 
   @Override
   public void close() {
+    if (broadcasts != null) {
+      broadcasts.close();
+    }
     jdbc.close();
   }
 

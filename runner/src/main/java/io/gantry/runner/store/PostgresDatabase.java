@@ -72,6 +72,10 @@ final class PostgresDatabase implements Database {
     return pool.getConnection();
   }
 
+  DatabaseSettings settings() {
+    return settings;
+  }
+
   @Override
   public Dialect dialect() {
     return Dialect.POSTGRESQL;
