@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       LocalEcsCommand.class,
       BaseImageCommand.class,
       ToolsCommand.class,
+      DbCommand.class,
       ClientCommands.Runs.class,
       ClientCommands.Logs.class,
       ClientCommands.Rerun.class,
