@@ -51,6 +51,7 @@ public final class GantryServer implements AutoCloseable {
   private final Schedules schedules;
   private final io.gantry.server.web.WebUi web;
   private final ArtifactApi artifacts;
+  private final LiveLogs live;
 
   private GantryServer(
       ServerConfig config, Duration lease, StatusOutbox.Poster poster, java.time.Clock clock) {
@@ -58,7 +59,7 @@ public final class GantryServer implements AutoCloseable {
     Path data = config.server().dataDir();
     this.localEcs = config.localEcs() == null ? null : startLocalEcs(config.localEcs());
     this.runEnv = localEcs == null ? Map.of() : clientEnv(localEcs, config.localEcs().region());
-    this.store = Stores.openEmbedded(data);
+    this.store = Stores.open(data, config.server().database());
     io.gantry.runner.execution.StaleRunFiles.sweep(data, store);
     Mirrors mirrors = new Mirrors(data.resolve("git"));
     ActionRegistry actions = BuiltInActions.registry(mirrors);
@@ -77,6 +78,9 @@ public final class GantryServer implements AutoCloseable {
             new io.gantry.runner.workflow.WorkflowLimits(
                 config.limits().matrixJobs(), config.limits().workflowFileBytes()));
     LiveLogs live = new LiveLogs();
+    // Servers sharing a PostgreSQL store pass each other's live lines (LISTEN/NOTIFY).
+    store.broadcasts().ifPresent(live::relayThrough);
+    this.live = live;
     this.statuses = new StatusOutbox(config, store, poster, this::statusSha);
     RunEvents events = new RunEvents(live, statuses);
     this.workers =
@@ -375,6 +379,7 @@ public final class GantryServer implements AutoCloseable {
     workers.close();
     statuses.close();
     executor.close();
+    live.stopRelay();
     store.close();
     if (localEcs != null) {
       localEcs.close();

@@ -28,6 +28,38 @@ final class LiveLogs {
   private final Map<Long, List<Subscriber>> subscribers = new ConcurrentHashMap<>();
   private final Map<Long, java.util.ArrayDeque<String>> recent = new ConcurrentHashMap<>();
 
+  /** To and from the other servers sharing a PostgreSQL store; null on the embedded store. */
+  private volatile LiveLogRelay relay;
+
+  /** Relays lines to, and hears lines of, the other servers sharing the store. */
+  void relayThrough(io.gantry.runner.store.Broadcasts broadcasts) {
+    relay =
+        new LiveLogRelay(
+            broadcasts,
+            new LiveLogRelay.Receiver() {
+              @Override
+              public void line(long runId, String formatted) {
+                List<Subscriber> list = subscribers.get(runId);
+                if (list != null) {
+                  list.forEach(s -> s.line(formatted));
+                }
+              }
+
+              @Override
+              public void finished(long runId, String conclusion) {
+                endLocally(runId, conclusion);
+              }
+            });
+  }
+
+  /** Stops relaying (the server closes). */
+  void stopRelay() {
+    LiveLogRelay current = relay;
+    if (current != null) {
+      current.close();
+    }
+  }
+
   /** The last lines of a running run, oldest first; empty once it ended. */
   List<String> recent(long runId) {
     java.util.ArrayDeque<String> lines = recent.get(runId);
@@ -52,6 +84,14 @@ final class LiveLogs {
 
   /** Tells the subscribers of a run that it ended (called by {@link RunEvents#ended}). */
   void finished(long runId, String conclusion) {
+    LiveLogRelay current = relay;
+    if (current != null) {
+      current.finished(runId, conclusion);
+    }
+    endLocally(runId, conclusion);
+  }
+
+  private void endLocally(long runId, String conclusion) {
     recent.remove(runId);
     List<Subscriber> list = subscribers.remove(runId);
     if (list != null) {
@@ -76,6 +116,10 @@ final class LiveLogs {
         List<Subscriber> list = subscribers.get(runId);
         if (list != null) {
           list.forEach(s -> s.line(formatted));
+        }
+        LiveLogRelay current = relay;
+        if (current != null) {
+          current.line(runId, formatted);
         }
       }
     };

@@ -37,6 +37,15 @@ final class StatusOutbox implements AutoCloseable {
 
   private final ServerConfig config;
   private final CommitStatuses store;
+
+  /**
+   * Longer than one pass of at most 50 posts takes: a drainer that dies mid-pass holds the others
+   * back this long at most.
+   */
+  private static final java.time.Duration DRAINER_LEASE = java.time.Duration.ofMinutes(2);
+
+  private final String owner =
+      "outbox-" + ProcessHandle.current().pid() + "-" + java.util.UUID.randomUUID();
   private final Poster poster;
   private final java.util.function.Function<RunHistory.RunRecord, String> commitOf;
   private final Thread thread;
@@ -160,8 +169,23 @@ final class StatusOutbox implements AutoCloseable {
     return run.workflowName() + " / " + jobName + " (" + run.event() + ")";
   }
 
-  /** Delivers what is due now; the loop calls it, tests may too. */
+  /**
+   * Delivers what is due now, holding the outbox's drainer lease meanwhile so that servers sharing
+   * the store never post the same status twice nor a run's statuses out of order; the loop calls
+   * it, tests may too. Another server draining now makes this pass do nothing.
+   */
   void deliverDue() {
+    if (!store.takeOutbox(owner, Instant.now(), DRAINER_LEASE)) {
+      return;
+    }
+    try {
+      deliverDueHoldingTheLease();
+    } finally {
+      store.releaseOutbox(owner);
+    }
+  }
+
+  private void deliverDueHoldingTheLease() {
     List<CommitStatuses.StatusRecord> due = store.dueStatuses(Instant.now(), 50);
     for (CommitStatuses.StatusRecord status : due) {
       ServerConfig.Repository repository = config.repository(status.repository()).orElse(null);

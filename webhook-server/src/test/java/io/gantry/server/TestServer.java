@@ -46,7 +46,10 @@ final class TestServer implements AutoCloseable {
     return start(dir, workflow, extraYaml, "");
   }
 
-  /** As above, with {@code serverYaml} lines added to the {@code server:} section. */
+  /**
+   * @param serverYaml more keys of the {@code server:} section, each line indented by two spaces
+   *     (e.g. {@code server.database})
+   */
   static TestServer start(Path dir, String workflow, String extraYaml, String serverYaml)
       throws Exception {
     Files.createDirectories(dir);
@@ -59,6 +62,19 @@ final class TestServer implements AutoCloseable {
                 : Map.of("README.md", "one\n", ".github/workflows/ci.yml", workflow));
     String second = repos.commit("second", Map.of("README.md", "two\n"));
     repos.push();
+    return start(dir, repos, first, second, extraYaml, serverYaml);
+  }
+
+  /** Another server for the same repository as {@code other} (sharing its store: serverYaml). */
+  static TestServer another(TestServer other, Path dir, String extraYaml, String serverYaml)
+      throws Exception {
+    Files.createDirectories(dir);
+    return start(dir, other.repos, other.first, other.second, extraYaml, serverYaml);
+  }
+
+  private static TestServer start(
+      Path dir, GitRepos repos, String first, String second, String extraYaml, String serverYaml)
+      throws Exception {
     Path config = dir.resolve("gantry.yml");
     Files.writeString(
         config,

@@ -18,6 +18,18 @@ public interface CommitStatuses {
 
   void statusDelivered(long statusId, Instant at);
 
+  /**
+   * Takes the outbox's drainer lease for {@code owner} until {@code now + lease}, unless another
+   * owner holds it unexpired: servers sharing the store drain the outbox one at a time, so the
+   * statuses of a commit go out once and in order. A drainer that dies loses it when it expires.
+   *
+   * @return whether {@code owner} now holds it
+   */
+  boolean takeOutbox(String owner, Instant now, java.time.Duration lease);
+
+  /** Gives the drainer lease back (nothing when {@code owner} does not hold it). */
+  void releaseOutbox(String owner);
+
   /** Records a failed delivery attempt and when to try again (null: give up for good). */
   void statusFailed(long statusId, String error, Instant retryAt);
 

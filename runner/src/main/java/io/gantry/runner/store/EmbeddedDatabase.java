@@ -12,7 +12,7 @@ import org.flywaydb.core.api.FlywayException;
 import org.h2.jdbcx.JdbcConnectionPool;
 
 /** The H2 database file of a data directory, opened with its schema brought up to date. */
-final class EmbeddedDatabase implements AutoCloseable {
+final class EmbeddedDatabase implements Database {
 
   /** Under the data directory; H2 adds {@code .mv.db}, {@code .lock.db} and {@code .trace.db}. */
   static final String RELATIVE_PATH = "db/gantry";
@@ -79,8 +79,19 @@ final class EmbeddedDatabase implements AutoCloseable {
     return "jdbc:h2:file:" + base + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
   }
 
-  Connection connection() throws SQLException {
+  @Override
+  public Connection connection() throws SQLException {
     return pool.getConnection();
+  }
+
+  @Override
+  public Dialect dialect() {
+    return Dialect.H2;
+  }
+
+  @Override
+  public String describe() {
+    return base.toString();
   }
 
   /**
@@ -116,17 +127,25 @@ final class EmbeddedDatabase implements AutoCloseable {
     }
   }
 
-  private static void migrate(JdbcConnectionPool pool) {
+  /** Brings the schema up to date; the same migrations for H2 and PostgreSQL. */
+  static void migrate(javax.sql.DataSource pool, String... moreLocations) {
     // The class loader of this class, not the thread's, finds the migrations and Flyway's
     // plugins (among them the H2 support) when everything is shaded into one jar.
     Flyway.configure(EmbeddedDatabase.class.getClassLoader())
         .dataSource(pool)
-        .locations("classpath:db/migration")
+        .locations(locations(moreLocations))
         // Without its migrations (a badly packaged jar) Flyway would silently leave the schema
         // empty and every later query would fail obscurely.
         .failOnMissingLocations(true)
         .load()
         .migrate();
+  }
+
+  private static String[] locations(String... more) {
+    String[] all = new String[more.length + 1];
+    all[0] = "classpath:db/migration";
+    System.arraycopy(more, 0, all, 1, more.length);
+    return all;
   }
 
   private static StoreException failure(Path base, Exception cause) {

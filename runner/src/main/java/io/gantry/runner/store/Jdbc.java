@@ -4,12 +4,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import org.h2.api.ErrorCode;
 
 /**
  * The JDBC pattern, written once for every table of the store: one pooled connection and one
@@ -18,30 +15,10 @@ import org.h2.api.ErrorCode;
  * JdbcRunHistory}, {@link JdbcRunClaims}, {@link JdbcCommitStatuses}, {@link JdbcDeliveries},
  * {@link JdbcDeployHistory}) goes through one instance over the same database.
  *
- * <p>The SQL the store classes hand it stays within what H2 and PostgreSQL both accept; the error
- * codes below are H2's (a PostgreSQL implementation maps its SQLSTATEs the same way).
+ * <p>The SQL the store classes hand it stays within what H2 and PostgreSQL both accept; which
+ * errors are worth another try is the {@link Dialect}'s to say.
  */
 final class Jdbc implements AutoCloseable {
-
-  /**
-   * Failures that trying the transaction again resolves: conflicts between concurrent transactions
-   * (creators of the first run of a workflow racing to insert its counter, lock waits), and the
-   * database going away when the process serving it to the others (H2's AUTO_SERVER) exits, after
-   * which H2 reconnects to whichever process serves it next. A connection lost while committing can
-   * in principle make a retried insert happen twice.
-   */
-  private static final Set<Integer> RETRYABLE =
-      Set.of(
-          ErrorCode.DUPLICATE_KEY_1,
-          ErrorCode.DEADLOCK_1,
-          ErrorCode.LOCK_TIMEOUT_1,
-          ErrorCode.CONCURRENT_UPDATE_1,
-          ErrorCode.DATABASE_CALLED_AT_SHUTDOWN,
-          ErrorCode.DATABASE_IS_CLOSED,
-          ErrorCode.CONNECTION_BROKEN_1,
-          ErrorCode.OBJECT_CLOSED,
-          ErrorCode.ERROR_OPENING_DATABASE_1,
-          ErrorCode.DATABASE_ALREADY_OPEN_1);
 
   // With the growing pause, about five seconds in all: enough for H2 to hand the database over.
   private static final int MAX_TRIES = 10;
@@ -65,13 +42,17 @@ final class Jdbc implements AutoCloseable {
     T map(ResultSet rows) throws SQLException;
   }
 
-  private final EmbeddedDatabase database;
+  private final Database database;
 
-  Jdbc(EmbeddedDatabase database) {
+  Jdbc(Database database) {
     this.database = database;
   }
 
-  /** Runs {@code work} in one transaction, retried on the conflicts listed in RETRYABLE. */
+  Dialect dialect() {
+    return database.dialect();
+  }
+
+  /** Runs {@code work} in one transaction, retried on the failures the dialect calls retryable. */
   <T> T inTransaction(Work<T> work) {
     for (int tries = 1; ; tries++) {
       try (Connection connection = database.connection()) {
@@ -86,7 +67,7 @@ final class Jdbc implements AutoCloseable {
           throw e;
         }
       } catch (SQLException e) {
-        if (tries < MAX_TRIES && (RETRYABLE.contains(e.getErrorCode()) || closedUnderUs(e))) {
+        if (tries < MAX_TRIES && database.dialect().retryable(e)) {
           backOff(tries, e);
           continue;
         }
@@ -132,8 +113,7 @@ final class Jdbc implements AutoCloseable {
   static long insert(
       Connection connection, String parentKind, long parentId, String sql, Binder binder)
       throws SQLException {
-    try (PreparedStatement statement =
-        connection.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS)) {
+    try (PreparedStatement statement = connection.prepareStatement(sql, new String[] {"id"})) {
       binder.bind(statement);
       statement.executeUpdate();
       try (ResultSet keys = statement.getGeneratedKeys()) {
@@ -143,8 +123,9 @@ final class Jdbc implements AutoCloseable {
         return keys.getLong(1);
       }
     } catch (SQLException e) {
+      // Both dialects at once: the static helpers do not know which database they talk to.
       if (parentKind != null
-          && e.getErrorCode() == ErrorCode.REFERENTIAL_INTEGRITY_VIOLATED_PARENT_MISSING_1) {
+          && (Dialect.H2.parentMissing(e) || Dialect.POSTGRESQL.parentMissing(e))) {
         throw unknown(parentKind, parentId);
       }
       throw e;
@@ -199,18 +180,6 @@ final class Jdbc implements AutoCloseable {
       end--;
     }
     return text.substring(0, end);
-  }
-
-  /**
-   * The serving process closed the database while this one's transaction ran through it (H2's
-   * AUTO_SERVER hand-over): the transaction is gone and nothing of it was committed, so it is tried
-   * again on a new connection to whoever serves the database next.
-   */
-  private static boolean closedUnderUs(SQLException e) {
-    String message = String.valueOf(e.getMessage());
-    return e.getErrorCode() == ErrorCode.GENERAL_ERROR_1
-        && message.contains("MVStoreException")
-        && message.contains(" is closed");
   }
 
   private static void rollBack(Connection connection, Exception cause) {

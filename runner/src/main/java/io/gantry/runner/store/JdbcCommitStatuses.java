@@ -101,4 +101,58 @@ final class JdbcCommitStatuses implements CommitStatuses {
               StoreRows::status);
         });
   }
+
+  /**
+   * The drainer lease is a row of deploy_locks (lock_key, owner, holder, expires_at) under a key no
+   * service's lock key takes (those start with the ECS endpoint's URL).
+   */
+  static final String OUTBOX_KEY = "gantry:status-outbox";
+
+  @Override
+  public boolean takeOutbox(String owner, Instant now, java.time.Duration lease) {
+    Objects.requireNonNull(owner, "owner");
+    Instant until = now.plus(lease);
+    return jdbc.inTransaction(
+        connection -> {
+          java.util.Optional<Boolean> free =
+              Jdbc.first(
+                  connection,
+                  "SELECT owner, expires_at FROM deploy_locks WHERE lock_key = ? FOR UPDATE",
+                  s -> s.setString(1, OUTBOX_KEY),
+                  rows ->
+                      owner.equals(rows.getString("owner"))
+                          || !SqlTimes.get(rows, "expires_at").isAfter(now));
+          if (free.isPresent() && !free.get()) {
+            return false;
+          }
+          // A racing first insert fails on the key and is tried again by inTransaction, which
+          // then finds the row.
+          Jdbc.update(
+              connection,
+              free.isPresent()
+                  ? "UPDATE deploy_locks SET owner = ?, holder = ?, expires_at = ? WHERE lock_key = ?"
+                  : "INSERT INTO deploy_locks (owner, holder, expires_at, lock_key)"
+                      + " VALUES (?, ?, ?, ?)",
+              s -> {
+                s.setString(1, owner);
+                s.setString(2, "status outbox");
+                SqlTimes.set(s, 3, until);
+                s.setString(4, OUTBOX_KEY);
+              });
+          return true;
+        });
+  }
+
+  @Override
+  public void releaseOutbox(String owner) {
+    jdbc.inTransaction(
+        connection ->
+            Jdbc.update(
+                connection,
+                "DELETE FROM deploy_locks WHERE lock_key = ? AND owner = ?",
+                s -> {
+                  s.setString(1, OUTBOX_KEY);
+                  s.setString(2, owner);
+                }));
+  }
 }

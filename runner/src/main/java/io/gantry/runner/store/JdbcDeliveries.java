@@ -2,12 +2,12 @@ package io.gantry.runner.store;
 
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
-import org.h2.api.ErrorCode;
 
 /**
  * Webhook deliveries over JDBC (table {@code deliveries}), committed in groups and forced to the
@@ -90,15 +90,16 @@ final class JdbcDeliveries implements Deliveries {
     }
     boolean synced = false;
     try {
-      // H2 writes each commit to the file but leaves it in the OS cache; CHECKPOINT SYNC commits
-      // and then forces the file (FileChannel.force) to the disk.
-      jdbc.inTransaction(
-          connection -> {
-            try (Statement checkpoint = connection.createStatement()) {
-              checkpoint.execute("CHECKPOINT SYNC");
-            }
-            return null;
-          });
+      String sync = jdbc.dialect().syncStatement();
+      if (sync != null) {
+        jdbc.inTransaction(
+            connection -> {
+              try (Statement checkpoint = connection.createStatement()) {
+                checkpoint.execute(sync);
+              }
+              return null;
+            });
+      }
       synced = true;
     } finally {
       synchronized (syncs) {
@@ -213,16 +214,20 @@ final class JdbcDeliveries implements Deliveries {
               insert.setString(3, delivery.repository());
               insert.setString(4, delivery.event());
               SqlTimes.set(insert, 5, delivery.receivedAt());
+              // Only this statement fails: the duplicate is the answer, not a conflict. PostgreSQL
+              // aborts the whole transaction on an error unless it is rolled back to a savepoint.
+              Savepoint before = connection.setSavepoint();
               try {
                 insert.executeUpdate();
                 pending.recorded = true;
               } catch (SQLException e) {
-                // Only this statement fails: the duplicate is the answer, not a conflict.
-                if (e.getErrorCode() != ErrorCode.DUPLICATE_KEY_1) {
+                if (!jdbc.dialect().duplicateKey(e)) {
                   throw e;
                 }
+                connection.rollback(before);
                 pending.recorded = false;
               }
+              connection.releaseSavepoint(before);
             }
           }
           return null;

@@ -89,11 +89,15 @@ final class JdbcRunClaims implements RunClaims {
         rows -> rows.getLong(1));
   }
 
-  /** Locks the run's row until the transaction ends; false when it is no longer QUEUED. */
+  /**
+   * Locks the run's row until the transaction ends; false when it is no longer QUEUED, or when
+   * another claimer (of this or another server) holds its lock: SKIP LOCKED moves on to the next
+   * candidate instead of waiting for that claimer to commit.
+   */
   private static boolean lockQueued(Connection connection, long id) throws SQLException {
     return Jdbc.first(
             connection,
-            "SELECT id FROM runs WHERE id = ? AND status = 'QUEUED' FOR UPDATE",
+            "SELECT id FROM runs WHERE id = ? AND status = 'QUEUED' FOR UPDATE SKIP LOCKED",
             s -> s.setLong(1, id),
             rows -> true)
         .isPresent();

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The whole store over one embedded database: each part is a class of its own over the shared
- * {@link Jdbc} helper, and this class only hands each call to its part.
+ * The whole store over one database (embedded H2 or a shared PostgreSQL): each part is a class of
+ * its own over the shared {@link Jdbc} helper, and this class only hands each call to its part.
  */
 final class JdbcRunStore implements RunStore {
 
@@ -19,14 +19,24 @@ final class JdbcRunStore implements RunStore {
   private final JdbcCommitStatuses statuses;
   private final JdbcDeliveries deliveries;
   private final JdbcDeployHistory deployHistory;
+  private final PostgresBroadcasts broadcasts;
 
-  JdbcRunStore(EmbeddedDatabase database, Clock clock) {
+  JdbcRunStore(Database database, Clock clock) {
     this.jdbc = new Jdbc(database);
     this.history = new JdbcRunHistory(jdbc, clock);
     this.claims = new JdbcRunClaims(jdbc);
     this.statuses = new JdbcCommitStatuses(jdbc);
     this.deliveries = new JdbcDeliveries(jdbc);
     this.deployHistory = new JdbcDeployHistory(jdbc);
+    this.broadcasts =
+        database instanceof PostgresDatabase postgres
+            ? new PostgresBroadcasts(jdbc, postgres.settings())
+            : null;
+  }
+
+  @Override
+  public Optional<Broadcasts> broadcasts() {
+    return Optional.ofNullable(broadcasts);
   }
 
   /** The shared helper, for the store's other parts over this database (schedule ticks). */
@@ -46,6 +56,9 @@ final class JdbcRunStore implements RunStore {
 
   @Override
   public void close() {
+    if (broadcasts != null) {
+      broadcasts.close();
+    }
     jdbc.close();
   }
 
@@ -179,6 +192,16 @@ final class JdbcRunStore implements RunStore {
   @Override
   public void statusDelivered(long statusId, Instant at) {
     statuses.statusDelivered(statusId, at);
+  }
+
+  @Override
+  public boolean takeOutbox(String owner, Instant now, Duration lease) {
+    return statuses.takeOutbox(owner, now, lease);
+  }
+
+  @Override
+  public void releaseOutbox(String owner) {
+    statuses.releaseOutbox(owner);
   }
 
   @Override

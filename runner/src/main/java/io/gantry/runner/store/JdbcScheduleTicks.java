@@ -1,6 +1,7 @@
 package io.gantry.runner.store;
 
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -26,6 +27,8 @@ final class JdbcScheduleTicks implements ScheduleTicks {
       Instant now) {
     return jdbc.inTransaction(
         connection -> {
+          // PostgreSQL aborts the transaction on the duplicate unless rolled back to a savepoint.
+          Savepoint before = connection.setSavepoint();
           try {
             Jdbc.update(
                 connection,
@@ -42,6 +45,7 @@ final class JdbcScheduleTicks implements ScheduleTicks {
             return true;
           } catch (SQLException e) {
             if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+              connection.rollback(before);
               return false;
             }
             throw e;

@@ -13,6 +13,14 @@ public interface RunStore extends RunHistory, RunClaims, CommitStatuses, Deliver
   /** The deploy history kept in the same database. */
   DeployHistory deployHistory();
 
+  /**
+   * Messages to the other processes sharing this store: present on PostgreSQL, empty on the
+   * embedded store (whose processes share one machine and its files).
+   */
+  default java.util.Optional<Broadcasts> broadcasts() {
+    return java.util.Optional.empty();
+  }
+
   @Override
   void close();
 }

@@ -35,4 +35,22 @@ public final class Stores {
     }
     return new JdbcRunStore(EmbeddedDatabase.open(dataDir), Clock.systemUTC());
   }
+
+  /**
+   * Opens (migrating as needed) a PostgreSQL database that several Gantry processes share. The same
+   * migrations as the embedded store's; connections pooled.
+   *
+   * @throws StoreException when the database cannot be reached or migrated, with a one-line message
+   *     naming it (never the password) and the cause
+   */
+  public static RunStore openPostgres(DatabaseSettings settings) {
+    return new JdbcRunStore(PostgresDatabase.open(settings), Clock.systemUTC());
+  }
+
+  /**
+   * The PostgreSQL store when {@code database} is given, else the embedded one of {@code dataDir}.
+   */
+  public static RunStore open(Path dataDir, DatabaseSettings database) {
+    return database == null ? openEmbedded(dataDir) : openPostgres(database);
+  }
 }

@@ -1,8 +1,8 @@
 /**
- * The store: one embedded H2 database (PostgreSQL next), migrated by Flyway, split by consumer.
- * Each interface is what one consumer needs, each implemented by one class over the shared JDBC
- * helper {@code Jdbc} (transaction, retry, binding, row mapping: the pattern written once), and
- * each table is written by exactly one of them:
+ * The store: an embedded H2 database or a shared PostgreSQL one, migrated by Flyway, split by
+ * consumer. Each interface is what one consumer needs, each implemented by one class over the
+ * shared JDBC helper {@code Jdbc} (transaction, retry, binding, row mapping: the pattern written
+ * once), and each table is written by exactly one of them:
  *
  * <table>
  *   <caption>Interfaces, implementations and the tables they write</caption>

@@ -34,9 +34,14 @@ class JdbcRunStoreTest {
 
   private RunStore store;
 
+  /** The store under test: the embedded one; a subclass runs the same tests on PostgreSQL. */
+  RunStore openStore() {
+    return Stores.openEmbedded(dataDir);
+  }
+
   @BeforeEach
   void open() {
-    store = Stores.openEmbedded(dataDir);
+    store = openStore();
   }
 
   @AfterEach

@@ -51,9 +51,19 @@ class QueueTest {
 
   private RunStore store;
 
+  /** The store under test: the embedded one; a subclass runs the same tests on PostgreSQL. */
+  RunStore openStore() {
+    return Stores.openEmbedded(dataDir);
+  }
+
+  /** What a store process of its own opens to reach the same database ({@link StoreProcess}). */
+  String location() {
+    return dataDir.toString();
+  }
+
   @BeforeEach
   void open() {
-    store = Stores.openEmbedded(dataDir);
+    store = openStore();
   }
 
   @AfterEach
@@ -339,10 +349,7 @@ class QueueTest {
     Path errors = dataDir.resolve("claim-stderr.txt");
     Process other =
         StoreProcess.start(
-            ProcessBuilder.Redirect.to(errors.toFile()),
-            "claim",
-            dataDir.toString(),
-            "other-process");
+            ProcessBuilder.Redirect.to(errors.toFile()), "claim", location(), "other-process");
     List<Long> theirs = new ArrayList<>();
     List<Long> mine;
     try {
@@ -378,6 +385,23 @@ class QueueTest {
     for (long id : theirs) {
       assertThat(store.details(id).orElseThrow().leaseOwner()).isEqualTo("other-process");
     }
+  }
+
+  @Test
+  void theOutboxIsDrainedByOneOwnerAtATimeUntilReleasedOrExpired() {
+    Duration lease = Duration.ofMinutes(2);
+    assertThat(store.takeOutbox("server-a", T0, lease)).isTrue();
+    assertThat(store.takeOutbox("server-b", T0.plusSeconds(1), lease)).isFalse();
+    // The holder renews it.
+    assertThat(store.takeOutbox("server-a", T0.plusSeconds(100), lease)).isTrue();
+    assertThat(store.takeOutbox("server-b", T0.plusSeconds(130), lease)).isFalse();
+    store.releaseOutbox("server-b"); // not the holder: changes nothing
+    assertThat(store.takeOutbox("server-b", T0.plusSeconds(131), lease)).isFalse();
+    store.releaseOutbox("server-a");
+    assertThat(store.takeOutbox("server-b", T0.plusSeconds(132), lease)).isTrue();
+    // A holder that died loses it when it expires.
+    assertThat(store.takeOutbox("server-a", T0.plusSeconds(132 + 119), lease)).isFalse();
+    assertThat(store.takeOutbox("server-a", T0.plusSeconds(132 + 120), lease)).isTrue();
   }
 
   // ---- Leases ----

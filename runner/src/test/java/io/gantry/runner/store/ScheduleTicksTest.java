@@ -11,12 +11,17 @@ class ScheduleTicksTest {
 
   @TempDir Path dir;
 
+  /** A store on the database under test (embedded here; PostgreSQL in a subclass). */
+  RunStore openStore() {
+    return Stores.openEmbedded(dir);
+  }
+
   @Test
-  void aTickIsTakenOnceAcrossTwoStoresSharingADataDirectory() {
+  void aTickIsTakenOnceAcrossTwoStoresSharingADatabase() {
     Instant tick = Instant.parse("2026-12-06T03:00:00Z");
     Instant now = tick.plusSeconds(5);
-    try (RunStore first = Stores.openEmbedded(dir);
-        RunStore second = Stores.openEmbedded(dir)) {
+    try (RunStore first = openStore();
+        RunStore second = openStore()) {
       ScheduleTicks a = ScheduleTicks.in(first);
       ScheduleTicks b = ScheduleTicks.in(second);
       assertThat(a.last("acme/web", ".github/workflows/nightly.yml", "0 3 * * *")).isEmpty();

@@ -1,5 +1,6 @@
 package io.gantry.runner.store;
 
+import io.gantry.runner.testing.TestPostgres;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -29,14 +30,15 @@ final class StoreProcess {
    * {@code create <dataDir> <repository> <workflowFile>}: creates a run and prints its id and
    * number. {@code hold-without-auto-server <dataDir>}: opens the database as a process that does
    * not share it would, prints "holding", and keeps it until its input closes. {@code claim
-   * <dataDir> <owner>}: opens the store, prints "ready", waits for a line on its input, then claims
-   * runs as {@code owner} until none is left, printing the id of each, and finally "done".
+   * <dataDir or postgresql://…> <owner>}: opens the store, prints "ready", waits for a line on its
+   * input, then claims runs as {@code owner} until none is left, printing the id of each, and
+   * finally "done".
    */
   public static void main(String[] args) throws IOException, SQLException {
     Path dataDir = Path.of(args[1]);
     switch (args[0]) {
       case "claim" -> {
-        try (RunStore store = Stores.openEmbedded(dataDir)) {
+        try (RunStore store = PostgresStores.openLocation(args[1])) {
           System.out.println("ready");
           System.out.flush();
           new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
@@ -92,11 +94,18 @@ final class StoreProcess {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Dorg.slf4j.simpleLogger.log.org.flywaydb=warn");
+    command.add("-Dorg.slf4j.simpleLogger.log.com.zaxxer.hikari=warn");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(StoreProcess.class.getName());
     command.addAll(List.of(args));
-    return new ProcessBuilder(command).redirectError(errors).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectError(errors);
+    if (args.length > 1 && args[1].startsWith("postgresql://")) {
+      TestPostgres server = TestPostgres.shared();
+      builder.environment().put("GANTRY_TEST_DB_USER", server.user());
+      builder.environment().put("GANTRY_TEST_DB_PASSWORD", server.password());
+    }
+    return builder.start();
   }
 
   /** Runs this class's main in a new JVM; returns what it printed on stdout and stderr. */

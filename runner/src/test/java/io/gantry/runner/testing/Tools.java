@@ -19,14 +19,18 @@ public final class Tools {
   public static void require(String... commands) {
     for (String command : commands) {
       if (find(command) == null) {
-        String message =
-            command + " is not installed (scripts/setup installs it) and this test needs it";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-          Assertions.fail(message + "; CI=true, so this is a failure, not a skip");
-        }
-        Assumptions.abort(message);
+        missing(command);
       }
     }
+  }
+
+  /** Fails (CI) or skips (elsewhere) the test, saying that {@code what} is not installed. */
+  public static void missing(String what) {
+    String message = what + " is not installed (scripts/setup installs it) and this test needs it";
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+      Assertions.fail(message + "; CI=true, so this is a failure, not a skip");
+    }
+    Assumptions.abort(message);
   }
 
   /** The command's path on the PATH, or null. */

@@ -61,7 +61,11 @@ public final class ConfigLoader {
           "api-token",
           "workers",
           "lease-seconds",
-          "public-read");
+          "public-read",
+          "database",
+          "database-user",
+          "database-password",
+          "database-password-file");
   private static final List<String> REPOSITORY =
       List.of(
           "name",
@@ -146,6 +150,13 @@ public final class ConfigLoader {
     }
     int workers = integer(server, "workers", "server", 4, 1, 256);
     int lease = integer(server, "lease-seconds", "server", 30, 2, 3600);
+    io.gantry.runner.store.DatabaseSettings database =
+        DatabaseSection.read(
+            file,
+            string(server, "database", "server", null),
+            string(server, "database-user", "server", null),
+            string(server, "database-password", "server", null),
+            string(server, "database-password-file", "server", null));
     List<Repository> repositories = new ArrayList<>();
     Object list = top.getOrDefault("repositories", List.of());
     if (!(list instanceof List<?> items)) {
@@ -161,7 +172,7 @@ public final class ConfigLoader {
       repositories.add(repository);
     }
     return new ServerConfig(
-        new Server(port, bind, publicUrl, dataDir, new Secret(token), workers, lease),
+        new Server(port, bind, publicUrl, dataDir, new Secret(token), workers, lease, database),
         List.copyOf(repositories),
         localEcs(top, dataDir),
         access(top, server),

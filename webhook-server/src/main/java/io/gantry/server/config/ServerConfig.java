@@ -1,5 +1,6 @@
 package io.gantry.server.config;
 
+import io.gantry.runner.store.DatabaseSettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -111,6 +112,8 @@ public record ServerConfig(
    * @param workers runs executed at once by this process
    * @param leaseSeconds how long a worker's claim on a run lasts without renewal: a run whose
    *     process died is marked interrupted after at most this long
+   * @param database {@code server.database}: the shared PostgreSQL store, or null for the embedded
+   *     store of the data directory
    */
   public record Server(
       int port,
@@ -119,7 +122,20 @@ public record ServerConfig(
       Path dataDir,
       Secret apiToken,
       int workers,
-      int leaseSeconds) {
+      int leaseSeconds,
+      DatabaseSettings database) {
+
+    /** On the embedded store of the data directory. */
+    public Server(
+        int port,
+        String bind,
+        String publicUrl,
+        Path dataDir,
+        Secret apiToken,
+        int workers,
+        int leaseSeconds) {
+      this(port, bind, publicUrl, dataDir, apiToken, workers, leaseSeconds, null);
+    }
 
     /** This configuration listening on {@code chosenPort}, its public URL following the port. */
     public Server onPort(int chosenPort) {
@@ -130,7 +146,8 @@ public record ServerConfig(
           dataDir,
           apiToken,
           workers,
-          leaseSeconds);
+          leaseSeconds,
+          database);
     }
   }
 

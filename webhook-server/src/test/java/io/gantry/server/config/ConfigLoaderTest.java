@@ -86,6 +86,47 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aPostgresqlDatabaseTakesItsUserFromTheEnvironmentAndItsPasswordFromAFile() throws Exception {
+    Path password = dir.resolve("db-password");
+    Files.writeString(password, "s3cret\n");
+    String server =
+        "server:\n  api-token: t\n  database: postgresql://db.internal:5432/gantry?sslmode=verify-full"
+            + "\n  database-user: ${DB_USER}\n  database-password-file: "
+            + password
+            + "\n";
+    io.gantry.runner.store.DatabaseSettings database =
+        load(server, Map.of("DB_USER", "ci")).server().database();
+    assertThat(database.url())
+        .isEqualTo("postgresql://db.internal:5432/gantry?sslmode=verify-full");
+    assertThat(database.user()).isEqualTo("ci");
+    assertThat(database.password()).isEqualTo("s3cret");
+    assertThat(database.toString()).doesNotContain("s3cret");
+    assertThat(load("server:\n  api-token: t\n", Map.of()).server().database()).isNull();
+  }
+
+  @Test
+  void aBadDatabaseSettingIsOneLineNamingTheKey() {
+    String head = "server:\n  api-token: t\n";
+    assertThat(error(head + "  database: mysql://db/gantry\n  database-user: u\n", Map.of()))
+        .endsWith(
+            "gantry.yml: server.database 'mysql://db/gantry' is not a postgresql:// URL;"
+                + " expected postgresql://HOST[:PORT]/DATABASE[?OPTIONS]");
+    assertThat(error(head + "  database: postgresql://db:5432/gantry\n", Map.of()))
+        .contains("server.database-user is required with server.database");
+    assertThat(
+            error(head + "  database: postgresql://u:pw@db/gantry\n  database-user: u\n", Map.of()))
+        .contains("holds credentials")
+        .doesNotContain("pw");
+    assertThat(
+            error(
+                head
+                    + "  database: postgresql://db/gantry\n  database-user: u\n"
+                    + "  database-password-file: /nonexistent/pw\n",
+                Map.of()))
+        .contains("server.database-password-file /nonexistent/pw cannot be read");
+  }
+
+  @Test
   void anUnsetVariableNamesTheKeyAndTheVariable() {
     Map<String, String> env = new java.util.HashMap<>(ENV);
     env.remove("WEB_HOOK_SECRET");

@@ -1,0 +1,104 @@
+package io.gantry.runner.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Properties;
+import org.flywaydb.core.api.FlywayException;
+
+/**
+ * A PostgreSQL database shared by several Gantry processes, through a HikariCP pool, with the
+ * schema brought up to date by the same Flyway migrations as the embedded store. Flyway takes
+ * PostgreSQL's advisory lock while migrating, so servers starting together migrate once.
+ */
+final class PostgresDatabase implements Database {
+
+  // The executor runs jobs on several threads; beyond that the pool waits rather than grows.
+  private static final int MAX_CONNECTIONS = 16;
+
+  private final DatabaseSettings settings;
+  private final HikariDataSource pool;
+
+  private PostgresDatabase(DatabaseSettings settings, HikariDataSource pool) {
+    this.settings = settings;
+    this.pool = pool;
+  }
+
+  /**
+   * @throws StoreException naming the database (never the password) when it cannot be reached or
+   *     migrated
+   */
+  static PostgresDatabase open(DatabaseSettings settings) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(settings.jdbcUrl());
+    config.setUsername(settings.user());
+    config.setPassword(settings.password());
+    config.setMaximumPoolSize(MAX_CONNECTIONS);
+    config.setMinimumIdle(1);
+    config.setAutoCommit(false);
+    config.setPoolName("gantry-store");
+    // Fail at once when the database cannot be reached: the caller reports it and retries.
+    config.setInitializationFailTimeout(1);
+    config.setConnectionTimeout(10_000);
+    Properties properties = new Properties();
+    properties.setProperty("ApplicationName", "gantry");
+    properties.setProperty("tcpKeepAlive", "true");
+    config.setDataSourceProperties(properties);
+    HikariDataSource pool;
+    try {
+      pool = new HikariDataSource(config);
+    } catch (HikariPool.PoolInitializationException | IllegalArgumentException e) {
+      throw failure(settings, e.getCause() != null ? e.getCause() : e);
+    }
+    try {
+      // Connect once before Flyway does, so an unreachable database fails with the driver's own
+      // message rather than one wrapped by Flyway.
+      try (Connection connection = pool.getConnection()) {
+        connection.isValid(0);
+      }
+      // db/postgresql: what PostgreSQL needs before the shared migrations (a CLOB type).
+      EmbeddedDatabase.migrate(pool, "classpath:db/postgresql");
+      return new PostgresDatabase(settings, pool);
+    } catch (SQLException | FlywayException e) {
+      pool.close();
+      throw failure(settings, e);
+    }
+  }
+
+  @Override
+  public Connection connection() throws SQLException {
+    return pool.getConnection();
+  }
+
+  DatabaseSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public Dialect dialect() {
+    return Dialect.POSTGRESQL;
+  }
+
+  @Override
+  public String describe() {
+    return settings.url();
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  private static StoreException failure(DatabaseSettings settings, Throwable cause) {
+    return new StoreException(
+        "Cannot open the run store at "
+            + settings.url()
+            + " as "
+            + settings.user()
+            + ": "
+            + StoreException.describe(cause),
+        cause);
+  }
+}
