@@ -2,7 +2,6 @@ package io.gantry.server;
 
 import io.gantry.localecs.LocalEcs;
 import io.gantry.runner.action.ActionRegistry;
-import io.gantry.runner.action.builtin.BuiltInActions;
 import io.gantry.runner.execution.ExecutorOptions;
 import io.gantry.runner.execution.ReusedJob;
 import io.gantry.runner.execution.RunRequest;
@@ -16,6 +15,7 @@ import io.gantry.runner.store.Stores;
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowException;
 import io.gantry.runner.workflow.WorkflowParser;
+import io.gantry.server.actions.ActionRuntime;
 import io.gantry.server.config.ServerConfig;
 import io.javalin.Javalin;
 import java.io.IOException;
@@ -49,6 +49,7 @@ public final class GantryServer implements AutoCloseable {
   private final ServiceApi services;
   private final Schedules schedules;
   private final io.gantry.server.web.WebUi web;
+  private final ActionRuntime actionRuntime;
 
   private GantryServer(
       ServerConfig config, Duration lease, StatusOutbox.Poster poster, java.time.Clock clock) {
@@ -59,17 +60,24 @@ public final class GantryServer implements AutoCloseable {
     this.store = Stores.openEmbedded(data);
     io.gantry.runner.execution.StaleRunFiles.sweep(data, store);
     Mirrors mirrors = new Mirrors(data.resolve("git"));
-    ActionRegistry actions = BuiltInActions.registry(mirrors);
+    try {
+      this.actionRuntime = ActionRuntime.start(data, config.actions(), mirrors, "127.0.0.1");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the actions' cache service: " + e, e);
+    }
+    ActionRegistry actions = actionRuntime.registry();
     this.executor =
         new WorkflowExecutor(
             actions,
             store,
             ExecutorOptions.defaults(data)
                 .withMaxParallelJobs(Math.max(2, config.server().workers() * 2))
-                .withStepLogBytes(config.limits().stepLogBytes()));
+                .withStepLogBytes(config.limits().stepLogBytes()),
+            actionRuntime.stepRunners(),
+            actionRuntime.jobServices());
     WorkflowParser parser =
         new WorkflowParser(
-            actions,
+            actionRuntime.catalog(),
             new io.gantry.runner.workflow.WorkflowLimits(
                 config.limits().matrixJobs(), config.limits().workflowFileBytes()));
     LiveLogs live = new LiveLogs();
@@ -177,7 +185,8 @@ public final class GantryServer implements AutoCloseable {
                 config.repositories(),
                 config.localEcs(),
                 config.access(),
-                config.limits());
+                config.limits(),
+                config.actions());
     GantryServer server = new GantryServer(effective, lease, poster, clock);
     server.statuses.start();
     server.workers.start();
@@ -314,6 +323,7 @@ public final class GantryServer implements AutoCloseable {
     workers.close();
     statuses.close();
     executor.close();
+    actionRuntime.close();
     store.close();
     if (localEcs != null) {
       localEcs.close();

@@ -67,6 +67,7 @@ final class JobExecution implements Callable<JobResult> {
     List<StepResult> results = new ArrayList<>();
     Map<String, String> outputs = new LinkedHashMap<>();
     String message = null;
+    JobServices.Lease lease = JobServices.Lease.EMPTY;
     try (StepLogFile setupLog = run.logs().open(run.runId(), scope.key, 0)) {
       Files.createDirectories(scope.workspace);
       PrivateFiles.createDirectories(scope.stepFiles);
@@ -100,6 +101,21 @@ final class JobExecution implements Callable<JobResult> {
         setup.flush();
         return finish(started, Conclusion.CANCELLED, outputs, results, why, false);
       }
+      try {
+        lease = run.jobServices().open(services());
+        scope.servicesEnv = Map.copyOf(lease.environment());
+        scope.servicesEnv.forEach(
+            (name, value) -> {
+              if (name.startsWith("ACTIONS_") && name.endsWith("TOKEN")) {
+                run.masker().add(value);
+              }
+            });
+      } catch (Exception e) {
+        String why = "cannot open the job's services: " + e.getMessage();
+        setup.error(why);
+        setup.flush();
+        return finish(started, Conclusion.FAILURE, outputs, results, why, false);
+      }
       for (int i = 0; i < job.steps().size(); i++) {
         StepResult result = steps.runStep(i + 1, job.steps().get(i), deadline);
         results.add(result);
@@ -107,6 +123,7 @@ final class JobExecution implements Callable<JobResult> {
           message = "the job exceeded its timeout of " + scope.jobTimeoutText();
         }
       }
+      results.addAll(PostSteps.runAll(scope, job.steps().size() + 1, deadline));
       Conclusion conclusion;
       if (scope.timedOut) {
         conclusion = Conclusion.FAILURE;
@@ -130,6 +147,8 @@ final class JobExecution implements Callable<JobResult> {
           "cannot create the workspace " + scope.workspace + ": " + e.getMessage(),
           false);
     } finally {
+      scope.posts.clear();
+      closeQuietly(lease);
       scope.killProcesses();
       if (group != null) {
         run.jobGroups().leave(run.request().repository(), group, member);
@@ -226,6 +245,29 @@ final class JobExecution implements Callable<JobResult> {
       }
     }
     return outputs;
+  }
+
+  /** The job as its services see it: the repository, the run's ref and the default branch. */
+  private JobServices.Job services() {
+    RunContext run = scope.run;
+    Object defaultBranch = null;
+    if (run.request().eventPayload().get("repository") instanceof Map<?, ?> repository) {
+      defaultBranch = repository.get("default_branch");
+    }
+    return new JobServices.Job(
+        run.request().repository(),
+        run.request().ref(),
+        defaultBranch == null ? null : defaultBranch.toString(),
+        run.runId(),
+        scope.key);
+  }
+
+  private static void closeQuietly(JobServices.Lease lease) {
+    try {
+      lease.close();
+    } catch (Exception e) {
+      // The lease's holder logs its own failures; the job's conclusion stands.
+    }
   }
 
   private static String firstFailure(List<StepResult> results) {

@@ -53,6 +53,13 @@ final class JobScope {
   final List<ProcessHandle> leaders = new ArrayList<>();
 
   Map<String, String> jobEnv = Map.of();
+
+  /** What the job's {@link JobServices} lease gives {@code uses:} steps. */
+  Map<String, String> servicesEnv = Map.of();
+
+  /** Post steps registered by the steps that ran, the last registered first to run. */
+  final java.util.Deque<PostSteps.Post> posts = new java.util.ArrayDeque<>();
+
   boolean failed;
   boolean timedOut;
 

@@ -189,4 +189,9 @@ final class JobStepCall implements StepCall {
   public DeployHistory deployHistory() {
     return scope.run.deployHistory();
   }
+
+  @Override
+  public void addPost(String condition, PostRun post) {
+    scope.posts.push(new PostSteps.Post(step, name, env, fields, condition, post));
+  }
 }

@@ -44,6 +44,7 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final ExecutorOptions options;
   private final ExecutorService jobPool;
   private final List<StepRunner> stepRunners;
+  private final JobServices jobServices;
   private final JobGroups jobGroups = new JobGroups();
 
   /** An executor whose steps run on this machine: built-in actions and scripts. */
@@ -59,7 +60,21 @@ public final class WorkflowExecutor implements AutoCloseable {
       RunStore store,
       ExecutorOptions options,
       List<StepRunner> stepRunners) {
+    this(actions, store, options, stepRunners, JobServices.NONE);
+  }
+
+  /**
+   * An executor with the given step runners and the services each job's actions get (see {@link
+   * JobServices}: the cache service's URL and a per-job token, for one).
+   */
+  public WorkflowExecutor(
+      ActionRegistry actions,
+      RunStore store,
+      ExecutorOptions options,
+      List<StepRunner> stepRunners,
+      JobServices jobServices) {
     this.stepRunners = List.copyOf(stepRunners);
+    this.jobServices = jobServices;
     this.actions = actions;
     this.store = store;
     this.options = options;
@@ -171,6 +186,7 @@ public final class WorkflowExecutor implements AutoCloseable {
               logs,
               actions,
               stepRunners,
+              jobServices,
               jobGroups,
               options,
               cancelled);
