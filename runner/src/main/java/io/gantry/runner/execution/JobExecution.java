@@ -79,6 +79,13 @@ final class JobExecution implements Callable<JobResult> {
       if (job.environment() != null) {
         setup.system("Environment: " + job.environment());
       }
+      String otherOs = otherOperatingSystem();
+      if (otherOs != null) {
+        String why = "skipped: runs-on asks for " + otherOs + "; this runner is Linux";
+        setup.system(why);
+        setup.flush();
+        return finish(started, Conclusion.SKIPPED, outputs, results, why, false);
+      }
       long deadline;
       boolean continueOnError;
       try {
@@ -245,6 +252,31 @@ final class JobExecution implements Callable<JobResult> {
       }
     }
     return outputs;
+  }
+
+  /**
+   * Windows or macOS when the job's {@code runs-on} (evaluated, e.g. {@code ${{ matrix.os }}}) asks
+   * for one: such a job is skipped with that reason instead of running on Linux. Null otherwise.
+   */
+  private String otherOperatingSystem() {
+    String runsOn = scope.job.runsOn();
+    if (runsOn == null) {
+      return null;
+    }
+    String labels;
+    try {
+      labels = Expressions.interpolate(runsOn, scope.jobContext(scope.workflowEnv));
+    } catch (ExpressionException e) {
+      labels = runsOn;
+    }
+    String lower = labels.toLowerCase(java.util.Locale.ROOT);
+    if (lower.contains("windows")) {
+      return "Windows (" + labels.strip() + ")";
+    }
+    if (lower.contains("macos") || lower.contains("mac-os") || lower.contains("osx")) {
+      return "macOS (" + labels.strip() + ")";
+    }
+    return null;
   }
 
   /** The job as its services see it: the repository, the run's ref and the default branch. */

@@ -37,6 +37,7 @@ public final class ActionRuntime implements AutoCloseable {
   private final List<StepRunner> stepRunners;
   private final CacheStore caches;
   private final CacheService cacheService;
+  private final CacheLock lock;
   private final Map<String, String> toolEnv;
 
   private ActionRuntime(
@@ -45,7 +46,9 @@ public final class ActionRuntime implements AutoCloseable {
       List<StepRunner> stepRunners,
       CacheStore caches,
       CacheService cacheService,
+      CacheLock lock,
       Map<String, String> toolEnv) {
+    this.lock = lock;
     this.registry = registry;
     this.catalog = catalog;
     this.stepRunners = stepRunners;
@@ -93,6 +96,17 @@ public final class ActionRuntime implements AutoCloseable {
     ToolCache.fill(tools, jdks, System.getenv("PATH"));
     Map<String, String> toolEnv = new LinkedHashMap<>();
     toolEnv.put("RUNNER_TOOL_CACHE", tools.toAbsolutePath().toString());
+    CacheLock lock = CacheLock.take(dataDir.resolve("caches"));
+    if (lock == null) {
+      return new ActionRuntime(
+          registry,
+          catalog,
+          StepRunners.withGitActions(registry, git),
+          null,
+          null,
+          null,
+          Map.copyOf(toolEnv));
+    }
     CacheStore caches = CacheStore.open(dataDir.resolve("caches"), settings.cacheBytes());
     CacheService service = CacheService.start(caches, host, 0);
     return new ActionRuntime(
@@ -101,7 +115,17 @@ public final class ActionRuntime implements AutoCloseable {
         StepRunners.withGitActions(registry, git),
         caches,
         service,
+        lock,
         Map.copyOf(toolEnv));
+  }
+
+  /**
+   * Whether this process serves the cache: false when another Gantry process on the same data
+   * directory holds it (its jobs then get no {@code ACTIONS_CACHE_URL}, and actions/cache reports
+   * the cache as unavailable instead of two processes writing one store).
+   */
+  public boolean servesCache() {
+    return cacheService != null;
   }
 
   /** The built-in actions in use. */
@@ -118,13 +142,16 @@ public final class ActionRuntime implements AutoCloseable {
     return stepRunners;
   }
 
-  /** The cache entries (for {@code gantry caches} and the REST API). */
+  /** The cache entries (for the REST API); null when another process serves the cache. */
   public CacheStore caches() {
     return caches;
   }
 
   /** Per job: the tool cache, {@code ACTIONS_CACHE_URL} and a token revoked at the job's end. */
   public JobServices jobServices() {
+    if (cacheService == null) {
+      return job -> () -> toolEnv;
+    }
     JobServices cache = cacheService.jobServices();
     return job -> {
       JobServices.Lease lease = cache.open(job);
@@ -145,13 +172,16 @@ public final class ActionRuntime implements AutoCloseable {
     };
   }
 
-  /** The cache service's base URL ({@code ACTIONS_CACHE_URL}). */
+  /** The cache service's base URL ({@code ACTIONS_CACHE_URL}), or null. */
   public String cacheUrl() {
-    return cacheService.baseUrl();
+    return cacheService == null ? null : cacheService.baseUrl();
   }
 
   @Override
   public void close() {
-    cacheService.close();
+    if (cacheService != null) {
+      cacheService.close();
+      lock.close();
+    }
   }
 }
