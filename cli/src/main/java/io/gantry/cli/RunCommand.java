@@ -1,6 +1,5 @@
 package io.gantry.cli;
 
-import io.gantry.runner.action.ActionRegistry;
 import io.gantry.runner.action.builtin.BuiltInActions;
 import io.gantry.runner.execution.Conclusion;
 import io.gantry.runner.execution.ExecutorOptions;
@@ -15,10 +14,11 @@ import io.gantry.runner.store.Stores;
 import io.gantry.runner.trigger.DispatchInputs;
 import io.gantry.runner.trigger.EventPayloads;
 import io.gantry.runner.trigger.TriggerMatcher;
-import io.gantry.runner.workflow.Problem;
 import io.gantry.runner.workflow.Workflow;
-import io.gantry.runner.workflow.WorkflowException;
-import io.gantry.runner.workflow.WorkflowParser;
+import io.gantry.server.actions.ActionRuntime;
+import io.gantry.server.config.ConfigException;
+import io.gantry.server.config.ConfigLoader;
+import io.gantry.server.config.ServerConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,8 +41,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Runs the workflows of DIR (its .github/workflows) whose 'on:' matches the event.",
-      "Exit status: 0 when every run succeeded, 1 when one did not, 2 when a workflow is"
-          + " invalid or the command is misused."
+      "Invalid workflow files are reported as warnings and the valid ones run.",
+      "Exit status: 0 when every run succeeded, 1 when one did not, 2 when no valid workflow"
+          + " matched while one is invalid (or any is, with --strict) or the command is misused."
     })
 final class RunCommand implements Callable<Integer> {
 
@@ -139,6 +140,33 @@ final class RunCommand implements Callable<Integer> {
   boolean bind;
 
   @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "A gantry.yml whose actions: section (sources, overrides, builtin, node, cache-size)"
+              + " applies; other sections are not read.")
+  Path config;
+
+  @Option(
+      names = "--action-source",
+      paramLabel = "URL",
+      description =
+          "A git base URL actions are fetched from, tried before the configured ones"
+              + " (repeatable; default https://github.com).")
+  List<String> actionSources = new ArrayList<>();
+
+  @Option(
+      names = "--repo",
+      paramLabel = "OWNER/NAME",
+      description = "github.repository for the run (default: local/DIR's name).")
+  String repo;
+
+  @Option(
+      names = "--strict",
+      description = "Exit 2 when any workflow file is invalid, instead of running the valid ones.")
+  boolean strict;
+
+  @Option(
       names = "--data-dir",
       paramLabel = "DIR",
       description =
@@ -178,32 +206,40 @@ final class RunCommand implements Callable<Integer> {
       return Gantry.BAD_INPUT;
     }
     Path root = dir.toAbsolutePath().normalize();
-    ActionRegistry actions = BuiltInActions.registry();
-    List<Workflow> workflows = new ArrayList<>();
-    try {
-      List<Path> files =
-          workflowFile != null
-              ? List.of(workflowFile.toAbsolutePath().normalize())
-              : WorkflowParser.discover(root);
-      WorkflowParser parser = new WorkflowParser(actions);
-      List<Problem> problems = new ArrayList<>();
-      for (Path file : files) {
-        try {
-          Workflow workflow = parser.parse(file, displayName(root, file));
-          workflow.warnings().forEach(w -> err.println(w));
-          workflows.add(workflow);
-        } catch (WorkflowException e) {
-          problems.addAll(e.problems());
-        }
-      }
-      if (!problems.isEmpty()) {
-        problems.forEach(p -> err.println(p));
-        return Gantry.BAD_INPUT;
-      }
-    } catch (WorkflowException e) {
-      e.problems().forEach(p -> err.println(p));
+    if (repo != null && !repo.matches("[^/\\s]+/[^/\\s]+")) {
+      err.println("gantry run: --repo must be OWNER/NAME, got '" + repo + "'");
       return Gantry.BAD_INPUT;
     }
+    ServerConfig.Actions actionSettings = ServerConfig.Actions.DEFAULTS;
+    if (config != null) {
+      try {
+        actionSettings = new ConfigLoader(System::getenv).loadActions(config);
+      } catch (ConfigException e) {
+        err.println("gantry run: " + e.getMessage());
+        return Gantry.BAD_INPUT;
+      }
+    }
+    for (String source : actionSources) {
+      if (!source.matches("(https?|file|ssh|git)://.+")) {
+        err.println(
+            "gantry run: --action-source must be a git base URL (https://…, file:///…), got '"
+                + source
+                + "'");
+        return Gantry.BAD_INPUT;
+      }
+    }
+    actionSettings = actionSettings.withSourcesFirst(actionSources);
+    Path data = dataDir != null ? dataDir : Settings.defaultDataDir();
+    RunWorkflows.Loaded loaded =
+        RunWorkflows.load(
+            root,
+            workflowFile,
+            ActionRuntime.catalog(data, actionSettings, BuiltInActions.registry()),
+            err);
+    if (loaded.fatal() || (strict && loaded.invalid() > 0)) {
+      return Gantry.BAD_INPUT;
+    }
+    List<Workflow> workflows = loaded.workflows();
 
     Map<String, String> secretValues = new LinkedHashMap<>();
     if (secretsFile != null) {
@@ -229,8 +265,8 @@ final class RunCommand implements Callable<Integer> {
       runRef = "refs/heads/main";
     }
     String runSha = sha != null ? sha : head.map(LocalRepository.Head::sha).orElse("0".repeat(40));
-    String repository = root.getFileName() == null ? "local" : "local/" + root.getFileName();
-    Path data = dataDir != null ? dataDir : Settings.defaultDataDir();
+    String repository =
+        repo != null ? repo : root.getFileName() == null ? "local" : "local/" + root.getFileName();
     LocalPullRequest.Prepared pr = null;
     if (pullRequest) {
       try {
@@ -266,6 +302,15 @@ final class RunCommand implements Callable<Integer> {
                 + String.join(", ", workflow.on().events()));
         return Gantry.BAD_INPUT;
       }
+    }
+    if (matching.isEmpty() && loaded.invalid() > 0) {
+      err.println(
+          "gantry run: no valid workflow runs on "
+              + event
+              + "; "
+              + loaded.invalid()
+              + " workflow file(s) are invalid (see above)");
+      return Gantry.BAD_INPUT;
     }
     if (matching.isEmpty()) {
       out.println(
@@ -305,12 +350,20 @@ final class RunCommand implements Callable<Integer> {
     }
 
     try (RunStore store = Stores.openEmbedded(data);
+        // A pull request's test merge is checked out from the mirror it was made in.
+        ActionRuntime runtime =
+            ActionRuntime.start(
+                data,
+                actionSettings,
+                pullRequest ? new Mirrors(data.resolve("git")) : null,
+                "127.0.0.1");
         WorkflowExecutor executor =
             new WorkflowExecutor(
-                // A pull request's test merge is checked out from the mirror it was made in.
-                pullRequest ? BuiltInActions.registry(new Mirrors(data.resolve("git"))) : actions,
+                runtime.registry(),
                 store,
-                ExecutorOptions.defaults(data))) {
+                ExecutorOptions.defaults(data),
+                runtime.stepRunners(),
+                runtime.jobServices())) {
       StaleRunFiles.sweep(data, store);
       executor.artifacts().sweep();
       List<WorkflowExecutor.Execution> executions = new ArrayList<>();
@@ -375,12 +428,11 @@ final class RunCommand implements Callable<Integer> {
       } catch (IllegalStateException shuttingDown) {
         // Ctrl-C arrived as the runs ended; the hook finishes the job.
       }
-      return allSucceeded ? Gantry.OK : Gantry.RUN_FAILED;
+      if (!allSucceeded) {
+        return Gantry.RUN_FAILED;
+      }
+      return Gantry.OK;
     }
-  }
-
-  private static String displayName(Path root, Path file) {
-    return file.startsWith(root) ? root.relativize(file).toString() : file.toString();
   }
 
   private static String fullRef(String ref) {

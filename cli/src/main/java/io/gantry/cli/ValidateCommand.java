@@ -5,12 +5,17 @@ import io.gantry.runner.workflow.Problem;
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowException;
 import io.gantry.runner.workflow.WorkflowParser;
+import io.gantry.server.actions.ActionRuntime;
+import io.gantry.server.config.ConfigException;
+import io.gantry.server.config.ConfigLoader;
+import io.gantry.server.config.ServerConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -35,11 +40,37 @@ final class ValidateCommand implements Callable<Integer> {
               + " (default: the current folder).")
   List<Path> paths = List.of(Path.of("."));
 
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "A gantry.yml whose actions.builtin applies (built-ins turned off).")
+  Path config;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Gantry's data folder, whose action cache tells the inputs of actions fetched before"
+              + " (default: $GANTRY_DATA_DIR, else ~/.local/share/gantry).")
+  Path dataDir;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    WorkflowParser parser = new WorkflowParser(BuiltInActions.registry());
+    ServerConfig.Actions settings = ServerConfig.Actions.DEFAULTS;
+    if (config != null) {
+      try {
+        settings = new ConfigLoader(System::getenv).loadActions(config);
+      } catch (ConfigException e) {
+        err.println("gantry validate: " + e.getMessage());
+        return Gantry.BAD_INPUT;
+      }
+    }
+    Path data = dataDir != null ? dataDir : Settings.defaultDataDir();
+    // Actions from git are accepted (and their inputs checked when already in the action cache).
+    WorkflowParser parser =
+        new WorkflowParser(ActionRuntime.catalog(data, settings, BuiltInActions.registry()));
     int errors = 0;
     int files = 0;
     for (Path path : paths) {

@@ -2,7 +2,6 @@ package io.gantry.server;
 
 import io.gantry.localecs.LocalEcs;
 import io.gantry.runner.action.ActionRegistry;
-import io.gantry.runner.action.builtin.BuiltInActions;
 import io.gantry.runner.execution.ExecutorOptions;
 import io.gantry.runner.execution.ReusedJob;
 import io.gantry.runner.execution.RunRequest;
@@ -17,6 +16,7 @@ import io.gantry.runner.trigger.PullRequestPayload;
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowException;
 import io.gantry.runner.workflow.WorkflowParser;
+import io.gantry.server.actions.ActionRuntime;
 import io.gantry.server.config.ServerConfig;
 import io.javalin.Javalin;
 import java.io.IOException;
@@ -52,6 +52,7 @@ public final class GantryServer implements AutoCloseable {
   private final io.gantry.server.web.WebUi web;
   private final ArtifactApi artifacts;
   private final LiveLogs live;
+  private final ActionRuntime actionRuntime;
 
   private GantryServer(
       ServerConfig config, Duration lease, StatusOutbox.Poster poster, java.time.Clock clock) {
@@ -62,19 +63,26 @@ public final class GantryServer implements AutoCloseable {
     this.store = Stores.open(data, config.server().database());
     io.gantry.runner.execution.StaleRunFiles.sweep(data, store);
     Mirrors mirrors = new Mirrors(data.resolve("git"));
-    ActionRegistry actions = BuiltInActions.registry(mirrors);
+    try {
+      this.actionRuntime = ActionRuntime.start(data, config.actions(), mirrors, "127.0.0.1");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the actions' cache service: " + e, e);
+    }
+    ActionRegistry actions = actionRuntime.registry();
     this.executor =
         new WorkflowExecutor(
             actions,
             store,
             ExecutorOptions.defaults(data)
                 .withMaxParallelJobs(Math.max(2, config.server().workers() * 2))
-                .withStepLogBytes(config.limits().stepLogBytes()));
+                .withStepLogBytes(config.limits().stepLogBytes()),
+            actionRuntime.stepRunners(),
+            actionRuntime.jobServices());
     executor.artifacts().linkTo(config.server().publicUrl());
     this.artifacts = new ArtifactApi(executor.artifacts(), store);
     WorkflowParser parser =
         new WorkflowParser(
-            actions,
+            actionRuntime.catalog(),
             new io.gantry.runner.workflow.WorkflowLimits(
                 config.limits().matrixJobs(), config.limits().workflowFileBytes()));
     LiveLogs live = new LiveLogs();
@@ -197,7 +205,8 @@ public final class GantryServer implements AutoCloseable {
                 config.repositories(),
                 config.localEcs(),
                 config.access(),
-                config.limits());
+                config.limits(),
+                config.actions());
     GantryServer server = new GantryServer(effective, lease, poster, clock);
     server.statuses.start();
     server.workers.start();
@@ -380,6 +389,7 @@ public final class GantryServer implements AutoCloseable {
     statuses.close();
     executor.close();
     live.stopRelay();
+    actionRuntime.close();
     store.close();
     if (localEcs != null) {
       localEcs.close();

@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -16,12 +18,81 @@ import java.util.stream.Collectors;
  */
 public final class ActionRegistry implements ActionCatalog {
 
+  /** {@code v4}, {@code v4.2}, {@code v4.2.2}, {@code v1-node16}: the major is the first number. */
+  private static final Pattern VERSION = Pattern.compile("v(\\d+)(\\.\\d+){0,2}(-[A-Za-z0-9.]+)?");
+
+  private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
+
   private final Map<String, Action> actions = new TreeMap<>();
 
   public ActionRegistry(List<Action> actions) {
     for (Action action : actions) {
       this.actions.put(action.name().toLowerCase(Locale.ROOT), action);
     }
+  }
+
+  /**
+   * This registry without the named built-ins ({@code gantry.yml}'s {@code actions.builtin: {NAME:
+   * false}}), so that the real action of that name runs from its source instead.
+   *
+   * @throws IllegalArgumentException naming a name that is no built-in action
+   */
+  public ActionRegistry without(Set<String> names) {
+    List<Action> kept = new java.util.ArrayList<>();
+    Set<String> lower = new java.util.HashSet<>();
+    for (String name : names) {
+      String key = name.toLowerCase(Locale.ROOT);
+      if (!actions.containsKey(key)) {
+        throw new IllegalArgumentException(
+            "'" + name + "' is no built-in action; built-in: " + String.join(", ", names()));
+      }
+      lower.add(key);
+    }
+    actions.forEach(
+        (key, action) -> {
+          if (!lower.contains(key)) {
+            kept.add(action);
+          }
+        });
+    return new ActionRegistry(kept);
+  }
+
+  /** The built-in actions' names. */
+  public Set<String> names() {
+    Set<String> names = new java.util.TreeSet<>();
+    actions.values().forEach(a -> names.add(a.name()));
+    return names;
+  }
+
+  /**
+   * Whether a ref is accepted for an action: any ref within a supported major ({@code v4}, {@code
+   * v4.2.2}, {@code v4.2}, {@code v1-node16}) and any 40-hex commit (a SHA pin, run with the
+   * built-in implementation; see {@link #pinNote}).
+   */
+  static boolean accepts(Set<String> versions, String ref) {
+    if (versions.contains(ref) || COMMIT.matcher(ref).matches()) {
+      return true;
+    }
+    Matcher m = VERSION.matcher(ref);
+    return m.matches() && versions.contains("v" + Integer.parseInt(m.group(1)));
+  }
+
+  /**
+   * The note a step pinned to a commit logs: which implementation runs, since the commit's tag is
+   * not looked up. Null when {@code uses} is not pinned to a commit.
+   */
+  public static String pinNote(String uses) {
+    int at = uses.indexOf('@');
+    if (at < 0 || !COMMIT.matcher(uses.substring(at + 1)).matches()) {
+      return null;
+    }
+    return uses.substring(0, at)
+        + " is pinned to commit "
+        + uses.substring(at + 1, at + 13)
+        + "…; Gantry's built-in "
+        + uses.substring(0, at)
+        + " ran in its place (turn it off with actions.builtin in gantry.yml to run that commit"
+        + " from the action sources)";
   }
 
   /** The action a {@code uses:} value names, when it is supported at that version. */
@@ -46,13 +117,16 @@ public final class ActionRegistry implements ActionCatalog {
       return "unknown action '" + uses + "'; supported: " + supported();
     }
     String version = uses.substring(at + 1);
-    if (!action.versions().contains(version)) {
+    if (!accepts(action.versions(), version)) {
       return "'"
           + action.name()
           + "' does not support version '"
           + version
-          + "'; use one of "
-          + String.join(", ", new java.util.TreeSet<>(action.versions()));
+          + "'; use a ref within one of the majors "
+          + String.join(", ", new java.util.TreeSet<>(action.versions()))
+          + " (e.g. @"
+          + new java.util.TreeSet<>(action.versions()).last()
+          + ") or a 40-hex commit";
     }
     return null;
   }

@@ -46,6 +46,10 @@ final class ActionStepRunner implements StepRunner {
       }
     }
     step.system("Run " + uses);
+    String pinNote = ActionRegistry.pinNote(uses);
+    if (pinNote != null) {
+      step.system(pinNote);
+    }
     ActionResult result;
     try {
       result = action.run(new StepActionContext(step, inputs));

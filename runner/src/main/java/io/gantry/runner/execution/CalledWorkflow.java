@@ -459,6 +459,7 @@ final class CalledWorkflow implements JobInstance {
         run.logs(),
         run.actions(),
         run.stepRunners(),
+        run.jobServices(),
         run.jobGroups(),
         run.options(),
         run.cancelled());

@@ -25,17 +25,24 @@ import java.util.Map;
  * StepProcess}: process group, timeout, cancel, output through the step's workflow-command handling
  * and masking); outputs, exported variables and PATH entries go back through the {@link StepCall}.
  *
- * <p>Not yet here (issue 12): {@code pre} and {@code post} (they need a job-end hook in the loop),
- * composite and docker actions (refused with a one-line reason). Input defaults are evaluated
- * against contexts rebuilt from the step's environment ({@code github.token} from {@code
- * GITHUB_TOKEN}, {@code runner.*}, {@code job.status} as success), since a {@link StepCall} does
- * not carry the expression contexts.
+ * <p>{@code pre} runs at the start of the step (when {@code pre-if} holds), {@code post} is
+ * registered with the step loop ({@link StepCall#addPost}) and runs at the job's end with the state
+ * {@code pre} and {@code main} saved. Composite and docker actions are refused with a one-line
+ * reason. Input defaults are evaluated against contexts rebuilt from the step's environment ({@code
+ * github.token} from {@code GITHUB_TOKEN}, {@code runner.*}, {@code job.status} as success), since
+ * a {@link StepCall} does not carry the expression contexts.
  */
 public final class GitActionStepRunner implements StepRunner {
+
+  /** {@code github.token} for action defaults when the run has none. */
+  static final String NO_TOKEN = "gantry-local-run-has-no-github-token";
 
   private final Path cacheDir;
   private final ActionSources sources;
   private final NodeActionRunner node;
+
+  /** Why there is no Node.js, when there is none: every JavaScript action step fails with it. */
+  private final String nodeProblem;
 
   /** One fetcher per run (tags resolved once per run), for the last runs only. */
   private final Map<Long, ActionFetcher> fetchers =
@@ -57,6 +64,29 @@ public final class GitActionStepRunner implements StepRunner {
     this.cacheDir = cacheDir;
     this.sources = sources;
     this.node = new NodeActionRunner(node);
+    this.nodeProblem = null;
+  }
+
+  private GitActionStepRunner(Path cacheDir, ActionSources sources, String nodeProblem) {
+    this.cacheDir = cacheDir;
+    this.sources = sources;
+    this.node = null;
+    this.nodeProblem = nodeProblem;
+  }
+
+  /**
+   * A runner with the host's Node.js ({@code configured} path, else {@code node}/{@code nodejs} on
+   * the PATH); without one, the runner still starts and each JavaScript action step fails with the
+   * one-line reason, so workflows without such steps run as before.
+   */
+  public static GitActionStepRunner locatingNode(
+      Path cacheDir, ActionSources sources, String configured) {
+    try {
+      return new GitActionStepRunner(
+          cacheDir, sources, NodeRuntime.locate(configured, System.getenv("PATH")));
+    } catch (NodeActionException e) {
+      return new GitActionStepRunner(cacheDir, sources, e.getMessage());
+    }
   }
 
   @Override
@@ -103,54 +133,51 @@ public final class GitActionStepRunner implements StepRunner {
                   : "docker")
               + " action; Gantry runs only JavaScript actions from git so far");
     }
-    step.system("Run " + uses);
+    ActionManifest.NodeRuns runs = (ActionManifest.NodeRuns) action.manifest().runs();
+    if (node == null) {
+      return StepEnding.failed(step.step().location() + ": " + uses + ": " + nodeProblem);
+    }
     try {
       ActionInputs inputs = ActionInputs.resolve(action.manifest(), step.with(), context(step));
       inputs.warnings().forEach(w -> step.log("::warning::" + w));
-      StepProcess.Outcome[] outcome = new StepProcess.Outcome[1];
       Path files = Files.createDirectories(step.stepFiles().resolve(step.number() + ".action"));
-      NodeActionRunner.NodeResult result =
-          node.run(
-              new NodeActionRunner.NodeStep(
+      Map<String, String> state = new HashMap<>();
+      // GitHub runs pre at the job's set-up; here it runs at the start of its own step (its
+      // inputs are those of the step), which keeps the order pre → main → post for the action.
+      if (runs.pre() != null) {
+        if (NodeActionRunner.shouldRun(runs, NodeActionRunner.Phase.PRE, context(step))) {
+          step.system("Pre " + uses);
+          StepEnding pre =
+              phase(step, action, inputs, NodeActionRunner.Phase.PRE, files, state, false);
+          if (!(pre instanceof StepEnding.Succeeded)) {
+            return pre;
+          }
+        }
+      }
+      step.system("Run " + uses);
+      StepEnding main =
+          phase(step, action, inputs, NodeActionRunner.Phase.MAIN, files, state, true);
+      if (runs.post() != null) {
+        Map<String, String> saved = Map.copyOf(state);
+        step.addPost(
+            runs.postIf(),
+            post -> {
+              post.system("Post job cleanup: " + uses);
+              return phase(
+                  post,
                   action,
-                  NodeActionRunner.Phase.MAIN,
                   inputs,
-                  step.env(),
-                  step.workingDirectory(),
+                  NodeActionRunner.Phase.POST,
                   files,
-                  Map.of()),
-              (command, cwd, env) -> {
-                outcome[0] =
-                    StepProcess.run(
-                        command,
-                        cwd,
-                        env,
-                        files.resolve("main.stdout"),
-                        step.deadline(),
-                        step::stopRequested,
-                        step.killGracePeriod(),
-                        step::processStarted,
-                        step::log);
-                return outcome[0].exitCode();
-              });
-      result.warnings().forEach(w -> step.log("::warning::" + w));
-      result.outputs().forEach(step::setOutput);
-      result.exportedEnv().forEach(step::exportVariable);
-      result.paths().forEach(step::addPath);
-      if (outcome[0] != null && outcome[0].ending() == StepProcess.Ending.TIMED_OUT) {
-        return StepEnding.timedOut();
+                  new HashMap<>(saved),
+                  false);
+            });
       }
-      if (outcome[0] != null && outcome[0].ending() == StepProcess.Ending.CANCELLED) {
-        return StepEnding.cancelled("the step was cancelled");
-      }
-      if (result.error() != null) {
-        return StepEnding.failed(result.error());
-      }
-      return result.exitCode() == 0
-          ? StepEnding.succeeded()
-          : StepEnding.failed("Process completed with exit code " + result.exitCode() + ".");
+      return main;
     } catch (NodeActionException e) {
       return StepEnding.failed(step.step().location() + ": " + e.getMessage());
+    } catch (io.gantry.runner.expression.ExpressionException e) {
+      return StepEnding.failed(step.step().location() + ": pre-if: " + e.getMessage());
     } catch (IOException e) {
       return StepEnding.failed("cannot run " + uses + ": " + e.getMessage());
     }
@@ -186,10 +213,74 @@ public final class GitActionStepRunner implements StepRunner {
         .tree(reference);
   }
 
+  /**
+   * Runs one phase of the action as a process of the step; {@code state} is updated with what it
+   * saved. Outputs are kept only from {@code main}.
+   */
+  private StepEnding phase(
+      StepCall step,
+      FetchedAction action,
+      ActionInputs inputs,
+      NodeActionRunner.Phase phase,
+      Path files,
+      Map<String, String> state,
+      boolean keepOutputs)
+      throws NodeActionException, IOException, InterruptedException {
+    StepProcess.Outcome[] outcome = new StepProcess.Outcome[1];
+    String suffix = phase.name().toLowerCase(java.util.Locale.ROOT);
+    Map<String, String> env = new LinkedHashMap<>(step.env());
+    NodeActionRunner.NodeResult result =
+        node.run(
+            new NodeActionRunner.NodeStep(
+                action, phase, inputs, env, step.workingDirectory(), files, Map.copyOf(state)),
+            (command, cwd, environment) -> {
+              outcome[0] =
+                  StepProcess.run(
+                      command,
+                      cwd,
+                      environment,
+                      files.resolve(suffix + ".stdout"),
+                      step.deadline(),
+                      step::stopRequested,
+                      step.killGracePeriod(),
+                      step::processStarted,
+                      step::log);
+              return outcome[0].exitCode();
+            });
+    result.warnings().stream()
+        .filter(w -> !inputs.warnings().contains(w))
+        .forEach(w -> step.log("::warning::" + w));
+    state.putAll(result.state());
+    if (keepOutputs) {
+      result.outputs().forEach(step::setOutput);
+    }
+    result.exportedEnv().forEach(step::exportVariable);
+    result.paths().forEach(step::addPath);
+    if (outcome[0] != null && outcome[0].ending() == StepProcess.Ending.TIMED_OUT) {
+      return StepEnding.timedOut();
+    }
+    if (outcome[0] != null && outcome[0].ending() == StepProcess.Ending.CANCELLED) {
+      return StepEnding.cancelled("the step was cancelled");
+    }
+    if (result.error() != null) {
+      return StepEnding.failed(result.error());
+    }
+    return result.exitCode() == 0
+        ? StepEnding.succeeded()
+        : StepEnding.failed("Process completed with exit code " + result.exitCode() + ".");
+  }
+
   private static ExpressionContext context(StepCall step) {
     Map<String, String> env = step.env();
     Map<String, Object> github = new HashMap<>();
-    github.put("token", env.getOrDefault("GITHUB_TOKEN", ""));
+    // GitHub always has a job token; a local run has none unless given (secret GITHUB_TOKEN).
+    // Actions that require one as an input (github-script's github-token) get a placeholder that
+    // no API accepts, rather than failing before they start.
+    String token = env.getOrDefault("GITHUB_TOKEN", "");
+    if (token.isEmpty()) {
+      token = step.request().secrets().getOrDefault("GITHUB_TOKEN", "");
+    }
+    github.put("token", token.isEmpty() ? NO_TOKEN : token);
     github.put("repository", env.getOrDefault("GITHUB_REPOSITORY", ""));
     github.put("ref", env.getOrDefault("GITHUB_REF", ""));
     github.put("sha", env.getOrDefault("GITHUB_SHA", ""));

@@ -69,6 +69,7 @@ final class JobExecution implements JobInstance {
     List<StepResult> results = new ArrayList<>();
     Map<String, String> outputs = new LinkedHashMap<>();
     String message = null;
+    JobServices.Lease lease = JobServices.Lease.EMPTY;
     try (StepLogFile setupLog = run.logs().open(run.runId(), scope.key, 0)) {
       Files.createDirectories(scope.workspace);
       PrivateFiles.createDirectories(scope.stepFiles);
@@ -79,6 +80,13 @@ final class JobExecution implements JobInstance {
       }
       if (job.environment() != null) {
         setup.system("Environment: " + job.environment());
+      }
+      String otherOs = otherOperatingSystem();
+      if (otherOs != null) {
+        String why = "skipped: runs-on asks for " + otherOs + "; this runner is Linux";
+        setup.system(why);
+        setup.flush();
+        return finish(started, Conclusion.SKIPPED, outputs, results, why, false);
       }
       long deadline;
       boolean continueOnError;
@@ -113,6 +121,21 @@ final class JobExecution implements JobInstance {
         }
         setup.flush();
       }
+      try {
+        lease = run.jobServices().open(services());
+        scope.servicesEnv = Map.copyOf(lease.environment());
+        scope.servicesEnv.forEach(
+            (name, value) -> {
+              if (name.startsWith("ACTIONS_") && name.endsWith("TOKEN")) {
+                run.masker().add(value);
+              }
+            });
+      } catch (Exception e) {
+        String why = "cannot open the job's services: " + e.getMessage();
+        setup.error(why);
+        setup.flush();
+        return finish(started, Conclusion.FAILURE, outputs, results, why, false);
+      }
       for (int i = 0; i < job.steps().size(); i++) {
         StepResult result = steps.runStep(i + 1, job.steps().get(i), deadline);
         results.add(result);
@@ -120,6 +143,7 @@ final class JobExecution implements JobInstance {
           message = "the job exceeded its timeout of " + scope.jobTimeoutText();
         }
       }
+      results.addAll(PostSteps.runAll(scope, job.steps().size() + 1, deadline));
       Conclusion conclusion;
       if (scope.timedOut) {
         conclusion = Conclusion.FAILURE;
@@ -143,6 +167,8 @@ final class JobExecution implements JobInstance {
           "cannot create the workspace " + scope.workspace + ": " + e.getMessage(),
           false);
     } finally {
+      scope.posts.clear();
+      closeQuietly(lease);
       scope.killProcesses();
       if (scope.containers != null) {
         // "Stop containers": services and the job container go, however the job ended
@@ -243,6 +269,54 @@ final class JobExecution implements JobInstance {
       }
     }
     return outputs;
+  }
+
+  /**
+   * Windows or macOS when the job's {@code runs-on} (evaluated, e.g. {@code ${{ matrix.os }}}) asks
+   * for one: such a job is skipped with that reason instead of running on Linux. Null otherwise.
+   */
+  private String otherOperatingSystem() {
+    String runsOn = scope.job.runsOn();
+    if (runsOn == null) {
+      return null;
+    }
+    String labels;
+    try {
+      labels = Expressions.interpolate(runsOn, scope.jobContext(scope.workflowEnv));
+    } catch (ExpressionException e) {
+      labels = runsOn;
+    }
+    String lower = labels.toLowerCase(java.util.Locale.ROOT);
+    if (lower.contains("windows")) {
+      return "Windows (" + labels.strip() + ")";
+    }
+    if (lower.contains("macos") || lower.contains("mac-os") || lower.contains("osx")) {
+      return "macOS (" + labels.strip() + ")";
+    }
+    return null;
+  }
+
+  /** The job as its services see it: the repository, the run's ref and the default branch. */
+  private JobServices.Job services() {
+    RunContext run = scope.run;
+    Object defaultBranch = null;
+    if (run.request().eventPayload().get("repository") instanceof Map<?, ?> repository) {
+      defaultBranch = repository.get("default_branch");
+    }
+    return new JobServices.Job(
+        run.request().repository(),
+        run.request().ref(),
+        defaultBranch == null ? null : defaultBranch.toString(),
+        run.runId(),
+        scope.key);
+  }
+
+  private static void closeQuietly(JobServices.Lease lease) {
+    try {
+      lease.close();
+    } catch (Exception e) {
+      // The lease's holder logs its own failures; the job's conclusion stands.
+    }
   }
 
   private static String firstFailure(List<StepResult> results) {

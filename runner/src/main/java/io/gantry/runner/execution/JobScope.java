@@ -58,6 +58,12 @@ final class JobScope {
   /** The job's service and job containers while it runs, or null when it has none. */
   JobContainers containers;
 
+  /** What the job's {@link JobServices} lease gives {@code uses:} steps. */
+  Map<String, String> servicesEnv = Map.of();
+
+  /** Post steps registered by the steps that ran, the last registered first to run. */
+  final java.util.Deque<PostSteps.Post> posts = new java.util.ArrayDeque<>();
+
   boolean failed;
   boolean timedOut;
 

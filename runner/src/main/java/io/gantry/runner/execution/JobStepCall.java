@@ -224,4 +224,9 @@ final class JobStepCall implements NestedStepCall {
   public io.gantry.runner.artifact.ArtifactStore artifacts() {
     return scope.run.artifacts();
   }
+
+  @Override
+  public void addPost(String condition, PostRun post) {
+    scope.posts.push(new PostSteps.Post(step, name, env, fields, condition, post));
+  }
 }

@@ -30,6 +30,7 @@ record RunContext(
     LogStore logs,
     ActionRegistry actions,
     List<StepRunner> stepRunners,
+    JobServices jobServices,
     JobGroups jobGroups,
     ExecutorOptions options,
     AtomicBoolean cancelled) {

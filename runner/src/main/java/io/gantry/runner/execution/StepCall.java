@@ -103,4 +103,20 @@ public interface StepCall {
   default JobContainer jobContainer() {
     return null;
   }
+
+  /**
+   * Asks for {@code post} to run when the job's steps are over, as a step of its own named {@code
+   * Post <this step's name>}, with this step's environment and inputs; posts run in the reverse
+   * order of their registration, each when {@code condition} ({@code post-if}; {@code always()}
+   * when null) holds in the job's status then. A failing post step fails the job.
+   */
+  default void addPost(String condition, PostRun post) {
+    throw new UnsupportedOperationException("this step cannot register a post step");
+  }
+
+  /** What a post step does, given its own call (its own log, deadline and file commands). */
+  @FunctionalInterface
+  interface PostRun {
+    StepEnding run(StepCall call) throws Exception;
+  }
 }

@@ -262,6 +262,14 @@ final class StepLoop {
     env.put("GITHUB_ENV", envFile.toString());
     env.put("GITHUB_PATH", pathFile.toString());
     env.put("GITHUB_STEP_SUMMARY", summary.toString());
+    // The runtime's ACTIONS_* (a job's token) go to actions only, as on GitHub; the rest (the
+    // tool cache, for one) to every step.
+    scope.servicesEnv.forEach(
+        (name, value) -> {
+          if (step.uses() != null || !name.startsWith("ACTIONS_")) {
+            env.put(name, value);
+          }
+        });
     if (!scope.pathPrefix.isEmpty()) {
       env.put("PATH", String.join(":", scope.pathPrefix) + ":" + env.getOrDefault("PATH", ""));
     }

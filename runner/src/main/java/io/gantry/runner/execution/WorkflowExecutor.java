@@ -44,6 +44,7 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final ExecutorOptions options;
   private final ExecutorService jobPool;
   private final List<StepRunner> stepRunners;
+  private final JobServices jobServices;
   private final JobGroups jobGroups = new JobGroups();
   private final io.gantry.runner.artifact.ArtifactStore artifacts;
 
@@ -60,7 +61,21 @@ public final class WorkflowExecutor implements AutoCloseable {
       RunStore store,
       ExecutorOptions options,
       List<StepRunner> stepRunners) {
+    this(actions, store, options, stepRunners, JobServices.NONE);
+  }
+
+  /**
+   * An executor with the given step runners and the services each job's actions get (see {@link
+   * JobServices}: the cache service's URL and a per-job token, for one).
+   */
+  public WorkflowExecutor(
+      ActionRegistry actions,
+      RunStore store,
+      ExecutorOptions options,
+      List<StepRunner> stepRunners,
+      JobServices jobServices) {
     this.stepRunners = List.copyOf(stepRunners);
+    this.jobServices = jobServices;
     this.actions = actions;
     this.store = store;
     this.options = options;
@@ -179,6 +194,7 @@ public final class WorkflowExecutor implements AutoCloseable {
               logs,
               actions,
               stepRunners,
+              jobServices,
               jobGroups,
               options,
               cancelled);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gantry.runner.cache.CacheEntry;
 import io.gantry.runner.cache.CacheException;
 import io.gantry.runner.cache.CacheStore;
+import io.gantry.runner.execution.JobServices;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -41,6 +42,8 @@ public final class CacheService implements AutoCloseable {
   private static final String BASE = "/_apis/artifactcache";
   private static final Pattern RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\*|\\d+)");
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(CacheService.class.getName());
 
   private final CacheStore store;
   private final Javalin app;
@@ -102,6 +105,33 @@ public final class CacheService implements AutoCloseable {
     env.put("ACTIONS_CACHE_URL", baseUrl);
     env.put("ACTIONS_RUNTIME_TOKEN", token);
     return env;
+  }
+
+  /**
+   * What each job gets: {@code ACTIONS_CACHE_URL} and a token of its own, scoped to its repository
+   * and ref (restoring from the default branch too), revoked when the job ends, so an upload after
+   * the job is refused and its unfinished uploads are dropped.
+   */
+  public JobServices jobServices() {
+    return job -> {
+      String token = store.issueToken(job.repository(), job.ref(), job.defaultBranch());
+      Map<String, String> env = environment(token);
+      return new JobServices.Lease() {
+        @Override
+        public Map<String, String> environment() {
+          return env;
+        }
+
+        @Override
+        public void close() {
+          try {
+            store.revokeToken(token);
+          } catch (IOException e) {
+            LOG.warning("cannot drop the unfinished cache uploads of a job: " + e.getMessage());
+          }
+        }
+      };
+    };
   }
 
   @Override

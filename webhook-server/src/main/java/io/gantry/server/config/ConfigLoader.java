@@ -36,7 +36,7 @@ public final class ConfigLoader {
       Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
   private static final Set<String> FORGES = Set.of("github", "gitea", "gitlab", "git");
   private static final List<String> TOP =
-      List.of("server", "repositories", "local-ecs", "users", "limits");
+      List.of("server", "repositories", "local-ecs", "users", "limits", "actions");
   private static final List<String> USER = List.of("name", "token-hash", "role");
   private static final Pattern TOKEN_HASH = Pattern.compile("sha256:[0-9a-f]{64}");
   private static final List<String> LIMITS =
@@ -86,6 +86,11 @@ public final class ConfigLoader {
   private final List<String> references = new ArrayList<>();
   private String file;
 
+  /** The file being read, for messages. */
+  String file() {
+    return file;
+  }
+
   /**
    * @param environment looks up environment variables (System::getenv outside tests)
    */
@@ -93,7 +98,8 @@ public final class ConfigLoader {
     this.environment = environment;
   }
 
-  public ServerConfig load(Path path) throws ConfigException {
+  /** Reads the file as YAML with its ${…} references kept for {@link #substitute}. */
+  private Object parse(Path path) throws ConfigException {
     file = path.toString();
     String text;
     try {
@@ -130,6 +136,11 @@ public final class ConfigLoader {
     } catch (YamlEngineException e) {
       throw new ConfigException(file + ": invalid YAML: " + e.getMessage().replace('\n', ' '));
     }
+    return root;
+  }
+
+  public ServerConfig load(Path path) throws ConfigException {
+    Object root = parse(path);
     Map<String, Object> top = map(root == null ? Map.of() : root, "(top level)", TOP);
     Map<String, Object> server = map(require(top, "server", "(top level)"), "server", SERVER);
     Path dataDir = Path.of(string(server, "data-dir", "server", "./gantry-data"));
@@ -176,7 +187,21 @@ public final class ConfigLoader {
         List.copyOf(repositories),
         localEcs(top, dataDir),
         access(top, server),
-        limits(top));
+        limits(top),
+        actions(top));
+  }
+
+  /**
+   * Reads only the {@code actions:} section of a file ({@code gantry run --config}), which needs no
+   * {@code server:}.
+   */
+  public ServerConfig.Actions loadActions(Path path) throws ConfigException {
+    Object root = parse(path);
+    return actions(map(root == null ? Map.of() : root, "(top level)", TOP));
+  }
+
+  private ServerConfig.Actions actions(Map<String, Object> top) throws ConfigException {
+    return ActionsSection.read(this, top.get("actions"));
   }
 
   /** {@code server.public-read} and {@code users:}. */
@@ -245,7 +270,12 @@ public final class ConfigLoader {
 
   /** A size in bytes: {@code 1048576}, {@code 512KiB}, {@code 25MiB}, {@code 500KB} (1000s). */
   private long size(Map<String, Object> map, String key, long fallback) throws ConfigException {
-    String text = string(map, key, "limits", null);
+    return size(map, key, "limits", fallback);
+  }
+
+  long size(Map<String, Object> map, String key, String where, long fallback)
+      throws ConfigException {
+    String text = string(map, key, where, null);
     if (text == null) {
       return fallback;
     }
@@ -273,7 +303,9 @@ public final class ConfigLoader {
     if (value < 1) {
       throw new ConfigException(
           file
-              + ": limits."
+              + ": "
+              + where
+              + "."
               + key
               + " must be a positive size such as 1048576, 512KiB or 25MiB,"
               + " got '"
@@ -397,7 +429,7 @@ public final class ConfigLoader {
         strings(r, "vars", where));
   }
 
-  private Map<String, String> strings(Map<String, Object> parent, String key, String where)
+  Map<String, String> strings(Map<String, Object> parent, String key, String where)
       throws ConfigException {
     Object value = parent.get(key);
     if (value == null) {
@@ -421,8 +453,7 @@ public final class ConfigLoader {
     return strings;
   }
 
-  private Map<String, Object> map(Object node, String where, List<String> keys)
-      throws ConfigException {
+  Map<String, Object> map(Object node, String where, List<String> keys) throws ConfigException {
     if (!(node instanceof Map<?, ?> m)) {
       throw new ConfigException(file + ": " + where + " must be a mapping");
     }
@@ -446,7 +477,7 @@ public final class ConfigLoader {
     return value;
   }
 
-  private String string(Map<String, Object> map, String key, String where, String fallback)
+  String string(Map<String, Object> map, String key, String where, String fallback)
       throws ConfigException {
     Object value = map.get(key);
     if (value == null) {
@@ -502,7 +533,7 @@ public final class ConfigLoader {
   }
 
   /** Replaces ${NAME} and ${NAME:-default}; an unset variable without default is an error. */
-  private String substitute(String value, String key) throws ConfigException {
+  String substitute(String value, String key) throws ConfigException {
     Matcher p = PLACEHOLDERS.matcher(value);
     StringBuilder restored = new StringBuilder();
     while (p.find()) {

@@ -15,7 +15,52 @@ public record ServerConfig(
     List<Repository> repositories,
     LocalEcsSettings localEcs,
     Access access,
-    Limits limits) {
+    Limits limits,
+    Actions actions) {
+
+  /** With the default {@link Actions}. */
+  public ServerConfig(
+      Server server,
+      List<Repository> repositories,
+      LocalEcsSettings localEcs,
+      Access access,
+      Limits limits) {
+    this(server, repositories, localEcs, access, limits, Actions.DEFAULTS);
+  }
+
+  /**
+   * {@code actions:}: where actions that are not built in come from, and the cache service.
+   *
+   * @param sources git base URLs tried in order ({@code sources:}; empty: {@code
+   *     https://github.com})
+   * @param overrides one repository URL or local folder per action repository ({@code overrides:
+   *     {actions/setup-java: file:///…}})
+   * @param builtinOff built-in actions turned off ({@code builtin: {NAME: false}}), so the real one
+   *     runs from the sources
+   * @param node the Node.js executable for JavaScript actions ({@code node:}); null: {@code
+   *     node}/{@code nodejs} on the PATH
+   * @param cacheBytes the cache service's total before least-recently-used entries are evicted
+   *     ({@code cache-size:}, default 10 GiB as GitHub's)
+   */
+  public record Actions(
+      List<String> sources,
+      java.util.Map<String, String> overrides,
+      java.util.Set<String> builtinOff,
+      String node,
+      long cacheBytes) {
+
+    public static final Actions DEFAULTS =
+        new Actions(List.of(), java.util.Map.of(), java.util.Set.of(), null, 10L << 30);
+
+    /**
+     * These settings with {@code extra} sources tried first ({@code gantry run --action-source}).
+     */
+    public Actions withSourcesFirst(List<String> extra) {
+      List<String> all = new java.util.ArrayList<>(extra);
+      all.addAll(sources);
+      return new Actions(List.copyOf(all), overrides, builtinOff, node, cacheBytes);
+    }
+  }
 
   /** Without a {@code local-ecs:} section. */
   public ServerConfig(Server server, List<Repository> repositories) {

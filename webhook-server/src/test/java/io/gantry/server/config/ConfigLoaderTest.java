@@ -254,4 +254,47 @@ class ConfigLoaderTest {
             "gantry.yml: limits.step-log-size must be a positive size such as 1048576, 512KiB or"
                 + " 25MiB, got '0'");
   }
+
+  @Test
+  void actionsTakeSourcesOverridesBuiltInSwitchesNodeAndACacheSize() throws Exception {
+    ServerConfig config =
+        load(
+            ISSUE_EXAMPLE
+                + "actions:\n"
+                + "  sources: [https://git.example.com/mirror, file:///srv/actions]\n"
+                + "  overrides: { actions/setup-java: file:///srv/setup-java.git }\n"
+                + "  builtin: { actions/checkout: false, gantry/build-image: true }\n"
+                + "  node: /opt/node/bin/node\n"
+                + "  cache-size: 2GiB\n",
+            ENV);
+    assertThat(config.actions().sources())
+        .containsExactly("https://git.example.com/mirror", "file:///srv/actions");
+    assertThat(config.actions().overrides())
+        .containsEntry("actions/setup-java", "file:///srv/setup-java.git");
+    assertThat(config.actions().builtinOff()).containsExactly("actions/checkout");
+    assertThat(config.actions().node()).isEqualTo("/opt/node/bin/node");
+    assertThat(config.actions().cacheBytes()).isEqualTo(2L << 30);
+    assertThat(load(ISSUE_EXAMPLE, ENV).actions()).isEqualTo(ServerConfig.Actions.DEFAULTS);
+  }
+
+  @Test
+  void aBadActionsValueIsOneLineNamingTheKey() {
+    assertThat(error(ISSUE_EXAMPLE + "actions:\n  sources: [github.com]\n", ENV))
+        .endsWith(
+            "gantry.yml: actions.sources[0] must be a git base URL (https://…, file:///…,"
+                + " ssh://…), got 'github.com'");
+    assertThat(error(ISSUE_EXAMPLE + "actions:\n  builtin: { actions/chekout: false }\n", ENV))
+        .contains("actions.builtin.actions/chekout is no built-in action; built-in: ")
+        .contains("actions/checkout");
+    assertThat(error(ISSUE_EXAMPLE + "actions:\n  builtin: { actions/checkout: no }\n", ENV))
+        .contains("actions.builtin.actions/checkout must be true or false");
+    assertThat(error(ISSUE_EXAMPLE + "actions:\n  overrides: { setup-java: /x }\n", ENV))
+        .contains("actions.overrides.setup-java must name an action repository as OWNER/REPO");
+    assertThat(error(ISSUE_EXAMPLE + "actions:\n  source: []\n", ENV))
+        .contains("unknown key 'source' in actions; did you mean 'sources'?");
+    assertThat(error(ISSUE_EXAMPLE + "actions:\n  cache-size: big\n", ENV))
+        .endsWith(
+            "gantry.yml: actions.cache-size must be a positive size such as 1048576, 512KiB or"
+                + " 25MiB, got 'big'");
+  }
 }

@@ -56,7 +56,7 @@ final class CheckoutAction implements Action {
 
   @Override
   public Set<String> versions() {
-    return Set.of("v1", "v2", "v3", "v4");
+    return Set.of("v1", "v2", "v3", "v4", "v5", "v6");
   }
 
   @Override
@@ -74,6 +74,10 @@ final class CheckoutAction implements Action {
     inputs.put("lfs", "false");
     inputs.put("submodules", "false");
     inputs.put("sparse-checkout", null);
+    inputs.put("sparse-checkout-cone-mode", "true");
+    inputs.put("filter", null);
+    inputs.put("show-progress", "true");
+    inputs.put("github-server-url", null);
     inputs.put("set-safe-directory", "true");
     return inputs;
   }
@@ -83,8 +87,39 @@ final class CheckoutAction implements Action {
     return Set.of();
   }
 
+  /**
+   * Newer inputs of v4–v6 that Gantry's checkout does not apply, each with what happens instead;
+   * reported when given a value other than the default, never silently dropped. ({@code
+   * persist-credentials} needs no note: Gantry never writes credentials into the checkout's {@code
+   * .git/config}, which is what {@code false} asks, and later git commands of the job that need
+   * them get none.)
+   */
+  private static final Map<String, String> NOT_APPLIED =
+      Map.of(
+          "sparse-checkout",
+          "the whole tree is checked out",
+          "sparse-checkout-cone-mode",
+          "the whole tree is checked out",
+          "filter",
+          "no partial-clone filter is used; the commits are fetched whole",
+          "fetch-tags",
+          "tags are not fetched into the checkout",
+          "github-server-url",
+          "the repository's configured clone URL is used");
+
+  private void reportIgnored(ActionContext context) {
+    for (String input : new java.util.TreeSet<>(NOT_APPLIED.keySet())) {
+      String value = context.inputs().get(input);
+      String fallback = inputs().get(input);
+      if (value != null && !value.isEmpty() && !value.equals(fallback == null ? "" : fallback)) {
+        context.log("Notice: '" + input + "' is ignored: " + NOT_APPLIED.get(input));
+      }
+    }
+  }
+
   @Override
   public ActionResult run(ActionContext context) throws IOException {
+    reportIgnored(context);
     if (context.remote() != null) {
       return runRemote(context, context.remote());
     }

@@ -113,7 +113,58 @@ public final class ActionFetcher {
         lock.unlock();
       }
     }
+    remember(repoDir, reference.ref(), commit);
     return tree;
+  }
+
+  /** Notes the commit a ref was last seen at, for {@link #cached} (validation without network). */
+  private static void remember(Path repoDir, String ref, String commit) {
+    try {
+      Path refs = Files.createDirectories(repoDir.resolve("refs"));
+      Path file = refs.resolve(refFileName(ref));
+      Path temp = Files.createTempFile(refs, ".ref", ".tmp");
+      Files.writeString(temp, commit);
+      Files.move(
+          temp,
+          file,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      // Only validation's hints depend on it; the run goes on.
+    }
+  }
+
+  private static String refFileName(String ref) {
+    return ref.replaceAll("[^A-Za-z0-9._-]", "_");
+  }
+
+  /**
+   * The manifest of an action already in the cache at the commit its ref was last fetched at (a
+   * 40-hex ref as is), without any network; empty when it was never fetched or does not read.
+   */
+  public static java.util.Optional<ActionManifest> cached(
+      Path cacheDir, ActionReference reference) {
+    if (reference.kind() != ActionReference.Kind.REMOTE) {
+      return java.util.Optional.empty();
+    }
+    Path repoDir =
+        cacheDir.toAbsolutePath().normalize().resolve(reference.owner()).resolve(reference.repo());
+    try {
+      String commit =
+          reference.pinned()
+              ? reference.ref()
+              : Files.readString(repoDir.resolve("refs").resolve(refFileName(reference.ref())))
+                  .strip();
+      Path tree = repoDir.resolve(commit);
+      Path directory = reference.path().isEmpty() ? tree : tree.resolve(reference.path());
+      if (!Files.isDirectory(directory)) {
+        return java.util.Optional.empty();
+      }
+      return java.util.Optional.of(
+          ActionManifests.read(directory, reference.toString(), reference.path()));
+    } catch (IOException | ActionFetchException | RuntimeException e) {
+      return java.util.Optional.empty();
+    }
   }
 
   /** Resolves a tag or branch (at most once per fetcher), trying each source in order. */
