@@ -102,7 +102,11 @@ public final class LogStore {
     return name.replaceAll("[^A-Za-z0-9._-]", "_");
   }
 
-  /** An open step log. Writes are synchronized: output and workflow commands share one file. */
+  /**
+   * An open step log. Writes are synchronized: output and workflow commands share one file. Each
+   * line is handed to the operating system as it is appended, so a running step's log is readable
+   * (the API, {@code gantry logs}) and its lines survive a {@code kill -9} of the server.
+   */
   public static final class StepLogFile implements AutoCloseable {
     private final Path path;
     private final BufferedWriter writer;
@@ -120,6 +124,7 @@ public final class LogStore {
       try {
         writer.write(line);
         writer.write('\n');
+        writer.flush();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write log file " + path + ": " + e.getMessage(), e);
       }
