@@ -7,14 +7,11 @@ import io.gantry.runner.store.RunStore;
 import io.gantry.server.config.ServerConfig;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.http.sse.SseClient;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The REST API: runs, their logs (whole and live over Server-Sent Events), manual dispatch, rerun
@@ -56,7 +53,7 @@ final class Api {
     app.get("/api/runs", this::listRuns);
     app.get("/api/runs/{id}", this::getRun);
     app.get("/api/runs/{id}/logs", this::getLogs);
-    app.sse("/api/runs/{id}/logs/stream", this::streamLogs);
+    app.sse("/api/runs/{id}/logs/stream", new LogStream(store, logs, live)::handle);
     app.post("/api/runs", this::dispatch);
     app.post("/api/runs/{id}/rerun", this::rerun);
     app.post("/api/runs/{id}/cancel", this::cancel);
@@ -176,76 +173,6 @@ final class Api {
     ctx.contentType("text/plain; charset=utf-8");
     // Streamed from the files, a buffer at a time: a log may be far larger than the heap.
     ctx.result(new LogFilesStream(logs.runFiles(id)));
-  }
-
-  /** The backlog, then live lines, then an {@code end} event with the conclusion. */
-  private void streamLogs(SseClient client) {
-    long id;
-    try {
-      id = Long.parseLong(client.ctx().pathParam("id"));
-    } catch (NumberFormatException e) {
-      client.sendEvent("error", "run id must be a number");
-      client.close();
-      return;
-    }
-    RunHistory.RunRecord run = store.findRun(id).orElse(null);
-    if (run == null) {
-      client.sendEvent("error", "no run " + id);
-      client.close();
-      return;
-    }
-    client.keepAlive();
-    Set<String> sent = new HashSet<>();
-    Object lock = new Object();
-    boolean[] backlogDone = {false};
-    List<String> early = new ArrayList<>();
-    LiveLogs.Subscriber subscriber =
-        new LiveLogs.Subscriber() {
-          @Override
-          public void line(String formatted) {
-            synchronized (lock) {
-              if (!backlogDone[0]) {
-                early.add(formatted);
-              } else if (sent.add(formatted)) {
-                client.sendEvent("log", formatted);
-              }
-            }
-          }
-
-          @Override
-          public void finished(String conclusion) {
-            synchronized (lock) {
-              client.sendEvent("end", conclusion);
-              client.close();
-            }
-          }
-        };
-    live.subscribe(id, subscriber);
-    client.onClose(() -> live.unsubscribe(id, subscriber));
-    synchronized (lock) {
-      for (String line : logs.readRun(id)) {
-        sent.add(line);
-        client.sendEvent("log", line);
-      }
-      // A running step's last lines may still be in its file's buffer.
-      for (String line : live.recent(id)) {
-        if (sent.add(line)) {
-          client.sendEvent("log", line);
-        }
-      }
-      for (String line : early) {
-        if (sent.add(line)) {
-          client.sendEvent("log", line);
-        }
-      }
-      backlogDone[0] = true;
-    }
-    RunHistory.RunRecord now = store.findRun(id).orElse(run);
-    if ("COMPLETED".equals(now.status())) {
-      live.unsubscribe(id, subscriber);
-      client.sendEvent("end", String.valueOf(now.conclusion()));
-      client.close();
-    }
   }
 
   private void dispatch(Context ctx) throws Exception {

@@ -72,7 +72,7 @@ public final class GantryServer implements AutoCloseable {
             actions,
             new io.gantry.runner.workflow.WorkflowLimits(
                 config.limits().matrixJobs(), config.limits().workflowFileBytes()));
-    LiveLogs live = new LiveLogs();
+    LiveLogs live = new LiveLogs(executor.logs());
     this.statuses = new StatusOutbox(config, store, poster);
     RunEvents events = new RunEvents(live, statuses);
     this.workers =

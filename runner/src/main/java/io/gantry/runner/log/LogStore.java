@@ -54,6 +54,28 @@ public final class LogStore {
         .resolve(String.format("%03d.log", stepNumber));
   }
 
+  /**
+   * A run's lines in the order they were written, all steps and jobs interleaved as they ran: kept
+   * by the server for its live log followers (line numbers that a reconnecting follower resumes
+   * from). Not one of {@link #runFiles}.
+   */
+  public Path lineJournal(long runId) {
+    return root.resolve(Long.toString(runId)).resolve("lines.journal");
+  }
+
+  /** Appends a line to a run's {@link #lineJournal} when it has one (a run that ran). */
+  public void appendToJournal(long runId, String line) {
+    Path journal = lineJournal(runId);
+    if (!Files.exists(journal)) {
+      return;
+    }
+    try {
+      Files.writeString(journal, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + journal + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Every line of a step's log; empty when the step wrote nothing. */
   public List<String> read(long runId, String jobKey, int stepNumber) {
     Path file = stepLog(runId, jobKey, stepNumber);
