@@ -193,6 +193,22 @@ final class Api {
             .repository(repo)
             .orElseThrow(() -> ApiException.notFound("no repository " + repo + " is configured"));
     String fullRef = ref.startsWith("refs/") ? ref : "refs/heads/" + ref;
+    String refProblem = io.gantry.server.forge.GitNames.refProblem(fullRef);
+    if (refProblem != null) {
+      throw ApiException.badRequest(
+          "'ref' is not a valid git ref ("
+              + refProblem
+              + "): "
+              + io.gantry.server.forge.GitNames.shown(ref));
+    }
+    for (Map.Entry<String, String> input : inputs.entrySet()) {
+      if (input.getKey().indexOf('\0') >= 0 || input.getValue().indexOf('\0') >= 0) {
+        throw ApiException.badRequest(
+            "input "
+                + io.gantry.server.forge.GitNames.shown(input.getKey())
+                + " holds a NUL byte, which no step can be given; send text only");
+      }
+    }
     String sha = queue.resolve(repository, fullRef);
     long id;
     try {
