@@ -58,6 +58,8 @@ public final class GantryServer implements AutoCloseable {
     this.runEnv = localEcs == null ? Map.of() : clientEnv(localEcs, config.localEcs().region());
     this.store = Stores.openEmbedded(data);
     io.gantry.runner.execution.StaleRunFiles.sweep(data, store);
+    // Step processes of a killed server (their runs are concluded as interrupted by the workers).
+    io.gantry.runner.execution.JobMarkers.killOrphans(data);
     Mirrors mirrors = new Mirrors(data.resolve("git"));
     ActionRegistry actions = BuiltInActions.registry(mirrors);
     this.executor =

@@ -281,6 +281,7 @@ final class StepLoop {
     Map<String, String> env = new LinkedHashMap<>(scope.run.baseEnv());
     env.putAll(scope.envContext(null, null));
     env.put("GITHUB_JOB", scope.job.id());
+    env.put(JobMarkers.VARIABLE, scope.marker());
     env.put("GITHUB_WORKSPACE", scope.workspace.toString());
     env.put("GITHUB_ACTION", step.id() != null ? step.id() : "__run_" + number);
     env.put("GITHUB_OUTPUT", output.toString());
