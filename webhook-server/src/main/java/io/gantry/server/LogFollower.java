@@ -30,6 +30,7 @@ final class LogFollower implements Runnable {
 
   static final int BUFFER = 2_000;
   private static final int BATCH = 500;
+  private static final long LINGER_MILLIS = 20;
   private static final long PING_NANOS = TimeUnit.SECONDS.toNanos(15);
 
   private record Entry(long number, String line) {}
@@ -132,6 +133,10 @@ final class LogFollower implements Runnable {
     while (true) {
       Entry first = buffer.poll(200, TimeUnit.MILLISECONDS);
       if (first != null) {
+        // Lines come in bursts: a moment's wait sends a burst in one write instead of many.
+        if (buffer.size() < BATCH) {
+          Thread.sleep(LINGER_MILLIS);
+        }
         batch.add(first);
         buffer.drainTo(batch, BATCH - 1);
         StringBuilder events = new StringBuilder();

@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -70,6 +71,16 @@ final class KilledServerFixture implements AutoCloseable {
 
   void start() throws Exception {
     server = ServerProcess.start(config, base(), dir, http);
+  }
+
+  /** Starts it with options for its JVM; returns its process id. */
+  long start(List<String> jvmOptions) throws Exception {
+    server = ServerProcess.start(config, base(), dir, http, jvmOptions);
+    return server.pid();
+  }
+
+  int port() {
+    return port;
   }
 
   /** SIGKILL: no shutdown hook runs. */
