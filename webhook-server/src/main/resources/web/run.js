@@ -220,6 +220,8 @@
   function stream() {
     streaming = true;
     const events = new EventSource('/api/runs/' + runId + '/logs/stream');
+    // A follower that fell behind is dropped ('behind'); the browser reconnects by itself with
+    // Last-Event-ID (the number of the last line it got) and the server resumes after it.
     events.addEventListener('log', function (e) { route(e.data); });
     events.addEventListener('end', function () {
       events.close();

@@ -116,32 +116,98 @@ final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofString(Expressions.toJson(body)))));
   }
 
-  /** Reads a Server-Sent Events stream until it ends, passing each event and its data. */
+  /**
+   * Reads a Server-Sent Events stream until it ends ({@code end} or {@code error}), passing each
+   * event and its data. When the server drops the stream before that (a follower that fell behind
+   * gets {@code behind}, or the connection broke) it is opened again with {@code Last-Event-ID}, so
+   * no event with an id is missed or repeated; it gives up after {@value #RECONNECTS} attempts in a
+   * row that bring nothing new.
+   */
   void stream(String path, BiConsumer<String, String> events) throws ClientException {
-    HttpRequest request =
-        reader(HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET())
-            .build();
+    String lastId = null;
+    int fruitless = 0;
+    while (true) {
+      String before = lastId;
+      ClientException broken = null;
+      try {
+        lastId = streamOnce(path, lastId, events);
+        if (lastId == null || lastId.equals(END)) {
+          return;
+        }
+      } catch (StreamBroken e) {
+        lastId = e.lastId;
+        broken = e.cause;
+      }
+      fruitless = java.util.Objects.equals(before, lastId) ? fruitless + 1 : 0;
+      if (fruitless >= RECONNECTS) {
+        throw broken != null
+            ? broken
+            : new ClientException(server + path + " keeps ending the stream early");
+      }
+      try {
+        Thread.sleep(fruitless == 0 ? 0 : 200L * fruitless);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ClientException("interrupted");
+      }
+    }
+  }
+
+  private static final int RECONNECTS = 5;
+  private static final String END = "\0end";
+
+  /** The stream broke; the id of the last event read. */
+  private static final class StreamBroken extends Exception {
+    private static final long serialVersionUID = 1L;
+    final transient String lastId;
+    final transient ClientException cause;
+
+    StreamBroken(String lastId, ClientException cause) {
+      super(cause.getMessage(), null, false, false);
+      this.lastId = lastId;
+      this.cause = cause;
+    }
+  }
+
+  /** One connection: the id of the last event read, {@link #END} when the stream ended. */
+  private String streamOnce(String path, String lastId, BiConsumer<String, String> events)
+      throws ClientException, StreamBroken {
+    HttpRequest.Builder builder =
+        reader(HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET());
+    if (lastId != null) {
+      builder.header("Last-Event-ID", lastId);
+    }
+    String last = lastId;
     try {
       HttpResponse<java.io.InputStream> response =
-          http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+          http.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
       if (response.statusCode() >= 400) {
         throw new ClientException(server + path + " answered " + response.statusCode());
       }
       try (BufferedReader reader =
           new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
         String event = "message";
+        String id = null;
         StringBuilder data = new StringBuilder();
         String line;
         while ((line = reader.readLine()) != null) {
           if (line.isEmpty()) {
             if (data.length() > 0) {
-              events.accept(event, data.toString());
+              if (id != null) {
+                last = id;
+              }
+              if (!event.equals("behind")) {
+                events.accept(event, data.toString());
+              }
               if (event.equals("end") || event.equals("error")) {
-                return;
+                return END;
               }
             }
             event = "message";
+            id = null;
             data.setLength(0);
+          } else if (line.startsWith("id:")) {
+            id = line.substring(3).strip();
           } else if (line.startsWith("event:")) {
             event = line.substring(6).strip();
           } else if (line.startsWith("data:")) {
@@ -152,10 +218,13 @@ final class ApiClient {
           }
         }
       }
+      return last == null ? "0" : last;
     } catch (ConnectException e) {
-      throw unreachable();
+      throw new StreamBroken(last == null ? "0" : last, unreachable());
     } catch (IOException e) {
-      throw new ClientException("lost the connection to " + server + ": " + e.getMessage());
+      throw new StreamBroken(
+          last == null ? "0" : last,
+          new ClientException("lost the connection to " + server + ": " + e.getMessage()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ClientException("interrupted");

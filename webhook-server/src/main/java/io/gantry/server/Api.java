@@ -8,15 +8,12 @@ import io.gantry.runner.store.RunStore;
 import io.gantry.server.config.ServerConfig;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.http.sse.SseClient;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The REST API: runs, their logs (whole and live over Server-Sent Events), manual dispatch, rerun
@@ -58,7 +55,7 @@ final class Api {
     app.get("/api/runs", this::listRuns);
     app.get("/api/runs/{id}", this::getRun);
     app.get("/api/runs/{id}/logs", this::getLogs);
-    app.sse("/api/runs/{id}/logs/stream", this::streamLogs);
+    app.sse("/api/runs/{id}/logs/stream", new LogStream(store, logs, live)::handle);
     app.post("/api/runs", this::dispatch);
     app.post("/api/runs/{id}/rerun", this::rerun);
     app.post("/api/runs/{id}/cancel", this::cancel);
@@ -189,76 +186,6 @@ final class Api {
     ctx.result(new LogFilesStream(logs.runFiles(id)));
   }
 
-  /** The backlog, then live lines, then an {@code end} event with the conclusion. */
-  private void streamLogs(SseClient client) {
-    long id;
-    try {
-      id = Long.parseLong(client.ctx().pathParam("id"));
-    } catch (NumberFormatException e) {
-      client.sendEvent("error", "run id must be a number");
-      client.close();
-      return;
-    }
-    RunHistory.RunRecord run = store.findRun(id).orElse(null);
-    if (run == null) {
-      client.sendEvent("error", "no run " + id);
-      client.close();
-      return;
-    }
-    client.keepAlive();
-    Set<String> sent = new HashSet<>();
-    Object lock = new Object();
-    boolean[] backlogDone = {false};
-    List<String> early = new ArrayList<>();
-    LiveLogs.Subscriber subscriber =
-        new LiveLogs.Subscriber() {
-          @Override
-          public void line(String formatted) {
-            synchronized (lock) {
-              if (!backlogDone[0]) {
-                early.add(formatted);
-              } else if (sent.add(formatted)) {
-                client.sendEvent("log", formatted);
-              }
-            }
-          }
-
-          @Override
-          public void finished(String conclusion) {
-            synchronized (lock) {
-              client.sendEvent("end", conclusion);
-              client.close();
-            }
-          }
-        };
-    live.subscribe(id, subscriber);
-    client.onClose(() -> live.unsubscribe(id, subscriber));
-    synchronized (lock) {
-      for (String line : logs.readRun(id)) {
-        sent.add(line);
-        client.sendEvent("log", line);
-      }
-      // A running step's last lines may still be in its file's buffer.
-      for (String line : live.recent(id)) {
-        if (sent.add(line)) {
-          client.sendEvent("log", line);
-        }
-      }
-      for (String line : early) {
-        if (sent.add(line)) {
-          client.sendEvent("log", line);
-        }
-      }
-      backlogDone[0] = true;
-    }
-    RunHistory.RunRecord now = store.findRun(id).orElse(run);
-    if ("COMPLETED".equals(now.status())) {
-      live.unsubscribe(id, subscriber);
-      client.sendEvent("end", String.valueOf(now.conclusion()));
-      client.close();
-    }
-  }
-
   private void dispatch(Context ctx) throws Exception {
     authenticate(ctx);
     Map<String, Object> body = body(ctx);
@@ -277,6 +204,22 @@ final class Api {
             .repository(repo)
             .orElseThrow(() -> ApiException.notFound("no repository " + repo + " is configured"));
     String fullRef = ref.startsWith("refs/") ? ref : "refs/heads/" + ref;
+    String refProblem = io.gantry.server.forge.GitNames.refProblem(fullRef);
+    if (refProblem != null) {
+      throw ApiException.badRequest(
+          "'ref' is not a valid git ref ("
+              + refProblem
+              + "): "
+              + io.gantry.server.forge.GitNames.shown(ref));
+    }
+    for (Map.Entry<String, String> input : inputs.entrySet()) {
+      if (input.getKey().indexOf('\0') >= 0 || input.getValue().indexOf('\0') >= 0) {
+        throw ApiException.badRequest(
+            "input "
+                + io.gantry.server.forge.GitNames.shown(input.getKey())
+                + " holds a NUL byte, which no step can be given; send text only");
+      }
+    }
     String sha = queue.resolve(repository, fullRef);
     long id;
     try {

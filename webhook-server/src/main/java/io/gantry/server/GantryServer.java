@@ -62,6 +62,8 @@ public final class GantryServer implements AutoCloseable {
     this.runEnv = localEcs == null ? Map.of() : clientEnv(localEcs, config.localEcs().region());
     this.store = Stores.open(data, config.server().database());
     io.gantry.runner.execution.StaleRunFiles.sweep(data, store);
+    // Step processes of a killed server (their runs are concluded as interrupted by the workers).
+    io.gantry.runner.execution.JobMarkers.killOrphans(data);
     Mirrors mirrors = new Mirrors(data.resolve("git"));
     try {
       this.actionRuntime = ActionRuntime.start(data, config.actions(), mirrors, "127.0.0.1");
@@ -85,7 +87,7 @@ public final class GantryServer implements AutoCloseable {
             actionRuntime.catalog(),
             new io.gantry.runner.workflow.WorkflowLimits(
                 config.limits().matrixJobs(), config.limits().workflowFileBytes()));
-    LiveLogs live = new LiveLogs();
+    LiveLogs live = new LiveLogs(executor.logs());
     // Servers sharing a PostgreSQL store pass each other's live lines (LISTEN/NOTIFY).
     store.broadcasts().ifPresent(live::relayThrough);
     this.live = live;

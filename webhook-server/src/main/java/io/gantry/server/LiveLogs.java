@@ -2,36 +2,57 @@ package io.gantry.server;
 
 import io.gantry.runner.execution.LogLine;
 import io.gantry.runner.execution.RunListener;
-import java.util.List;
+import io.gantry.runner.log.LogStore;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Fans the lines of running runs out to live subscribers (the SSE endpoint), and tells them when a
- * run ends. Lines reach this listener after they are written to the log file, but a running step's
- * file is buffered: its last lines may not be readable yet. So the last {@value #RECENT} lines of
- * each running run are kept here too ({@link #recent}); a subscriber reads the file, then these,
- * then the live lines, skipping those it already read, and misses nothing.
+ * The lines of running runs for their live followers (the SSE endpoint, {@link LogStream}).
+ *
+ * <p>Each line of a run gets a number, 1, 2, 3, … in the order the run wrote it (all its jobs
+ * interleaved), and goes, on the job's thread and without waiting for anyone, to the run's {@link
+ * RunLog}: its line journal on disk, its last {@value RunLog#RECENT} lines in memory, and the
+ * bounded buffer of each follower ({@link LogFollower}). A follower that cannot keep up is dropped
+ * with the number to resume from; reconnecting with that number ({@code Last-Event-ID}) it reads
+ * the lines it has not seen from memory or from the journal, so no follower misses a line and none
+ * slows the run.
  */
 final class LiveLogs {
 
-  /** One subscriber; called on job threads, so implementations must be thread-safe. */
-  interface Subscriber {
-    void line(String formatted);
+  /** The followers one server feeds at once, over all runs; more are refused. */
+  static final int MAX_FOLLOWERS = 1000;
 
-    void finished(String conclusion);
-  }
+  /** How many ended runs are remembered, so a follower arriving late is told at once. */
+  private static final int ENDED = 1000;
 
-  static final int RECENT = 10_000;
+  private final LogStore logs;
+  private final Map<Long, RunLog> running = new ConcurrentHashMap<>();
+  private final Map<Long, String> ended =
+      java.util.Collections.synchronizedMap(
+          new LinkedHashMap<>() {
+            private static final long serialVersionUID = 1L;
 
-  private final Map<Long, List<Subscriber>> subscribers = new ConcurrentHashMap<>();
-  private final Map<Long, java.util.ArrayDeque<String>> recent = new ConcurrentHashMap<>();
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+              return size() > ENDED;
+            }
+          });
+  private final java.util.concurrent.atomic.AtomicInteger followers =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /** To and from the other servers sharing a PostgreSQL store; null on the embedded store. */
   private volatile LiveLogRelay relay;
 
-  /** Relays lines to, and hears lines of, the other servers sharing the store. */
+  LiveLogs(LogStore logs) {
+    this.logs = logs;
+  }
+
+  /**
+   * Relays lines to, and hears lines of, the other servers sharing the store: a line heard is
+   * appended to the run's live log here as if the run were local, so followers of this server get
+   * it (numbered in this server's order; resumable from this server).
+   */
   void relayThrough(io.gantry.runner.store.Broadcasts broadcasts) {
     relay =
         new LiveLogRelay(
@@ -39,9 +60,9 @@ final class LiveLogs {
             new LiveLogRelay.Receiver() {
               @Override
               public void line(long runId, String formatted) {
-                List<Subscriber> list = subscribers.get(runId);
-                if (list != null) {
-                  list.forEach(s -> s.line(formatted));
+                RunLog log = open(runId);
+                if (log != null) {
+                  log.append(formatted);
                 }
               }
 
@@ -60,29 +81,18 @@ final class LiveLogs {
     }
   }
 
-  /** The last lines of a running run, oldest first; empty once it ended. */
-  List<String> recent(long runId) {
-    java.util.ArrayDeque<String> lines = recent.get(runId);
-    if (lines == null) {
-      return List.of();
+  /**
+   * The live log of a run that has not ended (as far as this server knows), made when its first
+   * line or follower arrives; null when it ended.
+   */
+  RunLog open(long runId) {
+    if (ended.containsKey(runId)) {
+      return null;
     }
-    synchronized (lines) {
-      return List.copyOf(lines);
-    }
+    return running.computeIfAbsent(runId, id -> new RunLog(id, logs.lineJournal(id)));
   }
 
-  void subscribe(long runId, Subscriber subscriber) {
-    subscribers.computeIfAbsent(runId, id -> new CopyOnWriteArrayList<>()).add(subscriber);
-  }
-
-  void unsubscribe(long runId, Subscriber subscriber) {
-    List<Subscriber> list = subscribers.get(runId);
-    if (list != null) {
-      list.remove(subscriber);
-    }
-  }
-
-  /** Tells the subscribers of a run that it ended (called by {@link RunEvents#ended}). */
+  /** Tells the followers of a run that it ended (called by {@link RunEvents#ended}). */
   void finished(long runId, String conclusion) {
     LiveLogRelay current = relay;
     if (current != null) {
@@ -92,31 +102,41 @@ final class LiveLogs {
   }
 
   private void endLocally(long runId, String conclusion) {
-    recent.remove(runId);
-    List<Subscriber> list = subscribers.remove(runId);
-    if (list != null) {
-      list.forEach(s -> s.finished(conclusion));
+    ended.put(runId, conclusion);
+    RunLog log = running.remove(runId);
+    if (log != null) {
+      log.finish(conclusion);
     }
+  }
+
+  /** Counts a follower in; false when {@link #MAX_FOLLOWERS} are already fed. */
+  boolean admit() {
+    if (followers.incrementAndGet() > MAX_FOLLOWERS) {
+      followers.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  void leave() {
+    followers.decrementAndGet();
   }
 
   /** The listener that passes one run's lines to its followers (its end: {@link RunEvents}). */
   RunListener linesOf(long runId) {
     return new RunListener() {
+      private RunLog log;
+
       @Override
       public void logLine(String jobKey, LogLine line) {
-        String formatted = line.format();
-        java.util.ArrayDeque<String> lines =
-            recent.computeIfAbsent(runId, id -> new java.util.ArrayDeque<>());
-        synchronized (lines) {
-          if (lines.size() == RECENT) {
-            lines.removeFirst();
+        if (log == null || log.isFinished()) {
+          log = open(runId);
+          if (log == null) {
+            return;
           }
-          lines.addLast(formatted);
         }
-        List<Subscriber> list = subscribers.get(runId);
-        if (list != null) {
-          list.forEach(s -> s.line(formatted));
-        }
+        String formatted = line.format();
+        log.append(formatted);
         LiveLogRelay current = relay;
         if (current != null) {
           current.line(runId, formatted);

@@ -185,14 +185,17 @@ final class Workers implements AutoCloseable {
         // At start-up (runs a crash left behind) and after each expiry: their deploys too.
         deploysToSweep |= !expired.isEmpty();
         for (RunHistory.RunRecord run : expired) {
+          String line =
+              Instant.now()
+                  + " [gantry] Error: the run was interrupted: the Gantry process running it"
+                  + " stopped (its lease expired); rerun it with 'gantry rerun "
+                  + run.id()
+                  + "'";
           try (LogStore.StepLogFile log = logs.open(run.id(), "interrupted", 0)) {
-            log.append(
-                Instant.now()
-                    + " [gantry] Error: the run was interrupted: the Gantry process running it"
-                    + " stopped (its lease expired); rerun it with 'gantry rerun "
-                    + run.id()
-                    + "'");
+            log.append(line);
           }
+          // Live followers of the run, which read its line journal, get the line too.
+          logs.appendToJournal(run.id(), line);
           events.ended(
               run,
               Conclusion.FAILURE,

@@ -21,15 +21,24 @@ final class ServerProcess {
    * returns once {@code baseUrl/health} answers 200 (at most 30 s).
    */
   static Process start(Path config, String baseUrl, Path logs, HttpClient http) throws Exception {
-    List<String> command =
+    return start(config, baseUrl, logs, http, List.of());
+  }
+
+  /** The same, with options for the server's JVM (a heap limit, say). */
+  static Process start(
+      Path config, String baseUrl, Path logs, HttpClient http, List<String> jvmOptions)
+      throws Exception {
+    List<String> command = new java.util.ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.addAll(
         List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-cp",
             System.getProperty("java.class.path"),
             "io.gantry.server.ServerMain",
             "serve",
             "--config",
-            config.toString());
+            config.toString()));
     Process process =
         new ProcessBuilder(command)
             .redirectErrorStream(true)

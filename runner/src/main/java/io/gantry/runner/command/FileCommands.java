@@ -39,6 +39,16 @@ public final class FileCommands {
       throw new FormatException("cannot read $" + variable + ": " + e.getMessage());
     }
     for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).indexOf('\0') >= 0) {
+        throw new FormatException(
+            "$"
+                + variable
+                + " line "
+                + (i + 1)
+                + ": holds a NUL byte, which no variable or output can carry; write text only");
+      }
+    }
+    for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
       if (line.isBlank()) {
         continue;

@@ -108,6 +108,13 @@ final class JobScope {
       leaders.clear();
     }
     ProcessGroups.signal(started, "KILL");
+    // What left the step's process group (setsid, a daemon) still carries the job's marker.
+    JobMarkers.killJob(marker());
+  }
+
+  /** The value of {@link JobMarkers#VARIABLE} in this job's step processes. */
+  String marker() {
+    return JobMarkers.marker(run.options().dataDir(), run.runId(), key);
   }
 
   /** A finished step, as later steps see it in {@code steps.<id>}. */

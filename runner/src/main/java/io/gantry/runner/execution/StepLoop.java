@@ -77,7 +77,13 @@ final class StepLoop {
         outcome = Conclusion.FAILURE;
         message = conditionError;
       } else {
-        Attempt attempt = attempt(number, step, stepName, out, jobDeadline);
+        Attempt attempt;
+        try {
+          attempt = attempt(number, step, stepName, out, jobDeadline);
+        } catch (RuntimeException | Error e) {
+          // Gantry's own failure, not the step's: the step ends failed with it, the job goes on.
+          attempt = Attempt.failed("Gantry failed to run the step: " + cause(e));
+        }
         outcome = attempt.outcome;
         message = attempt.message;
         outputs.putAll(attempt.outputs);
@@ -228,10 +234,19 @@ final class StepLoop {
     return new Attempt(Conclusion.SUCCESS, null, outputs);
   }
 
-  /** The step's runner, asked to run it; a runner's exception fails the step, never the job. */
+  /**
+   * The step's runner, asked to run it; whatever a runner throws (an {@link Error} too) fails the
+   * step with its cause, never the job's thread.
+   */
+  @SuppressWarnings("IllegalCatch")
   private StepEnding run(JobStepCall call) {
-    StepRunner runner = StepRunners.select(runners, call);
     Step step = call.step();
+    StepRunner runner;
+    try {
+      runner = StepRunners.select(runners, call);
+    } catch (RuntimeException | Error e) {
+      return StepEnding.failed("choosing a runner for " + describe(step) + " failed: " + cause(e));
+    }
     if (runner == null) {
       String problem =
           step.uses() != null
@@ -244,11 +259,22 @@ final class StepLoop {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return StepEnding.cancelled("the step was interrupted");
-    } catch (Exception e) {
-      String what = step.uses() != null ? step.uses() : "the step";
-      return StepEnding.failed(
-          what + " failed: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+    } catch (Exception | Error e) {
+      return StepEnding.failed(describe(step) + " failed: " + cause(e));
     }
+  }
+
+  private static String describe(Step step) {
+    return step.uses() != null ? step.uses() : "the step";
+  }
+
+  /** The message, or for an exception without one (or an {@link Error}) its type too. */
+  static String cause(Throwable e) {
+    String message = e.getMessage();
+    if (message == null || message.isBlank()) {
+      return e.getClass().getSimpleName();
+    }
+    return e instanceof Error ? e.getClass().getSimpleName() + ": " + message : message;
   }
 
   private Map<String, String> processEnv(
@@ -256,6 +282,7 @@ final class StepLoop {
     Map<String, String> env = new LinkedHashMap<>(scope.run.baseEnv());
     env.putAll(scope.envContext(null, null));
     env.put("GITHUB_JOB", scope.job.id());
+    env.put(JobMarkers.VARIABLE, scope.marker());
     env.put("GITHUB_WORKSPACE", scope.workspace.toString());
     env.put("GITHUB_ACTION", step.id() != null ? step.id() : "__run_" + number);
     env.put("GITHUB_OUTPUT", output.toString());

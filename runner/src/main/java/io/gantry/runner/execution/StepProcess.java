@@ -32,6 +32,12 @@ final class StepProcess {
 
   private static final long POLL_MILLIS = 10;
 
+  /**
+   * The longest line kept whole: a longer one (a process printing without newlines) is cut into
+   * pieces this long, so no line grows without bound in memory.
+   */
+  static final int MAX_LINE_BYTES = 1 << 20;
+
   private StepProcess() {}
 
   /**
@@ -58,6 +64,15 @@ final class StepProcess {
             .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
             .redirectErrorStream(true)
             .redirectOutput(outputFile.toFile());
+    for (Map.Entry<String, String> variable : environment.entrySet()) {
+      if (variable.getKey().indexOf('\0') >= 0 || variable.getValue().indexOf('\0') >= 0) {
+        throw new IllegalArgumentException(
+            "the environment variable "
+                + variable.getKey().replace('\0', '?')
+                + " holds a NUL byte, which no process can be given; remove it from the value"
+                + " (an input, an event field, $GITHUB_ENV)");
+      }
+    }
     builder.environment().clear();
     builder.environment().putAll(environment);
     // The raw output is not masked yet: only its owner may read it.
@@ -117,6 +132,9 @@ final class StepProcess {
             emit();
           } else {
             partial.write(b);
+            if (partial.size() >= MAX_LINE_BYTES) {
+              emit();
+            }
           }
         }
       }

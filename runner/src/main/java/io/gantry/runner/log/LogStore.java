@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -50,6 +51,28 @@ public final class LogStore {
     return root.resolve(Long.toString(runId))
         .resolve(safe(jobKey))
         .resolve(String.format("%03d.log", stepNumber));
+  }
+
+  /**
+   * A run's lines in the order they were written, all steps and jobs interleaved as they ran: kept
+   * by the server for its live log followers (line numbers that a reconnecting follower resumes
+   * from). Not one of {@link #runFiles}.
+   */
+  public Path lineJournal(long runId) {
+    return root.resolve(Long.toString(runId)).resolve("lines.journal");
+  }
+
+  /** Appends a line to a run's {@link #lineJournal} when it has one (a run that ran). */
+  public void appendToJournal(long runId, String line) {
+    Path journal = lineJournal(runId);
+    if (!Files.exists(journal)) {
+      return;
+    }
+    try {
+      Files.writeString(journal, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + journal + ": " + e.getMessage(), e);
+    }
   }
 
   /** Every line of a step's log; empty when the step wrote nothing. */
@@ -100,7 +123,11 @@ public final class LogStore {
     return name.replaceAll("[^A-Za-z0-9._-]", "_");
   }
 
-  /** An open step log. Writes are synchronized: output and workflow commands share one file. */
+  /**
+   * An open step log. Writes are synchronized: output and workflow commands share one file. Each
+   * line is handed to the operating system as it is appended, so a running step's log is readable
+   * (the API, {@code gantry logs}) and its lines survive a {@code kill -9} of the server.
+   */
   public static final class StepLogFile implements AutoCloseable {
     private final Path path;
     private final BufferedWriter writer;
@@ -118,6 +145,7 @@ public final class LogStore {
       try {
         writer.write(line);
         writer.write('\n');
+        writer.flush();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write log file " + path + ": " + e.getMessage(), e);
       }

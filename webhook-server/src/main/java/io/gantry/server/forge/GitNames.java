@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
  * them: a ref reaches file paths, git commands, logs and {@code github.ref} in workflows, so a
  * forge's (or a leaked secret holder's) {@code ..}, NUL or newline must stop at the door.
  */
-final class GitNames {
+public final class GitNames {
 
   private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
   private static final int MAX_REF_LENGTH = 1024;
@@ -38,7 +38,7 @@ final class GitNames {
   }
 
   /** Why {@code ref} is not a valid full ref, or null when it is. */
-  static String refProblem(String ref) {
+  public static String refProblem(String ref) {
     if (!ref.startsWith("refs/") || ref.length() == "refs/".length()) {
       return "it must be a full ref such as refs/heads/main";
     }
@@ -78,7 +78,7 @@ final class GitNames {
   }
 
   /** A value as it may be shown in a one-line message: quoted, escaped and cut short. */
-  static String shown(String value) {
+  public static String shown(String value) {
     StringBuilder text = new StringBuilder("'");
     int limit = Math.min(value.length(), SHOWN);
     for (int i = 0; i < limit; i++) {

@@ -1,0 +1,193 @@
+package io.gantry.server;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A live log follower written for the tests, over a plain socket: reads {@code
+ * /api/runs/{id}/logs/stream} (chunked HTTP/1.1, Server-Sent Events) as a browser's EventSource
+ * does, and when the server drops it ({@code behind}, or the connection ends before {@code end})
+ * reconnects with {@code Last-Event-ID}. {@code pauseAfterFirst} makes it stop reading after the
+ * first event until told to go on, as a slow client does.
+ */
+final class SseFollower implements Runnable {
+
+  final List<Long> ids = new ArrayList<>();
+  final List<String> lines = new ArrayList<>();
+  volatile String end;
+  final java.util.concurrent.atomic.AtomicInteger behindEvents =
+      new java.util.concurrent.atomic.AtomicInteger();
+  final java.util.concurrent.atomic.AtomicInteger connections =
+      new java.util.concurrent.atomic.AtomicInteger();
+  volatile Throwable failure;
+
+  private final int port;
+  private final long runId;
+  private final java.util.concurrent.CountDownLatch resume;
+
+  SseFollower(int port, long runId, java.util.concurrent.CountDownLatch resume) {
+    this.port = port;
+    this.runId = runId;
+    this.resume = resume;
+  }
+
+  @Override
+  public void run() {
+    try {
+      long last = 0;
+      while (end == null) {
+        if (connections.incrementAndGet() > 200) {
+          throw new IOException("reconnected 200 times without reaching the end");
+        }
+        last = follow(last);
+      }
+    } catch (Throwable e) {
+      failure = e;
+    }
+  }
+
+  private long follow(long after) throws Exception {
+    try (Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(8192);
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      socket.setSoTimeout(120_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("GET /api/runs/"
+                  + runId
+                  + "/logs/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                  + (after > 0 ? "Last-Event-ID: " + after + "\r\n" : "")
+                  + "\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      InputStream in = new Chunked(new BufferedInputStream(socket.getInputStream()));
+      long last = after;
+      String event = "message";
+      String id = null;
+      StringBuilder data = null;
+      boolean first = true;
+      String line;
+      while ((line = readLine(in)) != null) {
+        if (line.isEmpty()) {
+          if (data != null) {
+            switch (event) {
+              case "log" -> {
+                long number = Long.parseLong(id);
+                ids.add(number);
+                lines.add(data.toString());
+                last = number;
+                if (first && resume != null) {
+                  first = false;
+                  resume.await();
+                }
+              }
+              case "behind" -> behindEvents.incrementAndGet();
+              case "end" -> {
+                end = data.toString();
+                return last;
+              }
+              default -> throw new IOException("unexpected event " + event + ": " + data);
+            }
+          }
+          event = "message";
+          id = null;
+          data = null;
+        } else if (line.startsWith("id: ")) {
+          id = line.substring(4);
+        } else if (line.startsWith("event: ")) {
+          event = line.substring(7);
+        } else if (line.startsWith("data: ")) {
+          data =
+              data == null
+                  ? new StringBuilder(line.substring(6))
+                  : data.append('\n').append(line.substring(6));
+        }
+      }
+      return last;
+    }
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    int b;
+    while ((b = in.read()) >= 0 && b != '\n') {
+      line.write(b);
+    }
+    if (b < 0 && line.size() == 0) {
+      return null;
+    }
+    String text = line.toString(StandardCharsets.UTF_8);
+    return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+  }
+
+  /** The body of a chunked HTTP/1.1 answer (its status line and headers skipped). */
+  private static final class Chunked extends InputStream {
+    private final InputStream in;
+    private long left;
+    private boolean done;
+
+    Chunked(InputStream in) throws IOException {
+      this.in = in;
+      String header;
+      boolean chunked = false;
+      while ((header = readLine(in)) != null && !header.isEmpty()) {
+        chunked |=
+            header.toLowerCase(java.util.Locale.ROOT).startsWith("transfer-encoding: chunked");
+      }
+      if (!chunked) {
+        left = Long.MAX_VALUE;
+      }
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      if (length == 0) {
+        return 0;
+      }
+      int b = read();
+      if (b < 0) {
+        return -1;
+      }
+      buffer[offset] = (byte) b;
+      return 1;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (done) {
+        return -1;
+      }
+      if (left == 0) {
+        String size = readLine(in);
+        if (size != null && size.isEmpty()) {
+          size = readLine(in);
+        }
+        if (size == null) {
+          done = true;
+          return -1;
+        }
+        left = Long.parseLong(size.strip(), 16);
+        if (left == 0) {
+          done = true;
+          return -1;
+        }
+      }
+      int b = in.read();
+      if (b < 0) {
+        done = true;
+        return -1;
+      }
+      left--;
+      return b;
+    }
+  }
+}
