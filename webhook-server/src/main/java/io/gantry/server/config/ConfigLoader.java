@@ -1,11 +1,9 @@
 package io.gantry.server.config;
 
 import io.gantry.runner.suggest.Suggestions;
-import io.gantry.server.config.ServerConfig.Credentials;
 import io.gantry.server.config.ServerConfig.Repository;
 import io.gantry.server.config.ServerConfig.Secret;
 import io.gantry.server.config.ServerConfig.Server;
-import io.gantry.server.config.ServerConfig.Status;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +32,6 @@ public final class ConfigLoader {
 
   private static final Pattern VARIABLE =
       Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
-  private static final Set<String> FORGES = Set.of("github", "gitea", "gitlab", "git");
   private static final List<String> TOP =
       List.of("server", "repositories", "local-ecs", "users", "limits", "actions");
   private static final List<String> USER = List.of("name", "token-hash", "role");
@@ -66,18 +63,6 @@ public final class ConfigLoader {
           "database-user",
           "database-password",
           "database-password-file");
-  private static final List<String> REPOSITORY =
-      List.of(
-          "name",
-          "forge",
-          "clone-url",
-          "webhook-secret",
-          "credentials",
-          "status",
-          "secrets",
-          "vars");
-  private static final List<String> CREDENTIALS = List.of("username", "password", "ssh-key");
-  private static final List<String> STATUS = List.of("api-url", "token", "forge", "per-job");
 
   private static final String PLACEHOLDER = "gantryref";
   private static final Pattern PLACEHOLDERS = Pattern.compile(PLACEHOLDER + "(\\d+)x");
@@ -175,7 +160,7 @@ public final class ConfigLoader {
     }
     Set<String> names = new HashSet<>();
     for (int i = 0; i < items.size(); i++) {
-      Repository repository = repository(items.get(i), "repositories[" + i + "]");
+      Repository repository = RepositorySection.read(this, items.get(i), "repositories[" + i + "]");
       if (!names.add(repository.name().toLowerCase(java.util.Locale.ROOT))) {
         throw new ConfigException(
             file + ": repositories[" + i + "].name '" + repository.name() + "' is listed twice");
@@ -341,94 +326,6 @@ public final class ConfigLoader {
         stopTasks.equals("true"));
   }
 
-  private Repository repository(Object node, String where) throws ConfigException {
-    Map<String, Object> r = map(node, where, REPOSITORY);
-    String name = string(r, "name", where, null);
-    if (name == null || !name.matches("[^/\\s]+(/[^/\\s]+)+")) {
-      throw new ConfigException(
-          file
-              + ": "
-              + where
-              + ".name must be owner/name as the forge knows it, got "
-              + (name == null ? "nothing" : "'" + name + "'"));
-    }
-    String forge = string(r, "forge", where, "github");
-    if (!FORGES.contains(forge)) {
-      throw new ConfigException(
-          file
-              + ": "
-              + where
-              + ".forge must be one of github, gitea, gitlab, git; got '"
-              + forge
-              + "'");
-    }
-    String cloneUrl = string(r, "clone-url", where, null);
-    if (cloneUrl == null || cloneUrl.isBlank()) {
-      throw new ConfigException(
-          file + ": " + where + ".clone-url is required (https://…, ssh://… or file:///…)");
-    }
-    String secret = string(r, "webhook-secret", where, null);
-    if (secret == null || secret.isBlank()) {
-      throw new ConfigException(
-          file
-              + ": "
-              + where
-              + ".webhook-secret is required: webhooks are verified before"
-              + " anything else; set it to ${A_VARIABLE} holding the secret the forge signs with");
-    }
-    Credentials credentials = null;
-    if (r.containsKey("credentials")) {
-      Map<String, Object> c = map(r.get("credentials"), where + ".credentials", CREDENTIALS);
-      String password = string(c, "password", where + ".credentials", null);
-      String key = string(c, "ssh-key", where + ".credentials", null);
-      credentials =
-          new Credentials(
-              string(c, "username", where + ".credentials", null),
-              password == null ? null : new Secret(password),
-              key == null ? null : Path.of(key));
-    }
-    Status status = null;
-    if (r.containsKey("status")) {
-      Map<String, Object> s = map(r.get("status"), where + ".status", STATUS);
-      String apiUrl = string(s, "api-url", where + ".status", null);
-      String statusToken = string(s, "token", where + ".status", null);
-      if (apiUrl == null || statusToken == null || statusToken.isBlank()) {
-        throw new ConfigException(
-            file + ": " + where + ".status needs api-url and token (or leave status out)");
-      }
-      url(apiUrl, where + ".status.api-url");
-      String statusForge =
-          string(s, "forge", where + ".status", forge.equals("git") ? null : forge);
-      if (statusForge == null || !List.of("github", "gitea", "gitlab").contains(statusForge)) {
-        throw new ConfigException(
-            file
-                + ": "
-                + where
-                + ".status.forge must be github, gitea or gitlab (the API the"
-                + " status endpoint speaks; a bare git repository has none of its own)");
-      }
-      Object perJob = s.getOrDefault("per-job", Boolean.FALSE);
-      if (!(perJob instanceof Boolean)) {
-        throw new ConfigException(
-            file + ": " + where + ".status.per-job must be true or false, got '" + perJob + "'");
-      }
-      status = new Status(apiUrl, new Secret(statusToken), statusForge, (Boolean) perJob);
-    }
-    Map<String, Secret> secrets = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : strings(r, "secrets", where).entrySet()) {
-      secrets.put(e.getKey(), new Secret(e.getValue()));
-    }
-    return new Repository(
-        name,
-        forge,
-        cloneUrl,
-        new Secret(secret),
-        credentials,
-        status,
-        secrets,
-        strings(r, "vars", where));
-  }
-
   Map<String, String> strings(Map<String, Object> parent, String key, String where)
       throws ConfigException {
     Object value = parent.get(key);
@@ -519,7 +416,7 @@ public final class ConfigLoader {
     }
   }
 
-  private void url(String value, String key) throws ConfigException {
+  void url(String value, String key) throws ConfigException {
     try {
       URI uri = URI.create(value);
       if (uri.getScheme() == null
