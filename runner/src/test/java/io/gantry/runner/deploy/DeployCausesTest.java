@@ -120,6 +120,57 @@ class DeployCausesTest {
         .contains("has insufficient memory available.");
   }
 
+  @Test
+  void aCrashingReleasePrintsItsContainersLastCloudWatchLinesUnderTheStopReason() throws Exception {
+    EcsDeployTest.createService("crash", 1);
+    String json =
+        """
+        {
+          "family": "crash",
+          "containerDefinitions": [
+            {
+              "name": "web",
+              "image": "%s",
+              "essential": true,
+              "memory": 64,
+              "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                  "awslogs-group": "/ecs/crash",
+                  "awslogs-create-group": "true",
+                  "awslogs-stream-prefix": "app"
+                }
+              },
+              "command": ["sh", "-c", "echo starting crash v2; echo fatal: DATABASE_URL is not set; exit 4"]
+            }
+          ]
+        }
+        """
+            .formatted(LocalEcsTesting.IMAGE);
+    String name = "crash-" + EcsDeployTest.files.incrementAndGet() + ".json";
+    Files.writeString(project.resolve(name), json, StandardCharsets.UTF_8);
+
+    EcsDeployTest.Run run = EcsDeployTest.deploy("crash", name, "");
+
+    assertThat(run.deployStep().conclusion().label()).as(run.text()).isEqualTo("failure");
+    List<String> log = run.log();
+    int stop = -1;
+    for (int i = 0; i < log.size() && stop < 0; i++) {
+      if (log.get(i).startsWith("ECS: task ") && log.get(i).contains("web exited 4")) {
+        stop = i;
+      }
+    }
+    assertThat(stop).as(run.text()).isGreaterThanOrEqualTo(0);
+    String stopLine = log.get(stop);
+    String taskId = stopLine.substring("ECS: task ".length(), stopLine.indexOf(" (crash:"));
+    assertThat(log.subList(stop + 1, Math.min(log.size(), stop + 4)))
+        .as(run.text())
+        .containsExactly(
+            "    web, last 2 lines of CloudWatch Logs /ecs/crash app/web/" + taskId + ":",
+            "      starting crash v2",
+            "      fatal: DATABASE_URL is not set");
+  }
+
   /** A task definition file of a web container with {@code extra} fields and memory. */
   private static String file(String family, String extra, int memory) throws Exception {
     String json =
