@@ -22,8 +22,9 @@ import software.amazon.awssdk.services.ecs.model.Resource;
 /**
  * A failed deploy's message names what ECS said went wrong, in one line, and the deploy history
  * keeps it: a secret that does not exist (ResourceInitializationError) and a task no container
- * instance can hold (ECS's placement event). Real local-ecs and containers, through {@link
- * EcsDeployTest}'s workflow helpers.
+ * instance can hold (ECS's placement event); a crashing release's last CloudWatch log lines are
+ * printed under its stop reason, and a log that cannot be read is one line there. Real local-ecs
+ * and containers, through {@link EcsDeployTest}'s workflow helpers.
  */
 @Tag("containers")
 class DeployCausesTest {
@@ -169,6 +170,39 @@ class DeployCausesTest {
             "    web, last 2 lines of CloudWatch Logs /ecs/crash app/web/" + taskId + ":",
             "      starting crash v2",
             "      fatal: DATABASE_URL is not set");
+  }
+
+  @Test
+  void aLogThatCannotBeReadIsOneLineUnderTheStopReasonAndTheCauseStaysEcss() throws Exception {
+    EcsDeployTest.createService("nolog", 1);
+    String name =
+        file(
+            "nolog",
+            """
+            "logConfiguration": {"logDriver": "awslogs", "options":
+              {"awslogs-group": "/ecs/never-created", "awslogs-stream-prefix": "app"}},
+            """,
+            64);
+
+    EcsDeployTest.Run run = EcsDeployTest.deploy("nolog", name, "");
+
+    StepResult step = run.deployStep();
+    assertThat(step.conclusion().label()).as(run.text()).isEqualTo("failure");
+    assertThat(step.message())
+        .contains("; cause: task ")
+        .contains("could not start: CannotStartContainerError");
+    List<String> log = run.log();
+    int stop = -1;
+    for (int i = 0; i < log.size() && stop < 0; i++) {
+      if (log.get(i).startsWith("ECS: task ") && log.get(i).contains("(nolog:")) {
+        stop = i;
+      }
+    }
+    assertThat(stop).as(run.text()).isGreaterThanOrEqualTo(0);
+    assertThat(log.get(stop + 1))
+        .as(run.text())
+        .startsWith("    web log not read: CloudWatch Logs GetLogEvents at ")
+        .contains("ResourceNotFoundException: The specified log group does not exist.");
   }
 
   /** A task definition file of a web container with {@code extra} fields and memory. */
