@@ -15,6 +15,9 @@ import software.amazon.awssdk.http.urlconnection.ProxyConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
+import software.amazon.awssdk.services.cloudwatchlogs.endpoints.CloudWatchLogsEndpointParams;
+import software.amazon.awssdk.services.cloudwatchlogs.endpoints.CloudWatchLogsEndpointProvider;
 import software.amazon.awssdk.services.ecr.EcrClient;
 import software.amazon.awssdk.services.ecr.endpoints.EcrEndpointParams;
 import software.amazon.awssdk.services.ecr.endpoints.EcrEndpointProvider;
@@ -53,7 +56,7 @@ public final class AwsClients {
   /**
    * Where and as whom one AWS service is called.
    *
-   * @param service {@code STS}, {@code ECR} or {@code ECS}, as in {@code
+   * @param service {@code STS}, {@code ECR}, {@code ECS} or {@code CLOUDWATCH_LOGS}, as in {@code
    *     AWS_ENDPOINT_URL_<SERVICE>}
    * @param credentials null for an unsigned call (AssumeRoleWithWebIdentity)
    * @param endpoint the override, or null for the service's endpoint in the region
@@ -113,6 +116,10 @@ public final class AwsClients {
 
   public static EcsClient ecs(Target target) {
     return configured(EcsClient.builder(), target);
+  }
+
+  public static CloudWatchLogsClient logs(Target target) {
+    return configured(CloudWatchLogsClient.builder(), target);
   }
 
   /**
@@ -184,6 +191,12 @@ public final class AwsClients {
         case "ECS" ->
             EcsEndpointProvider.defaultProvider()
                 .resolveEndpoint(EcsEndpointParams.builder().region(region).build())
+                .join()
+                .url()
+                .toString();
+        case "CLOUDWATCH_LOGS" ->
+            CloudWatchLogsEndpointProvider.defaultProvider()
+                .resolveEndpoint(CloudWatchLogsEndpointParams.builder().region(region).build())
                 .join()
                 .url()
                 .toString();

@@ -33,7 +33,9 @@ import software.amazon.awssdk.services.ecs.model.UpdateServiceRequest;
  * rolloutState COMPLETED and the task definition asked for; a FAILED rollout (ECS's circuit
  * breaker) is reported with where ECS rolled back to. A rollout that did not complete says why in
  * the same line ({@link RolloutCause}: a secret or image that could not be had, a task that could
- * not be placed, failed health checks, the desired count changed under it).
+ * not be placed, failed health checks, the desired count changed under it). A stopped task of the
+ * new task definition has its containers' last CloudWatch log lines printed under its stop reason
+ * ({@link TaskLogTails}).
  */
 final class EcsRollout {
 
@@ -238,6 +240,7 @@ final class EcsRollout {
     Service current = null;
     RolloutCause cause = null;
     String failedReason = null;
+    TaskLogTails tails = new TaskLogTails(ecs, target, log);
     while (true) {
       if (cancelled.getAsBoolean()) {
         return new Outcome(
@@ -270,9 +273,13 @@ final class EcsRollout {
           cause.event(e.message());
         }
       }
-      for (String stop : newStops(cluster, service, seenStopped, cause)) {
+      for (Task task : newStops(cluster, service, seenStopped, cause)) {
+        String stop = describeStop(task);
         log.accept("ECS: " + stop);
         remember(recentStops, stop);
+        if (taskDefinition.equals(task.taskDefinitionArn())) {
+          tails.print(task);
+        }
       }
       Deployment ours = null;
       for (Deployment d : current.deployments()) {
@@ -367,18 +374,18 @@ final class EcsRollout {
     return ids;
   }
 
-  /** Lines for tasks that stopped since the last call and did not stop for scaling. */
-  private List<String> newStops(
-      String cluster, String service, Set<String> seen, RolloutCause cause) throws AwsProblem {
+  /** The tasks that stopped since the last call and did not stop for scaling. */
+  private List<Task> newStops(String cluster, String service, Set<String> seen, RolloutCause cause)
+      throws AwsProblem {
     List<String> fresh = new ArrayList<>();
     for (String arn : stoppedTasks(cluster, service)) {
       if (seen.add(arn)) {
         fresh.add(arn);
       }
     }
-    List<String> lines = new ArrayList<>();
+    List<Task> stops = new ArrayList<>();
     if (fresh.isEmpty()) {
-      return lines;
+      return stops;
     }
     List<Task> tasks;
     try {
@@ -393,9 +400,9 @@ final class EcsRollout {
         continue;
       }
       cause.stopped(task);
-      lines.add(describeStop(task));
+      stops.add(task);
     }
-    return lines;
+    return stops;
   }
 
   /** {@code task 1a2b (web:4) stopped: Essential container in task exited; web exited 3}. */

@@ -22,8 +22,9 @@ import software.amazon.awssdk.services.ecs.model.Resource;
 /**
  * A failed deploy's message names what ECS said went wrong, in one line, and the deploy history
  * keeps it: a secret that does not exist (ResourceInitializationError) and a task no container
- * instance can hold (ECS's placement event). Real local-ecs and containers, through {@link
- * EcsDeployTest}'s workflow helpers.
+ * instance can hold (ECS's placement event); a crashing release's last CloudWatch log lines are
+ * printed under its stop reason, and a log that cannot be read is one line there. Real local-ecs
+ * and containers, through {@link EcsDeployTest}'s workflow helpers.
  */
 @Tag("containers")
 class DeployCausesTest {
@@ -118,6 +119,90 @@ class DeployCausesTest {
             "; cause: ECS was unable to place a task because no container instance met all of its"
                 + " requirements. The closest matching (container-instance ")
         .contains("has insufficient memory available.");
+  }
+
+  @Test
+  void aCrashingReleasePrintsItsContainersLastCloudWatchLinesUnderTheStopReason() throws Exception {
+    EcsDeployTest.createService("crash", 1);
+    String json =
+        """
+        {
+          "family": "crash",
+          "containerDefinitions": [
+            {
+              "name": "web",
+              "image": "%s",
+              "essential": true,
+              "memory": 64,
+              "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                  "awslogs-group": "/ecs/crash",
+                  "awslogs-create-group": "true",
+                  "awslogs-stream-prefix": "app"
+                }
+              },
+              "command": ["sh", "-c", "echo starting crash v2; echo fatal: DATABASE_URL is not set; exit 4"]
+            }
+          ]
+        }
+        """
+            .formatted(LocalEcsTesting.IMAGE);
+    String name = "crash-" + EcsDeployTest.files.incrementAndGet() + ".json";
+    Files.writeString(project.resolve(name), json, StandardCharsets.UTF_8);
+
+    EcsDeployTest.Run run = EcsDeployTest.deploy("crash", name, "");
+
+    assertThat(run.deployStep().conclusion().label()).as(run.text()).isEqualTo("failure");
+    List<String> log = run.log();
+    int stop = -1;
+    for (int i = 0; i < log.size() && stop < 0; i++) {
+      if (log.get(i).startsWith("ECS: task ") && log.get(i).contains("web exited 4")) {
+        stop = i;
+      }
+    }
+    assertThat(stop).as(run.text()).isGreaterThanOrEqualTo(0);
+    String stopLine = log.get(stop);
+    String taskId = stopLine.substring("ECS: task ".length(), stopLine.indexOf(" (crash:"));
+    assertThat(log.subList(stop + 1, Math.min(log.size(), stop + 4)))
+        .as(run.text())
+        .containsExactly(
+            "    web, last 2 lines of CloudWatch Logs /ecs/crash app/web/" + taskId + ":",
+            "      starting crash v2",
+            "      fatal: DATABASE_URL is not set");
+  }
+
+  @Test
+  void aLogThatCannotBeReadIsOneLineUnderTheStopReasonAndTheCauseStaysEcss() throws Exception {
+    EcsDeployTest.createService("nolog", 1);
+    String name =
+        file(
+            "nolog",
+            """
+            "logConfiguration": {"logDriver": "awslogs", "options":
+              {"awslogs-group": "/ecs/never-created", "awslogs-stream-prefix": "app"}},
+            """,
+            64);
+
+    EcsDeployTest.Run run = EcsDeployTest.deploy("nolog", name, "");
+
+    StepResult step = run.deployStep();
+    assertThat(step.conclusion().label()).as(run.text()).isEqualTo("failure");
+    assertThat(step.message())
+        .contains("; cause: task ")
+        .contains("could not start: CannotStartContainerError");
+    List<String> log = run.log();
+    int stop = -1;
+    for (int i = 0; i < log.size() && stop < 0; i++) {
+      if (log.get(i).startsWith("ECS: task ") && log.get(i).contains("(nolog:")) {
+        stop = i;
+      }
+    }
+    assertThat(stop).as(run.text()).isGreaterThanOrEqualTo(0);
+    assertThat(log.get(stop + 1))
+        .as(run.text())
+        .startsWith("    web log not read: CloudWatch Logs GetLogEvents at ")
+        .contains("ResourceNotFoundException: The specified log group does not exist.");
   }
 
   /** A task definition file of a web container with {@code extra} fields and memory. */
