@@ -48,7 +48,6 @@ final class HttpLimits {
     config.http.maxRequestSize = Math.max(limits.webhookBodyBytes(), limits.requestBodyBytes());
     config.jetty.modifyHttpConfiguration(
         http -> {
-          http.setMinRequestDataRate(limits.minRequestBytesPerSecond());
           // Blocking reads and writes (a request body, an answer) wait at most this long.
           http.setIdleTimeout(limits.idleTimeoutSeconds() * 1000L);
         });
@@ -61,7 +60,10 @@ final class HttpLimits {
         handler ->
             handler.addFilter(
                 new FilterHolder(
-                    new BodyLimit(limits.webhookBodyBytes(), limits.requestBodyBytes())),
+                    new BodyLimit(
+                        limits.webhookBodyBytes(),
+                        limits.requestBodyBytes(),
+                        limits.minRequestBytesPerSecond())),
                 "/*",
                 EnumSet.of(DispatcherType.REQUEST)));
   }
@@ -90,10 +92,12 @@ final class HttpLimits {
   static final class BodyLimit implements Filter {
     private final long webhookLimit;
     private final long otherLimit;
+    private final long minBytesPerSecond;
 
-    BodyLimit(long webhookLimit, long otherLimit) {
+    BodyLimit(long webhookLimit, long otherLimit, long minBytesPerSecond) {
       this.webhookLimit = webhookLimit;
       this.otherLimit = otherLimit;
+      this.minBytesPerSecond = minBytesPerSecond;
     }
 
     @Override
@@ -114,7 +118,7 @@ final class HttpLimits {
         hangUp(http, answer);
         return;
       }
-      Limited limited = new Limited(http, limit);
+      Limited limited = new Limited(http, limit, minBytesPerSecond);
       chain.doFilter(limited, response);
       if (limited.stream != null && limited.stream.count > limit) {
         hangUp(http, (HttpServletResponse) response);
@@ -140,30 +144,43 @@ final class HttpLimits {
 
   private static final class Limited extends HttpServletRequestWrapper {
     private final long limit;
+    private final long minBytesPerSecond;
     private Counting stream;
 
-    Limited(HttpServletRequest request, long limit) {
+    Limited(HttpServletRequest request, long limit, long minBytesPerSecond) {
       super(request);
       this.limit = limit;
+      this.minBytesPerSecond = minBytesPerSecond;
     }
 
     @Override
     public ServletInputStream getInputStream() throws IOException {
       if (stream == null) {
-        stream = new Counting(super.getInputStream(), limit);
+        stream = new Counting(super.getInputStream(), limit, minBytesPerSecond);
       }
       return stream;
     }
   }
 
+  /**
+   * How long a body may take before its pace is checked. Jetty's own minimum data rate checks from
+   * the first byte, so a body of a few bytes whose end is read 3 ms later (a busy machine, a client
+   * sending headers and body apart) was refused with 408; a slow client is still cut off after this
+   * grace, and a stalled one by the idle timeout.
+   */
+  static final long RATE_GRACE_NANOS = 2_000_000_000L;
+
   private static final class Counting extends ServletInputStream {
     private final ServletInputStream in;
     private final long limit;
+    private final long minBytesPerSecond;
     private long count;
+    private long firstNanos = Long.MIN_VALUE;
 
-    Counting(ServletInputStream in, long limit) {
+    Counting(ServletInputStream in, long limit, long minBytesPerSecond) {
       this.in = in;
       this.limit = limit;
+      this.minBytesPerSecond = minBytesPerSecond;
     }
 
     @Override
@@ -188,6 +205,22 @@ final class HttpLimits {
       count += n;
       if (count > limit) {
         throw new ApiException(413, "too_large", tooLargeMessage(limit));
+      }
+      long now = System.nanoTime();
+      if (firstNanos == Long.MIN_VALUE) {
+        firstNanos = now;
+        return;
+      }
+      long elapsed = now - firstNanos;
+      if (minBytesPerSecond > 0
+          && elapsed > RATE_GRACE_NANOS
+          && count < minBytesPerSecond * (elapsed / 1_000_000L) / 1000L) {
+        throw new ApiException(
+            408,
+            "too_slow",
+            "the request body arrived slower than "
+                + minBytesPerSecond
+                + " bytes a second (limits.min-request-rate); send it at once");
       }
     }
 

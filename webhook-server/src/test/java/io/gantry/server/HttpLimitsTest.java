@@ -98,6 +98,35 @@ class HttpLimitsTest {
   }
 
   @Test
+  void aSmallBodyWhoseEndArrivesAMomentLaterIsReadNotRefusedAsSlow() throws Exception {
+    // Jetty's minimum data rate counts from the first byte: two bytes, then the rest 400 ms later,
+    // was "under 1024 B/s" and answered 408. A client sending headers and body in pieces (or a busy
+    // server reading them late) is not a slow client; only one still dribbling after the grace is.
+    server = TestServer.start(dir, null, "");
+    String body = "{\"ref\":\"refs/heads/main\"}";
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      socket.setSoTimeout(30_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /hooks/git HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+                  + body.length()
+                  + "\r\nX-Gantry-Event: push\r\nContent-Type: application/json\r\n"
+                  + "Connection: close\r\n\r\n"
+                  + body.substring(0, 2))
+              .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      Thread.sleep(400);
+      out.write(body.substring(2).getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      String answer =
+          new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(answer).startsWith("HTTP/1.1 4").doesNotContain("408").doesNotContain("too_slow");
+      // Read whole and judged: an unsigned delivery is refused for its signature.
+      assertThat(answer).startsWith("HTTP/1.1 401");
+    }
+  }
+
+  @Test
   void slowSendersFromOneAddressDoNotStopHealthOrADeliveryAndAreCutOff() throws Exception {
     server = TestServer.start(dir, null, "");
     InetAddress attacker = InetAddress.getByName("127.0.0.2");

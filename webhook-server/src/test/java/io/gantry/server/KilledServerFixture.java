@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class KilledServerFixture implements AutoCloseable {
 
-  static final String TOKEN = "kill-token";
+  static final String TOKEN = TestServer.TOKEN;
 
   private final Path dir;
   private final Path config;
@@ -134,7 +134,9 @@ final class KilledServerFixture implements AutoCloseable {
 
   String get(String path) throws Exception {
     return http.send(
-            HttpRequest.newBuilder(URI.create(base() + path)).build(),
+            HttpRequest.newBuilder(URI.create(base() + path))
+                .header("Authorization", "Bearer " + TOKEN)
+                .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
   }

@@ -91,6 +91,7 @@ class LiveLogFollowersTest {
                   HttpRequest.newBuilder(
                           URI.create(
                               "http://127.0.0.1:" + server.port() + "/api/runs/" + runId + "/logs"))
+                      .header("Authorization", "Bearer " + TestServer.TOKEN)
                       .build(),
                   HttpResponse.BodyHandlers.ofString())
               .body()
@@ -122,6 +123,7 @@ class LiveLogFollowersTest {
       String runs =
           http.send(
                   HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/runs"))
+                      .header("Authorization", "Bearer " + TestServer.TOKEN)
                       .build(),
                   HttpResponse.BodyHandlers.ofString())
               .body();
@@ -142,6 +144,7 @@ class LiveLogFollowersTest {
           http.send(
                   HttpRequest.newBuilder(
                           URI.create("http://127.0.0.1:" + port + "/api/runs/" + runId))
+                      .header("Authorization", "Bearer " + TestServer.TOKEN)
                       .build(),
                   HttpResponse.BodyHandlers.ofString())
               .body();

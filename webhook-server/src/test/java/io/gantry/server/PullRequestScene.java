@@ -302,6 +302,7 @@ final class PullRequestScene implements AutoCloseable {
   String get(String path) throws Exception {
     return http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Authorization", "Bearer " + TestServer.TOKEN)
                 .GET()
                 .build(),
             HttpResponse.BodyHandlers.ofString())

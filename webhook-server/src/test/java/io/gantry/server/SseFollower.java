@@ -65,6 +65,9 @@ final class SseFollower implements Runnable {
           ("GET /api/runs/"
                   + runId
                   + "/logs/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                  + "Authorization: Bearer "
+                  + TestServer.TOKEN
+                  + "\r\n"
                   + (after > 0 ? "Last-Event-ID: " + after + "\r\n" : "")
                   + "\r\n")
               .getBytes(StandardCharsets.ISO_8859_1));
