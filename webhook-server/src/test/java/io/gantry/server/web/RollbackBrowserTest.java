@@ -172,6 +172,8 @@ class RollbackBrowserTest {
     browser.driver.findElement(By.id("token")).sendKeys(TOKEN);
     browser.driver.findElement(By.cssSelector(".signin button[type=submit]")).click();
     browser.await(d -> d.getCurrentUrl().endsWith("/services/default/web"));
+    // The history is there once the page is; on a busy machine the page may still be loading.
+    browser.await(d -> d.findElements(By.cssSelector("table.deployments tbody tr")).size() >= 2);
     List<WebElement> rows =
         browser.driver.findElements(By.cssSelector("table.deployments tbody tr"));
     assertThat(rows).hasSize(2);
