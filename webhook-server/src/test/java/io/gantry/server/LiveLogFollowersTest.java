@@ -72,7 +72,11 @@ class LiveLogFollowersTest {
         socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()));
         OutputStream out = socket.getOutputStream();
         out.write(
-            ("GET /api/runs/" + runId + "/logs/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            ("GET /api/runs/"
+                    + runId
+                    + "/logs/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                    + TestServer.TOKEN
+                    + "\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         stalled.add(socket);

@@ -36,6 +36,8 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class PullRequestScene implements AutoCloseable {
 
+  static final String API_TOKEN = "t0ken-123";
+
   static final String SECRET = "pr-hook-secret";
 
   final Path dir;
@@ -147,7 +149,9 @@ final class PullRequestScene implements AutoCloseable {
         file,
         "server:\n  port: 0\n  data-dir: "
             + dir.resolve("data")
-            + "\n  api-token: t0ken-123\n  workers: 3\nrepositories:\n"
+            + "\n  api-token: "
+            + API_TOKEN
+            + "\n  workers: 3\nrepositories:\n"
             + repos);
     ServerConfig config = new ConfigLoader(Map.<String, String>of()::get).load(file);
     server = GantryServer.start(config, Duration.ofSeconds(30), StatusPosting.forges());
@@ -302,7 +306,7 @@ final class PullRequestScene implements AutoCloseable {
   String get(String path) throws Exception {
     return http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .header("Authorization", "Bearer " + TestServer.TOKEN)
+                .header("Authorization", "Bearer " + API_TOKEN)
                 .GET()
                 .build(),
             HttpResponse.BodyHandlers.ofString())
