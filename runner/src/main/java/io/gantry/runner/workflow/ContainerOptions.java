@@ -72,7 +72,12 @@ public final class ContainerOptions {
    *     those that are
    */
   public static List<Option> parse(String options) throws OptionsException {
-    List<String> words = words(options);
+    List<String> words;
+    try {
+      words = words(options);
+    } catch (OptionsException e) {
+      throw new OptionsException("options: " + e.getMessage());
+    }
     List<Option> result = new ArrayList<>();
     for (int i = 0; i < words.size(); i++) {
       String word = words.get(i);
@@ -118,7 +123,12 @@ public final class ContainerOptions {
     };
   }
 
-  /** Splits as a shell would: whitespace, single and double quotes, backslash escapes. */
+  /**
+   * Splits as a shell would: whitespace, single and double quotes, backslash escapes (also what
+   * {@code gantry/build-image} reads command inputs with).
+   *
+   * @throws OptionsException "has an unclosed ' quote" (the caller names what it split)
+   */
   public static List<String> words(String text) throws OptionsException {
     List<String> words = new ArrayList<>();
     if (text == null) {
@@ -155,7 +165,7 @@ public final class ContainerOptions {
       }
     }
     if (quote != 0) {
-      throw new OptionsException("options have an unclosed " + quote + " quote");
+      throw new OptionsException("has an unclosed " + quote + " quote");
     }
     if (inWord) {
       words.add(word.toString());

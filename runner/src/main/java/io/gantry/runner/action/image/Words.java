@@ -3,6 +3,7 @@ package io.gantry.runner.action.image;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gantry.runner.workflow.ContainerOptions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,44 +47,11 @@ final class Words {
   }
 
   private static List<String> split(String text) {
-    List<String> words = new ArrayList<>();
-    StringBuilder word = new StringBuilder();
-    boolean inWord = false;
-    char quote = 0;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (quote != 0) {
-        if (c == quote) {
-          quote = 0;
-        } else if (c == '\\' && quote == '"' && i + 1 < text.length()) {
-          word.append(text.charAt(++i));
-        } else {
-          word.append(c);
-        }
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-        inWord = true;
-      } else if (c == '\\' && i + 1 < text.length()) {
-        word.append(text.charAt(++i));
-        inWord = true;
-      } else if (Character.isWhitespace(c)) {
-        if (inWord) {
-          words.add(word.toString());
-          word.setLength(0);
-          inWord = false;
-        }
-      } else {
-        word.append(c);
-        inWord = true;
-      }
+    try {
+      return ContainerOptions.words(text);
+    } catch (ContainerOptions.OptionsException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
-    if (quote != 0) {
-      throw new IllegalArgumentException("has an unclosed " + quote + " quote");
-    }
-    if (inWord) {
-      words.add(word.toString());
-    }
-    return words;
   }
 
   /** Items separated by commas or new lines, trimmed, empty ones dropped. */
