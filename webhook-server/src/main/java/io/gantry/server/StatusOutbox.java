@@ -44,8 +44,19 @@ final class StatusOutbox implements AutoCloseable {
    */
   private static final java.time.Duration DRAINER_LEASE = java.time.Duration.ofMinutes(2);
 
+  /**
+   * {@code outbox/HOST/PID/RANDOM}: a server that finds the lease held by a process of its own
+   * machine that no longer runs (killed with {@code -9} mid-pass) takes it at once instead of
+   * waiting out the lease.
+   */
+  private static final String HOST = hostName();
+
+  /** The owners of this process's outboxes not closed yet (tests run several servers in one). */
+  private static final java.util.Set<String> OPEN =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final String owner =
-      "outbox-" + ProcessHandle.current().pid() + "-" + java.util.UUID.randomUUID();
+      "outbox/" + HOST + "/" + ProcessHandle.current().pid() + "/" + java.util.UUID.randomUUID();
   private final Poster poster;
   private final java.util.function.Function<RunHistory.RunRecord, String> commitOf;
   private final Thread thread;
@@ -71,6 +82,12 @@ final class StatusOutbox implements AutoCloseable {
     this.poster = poster;
     this.thread = new Thread(this::loop, "gantry-status-outbox");
     this.thread.setDaemon(true);
+    OPEN.add(owner);
+  }
+
+  /** The name this outbox holds the drainer lease under. */
+  String owner() {
+    return owner;
   }
 
   void start() {
@@ -175,7 +192,7 @@ final class StatusOutbox implements AutoCloseable {
    * it, tests may too. Another server draining now makes this pass do nothing.
    */
   void deliverDue() {
-    if (!store.takeOutbox(owner, Instant.now(), DRAINER_LEASE)) {
+    if (!store.takeOutbox(owner, Instant.now(), DRAINER_LEASE, StatusOutbox::deadOnThisMachine)) {
       return;
     }
     try {
@@ -228,6 +245,34 @@ final class StatusOutbox implements AutoCloseable {
     }
   }
 
+  /** Whether {@code holder} names a process of this machine that has ended. */
+  static boolean deadOnThisMachine(String holder) {
+    String[] parts = holder.split("/", -1);
+    if (parts.length != 4 || !parts[0].equals("outbox") || !parts[1].equals(HOST)) {
+      return false;
+    }
+    try {
+      long pid = Long.parseLong(parts[2]);
+      if (pid == ProcessHandle.current().pid()) {
+        // This process but none of its open outboxes: an earlier server of a restarted
+        // container, whose server process always gets the same PID.
+        return !OPEN.contains(holder);
+      }
+      return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName().replace('/', '_');
+    } catch (java.io.IOException e) {
+      // No name: never take another holder's lease early; it still expires.
+      return "unknown-host-" + java.util.UUID.randomUUID();
+    }
+  }
+
   private boolean superseded(CommitStatuses.StatusRecord status) {
     for (CommitStatuses.StatusRecord other : store.statusesOf(status.runId())) {
       if (other.id() > status.id()
@@ -260,5 +305,6 @@ final class StatusOutbox implements AutoCloseable {
   public void close() {
     running = false;
     thread.interrupt();
+    OPEN.remove(owner);
   }
 }

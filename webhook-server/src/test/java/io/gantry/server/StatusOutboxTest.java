@@ -144,4 +144,24 @@ class StatusOutboxTest {
     }
     assertThat(received).singleElement().asString().contains("\"state\":\"pending\"");
   }
+
+  @Test
+  void aDrainerOfThisMachineWhoseProcessEndedIsGoneButALiveOneOrAnotherMachinesIsNot()
+      throws Exception {
+    Process ended = new ProcessBuilder("true").start();
+    ended.waitFor();
+    String host = java.net.InetAddress.getLocalHost().getHostName();
+    long self = ProcessHandle.current().pid();
+    long parent = ProcessHandle.current().parent().orElseThrow().pid();
+    assertThat(StatusOutbox.deadOnThisMachine("outbox/" + host + "/" + ended.pid() + "/x"))
+        .isTrue();
+    assertThat(StatusOutbox.deadOnThisMachine("outbox/" + host + "/" + parent + "/x")).isFalse();
+    assertThat(StatusOutbox.deadOnThisMachine("outbox/elsewhere/" + ended.pid() + "/x")).isFalse();
+    // This PID with another outbox's name: a server that ran before this one in a container.
+    assertThat(StatusOutbox.deadOnThisMachine("outbox/" + host + "/" + self + "/x")).isTrue();
+    assertThat(StatusOutbox.deadOnThisMachine("outbox-12-legacy")).isFalse();
+    try (StatusOutbox open = new StatusOutbox(config(), store, (repository, status) -> null)) {
+      assertThat(StatusOutbox.deadOnThisMachine(open.owner())).isFalse();
+    }
+  }
 }

@@ -25,7 +25,20 @@ public interface CommitStatuses {
    *
    * @return whether {@code owner} now holds it
    */
-  boolean takeOutbox(String owner, Instant now, java.time.Duration lease);
+  default boolean takeOutbox(String owner, Instant now, java.time.Duration lease) {
+    return takeOutbox(owner, now, lease, holder -> false);
+  }
+
+  /**
+   * As {@link #takeOutbox(String, Instant, java.time.Duration)}, and also taken from a holder that
+   * {@code gone} says has died (a process of this machine killed mid-pass), without waiting for its
+   * lease to expire.
+   */
+  boolean takeOutbox(
+      String owner,
+      Instant now,
+      java.time.Duration lease,
+      java.util.function.Predicate<String> gone);
 
   /** Gives the drainer lease back (nothing when {@code owner} does not hold it). */
   void releaseOutbox(String owner);

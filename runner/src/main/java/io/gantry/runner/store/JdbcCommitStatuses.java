@@ -109,7 +109,11 @@ final class JdbcCommitStatuses implements CommitStatuses {
   static final String OUTBOX_KEY = "gantry:status-outbox";
 
   @Override
-  public boolean takeOutbox(String owner, Instant now, java.time.Duration lease) {
+  public boolean takeOutbox(
+      String owner,
+      Instant now,
+      java.time.Duration lease,
+      java.util.function.Predicate<String> gone) {
     Objects.requireNonNull(owner, "owner");
     Instant until = now.plus(lease);
     return jdbc.inTransaction(
@@ -121,7 +125,8 @@ final class JdbcCommitStatuses implements CommitStatuses {
                   s -> s.setString(1, OUTBOX_KEY),
                   rows ->
                       owner.equals(rows.getString("owner"))
-                          || !SqlTimes.get(rows, "expires_at").isAfter(now));
+                          || !SqlTimes.get(rows, "expires_at").isAfter(now)
+                          || gone.test(rows.getString("owner")));
           if (free.isPresent() && !free.get()) {
             return false;
           }

@@ -195,8 +195,9 @@ final class JdbcRunStore implements RunStore {
   }
 
   @Override
-  public boolean takeOutbox(String owner, Instant now, Duration lease) {
-    return statuses.takeOutbox(owner, now, lease);
+  public boolean takeOutbox(
+      String owner, Instant now, Duration lease, java.util.function.Predicate<String> gone) {
+    return statuses.takeOutbox(owner, now, lease, gone);
   }
 
   @Override

@@ -404,6 +404,16 @@ class QueueTest {
     assertThat(store.takeOutbox("server-a", T0.plusSeconds(132 + 120), lease)).isTrue();
   }
 
+  @Test
+  void aHolderKnownToBeGoneLosesTheOutboxBeforeItsLeaseExpires() {
+    Duration lease = Duration.ofMinutes(2);
+    assertThat(store.takeOutbox("killed", T0, lease)).isTrue();
+    assertThat(store.takeOutbox("next", T0.plusSeconds(1), lease, holder -> false)).isFalse();
+    assertThat(store.takeOutbox("next", T0.plusSeconds(1), lease, "killed"::equals)).isTrue();
+    // The new holder is not taken for gone by a predicate naming the old one.
+    assertThat(store.takeOutbox("third", T0.plusSeconds(2), lease, "killed"::equals)).isFalse();
+  }
+
   // ---- Leases ----
 
   @Test
