@@ -127,13 +127,13 @@ final class CloudWatchActions {
         continue;
       }
       out.append("<member><AlarmName>")
-          .append(Elbv2Actions.xml(a.alarmName))
+          .append(QueryXml.escape(a.alarmName))
           .append("</AlarmName><AlarmArn>")
-          .append(Elbv2Actions.xml(a.alarmArn))
+          .append(QueryXml.escape(a.alarmArn))
           .append("</AlarmArn><Namespace>")
-          .append(Elbv2Actions.xml(a.namespace))
+          .append(QueryXml.escape(a.namespace))
           .append("</Namespace><MetricName>")
-          .append(Elbv2Actions.xml(a.metricName))
+          .append(QueryXml.escape(a.metricName))
           .append("</MetricName><Threshold>")
           .append(a.threshold)
           .append("</Threshold><ComparisonOperator>")
@@ -144,7 +144,7 @@ final class CloudWatchActions {
           .append(a.stateValue)
           .append("</StateValue><AlarmActions>");
       for (String arn : a.alarmActions) {
-        out.append("<member>").append(Elbv2Actions.xml(arn)).append("</member>");
+        out.append("<member>").append(QueryXml.escape(arn)).append("</member>");
       }
       out.append("</AlarmActions></member>");
     }
@@ -199,33 +199,11 @@ final class CloudWatchActions {
   }
 
   private static String ok(String action, String result) {
-    return "<"
-        + action
-        + "Response xmlns=\""
-        + NS
-        + "\"><"
-        + action
-        + "Result>"
-        + result
-        + "</"
-        + action
-        + "Result><ResponseMetadata><RequestId>"
-        + Arns.uuid()
-        + "</RequestId></ResponseMetadata></"
-        + action
-        + "Response>";
+    return QueryXml.response(NS, action, result);
   }
 
   static String error(AwsError e) {
-    return "<ErrorResponse xmlns=\""
-        + NS
-        + "\"><Error><Type>Sender</Type><Code>"
-        + Elbv2Actions.xml(e.type)
-        + "</Code><Message>"
-        + Elbv2Actions.xml(e.getMessage())
-        + "</Message></Error><RequestId>"
-        + Arns.uuid()
-        + "</RequestId></ErrorResponse>";
+    return QueryXml.error(NS, e);
   }
 
   static String describe(double value) {

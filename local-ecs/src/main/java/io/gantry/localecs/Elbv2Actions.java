@@ -54,33 +54,11 @@ final class Elbv2Actions {
                   "InvalidAction",
                   "local-ecs does not implement the ELBv2 action '" + action + "'.");
         };
-    return "<"
-        + action
-        + "Response xmlns=\""
-        + NS
-        + "\"><"
-        + action
-        + "Result>"
-        + result
-        + "</"
-        + action
-        + "Result><ResponseMetadata><RequestId>"
-        + Arns.uuid()
-        + "</RequestId></ResponseMetadata></"
-        + action
-        + "Response>";
+    return QueryXml.response(NS, action, result);
   }
 
   static String error(AwsError e) {
-    return "<ErrorResponse xmlns=\""
-        + NS
-        + "\"><Error><Type>Sender</Type><Code>"
-        + xml(e.type)
-        + "</Code><Message>"
-        + xml(e.getMessage())
-        + "</Message></Error><RequestId>"
-        + Arns.uuid()
-        + "</RequestId></ErrorResponse>";
+    return QueryXml.error(NS, e);
   }
 
   private String createTargetGroup(Map<String, String> form) {
@@ -174,7 +152,7 @@ final class Elbv2Actions {
           .append(t[1])
           .append("</State>");
       if (t[2] != null) {
-        out.append("<Reason>").append(xml(t[2])).append("</Reason>");
+        out.append("<Reason>").append(QueryXml.escape(t[2])).append("</Reason>");
       }
       out.append("</TargetHealth></member>");
     }
@@ -235,10 +213,10 @@ final class Elbv2Actions {
     for (Model.TargetGroup g : groups) {
       out.append("<member>")
           .append("<TargetGroupArn>")
-          .append(xml(g.targetGroupArn))
+          .append(QueryXml.escape(g.targetGroupArn))
           .append("</TargetGroupArn>")
           .append("<TargetGroupName>")
-          .append(xml(g.targetGroupName))
+          .append(QueryXml.escape(g.targetGroupName))
           .append("</TargetGroupName>")
           .append("<Protocol>HTTP</Protocol>")
           .append("<Port>")
@@ -246,7 +224,7 @@ final class Elbv2Actions {
           .append("</Port>")
           .append("<HealthCheckProtocol>HTTP</HealthCheckProtocol>")
           .append("<HealthCheckPath>")
-          .append(xml(g.healthCheckPath))
+          .append(QueryXml.escape(g.healthCheckPath))
           .append("</HealthCheckPath>")
           .append("<HealthCheckIntervalSeconds>")
           .append(g.healthCheckIntervalSeconds)
@@ -261,17 +239,11 @@ final class Elbv2Actions {
           .append(g.unhealthyThresholdCount)
           .append("</UnhealthyThresholdCount>")
           .append("<Matcher><HttpCode>")
-          .append(xml(g.matcher))
+          .append(QueryXml.escape(g.matcher))
           .append("</HttpCode></Matcher>")
           .append("<TargetType>ip</TargetType>")
           .append("</member>");
     }
     return out.append("</TargetGroups>").toString();
-  }
-
-  static String xml(String s) {
-    return s == null
-        ? ""
-        : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 }

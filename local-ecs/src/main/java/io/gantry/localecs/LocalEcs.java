@@ -92,139 +92,95 @@ public final class LocalEcs implements AutoCloseable {
     }
 
     public Options withPort(int port) {
-      return new Options(
-          dataDir,
-          port,
-          region,
-          dockerHost,
-          tickInterval,
-          settleTime,
-          healthStartInterval,
-          defaultStopTimeout,
-          launchRetryDelaySeconds,
-          registry,
-          stopTasksOnClose,
-          metricPeriod,
-          instances);
+      return with(b -> b.port = port);
     }
 
     public Options withRegion(String region) {
-      return new Options(
-          dataDir,
-          port,
-          region,
-          dockerHost,
-          tickInterval,
-          settleTime,
-          healthStartInterval,
-          defaultStopTimeout,
-          launchRetryDelaySeconds,
-          registry,
-          stopTasksOnClose,
-          metricPeriod,
-          instances);
+      return with(b -> b.region = region);
     }
 
     public Options withTiming(Duration tickInterval, Duration settleTime) {
-      return new Options(
-          dataDir,
-          port,
-          region,
-          dockerHost,
-          tickInterval,
-          settleTime,
-          healthStartInterval,
-          defaultStopTimeout,
-          launchRetryDelaySeconds,
-          registry,
-          stopTasksOnClose,
-          metricPeriod,
-          instances);
+      return with(
+          b -> {
+            b.tickInterval = tickInterval;
+            b.settleTime = settleTime;
+          });
     }
 
     public Options withDefaultStopTimeout(Duration timeout) {
-      return new Options(
-          dataDir,
-          port,
-          region,
-          dockerHost,
-          tickInterval,
-          settleTime,
-          healthStartInterval,
-          timeout,
-          launchRetryDelaySeconds,
-          registry,
-          stopTasksOnClose,
-          metricPeriod,
-          instances);
+      return with(b -> b.defaultStopTimeout = timeout);
     }
 
     public Options withRegistry(boolean registry) {
-      return new Options(
-          dataDir,
-          port,
-          region,
-          dockerHost,
-          tickInterval,
-          settleTime,
-          healthStartInterval,
-          defaultStopTimeout,
-          launchRetryDelaySeconds,
-          registry,
-          stopTasksOnClose,
-          metricPeriod,
-          instances);
+      return with(b -> b.registry = registry);
     }
 
     public Options withMetricPeriod(Duration period) {
-      return new Options(
-          dataDir,
-          port,
-          region,
-          dockerHost,
-          tickInterval,
-          settleTime,
-          healthStartInterval,
-          defaultStopTimeout,
-          launchRetryDelaySeconds,
-          registry,
-          stopTasksOnClose,
-          period,
-          instances);
+      return with(b -> b.metricPeriod = period);
     }
 
     public Options withInstances(int count, int cpu, int memory) {
-      return new Options(
-          dataDir,
-          port,
-          region,
-          dockerHost,
-          tickInterval,
-          settleTime,
-          healthStartInterval,
-          defaultStopTimeout,
-          launchRetryDelaySeconds,
-          registry,
-          stopTasksOnClose,
-          metricPeriod,
-          new Instances(count, cpu, memory));
+      return with(b -> b.instances = new Instances(count, cpu, memory));
     }
 
     public Options withStopTasksOnClose(boolean stop) {
-      return new Options(
-          dataDir,
-          port,
-          region,
-          dockerHost,
-          tickInterval,
-          settleTime,
-          healthStartInterval,
-          defaultStopTimeout,
-          launchRetryDelaySeconds,
-          registry,
-          stop,
-          metricPeriod,
-          instances);
+      return with(b -> b.stopTasksOnClose = stop);
+    }
+
+    private Options with(java.util.function.Consumer<Copy> change) {
+      Copy copy = new Copy(this);
+      change.accept(copy);
+      return copy.build();
+    }
+
+    /** A mutable copy the withers change one field of. */
+    private static final class Copy {
+      private final Path dataDir;
+      private int port;
+      private String region;
+      private final String dockerHost;
+      private Duration tickInterval;
+      private Duration settleTime;
+      private final Duration healthStartInterval;
+      private Duration defaultStopTimeout;
+      private final double launchRetryDelaySeconds;
+      private boolean registry;
+      private boolean stopTasksOnClose;
+      private Duration metricPeriod;
+      private Instances instances;
+
+      private Copy(Options o) {
+        dataDir = o.dataDir;
+        port = o.port;
+        region = o.region;
+        dockerHost = o.dockerHost;
+        tickInterval = o.tickInterval;
+        settleTime = o.settleTime;
+        healthStartInterval = o.healthStartInterval;
+        defaultStopTimeout = o.defaultStopTimeout;
+        launchRetryDelaySeconds = o.launchRetryDelaySeconds;
+        registry = o.registry;
+        stopTasksOnClose = o.stopTasksOnClose;
+        metricPeriod = o.metricPeriod;
+        instances = o.instances;
+      }
+
+      private Options build() {
+        return new Options(
+            dataDir,
+            port,
+            region,
+            dockerHost,
+            tickInterval,
+            settleTime,
+            healthStartInterval,
+            defaultStopTimeout,
+            launchRetryDelaySeconds,
+            registry,
+            stopTasksOnClose,
+            metricPeriod,
+            instances);
+      }
     }
   }
 
