@@ -116,6 +116,14 @@ final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofString(Expressions.toJson(body)))));
   }
 
+  /** DELETEs with the token (an operator's call) and returns the parsed answer. */
+  Object delete(String path) throws ClientException {
+    requireToken();
+    return json(
+        send(
+            HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + token).DELETE()));
+  }
+
   /**
    * Reads a Server-Sent Events stream until it ends ({@code end} or {@code error}), passing each
    * event and its data. When the server drops the stream before that (a follower that fell behind

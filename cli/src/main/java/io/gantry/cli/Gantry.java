@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       BaseImageCommand.class,
       ToolsCommand.class,
       ArtifactsCommand.class,
+      CachesCommand.class,
       DbCommand.class,
       ClientCommands.Runs.class,
       ClientCommands.Logs.class,

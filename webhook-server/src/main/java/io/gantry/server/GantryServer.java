@@ -133,6 +133,7 @@ public final class GantryServer implements AutoCloseable {
         });
     api.routes(app);
     artifacts.routes(app);
+    new CacheApi(actionRuntime.caches(), api::authenticate).routes(app);
     services.routes(app);
     webhooks.routes(app);
     EventRuns eventRuns = new EventRuns(config, store, queue, api::authenticate);

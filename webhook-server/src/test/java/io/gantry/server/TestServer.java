@@ -65,6 +65,22 @@ final class TestServer implements AutoCloseable {
     return start(dir, repos, first, second, extraYaml, serverYaml);
   }
 
+  /**
+   * @param files the first commit's files by path (workflows, reusable workflows, actions); the
+   *     second commit changes only README.md
+   */
+  static TestServer withFiles(Path dir, Map<String, String> files, String extraYaml)
+      throws Exception {
+    Files.createDirectories(dir);
+    GitRepos repos = GitRepos.create(dir);
+    Map<String, String> first = new java.util.LinkedHashMap<>(files);
+    first.putIfAbsent("README.md", "one\n");
+    String one = repos.commit("first", first);
+    String two = repos.commit("second", Map.of("README.md", "two\n"));
+    repos.push();
+    return start(dir, repos, one, two, extraYaml, "");
+  }
+
   /** Another server for the same repository as {@code other} (sharing its store: serverYaml). */
   static TestServer another(TestServer other, Path dir, String extraYaml, String serverYaml)
       throws Exception {

@@ -1,5 +1,7 @@
 package io.gantry.runner.action;
 
+import io.gantry.runner.workflow.InputProblem;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -28,6 +30,19 @@ public interface Action {
 
   /** The inputs that must be given. */
   Set<String> requiredInputs();
+
+  /**
+   * Problems of the step's literal inputs found at validation time (see {@link
+   * io.gantry.runner.workflow.ActionCatalog#inputProblems}); none by default.
+   */
+  default List<InputProblem> inputProblems(Map<String, String> with, Set<String> env) {
+    return List.of();
+  }
+
+  /** The variables the action sets for the job's later steps; none by default. */
+  default Set<String> exports() {
+    return Set.of();
+  }
 
   /** Runs the action. */
   ActionResult run(ActionContext context) throws Exception;

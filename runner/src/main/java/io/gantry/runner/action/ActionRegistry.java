@@ -1,6 +1,7 @@
 package io.gantry.runner.action;
 
 import io.gantry.runner.workflow.ActionCatalog;
+import io.gantry.runner.workflow.InputProblem;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -139,6 +140,16 @@ public final class ActionRegistry implements ActionCatalog {
   @Override
   public Set<String> requiredInputsOf(String uses) {
     return problemWith(uses) == null ? actions.get(name(uses)).requiredInputs() : Set.of();
+  }
+
+  @Override
+  public List<InputProblem> inputProblems(String uses, Map<String, String> with, Set<String> env) {
+    return resolve(uses).map(a -> a.inputProblems(with, env)).orElse(List.of());
+  }
+
+  @Override
+  public Set<String> exportsOf(String uses) {
+    return resolve(uses).map(Action::exports).orElse(Set.of());
   }
 
   /** Every supported action with its versions, as listed in error messages. */

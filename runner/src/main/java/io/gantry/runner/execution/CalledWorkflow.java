@@ -167,11 +167,22 @@ final class CalledWorkflow implements JobInstance {
     String repository;
     String path;
     String identity;
+    String text = null;
     if (call.local()) {
       path = call.uses().substring(2);
       root = calls.root() != null ? calls.root() : run.request().sourceDirectory();
       repository = calls.repository();
-      if (root == null) {
+      RunRequest request = run.request();
+      if (root == null && request.remote() != null && request.sha() != null) {
+        // gantry serve: the caller's repository at the run's commit, from its git mirror.
+        text =
+            CommitWorkflowFile.read(run.options().dataDir(), request.remote(), request.sha(), path);
+        if (text == null) {
+          throw new CallChain.CallProblem(
+              where + "no such file in " + request.remote().name() + " at " + request.sha());
+        }
+        root = Path.of("/");
+      } else if (root == null) {
         throw new CallChain.CallProblem(
             where + "this run has no checkout of its repository to read the workflow from");
       }
@@ -196,14 +207,16 @@ final class CalledWorkflow implements JobInstance {
       repository = reference.repository() + "@" + reference.ref();
       identity = call.uses();
     }
-    CallChain chain = calls.enter(identity, root, repository);
+    CallChain chain = calls.enter(identity, text != null ? null : root, repository);
     Path file = root.resolve(path).normalize();
-    if (!file.startsWith(root) || !Files.isRegularFile(file)) {
+    if (text == null && (!file.startsWith(root) || !Files.isRegularFile(file))) {
       throw new CallChain.CallProblem(where + "no such file in " + describe(repository));
     }
     Workflow workflow;
     try {
-      workflow = new WorkflowParser(catalog()).parse(file, identity);
+      WorkflowParser parser = new WorkflowParser(catalog());
+      workflow =
+          text != null ? parser.parse(text, Path.of(path), identity) : parser.parse(file, identity);
     } catch (WorkflowException e) {
       throw new CallChain.CallProblem(where + e.problems().get(0) + more(e.problems().size() - 1));
     }
@@ -254,6 +267,19 @@ final class CalledWorkflow implements JobInstance {
       @Override
       public Set<String> requiredInputsOf(String uses) {
         return builtIn.problemWith(uses) == null ? builtIn.requiredInputsOf(uses) : Set.of();
+      }
+
+      @Override
+      public List<io.gantry.runner.workflow.InputProblem> inputProblems(
+          String uses, Map<String, String> with, Set<String> env) {
+        return builtIn.problemWith(uses) == null
+            ? builtIn.inputProblems(uses, with, env)
+            : List.of();
+      }
+
+      @Override
+      public Set<String> exportsOf(String uses) {
+        return builtIn.problemWith(uses) == null ? builtIn.exportsOf(uses) : Set.of();
       }
     };
   }

@@ -1,5 +1,7 @@
 package io.gantry.runner.workflow;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -22,4 +24,22 @@ public interface ActionCatalog {
 
   /** The inputs the action requires (a subset of {@link #inputsOf}). */
   Set<String> requiredInputsOf(String uses);
+
+  /**
+   * What the step's inputs ask for that would otherwise fail only when it runs: a value out of
+   * range, an input Gantry's implementation does not support, a combination needing what Gantry
+   * lacks. Only literal values are judged ({@code ${{ }}} is known at run time). Empty by default.
+   *
+   * @param with the step's inputs as written
+   * @param env the names of the variables the step sees from the workflow, its job, itself and the
+   *     {@link #exportsOf exports} of the job's earlier steps
+   */
+  default List<InputProblem> inputProblems(String uses, Map<String, String> with, Set<String> env) {
+    return List.of();
+  }
+
+  /** The variables the action sets for the job's later steps (credentials, say). */
+  default Set<String> exportsOf(String uses) {
+    return Set.of();
+  }
 }

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -64,11 +65,18 @@ final class JobReader {
   private final InjectionRule injection;
   private final ActionCatalog actions;
 
-  JobReader(Fields fields, InjectionRule injection, ActionCatalog actions) {
+  private final Set<String> workflowEnv;
+
+  /**
+   * @param workflowEnv the names the workflow's {@code env:} sets, seen by every step
+   */
+  JobReader(
+      Fields fields, InjectionRule injection, ActionCatalog actions, Set<String> workflowEnv) {
     this.fields = fields;
     this.report = fields.report;
     this.injection = injection;
     this.actions = actions;
+    this.workflowEnv = Set.copyOf(workflowEnv);
   }
 
   /** A job and the nodes of its {@code needs} entries (for locating unknown ids and cycles). */
@@ -162,7 +170,7 @@ final class JobReader {
         e.containsKey("services") ? containers.services(value(e, "services")) : Map.of();
     List<Step> steps = List.of();
     if (e.containsKey("steps")) {
-      steps = steps(value(e, "steps"), id);
+      steps = steps(value(e, "steps"), id, env);
     } else if (!callsWorkflow && !Fields.misspelt(tuple.getValueNode(), "steps", ALL_KEYS)) {
       report.error(
           keyNode, place + " has no 'steps'; add steps: with at least one run: or uses: step");
@@ -228,7 +236,7 @@ final class JobReader {
     return fields.template(node, "environment", Contexts.JOB);
   }
 
-  private List<Step> steps(Node node, String jobId) {
+  private List<Step> steps(Node node, String jobId, Map<String, String> jobEnv) {
     if (!(node instanceof SequenceNode sequence)) {
       report.error(
           node,
@@ -240,12 +248,15 @@ final class JobReader {
     }
     StepReader reader = new StepReader(fields, injection, actions);
     List<Step> steps = new ArrayList<>();
+    List<Node> nodes = new ArrayList<>();
     for (Node item : sequence.getValue()) {
       Step step = reader.read(item);
       if (step != null) {
         steps.add(step);
+        nodes.add(item);
       }
     }
+    StepInputChecks.check(report, actions, workflowEnv, jobEnv, steps, nodes);
     return List.copyOf(steps);
   }
 

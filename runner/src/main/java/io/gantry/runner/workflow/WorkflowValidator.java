@@ -76,7 +76,7 @@ final class WorkflowValidator {
             : null;
     Map<String, Job> jobs = new LinkedHashMap<>();
     if (e.containsKey("jobs")) {
-      jobs = jobs(value(e, "jobs"), fields, injection, report);
+      jobs = jobs(value(e, "jobs"), fields, injection, report, env.keySet());
     } else if (!Fields.misspelt(node, "jobs", KEYS)) {
       report.error(node, "the workflow has no 'jobs:'; add at least one job with steps");
     }
@@ -101,7 +101,12 @@ final class WorkflowValidator {
     return entries.get(key).getValueNode();
   }
 
-  private Map<String, Job> jobs(Node node, Fields fields, InjectionRule injection, Report report) {
+  private Map<String, Job> jobs(
+      Node node,
+      Fields fields,
+      InjectionRule injection,
+      Report report,
+      java.util.Set<String> workflowEnv) {
     Map<String, Job> jobs = new LinkedHashMap<>();
     Map<String, NodeTuple> entries = fields.map(node, "jobs", "'jobs'", null);
     if (entries == null) {
@@ -110,7 +115,7 @@ final class WorkflowValidator {
     if (entries.isEmpty()) {
       report.error(node, "'jobs' is empty; add at least one job with steps");
     }
-    JobReader reader = new JobReader(fields, injection, actions);
+    JobReader reader = new JobReader(fields, injection, actions, workflowEnv);
     Map<String, JobReader.Read> reads = new LinkedHashMap<>();
     Map<String, Node> keys = new LinkedHashMap<>();
     entries.forEach(

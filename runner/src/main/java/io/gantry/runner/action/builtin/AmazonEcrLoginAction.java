@@ -8,6 +8,7 @@ import io.gantry.runner.aws.AwsEnvironment;
 import io.gantry.runner.aws.AwsFailures;
 import io.gantry.runner.aws.AwsProblem;
 import io.gantry.runner.deploy.StepInputs;
+import io.gantry.runner.workflow.InputProblem;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -73,6 +74,11 @@ final class AmazonEcrLoginAction implements Action {
   @Override
   public Set<String> requiredInputs() {
     return Set.of();
+  }
+
+  @Override
+  public List<InputProblem> inputProblems(Map<String, String> with, Set<String> env) {
+    return InputChecks.ecrLogin(with);
   }
 
   @Override

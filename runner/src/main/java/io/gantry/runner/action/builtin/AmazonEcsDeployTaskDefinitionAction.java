@@ -7,6 +7,7 @@ import io.gantry.runner.aws.AwsEnvironment;
 import io.gantry.runner.aws.AwsProblem;
 import io.gantry.runner.deploy.EcsDeploy;
 import io.gantry.runner.deploy.StepInputs;
+import io.gantry.runner.workflow.InputProblem;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,6 +80,11 @@ final class AmazonEcsDeployTaskDefinitionAction implements Action {
   @Override
   public Set<String> requiredInputs() {
     return Set.of("task-definition");
+  }
+
+  @Override
+  public List<InputProblem> inputProblems(Map<String, String> with, Set<String> env) {
+    return InputChecks.ecsDeploy(with, CODE_DEPLOY_INPUTS);
   }
 
   @Override

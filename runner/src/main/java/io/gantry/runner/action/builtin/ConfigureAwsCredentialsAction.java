@@ -10,6 +10,7 @@ import io.gantry.runner.aws.AwsProblem;
 import io.gantry.runner.aws.StsCalls;
 import io.gantry.runner.aws.StsCalls.Identity;
 import io.gantry.runner.deploy.StepInputs;
+import io.gantry.runner.workflow.InputProblem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -99,6 +100,16 @@ final class ConfigureAwsCredentialsAction implements Action {
   public Set<String> requiredInputs() {
     // aws-region may come from AWS_REGION, as in the original.
     return Set.of();
+  }
+
+  @Override
+  public List<InputProblem> inputProblems(Map<String, String> with, Set<String> env) {
+    return InputChecks.awsCredentials(with, env);
+  }
+
+  @Override
+  public Set<String> exports() {
+    return InputChecks.AWS_EXPORTS;
   }
 
   @Override

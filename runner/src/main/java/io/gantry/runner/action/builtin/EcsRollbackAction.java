@@ -7,8 +7,10 @@ import io.gantry.runner.aws.AwsEnvironment;
 import io.gantry.runner.aws.AwsProblem;
 import io.gantry.runner.deploy.ServiceRollback;
 import io.gantry.runner.deploy.StepInputs;
+import io.gantry.runner.workflow.InputProblem;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -48,6 +50,11 @@ final class EcsRollbackAction implements Action {
   @Override
   public Set<String> requiredInputs() {
     return Set.of("service");
+  }
+
+  @Override
+  public List<InputProblem> inputProblems(Map<String, String> with, Set<String> env) {
+    return InputChecks.waitForMinutes(with);
   }
 
   @Override

@@ -2,8 +2,10 @@ package io.gantry.runner.action.remote;
 
 import io.gantry.runner.suggest.Suggestions;
 import io.gantry.runner.workflow.ActionCatalog;
+import io.gantry.runner.workflow.InputProblem;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -77,6 +79,16 @@ public final class GitActionCatalog implements ActionCatalog {
   @Override
   public Set<String> requiredInputsOf(String uses) {
     return builtIns.problemWith(uses) == null ? builtIns.requiredInputsOf(uses) : Set.of();
+  }
+
+  @Override
+  public List<InputProblem> inputProblems(String uses, Map<String, String> with, Set<String> env) {
+    return builtIns.problemWith(uses) == null ? builtIns.inputProblems(uses, with, env) : List.of();
+  }
+
+  @Override
+  public Set<String> exportsOf(String uses) {
+    return builtIns.problemWith(uses) == null ? builtIns.exportsOf(uses) : Set.of();
   }
 
   private static Optional<ActionReference> remote(String uses) {
