@@ -10,6 +10,7 @@ import io.gantry.runner.action.remote.ActionManifest;
 import io.gantry.runner.action.remote.ActionReference;
 import io.gantry.runner.action.remote.ActionSources;
 import io.gantry.runner.action.remote.FetchedAction;
+import io.gantry.runner.action.remote.PinnedCommit;
 import io.gantry.runner.expression.ExpressionContext;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -201,6 +202,13 @@ public final class GitActionStepRunner implements StepRunner {
     return fetchers
         .computeIfAbsent(step.runId(), id -> new ActionFetcher(cacheDir, sources))
         .fetch(reference);
+  }
+
+  /** Which release a commit pin is, through the run's fetcher ({@link ActionFetcher#pin}). */
+  PinnedCommit pin(StepCall step, ActionReference reference) {
+    return fetchers
+        .computeIfAbsent(step.runId(), id -> new ActionFetcher(cacheDir, sources))
+        .pin(reference);
   }
 
   /**
