@@ -47,6 +47,20 @@ final class ActionStepRunner implements StepRunner {
     return step.step().uses() != null && actions.resolve(step.step().uses()).isPresent();
   }
 
+  /** A pinned built-in whose commit runs from its source has that action's {@code pre}. */
+  @Override
+  public StepEnding pre(StepCall step) throws Exception {
+    String uses = step.step().uses();
+    if (pins == null || ActionRegistry.pinNote(uses) == null) {
+      return null;
+    }
+    Action action = actions.resolve(uses).orElseThrow();
+    BuiltInPins.Choice choice =
+        BuiltInPins.choose(actions, action, pins.pin(step, ActionReference.parse(uses.strip())));
+    StepRunner runner = choice.builtIn() ? null : StepRunners.select(fromSource, step);
+    return runner == null ? null : runner.pre(step);
+  }
+
   @Override
   public StepEnding run(StepCall step) throws Exception {
     String uses = step.step().uses();
