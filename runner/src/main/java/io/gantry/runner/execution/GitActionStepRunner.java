@@ -10,6 +10,7 @@ import io.gantry.runner.action.remote.ActionManifest;
 import io.gantry.runner.action.remote.ActionReference;
 import io.gantry.runner.action.remote.ActionSources;
 import io.gantry.runner.action.remote.FetchedAction;
+import io.gantry.runner.action.remote.PinnedCommit;
 import io.gantry.runner.expression.ExpressionContext;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,10 +26,11 @@ import java.util.Map;
  * StepProcess}: process group, timeout, cancel, output through the step's workflow-command handling
  * and masking); outputs, exported variables and PATH entries go back through the {@link StepCall}.
  *
- * <p>{@code pre} runs at the start of the step (when {@code pre-if} holds), {@code post} is
- * registered with the step loop ({@link StepCall#addPost}) and runs at the job's end with the state
- * {@code pre} and {@code main} saved. Composite and docker actions are refused with a one-line
- * reason. Input defaults are evaluated against contexts rebuilt from the step's environment ({@code
+ * <p>{@code pre} runs at the job's set-up ({@link #pre}; at the start of the step for a local
+ * action or a step of a composite action), when {@code pre-if} holds; {@code post} is registered
+ * with the step loop ({@link StepCall#addPost}) and runs at the job's end with the state {@code
+ * pre} and {@code main} saved. Composite and docker actions are refused with a one-line reason.
+ * Input defaults are evaluated against contexts rebuilt from the step's environment ({@code
  * github.token} from {@code GITHUB_TOKEN}, {@code runner.*}, {@code job.status} as success), since
  * a {@link StepCall} does not carry the expression contexts.
  */
@@ -142,9 +144,12 @@ public final class GitActionStepRunner implements StepRunner {
       inputs.warnings().forEach(w -> step.log("::warning::" + w));
       Path files = Files.createDirectories(step.stepFiles().resolve(step.number() + ".action"));
       Map<String, String> state = new HashMap<>();
-      // GitHub runs pre at the job's set-up; here it runs at the start of its own step (its
-      // inputs are those of the step), which keeps the order pre → main → post for the action.
-      if (runs.pre() != null) {
+      Map<String, String> preState = step.preState();
+      if (preState != null) {
+        state.putAll(preState); // pre ran at the job's set-up (see pre(StepCall))
+      } else if (runs.pre() != null) {
+        // Not run at set-up (a local action, a step inside a composite action): pre runs at the
+        // start of its own step, which keeps the order pre → main → post for the action.
         if (NodeActionRunner.shouldRun(runs, NodeActionRunner.Phase.PRE, context(step))) {
           step.system("Pre " + uses);
           StepEnding pre =
@@ -184,6 +189,52 @@ public final class GitActionStepRunner implements StepRunner {
   }
 
   /**
+   * Runs the {@code pre} of a JavaScript action from a repository at the job's set-up (when {@code
+   * pre-if} holds), its lines in the set-up's log, and records the state it saved for {@code main}
+   * and {@code post}. Null, leaving everything to the step, for actions of the workspace (not there
+   * before {@code actions/checkout} runs; GitHub's runner does not run their {@code pre} at set-up
+   * either), docker and composite actions, actions without {@code pre}, and actions that cannot be
+   * fetched or run (the step reports why).
+   */
+  @Override
+  public StepEnding pre(StepCall step) throws InterruptedException {
+    String uses = step.step().uses();
+    FetchedAction action;
+    try {
+      if (!accepts(step) || ActionReference.parse(uses).kind() != ActionReference.Kind.REMOTE) {
+        return null;
+      }
+      action = resolve(step);
+    } catch (ActionFetchException | IllegalArgumentException e) {
+      return null;
+    }
+    if (!(action.manifest().runs() instanceof ActionManifest.NodeRuns runs)
+        || runs.pre() == null
+        || node == null) {
+      return null;
+    }
+    try {
+      Map<String, String> state = new HashMap<>();
+      if (!NodeActionRunner.shouldRun(runs, NodeActionRunner.Phase.PRE, context(step))) {
+        step.preRan(state);
+        return null;
+      }
+      ActionInputs inputs = ActionInputs.resolve(action.manifest(), step.with(), context(step));
+      Path files = Files.createDirectories(step.stepFiles().resolve(step.number() + ".action"));
+      step.system("Pre " + uses);
+      StepEnding pre = phase(step, action, inputs, NodeActionRunner.Phase.PRE, files, state, false);
+      step.preRan(state);
+      return pre;
+    } catch (NodeActionException e) {
+      return StepEnding.failed(step.step().location() + ": " + e.getMessage());
+    } catch (io.gantry.runner.expression.ExpressionException e) {
+      return StepEnding.failed(step.step().location() + ": pre-if: " + e.getMessage());
+    } catch (IOException e) {
+      return StepEnding.failed("cannot run the pre of " + uses + ": " + e.getMessage());
+    }
+  }
+
+  /**
    * The action a step names, fetched (one {@link ActionFetcher} per run) or read from the workspace
    * ({@code ./PATH}). Also used by {@link CompositeStepRunner} to tell composite actions from the
    * others.
@@ -201,6 +252,13 @@ public final class GitActionStepRunner implements StepRunner {
     return fetchers
         .computeIfAbsent(step.runId(), id -> new ActionFetcher(cacheDir, sources))
         .fetch(reference);
+  }
+
+  /** Which release a commit pin is, through the run's fetcher ({@link ActionFetcher#pin}). */
+  PinnedCommit pin(StepCall step, ActionReference reference) {
+    return fetchers
+        .computeIfAbsent(step.runId(), id -> new ActionFetcher(cacheDir, sources))
+        .pin(reference);
   }
 
   /**

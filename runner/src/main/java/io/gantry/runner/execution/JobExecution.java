@@ -136,6 +136,7 @@ final class JobExecution implements JobInstance {
         setup.flush();
         return finish(started, Conclusion.FAILURE, outputs, results, why, false);
       }
+      String preFailure = PreSteps.runAll(scope, steps, run.stepRunners(), setup, deadline);
       for (int i = 0; i < job.steps().size(); i++) {
         StepResult result = steps.runStep(i + 1, job.steps().get(i), deadline);
         results.add(result);
@@ -153,6 +154,9 @@ final class JobExecution implements JobInstance {
       } else if (scope.failed) {
         conclusion = Conclusion.FAILURE;
         message = firstFailure(results);
+        if (message == null) {
+          message = preFailure;
+        }
       } else {
         conclusion = Conclusion.SUCCESS;
       }

@@ -61,6 +61,9 @@ final class JobScope {
   /** What the job's {@link JobServices} lease gives {@code uses:} steps. */
   Map<String, String> servicesEnv = Map.of();
 
+  /** What each step's action's {@code pre} saved at the job's set-up, by step number. */
+  final Map<Integer, Map<String, String>> preStates = new java.util.HashMap<>();
+
   /** Post steps registered by the steps that ran, the last registered first to run. */
   final java.util.Deque<PostSteps.Post> posts = new java.util.ArrayDeque<>();
 

@@ -226,6 +226,16 @@ final class JobStepCall implements NestedStepCall {
   }
 
   @Override
+  public Map<String, String> preState() {
+    return scope.preStates.get(number);
+  }
+
+  @Override
+  public void preRan(Map<String, String> state) {
+    scope.preStates.put(number, Map.copyOf(state));
+  }
+
+  @Override
   public void addPost(String condition, PostRun post) {
     scope.posts.push(new PostSteps.Post(step, name, env, fields, condition, post));
   }

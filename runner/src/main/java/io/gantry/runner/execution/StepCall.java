@@ -114,6 +114,21 @@ public interface StepCall {
     throw new UnsupportedOperationException("this step cannot register a post step");
   }
 
+  /**
+   * The state the {@code pre} of this step's action saved when it ran at the job's set-up (empty
+   * when {@code pre-if} kept it from running), or null when it did not run there: then a runner
+   * runs {@code pre} at the start of the step itself (a step inside a composite action, a local
+   * action, a step the set-up could not evaluate).
+   */
+  default Map<String, String> preState() {
+    return null;
+  }
+
+  /** Records what the {@code pre} of this step's action saved at the job's set-up. */
+  default void preRan(Map<String, String> state) {
+    throw new UnsupportedOperationException("this step has no pre at the job's set-up");
+  }
+
   /** What a post step does, given its own call (its own log, deadline and file commands). */
   @FunctionalInterface
   interface PostRun {

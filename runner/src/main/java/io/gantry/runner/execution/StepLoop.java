@@ -169,6 +169,32 @@ final class StepLoop {
     }
   }
 
+  /**
+   * The call the job's set-up runs a step's {@code pre} with ({@link PreSteps}): the step's
+   * environment and fields evaluated now (no step has run), its lines in {@code out}; null when its
+   * fields do not evaluate yet.
+   */
+  JobStepCall preCall(int number, Step step, StepOutput out, long deadline) {
+    String prefix = number + ".pre.";
+    Map<String, String> env =
+        processEnv(
+            step,
+            number,
+            scope.stepFiles.resolve(prefix + "output"),
+            scope.stepFiles.resolve(prefix + "env"),
+            scope.stepFiles.resolve(prefix + "path"),
+            scope.stepFiles.resolve(prefix + "summary"));
+    var expressions = scope.expression(scope.stepContext(scope.envContext(step, env)));
+    StepFields fields;
+    try {
+      fields = StepFields.evaluate(scope, step, expressions);
+    } catch (StepFields.InvalidStep e) {
+      return null;
+    }
+    String name = "Pre " + StepFields.name(step, expressions);
+    return new JobStepCall(scope, step, number, name, env, fields, deadline, out, runners);
+  }
+
   private Attempt attempt(
       int number, Step step, String stepName, StepOutput out, long jobDeadline) {
     // The files are not created up front: a step appends with >>, which creates them, and a file

@@ -31,4 +31,16 @@ public interface StepRunner {
 
   /** Runs the step to its end. Interrupted: the step is cancelled. */
   StepEnding run(StepCall step) throws Exception;
+
+  /**
+   * Runs the {@code pre} of the step's action, if it has one, at the job's set-up: before the job's
+   * first step, for every {@code uses:} step of the job in order, as GitHub runs its {@code Pre}
+   * steps ({@link PreSteps}). The step's fields are evaluated then (no step has run yet); its
+   * {@code if:} does not apply ({@code pre-if} does). Returns null when there is nothing to run at
+   * set-up; the runner then sees {@link StepCall#preState()} null at the step. A runner that ran
+   * {@code pre} calls {@link StepCall#preRan} with the state it saved.
+   */
+  default StepEnding pre(StepCall step) throws Exception {
+    return null;
+  }
 }

@@ -26,15 +26,17 @@ public final class StepRunners {
   /**
    * The built-in ones, then composite actions ({@link CompositeStepRunner}) and JavaScript actions
    * ({@link GitActionStepRunner}) from git sources and the workspace for every other {@code uses:}.
+   * A built-in pinned to a commit of a release it does not implement goes to the latter too.
    */
   public static List<StepRunner> withGitActions(ActionRegistry actions, GitActionStepRunner git) {
-    return List.of(
-        new ContainerStepRunner(),
-        new ActionStepRunner(actions),
-        new DockerActionStepRunner(),
-        new CompositeStepRunner(git),
-        git,
-        new ScriptStepRunner());
+    List<StepRunner> fromGit =
+        List.of(new DockerActionStepRunner(), new CompositeStepRunner(git), git);
+    List<StepRunner> all = new java.util.ArrayList<>();
+    all.add(new ContainerStepRunner());
+    all.add(new ActionStepRunner(actions, git, fromGit));
+    all.addAll(fromGit);
+    all.add(new ScriptStepRunner());
+    return List.copyOf(all);
   }
 
   /** The first runner that accepts the step, or null when none does. */

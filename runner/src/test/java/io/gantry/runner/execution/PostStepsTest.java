@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * JavaScript actions' {@code pre} and {@code post} through the executor: pre before main, posts at
- * the job's end in reverse order as steps named "Post …", with the state main saved, {@code
- * post-if} honoured; and a job asking for Windows skipped with its reason.
+ * JavaScript actions' {@code pre} and {@code post} through the executor: every pre at the job's
+ * set-up (see {@link PreStepsTest}), posts at the job's end in reverse order as steps named "Post
+ * …", with the state main saved, {@code post-if} honoured; and a job asking for Windows skipped
+ * with its reason.
  */
 class PostStepsTest {
 
@@ -160,10 +161,10 @@ class PostStepsTest {
       assertThat(build)
           .containsExactly(
               "pre first",
-              "main first",
               "pre second",
-              "main second",
               "pre only-on-failure",
+              "main first",
+              "main second",
               "main only-on-failure",
               "last-main-step",
               "post second second-state",

@@ -51,6 +51,7 @@ public final class ActionFetcher {
   private final Path cacheDir;
   private final ActionSources sources;
   private final Map<String, Resolved> resolved = new ConcurrentHashMap<>();
+  private final Map<String, PinnedCommit> pins = new ConcurrentHashMap<>();
 
   /** What this fetcher (this run) already fetched and read: the copies are immutable. */
   private final Map<String, FetchedAction> fetched = new ConcurrentHashMap<>();
@@ -115,6 +116,29 @@ public final class ActionFetcher {
     }
     remember(repoDir, reference.ref(), commit);
     return tree;
+  }
+
+  /**
+   * Which release of the action a commit pin is, as the sources tell (looked up once per fetcher):
+   * see {@link PinLookup}. Never fails: a pin no source answers for comes back unresolved, with
+   * every source tried.
+   *
+   * @throws IllegalArgumentException when the reference is not pinned to a commit
+   */
+  public PinnedCommit pin(ActionReference reference) {
+    if (!reference.pinned()) {
+      throw new IllegalArgumentException("not pinned to a commit: " + reference);
+    }
+    String key = reference.repository() + "@" + reference.ref();
+    PinnedCommit known = pins.get(key);
+    if (known != null) {
+      return known;
+    }
+    Path history =
+        cacheDir.resolve(reference.owner()).resolve(reference.repo()).resolve("history.git");
+    PinnedCommit found = PinLookup.lookup(reference, urls(reference.repository()), history);
+    PinnedCommit first = pins.putIfAbsent(key, found);
+    return first != null ? first : found;
   }
 
   /** Notes the commit a ref was last seen at, for {@link #cached} (validation without network). */
@@ -358,7 +382,7 @@ public final class ActionFetcher {
   }
 
   /** Why a source failed, without its URL (printed already) or its credentials. */
-  private static String reason(Throwable e, String url) {
+  static String reason(Throwable e, String url) {
     String message = rootMessage(e).replace(url + ": ", "").replace(url, display(url));
     return display(message);
   }
