@@ -363,7 +363,11 @@ final class RunCommand implements Callable<Integer> {
                 store,
                 ExecutorOptions.defaults(data),
                 runtime.stepRunners(),
-                runtime.jobServices())) {
+                runtime.jobServices());
+        LocalRuns owned = LocalRuns.record(data)) {
+      // What a killed gantry run left on this data directory: its step processes, its runs still
+      // in progress (concluded, so that their folders and containers are removed next).
+      LocalRuns.sweep(data, store);
       StaleRunFiles.sweep(data, store);
       executor.artifacts().sweep();
       List<WorkflowExecutor.Execution> executions = new ArrayList<>();
@@ -408,7 +412,10 @@ final class RunCommand implements Callable<Integer> {
                 bind ? root : null,
                 System.getProperty("user.name", "local"));
         String tag = matching.size() > 1 ? workflow.name() : null;
-        executions.add(executor.start(request, new ConsolePrinter(out, tag)));
+        WorkflowExecutor.Execution execution =
+            executor.start(request, new ConsolePrinter(out, tag));
+        owned.started(execution.runId());
+        executions.add(execution);
       }
       boolean allSucceeded = true;
       for (WorkflowExecutor.Execution execution : executions) {

@@ -267,8 +267,18 @@ final class RunQueue {
    * fetching first; empty when HEAD names no branch with a commit.
    */
   java.util.Optional<Head> defaultHead(ServerConfig.Repository repository) throws GitException {
+    return defaultHead(repository, java.time.Duration.ZERO);
+  }
+
+  /**
+   * As {@link #defaultHead(ServerConfig.Repository)}, fetching only when the mirror was last
+   * fetched {@code fresh} ago or longer (see {@link Mirrors#defaultBranch(RemoteRepository,
+   * java.time.Duration)}).
+   */
+  java.util.Optional<Head> defaultHead(ServerConfig.Repository repository, java.time.Duration fresh)
+      throws GitException {
     RemoteRepository remote = remote(repository);
-    java.util.Optional<String> branch = mirrors.defaultBranch(remote);
+    java.util.Optional<String> branch = mirrors.defaultBranch(remote, fresh);
     if (branch.isEmpty()) {
       return java.util.Optional.empty();
     }

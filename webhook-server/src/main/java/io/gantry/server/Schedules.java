@@ -169,7 +169,9 @@ final class Schedules implements AutoCloseable {
 
   /** The default branch and its latest commit; empty (reported once) when there is none. */
   private Optional<Head> head(ServerConfig.Repository repository) throws GitException {
-    Optional<Head> head = queue.defaultHead(repository);
+    // Pushes fetch the mirror as they arrive; the pass fetches only when none did for a period,
+    // so that it never holds the mirror's lock while a push waits to fetch.
+    Optional<Head> head = queue.defaultHead(repository, PERIOD);
     if (head.isEmpty()) {
       if (reported.add(repository.name())) {
         LOG.warning(

@@ -293,7 +293,23 @@ public final class Mirrors {
    * the mirror saw it when cloned, syncing first; empty when HEAD names no branch with a commit.
    */
   public java.util.Optional<String> defaultBranch(RemoteRepository repository) throws GitException {
-    sync(repository);
+    return defaultBranch(repository, java.time.Duration.ZERO);
+  }
+
+  /**
+   * As {@link #defaultBranch(RemoteRepository)}, but without a fetch when this process began a sync
+   * of the mirror less than {@code fresh} ago (a push's webhook just fetched): a periodic reader
+   * (the schedules' pass) then neither fetches again nor holds the mirror's lock that the next
+   * push's fetch waits for.
+   */
+  public java.util.Optional<String> defaultBranch(
+      RemoteRepository repository, java.time.Duration fresh) throws GitException {
+    Long lastStarted = SYNC_STARTS.get(cacheDir.resolve(safeName(repository.name()) + ".lock"));
+    if (lastStarted == null
+        || System.nanoTime() - lastStarted >= fresh.toNanos()
+        || !Files.isDirectory(mirrorDir(repository))) {
+      sync(repository);
+    }
     try (Repository db = openMirror(mirrorDir(repository))) {
       Ref head = db.exactRef(Constants.HEAD);
       if (head == null || !head.isSymbolic() || head.getObjectId() == null) {
