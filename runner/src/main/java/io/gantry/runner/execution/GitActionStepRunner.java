@@ -137,6 +137,14 @@ public final class GitActionStepRunner implements StepRunner {
     if (node == null) {
       return StepEnding.failed(step.step().location() + ": " + uses + ": " + nodeProblem);
     }
+    if (step.request().isolation().inContainer()) {
+      return StepEnding.failed(
+          step.step().location()
+              + ": "
+              + uses
+              + " is a JavaScript action, which would run on the host; this repository's"
+              + " isolation (gantry.yml runner.isolation: container) forbids that");
+    }
     try {
       ActionInputs inputs = ActionInputs.resolve(action.manifest(), step.with(), context(step));
       inputs.warnings().forEach(w -> step.log("::warning::" + w));
