@@ -58,6 +58,12 @@ final class JobContainerStart {
             : repository.substring(repository.lastIndexOf('/') + 1);
     String toolCache = run.baseEnv().get("RUNNER_TOOL_CACHE");
     Podman podman = Podman.locate(run.options().dataDir());
+    GitActionStepRunner git =
+        run.stepRunners().stream()
+            .filter(GitActionStepRunner.class::isInstance)
+            .map(GitActionStepRunner.class::cast)
+            .findFirst()
+            .orElse(null);
     try {
       return JobContainers.start(
           podman,
@@ -74,7 +80,9 @@ final class JobContainerStart {
               toolCache == null ? null : Path.of(toolCache),
               deadline,
               scope::cancelled,
-              line -> setup.system(run.masker().mask(line))));
+              line -> setup.system(run.masker().mask(line)),
+              git == null ? null : git.cacheDir(),
+              git == null ? null : git.hostNode()));
     } catch (ContainerException e) {
       throw new ContainerException(
           "job '" + scope.name + "': " + run.masker().mask(e.getMessage()));
