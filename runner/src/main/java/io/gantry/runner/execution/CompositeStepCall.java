@@ -89,6 +89,11 @@ final class CompositeStepCall implements NestedStepCall {
   }
 
   @Override
+  public String jobNetwork() {
+    return parent.jobNetwork();
+  }
+
+  @Override
   public Step step() {
     return step;
   }
