@@ -324,7 +324,9 @@ public final class GantryServer implements AutoCloseable {
                 c == null || c.password() == null ? null : c.password().value(),
                 c == null ? null : c.sshKey()),
             null,
-            details.trigger());
+            details.trigger(),
+            Map.of(),
+            repository.isolation());
     if (details.failedOnly() && details.rerunOf() != null) {
       RunHistory.RunRecord previous =
           store

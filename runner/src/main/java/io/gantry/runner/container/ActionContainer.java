@@ -99,6 +99,38 @@ public final class ActionContainer {
       Path stepFiles,
       Path eventFile,
       Path home) {
+    return prepare(
+        runId,
+        jobKey,
+        image,
+        entrypoint,
+        args,
+        env,
+        inputs,
+        workspace,
+        stepFiles,
+        eventFile,
+        home,
+        null);
+  }
+
+  /**
+   * The {@code podman run} of a step on {@code network} (the job's, so its services are reachable
+   * by their ids; null for Podman's default network).
+   */
+  public Prepared prepare(
+      long runId,
+      String jobKey,
+      String image,
+      String entrypoint,
+      List<String> args,
+      Map<String, String> env,
+      Map<String, String> inputs,
+      Path workspace,
+      Path stepFiles,
+      Path eventFile,
+      Path home,
+      String network) {
     String store = Labels.store(dataDir);
     String name =
         "gantry-"
@@ -123,6 +155,9 @@ public final class ActionContainer {
       runArgs.add("--volume=" + m.host() + ":" + m.container());
     }
     runArgs.add("--workdir=/github/workspace");
+    if (network != null) {
+      runArgs.add("--network=" + network);
+    }
     Map<String, String> containerEnv = new LinkedHashMap<>();
     Map<String, String> host = System.getenv();
     env.forEach(

@@ -25,6 +25,7 @@ public final class JobContainer {
   static final String TEMP = "/__w/_temp";
   static final String TOOLS = "/__t";
   static final String HOME = "/github/home";
+  static final String ACTIONS = "/__w/_actions";
 
   /** Variables of the Gantry process that a step in the container does not inherit. */
   private static final Set<String> HOST_ONLY =
@@ -38,6 +39,7 @@ public final class JobContainer {
   private final String workspace;
   private final String defaultPath;
   private final boolean hasBash;
+  private final List<String> node;
 
   private JobContainer(
       Podman podman,
@@ -47,7 +49,8 @@ public final class JobContainer {
       PathMap paths,
       String workspace,
       String defaultPath,
-      boolean hasBash) {
+      boolean hasBash,
+      List<String> node) {
     this.podman = podman;
     this.id = id;
     this.image = image;
@@ -56,6 +59,7 @@ public final class JobContainer {
     this.workspace = workspace;
     this.defaultPath = defaultPath;
     this.hasBash = hasBash;
+    this.node = node;
   }
 
   static JobContainer run(
@@ -82,6 +86,16 @@ public final class JobContainer {
         && !request.toolCache().startsWith(request.runnerTemp())) {
       mounts.add(new PathMap.Mount(request.toolCache().toString(), TOOLS));
     }
+    if (request.actions() != null) {
+      try {
+        // actions are fetched into it as the steps come, after the container started
+        Files.createDirectories(request.actions());
+      } catch (IOException e) {
+        throw new ContainerException("cannot create " + request.actions() + ": " + e.getMessage());
+      }
+      mounts.add(new PathMap.Mount(request.actions().toString(), ACTIONS));
+    }
+    HostNode hostNode = request.hostNode() == null ? null : HostNode.of(request.hostNode());
     List<String> args = new ArrayList<>(List.of("run", "-d", "--name", name));
     args.addAll(labels);
     args.addAll(List.of("--network", network, "--network-alias", request.jobId()));
@@ -91,7 +105,10 @@ public final class JobContainer {
               + m.host()
               + ":"
               + m.container()
-              + (m.container().equals(TOOLS) ? ":ro" : ""));
+              + (m.container().equals(TOOLS) || m.container().equals(ACTIONS) ? ":ro" : ""));
+    }
+    if (hostNode != null) {
+      args.addAll(hostNode.volumeArgs());
     }
     args.add("--workdir=" + workspace);
     args.add("--env=HOME=" + HOME);
@@ -145,7 +162,12 @@ public final class JobContainer {
     }
     Podman.Result bash =
         podman.run(
-            JobContainers.COMMAND_TIMEOUT, "exec", id, "sh", "-c", "command -v bash || true");
+            JobContainers.COMMAND_TIMEOUT,
+            "exec",
+            id,
+            "sh",
+            "-c",
+            "command -v bash || true; echo ::; command -v node || true");
     if (bash.exit() != 0) {
       String state = stateOf(podman, id);
       throw new ContainerException(
@@ -153,6 +175,10 @@ public final class JobContainer {
               + (state != null ? " " + state : " cannot run sh: " + bash.error())
               + "; a job container needs a shell and a long-running entrypoint");
     }
+    String[] found = bash.out().split("::", 2);
+    String ownNode = found.length > 1 ? found[1].strip() : "";
+    List<String> node =
+        !ownNode.isEmpty() ? List.of(ownNode) : hostNode != null ? hostNode.command() : List.of();
     return new JobContainer(
         podman,
         id,
@@ -161,7 +187,16 @@ public final class JobContainer {
         new PathMap(mounts),
         workspace,
         path,
-        !bash.out().isBlank());
+        !found[0].isBlank(),
+        node);
+  }
+
+  /**
+   * How to start Node.js in the container: the image's own {@code node} when it has one, else the
+   * host's mounted at {@code /__e/node}; empty when neither.
+   */
+  public List<String> node() {
+    return node;
   }
 
   public String id() {

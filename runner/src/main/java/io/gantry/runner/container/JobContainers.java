@@ -32,6 +32,10 @@ public final class JobContainers implements AutoCloseable {
    * @param services by id, in the order to start them
    * @param deadline {@link System#nanoTime()} past which waiting gives up (the job's timeout)
    * @param log lines for the job's set-up log
+   * @param actions the action cache, mounted read-only at {@code /__w/_actions} so JavaScript and
+   *     composite actions run in the job container find their files; null for none
+   * @param hostNode the host's Node.js, mounted at {@code /__e/node} when the image has no {@code
+   *     node} of its own; null for none
    */
   public record Request(
       Path dataDir,
@@ -46,7 +50,9 @@ public final class JobContainers implements AutoCloseable {
       Path toolCache,
       long deadline,
       BooleanSupplier cancelled,
-      Consumer<String> log) {}
+      Consumer<String> log,
+      Path actions,
+      Path hostNode) {}
 
   private final Podman podman;
   private final Request request;

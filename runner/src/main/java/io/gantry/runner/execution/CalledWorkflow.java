@@ -115,7 +115,9 @@ final class CalledWorkflow implements JobInstance {
               parent.sourceDirectory(),
               parent.remote(),
               parent.workspace(),
-              parent.actor());
+              parent.actor(),
+              Map.of(),
+              parent.isolation());
       RunContext child = withRequest(request);
       Map<String, String> env = WorkflowExecutor.workflowEnv(request, run.github());
       nested =

@@ -83,6 +83,17 @@ final class CompositeStepCall implements NestedStepCall {
   }
 
   @Override
+  public io.gantry.runner.container.JobContainer jobContainer() {
+    // a composite action's run: steps run where the job's do
+    return parent.jobContainer();
+  }
+
+  @Override
+  public String jobNetwork() {
+    return parent.jobNetwork();
+  }
+
+  @Override
   public Step step() {
     return step;
   }

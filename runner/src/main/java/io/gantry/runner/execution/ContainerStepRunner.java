@@ -4,17 +4,12 @@ import io.gantry.runner.container.JobContainer;
 import io.gantry.runner.files.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Runs a {@code run:} script of a job that has a {@code container:}: the script is written to the
  * job's step folder (mounted in the container under {@code /__w/_temp}) and run by {@code podman
- * exec} in the job container, with the step's environment as the container sees it ({@link
- * JobContainer#environment}). The values reach Podman through its own environment ({@code --env
- * NAME}), never its command line. Timeouts and cancel stop the exec and what it left running in the
- * container.
+ * exec} in the job container ({@link ContainerExec}).
  */
 final class ContainerStepRunner implements StepRunner {
 
@@ -35,31 +30,15 @@ final class ContainerStepRunner implements StepRunner {
       return StepEnding.failed(step.step().location() + ": " + e.getMessage());
     }
     step.system("Run " + StepFields.firstLine(step.script()));
-    Map<String, String> inside = container.environment(step.env());
-    Map<String, String> processEnv = new LinkedHashMap<>(System.getenv());
-    processEnv.putAll(inside);
-    // Podman itself needs the host's PATH and HOME; the container's go as values of their own.
-    processEnv.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-    processEnv.put("HOME", System.getenv().getOrDefault("HOME", "/root"));
-    processEnv.putAll(container.podmanEnvironment());
-    List<String> names =
-        inside.keySet().stream()
-            .map(n -> n.equals("PATH") || n.equals("HOME") ? n + "=" + inside.get(n) : n)
-            .toList();
-    String workdir = container.paths().toContainer(step.workingDirectory().toString());
-    List<String> command = container.execCommand(workdir, names, argv);
     try {
       StepProcess.Outcome outcome =
-          StepProcess.run(
-              command,
-              step.stepFiles(),
-              processEnv,
-              step.stepFiles().resolve(step.number() + ".stdout"),
-              step.deadline(),
-              step::stopRequested,
-              step.killGracePeriod(),
-              step::processStarted,
-              step::log);
+          ContainerExec.run(
+              step,
+              container,
+              argv,
+              step.env(),
+              step.workingDirectory(),
+              step.stepFiles().resolve(step.number() + ".stdout"));
       return switch (outcome.ending()) {
         case EXITED -> {
           if (outcome.exitCode() == 0) {
@@ -71,14 +50,8 @@ final class ContainerStepRunner implements StepRunner {
                   ? exited
                   : "Process completed with exit code " + outcome.exitCode() + ".");
         }
-        case TIMED_OUT -> {
-          container.killProcesses();
-          yield StepEnding.timedOut();
-        }
-        case CANCELLED -> {
-          container.killProcesses();
-          yield StepEnding.cancelled("the step was cancelled");
-        }
+        case TIMED_OUT -> StepEnding.timedOut();
+        case CANCELLED -> StepEnding.cancelled("the step was cancelled");
       };
     } catch (IOException e) {
       return StepEnding.failed("cannot start podman exec: " + e.getMessage());

@@ -23,7 +23,8 @@ import java.util.Map;
  * GitActionStepRunner}, actions whose {@code action.yml} says {@code runs.using: docker} with
  * {@code image: docker://…} or a {@code Dockerfile} built with Podman ({@code args} and {@code env}
  * evaluated with the {@code inputs} context; {@code with: args}/{@code entrypoint} override them,
- * as on GitHub). One container per step ({@link ActionContainer}); timeouts and cancel remove it.
+ * as on GitHub). One container per step ({@link ActionContainer}), on the job's network when the
+ * job has services or a job container; timeouts and cancel remove it.
  */
 final class DockerActionStepRunner implements StepRunner {
 
@@ -115,7 +116,8 @@ final class DockerActionStepRunner implements StepRunner {
               step.workspace(),
               step.stepFiles(),
               event == null || event.isBlank() ? null : Path.of(event),
-              home);
+              home,
+              step.jobNetwork());
       StepProcess.Outcome outcome =
           StepProcess.run(
               prepared.command(),

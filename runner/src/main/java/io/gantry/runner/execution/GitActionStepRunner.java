@@ -91,6 +91,16 @@ public final class GitActionStepRunner implements StepRunner {
     }
   }
 
+  /** The action cache, which job containers mount read-only. */
+  Path cacheDir() {
+    return cacheDir;
+  }
+
+  /** The host's Node.js, or null when there is none. */
+  Path hostNode() {
+    return node == null ? null : node.node().executable();
+  }
+
   @Override
   public boolean accepts(StepCall step) {
     String uses = step.step().uses();
@@ -138,6 +148,14 @@ public final class GitActionStepRunner implements StepRunner {
     ActionManifest.NodeRuns runs = (ActionManifest.NodeRuns) action.manifest().runs();
     if (node == null) {
       return StepEnding.failed(step.step().location() + ": " + uses + ": " + nodeProblem);
+    }
+    if (step.request().isolation().inContainer() && step.jobContainer() == null) {
+      return StepEnding.failed(
+          step.step().location()
+              + ": "
+              + uses
+              + " is a JavaScript action, which would run on the host; this repository's"
+              + " isolation (gantry.yml runner.isolation: container) forbids that");
     }
     try {
       ActionInputs inputs = ActionInputs.resolve(action.manifest(), step.with(), context(step));
@@ -287,24 +305,29 @@ public final class GitActionStepRunner implements StepRunner {
     StepProcess.Outcome[] outcome = new StepProcess.Outcome[1];
     String suffix = phase.name().toLowerCase(java.util.Locale.ROOT);
     Map<String, String> env = new LinkedHashMap<>(step.env());
+    NodeActionRunner.NodeStep nodeStep =
+        new NodeActionRunner.NodeStep(
+            action, phase, inputs, env, step.workingDirectory(), files, Map.copyOf(state));
     NodeActionRunner.NodeResult result =
         node.run(
-            new NodeActionRunner.NodeStep(
-                action, phase, inputs, env, step.workingDirectory(), files, Map.copyOf(state)),
-            (command, cwd, environment) -> {
-              outcome[0] =
-                  StepProcess.run(
-                      command,
-                      cwd,
-                      environment,
-                      files.resolve(suffix + ".stdout"),
-                      step.deadline(),
-                      step::stopRequested,
-                      step.killGracePeriod(),
-                      step::processStarted,
-                      step::log);
-              return outcome[0].exitCode();
-            });
+            nodeStep,
+            step.jobContainer() != null
+                ? ContainerExec.nodeLauncher(
+                    step, step.jobContainer(), files.resolve(suffix + ".stdout"), outcome)
+                : (command, cwd, environment) -> {
+                  outcome[0] =
+                      StepProcess.run(
+                          command,
+                          cwd,
+                          environment,
+                          files.resolve(suffix + ".stdout"),
+                          step.deadline(),
+                          step::stopRequested,
+                          step.killGracePeriod(),
+                          step::processStarted,
+                          step::log);
+                  return outcome[0].exitCode();
+                });
     result.warnings().stream()
         .filter(w -> !inputs.warnings().contains(w))
         .forEach(w -> step.log("::warning::" + w));

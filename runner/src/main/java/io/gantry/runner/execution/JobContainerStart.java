@@ -23,9 +23,9 @@ final class JobContainerStart {
 
   private JobContainerStart() {}
 
-  /** Whether the job needs containers. */
-  static boolean needed(Job job) {
-    return job.container() != null || !job.services().isEmpty();
+  /** Whether the job needs containers: its own, or every job's under the repository's isolation. */
+  static boolean needed(Job job, Isolation isolation) {
+    return job.container() != null || !job.services().isEmpty() || isolation.inContainer();
   }
 
   /**
@@ -34,12 +34,23 @@ final class JobContainerStart {
    */
   static JobContainers start(JobScope scope, long deadline, StepOutput setup) {
     Job job = scope.job;
+    RunContext run = scope.run;
+    Isolation isolation = run.request().isolation();
     ExpressionContext context = scope.jobContext(scope.workflowEnv);
     ContainerSettings container =
-        job.container() == null ? null : evaluate(scope, null, job.container(), context);
+        job.container() == null ? null : evaluate(scope, null, job.container(), context, isolation);
+    if (container == null && isolation.inContainer()) {
+      setup.system(
+          "Isolation: the job runs in a container of "
+              + isolation.image()
+              + " (gantry.yml runner.isolation: container)");
+      container =
+          new ContainerSettings(
+              null, isolation.image(), null, null, Map.of(), List.of(), List.of(), null);
+    }
     Map<String, ContainerSettings> services = new LinkedHashMap<>();
-    job.services().forEach((id, spec) -> services.put(id, evaluate(scope, id, spec, context)));
-    RunContext run = scope.run;
+    job.services()
+        .forEach((id, spec) -> services.put(id, evaluate(scope, id, spec, context, isolation)));
     String repository = run.request().repository();
     String workspaceName =
         repository == null || repository.isBlank()
@@ -47,6 +58,12 @@ final class JobContainerStart {
             : repository.substring(repository.lastIndexOf('/') + 1);
     String toolCache = run.baseEnv().get("RUNNER_TOOL_CACHE");
     Podman podman = Podman.locate(run.options().dataDir());
+    GitActionStepRunner git =
+        run.stepRunners().stream()
+            .filter(GitActionStepRunner.class::isInstance)
+            .map(GitActionStepRunner.class::cast)
+            .findFirst()
+            .orElse(null);
     try {
       return JobContainers.start(
           podman,
@@ -63,7 +80,9 @@ final class JobContainerStart {
               toolCache == null ? null : Path.of(toolCache),
               deadline,
               scope::cancelled,
-              line -> setup.system(run.masker().mask(line))));
+              line -> setup.system(run.masker().mask(line)),
+              git == null ? null : git.cacheDir(),
+              git == null ? null : git.hostNode()));
     } catch (ContainerException e) {
       throw new ContainerException(
           "job '" + scope.name + "': " + run.masker().mask(e.getMessage()));
@@ -71,9 +90,29 @@ final class JobContainerStart {
   }
 
   private static ContainerSettings evaluate(
-      JobScope scope, String id, ContainerSpec spec, ExpressionContext context) {
+      JobScope scope,
+      String id,
+      ContainerSpec spec,
+      ExpressionContext context,
+      Isolation isolation) {
     String what = id == null ? "container" : "services." + id;
     try {
+      List<String> volumes = list(spec.volumes(), context);
+      if (isolation.inContainer()) {
+        for (String volume : volumes) {
+          if (mountsHostFolder(volume)) {
+            throw new ContainerException(
+                spec.location()
+                    + ": "
+                    + what
+                    + ".volumes: '"
+                    + volume
+                    + "' mounts a folder of the host, which this repository's isolation"
+                    + " (gantry.yml runner.isolation: container) forbids; use a named volume"
+                    + " (NAME:/path) or none");
+          }
+        }
+      }
       String password = text(spec.password(), context);
       if (password != null && !password.isEmpty()) {
         scope.run.masker().add(password);
@@ -89,11 +128,27 @@ final class JobContainerStart {
           password,
           env,
           list(spec.ports(), context),
-          list(spec.volumes(), context),
+          volumes,
           text(spec.options(), context));
     } catch (ExpressionException e) {
       throw new ContainerException(spec.location() + ": " + what + ": " + e.getMessage());
     }
+  }
+
+  /** {@code /host:/dest}, {@code ./dir:/dest}, {@code ~/x:/dest}: a bind mount, not a volume. */
+  static boolean mountsHostFolder(String volume) {
+    String v = volume.strip();
+    int colon = v.indexOf(':');
+    if (colon < 0) {
+      // an anonymous volume at that path
+      return false;
+    }
+    String source = v.substring(0, colon);
+    return source.startsWith("/")
+        || source.startsWith(".")
+        || source.startsWith("~")
+        || source.contains("/")
+        || source.startsWith("$");
   }
 
   private static String text(String template, ExpressionContext context)

@@ -110,7 +110,7 @@ final class JobExecution implements JobInstance {
         setup.flush();
         return finish(started, Conclusion.CANCELLED, outputs, results, why, false);
       }
-      if (JobContainerStart.needed(job)) {
+      if (JobContainerStart.needed(job, run.request().isolation())) {
         try {
           scope.containers = JobContainerStart.start(scope, deadline, setup);
         } catch (ContainerException e) {

@@ -80,6 +80,11 @@ final class JobStepCall implements NestedStepCall {
   }
 
   @Override
+  public String jobNetwork() {
+    return scope.containers == null ? null : scope.containers.network();
+  }
+
+  @Override
   public Step step() {
     return step;
   }

@@ -26,6 +26,8 @@ import java.util.Set;
  * @param actor who triggered the run
  * @param reused for a rerun of failed jobs only: the jobs of the earlier attempt that passed, by
  *     job id, concluded with their recorded results instead of running again; empty otherwise
+ * @param isolation where the jobs run: on this machine, or each in a job container ({@link
+ *     Isolation}); never null
  */
 public record RunRequest(
     Workflow workflow,
@@ -43,7 +45,52 @@ public record RunRequest(
     io.gantry.runner.git.RemoteRepository remote,
     Path workspace,
     String actor,
-    Map<String, java.util.List<ReusedJob>> reused) {
+    Map<String, java.util.List<ReusedJob>> reused,
+    Isolation isolation) {
+
+  public RunRequest {
+    if (isolation == null) {
+      throw new IllegalArgumentException("isolation must be given (Isolation.HOST for none)");
+    }
+  }
+
+  /** A request whose jobs run on this machine. */
+  public RunRequest(
+      Workflow workflow,
+      String repository,
+      String event,
+      Map<String, Object> eventPayload,
+      String ref,
+      String sha,
+      Map<String, String> inputs,
+      Map<String, String> secrets,
+      Map<String, String> vars,
+      Map<String, String> env,
+      Set<String> jobs,
+      Path sourceDirectory,
+      io.gantry.runner.git.RemoteRepository remote,
+      Path workspace,
+      String actor,
+      Map<String, java.util.List<ReusedJob>> reused) {
+    this(
+        workflow,
+        repository,
+        event,
+        eventPayload,
+        ref,
+        sha,
+        inputs,
+        secrets,
+        vars,
+        env,
+        jobs,
+        sourceDirectory,
+        remote,
+        workspace,
+        actor,
+        reused,
+        Isolation.HOST);
+  }
 
   /** A request that reuses nothing. */
   public RunRequest(
@@ -99,6 +146,29 @@ public record RunRequest(
         remote,
         workspace,
         actor,
-        Map.copyOf(reused));
+        Map.copyOf(reused),
+        isolation);
+  }
+
+  /** The same request, its jobs run as {@code isolation} says. */
+  public RunRequest withIsolation(Isolation isolation) {
+    return new RunRequest(
+        workflow,
+        repository,
+        event,
+        eventPayload,
+        ref,
+        sha,
+        inputs,
+        secrets,
+        vars,
+        env,
+        jobs,
+        sourceDirectory,
+        remote,
+        workspace,
+        actor,
+        reused,
+        isolation);
   }
 }

@@ -105,6 +105,14 @@ public interface StepCall {
   }
 
   /**
+   * The job's network when it has services or a job container (a container action joins it, so the
+   * services are reachable by their ids, as on GitHub); null otherwise.
+   */
+  default String jobNetwork() {
+    return null;
+  }
+
+  /**
    * Asks for {@code post} to run when the job's steps are over, as a step of its own named {@code
    * Post <this step's name>}, with this step's environment and inputs; posts run in the reverse
    * order of their registration, each when {@code condition} ({@code post-if}; {@code always()}

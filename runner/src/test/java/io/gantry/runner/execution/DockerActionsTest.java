@@ -147,6 +147,31 @@ class DockerActionsTest {
   }
 
   @Test
+  void aDockerActionInAJobWithServicesJoinsTheJobsNetworkAndReachesThemByTheirIds()
+      throws Exception {
+    Outcome out =
+        run(
+            """
+            on: push
+            jobs:
+              build:
+                runs-on: ubuntu-latest
+                services:
+                  web:
+                    image: %s
+                    env: {GREETING: hello-from-the-service}
+                steps:
+                  - uses: docker://%s
+                    with:
+                      entrypoint: wget
+                      args: -q -O - http://web:8080/
+            """
+                .formatted(BusyboxImage.WEB, BusyboxImage.NAME));
+    assertThat(out.result().conclusion()).as(out.log()).isEqualTo(Conclusion.SUCCESS);
+    assertThat(out.lines()).contains("hello-from-the-service");
+  }
+
+  @Test
   void aDockerActionFromAGitSourceIsBuiltFromItsDockerfileAndGetsItsInputsAsArgs()
       throws Exception {
     Path repo = Files.createDirectories(actions.resolve("tests").resolve("greet"));

@@ -33,7 +33,7 @@ public final class ConfigLoader {
   private static final Pattern VARIABLE =
       Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
   private static final List<String> TOP =
-      List.of("server", "repositories", "local-ecs", "users", "limits", "actions");
+      List.of("server", "repositories", "local-ecs", "users", "limits", "actions", "runner");
   private static final List<String> USER = List.of("name", "token-hash", "role");
   private static final Pattern TOKEN_HASH = Pattern.compile("sha256:[0-9a-f]{64}");
   private static final List<String> LIMITS =
@@ -153,6 +153,9 @@ public final class ConfigLoader {
             string(server, "database-user", "server", null),
             string(server, "database-password", "server", null),
             string(server, "database-password-file", "server", null));
+    io.gantry.runner.execution.Isolation isolation =
+        RunnerSection.read(
+            this, top.get("runner"), "runner", io.gantry.runner.execution.Isolation.HOST);
     List<Repository> repositories = new ArrayList<>();
     Object list = top.getOrDefault("repositories", List.of());
     if (!(list instanceof List<?> items)) {
@@ -160,7 +163,8 @@ public final class ConfigLoader {
     }
     Set<String> names = new HashSet<>();
     for (int i = 0; i < items.size(); i++) {
-      Repository repository = RepositorySection.read(this, items.get(i), "repositories[" + i + "]");
+      Repository repository =
+          RepositorySection.read(this, items.get(i), "repositories[" + i + "]", isolation);
       if (!names.add(repository.name().toLowerCase(java.util.Locale.ROOT))) {
         throw new ConfigException(
             file + ": repositories[" + i + "].name '" + repository.name() + "' is listed twice");

@@ -1,5 +1,6 @@
 package io.gantry.server.config;
 
+import io.gantry.runner.execution.Isolation;
 import io.gantry.server.config.ServerConfig.Credentials;
 import io.gantry.server.config.ServerConfig.Repository;
 import io.gantry.server.config.ServerConfig.Secret;
@@ -12,8 +13,8 @@ import java.util.Set;
 
 /**
  * One entry of {@code gantry.yml}'s {@code repositories:}: name, forge, clone URL, webhook secret,
- * credentials, commit-status reporting, secrets and variables, each wrong value one line naming the
- * key.
+ * credentials, commit-status reporting, secrets and variables, where its jobs run ({@link
+ * RunnerSection}), each wrong value one line naming the key.
  */
 final class RepositorySection {
 
@@ -27,13 +28,18 @@ final class RepositorySection {
           "credentials",
           "status",
           "secrets",
-          "vars");
+          "vars",
+          "runner");
   private static final List<String> CREDENTIALS = List.of("username", "password", "ssh-key");
   private static final List<String> STATUS = List.of("api-url", "token", "forge", "per-job");
 
   private RepositorySection() {}
 
-  static Repository read(ConfigLoader c, Object node, String where) throws ConfigException {
+  /**
+   * @param isolation the top-level {@code runner:}'s, for a repository without its own
+   */
+  static Repository read(ConfigLoader c, Object node, String where, Isolation isolation)
+      throws ConfigException {
     String file = c.file();
     Map<String, Object> r = c.map(node, where, REPOSITORY);
     String name = c.string(r, "name", where, null);
@@ -119,6 +125,7 @@ final class RepositorySection {
         credentials,
         status,
         secrets,
-        c.strings(r, "vars", where));
+        c.strings(r, "vars", where),
+        RunnerSection.read(c, r.get("runner"), where + ".runner", isolation));
   }
 }

@@ -201,6 +201,8 @@ public record ServerConfig(
    *
    * @param name {@code owner/name} as the forge knows it
    * @param forge github, gitea, gitlab or git
+   * @param isolation {@code runner:}: where its jobs run (the top-level {@code runner:} when the
+   *     repository has none; on this machine when neither has one)
    */
   public record Repository(
       String name,
@@ -210,7 +212,37 @@ public record ServerConfig(
       Credentials credentials,
       Status status,
       java.util.Map<String, Secret> secrets,
-      java.util.Map<String, String> vars) {}
+      java.util.Map<String, String> vars,
+      io.gantry.runner.execution.Isolation isolation) {
+
+    public Repository {
+      if (isolation == null) {
+        isolation = io.gantry.runner.execution.Isolation.HOST;
+      }
+    }
+
+    /** Its jobs on this machine. */
+    public Repository(
+        String name,
+        String forge,
+        String cloneUrl,
+        Secret webhookSecret,
+        Credentials credentials,
+        Status status,
+        java.util.Map<String, Secret> secrets,
+        java.util.Map<String, String> vars) {
+      this(
+          name,
+          forge,
+          cloneUrl,
+          webhookSecret,
+          credentials,
+          status,
+          secrets,
+          vars,
+          io.gantry.runner.execution.Isolation.HOST);
+    }
+  }
 
   /** Credentials for cloning: HTTPS user and password (a token), or an SSH key file. */
   public record Credentials(String username, Secret password, Path sshKey) {}
