@@ -50,7 +50,7 @@ final class ContainerStepRunner implements StepRunner {
     List<String> command = container.execCommand(workdir, names, argv);
     try {
       StepProcess.Outcome outcome =
-          StepProcess.run(
+          StepProcess.runWithoutGroup(
               command,
               step.stepFiles(),
               processEnv,
