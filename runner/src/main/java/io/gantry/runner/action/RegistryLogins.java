@@ -20,14 +20,44 @@ public final class RegistryLogins {
     }
   }
 
+  /**
+   * Told of every login as it is registered, on the registering step's thread: how the job's {@code
+   * docker} command gets the same logins ({@code io.gantry.runner.container.JobDocker}).
+   */
+  @FunctionalInterface
+  public interface Listener {
+    /**
+     * @param host the registry's host (and port), without a scheme
+     * @param plainHttp whether the registry is served over plain HTTP (local-ecs's on loopback)
+     */
+    void registered(String host, Login login, boolean plainHttp);
+  }
+
   private final Map<String, Login> byHost = new ConcurrentHashMap<>();
+  private final Listener listener;
+
+  /** Logins kept for the job's steps only. */
+  public RegistryLogins() {
+    this(null);
+  }
+
+  /** Logins also handed to {@code listener} (null for none) as they are registered. */
+  public RegistryLogins(Listener listener) {
+    this.listener = listener;
+  }
 
   /**
    * Registers (or replaces) the login for {@code host}, e.g. {@code
-   * 1234.dkr.ecr.us-east-1.amazonaws.com}.
+   * 1234.dkr.ecr.us-east-1.amazonaws.com}; an {@code http://} address marks a plain-HTTP registry.
    */
   public void register(String host, String username, String password) {
-    byHost.put(normalize(host), new Login(username, password));
+    Login login = new Login(username, password);
+    String normalized = normalize(host);
+    byHost.put(normalized, login);
+    if (listener != null) {
+      listener.registered(
+          normalized, login, host.regionMatches(true, 0, "http://", 0, "http://".length()));
+    }
   }
 
   /** The login registered for the host of an image reference or registry address, if any. */

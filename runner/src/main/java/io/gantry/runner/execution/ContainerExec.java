@@ -42,7 +42,7 @@ final class ContainerExec {
     String workdir = container.paths().toContainer(workingDirectory.toString());
     List<String> command = container.execCommand(workdir, names, argv);
     StepProcess.Outcome outcome =
-        StepProcess.run(
+        StepProcess.runWithoutGroup(
             command,
             step.stepFiles(),
             processEnv,

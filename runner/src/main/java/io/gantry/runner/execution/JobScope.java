@@ -3,6 +3,7 @@ package io.gantry.runner.execution;
 import io.gantry.runner.action.JobDeploys;
 import io.gantry.runner.action.RegistryLogins;
 import io.gantry.runner.container.JobContainers;
+import io.gantry.runner.container.JobDocker;
 import io.gantry.runner.expression.ExpressionContext;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
@@ -46,7 +47,11 @@ final class JobScope {
 
   final Map<String, Object> stepsContext = new LinkedHashMap<>();
   final Map<String, String> exported = new LinkedHashMap<>();
-  final RegistryLogins registryLogins = new RegistryLogins();
+
+  /** The job's {@code docker} command and configuration, or null when the host has no Podman. */
+  final JobDocker docker;
+
+  final RegistryLogins registryLogins;
   final JobDeploys jobDeploys = new JobDeploys();
   final List<String> pathPrefix = new ArrayList<>();
 
@@ -91,6 +96,20 @@ final class JobScope {
     this.stopped = stopped;
     this.workspace = run.workspaceOf(key);
     this.stepFiles = run.runnerTemp().resolve("_steps").resolve(key);
+    this.docker =
+        JobDocker.forJob(run.runnerTemp().resolve("_docker").resolve(key), run.options().dataDir());
+    JobDocker d = docker;
+    this.registryLogins =
+        new RegistryLogins(
+            d == null
+                ? null
+                : (host, login, plainHttp) ->
+                    d.login(host, login.username(), login.password(), plainHttp));
+  }
+
+  /** The {@code docker} of the job's steps, or null when they run in a job container. */
+  JobDocker hostDocker() {
+    return containers != null && containers.jobContainer() != null ? null : docker;
   }
 
   boolean cancelled() {

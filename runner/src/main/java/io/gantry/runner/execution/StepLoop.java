@@ -1,6 +1,7 @@
 package io.gantry.runner.execution;
 
 import io.gantry.runner.command.FileCommands;
+import io.gantry.runner.container.JobDocker;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.log.LogStore.StepLogFile;
@@ -306,6 +307,12 @@ final class StepLoop {
   private Map<String, String> processEnv(
       Step step, int number, Path output, Path envFile, Path pathFile, Path summary) {
     Map<String, String> env = new LinkedHashMap<>(scope.run.baseEnv());
+    JobDocker docker = scope.hostDocker();
+    if (docker != null) {
+      // before the workflow's env, which may set its own DOCKER_CONFIG
+      env.putAll(docker.environment());
+      env.put("PATH", docker.binDirectory() + ":" + env.getOrDefault("PATH", ""));
+    }
     env.putAll(scope.envContext(null, null));
     env.put("GITHUB_JOB", scope.job.id());
     env.put(JobMarkers.VARIABLE, scope.marker());

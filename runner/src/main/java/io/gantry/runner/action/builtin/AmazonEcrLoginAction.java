@@ -191,7 +191,13 @@ final class AmazonEcrLoginAction implements Action {
       throw new AwsProblem(
           "ECR GetAuthorizationToken at " + ecr.where() + " returned no proxyEndpoint");
     }
-    context.registryLogins().register(registry, username, password);
+    // With its scheme: a plain-HTTP registry (local-ecs's) is trusted as such for this job only.
+    context
+        .registryLogins()
+        .register(
+            endpoint.regionMatches(true, 0, "http://", 0, 7) ? "http://" + registry : registry,
+            username,
+            password);
     String suffix = outputSuffix(registry);
     context.setOutput("docker_username_" + suffix, username);
     context.setOutput("docker_password_" + suffix, password);
