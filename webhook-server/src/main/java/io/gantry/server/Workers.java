@@ -148,7 +148,7 @@ final class Workers implements AutoCloseable {
         execution.cancel();
       }
       if (System.currentTimeMillis() >= nextRenewal) {
-        if (!store.renewLease(record.id(), owner, Instant.now().plus(lease))) {
+        if (!store.renewLease(record.id(), owner, lease)) {
           LOG.warning("lost the lease of run " + record.id() + "; cancelling it here");
           execution.cancel();
         }
