@@ -74,4 +74,59 @@ class DatabaseOutageTest {
     assertThat(output).doesNotContain("\tat ").doesNotContain("Exception in thread");
     assertThat(server.process.isAlive()).isTrue();
   }
+
+  @Test
+  void aRunGoesOnAfterItsDatabaseWasAwayForSecondsAndItsEndIsReportedOnce() throws Exception {
+    Path flag = dir.resolve("outage-over");
+    fixture =
+        new PostgresServersFixture(
+            dir,
+            Map.of(
+                "slow.yml",
+                "name: slow\non: workflow_dispatch\njobs:\n  s:\n    runs-on: x\n    steps:\n"
+                    + "      - run: echo before-outage\n"
+                    + "      - run: |\n"
+                    + "          while [ ! -f '"
+                    + flag
+                    + "' ]; do sleep 0.2; done\n"
+                    + "          echo after-outage\n"
+                    + "      - run: echo last-step\n"));
+    // A lease longer than the outage: the run is not given up meanwhile.
+    PostgresServersFixture.Server server = fixture.server(1, 30);
+    server.start();
+    long run = server.dispatch("slow.yml");
+    server.awaitStatus(run, "IN_PROGRESS", 60_000);
+    assertThat(awaitLog(server, run, "before-outage")).contains("before-outage");
+
+    fixture.postgres.pause();
+    Thread.sleep(4_000);
+    fixture.postgres.resume();
+    java.nio.file.Files.writeString(flag, "go");
+
+    Map<?, ?> done = server.awaitStatus(run, "COMPLETED", 120_000);
+    assertThat(done.get("conclusion")).as(server.output()).isEqualTo("success");
+    assertThat(done.get("interrupted")).isEqualTo(false);
+    assertThat(server.get("/api/runs/" + run + "/logs")).contains("after-outage", "last-step");
+    // The end went out once: one "success" for the run's commit, and no report twice.
+    fixture.awaitStatuses(s -> s.contains("\"state\":\"success\""), 1, 30_000);
+    Thread.sleep(2_000); // a second report would come from the next outbox pass
+    List<String> statuses = fixture.statuses();
+    assertThat(statuses.stream().filter(s -> s.contains("\"state\":\"success\"")))
+        .as("statuses: %s", statuses)
+        .hasSize(1);
+    assertThat(statuses).doesNotHaveDuplicates();
+    assertThat(server.output()).doesNotContain("\tat ").doesNotContain("SEVERE");
+    assertThat(server.process.isAlive()).isTrue();
+  }
+
+  private static String awaitLog(PostgresServersFixture.Server server, long run, String text)
+      throws Exception {
+    long deadline = System.currentTimeMillis() + 60_000;
+    String log = server.get("/api/runs/" + run + "/logs");
+    while (!log.contains(text) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(200);
+      log = server.get("/api/runs/" + run + "/logs");
+    }
+    return log;
+  }
 }

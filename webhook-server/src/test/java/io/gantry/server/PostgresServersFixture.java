@@ -161,6 +161,11 @@ final class PostgresServersFixture implements AutoCloseable {
 
   /** A new server's configuration (not launched yet): {@code workers} workers, a 3 s lease. */
   Server server(int workers) throws Exception {
+    return server(workers, 3);
+  }
+
+  /** A new server's configuration (not launched yet), with a run lease of {@code leaseSeconds}. */
+  Server server(int workers, int leaseSeconds) throws Exception {
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
@@ -179,7 +184,8 @@ final class PostgresServersFixture implements AutoCloseable {
             + TOKEN
             + "\n  workers: "
             + workers
-            + "\n  lease-seconds: 3"
+            + "\n  lease-seconds: "
+            + leaseSeconds
             + "\n  database: "
             + postgres.url(database)
             + "\n  database-user: "
