@@ -204,6 +204,13 @@ final class PostgresServersFixture implements AutoCloseable {
     return server;
   }
 
+  /** The servers' store, opened by the test itself. */
+  io.gantry.runner.store.RunStore openStore() {
+    return io.gantry.runner.store.Stores.openPostgres(
+        io.gantry.runner.store.DatabaseSettings.of(
+            postgres.url(database), postgres.user(), postgres.password()));
+  }
+
   /** The bodies of the status requests the forge received, in order. */
   List<String> statuses() {
     return List.copyOf(statuses);
