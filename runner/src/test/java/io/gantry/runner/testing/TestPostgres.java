@@ -210,6 +210,11 @@ public final class TestPostgres {
     }
   }
 
+  /** The server's process (its postmaster; the backends are its children). */
+  public long pid() {
+    return pid;
+  }
+
   public String host() {
     return "127.0.0.1";
   }
