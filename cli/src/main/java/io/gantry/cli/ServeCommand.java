@@ -43,7 +43,13 @@ final class ServeCommand implements Callable<Integer> {
       err.println("gantry serve: " + e.getMessage());
       return Gantry.BAD_INPUT;
     }
-    GantryServer server = GantryServer.start(loaded);
+    GantryServer server =
+        GantryServer.start(
+            loaded,
+            notice -> {
+              err.println("gantry serve: " + notice);
+              err.flush();
+            });
     out.println(
         "Gantry listening on http://"
             + loaded.server().bind()

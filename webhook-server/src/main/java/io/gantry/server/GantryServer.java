@@ -55,12 +55,17 @@ public final class GantryServer implements AutoCloseable {
   private final ActionRuntime actionRuntime;
 
   private GantryServer(
-      ServerConfig config, Duration lease, StatusOutbox.Poster poster, java.time.Clock clock) {
+      ServerConfig config,
+      Duration lease,
+      StatusOutbox.Poster poster,
+      java.time.Clock clock,
+      java.util.function.Consumer<String> notices) {
     this.config = config;
     Path data = config.server().dataDir();
+    // A PostgreSQL server not up yet is waited for, saying so in one line per attempt.
+    this.store = Stores.open(data, config.server().database(), notices);
     this.localEcs = config.localEcs() == null ? null : startLocalEcs(config.localEcs());
     this.runEnv = localEcs == null ? Map.of() : clientEnv(localEcs, config.localEcs().region());
-    this.store = Stores.open(data, config.server().database());
     io.gantry.runner.execution.StaleRunFiles.sweep(data, store);
     // Step processes of a killed server (their runs are concluded as interrupted by the workers).
     io.gantry.runner.execution.JobMarkers.killOrphans(data);
@@ -187,8 +192,21 @@ public final class GantryServer implements AutoCloseable {
 
   /** Opens the store and starts workers, the status outbox and the HTTP server. */
   public static GantryServer start(ServerConfig config) {
+    return start(config, LOG::warning);
+  }
+
+  /**
+   * As {@link #start(ServerConfig)}, telling {@code notices} in one line each what the user should
+   * know while it starts (a PostgreSQL store that cannot be reached yet and is waited for).
+   */
+  public static GantryServer start(
+      ServerConfig config, java.util.function.Consumer<String> notices) {
     return start(
-        config, Duration.ofSeconds(config.server().leaseSeconds()), StatusPosting.forges());
+        config,
+        Duration.ofSeconds(config.server().leaseSeconds()),
+        StatusPosting.forges(),
+        java.time.Clock.systemUTC(),
+        notices);
   }
 
   static GantryServer start(ServerConfig config, Duration lease, StatusOutbox.Poster poster) {
@@ -198,6 +216,15 @@ public final class GantryServer implements AutoCloseable {
   /** With the clock schedules fire by (a test clock in tests). */
   static GantryServer start(
       ServerConfig config, Duration lease, StatusOutbox.Poster poster, java.time.Clock clock) {
+    return start(config, lease, poster, clock, LOG::warning);
+  }
+
+  private static GantryServer start(
+      ServerConfig config,
+      Duration lease,
+      StatusOutbox.Poster poster,
+      java.time.Clock clock,
+      java.util.function.Consumer<String> notices) {
     // port 0 and no public-url: the links in statuses and answers must name the port picked, so
     // it is picked before anything that makes them is built.
     ServerConfig effective =
@@ -210,7 +237,7 @@ public final class GantryServer implements AutoCloseable {
                 config.access(),
                 config.limits(),
                 config.actions());
-    GantryServer server = new GantryServer(effective, lease, poster, clock);
+    GantryServer server = new GantryServer(effective, lease, poster, clock, notices);
     server.statuses.start();
     server.workers.start();
     server.schedules.start();

@@ -12,6 +12,7 @@ import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.Result;
 import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
+import io.gantry.runner.store.StoreException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -117,12 +118,19 @@ final class Workers implements AutoCloseable {
         execute(claimed);
       } catch (RuntimeException e) {
         LOG.log(Level.SEVERE, "run " + claimed.id() + " failed inside Gantry", e);
-        store.runFinished(claimed.id(), Result.FAILURE, Instant.now());
-        events.ended(
-            claimed,
-            Conclusion.FAILURE,
-            CommitState.ERROR,
-            "Gantry failed to run it: " + e.getMessage());
+        try {
+          store.runFinished(claimed.id(), Result.FAILURE, Instant.now());
+          events.ended(
+              claimed,
+              Conclusion.FAILURE,
+              CommitState.ERROR,
+              "Gantry failed to run it: " + e.getMessage());
+        } catch (RuntimeException unrecorded) {
+          // The store is away: the run's lease runs out and the sweeper of whichever server
+          // sees it first concludes it as interrupted. This worker goes on.
+          LOG.warning(
+              "run " + claimed.id() + " could not be concluded: " + unrecorded.getMessage());
+        }
       } finally {
         busy.decrementAndGet();
       }
@@ -138,21 +146,45 @@ final class Workers implements AutoCloseable {
     WorkflowExecutor.Execution execution = executor.startQueued(record, request, listener);
     long renewEvery = Math.max(1000, lease.toMillis() / 3);
     long nextRenewal = System.currentTimeMillis() + renewEvery;
+    // The store may be away for a while (a PostgreSQL restart): its calls then wait and retry, and
+    // a failed renewal is tolerated until the lease it held would have run out. Past that another
+    // server may take the run, so this one stops it.
+    long leaseHeldUntil = System.currentTimeMillis() + lease.toMillis();
+    boolean stopping = false;
     while (true) {
       if (waitFor(execution, 250) != null) {
         // Its end went out on the run's channel (RunEvents.listenerFor).
         onCompleted.accept(record.id());
         return;
       }
-      if (store.cancelRequested(record.id())) {
-        execution.cancel();
+      if (stopping) {
+        continue;
       }
-      if (System.currentTimeMillis() >= nextRenewal) {
-        if (!store.renewLease(record.id(), owner, Instant.now().plus(lease))) {
-          LOG.warning("lost the lease of run " + record.id() + "; cancelling it here");
+      try {
+        if (store.cancelRequested(record.id())) {
           execution.cancel();
         }
-        nextRenewal = System.currentTimeMillis() + renewEvery;
+        if (System.currentTimeMillis() >= nextRenewal) {
+          long asked = System.currentTimeMillis();
+          if (!store.renewLease(record.id(), owner, lease)) {
+            LOG.warning("lost the lease of run " + record.id() + "; cancelling it here");
+            execution.cancel();
+            stopping = true;
+          }
+          leaseHeldUntil = asked + lease.toMillis();
+          nextRenewal = System.currentTimeMillis() + renewEvery;
+        }
+      } catch (StoreException e) {
+        if (System.currentTimeMillis() >= leaseHeldUntil) {
+          LOG.warning(
+              "run "
+                  + record.id()
+                  + ": the run store was unreachable for longer than the run's lease ("
+                  + e.getMessage()
+                  + "); stopping the run here");
+          execution.cancel();
+          stopping = true;
+        }
       }
     }
   }

@@ -122,7 +122,8 @@ public final class WebhookBench {
    * Ingestion, with the senders in a process of their own ({@link IngestionLoad}): this process
    * (the server) and the senders' each report their CPU time over the same timed interval.
    */
-  private static void ingest(
+  /** Returns the deliveries accepted per second. */
+  static double ingest(
       int port, String before, String after, int senders, int warmup, int deliveries)
       throws Exception {
     List<String> command = new ArrayList<>();
@@ -143,6 +144,7 @@ public final class WebhookBench {
         String.valueOf(deliveries));
     Process load =
         new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    double rate;
     try (java.io.BufferedReader out =
             new java.io.BufferedReader(
                 new java.io.InputStreamReader(load.getInputStream(), StandardCharsets.UTF_8));
@@ -170,6 +172,7 @@ public final class WebhookBench {
       in.write("redeliver\n");
       in.flush();
       String redelivered = out.readLine();
+      rate = accepted / seconds;
       System.out.printf(
           "ingestion: %d deliveries from %d senders (separate process, after %d warm-up deliveries)"
               + " in %.2f s: %.0f accepted and stored per second (%d accepted; statuses %s)%n",
@@ -191,6 +194,7 @@ public final class WebhookBench {
     if (load.exitValue() != 0) {
       throw new IllegalStateException("the load generator exited with " + load.exitValue());
     }
+    return rate;
   }
 
   private static HttpResponse<String> send(
@@ -282,7 +286,7 @@ public final class WebhookBench {
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
   }
 
-  private static String git(Path in, String... args) throws Exception {
+  static String git(Path in, String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add("git");
     Collections.addAll(command, args);

@@ -43,6 +43,7 @@ class InterruptedDeployTest {
       RunRecord crashed = store.createRun(run());
       Instant then = Instant.now().minus(Duration.ofHours(1));
       assertThat(store.claimNext("dead-process", then, Duration.ofSeconds(30))).isPresent();
+      assertThat(store.renewLease(crashed.id(), "dead-process", then.plusSeconds(30))).isTrue();
       DeployHistory history = store.deployHistory();
       long cut = deploy(history, crashed.id(), "web:7");
       RunRecord earlier = store.createRun(run());

@@ -53,7 +53,9 @@ final class ServerMain {
 
   private static void serve(Path config) throws Exception {
     ServerConfig loaded = new ConfigLoader(System::getenv).load(config);
-    GantryServer server = GantryServer.start(loaded);
+    // As the executable's serve command prints them.
+    GantryServer server =
+        GantryServer.start(loaded, notice -> System.err.println("gantry serve: " + notice));
     System.out.println("Gantry listening on port " + server.port());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

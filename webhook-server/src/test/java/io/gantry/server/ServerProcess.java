@@ -28,6 +28,17 @@ final class ServerProcess {
   static Process start(
       Path config, String baseUrl, Path logs, HttpClient http, List<String> jvmOptions)
       throws Exception {
+    Process process =
+        launch(config, logs.resolve("server-" + System.nanoTime() + ".log"), jvmOptions);
+    if (awaitHealthy(baseUrl, http, 30_000)) {
+      return process;
+    }
+    process.destroyForcibly();
+    throw new AssertionError("the server did not start; see " + logs);
+  }
+
+  /** Starts {@code gantry serve --config CONFIG}, its output in {@code log}, without waiting. */
+  static Process launch(Path config, Path log, List<String> jvmOptions) throws IOException {
     List<String> command = new java.util.ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
@@ -39,12 +50,15 @@ final class ServerProcess {
             "serve",
             "--config",
             config.toString()));
-    Process process =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(logs.resolve("server-" + System.nanoTime() + ".log").toFile())
-            .start();
-    long deadline = System.currentTimeMillis() + 30_000;
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+  }
+
+  /** Whether {@code baseUrl/health} answers 200 within {@code millis}. */
+  static boolean awaitHealthy(String baseUrl, HttpClient http, long millis) throws Exception {
+    long deadline = System.currentTimeMillis() + millis;
     while (System.currentTimeMillis() < deadline) {
       try {
         HttpResponse<String> health =
@@ -52,13 +66,12 @@ final class ServerProcess {
                 HttpRequest.newBuilder(URI.create(baseUrl + "/health")).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (health.statusCode() == 200) {
-          return process;
+          return true;
         }
       } catch (IOException notYet) {
         Thread.sleep(100);
       }
     }
-    process.destroyForcibly();
-    throw new AssertionError("the server did not start; see " + logs);
+    return false;
   }
 }

@@ -19,9 +19,11 @@ public interface CommitStatuses {
   void statusDelivered(long statusId, Instant at);
 
   /**
-   * Takes the outbox's drainer lease for {@code owner} until {@code now + lease}, unless another
-   * owner holds it unexpired: servers sharing the store drain the outbox one at a time, so the
-   * statuses of a commit go out once and in order. A drainer that dies loses it when it expires.
+   * Takes the outbox's drainer lease for {@code owner} until the database's now plus {@code lease},
+   * unless another owner holds it unexpired: servers sharing the store drain the outbox one at a
+   * time, so the statuses of a commit go out once and in order. A drainer that dies loses it when
+   * it expires. Expiry is judged on the database's clock, not on {@code now} (the caller's), so a
+   * server whose clock runs ahead cannot take a lease still held.
    *
    * @return whether {@code owner} now holds it
    */

@@ -59,6 +59,12 @@ public record DatabaseSettings(String url, String user, String password) {
     return new DatabaseSettings(url.strip(), user, password == null ? "" : password);
   }
 
+  /** {@code HOST:PORT} of the server (port 5432 when the URL names none), for messages. */
+  public String address() {
+    URI uri = URI.create(url);
+    return uri.getHost() + ":" + (uri.getPort() < 0 ? 5432 : uri.getPort());
+  }
+
   /** The JDBC URL of the PostgreSQL driver. */
   String jdbcUrl() {
     return "jdbc:" + url;

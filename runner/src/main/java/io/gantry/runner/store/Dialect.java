@@ -47,6 +47,11 @@ enum Dialect {
     }
 
     @Override
+    String nowPlusMillis() {
+      return "DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)";
+    }
+
+    @Override
     String syncStatement() {
       // H2 writes each commit to the file but leaves it in the OS cache; CHECKPOINT SYNC commits
       // and then forces the file (FileChannel.force) to the disk.
@@ -80,6 +85,11 @@ enum Dialect {
     }
 
     @Override
+    String nowPlusMillis() {
+      return "(CURRENT_TIMESTAMP + CAST(? AS DOUBLE PRECISION) * INTERVAL '1 millisecond')";
+    }
+
+    @Override
     String syncStatement() {
       // A PostgreSQL commit is on the disk (synchronous_commit) when it returns.
       return null;
@@ -93,6 +103,14 @@ enum Dialect {
 
   /** A foreign key naming a row that does not exist. */
   abstract boolean parentMissing(SQLException e);
+
+  /**
+   * An expression for the database's own clock plus a number of milliseconds bound to its one
+   * parameter: when leases expire. Leases are set and compared on the database's clock ({@code
+   * CURRENT_TIMESTAMP}, the time its transaction started), never on the clocks of the servers that
+   * share it, so a server whose clock runs ahead cannot take a lease that is still held.
+   */
+  abstract String nowPlusMillis();
 
   /** The statement that forces committed transactions to the disk, or null when commits are. */
   abstract String syncStatement();

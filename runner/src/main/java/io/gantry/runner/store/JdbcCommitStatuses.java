@@ -115,17 +115,19 @@ final class JdbcCommitStatuses implements CommitStatuses {
       java.time.Duration lease,
       java.util.function.Predicate<String> gone) {
     Objects.requireNonNull(owner, "owner");
-    Instant until = now.plus(lease);
+    // Set and compared on the database's clock (see Dialect.nowPlusMillis): now is unused.
+    String until = jdbc.dialect().nowPlusMillis();
     return jdbc.inTransaction(
         connection -> {
           java.util.Optional<Boolean> free =
               Jdbc.first(
                   connection,
-                  "SELECT owner, expires_at FROM deploy_locks WHERE lock_key = ? FOR UPDATE",
+                  "SELECT owner, CASE WHEN expires_at <= CURRENT_TIMESTAMP THEN 1 ELSE 0 END"
+                      + " AS expired FROM deploy_locks WHERE lock_key = ? FOR UPDATE",
                   s -> s.setString(1, OUTBOX_KEY),
                   rows ->
                       owner.equals(rows.getString("owner"))
-                          || !SqlTimes.get(rows, "expires_at").isAfter(now)
+                          || rows.getInt("expired") == 1
                           || gone.test(rows.getString("owner")));
           if (free.isPresent() && !free.get()) {
             return false;
@@ -135,13 +137,17 @@ final class JdbcCommitStatuses implements CommitStatuses {
           Jdbc.update(
               connection,
               free.isPresent()
-                  ? "UPDATE deploy_locks SET owner = ?, holder = ?, expires_at = ? WHERE lock_key = ?"
+                  ? "UPDATE deploy_locks SET owner = ?, holder = ?, expires_at = "
+                      + until
+                      + " WHERE lock_key = ?"
                   : "INSERT INTO deploy_locks (owner, holder, expires_at, lock_key)"
-                      + " VALUES (?, ?, ?, ?)",
+                      + " VALUES (?, ?, "
+                      + until
+                      + ", ?)",
               s -> {
                 s.setString(1, owner);
                 s.setString(2, "status outbox");
-                SqlTimes.set(s, 3, until);
+                s.setLong(3, lease.toMillis());
                 s.setString(4, OUTBOX_KEY);
               });
           return true;

@@ -49,11 +49,9 @@ final class JdbcRunClaims implements RunClaims {
   public Optional<RunRecord> claimNext(String owner, Instant now, Duration lease) {
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(now, "now");
-    Objects.requireNonNull(lease, "lease");
-    if (lease.isNegative() || lease.isZero()) {
-      throw new IllegalArgumentException("lease must be positive, not " + lease);
-    }
-    Instant until = now.plus(lease);
+    requirePositive(lease);
+    long leaseMillis = lease.toMillis();
+    String until = jdbc.dialect().nowPlusMillis();
     return jdbc.inTransaction(
         connection -> {
           Set<Long> tried = new HashSet<>();
@@ -71,7 +69,7 @@ final class JdbcRunClaims implements RunClaims {
             }
             if (lockQueued(connection, candidate)
                 && mayStart(connection, candidate)
-                && markClaimed(connection, candidate, owner, now, until)) {
+                && markClaimed(connection, candidate, owner, now, until, leaseMillis)) {
               return Optional.of(StoreRows.readRun(connection, candidate));
             }
           }
@@ -113,18 +111,20 @@ final class JdbcRunClaims implements RunClaims {
         .isPresent();
   }
 
+  /** The lease runs until the database's now plus {@code leaseMillis} ({@code until}). */
   private static boolean markClaimed(
-      Connection connection, long id, String owner, Instant now, Instant until)
+      Connection connection, long id, String owner, Instant now, String until, long leaseMillis)
       throws SQLException {
     return Jdbc.update(
             connection,
-            "UPDATE runs SET status = ?, started_at = ?, lease_owner = ?, lease_expires_at = ?,"
-                + " waiting_reason = NULL WHERE id = ? AND status = ?",
+            "UPDATE runs SET status = ?, started_at = ?, lease_owner = ?, lease_expires_at = "
+                + until
+                + ", waiting_reason = NULL WHERE id = ? AND status = ?",
             s -> {
               s.setString(1, IN_PROGRESS);
               SqlTimes.set(s, 2, now);
               s.setString(3, owner);
-              SqlTimes.set(s, 4, until);
+              s.setLong(4, leaseMillis);
               s.setLong(5, id);
               s.setString(6, QUEUED);
             })
@@ -151,6 +151,34 @@ final class JdbcRunClaims implements RunClaims {
   }
 
   @Override
+  public boolean renewLease(long runId, String owner, Duration lease) {
+    Objects.requireNonNull(owner, "owner");
+    requirePositive(lease);
+    return jdbc.inTransaction(
+        connection ->
+            Jdbc.update(
+                    connection,
+                    "UPDATE runs SET lease_expires_at = "
+                        + jdbc.dialect().nowPlusMillis()
+                        + " WHERE id = ? AND lease_owner = ? AND status = ?",
+                    s -> {
+                      s.setLong(1, lease.toMillis());
+                      s.setLong(2, runId);
+                      s.setString(3, owner);
+                      s.setString(4, IN_PROGRESS);
+                    })
+                == 1);
+  }
+
+  private static void requirePositive(Duration lease) {
+    Objects.requireNonNull(lease, "lease");
+    if (lease.isNegative() || lease.isZero()) {
+      throw new IllegalArgumentException("lease must be positive, not " + lease);
+    }
+  }
+
+  /** Compares with the database's clock; {@code now} is only what the runs record as their end. */
+  @Override
   public List<RunRecord> expireLeases(Instant now) {
     Objects.requireNonNull(now, "now");
     return jdbc.inTransaction(
@@ -158,11 +186,9 @@ final class JdbcRunClaims implements RunClaims {
           List<Long> expired =
               Jdbc.list(
                   connection,
-                  "SELECT id FROM runs WHERE status = ? AND lease_expires_at < ? ORDER BY id",
-                  s -> {
-                    s.setString(1, IN_PROGRESS);
-                    SqlTimes.set(s, 2, now);
-                  },
+                  "SELECT id FROM runs WHERE status = ? AND lease_expires_at < CURRENT_TIMESTAMP"
+                      + " ORDER BY id",
+                  s -> s.setString(1, IN_PROGRESS),
                   rows -> rows.getLong(1));
           List<RunRecord> runs = new ArrayList<>();
           for (long id : expired) {
@@ -181,13 +207,13 @@ final class JdbcRunClaims implements RunClaims {
         Jdbc.update(
             connection,
             "UPDATE runs SET status = ?, conclusion = 'failure', interrupted = TRUE,"
-                + " finished_at = ? WHERE id = ? AND status = ? AND lease_expires_at < ?",
+                + " finished_at = ? WHERE id = ? AND status = ?"
+                + " AND lease_expires_at < CURRENT_TIMESTAMP",
             s -> {
               s.setString(1, COMPLETED);
               SqlTimes.set(s, 2, now);
               s.setLong(3, id);
               s.setString(4, IN_PROGRESS);
-              SqlTimes.set(s, 5, now);
             });
     if (expired == 0) {
       return false;

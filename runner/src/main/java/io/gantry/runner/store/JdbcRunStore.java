@@ -153,6 +153,11 @@ final class JdbcRunStore implements RunStore {
   }
 
   @Override
+  public boolean renewLease(long runId, String owner, Duration lease) {
+    return claims.renewLease(runId, owner, lease);
+  }
+
+  @Override
   public List<RunRecord> expireLeases(Instant now) {
     return claims.expireLeases(now);
   }

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Properties;
 import org.flywaydb.core.api.FlywayException;
@@ -31,6 +32,7 @@ final class PostgresDatabase implements Database {
    *     migrated
    */
   static PostgresDatabase open(DatabaseSettings settings) {
+    probe(settings);
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(settings.jdbcUrl());
     config.setUsername(settings.user());
@@ -91,7 +93,57 @@ final class PostgresDatabase implements Database {
     pool.close();
   }
 
+  /**
+   * Connects once without the pool, so that a database that is not there yet fails with the
+   * driver's own reason and without HikariCP logging a stack trace: the caller may be waiting for
+   * it (see {@link Stores#open(java.nio.file.Path, DatabaseSettings,
+   * java.util.function.Consumer)}).
+   */
+  private static void probe(DatabaseSettings settings) {
+    Properties properties = new Properties();
+    properties.setProperty("user", settings.user());
+    properties.setProperty("password", settings.password());
+    properties.setProperty("ApplicationName", "gantry");
+    properties.setProperty("connectTimeout", "10");
+    try (Connection connection = DriverManager.getConnection(settings.jdbcUrl(), properties)) {
+      connection.isValid(0);
+    } catch (SQLException e) {
+      throw failure(settings, e);
+    }
+  }
+
+  /**
+   * The connection exceptions (class 08: refused, timed out, broken), a server starting up or
+   * shutting down (57P01–57P03) and one out of connection slots (53300): worth trying again later,
+   * unlike a wrong password or a database that does not exist.
+   */
+  static boolean unreachable(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof SQLException e) {
+        String state = String.valueOf(e.getSQLState());
+        if (state.startsWith("08") || state.startsWith("57P0") || state.equals("53300")) {
+          return true;
+        }
+      }
+      if (t instanceof java.net.ConnectException
+          || t instanceof java.net.SocketTimeoutException
+          || t instanceof java.net.UnknownHostException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static StoreException failure(DatabaseSettings settings, Throwable cause) {
+    if (unreachable(cause)) {
+      return new StoreException(
+          "PostgreSQL at "
+              + settings.address()
+              + " cannot be reached: "
+              + StoreException.describe(cause),
+          cause,
+          true);
+    }
     return new StoreException(
         "Cannot open the run store at "
             + settings.url()

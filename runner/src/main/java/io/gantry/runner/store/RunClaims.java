@@ -17,17 +17,29 @@ public interface RunClaims {
   /**
    * Claims the oldest QUEUED run that may start, atomically (several processes may call it at
    * once): a run whose concurrency group has another run IN_PROGRESS, or an older QUEUED run,
-   * waits. The claimed run becomes IN_PROGRESS with a lease held by {@code owner} until {@code now
-   * + lease}.
+   * waits. The claimed run becomes IN_PROGRESS (started at {@code now}) with a lease held by {@code
+   * owner} until the database's now plus {@code lease}.
    */
   Optional<RunRecord> claimNext(String owner, Instant now, Duration lease);
 
-  /** Extends a lease; false when the owner no longer holds it (it expired and was taken). */
+  /**
+   * Extends a lease to {@code until} on the caller's clock; false when the owner no longer holds it
+   * (it expired and was taken). Servers renew with {@link #renewLease(long, String, Duration)}, on
+   * the database's clock.
+   */
   boolean renewLease(long runId, String owner, Instant until);
 
   /**
-   * Concludes every IN_PROGRESS run whose lease ran out before {@code now} (its process died) as
-   * COMPLETED with conclusion failure and marks it interrupted; returns those runs.
+   * Extends a lease to the database's now plus {@code lease}; false when the owner no longer holds
+   * it (it expired and was taken).
+   */
+  boolean renewLease(long runId, String owner, Duration lease);
+
+  /**
+   * Concludes every IN_PROGRESS run whose lease ran out (its process died) as COMPLETED with
+   * conclusion failure and marks it interrupted; returns those runs. Leases are compared with the
+   * database's clock, so a server whose clock runs ahead cannot take a lease still held; {@code
+   * now} is what the runs record as their end.
    */
   List<RunRecord> expireLeases(Instant now);
 

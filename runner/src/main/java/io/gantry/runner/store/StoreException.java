@@ -6,8 +6,23 @@ package io.gantry.runner.store;
  */
 public final class StoreException extends RuntimeException {
 
+  private final boolean unreachable;
+
   public StoreException(String message, Throwable cause) {
+    this(message, cause, false);
+  }
+
+  StoreException(String message, Throwable cause, boolean unreachable) {
     super(message, cause);
+    this.unreachable = unreachable;
+  }
+
+  /**
+   * Whether the database could not be reached at all (refused, timed out, starting up or shutting
+   * down): trying again later may succeed, unlike a wrong password or a missing database.
+   */
+  public boolean unreachable() {
+    return unreachable;
   }
 
   /** The first line of a cause's message: H2 and Flyway messages run over several lines. */

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Consumer;
 
 /** Opens the run store. */
 public final class Stores {
@@ -52,5 +54,51 @@ public final class Stores {
    */
   public static RunStore open(Path dataDir, DatabaseSettings database) {
     return database == null ? openEmbedded(dataDir) : openPostgres(database);
+  }
+
+  /** The longest wait between two attempts to reach a PostgreSQL server that is not there. */
+  static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(30);
+
+  /**
+   * As {@link #open(Path, DatabaseSettings)}, but waits for a PostgreSQL server that cannot be
+   * reached yet (refused, timed out, starting up): tells {@code waiting} so in one line per attempt
+   * — where, the driver's reason, when it tries again — and tries again after 1 s, 2 s, 4 s … at
+   * most {@link #MAX_RETRY_DELAY}, until it answers. Anything else (a wrong password, a database
+   * that does not exist, a failed migration) fails at once.
+   *
+   * @throws StoreException as {@link #open(Path, DatabaseSettings)} does, or when interrupted while
+   *     waiting
+   */
+  public static RunStore open(Path dataDir, DatabaseSettings database, Consumer<String> waiting) {
+    if (database == null) {
+      return openEmbedded(dataDir);
+    }
+    Duration delay = Duration.ofSeconds(1);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        RunStore store = openPostgres(database);
+        if (attempt > 1) {
+          waiting.accept("PostgreSQL at " + database.address() + " answers; starting");
+        }
+        return store;
+      } catch (StoreException e) {
+        if (!e.unreachable()) {
+          throw e;
+        }
+        waiting.accept(
+            e.getMessage() + "; retrying in " + delay.toSeconds() + " s (attempt " + attempt + ")");
+        try {
+          Thread.sleep(delay.toMillis());
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new StoreException(
+              "Stopped waiting for PostgreSQL at " + database.address(), interrupted);
+        }
+        delay =
+            delay.multipliedBy(2).compareTo(MAX_RETRY_DELAY) > 0
+                ? MAX_RETRY_DELAY
+                : delay.multipliedBy(2);
+      }
+    }
   }
 }

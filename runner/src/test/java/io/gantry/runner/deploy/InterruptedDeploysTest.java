@@ -77,6 +77,7 @@ class InterruptedDeploysTest {
     assertThat(outcome(cut)).isEqualTo(DeployHistory.IN_PROGRESS);
 
     // The process running it died: its lease runs out and the run store marks it interrupted.
+    assertThat(store.renewLease(crashed.id(), "worker-1", T0)).isTrue();
     assertThat(store.expireLeases(T0.plus(LEASE).plusSeconds(1)))
         .extracting(RunRecord::id)
         .containsExactly(crashed.id());

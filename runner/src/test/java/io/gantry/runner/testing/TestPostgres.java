@@ -40,13 +40,16 @@ public final class TestPostgres {
   private final Path folder;
   private final int port;
   private final String password;
-  private final long pid;
+  private final List<String> startCommand;
+  private volatile long pid;
   private final AtomicInteger databases = new AtomicInteger();
 
-  private TestPostgres(Path folder, int port, String password, long pid) {
+  private TestPostgres(
+      Path folder, int port, String password, List<String> startCommand, long pid) {
     this.folder = folder;
     this.port = port;
     this.password = password;
+    this.startCommand = startCommand;
     this.pid = pid;
   }
 
@@ -103,23 +106,24 @@ public final class TestPostgres {
         for (String setting : settings) {
           options.append(" -c ").append(setting);
         }
+        List<String> startCommand =
+            as(
+                root,
+                bin.resolve("pg_ctl").toString(),
+                "-D",
+                data.toString(),
+                "-l",
+                folder.resolve("server.log").toString(),
+                "-o",
+                options.toString(),
+                "-w",
+                "-t",
+                "60",
+                "start");
         try {
-          run(
-              as(
-                  root,
-                  bin.resolve("pg_ctl").toString(),
-                  "-D",
-                  data.toString(),
-                  "-l",
-                  folder.resolve("server.log").toString(),
-                  "-o",
-                  options.toString(),
-                  "-w",
-                  "-t",
-                  "60",
-                  "start"));
+          run(startCommand);
           long pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0));
-          return new TestPostgres(folder, port, password, pid);
+          return new TestPostgres(folder, port, password, startCommand, pid);
         } catch (IOException e) {
           // Most likely the port was taken between finding it free and binding it.
           last = e;
@@ -206,6 +210,11 @@ public final class TestPostgres {
     }
   }
 
+  /** The server's process (its postmaster; the backends are its children). */
+  public long pid() {
+    return pid;
+  }
+
   public String host() {
     return "127.0.0.1";
   }
@@ -246,8 +255,35 @@ public final class TestPostgres {
     }
   }
 
+  /**
+   * Stops the server as an outage would (fast shutdown: open connections are cut), keeping its data
+   * for {@link #resume}.
+   */
+  public void pause() {
+    shutDown();
+  }
+
+  /** Starts the paused server again on the same port with the same data. */
+  public void resume() {
+    try {
+      run(startCommand);
+      pid = Long.parseLong(Files.readAllLines(folder.resolve("data/postmaster.pid")).get(0));
+    } catch (IOException e) {
+      throw new IllegalStateException("PostgreSQL did not start again: " + e.getMessage(), e);
+    }
+  }
+
   /** Stops the server (fast shutdown: SIGINT to its PID) and deletes its folder. */
   public void stop() {
+    shutDown();
+    try (Stream<Path> walk = Files.walk(folder)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // A temporary folder left behind is harmless.
+    }
+  }
+
+  private void shutDown() {
     try {
       // SIGINT is PostgreSQL's fast shutdown; ProcessHandle only sends TERM and KILL.
       new ProcessBuilder("kill", "-INT", Long.toString(pid)).start().waitFor();
@@ -260,11 +296,6 @@ public final class TestPostgres {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-    try (Stream<Path> walk = Files.walk(folder)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // A temporary folder left behind is harmless.
     }
   }
 
