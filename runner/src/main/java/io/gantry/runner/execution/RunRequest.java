@@ -54,45 +54,7 @@ public record RunRequest(
     }
   }
 
-  /** A request whose jobs run on this machine. */
-  public RunRequest(
-      Workflow workflow,
-      String repository,
-      String event,
-      Map<String, Object> eventPayload,
-      String ref,
-      String sha,
-      Map<String, String> inputs,
-      Map<String, String> secrets,
-      Map<String, String> vars,
-      Map<String, String> env,
-      Set<String> jobs,
-      Path sourceDirectory,
-      io.gantry.runner.git.RemoteRepository remote,
-      Path workspace,
-      String actor,
-      Map<String, java.util.List<ReusedJob>> reused) {
-    this(
-        workflow,
-        repository,
-        event,
-        eventPayload,
-        ref,
-        sha,
-        inputs,
-        secrets,
-        vars,
-        env,
-        jobs,
-        sourceDirectory,
-        remote,
-        workspace,
-        actor,
-        reused,
-        Isolation.HOST);
-  }
-
-  /** A request that reuses nothing. */
+  /** A request whose jobs run on this machine and reuse nothing. */
   public RunRequest(
       Workflow workflow,
       String repository,
@@ -125,7 +87,8 @@ public record RunRequest(
         remote,
         workspace,
         actor,
-        Map.of());
+        Map.of(),
+        Isolation.HOST);
   }
 
   /** The same request, reusing {@code reused} (see {@link ReusedJob#plan}). */

@@ -58,7 +58,7 @@ final class StepProcess {
       Consumer<ProcessHandle> started,
       Consumer<String> lines)
       throws IOException, InterruptedException {
-    return start(
+    return runWithoutGroup(
         ProcessGroups.inNewGroup(command),
         workingDirectory,
         environment,
@@ -76,29 +76,6 @@ final class StepProcess {
    * the {@code setsid} exec per step.
    */
   static Outcome runWithoutGroup(
-      List<String> command,
-      Path workingDirectory,
-      Map<String, String> environment,
-      Path outputFile,
-      long deadlineNanos,
-      BooleanSupplier cancelled,
-      Duration grace,
-      Consumer<ProcessHandle> started,
-      Consumer<String> lines)
-      throws IOException, InterruptedException {
-    return start(
-        command,
-        workingDirectory,
-        environment,
-        outputFile,
-        deadlineNanos,
-        cancelled,
-        grace,
-        started,
-        lines);
-  }
-
-  private static Outcome start(
       List<String> command,
       Path workingDirectory,
       Map<String, String> environment,
