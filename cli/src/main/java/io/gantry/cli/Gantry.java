@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       ClientCommands.Cancel.class,
       ClientCommands.Dispatch.class,
       ClientCommands.Schedules.class,
+      AgentsCommand.class,
       DeployCommands.Deployments.class,
       DeployCommands.Rollback.class,
       CommandLine.HelpCommand.class

@@ -134,6 +134,7 @@ public final class GantryServer implements AutoCloseable {
     api.routes(app);
     artifacts.routes(app);
     services.routes(app);
+    new AgentsApi(io.gantry.runner.store.Agents.in(store), api::authenticate, clock).routes(app);
     webhooks.routes(app);
     EventRuns eventRuns = new EventRuns(config, store, queue, api::authenticate);
     eventRuns.routes(app);
