@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       ClientCommands.Dispatch.class,
       ClientCommands.Schedules.class,
       AgentsCommand.class,
+      AgentCommand.class,
       DeployCommands.Deployments.class,
       DeployCommands.Rollback.class,
       CommandLine.HelpCommand.class
