@@ -84,6 +84,9 @@ final class AgentCommand implements Callable<Integer> {
     }
     Path data = dataDir != null ? dataDir : Settings.defaultDataDir().resolve("agent");
     PrintWriter out = spec.commandLine().getOut();
+    // Step processes of an agent killed on this folder (kill -9 mid-job): the server has marked
+    // their jobs interrupted once the agent's lease ran out.
+    io.gantry.runner.execution.JobMarkers.killOrphans(data);
     try (RunStore store = Stores.openEmbedded(data);
         ActionRuntime runtime =
             ActionRuntime.start(data, ServerConfig.Actions.DEFAULTS, null, "127.0.0.1");

@@ -60,6 +60,11 @@ class AgentProcessesTest {
         work.resolve(".github/workflows/stuck.yml"),
         "name: stuck\non: workflow_dispatch\njobs:\n"
             + "  gpu:\n    runs-on: [self-hosted, gpu]\n    steps:\n      - run: echo never\n");
+    Files.writeString(
+        work.resolve(".github/workflows/slow.yml"),
+        "name: slow\non: workflow_dispatch\njobs:\n"
+            + "  slow:\n    runs-on: [self-hosted, slow]\n    steps:\n"
+            + "      - run: echo started-slow; sleep 117\n");
     git(work, "add", "-A");
     git(work, "commit", "-q", "-m", "workflows");
     git(work, "push", "-q", bare.toString(), "main");
@@ -129,6 +134,45 @@ class AgentProcessesTest {
     assertThat(Files.readString(dir.resolve("agent-beta.log")))
         .contains("draining")
         .contains("drained, exiting");
+  }
+
+  @Test
+  void anAgentKilledMidJobLosesItsLeaseTheJobIsInterruptedAndItsProcessesGoWhenItRestarts()
+      throws Exception {
+    String token = addAgent("agent-slow", "slow");
+    Process slow = agent("S", token, "agent-slow");
+    long run = dispatch("slow.yml");
+    until(Duration.ofMinutes(2), () -> logOf(run).contains("started-slow"));
+    assertThat(sleeping()).isTrue();
+
+    slow.destroyForcibly();
+    assertThat(slow.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    Map<?, ?> done = awaitCompleted(run);
+    assertThat(done.get("conclusion")).isEqualTo("failure");
+    assertThat(job(done, "slow").get("conclusion")).isEqualTo("failure");
+    assertThat(logOf(run)).contains("was interrupted: its agent stopped answering");
+
+    // The step's process outlived the agent; the agent started again on its folder ends it.
+    assertThat(sleeping()).isTrue();
+    agent("S", token, "agent-slow");
+    until(Duration.ofMinutes(1), () -> !sleeping());
+  }
+
+  /** Whether the slow job's step process is alive. */
+  private static boolean sleeping() {
+    return ProcessHandle.allProcesses()
+        .anyMatch(
+            p ->
+                p.info().commandLine().orElse("").contains("sleep 117")
+                    && !p.info().commandLine().orElse("").contains("echo"));
+  }
+
+  private String logOf(long run) {
+    try {
+      return text("/api/runs/" + run + "/logs");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private String addAgent(String name, String label) throws Exception {

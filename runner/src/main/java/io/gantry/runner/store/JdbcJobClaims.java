@@ -19,7 +19,7 @@ final class JdbcJobClaims implements JobQueue {
 
   private static final String COLUMNS =
       "id, run_id, job_key, name, labels, spec, status, agent_id, result, interrupted,"
-          + " queued_at, started_at";
+          + " queued_at, started_at, finished_at";
 
   /** How many of the oldest QUEUED jobs a claim looks through for one its agent may take. */
   private static final int CANDIDATES = 50;
@@ -173,6 +173,14 @@ final class JdbcJobClaims implements JobQueue {
   }
 
   @Override
+  public List<QueuedJob> ofRun(long runId) {
+    return jdbc.list(
+        "SELECT " + COLUMNS + " FROM job_queue WHERE run_id = ? ORDER BY id",
+        s -> s.setLong(1, runId),
+        JdbcJobClaims::read);
+  }
+
+  @Override
   public List<QueuedJob> expireLeases(Instant now) {
     return jdbc.inTransaction(
         connection -> {
@@ -214,6 +222,7 @@ final class JdbcJobClaims implements JobQueue {
         rows.getString("result"),
         rows.getBoolean("interrupted"),
         SqlTimes.get(rows, "queued_at"),
-        SqlTimes.get(rows, "started_at"));
+        SqlTimes.get(rows, "started_at"),
+        SqlTimes.get(rows, "finished_at"));
   }
 }

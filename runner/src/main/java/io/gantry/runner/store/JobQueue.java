@@ -43,7 +43,8 @@ public interface JobQueue {
       String result,
       boolean interrupted,
       Instant queuedAt,
-      Instant startedAt) {
+      Instant startedAt,
+      Instant finishedAt) {
 
     public QueuedJob {
       labels = List.copyOf(labels);
@@ -73,6 +74,9 @@ public interface JobQueue {
 
   /** The QUEUED jobs of a run, oldest first. */
   List<QueuedJob> queuedOf(long runId);
+
+  /** Every job of a run that went through the queue, oldest first. */
+  List<QueuedJob> ofRun(long runId);
 
   /**
    * Completes every IN_PROGRESS job whose lease ran out before {@code now} as interrupted, and

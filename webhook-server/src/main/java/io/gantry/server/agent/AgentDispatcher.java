@@ -113,7 +113,9 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
           w.cancel.set(true);
         }
         synchronized (w) {
-          w.wait(200);
+          // The agent's result wakes it at once (completed); the poll is for a result another
+          // server took, and for a cancel.
+          w.wait(1000);
         }
       }
     } finally {
