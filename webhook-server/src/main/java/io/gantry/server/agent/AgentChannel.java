@@ -91,7 +91,7 @@ public final class AgentChannel {
     return Optional.empty();
   }
 
-  private void claim(Context ctx) throws InterruptedException {
+  private void claim(Context ctx) {
     Agents.AgentRecord agent = agent(ctx).orElse(null);
     if (agent == null) {
       return;
@@ -146,7 +146,15 @@ public final class AgentChannel {
         ctx.json(none);
         return;
       }
-      dispatcher.awaitWork(Math.min(left, 250));
+      try {
+        dispatcher.awaitWork(Math.min(left, 250));
+      } catch (InterruptedException e) {
+        // The server is stopping: the agent asks again (another server, or this one restarted).
+        Thread.currentThread().interrupt();
+        ctx.status(503)
+            .json(Map.of("error", "stopping", "message", "the server is stopping; try again"));
+        return;
+      }
     }
   }
 

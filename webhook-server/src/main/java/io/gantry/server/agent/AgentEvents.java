@@ -25,12 +25,14 @@ final class AgentEvents implements RunListener, AutoCloseable {
   private static final long FLUSH_MILLIS = 200;
   private static final long MAX_BATCH_CHARS = 256 * 1024;
 
+  /** Put last by {@link #close}: the sender posts what it has and ends without waiting a poll. */
+  private static final Map<String, Object> END = Map.of("type", "end");
+
   private final AgentProcess agent;
   private final long jobId;
   private final Duration heartbeat;
   private final BlockingQueue<Map<String, Object>> queue = new ArrayBlockingQueue<>(QUEUE);
   private final AtomicBoolean cancelled = new AtomicBoolean();
-  private final AtomicBoolean done = new AtomicBoolean();
   private final Thread sender;
 
   AgentEvents(AgentProcess agent, long jobId, Duration heartbeat) {
@@ -78,8 +80,10 @@ final class AgentEvents implements RunListener, AutoCloseable {
     }
   }
 
+  @SuppressWarnings("ReferenceEquality") // END is one marker object, told apart by identity
   private void send() {
     long lastPost = 0;
+    boolean ended = false;
     while (true) {
       List<Map<String, Object>> batch = new ArrayList<>();
       try {
@@ -92,18 +96,21 @@ final class AgentEvents implements RunListener, AutoCloseable {
                 batch.size() < AgentProtocol.MAX_BATCH && bytes < MAX_BATCH_CHARS
                     ? queue.poll()
                     : null) {
+          if (e == END) {
+            ended = true;
+            break;
+          }
           batch.add(e);
           bytes += String.valueOf(e.get("text")).length() + 100;
         }
       } catch (InterruptedException e) {
         return;
       }
-      boolean ending = done.get() && queue.isEmpty();
       if (!batch.isEmpty() || System.currentTimeMillis() - lastPost >= heartbeat.toMillis()) {
         post(batch);
         lastPost = System.currentTimeMillis();
       }
-      if (ending && batch.isEmpty()) {
+      if (ended) {
         return;
       }
     }
@@ -149,10 +156,10 @@ final class AgentEvents implements RunListener, AutoCloseable {
   /** Sends what is left and waits for the sender to end. */
   @Override
   public void close() {
-    done.set(true);
     if (!sender.isAlive()) {
       return;
     }
+    put(END);
     try {
       sender.join(60_000);
     } catch (InterruptedException e) {
