@@ -55,6 +55,12 @@ public final class AgentDispatchBench {
             + values
             + "\n    steps:\n      - if: false\n        run: true\n");
     Files.writeString(
+        src.resolve(".github/workflows/many-here.yml"),
+        "name: many-here\non: workflow_dispatch\njobs:\n  e:\n    runs-on: ubuntu-latest\n"
+            + "    strategy:\n      matrix:\n        n: "
+            + values
+            + "\n    steps:\n      - if: false\n        run: true\n");
+    Files.writeString(
         src.resolve(".github/workflows/one.yml"),
         "name: one\non: workflow_dispatch\njobs:\n  e:\n    runs-on: self-hosted\n"
             + "    steps:\n      - if: false\n        run: true\n");
@@ -73,6 +79,7 @@ public final class AgentDispatchBench {
             + "\nrepositories:\n  - name: acme/bench\n    forge: git\n    clone-url: file://"
             + bare
             + "\n    webhook-secret: s\n");
+    baseline(work, config);
     List<Process> agents = new ArrayList<>();
     try (GantryServer server =
         GantryServer.start(new ConfigLoader(Map.<String, String>of()::get).load(config))) {
@@ -144,6 +151,41 @@ public final class AgentDispatchBench {
     }
   }
 
+  /**
+   * The baseline: the same matrix of empty jobs run by a server itself (workers: 4, so 8 job
+   * threads), no agent; from the first job started to the last finished, from the API's times.
+   */
+  private static void baseline(Path work, Path agentsConfig) throws Exception {
+    Path config = work.resolve("gantry-here.yml");
+    Files.writeString(
+        config,
+        Files.readString(agentsConfig)
+            .replace("workers: 0", "workers: 4")
+            .replace(work.resolve("server").toString(), work.resolve("server-here").toString()));
+    try (GantryServer server =
+        GantryServer.start(new ConfigLoader(Map.<String, String>of()::get).load(config))) {
+      String base = "http://127.0.0.1:" + server.port();
+      long run = dispatch(base, "many-here.yml");
+      String conclusion = awaitRun(base, run);
+      long first = Long.MAX_VALUE;
+      long last = 0;
+      int count = 0;
+      for (Object o : (List<?>) get(base, "/api/runs/" + run).get("jobs")) {
+        Map<?, ?> j = (Map<?, ?>) o;
+        first =
+            Math.min(
+                first, java.time.Instant.parse(String.valueOf(j.get("startedAt"))).toEpochMilli());
+        last =
+            Math.max(
+                last, java.time.Instant.parse(String.valueOf(j.get("finishedAt"))).toEpochMilli());
+        count++;
+      }
+      System.out.printf(
+          "baseline: %d empty jobs run by the server itself (workers: 4): %s, %d ms = %.1f jobs/s%n",
+          count, conclusion, last - first, count * 1000.0 / Math.max(1, last - first));
+    }
+  }
+
   private static long dispatch(String base, String workflow) throws Exception {
     Map<?, ?> answer =
         post(base, "/api/runs", Map.of("repo", "acme/bench", "ref", "main", "workflow", workflow));
@@ -151,7 +193,7 @@ public final class AgentDispatchBench {
   }
 
   private static String awaitRun(String base, long run) throws Exception {
-    long end = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    long end = System.nanoTime() + Duration.ofMinutes(4).toNanos();
     while (System.nanoTime() < end) {
       Map<?, ?> r = get(base, "/api/runs/" + run);
       if ("COMPLETED".equals(r.get("status"))) {
