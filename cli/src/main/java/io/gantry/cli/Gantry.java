@@ -32,6 +32,8 @@ import picocli.CommandLine.Command;
       ClientCommands.Cancel.class,
       ClientCommands.Dispatch.class,
       ClientCommands.Schedules.class,
+      AgentsCommand.class,
+      AgentCommand.class,
       DeployCommands.Deployments.class,
       DeployCommands.Rollback.class,
       CommandLine.HelpCommand.class

@@ -10,6 +10,9 @@ final class Settings {
 
   private Settings() {}
 
+  /** The token of {@code gantry agent} when {@code --token} is not given. */
+  static final String AGENT_TOKEN = "GANTRY_AGENT_TOKEN";
+
   /** Where runs, logs and workspaces are kept. */
   static final String DATA_DIR = "GANTRY_DATA_DIR";
 

@@ -31,6 +31,7 @@ final class Api {
   private final RunQueue queue;
   private final Workers workers;
   private final io.gantry.server.web.Access access;
+  private volatile java.util.function.LongFunction<Map<String, String>> jobWaits = run -> Map.of();
 
   Api(
       ServerConfig config,
@@ -49,6 +50,11 @@ final class Api {
     this.events = events;
     this.queue = queue;
     this.workers = workers;
+  }
+
+  /** Why a run's queued jobs wait, by job key (for an agent with their labels). */
+  void jobWaits(java.util.function.LongFunction<Map<String, String>> waits) {
+    this.jobWaits = waits;
   }
 
   void routes(Javalin app) {
@@ -113,11 +119,15 @@ final class Api {
       run.put("waiting", waitingReason(details));
     }
     List<Map<String, Object>> jobs = new ArrayList<>();
+    Map<String, String> waits = jobWaits.apply(id);
     for (RunHistory.JobRecord job : store.jobsOf(id)) {
       Map<String, Object> j = new LinkedHashMap<>();
       j.put("key", job.jobKey());
       j.put("name", job.name());
       j.put("status", job.status());
+      if (waits.containsKey(job.jobKey())) {
+        j.put("waiting", waits.get(job.jobKey()));
+      }
       j.put("conclusion", job.conclusion());
       j.put("startedAt", text(job.startedAt()));
       j.put("finishedAt", text(job.finishedAt()));

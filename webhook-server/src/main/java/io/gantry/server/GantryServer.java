@@ -53,6 +53,10 @@ public final class GantryServer implements AutoCloseable {
   private final ArtifactApi artifacts;
   private final LiveLogs live;
   private final ActionRuntime actionRuntime;
+  private final io.gantry.server.agent.AgentDispatcher agentJobs;
+
+  /** Runs orchestrated at once by a server that runs no job itself (server.workers: 0). */
+  private static final int ORCHESTRATORS = 8;
 
   private GantryServer(
       ServerConfig config,
@@ -98,6 +102,13 @@ public final class GantryServer implements AutoCloseable {
     this.live = live;
     this.statuses = new StatusOutbox(config, store, poster, this::statusSha);
     RunEvents events = new RunEvents(live, statuses);
+    // Jobs on agents (issue 16): every job when the server runs none itself, else the jobs whose
+    // runs-on names self-hosted.
+    int localWorkers = config.server().workers();
+    this.agentJobs =
+        new io.gantry.server.agent.AgentDispatcher(
+            io.gantry.runner.store.JobQueue.in(store), executor.logs(), localWorkers == 0, lease);
+    executor.dispatchJobsTo(agentJobs);
     this.workers =
         new Workers(
             store,
@@ -105,7 +116,7 @@ public final class GantryServer implements AutoCloseable {
             executor.logs(),
             events,
             details -> request(details, parser),
-            config.server().workers(),
+            localWorkers == 0 ? ORCHESTRATORS : localWorkers,
             lease);
     RunQueue queue =
         new RunQueue(config, store, mirrors, parser, executor.logs(), events, workers::wake);
@@ -140,6 +151,13 @@ public final class GantryServer implements AutoCloseable {
     artifacts.routes(app);
     new CacheApi(actionRuntime.caches(), api::authenticate).routes(app);
     services.routes(app);
+    io.gantry.runner.store.Agents agents = io.gantry.runner.store.Agents.in(store);
+    new AgentsApi(agents, api::authenticate, clock).routes(app);
+    io.gantry.server.agent.AgentChannel channel =
+        new io.gantry.server.agent.AgentChannel(
+            agents, store, agentJobs, details -> request(details, parser));
+    channel.routes(app);
+    api.jobWaits(run -> agentJobs.waitingReasons(run, channel));
     webhooks.routes(app);
     EventRuns eventRuns = new EventRuns(config, store, queue, api::authenticate);
     eventRuns.routes(app);
@@ -239,6 +257,7 @@ public final class GantryServer implements AutoCloseable {
                 config.actions());
     GantryServer server = new GantryServer(effective, lease, poster, clock, notices);
     server.statuses.start();
+    server.agentJobs.start();
     server.workers.start();
     server.schedules.start();
     server.artifacts.start();
@@ -418,6 +437,7 @@ public final class GantryServer implements AutoCloseable {
     web.close();
     services.close();
     workers.close();
+    agentJobs.close();
     statuses.close();
     executor.close();
     live.stopRelay();

@@ -490,6 +490,8 @@ final class CalledWorkflow implements JobInstance {
         run.jobServices(),
         run.jobGroups(),
         run.options(),
-        run.cancelled());
+        run.cancelled(),
+        // A called workflow's jobs run here: an agent rebuilds a job from the run's own workflow.
+        null);
   }
 }

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What every job of one run shares. Immutable but for the masker and the cancel flag. {@code
- * listener} is the run's one event channel (the store first, see {@link RunListeners}).
+ * listener} is the run's one event channel (the store first, see {@link RunListeners}); {@code
+ * dispatcher} runs ready jobs elsewhere (agents), or is null: every job runs here.
  */
 record RunContext(
     RunRequest request,
@@ -33,7 +34,8 @@ record RunContext(
     JobServices jobServices,
     JobGroups jobGroups,
     ExecutorOptions options,
-    AtomicBoolean cancelled) {
+    AtomicBoolean cancelled,
+    JobDispatcher dispatcher) {
 
   /**
    * The workspace of one job instance: a folder of its own below the run's, as every GitHub job

@@ -203,11 +203,20 @@ final class RunExecution {
       if (job.call() == null) {
         run.listener().jobQueued(key, name);
       }
+      List<String> labels =
+          job.call() != null
+              ? List.of()
+              : RunsOn.evaluated(job.runsOn(), jobContext(job, needs, matrix, strategy));
       state.queued.add(
           job.call() != null
               ? new CalledWorkflow(run, pool, job, key, name, matrix, strategy, needs, calls)
-              : new JobExecution(
-                  run, job, key, name, matrix, strategy, needs, workflowEnv, state.stopped));
+              : run.dispatcher() != null && run.dispatcher().takes(labels)
+                  ? new RemoteJob(
+                      run,
+                      new JobDispatcher.ReadyJob(
+                          run.runId(), job.id(), key, name, labels, matrix, strategy, needs))
+                  : new JobExecution(
+                      run, job, key, name, matrix, strategy, needs, workflowEnv, state.stopped));
     }
   }
 

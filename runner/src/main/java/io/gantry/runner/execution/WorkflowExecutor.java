@@ -47,6 +47,7 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final JobServices jobServices;
   private final JobGroups jobGroups = new JobGroups();
   private final io.gantry.runner.artifact.ArtifactStore artifacts;
+  private volatile JobDispatcher dispatcher;
 
   /** An executor whose steps run on this machine: built-in actions and scripts. */
   public WorkflowExecutor(ActionRegistry actions, RunStore store, ExecutorOptions options) {
@@ -90,6 +91,14 @@ public final class WorkflowExecutor implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+  }
+
+  /**
+   * Runs the ready jobs it {@linkplain JobDispatcher#takes takes} through {@code dispatcher} (to
+   * agents) from the next run on; null: every job runs here (the default).
+   */
+  public void dispatchJobsTo(JobDispatcher dispatcher) {
+    this.dispatcher = dispatcher;
   }
 
   /** The log store the runs write to. */
@@ -197,7 +206,8 @@ public final class WorkflowExecutor implements AutoCloseable {
               jobServices,
               jobGroups,
               options,
-              cancelled);
+              cancelled,
+              dispatcher);
       Map<String, String> workflowEnv = workflowEnv(request, github);
       jobs = new RunExecution(context, jobPool, workflowEnv).execute();
       conclusion = conclude(jobs, cancelled.get());
@@ -227,6 +237,96 @@ public final class WorkflowExecutor implements AutoCloseable {
             Duration.between(started, finished));
     listener.runFinished(result);
     return result;
+  }
+
+  /**
+   * Runs one job of a run orchestrated elsewhere (a job an agent claimed), on the calling thread,
+   * in a workspace of its own under the data directory that is removed afterwards. Its events go to
+   * {@code listener} only: nothing is written to this executor's store. Setting {@code cancelled}
+   * stops it as a cancelled run would.
+   */
+  public JobResult runJob(
+      RunRequest request,
+      long runNumber,
+      int attempt,
+      JobDispatcher.ReadyJob job,
+      RunListener listener,
+      AtomicBoolean cancelled) {
+    String folder = job.runId() + "-" + job.key().replaceAll("[^A-Za-z0-9._-]", "_");
+    Path workspace = options.dataDir().resolve("workspaces").resolve(folder);
+    Path runnerTemp = options.dataDir().resolve("tmp").resolve(folder);
+    Path eventPath = runnerTemp.resolve("event.json");
+    Map<String, Object> github =
+        Contexts.github(request, job.runId(), runNumber, attempt, workspace, eventPath);
+    io.gantry.runner.workflow.Job definition = request.workflow().jobs().get(job.jobId());
+    try {
+      if (definition == null) {
+        return failedJob(job, "the workflow has no job '" + job.jobId() + "'");
+      }
+      PrivateFiles.createDirectories(workspace);
+      PrivateFiles.createDirectories(runnerTemp);
+      PrivateFiles.writeString(eventPath, Expressions.toJson(request.eventPayload()));
+      Masker masker = new Masker();
+      request.secrets().values().forEach(masker::add);
+      Map<String, String> baseEnv = new LinkedHashMap<>(System.getenv());
+      baseEnv.putAll(request.env());
+      baseEnv.putAll(Contexts.defaultVariables(github, runnerTemp));
+      RunContext context =
+          new RunContext(
+              request,
+              job.runId(),
+              runNumber,
+              attempt,
+              workspace.toAbsolutePath(),
+              true,
+              runnerTemp.toAbsolutePath(),
+              baseEnv,
+              github,
+              masker,
+              listener,
+              store.deployHistory(),
+              artifacts,
+              logs,
+              actions,
+              stepRunners,
+              jobServices,
+              jobGroups,
+              options,
+              cancelled,
+              null);
+      return new JobExecution(
+              context,
+              definition,
+              job.key(),
+              job.name(),
+              job.matrix(),
+              job.strategy(),
+              job.needs(),
+              workflowEnv(request, github),
+              new AtomicBoolean())
+          .call();
+    } catch (ExpressionException e) {
+      return failedJob(job, "env: " + e.getMessage());
+    } catch (IOException | UncheckedIOException e) {
+      return failedJob(job, "cannot prepare the job: " + e.getMessage());
+    } finally {
+      deleteQuietly(runnerTemp);
+      deleteQuietly(workspace);
+    }
+  }
+
+  private static JobResult failedJob(JobDispatcher.ReadyJob job, String message) {
+    return new JobResult(
+        job.key(),
+        job.jobId(),
+        job.name(),
+        job.matrix(),
+        Conclusion.FAILURE,
+        Map.of(),
+        List.of(),
+        Duration.ZERO,
+        message,
+        false);
   }
 
   private static JobResult failedSetup(RunRequest request, String message) {

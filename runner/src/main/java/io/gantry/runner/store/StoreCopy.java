@@ -31,10 +31,11 @@ public final class StoreCopy {
           "deliveries",
           "statuses",
           "deployments",
-          "schedule_ticks");
+          "schedule_ticks",
+          "agents");
 
   private static final List<String> WITH_IDS =
-      List.of("runs", "jobs", "steps", "statuses", "deployments");
+      List.of("runs", "jobs", "steps", "statuses", "deployments", "agents");
 
   private StoreCopy() {}
 

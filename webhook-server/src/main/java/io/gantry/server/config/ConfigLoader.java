@@ -144,7 +144,8 @@ public final class ConfigLoader {
               + ": server.api-token is required (every mutating API call is authenticated);"
               + " set it to ${GANTRY_API_TOKEN} and export that variable");
     }
-    int workers = integer(server, "workers", "server", 4, 1, 256);
+    // 0: the server runs no job itself, only dispatches them to agents.
+    int workers = integer(server, "workers", "server", 4, 0, 256);
     int lease = integer(server, "lease-seconds", "server", 30, 2, 3600);
     io.gantry.runner.store.DatabaseSettings database =
         DatabaseSection.read(

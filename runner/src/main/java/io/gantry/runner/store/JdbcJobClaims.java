@@ -1,0 +1,228 @@
+package io.gantry.runner.store;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@link JobQueue} over JDBC (table job_queue of V60). Claims go as {@link JdbcRunClaims}' do: find
+ * candidates without locking, then lock one row with {@code FOR UPDATE SKIP LOCKED} and take it
+ * only if it is still QUEUED; labels are matched here rather than in SQL (a few short lists).
+ */
+final class JdbcJobClaims implements JobQueue {
+
+  private static final String COLUMNS =
+      "id, run_id, job_key, name, labels, spec, status, agent_id, result, interrupted,"
+          + " queued_at, started_at, finished_at";
+
+  /** How many of the oldest QUEUED jobs a claim looks through for one its agent may take. */
+  private static final int CANDIDATES = 50;
+
+  private final Jdbc jdbc;
+
+  JdbcJobClaims(Jdbc jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  @Override
+  public long enqueue(
+      long runId, String jobKey, String name, List<String> labels, String spec, Instant now) {
+    String stored = String.join(",", JdbcAgents.normalize(labels));
+    return jdbc.insert(
+        "run",
+        runId,
+        "INSERT INTO job_queue (run_id, job_key, name, labels, spec, status, queued_at)"
+            + " VALUES (?, ?, ?, ?, ?, 'QUEUED', ?)",
+        s -> {
+          s.setLong(1, runId);
+          s.setString(2, jobKey);
+          s.setString(3, Jdbc.truncate(name, 1000));
+          s.setString(4, stored);
+          s.setString(5, spec);
+          SqlTimes.set(s, 6, now);
+        });
+  }
+
+  @Override
+  public Optional<QueuedJob> claim(
+      long agentId, List<String> agentLabels, Instant now, Duration lease) {
+    Set<String> carried = new HashSet<>(JdbcAgents.normalize(agentLabels));
+    Instant until = now.plus(lease);
+    return jdbc.inTransaction(
+        connection -> {
+          List<QueuedJob> candidates =
+              Jdbc.list(
+                  connection,
+                  "SELECT "
+                      + COLUMNS
+                      + " FROM job_queue WHERE status = 'QUEUED' ORDER BY id FETCH FIRST ? ROWS"
+                      + " ONLY",
+                  s -> s.setInt(1, CANDIDATES),
+                  JdbcJobClaims::read);
+          for (QueuedJob job : candidates) {
+            if (!carried.containsAll(job.labels())) {
+              continue;
+            }
+            if (lock(connection, job.id()) && take(connection, job.id(), agentId, now, until)) {
+              return Jdbc.first(
+                  connection,
+                  "SELECT " + COLUMNS + " FROM job_queue WHERE id = ?",
+                  s -> s.setLong(1, job.id()),
+                  JdbcJobClaims::read);
+            }
+          }
+          return Optional.empty();
+        });
+  }
+
+  /** Locks a QUEUED row; false when it is taken or another claimer holds its lock. */
+  private static boolean lock(Connection connection, long id) throws SQLException {
+    return Jdbc.first(
+            connection,
+            "SELECT id FROM job_queue WHERE id = ? AND status = 'QUEUED' FOR UPDATE SKIP LOCKED",
+            s -> s.setLong(1, id),
+            rows -> true)
+        .isPresent();
+  }
+
+  private static boolean take(
+      Connection connection, long id, long agentId, Instant now, Instant until)
+      throws SQLException {
+    return Jdbc.update(
+            connection,
+            "UPDATE job_queue SET status = 'IN_PROGRESS', agent_id = ?, started_at = ?,"
+                + " lease_expires_at = ? WHERE id = ? AND status = 'QUEUED'",
+            s -> {
+              s.setLong(1, agentId);
+              SqlTimes.set(s, 2, now);
+              SqlTimes.set(s, 3, until);
+              s.setLong(4, id);
+            })
+        == 1;
+  }
+
+  @Override
+  public boolean renew(long jobId, long agentId, Instant until) {
+    return jdbc.inTransaction(
+        connection ->
+            Jdbc.update(
+                    connection,
+                    "UPDATE job_queue SET lease_expires_at = ? WHERE id = ? AND agent_id = ?"
+                        + " AND status = 'IN_PROGRESS'",
+                    s -> {
+                      SqlTimes.set(s, 1, until);
+                      s.setLong(2, jobId);
+                      s.setLong(3, agentId);
+                    })
+                == 1);
+  }
+
+  @Override
+  public boolean complete(long jobId, long agentId, String result, Instant now) {
+    return jdbc.inTransaction(
+        connection ->
+            Jdbc.update(
+                    connection,
+                    "UPDATE job_queue SET status = 'COMPLETED', result = ?, finished_at = ?,"
+                        + " lease_expires_at = NULL WHERE id = ? AND agent_id = ?"
+                        + " AND status = 'IN_PROGRESS'",
+                    s -> {
+                      s.setString(1, result);
+                      SqlTimes.set(s, 2, now);
+                      s.setLong(3, jobId);
+                      s.setLong(4, agentId);
+                    })
+                == 1);
+  }
+
+  @Override
+  public boolean withdraw(long jobId, Instant now) {
+    return jdbc.inTransaction(
+        connection ->
+            Jdbc.update(
+                    connection,
+                    "UPDATE job_queue SET status = 'COMPLETED', finished_at = ? WHERE id = ?"
+                        + " AND status = 'QUEUED'",
+                    s -> {
+                      SqlTimes.set(s, 1, now);
+                      s.setLong(2, jobId);
+                    })
+                == 1);
+  }
+
+  @Override
+  public Optional<QueuedJob> find(long jobId) {
+    return jdbc.first(
+        "SELECT " + COLUMNS + " FROM job_queue WHERE id = ?",
+        s -> s.setLong(1, jobId),
+        JdbcJobClaims::read);
+  }
+
+  @Override
+  public List<QueuedJob> queuedOf(long runId) {
+    return jdbc.list(
+        "SELECT " + COLUMNS + " FROM job_queue WHERE run_id = ? AND status = 'QUEUED' ORDER BY id",
+        s -> s.setLong(1, runId),
+        JdbcJobClaims::read);
+  }
+
+  @Override
+  public List<QueuedJob> ofRun(long runId) {
+    return jdbc.list(
+        "SELECT " + COLUMNS + " FROM job_queue WHERE run_id = ? ORDER BY id",
+        s -> s.setLong(1, runId),
+        JdbcJobClaims::read);
+  }
+
+  @Override
+  public List<QueuedJob> expireLeases(Instant now) {
+    return jdbc.inTransaction(
+        connection -> {
+          List<QueuedJob> expired =
+              Jdbc.list(
+                  connection,
+                  "SELECT "
+                      + COLUMNS
+                      + " FROM job_queue WHERE status = 'IN_PROGRESS' AND lease_expires_at < ?"
+                      + " ORDER BY id FOR UPDATE SKIP LOCKED",
+                  s -> SqlTimes.set(s, 1, now),
+                  JdbcJobClaims::read);
+          for (QueuedJob job : expired) {
+            Jdbc.update(
+                connection,
+                "UPDATE job_queue SET status = 'COMPLETED', interrupted = TRUE, finished_at = ?,"
+                    + " lease_expires_at = NULL WHERE id = ?",
+                s -> {
+                  SqlTimes.set(s, 1, now);
+                  s.setLong(2, job.id());
+                });
+          }
+          return expired;
+        });
+  }
+
+  private static QueuedJob read(ResultSet rows) throws SQLException {
+    long agent = rows.getLong("agent_id");
+    Long agentId = rows.wasNull() ? null : agent;
+    return new QueuedJob(
+        rows.getLong("id"),
+        rows.getLong("run_id"),
+        rows.getString("job_key"),
+        rows.getString("name"),
+        JdbcAgents.split(rows.getString("labels")),
+        rows.getString("spec"),
+        rows.getString("status"),
+        agentId,
+        rows.getString("result"),
+        rows.getBoolean("interrupted"),
+        SqlTimes.get(rows, "queued_at"),
+        SqlTimes.get(rows, "started_at"),
+        SqlTimes.get(rows, "finished_at"));
+  }
+}

@@ -1,0 +1,86 @@
+package io.gantry.runner.store;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Jobs handed to agents (table job_queue): a run's orchestrator enqueues a job instance that is
+ * ready to run; an agent carrying every one of its labels claims it under a lease it renews; the
+ * agent's result completes it. A lease that runs out (the agent died) completes it as interrupted.
+ * Several servers may share it: a claim locks the row with {@code FOR UPDATE SKIP LOCKED}, so a job
+ * goes to exactly one agent. Thread-safe; every method commits before it returns.
+ */
+public interface JobQueue {
+
+  /** The job queue kept in the database of {@code store} (from {@link Stores}). */
+  static JobQueue in(RunStore store) {
+    if (store instanceof JdbcRunStore jdbc) {
+      return new JdbcJobClaims(jdbc.jdbc());
+    }
+    throw new IllegalArgumentException(
+        "the job queue needs the JDBC run store, got " + store.getClass().getName());
+  }
+
+  /**
+   * One queued, running or finished job.
+   *
+   * @param labels the job's runs-on labels, lower case and sorted
+   * @param spec the job's ready context as the orchestrator wrote it (JSON)
+   * @param result the result as the agent posted it (JSON), or null while not COMPLETED or when
+   *     interrupted
+   */
+  record QueuedJob(
+      long id,
+      long runId,
+      String jobKey,
+      String name,
+      List<String> labels,
+      String spec,
+      String status,
+      Long agentId,
+      String result,
+      boolean interrupted,
+      Instant queuedAt,
+      Instant startedAt,
+      Instant finishedAt) {
+
+    public QueuedJob {
+      labels = List.copyOf(labels);
+    }
+  }
+
+  /** Queues a job; its labels are stored lower case. Returns its id. */
+  long enqueue(
+      long runId, String jobKey, String name, List<String> labels, String spec, Instant now);
+
+  /**
+   * Claims the oldest QUEUED job whose labels are all among {@code agentLabels} (compared in lower
+   * case), for the agent, until {@code now + lease}.
+   */
+  Optional<QueuedJob> claim(long agentId, List<String> agentLabels, Instant now, Duration lease);
+
+  /** Extends the agent's lease on a job; false when it no longer holds it. */
+  boolean renew(long jobId, long agentId, Instant until);
+
+  /** Completes a job the agent holds with its result; false when the agent no longer holds it. */
+  boolean complete(long jobId, long agentId, String result, Instant now);
+
+  /** Completes a job that is still QUEUED without a result (its run was cancelled); false else. */
+  boolean withdraw(long jobId, Instant now);
+
+  Optional<QueuedJob> find(long jobId);
+
+  /** The QUEUED jobs of a run, oldest first. */
+  List<QueuedJob> queuedOf(long runId);
+
+  /** Every job of a run that went through the queue, oldest first. */
+  List<QueuedJob> ofRun(long runId);
+
+  /**
+   * Completes every IN_PROGRESS job whose lease ran out before {@code now} as interrupted, and
+   * returns them.
+   */
+  List<QueuedJob> expireLeases(Instant now);
+}

@@ -1,0 +1,159 @@
+package io.gantry.runner.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gantry.runner.store.RunHistory.NewRun;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobQueueTest {
+
+  private static final Instant NOW = Instant.parse("2026-12-06T10:00:00Z");
+
+  @TempDir Path dir;
+
+  /** A store on the database under test (embedded here; PostgreSQL in a subclass). */
+  RunStore openStore() {
+    return Stores.openEmbedded(dir);
+  }
+
+  private static long run(RunStore store) {
+    return store
+        .createRun(
+            new NewRun(
+                "acme/shop",
+                "ci.yml",
+                "Build",
+                "on: push\njobs: {}\n",
+                "push",
+                "refs/heads/main",
+                "0123456789012345678901234567890123456789",
+                Map.of(),
+                "test",
+                "{}",
+                null,
+                false))
+        .id();
+  }
+
+  @Test
+  void anAgentTakesOnlyJobsWhoseLabelsItCarriesAllOfInAnyCase() {
+    try (RunStore store = openStore()) {
+      JobQueue queue = JobQueue.in(store);
+      Agents agents = Agents.in(store);
+      long cpu = agents.add("cpu", List.of("linux"), "h1", NOW).id();
+      long gpu = agents.add("gpu", List.of("linux", "gpu"), "h2", NOW).id();
+      long runId = run(store);
+      long needsGpu = queue.enqueue(runId, "train", "train", List.of("GPU", "Linux"), "{}", NOW);
+      long plain = queue.enqueue(runId, "lint", "lint", List.of("linux"), "{}", NOW);
+
+      // The oldest job needs a GPU: the cpu agent passes over it to the one it can take.
+      JobQueue.QueuedJob taken =
+          queue
+              .claim(cpu, List.of("self-hosted", "linux"), NOW, Duration.ofSeconds(30))
+              .orElseThrow();
+      assertThat(taken.id()).isEqualTo(plain);
+      assertThat(taken.status()).isEqualTo("IN_PROGRESS");
+      assertThat(queue.claim(cpu, List.of("linux"), NOW, Duration.ofSeconds(30))).isEmpty();
+      assertThat(queue.queuedOf(runId))
+          .extracting(JobQueue.QueuedJob::labels)
+          .containsExactly(List.of("gpu", "linux"));
+      assertThat(agents.list())
+          .filteredOn(a -> a.name().equals("cpu"))
+          .extracting(Agents.AgentRecord::jobsRunning)
+          .containsExactly(1);
+
+      JobQueue.QueuedJob trained =
+          queue.claim(gpu, List.of("linux", "gpu"), NOW, Duration.ofSeconds(30)).orElseThrow();
+      assertThat(trained.id()).isEqualTo(needsGpu);
+      assertThat(trained.agentId()).isEqualTo(gpu);
+
+      // Only the holder completes it, once.
+      assertThat(queue.complete(needsGpu, cpu, "{\"conclusion\":\"SUCCESS\"}", NOW)).isFalse();
+      assertThat(queue.complete(needsGpu, gpu, "{\"conclusion\":\"SUCCESS\"}", NOW)).isTrue();
+      assertThat(queue.complete(needsGpu, gpu, "{}", NOW)).isFalse();
+      JobQueue.QueuedJob done = queue.find(needsGpu).orElseThrow();
+      assertThat(done.status()).isEqualTo("COMPLETED");
+      assertThat(done.result()).isEqualTo("{\"conclusion\":\"SUCCESS\"}");
+      assertThat(done.interrupted()).isFalse();
+    }
+  }
+
+  @Test
+  void aLeaseThatRunsOutCompletesTheJobAsInterruptedUnlessRenewed() {
+    try (RunStore store = openStore()) {
+      JobQueue queue = JobQueue.in(store);
+      long agent = Agents.in(store).add("a", List.of(), "h1", NOW).id();
+      long runId = run(store);
+      long renewed = queue.enqueue(runId, "a", "a", List.of(), "{}", NOW);
+      long dropped = queue.enqueue(runId, "b", "b", List.of(), "{}", NOW);
+      long waiting = queue.enqueue(runId, "c", "c", List.of("nobody-has-it"), "{}", NOW);
+      assertThat(queue.claim(agent, List.of(), NOW, Duration.ofSeconds(10))).isPresent();
+      assertThat(queue.claim(agent, List.of(), NOW, Duration.ofSeconds(10))).isPresent();
+      assertThat(queue.renew(renewed, agent, NOW.plusSeconds(60))).isTrue();
+
+      List<JobQueue.QueuedJob> expired = queue.expireLeases(NOW.plusSeconds(11));
+      assertThat(expired).extracting(JobQueue.QueuedJob::id).containsExactly(dropped);
+      assertThat(queue.find(dropped).orElseThrow().interrupted()).isTrue();
+      assertThat(queue.find(dropped).orElseThrow().status()).isEqualTo("COMPLETED");
+      assertThat(queue.renew(dropped, agent, NOW.plusSeconds(60))).isFalse();
+      assertThat(queue.find(renewed).orElseThrow().status()).isEqualTo("IN_PROGRESS");
+
+      // A job nobody took is withdrawn when its run is cancelled; a taken one is not.
+      assertThat(queue.withdraw(waiting, NOW)).isTrue();
+      assertThat(queue.find(waiting).orElseThrow().status()).isEqualTo("COMPLETED");
+      assertThat(queue.withdraw(renewed, NOW)).isFalse();
+    }
+  }
+
+  @Test
+  void concurrentClaimersOfTwoStoresTakeEveryJobExactlyOnce() throws Exception {
+    int jobs = 60;
+    try (RunStore first = openStore();
+        RunStore second = openStore()) {
+      long runId = run(first);
+      long agent = Agents.in(first).add("a", List.of(), "h1", NOW).id();
+      for (int i = 0; i < jobs; i++) {
+        JobQueue.in(first).enqueue(runId, "j" + i, "j" + i, List.of(), "{}", NOW);
+      }
+      ExecutorService pool = Executors.newFixedThreadPool(6);
+      try {
+        List<Callable<List<Long>>> claimers = new ArrayList<>();
+        for (int c = 0; c < 6; c++) {
+          JobQueue queue = JobQueue.in(c % 2 == 0 ? first : second);
+          claimers.add(
+              () -> {
+                List<Long> mine = new ArrayList<>();
+                while (true) {
+                  var job = queue.claim(agent, List.of(), NOW, Duration.ofMinutes(1));
+                  if (job.isEmpty()) {
+                    return mine;
+                  }
+                  mine.add(job.get().id());
+                }
+              });
+        }
+        List<Long> all = Collections.synchronizedList(new ArrayList<>());
+        for (Future<List<Long>> f : pool.invokeAll(claimers)) {
+          all.addAll(f.get());
+        }
+        assertThat(all).hasSize(jobs);
+        assertThat(new HashSet<>(all)).hasSize(jobs);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+}

@@ -1,0 +1,302 @@
+package io.gantry.server.agent;
+
+import io.gantry.runner.execution.JobDispatcher;
+import io.gantry.runner.execution.RunRequest;
+import io.gantry.runner.expression.ExpressionException;
+import io.gantry.runner.expression.Expressions;
+import io.gantry.runner.store.Agents;
+import io.gantry.runner.store.JobQueue;
+import io.gantry.runner.store.RunHistory;
+import io.gantry.runner.store.RunStore;
+import io.gantry.server.web.Access;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The endpoints agents call (see {@link AgentProtocol}), each authenticated by the agent's own
+ * token: a revoked or unknown token gets 401. A claim long-polls: it answers as soon as a job the
+ * agent may take is queued, or with no job after the wait the agent asked for (at most 30 s).
+ */
+public final class AgentChannel {
+
+  private static final long MAX_WAIT_MILLIS = 30_000;
+  private static final long SEEN_WINDOW_MILLIS = 60_000;
+
+  private final Agents agents;
+  private final RunStore store;
+  private final AgentDispatcher dispatcher;
+  private final Function<RunHistory.RunDetails, RunRequest> requests;
+
+  /** The labels each agent carried on its last claim, and when: who could take a waiting job. */
+  private final Map<Long, Carried> carried = new ConcurrentHashMap<>();
+
+  private record Carried(Set<String> labels, long at) {}
+
+  public AgentChannel(
+      Agents agents,
+      RunStore store,
+      AgentDispatcher dispatcher,
+      Function<RunHistory.RunDetails, RunRequest> requests) {
+    this.agents = agents;
+    this.store = store;
+    this.dispatcher = dispatcher;
+    this.requests = requests;
+  }
+
+  public void routes(Javalin app) {
+    app.post("/api/agent/claim", this::claim);
+    app.post("/api/agent/jobs/{id}/events", this::events);
+    app.post("/api/agent/jobs/{id}/result", this::result);
+  }
+
+  /** Whether an agent seen lately carries every one of {@code labels}. */
+  boolean someAgentCarries(List<String> labels) {
+    long now = System.currentTimeMillis();
+    for (Carried c : carried.values()) {
+      if (now - c.at() < SEEN_WINDOW_MILLIS && c.labels().containsAll(labels)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Optional<Agents.AgentRecord> agent(Context ctx) {
+    String header = ctx.header("Authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      Optional<Agents.AgentRecord> found =
+          agents.byTokenHash(Access.sha256(header.substring(7).strip()));
+      if (found.isPresent() && !found.get().revoked()) {
+        return found;
+      }
+    }
+    ctx.status(401)
+        .json(
+            Map.of(
+                "error",
+                "unauthorized",
+                "message",
+                "this agent's token is unknown or was revoked; register the agent again with"
+                    + " 'gantry agents add' and start it with the new token"));
+    return Optional.empty();
+  }
+
+  private void claim(Context ctx) {
+    Agents.AgentRecord agent = agent(ctx).orElse(null);
+    if (agent == null) {
+      return;
+    }
+    Map<?, ?> body = body(ctx);
+    if (body == null) {
+      return;
+    }
+    Set<String> labels = new HashSet<>(List.of("self-hosted"));
+    for (String key : List.of("os", "arch")) {
+      if (body.get(key) instanceof String s && !s.isBlank()) {
+        labels.add(s.toLowerCase(Locale.ROOT));
+      }
+    }
+    List<String> asked = strings(body.get("labels"));
+    for (String label : asked) {
+      if (!agent.labels().contains(label)) {
+        ctx.status(403)
+            .json(
+                Map.of(
+                    "error",
+                    "forbidden",
+                    "message",
+                    "label '"
+                        + label
+                        + "' is not registered for agent "
+                        + agent.name()
+                        + " (it has "
+                        + agent.labels()
+                        + "); register it with that label or leave it out"));
+        return;
+      }
+    }
+    labels.addAll(asked.isEmpty() ? agent.labels() : asked);
+    agents.seen(agent.id(), String.valueOf(body.get("version")), Instant.now());
+    carried.put(agent.id(), new Carried(Set.copyOf(labels), System.currentTimeMillis()));
+    long wait =
+        Math.min(MAX_WAIT_MILLIS, (long) (AgentProtocol.number(body.get("waitSeconds")) * 1000));
+    long until = System.currentTimeMillis() + wait;
+    List<String> carriedLabels = List.copyOf(labels);
+    while (true) {
+      Optional<JobQueue.QueuedJob> job =
+          dispatcher.queue().claim(agent.id(), carriedLabels, Instant.now(), dispatcher.lease());
+      if (job.isPresent()) {
+        ctx.json(Map.of("job", ticket(job.get())));
+        return;
+      }
+      long left = until - System.currentTimeMillis();
+      if (left <= 0) {
+        Map<String, Object> none = new LinkedHashMap<>();
+        none.put("job", null);
+        ctx.json(none);
+        return;
+      }
+      try {
+        dispatcher.awaitWork(Math.min(left, 250));
+      } catch (InterruptedException e) {
+        // The server is stopping: the agent asks again (another server, or this one restarted).
+        Thread.currentThread().interrupt();
+        ctx.status(503)
+            .json(Map.of("error", "stopping", "message", "the server is stopping; try again"));
+        return;
+      }
+    }
+  }
+
+  /** Everything the agent needs to run the job, secrets included (they never hit the store). */
+  private Map<String, Object> ticket(JobQueue.QueuedJob job) {
+    RunHistory.RunDetails details = store.details(job.runId()).orElseThrow();
+    RunRequest request = requests.apply(details);
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("workflowSource", details.workflowSource());
+    r.put("workflowFile", details.run().workflowFile());
+    r.put("repository", request.repository());
+    r.put("event", request.event());
+    r.put("eventPayload", request.eventPayload());
+    r.put("ref", request.ref());
+    r.put("sha", request.sha());
+    r.put("inputs", request.inputs());
+    r.put("secrets", request.secrets());
+    r.put("vars", request.vars());
+    r.put("env", request.env());
+    r.put("actor", request.actor());
+    if (request.remote() != null) {
+      r.put("cloneUrl", request.remote().cloneUrl());
+      r.put("username", request.remote().username());
+      r.put("password", request.remote().password());
+    }
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("id", job.id());
+    t.put("runId", job.runId());
+    t.put("runNumber", details.run().runNumber());
+    t.put("attempt", details.run().attempt());
+    t.put("leaseSeconds", dispatcher.lease().toSeconds());
+    try {
+      t.put("spec", Expressions.fromJson(job.spec()));
+    } catch (ExpressionException e) {
+      throw new IllegalStateException("job " + job.id() + " has an unreadable spec", e);
+    }
+    t.put("request", r);
+    return t;
+  }
+
+  private void events(Context ctx) {
+    Agents.AgentRecord agent = agent(ctx).orElse(null);
+    JobQueue.QueuedJob job = agent == null ? null : held(ctx, agent);
+    Map<?, ?> body = job == null ? null : body(ctx);
+    if (body == null) {
+      return;
+    }
+    List<?> events = body.get("events") instanceof List<?> l ? l : List.of();
+    if (events.size() > AgentProtocol.MAX_BATCH) {
+      ctx.status(413)
+          .json(
+              Map.of(
+                  "error",
+                  "too_large",
+                  "message",
+                  "at most " + AgentProtocol.MAX_BATCH + " events per batch"));
+      return;
+    }
+    Instant now = Instant.now();
+    if (!dispatcher.queue().renew(job.id(), agent.id(), now.plus(dispatcher.lease()))) {
+      lost(ctx, job);
+      return;
+    }
+    dispatcher.deliver(job.id(), events);
+    boolean cancel = dispatcher.cancelRequested(job.id()) || store.cancelRequested(job.runId());
+    ctx.json(Map.of("cancel", cancel));
+  }
+
+  private void result(Context ctx) {
+    Agents.AgentRecord agent = agent(ctx).orElse(null);
+    JobQueue.QueuedJob job = agent == null ? null : held(ctx, agent);
+    if (job == null) {
+      return;
+    }
+    Map<?, ?> body = body(ctx);
+    if (body == null) {
+      return;
+    }
+    String result = Expressions.toJson(body);
+    if (!dispatcher.queue().complete(job.id(), agent.id(), result, Instant.now())) {
+      lost(ctx, job);
+      return;
+    }
+    dispatcher.completed(job.id());
+    ctx.json(Map.of("id", job.id(), "accepted", true));
+  }
+
+  /** The job of the path when this agent holds it; else answers 404 or 409 and returns null. */
+  private JobQueue.QueuedJob held(Context ctx, Agents.AgentRecord agent) {
+    long id;
+    try {
+      id = Long.parseLong(ctx.pathParam("id"));
+    } catch (NumberFormatException e) {
+      ctx.status(400).json(Map.of("error", "bad_request", "message", "job id must be a number"));
+      return null;
+    }
+    Optional<JobQueue.QueuedJob> job = dispatcher.queue().find(id);
+    if (job.isEmpty()) {
+      ctx.status(404).json(Map.of("error", "not_found", "message", "no job " + id));
+      return null;
+    }
+    if (!Long.valueOf(agent.id()).equals(job.get().agentId())
+        || !"IN_PROGRESS".equals(job.get().status())) {
+      lost(ctx, job.get());
+      return null;
+    }
+    return job.get();
+  }
+
+  private static void lost(Context ctx, JobQueue.QueuedJob job) {
+    ctx.status(409)
+        .json(
+            Map.of(
+                "error",
+                "lost",
+                "message",
+                "this agent no longer holds job " + job.id() + " (its lease expired); stop it"));
+  }
+
+  private static Map<?, ?> body(Context ctx) {
+    try {
+      Object parsed = Expressions.fromJson(ctx.body());
+      if (parsed instanceof Map<?, ?> m) {
+        return m;
+      }
+    } catch (ExpressionException e) {
+      // answered below
+    }
+    ctx.status(400).json(Map.of("error", "bad_request", "message", "the body must be JSON object"));
+    return null;
+  }
+
+  private static List<String> strings(Object value) {
+    List<String> out = new ArrayList<>();
+    if (value instanceof List<?> l) {
+      l.forEach(o -> out.add(String.valueOf(o).toLowerCase(Locale.ROOT)));
+    }
+    return out;
+  }
+
+  static JobDispatcher.ReadyJob readyJob(Map<?, ?> ticket) {
+    return AgentProtocol.readyJob(
+        (long) AgentProtocol.number(ticket.get("runId")), (Map<?, ?>) ticket.get("spec"));
+  }
+}
