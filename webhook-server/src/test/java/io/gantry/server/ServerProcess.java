@@ -28,13 +28,25 @@ final class ServerProcess {
   static Process start(
       Path config, String baseUrl, Path logs, HttpClient http, List<String> jvmOptions)
       throws Exception {
+    return start(config, baseUrl, logs, http, jvmOptions, System.getProperty("java.class.path"));
+  }
+
+  /** The same, with the server's classes from {@code classpath} (an earlier build, in a bench). */
+  static Process start(
+      Path config,
+      String baseUrl,
+      Path logs,
+      HttpClient http,
+      List<String> jvmOptions,
+      String classpath)
+      throws Exception {
     List<String> command = new java.util.ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
     command.addAll(
         List.of(
             "-cp",
-            System.getProperty("java.class.path"),
+            classpath,
             "io.gantry.server.ServerMain",
             "serve",
             "--config",
