@@ -28,8 +28,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class LogFollower {
 
-  /** Lines waiting for a slow client before it is told it fell behind. */
-  static final int BEHIND_LINES = 5_000;
+  /**
+   * Lines waiting for a slow client before it is told it fell behind: half what the run keeps in
+   * memory, so that a follower that reconnects at once resumes from memory. (The bytes waiting are
+   * those the run's other followers share: this costs no memory per follower.)
+   */
+  static final int BEHIND_LINES = RunLog.RECENT / 2;
 
   /** Bytes waiting for a slow client before it is told it fell behind. */
   static final int BEHIND_BYTES = 8 << 20;
@@ -42,6 +46,7 @@ final class LogFollower {
   /** Events to write: a part of bytes shared by the followers of a run, or of this one's own. */
   private static final class Piece {
     final byte[] bytes;
+
     /** The number of the last line in it; -1 when it holds no line. */
     final long lastLine;
 

@@ -88,8 +88,10 @@ public final class FollowersBench {
               thread.join(600_000);
             }
             boolean complete = true;
+            int behind = 0;
             for (SseFollower f : list) {
               complete &= f.failure == null && "success".equals(f.end) && f.ids.size() > lines;
+              behind += f.behindEvents.get();
             }
             results.add(new Result(side, n, runMillis, cpu / 100.0, clientCpu / 100.0));
             System.out.printf(
@@ -100,7 +102,7 @@ public final class FollowersBench {
                 cpu / 100.0,
                 clientCpu / 100.0,
                 peakRssMb(pid),
-                n == 0 ? "-" : complete ? "yes" : "NO");
+                n == 0 ? "-" : (complete ? "yes" : "NO") + " (" + behind + " times behind)");
           }
         }
       }

@@ -71,16 +71,14 @@ final class SseFollower implements Runnable {
                   + "\r\n")
               .getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
-      InputStream in =
-          new BufferedInputStream(
-              new Chunked(new BufferedInputStream(socket.getInputStream(), 65536)), 65536);
+      Lines in = new Lines(new Chunked(new BufferedInputStream(socket.getInputStream(), 65536)));
       long last = after;
       String event = "message";
       String id = null;
       StringBuilder data = null;
       boolean first = true;
       String line;
-      while ((line = readLine(in)) != null) {
+      while ((line = in.next()) != null) {
         if (line.isEmpty()) {
           if (data != null) {
             switch (event) {
@@ -137,6 +135,53 @@ final class SseFollower implements Runnable {
       size--;
     }
     return new String(line, 0, size, StandardCharsets.UTF_8);
+  }
+
+  /** The lines of a stream, read a buffer at a time (a follower reads megabytes). */
+  private static final class Lines {
+    private final InputStream in;
+    private final byte[] buffer = new byte[65536];
+    private int position;
+    private int limit;
+    private byte[] line = new byte[256];
+
+    Lines(InputStream in) {
+      this.in = in;
+    }
+
+    String next() throws IOException {
+      int size = 0;
+      while (true) {
+        if (position == limit) {
+          int n = in.read(buffer, 0, buffer.length);
+          if (n < 0) {
+            return size == 0 ? null : text(size);
+          }
+          position = 0;
+          limit = n;
+        }
+        int end = position;
+        while (end < limit && buffer[end] != '\n') {
+          end++;
+        }
+        int length = end - position;
+        if (size + length > line.length) {
+          line = java.util.Arrays.copyOf(line, Math.max(line.length * 2, size + length));
+        }
+        System.arraycopy(buffer, position, line, size, length);
+        size += length;
+        if (end < limit) {
+          position = end + 1;
+          return text(size);
+        }
+        position = limit;
+      }
+    }
+
+    private String text(int size) {
+      int length = size > 0 && line[size - 1] == '\r' ? size - 1 : size;
+      return new String(line, 0, length, StandardCharsets.UTF_8);
+    }
   }
 
   /** The body of a chunked HTTP/1.1 answer (its status line and headers skipped). */
