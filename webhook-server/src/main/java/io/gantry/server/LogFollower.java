@@ -80,7 +80,13 @@ final class LogFollower {
   private volatile Throwable failure;
   private LineFiles files;
   private long sent;
+
+  /** The last line the connection took; the lines after it, handed over or not, are waiting. */
   private long written;
+
+  /** The piece handed to the connection last: taken once it is ready again. */
+  private Piece handed;
+
   private long queuedBytes;
   private boolean unflushed;
   private long lastWrite = System.nanoTime();
@@ -234,6 +240,13 @@ final class LogFollower {
     }
     try {
       while (out.isReady()) {
+        if (handed != null) {
+          if (handed.lastLine > 0) {
+            written = handed.lastLine;
+          }
+          queuedBytes -= handed.bytes.length;
+          handed = null;
+        }
         Piece piece = queue.poll();
         if (piece == null) {
           if (unflushed) {
@@ -252,10 +265,7 @@ final class LogFollower {
           }
           return true;
         }
-        if (piece.lastLine > 0) {
-          written = piece.lastLine;
-        }
-        queuedBytes -= piece.bytes.length;
+        handed = piece;
         out.write(piece.bytes);
         unflushed = true;
         lastWrite = System.nanoTime();
