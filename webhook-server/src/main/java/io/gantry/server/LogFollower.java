@@ -143,6 +143,11 @@ final class LogFollower {
 
   /** The run's next events, shared with its other followers; false when this one fell behind. */
   boolean offer(byte[] events, long firstLine, long lastLine) {
+    if (state == State.CATCHING_UP && sent == firstLine - 1) {
+      // Caught up to the run's last tick: it gets the lines as they come from here.
+      closeFiles();
+      state = State.ATTACHED;
+    }
     if (state != State.ATTACHED) {
       return true;
     }
