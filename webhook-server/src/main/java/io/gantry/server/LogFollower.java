@@ -43,6 +43,9 @@ final class LogFollower {
 
   private static final long PING_NANOS = TimeUnit.SECONDS.toNanos(15);
 
+  /** How long a catching-up follower's connection may take nothing before it is dropped. */
+  private static final long STALLED_NANOS = TimeUnit.SECONDS.toNanos(2);
+
   /** Events to write: a part of bytes shared by the followers of a run, or of this one's own. */
   private static final class Piece {
     final byte[] bytes;
@@ -86,6 +89,8 @@ final class LogFollower {
 
   /** The piece handed to the connection last: taken once it is ready again. */
   private Piece handed;
+
+  private long handedAt;
 
   private long queuedBytes;
   private boolean unflushed;
@@ -194,6 +199,14 @@ final class LogFollower {
       }
       return;
     }
+    if (log != null
+        && handed != null
+        && head - written > BEHIND_LINES
+        && System.nanoTime() - handedAt > STALLED_NANOS) {
+      // Its connection takes nothing while the run goes on: dropped, as an attached one would be.
+      last(LogEvents.behind(sent));
+      return;
+    }
     if (!queue.isEmpty()) {
       // One batch at a time: a slow client holds at most one.
       return;
@@ -271,6 +284,7 @@ final class LogFollower {
           return true;
         }
         handed = piece;
+        handedAt = System.nanoTime();
         out.write(piece.bytes);
         unflushed = true;
         lastWrite = System.nanoTime();
