@@ -42,6 +42,9 @@ final class LogFanOut {
 
     /** The conclusion, once every line of the ended run was encoded. */
     String ended;
+
+    /** The run's journal, read when more lines came in one tick than its memory holds. */
+    LineFiles journal;
   }
 
   private final ConcurrentLinkedQueue<LogFollower> arriving = new ConcurrentLinkedQueue<>();
@@ -145,9 +148,30 @@ final class LogFanOut {
       return;
     }
     if (slice.lines().isEmpty() && feed.head < slice.count()) {
-      // More lines came in one tick than memory holds: the attached read them from the journal.
-      feed.followers.forEach(LogFollower::detach);
-      feed.head = slice.count();
+      // More lines came in one tick than memory holds: those no longer there are read from the
+      // journal, once for all the attached followers.
+      if (feed.journal == null) {
+        feed.journal = new LineFiles(List.of(log.journal()));
+      }
+      LogEvents events = new LogEvents(RunLog.RECENT * 96);
+      long first = feed.head + 1;
+      try {
+        feed.journal.read(feed.head, slice.oldest() - 1, RunLog.RECENT, events);
+      } catch (java.io.IOException e) {
+        LOG.log(Level.WARNING, "live log of run " + log.runId() + ": " + e.getMessage());
+      }
+      if (events.isEmpty()) {
+        // The journal cannot be read: each attached follower tries on its own.
+        feed.followers.forEach(LogFollower::detach);
+        feed.head = slice.count();
+      } else {
+        feed.head = feed.journal.number();
+        byte[] shared = events.take();
+        for (LogFollower follower : feed.followers) {
+          follower.offer(shared, first, feed.head);
+        }
+      }
+      return;
     } else if (!slice.lines().isEmpty()) {
       LogEvents events = new LogEvents(slice.lines().size() * 96);
       long first = feed.head + 1;
@@ -176,6 +200,13 @@ final class LogFanOut {
       serve(feed.followers, feed);
       if (feed.followers.isEmpty()) {
         feedIt.remove();
+        if (feed.journal != null) {
+          try {
+            feed.journal.close();
+          } catch (java.io.IOException e) {
+            // Only read; nothing lost.
+          }
+        }
       }
     }
     serve(ofEndedRuns, null);
