@@ -44,7 +44,7 @@ final class LogFollower {
   private static final long PING_NANOS = TimeUnit.SECONDS.toNanos(15);
 
   /** How long a catching-up follower's connection may take nothing before it is dropped. */
-  private static final long STALLED_NANOS = TimeUnit.SECONDS.toNanos(2);
+  private static final long STALLED_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
   /** Events to write: a part of bytes shared by the followers of a run, or of this one's own. */
   private static final class Piece {
