@@ -441,6 +441,7 @@ public final class GantryServer implements AutoCloseable {
     statuses.close();
     executor.close();
     live.stopRelay();
+    live.close();
     actionRuntime.close();
     store.close();
     if (localEcs != null) {

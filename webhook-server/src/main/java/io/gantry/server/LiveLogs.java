@@ -12,11 +12,12 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Each line of a run gets a number, 1, 2, 3, … in the order the run wrote it (all its jobs
  * interleaved), and goes, on the job's thread and without waiting for anyone, to the run's {@link
- * RunLog}: its line journal on disk, its last {@value RunLog#RECENT} lines in memory, and the
- * bounded buffer of each follower ({@link LogFollower}). A follower that cannot keep up is dropped
- * with the number to resume from; reconnecting with that number ({@code Last-Event-ID}) it reads
- * the lines it has not seen from memory or from the journal, so no follower misses a line and none
- * slows the run.
+ * RunLog}: its line journal on disk and its last {@value RunLog#RECENT} lines in memory. One
+ * thread, the {@link LogFanOut}, feeds every follower ({@link LogFollower}) from there, each new
+ * line encoded once for all of them and written without blocking. A follower that cannot keep up is
+ * dropped with the number to resume from; reconnecting with that number ({@code Last-Event-ID}) it
+ * reads the lines it has not seen from memory or from the journal, so no follower misses a line and
+ * none slows the run.
  */
 final class LiveLogs {
 
@@ -40,6 +41,8 @@ final class LiveLogs {
           });
   private final java.util.concurrent.atomic.AtomicInteger followers =
       new java.util.concurrent.atomic.AtomicInteger();
+
+  private final LogFanOut fanOut = new LogFanOut();
 
   /** To and from the other servers sharing a PostgreSQL store; null on the embedded store. */
   private volatile LiveLogRelay relay;
@@ -107,6 +110,21 @@ final class LiveLogs {
     if (log != null) {
       log.finish(conclusion);
     }
+  }
+
+  /** Hands a follower, its output already non-blocking, to the writer of all followers. */
+  void follow(LogFollower follower) {
+    fanOut.add(follower);
+  }
+
+  /** Wakes the writer of all followers (a connection can take more). */
+  void wake() {
+    fanOut.wake();
+  }
+
+  /** Closes every follower (the server closes). */
+  void close() {
+    fanOut.close();
   }
 
   /** Counts a follower in; false when {@link #MAX_FOLLOWERS} are already fed. */

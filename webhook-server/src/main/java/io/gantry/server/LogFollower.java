@@ -1,52 +1,100 @@
 package io.gantry.server;
 
 import io.javalin.http.sse.SseClient;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One live log follower: a thread of its own that writes the run's lines to one SSE client, each as
- * an event {@code log} whose id is the line's number, and then {@code end} with the conclusion.
+ * One live log follower: one SSE client, written without blocking by the {@link LogFanOut}'s
+ * thread, each line as an event {@code log} whose id is the line's number, then {@code end} with
+ * the conclusion.
  *
  * <p>It first sends what the client has not seen ({@code after} is the {@code Last-Event-ID} it
- * came back with, 0 for a new one) from the run's memory or its journal on disk, then attaches to
- * the run and gets new lines in a buffer of {@value #BUFFER} lines that the run's threads fill
- * without waiting. When the buffer is full the follower is detached: it sends what it holds, then
- * an event {@code behind} ("reconnect from line N"), and closes; the client reconnects with {@code
- * Last-Event-ID} and misses nothing. A client that stops reading blocks only this thread, until the
- * connection's idle timeout ends it.
+ * came back with, 0 for a new one) from the run's memory or its journal on disk, a batch at a time,
+ * then attaches to the run and gets the events the fan-out encoded once for all followers. Writes
+ * are asynchronous (Servlet non-blocking output): a client that reads slowly leaves its events
+ * queued here; once more than {@value #BEHIND_LINES} lines (or {@value #BEHIND_BYTES} bytes) wait,
+ * it is detached: it sends what it holds, then an event {@code behind} ("reconnect from line N"),
+ * and closes; the client reconnects with {@code Last-Event-ID} and misses nothing. A client that
+ * stops reading holds nobody's thread; the connection's idle timeout ends it.
+ *
+ * <p>Thread-safety: everything but the write listener's callbacks runs on the fan-out's thread.
  */
-final class LogFollower implements Runnable {
+final class LogFollower {
 
-  static final int BUFFER = 2_000;
-  private static final int BATCH = 500;
-  private static final long LINGER_MILLIS = 20;
+  /**
+   * Lines waiting for a slow client before it is told it fell behind: half what the run keeps in
+   * memory, so that a follower that reconnects at once resumes from memory. (The bytes waiting are
+   * those the run's other followers share: this costs no memory per follower.)
+   */
+  static final int BEHIND_LINES = RunLog.RECENT / 2;
+
+  /** Bytes waiting for a slow client before it is told it fell behind. */
+  static final int BEHIND_BYTES = 8 << 20;
+
+  /** Lines read per catch-up batch. */
+  static final int BATCH = 500;
+
   private static final long PING_NANOS = TimeUnit.SECONDS.toNanos(15);
 
-  private record Entry(long number, String line) {}
+  /** How long a catching-up follower's connection may take nothing before it is dropped. */
+  private static final long STALLED_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+  /** Events to write: a part of bytes shared by the followers of a run, or of this one's own. */
+  private static final class Piece {
+    final byte[] bytes;
+
+    /** The number of the last line in it; -1 when it holds no line. */
+    final long lastLine;
+
+    Piece(byte[] bytes, long lastLine) {
+      this.bytes = bytes;
+      this.lastLine = lastLine;
+    }
+  }
+
+  /** A run that ended before the follower came: where its lines are, and how it ended. */
+  record Completed(Path journal, List<Path> stepFiles, String conclusion) {}
+
+  enum State {
+    /** Sending lines the run wrote before this follower reached it. */
+    CATCHING_UP,
+    /** Getting each new line of the run as the fan-out encodes it. */
+    ATTACHED,
+    /** Its last event is queued: closes once it is written. */
+    CLOSING,
+    /** Gone. */
+    CLOSED
+  }
 
   private final SseClient client;
   private final RunLog log;
   private final Completed completed;
   private final Runnable onExit;
-  private final ArrayBlockingQueue<Entry> buffer = new ArrayBlockingQueue<>(BUFFER);
-  private volatile long behindFrom;
-  private volatile String conclusion;
+  private final ArrayDeque<Piece> queue = new ArrayDeque<>();
+  private ServletOutputStream out;
+  private State state = State.CATCHING_UP;
+  private volatile Throwable failure;
+  private LineFiles files;
   private long sent;
-  private OutputStream out;
 
-  /** A run that ended before the follower came: where its lines are, and how it ended. */
-  record Completed(Path journal, List<Path> stepFiles, String conclusion) {}
+  /** The last line the connection took; the lines after it, handed over or not, are waiting. */
+  private long written;
+
+  /** The piece handed to the connection last: taken once it is ready again. */
+  private Piece handed;
+
+  private long handedAt;
+
+  private long queuedBytes;
+  private boolean unflushed;
+  private long lastWrite = System.nanoTime();
 
   /**
    * @param log the running run's log, or null when the run ended ({@code completed} then)
@@ -61,188 +109,231 @@ final class LogFollower implements Runnable {
     this.onExit = onExit;
   }
 
-  void start(long runId) {
-    Thread thread = new Thread(this, "gantry-log-follower-" + runId);
-    thread.setDaemon(true);
-    thread.start();
+  /** Switches the response to non-blocking output; {@code wake} is called when it can go on. */
+  void open(Runnable wake) throws IOException {
+    out = client.ctx().res().getOutputStream();
+    out.setWriteListener(
+        new WriteListener() {
+          @Override
+          public void onWritePossible() {
+            wake.run();
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            failure = t;
+            wake.run();
+          }
+        });
+    if (log == null) {
+      files =
+          new LineFiles(
+              Files.exists(completed.journal())
+                  ? List.of(completed.journal())
+                  : completed.stepFiles());
+    }
   }
 
-  /** Called by the run under its lock: false when the buffer is full (the follower is detached). */
-  boolean offer(long number, String line) {
-    if (behindFrom > 0) {
+  RunLog log() {
+    return log;
+  }
+
+  State state() {
+    return state;
+  }
+
+  long sent() {
+    return sent;
+  }
+
+  /** The run's next events, shared with its other followers; false when this one fell behind. */
+  boolean offer(byte[] events, long firstLine, long lastLine) {
+    if (state == State.CATCHING_UP && sent == firstLine - 1) {
+      // Caught up to the run's last tick: it gets the lines as they come from here.
+      closeFiles();
+      state = State.ATTACHED;
+    }
+    if (state != State.ATTACHED) {
+      return true;
+    }
+    long waiting = sent - written;
+    if (waiting + (lastLine - firstLine + 1) > BEHIND_LINES
+        || queuedBytes + events.length > BEHIND_BYTES) {
+      last(LogEvents.behind(sent));
       return false;
     }
-    if (!buffer.offer(new Entry(number, line))) {
-      behindFrom = number;
-      return false;
-    }
+    queue(events, lastLine);
     return true;
   }
 
-  /** Called by the run under its lock once the run ended; the buffered lines are sent first. */
+  /** The run ended and this follower has every line: it sends {@code end} and closes. */
   void end(String conclusion) {
-    this.conclusion = conclusion;
+    if (state == State.CATCHING_UP || state == State.ATTACHED) {
+      last(LogEvents.end(conclusion));
+    }
   }
 
-  @Override
-  public void run() {
-    try {
-      out = client.ctx().res().getOutputStream();
-      if (log == null) {
-        sendCompleted();
+  /** A follower that lost its place in the run's memory reads on from the journal. */
+  void detach() {
+    if (state == State.ATTACHED) {
+      state = State.CATCHING_UP;
+    }
+  }
+
+  /**
+   * Catches up by one batch when everything queued is written: from the run's memory, or its
+   * journal, up to line {@code head} (the last the fan-out encoded for the attached followers),
+   * then attaches, or ends when the run ended with {@code head}. A follower of an ended run reads
+   * its files to the end.
+   */
+  void catchUp(long head, String ended) throws IOException {
+    if (state != State.CATCHING_UP) {
+      return;
+    }
+    if (log != null && sent >= head) {
+      closeFiles();
+      if (ended != null) {
+        last(LogEvents.end(ended));
       } else {
-        catchUp();
-        follow();
+        state = State.ATTACHED;
       }
-    } catch (IOException e) {
-      // The client went away; nothing to tell it.
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      if (log != null) {
-        log.detach(this);
+      return;
+    }
+    if (log != null
+        && handed != null
+        && head - written > BEHIND_LINES
+        && System.nanoTime() - handedAt > STALLED_NANOS) {
+      // Its connection takes nothing while the run goes on: dropped, as an attached one would be.
+      last(LogEvents.behind(sent));
+      return;
+    }
+    if (!queue.isEmpty()) {
+      // One batch at a time: a slow client holds at most one.
+      return;
+    }
+    LogEvents events = new LogEvents(BATCH * 128);
+    if (log == null) {
+      boolean more = files.read(sent, Long.MAX_VALUE, BATCH, events);
+      if (!events.isEmpty()) {
+        queue(events.take(), files.number());
       }
+      if (!more) {
+        last(LogEvents.end(completed.conclusion()));
+      }
+      return;
+    }
+    RunLog.Slice slice = log.since(sent, (int) Math.min(BATCH, head - sent));
+    if (!slice.lines().isEmpty()) {
+      closeFiles();
+      for (String line : slice.lines()) {
+        events.log(++sent, line);
+      }
+    } else if (slice.journalProblem() != null) {
+      throw new IOException(slice.journalProblem());
+    } else {
+      if (files == null) {
+        files = new LineFiles(List.of(log.journal()));
+      }
+      files.read(sent, head, BATCH, events);
+      if (events.isEmpty()) {
+        throw new IOException("cannot read line " + (sent + 1) + " of " + log.journal());
+      }
+      queue(events.take(), files.number());
+      return;
+    }
+    queue(events.take(), sent);
+  }
+
+  /**
+   * Writes what is queued while the connection takes it without blocking; false once the follower
+   * is closed (then it must be forgotten).
+   */
+  boolean pump() {
+    if (state == State.CLOSED) {
+      return false;
+    }
+    if (failure != null) {
+      close();
+      return false;
+    }
+    try {
+      while (out.isReady()) {
+        if (handed != null) {
+          if (handed.lastLine > 0) {
+            written = handed.lastLine;
+          }
+          queuedBytes -= handed.bytes.length;
+          handed = null;
+        }
+        Piece piece = queue.poll();
+        if (piece == null) {
+          if (unflushed) {
+            unflushed = false;
+            out.flush();
+            continue;
+          }
+          if (state == State.CLOSING) {
+            close();
+            return false;
+          }
+          if (System.nanoTime() - lastWrite > PING_NANOS) {
+            // Keeps the connection from the idle timeout, and finds a client that left.
+            queue(LogEvents.PING, -1);
+            continue;
+          }
+          return true;
+        }
+        handed = piece;
+        handedAt = System.nanoTime();
+        out.write(piece.bytes);
+        unflushed = true;
+        lastWrite = System.nanoTime();
+      }
+      return true;
+    } catch (IOException | RuntimeException e) {
+      // The client went away (or its connection broke); nothing to tell it.
+      close();
+      return false;
+    }
+  }
+
+  /** Stops at once (the server closes, or the fan-out failed on this follower). */
+  void close() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    queue.clear();
+    closeFiles();
+    try {
       client.close();
+    } finally {
       onExit.run();
     }
   }
 
-  private void catchUp() throws IOException {
-    while (true) {
-      RunLog.Next next = log.next(sent, BATCH, this);
-      if (next.upToDate()) {
-        return;
-      }
-      if (!next.lines().isEmpty()) {
-        StringBuilder events = new StringBuilder();
-        for (String line : next.lines()) {
-          appendLog(events, ++sent, line);
-        }
-        write(events);
-      } else if (next.problem() != null) {
-        throw new IOException(next.problem());
-      } else {
-        sendJournal(log.journal(), next.journalUpTo());
-      }
+  private void queue(byte[] events, long lastLine) {
+    queue.add(new Piece(events, lastLine));
+    queuedBytes += events.length;
+    if (lastLine > sent) {
+      sent = lastLine;
     }
   }
 
-  private void follow() throws IOException, InterruptedException {
-    long idleSince = System.nanoTime();
-    List<Entry> batch = new ArrayList<>(BATCH);
-    while (true) {
-      Entry first = buffer.poll(200, TimeUnit.MILLISECONDS);
-      if (first != null) {
-        // Lines come in bursts: a moment's wait sends a burst in one write instead of many.
-        if (buffer.size() < BATCH) {
-          Thread.sleep(LINGER_MILLIS);
-        }
-        batch.add(first);
-        buffer.drainTo(batch, BATCH - 1);
-        StringBuilder events = new StringBuilder();
-        for (Entry entry : batch) {
-          sent = entry.number();
-          appendLog(events, entry.number(), entry.line());
-        }
-        batch.clear();
-        write(events);
-        idleSince = System.nanoTime();
-        continue;
-      }
-      // The flags are set after the lines they follow were buffered: an empty buffer seen after
-      // a flag holds nothing more.
-      if (behindFrom > 0 && buffer.isEmpty()) {
-        write(
-            new StringBuilder("id: ")
-                .append(sent)
-                .append("\nevent: behind\ndata: you fell behind; reconnect from line ")
-                .append(sent + 1)
-                .append("\n\n"));
-        return;
-      }
-      if (conclusion != null && buffer.isEmpty()) {
-        write(new StringBuilder("event: end\ndata: ").append(conclusion).append("\n\n"));
-        return;
-      }
-      if (System.nanoTime() - idleSince > PING_NANOS) {
-        // Keeps the connection from the idle timeout, and finds a client that left.
-        write(new StringBuilder(": ping\n\n"));
-        idleSince = System.nanoTime();
-      }
-    }
+  private void last(byte[] event) {
+    queue(event, -1);
+    state = State.CLOSING;
+    closeFiles();
   }
 
-  private void sendCompleted() throws IOException {
-    if (Files.exists(completed.journal())) {
-      sendJournal(completed.journal(), Long.MAX_VALUE);
-    } else {
-      // A run that ended without running (invalid workflow, cancelled while queued): its files.
-      long number = 0;
-      for (Path file : completed.stepFiles()) {
-        number = sendLines(file, number, Long.MAX_VALUE);
+  private void closeFiles() {
+    if (files != null) {
+      try {
+        files.close();
+      } catch (IOException e) {
+        // Only read; nothing lost.
       }
+      files = null;
     }
-    write(new StringBuilder("event: end\ndata: ").append(completed.conclusion()).append("\n\n"));
-  }
-
-  /** Sends the journal's lines after {@link #sent} up to line {@code upTo}. */
-  private void sendJournal(Path journal, long upTo) throws IOException {
-    sendLines(journal, 0, upTo);
-  }
-
-  /**
-   * Sends the lines of a file numbered from {@code numberBefore + 1}, those after {@link #sent} and
-   * up to {@code upTo}; returns the number of the file's last line. Lines end at '\n' only.
-   */
-  private long sendLines(Path file, long numberBefore, long upTo) throws IOException {
-    long number = numberBefore;
-    StringBuilder events = new StringBuilder();
-    int pending = 0;
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 65536)) {
-      ByteArrayOutputStream line = new ByteArrayOutputStream(256);
-      int b;
-      while (number < upTo && (b = in.read()) >= 0) {
-        if (b != '\n') {
-          if (number >= sent) {
-            line.write(b);
-          }
-          continue;
-        }
-        number++;
-        if (number > sent) {
-          appendLog(events, number, line.toString(StandardCharsets.UTF_8));
-          sent = number;
-          line.reset();
-          if (++pending == BATCH) {
-            write(events);
-            events.setLength(0);
-            pending = 0;
-          }
-        }
-      }
-    }
-    if (pending > 0) {
-      write(events);
-    }
-    return number;
-  }
-
-  private static void appendLog(StringBuilder events, long number, String line) {
-    events.append("id: ").append(number).append("\nevent: log\ndata: ");
-    // A carriage return ends an SSE line: the client gets it back as a line break.
-    for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if (c == '\r') {
-        events.append("\ndata: ");
-      } else {
-        events.append(c);
-      }
-    }
-    events.append("\n\n");
-  }
-
-  private void write(StringBuilder events) throws IOException {
-    out.write(events.toString().getBytes(StandardCharsets.UTF_8));
-    out.flush();
   }
 }

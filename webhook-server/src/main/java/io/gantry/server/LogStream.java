@@ -4,12 +4,14 @@ import io.gantry.runner.log.LogStore;
 import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.javalin.http.sse.SseClient;
+import java.io.IOException;
 
 /**
  * {@code GET /api/runs/{id}/logs/stream}: a run's log over Server-Sent Events, from the line after
  * {@code Last-Event-ID} (header, or the {@code last-event-id} query parameter) or from the first,
  * live while the run runs, then {@code end} with its conclusion. Each client gets a {@link
- * LogFollower}; see {@link LiveLogs} for why none can miss a line or slow the run.
+ * LogFollower}, written by the one {@link LogFanOut}; see {@link LiveLogs} for why none can miss a
+ * line or slow the run.
  */
 final class LogStream {
 
@@ -64,7 +66,15 @@ final class LogStream {
       log = null;
       completed = new LogFollower.Completed(logs.lineJournal(id), logs.runFiles(id), conclusion);
     }
-    new LogFollower(client, log, completed, after, live::leave).start(id);
+    LogFollower follower = new LogFollower(client, log, completed, after, live::leave);
+    try {
+      follower.open(live::wake);
+    } catch (IOException | IllegalStateException e) {
+      // The client went away, or the response cannot be written without blocking.
+      follower.close();
+      return;
+    }
+    live.follow(follower);
   }
 
   private static long lastEventId(SseClient client) {

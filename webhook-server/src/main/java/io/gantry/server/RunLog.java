@@ -9,17 +9,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One running run's lines, numbered from 1 in the order they were written: appended to its line
- * journal on disk (flushed line by line), the last {@value #RECENT} kept in memory, and offered to
- * each live follower's bounded buffer. {@link #append} never waits for a follower: one whose buffer
- * is full is detached, to catch up from here or the journal when it reconnects.
+ * journal on disk (flushed line by line) and the last {@value #RECENT} kept in memory. Followers
+ * never touch the run's thread: {@link LogFanOut} reads what is new here on its own thread, a tick
+ * at a time, and a follower that lags reads older lines from the journal.
  *
- * <p>Thread-safety: every method holds this object's lock; the lock is never held while a socket is
- * written.
+ * <p>Thread-safety: every method holds this object's lock, and none does more than copy references
+ * or write the journal under it.
  */
 final class RunLog {
 
@@ -29,7 +28,6 @@ final class RunLog {
   private final long runId;
   private final Path journal;
   private final String[] recent = new String[RECENT];
-  private final List<LogFollower> followers = new ArrayList<>();
   private BufferedWriter writer;
   private long count = -1;
   private String conclusion;
@@ -52,7 +50,7 @@ final class RunLog {
     return conclusion != null;
   }
 
-  /** Appends one line of the run and offers it to the live followers. */
+  /** Appends one line of the run. */
   synchronized void append(String line) {
     if (conclusion != null) {
       return;
@@ -72,16 +70,15 @@ final class RunLog {
         writer.write('\n');
         writer.flush();
       } catch (IOException e) {
-        // The live followers still get every line; only a resume from disk is lost.
+        // The live followers still get the lines in memory; only a resume from disk is lost.
         journalProblem = "cannot write " + journal + ": " + e.getMessage();
       }
     }
     count++;
     recent[(int) ((count - 1) % RECENT)] = line;
-    followers.removeIf(f -> !f.offer(count, line));
   }
 
-  /** The run ended: every follower is told once it has sent what it holds. */
+  /** The run ended: its followers are told once they have sent every line. */
   synchronized void finish(String conclusion) {
     if (this.conclusion != null) {
       return;
@@ -95,56 +92,35 @@ final class RunLog {
       }
       writer = null;
     }
-    followers.forEach(f -> f.end(conclusion));
-    followers.clear();
-  }
-
-  synchronized void detach(LogFollower follower) {
-    followers.remove(follower);
   }
 
   /**
-   * What a follower that has sent every line up to {@code after} is to send next: up to {@code max}
-   * lines from memory, or the number of the last line it must read from the journal (those older
-   * than memory), or, when it is up to date, nothing: it is then attached and gets the next lines
-   * in its buffer (or its end, when the run ended).
+   * The lines after {@code after}, at most {@code max}, from memory; none when line {@code after +
+   * 1} is no longer in memory ({@link Slice#oldest} says from where it is: the older ones are in
+   * the journal).
    */
-  synchronized Next next(long after, int max, LogFollower follower) {
+  synchronized Slice since(long after, int max) {
     counted();
-    if (after >= count) {
-      if (conclusion != null) {
-        follower.end(conclusion);
-      } else {
-        followers.add(follower);
+    long oldest = Math.max(1, count - RECENT + 1);
+    List<String> lines = List.of();
+    if (after < count && after + 1 >= oldest && max > 0) {
+      long last = Math.min(count, after + max);
+      String[] copy = new String[(int) (last - after)];
+      for (long n = after + 1; n <= last; n++) {
+        copy[(int) (n - after - 1)] = recent[(int) ((n - 1) % RECENT)];
       }
-      return Next.UP_TO_DATE;
+      lines = java.util.Arrays.asList(copy);
     }
-    long first = Math.max(1, count - RECENT + 1);
-    if (after + 1 < first) {
-      if (journalProblem != null) {
-        return new Next(List.of(), first - 1, journalProblem);
-      }
-      return new Next(List.of(), first - 1, null);
-    }
-    long last = Math.min(count, after + max);
-    List<String> lines = new ArrayList<>((int) (last - after));
-    for (long n = after + 1; n <= last; n++) {
-      lines.add(recent[(int) ((n - 1) % RECENT)]);
-    }
-    return new Next(lines, 0, null);
+    return new Slice(lines, count, oldest, conclusion, journalProblem);
   }
 
   /**
-   * The lines to send next: {@code lines} from memory (numbered from the follower's position), or
-   * when that is empty and {@code journalUpTo} is not 0, the journal's lines up to that number.
+   * Lines from memory, numbered from the position asked for; how many the run has written, the
+   * number of the oldest one in memory, its conclusion once it ended (then no line follows), and
+   * why the journal cannot be read, if it cannot.
    */
-  record Next(List<String> lines, long journalUpTo, String problem) {
-    static final Next UP_TO_DATE = new Next(List.of(), 0, null);
-
-    boolean upToDate() {
-      return lines.isEmpty() && journalUpTo == 0 && problem == null;
-    }
-  }
+  record Slice(
+      List<String> lines, long count, long oldest, String conclusion, String journalProblem) {}
 
   /** A journal left by an earlier attempt or server is continued, its numbers kept. */
   private void counted() {

@@ -11,65 +11,149 @@ import java.util.Map;
  * {@code bench/followers}: a real {@code gantry serve} process (its heap capped with {@code
  * -Xmx300m}) runs a 20,000-line run with no live log follower, then with FOLLOWERS followers (SSE
  * over sockets, in this JVM), alternately, ROUNDS times each. Per run: the wall time from dispatch
- * to COMPLETED, the server's CPU time (utime + stime of its process), its peak resident memory, and
- * whether every follower got every line. Arguments: WORK_DIR [FOLLOWERS] [ROUNDS] [LINES].
+ * to COMPLETED, the server's CPU time (utime + stime of its process), the CPU time of this JVM (the
+ * followers' side), the server's peak resident memory, and whether every follower got every line.
+ * Arguments: WORK_DIR [FOLLOWERS] [ROUNDS] [LINES] [BEFORE_CLASSPATH]. With BEFORE_CLASSPATH (the
+ * server's classes of an earlier build), a second server runs from it, and each round measures
+ * both, before then after, with the same followers' code: side by side in one run.
  */
 public final class FollowersBench {
 
   private FollowersBench() {}
+
+  /** One measured run. */
+  private record Result(
+      String side, int followers, long runMillis, double serverCpu, double clientCpu) {}
 
   public static void main(String[] args) throws Exception {
     Path work = Path.of(args[0]);
     int followers = args.length > 1 ? Integer.parseInt(args[1]) : 100;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     int lines = args.length > 3 ? Integer.parseInt(args[3]) : 20_000;
+    String before = args.length > 4 && !args[4].isBlank() ? args[4] : null;
     String workflow =
         "name: talk\non: workflow_dispatch\njobs:\n  t:\n    runs-on: x\n    steps:\n"
             + "      - run: for i in $(seq 1 "
             + lines
             + "); do echo \"line $i of the benchmark's run, some text to make it a log line\"; done\n";
-    try (KilledServerFixture server = new KilledServerFixture(work, Map.of("talk.yml", workflow))) {
-      long pid = server.start(List.of("-Xmx300m", "-XX:+UseSerialGC"));
-      // One untimed run warms the server up.
-      server.awaitStatus(server.dispatch("talk.yml"), "COMPLETED");
+    List<String> sides = before == null ? List.of("this") : List.of("before", "after");
+    Map<String, KilledServerFixture> servers = new java.util.LinkedHashMap<>();
+    Map<String, Long> pids = new java.util.HashMap<>();
+    List<Result> results = new ArrayList<>();
+    try {
+      for (String side : sides) {
+        Path dir = work.resolve(side);
+        Files.createDirectories(dir);
+        KilledServerFixture server = new KilledServerFixture(dir, Map.of("talk.yml", workflow));
+        servers.put(side, server);
+        List<String> options = List.of("-Xmx300m", "-XX:+UseSerialGC");
+        pids.put(
+            side, side.equals("before") ? server.start(options, before) : server.start(options));
+        // One untimed run warms the server up.
+        server.awaitStatus(server.dispatch("talk.yml"), "COMPLETED");
+      }
       System.out.printf(
-          "%-10s %10s %14s %16s %s%n",
+          "%-7s %-10s %10s %14s %14s %16s %s%n",
+          "server",
           "followers",
           "run (ms)",
           "server CPU (s)",
+          "client CPU (s)",
           "peak RSS (MB)",
           "every follower got every line");
       for (int round = 0; round < rounds; round++) {
-        for (int n : new int[] {0, followers}) {
-          long cpuBefore = cpuTicks(pid);
-          long started = System.nanoTime();
-          long id = server.dispatch("talk.yml");
-          List<SseFollower> list = new ArrayList<>();
-          List<Thread> threads = new ArrayList<>();
-          for (int i = 0; i < n; i++) {
-            SseFollower follower = new SseFollower(server.port(), id, null);
-            list.add(follower);
-            Thread thread = new Thread(follower, "bench-follower-" + i);
-            thread.setDaemon(true);
-            thread.start();
-            threads.add(thread);
+        for (String side : sides) {
+          for (int n : new int[] {0, followers}) {
+            KilledServerFixture server = servers.get(side);
+            long pid = pids.get(side);
+            long cpuBefore = cpuTicks(pid);
+            long clientBefore = cpuTicks(ProcessHandle.current().pid());
+            long started = System.nanoTime();
+            long id = server.dispatch("talk.yml");
+            List<SseFollower> list = new ArrayList<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+              SseFollower follower = new SseFollower(server.port(), id, null);
+              list.add(follower);
+              Thread thread = new Thread(follower, "bench-follower-" + i);
+              thread.setDaemon(true);
+              thread.start();
+              threads.add(thread);
+            }
+            server.awaitStatus(id, "COMPLETED");
+            long runMillis = (System.nanoTime() - started) / 1_000_000;
+            long cpu = cpuTicks(pid) - cpuBefore;
+            long clientCpu = cpuTicks(ProcessHandle.current().pid()) - clientBefore;
+            for (Thread thread : threads) {
+              thread.join(600_000);
+            }
+            boolean complete = true;
+            int behind = 0;
+            for (SseFollower f : list) {
+              complete &= f.failure == null && "success".equals(f.end) && f.ids.size() > lines;
+              behind += f.behindEvents.get();
+            }
+            results.add(new Result(side, n, runMillis, cpu / 100.0, clientCpu / 100.0));
+            System.out.printf(
+                "%-7s %-10d %10d %14.2f %14.2f %16d %s%n",
+                side,
+                n,
+                runMillis,
+                cpu / 100.0,
+                clientCpu / 100.0,
+                peakRssMb(pid),
+                n == 0 ? "-" : (complete ? "yes" : "NO") + " (" + behind + " times behind)");
           }
-          server.awaitStatus(id, "COMPLETED");
-          long runMillis = (System.nanoTime() - started) / 1_000_000;
-          long cpu = cpuTicks(pid) - cpuBefore;
-          for (Thread thread : threads) {
-            thread.join(600_000);
-          }
-          boolean complete = true;
-          for (SseFollower f : list) {
-            complete &= f.failure == null && "success".equals(f.end) && f.ids.size() > lines;
-          }
-          System.out.printf(
-              "%-10d %10d %14.2f %16d %s%n",
-              n, runMillis, cpu / 100.0, peakRssMb(pid), n == 0 ? "-" : complete ? "yes" : "NO");
         }
       }
+    } finally {
+      for (KilledServerFixture server : servers.values()) {
+        server.close();
+      }
     }
+    System.out.println();
+    for (String side : sides) {
+      double run0 = median(results, side, 0, Result::runMillis);
+      double runN = median(results, side, followers, Result::runMillis);
+      double cpu0 = median(results, side, 0, Result::serverCpu);
+      double cpuN = median(results, side, followers, Result::serverCpu);
+      // The server's CPU use while the run runs, in percent of one core: with followers less
+      // without.
+      double use0 = 100 * cpu0 / (run0 / 1000);
+      double useN = 100 * cpuN / (runN / 1000);
+      System.out.printf(
+          "medians %s: run %.0f ms -> %.0f ms with %d followers (%.2fx); server CPU %.2f s -> %.2f s"
+              + " (+%.2f s); server CPU use %.0f%% -> %.0f%% of a core (%+.0f points)%n",
+          side,
+          run0,
+          runN,
+          followers,
+          runN / run0,
+          cpu0,
+          cpuN,
+          cpuN - cpu0,
+          use0,
+          useN,
+          useN - use0);
+    }
+  }
+
+  private static double median(
+      List<Result> results,
+      String side,
+      int followers,
+      java.util.function.ToDoubleFunction<Result> value) {
+    double[] values =
+        results.stream()
+            .filter(r -> r.side().equals(side) && r.followers() == followers)
+            .mapToDouble(value)
+            .sorted()
+            .toArray();
+    if (values.length == 0) {
+      return Double.NaN;
+    }
+    int mid = values.length / 2;
+    return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
   }
 
   /** utime + stime of the process, in clock ticks (100 per second on Linux). */

@@ -79,6 +79,12 @@ final class KilledServerFixture implements AutoCloseable {
     return server.pid();
   }
 
+  /** The same, the server's classes from {@code classpath}; returns its process id. */
+  long start(List<String> jvmOptions, String classpath) throws Exception {
+    server = ServerProcess.start(config, base(), dir, http, jvmOptions, classpath);
+    return server.pid();
+  }
+
   int port() {
     return port;
   }

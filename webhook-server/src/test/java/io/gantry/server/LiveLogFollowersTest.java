@@ -43,7 +43,11 @@ class LiveLogFollowersTest {
             + " ]; do sleep 0.05; done\n"
             + "      - run: for i in $(seq 1 20000); do echo \"%s-$i "
             + pad
-            + "\"; done\n";
+            + "\"; done\n"
+            // The run goes on a while after its output: a follower that stopped reading is then
+            // dropped while the run is live, as it would be in a longer run, however fast this
+            // machine writes the 40,000 lines (else it might just catch up after the run ended).
+            + "      - run: sleep 3\n";
     String workflow =
         "on: push\njobs:\n  a:\n    runs-on: x\n"
             + steps.replace("%s", "a")

@@ -28,9 +28,22 @@ final class ServerProcess {
   static Process start(
       Path config, String baseUrl, Path logs, HttpClient http, List<String> jvmOptions)
       throws Exception {
+    return start(config, baseUrl, logs, http, jvmOptions, System.getProperty("java.class.path"));
+  }
+
+  /** The same, with the server's classes from {@code classpath} (an earlier build, in a bench). */
+  static Process start(
+      Path config,
+      String baseUrl,
+      Path logs,
+      HttpClient http,
+      List<String> jvmOptions,
+      String classpath)
+      throws Exception {
     Process process =
-        launch(config, logs.resolve("server-" + System.nanoTime() + ".log"), jvmOptions);
-    if (awaitHealthy(baseUrl, http, 30_000)) {
+        launch(config, logs.resolve("server-" + System.nanoTime() + ".log"), jvmOptions, classpath);
+    // Generous: a loaded machine (the whole suite on two cores) starts a JVM slowly.
+    if (awaitHealthy(baseUrl, http, 60_000)) {
       return process;
     }
     process.destroyForcibly();
@@ -39,13 +52,18 @@ final class ServerProcess {
 
   /** Starts {@code gantry serve --config CONFIG}, its output in {@code log}, without waiting. */
   static Process launch(Path config, Path log, List<String> jvmOptions) throws IOException {
+    return launch(config, log, jvmOptions, System.getProperty("java.class.path"));
+  }
+
+  private static Process launch(Path config, Path log, List<String> jvmOptions, String classpath)
+      throws IOException {
     List<String> command = new java.util.ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
     command.addAll(
         List.of(
             "-cp",
-            System.getProperty("java.class.path"),
+            classpath,
             "io.gantry.server.ServerMain",
             "serve",
             "--config",

@@ -1,7 +1,6 @@
 package io.gantry.server;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -72,14 +71,14 @@ final class SseFollower implements Runnable {
                   + "\r\n")
               .getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
-      InputStream in = new Chunked(new BufferedInputStream(socket.getInputStream()));
+      Lines in = new Lines(new Chunked(new BufferedInputStream(socket.getInputStream(), 65536)));
       long last = after;
       String event = "message";
       String id = null;
       StringBuilder data = null;
       boolean first = true;
       String line;
-      while ((line = readLine(in)) != null) {
+      while ((line = in.next()) != null) {
         if (line.isEmpty()) {
           if (data != null) {
             switch (event) {
@@ -120,16 +119,69 @@ final class SseFollower implements Runnable {
   }
 
   private static String readLine(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    byte[] line = new byte[128];
+    int size = 0;
     int b;
     while ((b = in.read()) >= 0 && b != '\n') {
-      line.write(b);
+      if (size == line.length) {
+        line = java.util.Arrays.copyOf(line, size * 2);
+      }
+      line[size++] = (byte) b;
     }
-    if (b < 0 && line.size() == 0) {
+    if (b < 0 && size == 0) {
       return null;
     }
-    String text = line.toString(StandardCharsets.UTF_8);
-    return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+    if (size > 0 && line[size - 1] == '\r') {
+      size--;
+    }
+    return new String(line, 0, size, StandardCharsets.UTF_8);
+  }
+
+  /** The lines of a stream, read a buffer at a time (a follower reads megabytes). */
+  private static final class Lines {
+    private final InputStream in;
+    private final byte[] buffer = new byte[65536];
+    private int position;
+    private int limit;
+    private byte[] line = new byte[256];
+
+    Lines(InputStream in) {
+      this.in = in;
+    }
+
+    String next() throws IOException {
+      int size = 0;
+      while (true) {
+        if (position == limit) {
+          int n = in.read(buffer, 0, buffer.length);
+          if (n < 0) {
+            return size == 0 ? null : text(size);
+          }
+          position = 0;
+          limit = n;
+        }
+        int end = position;
+        while (end < limit && buffer[end] != '\n') {
+          end++;
+        }
+        int length = end - position;
+        if (size + length > line.length) {
+          line = java.util.Arrays.copyOf(line, Math.max(line.length * 2, size + length));
+        }
+        System.arraycopy(buffer, position, line, size, length);
+        size += length;
+        if (end < limit) {
+          position = end + 1;
+          return text(size);
+        }
+        position = limit;
+      }
+    }
+
+    private String text(int size) {
+      int length = size > 0 && line[size - 1] == '\r' ? size - 1 : size;
+      return new String(line, 0, length, StandardCharsets.UTF_8);
+    }
   }
 
   /** The body of a chunked HTTP/1.1 answer (its status line and headers skipped). */
@@ -156,12 +208,22 @@ final class SseFollower implements Runnable {
       if (length == 0) {
         return 0;
       }
-      int b = read();
-      if (b < 0) {
+      if (left == 0 || done) {
+        // At a chunk's boundary: read() reads the next chunk's size.
+        int b = read();
+        if (b < 0) {
+          return -1;
+        }
+        buffer[offset] = (byte) b;
+        return 1;
+      }
+      int n = in.read(buffer, offset, (int) Math.min(length, left));
+      if (n < 0) {
+        done = true;
         return -1;
       }
-      buffer[offset] = (byte) b;
-      return 1;
+      left -= n;
+      return n;
     }
 
     @Override

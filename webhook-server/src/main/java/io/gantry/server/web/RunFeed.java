@@ -4,6 +4,7 @@ import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.javalin.http.sse.SseClient;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,8 +12,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -25,6 +28,10 @@ import java.util.logging.Logger;
  * into the executor; when the runner's event channel lands, {@link #changed} is the method to call
  * from it instead. On connect a browser gets the current rows, so nothing that happened between
  * rendering the page and connecting is lost. At most {@value #MAX_CLIENTS} browsers.
+ *
+ * <p>One thread does all of it, the writing included: each browser is written without blocking
+ * ({@link FeedClient}), so a browser that stops reading delays no other, and is closed once its
+ * bounded queue is full.
  */
 final class RunFeed implements AutoCloseable {
 
@@ -33,7 +40,7 @@ final class RunFeed implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RunFeed.class.getName());
 
   private final RunStore store;
-  private final Map<RunHistory.RunQuery, List<SseClient>> clients = new ConcurrentHashMap<>();
+  private final Map<RunHistory.RunQuery, List<FeedClient>> clients = new ConcurrentHashMap<>();
   private final Map<RunHistory.RunQuery, Map<Long, String>> seen = new ConcurrentHashMap<>();
   private final ScheduledExecutorService ticker =
       Executors.newSingleThreadScheduledExecutor(
@@ -42,6 +49,8 @@ final class RunFeed implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+
+  private final AtomicBoolean pumpQueued = new AtomicBoolean();
 
   RunFeed(RunStore store) {
     this.store = store;
@@ -65,26 +74,65 @@ final class RunFeed implements AutoCloseable {
             null,
             WATCHED);
     client.keepAlive();
+    FeedClient browser = new FeedClient(client);
+    try {
+      browser.open(this::wake);
+    } catch (IOException | IllegalStateException e) {
+      // The browser went away, or the response cannot be written without blocking.
+      client.close();
+      return;
+    }
     client.onClose(
         () -> {
-          List<SseClient> list = clients.get(key);
+          List<FeedClient> list = clients.get(key);
           if (list != null) {
-            list.remove(client);
+            list.remove(browser);
           }
         });
-    List<RunHistory.RunSummary> now = store.page(key);
-    for (int i = now.size() - 1; i >= 0; i--) {
-      send(client, now.get(i));
+    onFeedThread(
+        () -> {
+          // On the feed's thread, between two looks at the store: no change is missed.
+          try {
+            List<RunHistory.RunSummary> now = store.page(key);
+            for (int i = now.size() - 1; i >= 0; i--) {
+              send(browser, now.get(i));
+            }
+          } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "live runs feed: " + e.getMessage(), e);
+            browser.close();
+          }
+          if (!browser.isClosed()) {
+            clients.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(browser);
+          }
+        });
+  }
+
+  /** A browser's connection can take more: the feed's thread writes on. */
+  private void wake() {
+    if (pumpQueued.compareAndSet(false, true)) {
+      onFeedThread(
+          () -> {
+            pumpQueued.set(false);
+            clients.values().forEach(list -> list.forEach(FeedClient::pump));
+          });
     }
-    clients.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(client);
+  }
+
+  private void onFeedThread(Runnable task) {
+    try {
+      ticker.execute(task);
+    } catch (RejectedExecutionException e) {
+      // The server closes.
+    }
   }
 
   /** Looks for new and changed runs and sends them to the browsers that show them. */
   void changed() {
+    clients.values().forEach(list -> list.removeIf(FeedClient::isClosed));
     clients.values().removeIf(List::isEmpty);
     seen.keySet().retainAll(clients.keySet());
-    for (Map.Entry<RunHistory.RunQuery, List<SseClient>> entry : clients.entrySet()) {
-      List<SseClient> listeners = entry.getValue();
+    for (Map.Entry<RunHistory.RunQuery, List<FeedClient>> entry : clients.entrySet()) {
+      List<FeedClient> listeners = entry.getValue();
       try {
         List<RunHistory.RunSummary> rows = store.page(entry.getKey());
         Map<Long, String> before = seen.get(entry.getKey());
@@ -105,21 +153,17 @@ final class RunFeed implements AutoCloseable {
     }
   }
 
-  private static void send(SseClient client, RunHistory.RunSummary row) {
+  private static void send(FeedClient browser, RunHistory.RunSummary row) {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("id", row.run().id());
     data.put("html", RunRows.row(row));
-    try {
-      client.sendEvent("run", Expressions.toJson(data));
-    } catch (RuntimeException e) {
-      client.close();
-    }
+    browser.send("run", Expressions.toJson(data));
   }
 
   @Override
   public void close() {
     ticker.shutdownNow();
-    clients.values().forEach(list -> list.forEach(SseClient::close));
+    clients.values().forEach(list -> list.forEach(FeedClient::close));
     clients.clear();
   }
 }

@@ -1,0 +1,237 @@
+package io.gantry.server;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one thread that writes every live log follower ({@link LogFollower}) of the server.
+ *
+ * <p>Every {@value #TICK_MILLIS} ms, for each running run that has followers, it takes the lines
+ * the run wrote since the last tick from its {@link RunLog} (a copy of references under the run's
+ * lock: the run's own thread never waits for a follower, nor does any work per follower), encodes
+ * them once into SSE bytes, and queues those bytes, shared, to every follower of the run that is up
+ * to date; then it writes each follower what the connection takes without blocking (one write per
+ * follower per tick in the steady state). A follower that is not up to date catches up a batch at a
+ * time from the run's memory or journal; one whose client does not read is dropped with {@code
+ * behind} once its queue is full. Woken early when a connection can take more; asleep when nobody
+ * follows anything.
+ */
+final class LogFanOut {
+
+  /** How often new lines are sent: a burst of lines goes out as one write per follower. */
+  static final long TICK_MILLIS = 25;
+
+  /** Catch-up batches a follower may queue per pass, so one cannot hold up the others. */
+  private static final int BATCHES_PER_PASS = 8;
+
+  private static final Logger LOG = Logger.getLogger(LogFanOut.class.getName());
+
+  /** What the fan-out knows of one running run with followers. */
+  private static final class Feed {
+    final List<LogFollower> followers = new ArrayList<>();
+
+    /** The last line encoded for the attached followers. */
+    long head = -1;
+
+    /** The conclusion, once every line of the ended run was encoded. */
+    String ended;
+
+    /** The run's journal, read when more lines came in one tick than its memory holds. */
+    LineFiles journal;
+  }
+
+  private final ConcurrentLinkedQueue<LogFollower> arriving = new ConcurrentLinkedQueue<>();
+  private final IdentityHashMap<RunLog, Feed> feeds = new IdentityHashMap<>();
+  private final List<LogFollower> ofEndedRuns = new ArrayList<>();
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  LogFanOut() {
+    thread = new Thread(this::loop, "gantry-live-log-writer");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Takes a follower over (its response already non-blocking); it is served from the next pass. */
+  void add(LogFollower follower) {
+    arriving.add(follower);
+    wake();
+  }
+
+  /** Makes the thread pass once more now (a connection can take more, a follower came). */
+  void wake() {
+    LockSupport.unpark(thread);
+  }
+
+  /** Closes every follower and stops (the server closes). */
+  void close() {
+    running = false;
+    wake();
+    try {
+      thread.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void loop() {
+    long nextTick = 0;
+    while (running) {
+      try {
+        arrive();
+        long now = System.nanoTime();
+        if (now - nextTick >= 0) {
+          feeds.forEach(this::advance);
+          nextTick = now + TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
+        }
+        pass();
+      } catch (RuntimeException e) {
+        // A bug here must not stop every live log; the follower at fault was closed in pass().
+        LOG.log(Level.WARNING, "live log writer: " + e.getMessage(), e);
+      }
+      if (feeds.isEmpty() && ofEndedRuns.isEmpty()) {
+        LockSupport.park(this);
+      } else {
+        LockSupport.parkNanos(this, Math.max(0, nextTick - System.nanoTime()));
+      }
+    }
+    arrive();
+    feeds.values().forEach(feed -> feed.followers.forEach(LogFollower::close));
+    ofEndedRuns.forEach(LogFollower::close);
+    feeds.clear();
+    ofEndedRuns.clear();
+  }
+
+  private void arrive() {
+    LogFollower follower;
+    while ((follower = arriving.poll()) != null) {
+      if (follower.log() == null) {
+        ofEndedRuns.add(follower);
+        continue;
+      }
+      Feed feed = feeds.get(follower.log());
+      if (feed == null) {
+        feed = new Feed();
+        feeds.put(follower.log(), feed);
+        try {
+          feed.head = follower.log().since(Long.MAX_VALUE, 0).count();
+        } catch (RuntimeException e) {
+          LOG.log(
+              Level.WARNING, "live log of run " + follower.log().runId() + ": " + e.getMessage());
+          follower.close();
+          feeds.remove(follower.log());
+          continue;
+        }
+      }
+      feed.followers.add(follower);
+    }
+  }
+
+  /** Encodes what the run wrote since the last tick, once, for its attached followers. */
+  private void advance(RunLog log, Feed feed) {
+    if (feed.ended != null) {
+      return;
+    }
+    RunLog.Slice slice;
+    try {
+      slice = log.since(feed.head, RunLog.RECENT);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "live log of run " + log.runId() + ": " + e.getMessage());
+      feed.followers.forEach(LogFollower::close);
+      return;
+    }
+    if (slice.lines().isEmpty() && feed.head < slice.count()) {
+      // More lines came in one tick than memory holds: those no longer there are read from the
+      // journal, once for all the attached followers.
+      if (feed.journal == null) {
+        feed.journal = new LineFiles(List.of(log.journal()));
+      }
+      LogEvents events = new LogEvents(RunLog.RECENT * 96);
+      long first = feed.head + 1;
+      try {
+        feed.journal.read(feed.head, slice.oldest() - 1, RunLog.RECENT, events);
+      } catch (java.io.IOException e) {
+        LOG.log(Level.WARNING, "live log of run " + log.runId() + ": " + e.getMessage());
+      }
+      if (events.isEmpty()) {
+        // The journal cannot be read: each attached follower tries on its own.
+        feed.followers.forEach(LogFollower::detach);
+        feed.head = slice.count();
+      } else {
+        feed.head = feed.journal.number();
+        byte[] shared = events.take();
+        for (LogFollower follower : feed.followers) {
+          follower.offer(shared, first, feed.head);
+        }
+      }
+      return;
+    } else if (!slice.lines().isEmpty()) {
+      LogEvents events = new LogEvents(slice.lines().size() * 96);
+      long first = feed.head + 1;
+      for (String line : slice.lines()) {
+        events.log(++feed.head, line);
+      }
+      byte[] shared = events.take();
+      for (LogFollower follower : feed.followers) {
+        follower.offer(shared, first, feed.head);
+      }
+    }
+    if (slice.conclusion() != null && feed.head >= slice.count()) {
+      feed.ended = slice.conclusion();
+      for (LogFollower follower : feed.followers) {
+        if (follower.state() == LogFollower.State.ATTACHED) {
+          follower.end(feed.ended);
+        }
+      }
+    }
+  }
+
+  /** Catches up and writes every follower as far as its connection takes without blocking. */
+  private void pass() {
+    for (Iterator<Feed> feedIt = feeds.values().iterator(); feedIt.hasNext(); ) {
+      Feed feed = feedIt.next();
+      serve(feed.followers, feed);
+      if (feed.followers.isEmpty()) {
+        feedIt.remove();
+        if (feed.journal != null) {
+          try {
+            feed.journal.close();
+          } catch (java.io.IOException e) {
+            // Only read; nothing lost.
+          }
+        }
+      }
+    }
+    serve(ofEndedRuns, null);
+  }
+
+  private static void serve(List<LogFollower> followers, Feed feed) {
+    for (Iterator<LogFollower> it = followers.iterator(); it.hasNext(); ) {
+      LogFollower follower = it.next();
+      boolean open;
+      try {
+        open = follower.pump();
+        for (int i = 0;
+            open && i < BATCHES_PER_PASS && follower.state() == LogFollower.State.CATCHING_UP;
+            i++) {
+          follower.catchUp(feed == null ? 0 : feed.head, feed == null ? null : feed.ended);
+          open = follower.pump();
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        LOG.log(Level.FINE, "live log follower closed: " + e.getMessage(), e);
+        follower.close();
+        open = false;
+      }
+      if (!open) {
+        it.remove();
+      }
+    }
+  }
+}
