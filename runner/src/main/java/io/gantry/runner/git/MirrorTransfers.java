@@ -35,8 +35,14 @@ final class MirrorTransfers {
       config.setBoolean("remote", "origin", "mirror", true);
       // Checkouts fetch exact commits from the mirror, not only branch tips.
       config.setBoolean("uploadpack", null, "allowAnySHA1InWant", true);
+      // The clone's automatic gc runs before the rename, not in the background: a detached one
+      // still held the side folder's gc.log.lock when the folder moved, and JGit logged a trace.
+      // Later fetches (of the mirror in place) detach it again, off a push's path.
+      config.setBoolean("gc", null, "autoDetach", false);
       config.save();
       followHead(git.getRepository(), fetch(git, repository, "clone"));
+      config.unset("gc", null, "autoDetach");
+      config.save();
     } catch (GitAPIException e) {
       throw new IOException(e.getMessage(), e);
     } catch (GitException e) {
