@@ -59,7 +59,7 @@ public final class JobDocker {
    * The job's {@code docker}, or null when this host has no Podman or uses a Docker engine of its
    * own.
    *
-   * @param dir the job's folder for its configuration (created on the first login)
+   * @param dir the job's folder for its configuration (created with the job's first step)
    * @param dataDir Gantry's data directory, where the {@code docker} command is written once
    */
   public static JobDocker forJob(Path dir, Path dataDir) {
@@ -81,6 +81,17 @@ public final class JobDocker {
    * configuration file that does not exist.
    */
   public synchronized Map<String, String> environment() {
+    Path config = dir.resolve("config.json");
+    if (!Files.isRegularFile(config)) {
+      // Podman stats REGISTRY_AUTH_FILE on every pull or run, logged in or not: it must exist.
+      try {
+        PrivateFiles.createDirectories(dir);
+        PrivateFiles.writeString(config, "{}\n");
+      } catch (IOException e) {
+        throw new ContainerException(
+            "cannot write the job's Docker configuration in " + dir + ": " + e.getMessage());
+      }
+    }
     Map<String, String> env = new LinkedHashMap<>();
     env.put("DOCKER_CONFIG", dir.toString());
     env.put("REGISTRY_AUTH_FILE", dir.resolve("config.json").toString());

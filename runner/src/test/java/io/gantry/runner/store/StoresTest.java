@@ -79,7 +79,8 @@ class StoresTest {
         applied.add(rows.getString(1) + ":" + rows.getBoolean(2));
       }
       assertThat(applied)
-          .containsExactly("1:true", "2:true", "3:true", "4:true", "5:true", "20:true", "40:true");
+          .containsExactly(
+              "1:true", "2:true", "3:true", "4:true", "5:true", "20:true", "40:true", "60:true");
     }
   }
 
