@@ -93,28 +93,15 @@ public record RunRequest(
 
   /** The same request, reusing {@code reused} (see {@link ReusedJob#plan}). */
   public RunRequest withReused(Map<String, java.util.List<ReusedJob>> reused) {
-    return new RunRequest(
-        workflow,
-        repository,
-        event,
-        eventPayload,
-        ref,
-        sha,
-        inputs,
-        secrets,
-        vars,
-        env,
-        jobs,
-        sourceDirectory,
-        remote,
-        workspace,
-        actor,
-        Map.copyOf(reused),
-        isolation);
+    return with(Map.copyOf(reused), isolation);
   }
 
   /** The same request, its jobs run as {@code isolation} says. */
   public RunRequest withIsolation(Isolation isolation) {
+    return with(reused, isolation);
+  }
+
+  private RunRequest with(Map<String, java.util.List<ReusedJob>> reused, Isolation isolation) {
     return new RunRequest(
         workflow,
         repository,

@@ -15,8 +15,6 @@ import io.gantry.runner.workflow.WorkflowParser;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -44,13 +42,7 @@ class ContainerActionsTest {
     source = ActionRepos.serve(sources);
   }
 
-  record Outcome(RunResult result, List<String> lines) {
-    String log() {
-      return String.join("\n", lines);
-    }
-  }
-
-  Outcome run(String yaml, Isolation isolation) throws Exception {
+  TestRuns.Outcome run(String yaml, Isolation isolation) throws Exception {
     Workflow workflow =
         new WorkflowParser(ActionHarness.CATALOG).parse(yaml, Path.of("ci.yml"), "ci.yml");
     GitActionStepRunner git =
@@ -58,7 +50,6 @@ class ContainerActionsTest {
             data.resolve("actions"),
             new ActionSources(List.of(source), Map.of()),
             NodeRuntime.locate(null, System.getenv("PATH")));
-    List<String> lines = new CopyOnWriteArrayList<>();
     try (RunStore store = Stores.openEmbedded(data);
         WorkflowExecutor executor =
             new WorkflowExecutor(
@@ -66,36 +57,10 @@ class ContainerActionsTest {
                 store,
                 ExecutorOptions.defaults(data),
                 StepRunners.withGitActions(BuiltInActions.registry(), git))) {
-      RunRequest request =
-          new RunRequest(
-                  workflow,
-                  "acme/web",
-                  "push",
-                  Map.of("ref", "refs/heads/main"),
-                  "refs/heads/main",
-                  "0123456789abcdef0123456789abcdef01234567",
-                  Map.of(),
-                  Map.of(),
-                  Map.of(),
-                  Map.of("GITHUB_TOKEN", "ghs_test"),
-                  Set.of(),
-                  checkout,
-                  null,
-                  null,
-                  "tester")
-              .withIsolation(isolation);
-      RunResult result =
-          executor
-              .start(
-                  request,
-                  new RunListener() {
-                    @Override
-                    public void logLine(String jobKey, LogLine line) {
-                      lines.add(line.text());
-                    }
-                  })
-              .await();
-      return new Outcome(result, lines);
+      return TestRuns.run(
+          executor,
+          TestRuns.push(workflow, checkout, Map.of("GITHUB_TOKEN", "ghs_test"))
+              .withIsolation(isolation));
     }
   }
 
@@ -124,7 +89,7 @@ class ContainerActionsTest {
                   echo "env $FROM_SCRIPT"
       """;
 
-  void assertRanInside(Outcome out) {
+  void assertRanInside(TestRuns.Outcome out) {
     assertThat(out.result().conclusion()).as(out.log()).isEqualTo(Conclusion.SUCCESS);
     assertThat(out.lines())
         .contains(
@@ -176,7 +141,7 @@ class ContainerActionsTest {
   @Test
   void onTheHostTheSameStepsSeeTheHost() throws Exception {
     // the control: the probes above tell the host from the container
-    Outcome out =
+    TestRuns.Outcome out =
         run(
             """
             on: push

@@ -11,10 +11,7 @@ import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -38,16 +35,9 @@ class IsolationTest {
     BusyboxImage.ensure(podman);
   }
 
-  record Outcome(RunResult result, List<String> lines) {
-    String log() {
-      return String.join("\n", lines);
-    }
-  }
-
-  Outcome run(String yaml, Isolation isolation) throws Exception {
+  TestRuns.Outcome run(String yaml, Isolation isolation) throws Exception {
     Workflow workflow =
         new WorkflowParser(BuiltInActions.registry()).parse(yaml, Path.of("ci.yml"), "ci.yml");
-    List<String> lines = new CopyOnWriteArrayList<>();
     try (RunStore store = Stores.openEmbedded(data);
         WorkflowExecutor executor =
             new WorkflowExecutor(
@@ -55,36 +45,8 @@ class IsolationTest {
                 store,
                 ExecutorOptions.defaults(data),
                 StepRunners.builtIn(BuiltInActions.registry()))) {
-      RunRequest request =
-          new RunRequest(
-                  workflow,
-                  "acme/web",
-                  "push",
-                  Map.of("ref", "refs/heads/main"),
-                  "refs/heads/main",
-                  "0123456789abcdef0123456789abcdef01234567",
-                  Map.of(),
-                  Map.of(),
-                  Map.of(),
-                  Map.of(),
-                  Set.of(),
-                  source,
-                  null,
-                  null,
-                  "tester")
-              .withIsolation(isolation);
-      RunResult result =
-          executor
-              .start(
-                  request,
-                  new RunListener() {
-                    @Override
-                    public void logLine(String jobKey, LogLine line) {
-                      lines.add(line.text());
-                    }
-                  })
-              .await();
-      return new Outcome(result, lines);
+      return TestRuns.run(
+          executor, TestRuns.push(workflow, source, Map.of()).withIsolation(isolation));
     }
   }
 
@@ -114,7 +76,7 @@ class IsolationTest {
   void aJobWithoutContainerRunsInTheIsolationImageAndCannotSeeAnotherRepositorysWorkspace()
       throws Exception {
     Path other = otherWorkspace();
-    Outcome out = run(PROBE.formatted(other), Isolation.container(BusyboxImage.NAME));
+    TestRuns.Outcome out = run(PROBE.formatted(other), Isolation.container(BusyboxImage.NAME));
     assertThat(out.result().conclusion()).as(out.log()).isEqualTo(Conclusion.SUCCESS);
     assertThat(out.lines())
         .contains(
@@ -131,7 +93,7 @@ class IsolationTest {
   void theSameJobOnTheHostSeesTheOtherWorkspace() throws Exception {
     // the control: the probe above can tell the two apart
     Path other = otherWorkspace();
-    Outcome out = run(PROBE.formatted(other), Isolation.HOST);
+    TestRuns.Outcome out = run(PROBE.formatted(other), Isolation.HOST);
     assertThat(out.result().conclusion()).as(out.log()).isEqualTo(Conclusion.SUCCESS);
     assertThat(out.lines())
         .contains("other-repository-secret", "saw-the-other-workspace")
@@ -140,7 +102,7 @@ class IsolationTest {
 
   @Test
   void theJobsOwnContainerWinsOverTheIsolationImage() throws Exception {
-    Outcome out =
+    TestRuns.Outcome out =
         run(
             """
             on: push
@@ -161,7 +123,7 @@ class IsolationTest {
 
   @Test
   void aHostFolderInVolumesFailsTheJobUnderIsolationInOneLine() throws Exception {
-    Outcome out =
+    TestRuns.Outcome out =
         run(
             """
             on: push
