@@ -174,8 +174,8 @@ final class DeployCommands {
           rows.add(
               new Row(
                   d.id(),
-                  d.kind(),
-                  d.outcome(),
+                  d.kind().label(),
+                  d.outcome().label(),
                   d.taskDefinition(),
                   d.runId(),
                   d.sha(),

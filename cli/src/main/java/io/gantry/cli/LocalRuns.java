@@ -104,7 +104,7 @@ final class LocalRuns implements AutoCloseable {
         }
         long runId = Long.parseLong(line.strip());
         Optional<RunHistory.RunRecord> run = store.findRun(runId);
-        if (run.isEmpty() || run.get().runStatus() == RunStatus.COMPLETED) {
+        if (run.isEmpty() || run.get().status() == RunStatus.COMPLETED) {
           continue;
         }
         String why =

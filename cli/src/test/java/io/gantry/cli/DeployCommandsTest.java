@@ -44,11 +44,12 @@ class DeployCommandsTest {
                   null,
                   "aaaaaaaaaa",
                   "alice",
-                  DeployHistory.DEPLOY,
+                  DeployHistory.Kind.DEPLOY,
                   null,
                   null,
                   Instant.parse("2024-05-01T10:00:00Z")));
-      history.finished(first, DeployHistory.SUCCEEDED, null, Instant.parse("2024-05-01T10:01:00Z"));
+      history.finished(
+          first, DeployHistory.Outcome.SUCCEEDED, null, Instant.parse("2024-05-01T10:01:00Z"));
       long second =
           history.started(
               new DeployHistory.NewDeployment(
@@ -58,11 +59,11 @@ class DeployCommandsTest {
                   null,
                   "bbbbbbbbbb",
                   "bob",
-                  DeployHistory.DEPLOY,
+                  DeployHistory.Kind.DEPLOY,
                   null,
                   null,
                   Instant.parse("2024-05-02T10:00:00Z")));
-      history.finished(second, DeployHistory.ROLLED_BACK, "ECS rolled back", Instant.now());
+      history.finished(second, DeployHistory.Outcome.ROLLED_BACK, "ECS rolled back", Instant.now());
     }
 
     int code =

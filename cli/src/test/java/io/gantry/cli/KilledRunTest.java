@@ -3,7 +3,9 @@ package io.gantry.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.Result;
 import io.gantry.runner.store.RunHistory;
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import java.io.PrintWriter;
@@ -78,7 +80,7 @@ class KilledRunTest {
     long killedRunId;
     try (RunStore store = Stores.openEmbedded(data)) {
       RunHistory.RunRecord run = runOf(store, "killed");
-      assertThat(run.status()).isEqualTo("IN_PROGRESS");
+      assertThat(run.status()).isEqualTo(RunStatus.IN_PROGRESS);
       killedRunId = run.id();
     }
     assertThat(data.resolve("tmp/" + killedRunId)).exists();
@@ -101,9 +103,9 @@ class KilledRunTest {
     assertThat(liveRun.isAlive()).isTrue();
     try (RunStore store = Stores.openEmbedded(data)) {
       RunHistory.RunRecord run = store.findRun(killedRunId).orElseThrow();
-      assertThat(run.status()).isEqualTo("COMPLETED");
-      assertThat(run.conclusion()).isEqualTo("failure");
-      assertThat(runOf(store, "live").status()).isEqualTo("IN_PROGRESS");
+      assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+      assertThat(run.conclusion()).isEqualTo(Result.FAILURE);
+      assertThat(runOf(store, "live").status()).isEqualTo(RunStatus.IN_PROGRESS);
       assertThat(String.join("\n", new LogStore(data).readRun(killedRunId)))
           .contains("the run was interrupted: the gantry run process running it");
     }

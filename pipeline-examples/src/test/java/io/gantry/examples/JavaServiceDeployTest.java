@@ -102,7 +102,7 @@ class JavaServiceDeployTest {
     assertThat(logs).contains("$.version == " + sha);
     awaitStatus(sha, "success");
     Deployment newest = history().get(0);
-    assertThat(newest.outcome()).isEqualTo(DeployHistory.SUCCEEDED);
+    assertThat(newest.outcome()).isEqualTo(DeployHistory.Outcome.SUCCEEDED);
     assertThat(newest.sha()).isEqualTo(sha);
     assertThat(newest.taskDefinition()).endsWith(":2");
     goodSha = sha;
@@ -194,19 +194,20 @@ class JavaServiceDeployTest {
     }
     Deployment broken =
         recent.stream()
-            .filter(d -> sha.equals(d.sha()) && d.kind().equals(DeployHistory.DEPLOY))
+            .filter(d -> sha.equals(d.sha()) && d.kind().equals(DeployHistory.Kind.DEPLOY))
             .findFirst()
             .orElseThrow(() -> new AssertionError("no deploy of " + sha + ": " + recent));
-    assertThat(broken.outcome()).isIn(DeployHistory.ROLLED_BACK, DeployHistory.FAILED);
+    assertThat(broken.outcome())
+        .isIn(DeployHistory.Outcome.ROLLED_BACK, DeployHistory.Outcome.FAILED);
     // The service runs the last good task definition again: ECS rolled back by itself, or Gantry
     // redeployed it (a deployment of kind rollback).
     assertThat(serviceTaskDefinition()).endsWith("/" + goodRevision);
-    if (broken.outcome().equals(DeployHistory.FAILED)) {
+    if (broken.outcome().equals(DeployHistory.Outcome.FAILED)) {
       assertThat(recent)
           .anySatisfy(
               d -> {
-                assertThat(d.kind()).isEqualTo(DeployHistory.ROLLBACK);
-                assertThat(d.outcome()).isEqualTo(DeployHistory.SUCCEEDED);
+                assertThat(d.kind()).isEqualTo(DeployHistory.Kind.ROLLBACK);
+                assertThat(d.outcome()).isEqualTo(DeployHistory.Outcome.SUCCEEDED);
                 assertThat(d.taskDefinition()).endsWith("/" + goodRevision);
                 assertThat(d.sha()).isEqualTo(goodSha);
               });

@@ -4,6 +4,7 @@ import io.gantry.runner.log.LogStore;
 import io.gantry.runner.store.CommitStatuses;
 import io.gantry.runner.store.Result;
 import io.gantry.runner.store.RunHistory;
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.store.RunStore;
 import io.gantry.server.config.ServerConfig;
 import io.javalin.Javalin;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The REST API: runs, their logs (whole and live over Server-Sent Events), manual dispatch, rerun
@@ -115,7 +115,7 @@ final class Api {
     run.put("rerunOf", details.rerunOf());
     run.put("interrupted", details.interrupted());
     run.put("cancelRequested", details.cancelRequested());
-    if ("QUEUED".equals(details.run().status())) {
+    if (details.run().status() == RunStatus.QUEUED) {
       run.put("waiting", waitingReason(details));
     }
     List<Map<String, Object>> jobs = new ArrayList<>();
@@ -124,11 +124,11 @@ final class Api {
       Map<String, Object> j = new LinkedHashMap<>();
       j.put("key", job.jobKey());
       j.put("name", job.name());
-      j.put("status", job.status());
+      j.put("status", job.status().name());
       if (waits.containsKey(job.jobKey())) {
         j.put("waiting", waits.get(job.jobKey()));
       }
-      j.put("conclusion", job.conclusion());
+      j.put("conclusion", label(job.conclusion()));
       j.put("startedAt", text(job.startedAt()));
       j.put("finishedAt", text(job.finishedAt()));
       j.put("outputs", job.outputs());
@@ -137,9 +137,9 @@ final class Api {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("number", step.number());
         s.put("name", step.name());
-        s.put("status", step.status());
-        s.put("outcome", step.outcome());
-        s.put("conclusion", step.conclusion());
+        s.put("status", step.status().name());
+        s.put("outcome", label(step.outcome()));
+        s.put("conclusion", label(step.conclusion()));
         s.put("startedAt", text(step.startedAt()));
         s.put("finishedAt", text(step.finishedAt()));
         steps.add(s);
@@ -151,7 +151,7 @@ final class Api {
     List<Map<String, Object>> statuses = new ArrayList<>();
     for (CommitStatuses.StatusRecord status : store.statusesOf(id)) {
       Map<String, Object> s = new LinkedHashMap<>();
-      s.put("state", status.state());
+      s.put("state", status.state().label());
       s.put("context", status.context());
       s.put("description", status.description());
       s.put("attempts", status.attempts());
@@ -173,7 +173,7 @@ final class Api {
       for (RunHistory.RunRecord other :
           store.listRuns(new RunHistory.RunFilter(details.run().repository(), null, null, 200))) {
         if (other.id() != details.run().id()
-            && !"COMPLETED".equals(other.status())
+            && other.status() != RunStatus.COMPLETED
             && other.id() < details.run().id()
             && store
                 .details(other.id())
@@ -254,7 +254,7 @@ final class Api {
     long id = id(ctx);
     RunHistory.RunRecord original =
         store.findRun(id).orElseThrow(() -> ApiException.notFound("no run " + id));
-    if (!"COMPLETED".equals(original.status())) {
+    if (original.status() != RunStatus.COMPLETED) {
       throw ApiException.conflict(
           "run " + id + " is still " + original.status() + "; cancel it or wait");
     }
@@ -264,8 +264,7 @@ final class Api {
       throw ApiException.badRequest("failedOnly must be true or false, not " + failedOnly);
     }
     if ((Boolean) failedOnly
-        && store.jobsOf(id).stream()
-            .allMatch(job -> job.result().equals(Optional.of(Result.SUCCESS)))) {
+        && store.jobsOf(id).stream().allMatch(job -> job.conclusion() == Result.SUCCESS)) {
       throw ApiException.conflict(
           "run " + id + " has no failed jobs to rerun; rerun the whole run without failedOnly");
     }
@@ -282,12 +281,11 @@ final class Api {
       throw ApiException.notFound("no run " + id);
     }
     RunHistory.RunRecord after = store.requestCancel(id, Instant.now());
-    if ("COMPLETED".equals(after.status())) {
+    if (after.status() == RunStatus.COMPLETED) {
       // Cancelled while queued (or over already): it ends here, without a commit status.
       events.ended(
           after,
-          io.gantry.runner.execution.Conclusion.valueOf(
-              after.conclusion().toUpperCase(java.util.Locale.ROOT)),
+          io.gantry.runner.execution.Conclusion.valueOf(after.conclusion().name()),
           null,
           null);
     }
@@ -297,9 +295,9 @@ final class Api {
                 "id",
                 id,
                 "status",
-                after.status(),
+                after.status().name(),
                 "conclusion",
-                String.valueOf(after.conclusion())));
+                String.valueOf(label(after.conclusion()))));
   }
 
   private Map<String, Object> summary(RunHistory.RunRecord run) {
@@ -313,13 +311,18 @@ final class Api {
     r.put("event", run.event());
     r.put("ref", run.ref());
     r.put("sha", run.sha());
-    r.put("status", run.status());
-    r.put("conclusion", run.conclusion());
+    r.put("status", run.status().name());
+    r.put("conclusion", label(run.conclusion()));
     r.put("createdAt", text(run.createdAt()));
     r.put("startedAt", text(run.startedAt()));
     r.put("finishedAt", text(run.finishedAt()));
     r.put("url", runUrl(run.id()));
     return r;
+  }
+
+  /** A conclusion or outcome as the API shows it (lower case), or null before the end. */
+  static String label(Result result) {
+    return result == null ? null : result.label();
   }
 
   private String runUrl(long id) {

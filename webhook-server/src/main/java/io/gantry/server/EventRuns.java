@@ -4,6 +4,7 @@ import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.git.GitException;
 import io.gantry.runner.store.RunHistory;
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.trigger.EventPayloads;
 import io.gantry.runner.workflow.EventTrigger;
@@ -139,7 +140,7 @@ final class EventRuns {
   private void chain(RunHistory.RunDetails details) throws GitException {
     RunHistory.RunRecord run = details.run();
     ServerConfig.Repository repository = config.repository(run.repository()).orElse(null);
-    if (repository == null || !"COMPLETED".equals(run.status())) {
+    if (repository == null || run.status() != RunStatus.COMPLETED) {
       return;
     }
     int level = 0;
@@ -200,7 +201,7 @@ final class EventRuns {
     wr.put("head_sha", run.sha());
     wr.put("event", run.event());
     wr.put("status", "completed");
-    wr.put("conclusion", run.conclusion());
+    wr.put("conclusion", Api.label(run.conclusion()));
     wr.put("run_number", run.runNumber());
     wr.put("run_attempt", run.attempt());
     wr.put("html_url", config.server().publicUrl().replaceAll("/+$", "") + "/api/runs/" + run.id());

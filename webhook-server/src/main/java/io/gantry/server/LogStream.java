@@ -2,6 +2,7 @@ package io.gantry.server;
 
 import io.gantry.runner.log.LogStore;
 import io.gantry.runner.store.RunHistory;
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.store.RunStore;
 import io.javalin.http.sse.SseClient;
 import java.io.IOException;
@@ -58,8 +59,8 @@ final class LogStream {
     // The store says a run ended before its followers are told: read after opening, it decides.
     RunHistory.RunRecord now = store.findRun(id).orElseThrow();
     LogFollower.Completed completed = null;
-    if ("COMPLETED".equals(now.status())) {
-      String conclusion = String.valueOf(now.conclusion());
+    if (now.status() == RunStatus.COMPLETED) {
+      String conclusion = String.valueOf(Api.label(now.conclusion()));
       if (log != null) {
         live.finished(id, conclusion);
       }

@@ -173,7 +173,7 @@ final class ServiceApi implements AutoCloseable {
     Deployment recorded = null;
     for (Deployment d : history.list(key, 50)) {
       if (d.id() > newestBefore
-          && DeployHistory.ROLLBACK.equals(d.kind())
+          && DeployHistory.Kind.ROLLBACK.equals(d.kind())
           && TRIGGER.equals(d.trigger())) {
         recorded = d;
         break;
@@ -233,8 +233,8 @@ final class ServiceApi implements AutoCloseable {
     m.put("cluster", d.service().cluster());
     m.put("service", d.service().service());
     m.put("endpoint", d.service().endpoint());
-    m.put("kind", d.kind());
-    m.put("outcome", d.outcome());
+    m.put("kind", d.kind().label());
+    m.put("outcome", d.outcome().label());
     m.put("message", d.message());
     m.put("taskDefinition", d.taskDefinition());
     m.put("images", d.images());

@@ -238,7 +238,7 @@ final class StatusOutbox implements AutoCloseable {
         LOG.log(
             Level.WARNING,
             "status "
-                + status.state()
+                + status.state().label()
                 + " for "
                 + status.repository()
                 + "@"

@@ -7,7 +7,6 @@ import io.gantry.server.forge.SendResult;
 import io.gantry.server.forge.StatusRequests;
 import io.gantry.server.forge.StatusSender;
 import io.gantry.server.forge.StatusTarget;
-import java.util.Locale;
 
 /** Posts outbox statuses to the forges' status APIs. */
 final class StatusPosting {
@@ -29,7 +28,7 @@ final class StatusPosting {
                 repository.name(),
                 status.sha(),
                 new CommitStatus(
-                    CommitStatus.State.valueOf(status.state().toUpperCase(Locale.ROOT)),
+                    CommitStatus.State.valueOf(status.state().name()),
                     status.context(),
                     status.description(),
                     status.targetUrl())));

@@ -59,7 +59,7 @@ class InterruptedDeployTest {
       server = GantryServer.start(loaded, Duration.ofSeconds(30), StatusPosting.forges());
 
       Deployment concluded = awaitConcluded(history, cut);
-      assertThat(concluded.outcome()).isEqualTo(DeployHistory.FAILED);
+      assertThat(concluded.outcome()).isEqualTo(DeployHistory.Outcome.FAILED);
       assertThat(concluded.message())
           .isEqualTo(
               "interrupted: the Gantry process running run "
@@ -68,7 +68,7 @@ class InterruptedDeployTest {
                   + " (gantry deployments web) and deploy or roll back again");
       assertThat(store.details(crashed.id()).orElseThrow().interrupted()).isTrue();
       assertThat(history.find(notWaited).orElseThrow().outcome())
-          .isEqualTo(DeployHistory.IN_PROGRESS);
+          .isEqualTo(DeployHistory.Outcome.IN_PROGRESS);
     } finally {
       if (server != null) {
         server.close();
@@ -102,7 +102,7 @@ class InterruptedDeployTest {
             runId,
             SHA,
             "alice",
-            DeployHistory.DEPLOY,
+            DeployHistory.Kind.DEPLOY,
             null,
             null,
             Instant.now()));
@@ -113,7 +113,7 @@ class InterruptedDeployTest {
       throws InterruptedException {
     for (int i = 0; i < 600; i++) {
       Deployment d = history.find(id).orElseThrow();
-      if (!DeployHistory.IN_PROGRESS.equals(d.outcome())) {
+      if (!DeployHistory.Outcome.IN_PROGRESS.equals(d.outcome())) {
         return d;
       }
       Thread.sleep(100);

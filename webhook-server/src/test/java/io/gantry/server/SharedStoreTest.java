@@ -3,7 +3,9 @@ package io.gantry.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gantry.runner.store.DatabaseSettings;
+import io.gantry.runner.store.Result;
 import io.gantry.runner.store.RunHistory;
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.runner.testing.TestPostgres;
@@ -95,13 +97,13 @@ class SharedStoreTest {
     assertThat(runs).hasSize(12);
     Set<String> owners = new HashSet<>();
     for (RunHistory.RunRecord run : runs) {
-      assertThat(run.conclusion()).as("run %d", run.id()).isEqualTo("success");
+      assertThat(run.conclusion()).as("run %d", run.id()).isEqualTo(Result.SUCCESS);
       RunHistory.RunDetails details = store.details(run.id()).orElseThrow();
       assertThat(details.interrupted()).isFalse();
       assertThat(store.jobsOf(run.id()))
           .singleElement()
-          .extracting("conclusion")
-          .isEqualTo("success");
+          .extracting(RunHistory.JobRecord::conclusion)
+          .isEqualTo(Result.SUCCESS);
       owners.add(details.leaseOwner());
     }
     assertThat(runs).extracting(RunHistory.RunRecord::runNumber).doesNotHaveDuplicates();
@@ -180,7 +182,7 @@ class SharedStoreTest {
     List<RunHistory.RunRecord> runs = store.listRuns(100);
     while (System.currentTimeMillis() < deadline) {
       runs = store.listRuns(100);
-      if (runs.size() >= count && runs.stream().allMatch(r -> "COMPLETED".equals(r.status()))) {
+      if (runs.size() >= count && runs.stream().allMatch(r -> r.status() == RunStatus.COMPLETED)) {
         return runs;
       }
       Thread.sleep(200);

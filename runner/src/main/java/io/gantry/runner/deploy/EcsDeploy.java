@@ -285,7 +285,7 @@ public final class EcsDeploy {
                     request.runId() == 0 ? null : request.runId(),
                     request.sha(),
                     request.actor(),
-                    DeployHistory.DEPLOY,
+                    DeployHistory.Kind.DEPLOY,
                     null,
                     null,
                     Instant.now()));
@@ -302,12 +302,12 @@ public final class EcsDeploy {
             outcome = rollout.rollOut(cluster, service, arn, update, wait, timeout);
           }
         } catch (AwsProblem | RuntimeException e) {
-          history.finished(id, DeployHistory.FAILED, e.getMessage(), Instant.now());
+          history.finished(id, DeployHistory.Outcome.FAILED, e.getMessage(), Instant.now());
           throw e;
         }
         if (outcome.completed()) {
           if (outcome.ending() == EcsRollout.Ending.COMPLETED) {
-            history.finished(id, DeployHistory.SUCCEEDED, null, Instant.now());
+            history.finished(id, DeployHistory.Outcome.SUCCEEDED, null, Instant.now());
             // A later health-check step of the job records itself on it, or rolls it back.
             return new Result(
                 true,
@@ -360,8 +360,8 @@ public final class EcsDeploy {
       history.finished(
           id,
           outcome.ending() == EcsRollout.Ending.ROLLED_BACK_BY_ECS
-              ? DeployHistory.ROLLED_BACK
-              : DeployHistory.FAILED,
+              ? DeployHistory.Outcome.ROLLED_BACK
+              : DeployHistory.Outcome.FAILED,
           message,
           Instant.now());
       return new Result(
@@ -375,8 +375,8 @@ public final class EcsDeploy {
       history.finished(
           id,
           outcome.ending() == EcsRollout.Ending.ROLLED_BACK_BY_ECS
-              ? DeployHistory.ROLLED_BACK
-              : DeployHistory.FAILED,
+              ? DeployHistory.Outcome.ROLLED_BACK
+              : DeployHistory.Outcome.FAILED,
           message,
           Instant.now());
       return failure(
@@ -395,7 +395,7 @@ public final class EcsDeploy {
           "ECS is rolling back to the last known good task definition "
               + EcsRollout.shortName(target.taskDefinition())
               + Rollbacks.describeOrigin(target));
-      history.finished(id, DeployHistory.ROLLED_BACK, message, Instant.now());
+      history.finished(id, DeployHistory.Outcome.ROLLED_BACK, message, Instant.now());
       Service now = rollout.describe(key.cluster(), key.service());
       EcsRollout.Outcome back =
           rollout.watch(
@@ -419,7 +419,7 @@ public final class EcsDeploy {
                   ? ""
                   : " (but the rollback did not complete: " + unhealthy + ")"));
     }
-    history.finished(id, DeployHistory.ROLLED_BACK, message, Instant.now());
+    history.finished(id, DeployHistory.Outcome.ROLLED_BACK, message, Instant.now());
     progress.log(NAME + ": " + message);
     EcsRollout.Outcome back =
         Rollbacks.rollBack(

@@ -42,7 +42,7 @@ public final class InterruptedDeploys {
       if (d.runId() == null || !interrupted.test(d.runId())) {
         continue;
       }
-      history.finished(d.id(), DeployHistory.FAILED, reason(d), now);
+      history.finished(d.id(), DeployHistory.Outcome.FAILED, reason(d), now);
       swept.add(d);
     }
     return swept;
@@ -53,7 +53,7 @@ public final class InterruptedDeploys {
     return "interrupted: the Gantry process running run "
         + d.runId()
         + " stopped during the "
-        + (DeployHistory.ROLLBACK.equals(d.kind()) ? "rollback" : "deploy")
+        + (DeployHistory.Kind.ROLLBACK.equals(d.kind()) ? "rollback" : "deploy")
         + " of "
         + EcsRollout.shortName(d.taskDefinition())
         + "; check what "

@@ -56,7 +56,9 @@ final class Rollbacks {
     if (lower.startsWith("run:") || lower.startsWith("run-")) {
       long run = number(wanted.substring(4), to);
       for (Deployment d : all) {
-        if (d.runId() != null && d.runId() == run && DeployHistory.SUCCEEDED.equals(d.outcome())) {
+        if (d.runId() != null
+            && d.runId() == run
+            && DeployHistory.Outcome.SUCCEEDED.equals(d.outcome())) {
           return d;
         }
       }
@@ -101,10 +103,10 @@ final class Rollbacks {
           null,
           null,
           null,
-          DeployHistory.DEPLOY,
+          DeployHistory.Kind.DEPLOY,
           null,
           null,
-          DeployHistory.SUCCEEDED,
+          DeployHistory.Outcome.SUCCEEDED,
           null,
           null,
           null);
@@ -160,7 +162,7 @@ final class Rollbacks {
                 // rollback, and its commit, are the origin's; the run id says which run that was).
                 target.sha() != null ? target.sha() : origin.sha(),
                 origin.trigger(),
-                DeployHistory.ROLLBACK,
+                DeployHistory.Kind.ROLLBACK,
                 rollbackOf,
                 target.healthCheck(),
                 Instant.now()));
@@ -175,23 +177,23 @@ final class Rollbacks {
               wait,
               timeout);
     } catch (AwsProblem | RuntimeException e) {
-      history.finished(id, DeployHistory.FAILED, e.getMessage(), Instant.now());
+      history.finished(id, DeployHistory.Outcome.FAILED, e.getMessage(), Instant.now());
       throw e;
     }
     if (outcome.ending() == EcsRollout.Ending.COMPLETED) {
       String unhealthy = recheck(target, log, rollout::isCancelled);
       if (unhealthy != null) {
-        history.finished(id, DeployHistory.FAILED, unhealthy, Instant.now());
+        history.finished(id, DeployHistory.Outcome.FAILED, unhealthy, Instant.now());
         return new EcsRollout.Outcome(
             EcsRollout.Ending.FAILED, unhealthy, outcome.primaryTaskDefinition());
       }
-      history.finished(id, DeployHistory.SUCCEEDED, null, Instant.now());
+      history.finished(id, DeployHistory.Outcome.SUCCEEDED, null, Instant.now());
     } else if (outcome.ending() != EcsRollout.Ending.NOT_WAITED) {
       history.finished(
           id,
           outcome.ending() == EcsRollout.Ending.ROLLED_BACK_BY_ECS
-              ? DeployHistory.ROLLED_BACK
-              : DeployHistory.FAILED,
+              ? DeployHistory.Outcome.ROLLED_BACK
+              : DeployHistory.Outcome.FAILED,
           outcome.message(),
           Instant.now());
     }

@@ -189,7 +189,7 @@ public final class ServiceRollback {
       ServiceKey key = d.service();
       String service = key.cluster() + "/" + key.service();
       if (!d.rollback()) {
-        history.finished(d.deploymentId(), DeployHistory.FAILED, why, Instant.now());
+        history.finished(d.deploymentId(), DeployHistory.Outcome.FAILED, why, Instant.now());
         out.append("; deployment ")
             .append(d.deploymentId())
             .append(" of ")
@@ -199,7 +199,7 @@ public final class ServiceRollback {
       }
       Optional<Deployment> good = history.lastKnownGood(key, d.deploymentId());
       if (good.isEmpty()) {
-        history.finished(d.deploymentId(), DeployHistory.FAILED, why, Instant.now());
+        history.finished(d.deploymentId(), DeployHistory.Outcome.FAILED, why, Instant.now());
         out.append("; no known good deployment of ")
             .append(service)
             .append(" to roll back to, nothing was changed (deployment ")
@@ -208,7 +208,7 @@ public final class ServiceRollback {
         continue;
       }
       Deployment target = good.get();
-      history.finished(d.deploymentId(), DeployHistory.ROLLED_BACK, why, Instant.now());
+      history.finished(d.deploymentId(), DeployHistory.Outcome.ROLLED_BACK, why, Instant.now());
       progress.log(
           "The health check failed after deployment "
               + d.deploymentId()

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -81,9 +80,7 @@ public record ReusedJob(String key, String name, Map<String, String> outputs, in
             && records != null
             && records.stream()
                 .allMatch(
-                    r ->
-                        r.runStatus() == RunStatus.COMPLETED
-                            && r.result().equals(Optional.of(Result.SUCCESS)));
+                    r -> r.status() == RunStatus.COMPLETED && r.conclusion() == Result.SUCCESS);
     if (ok) {
       for (String need : job.needs()) {
         ok &= passed(need, workflow, byJob, memo);

@@ -62,7 +62,7 @@ public final class StaleRunFiles {
 
   private static boolean running(RunHistory store, long runId) {
     Optional<RunHistory.RunRecord> run = store.findRun(runId);
-    return run.isPresent() && run.get().runStatus() != RunStatus.COMPLETED;
+    return run.isPresent() && run.get().status() != RunStatus.COMPLETED;
   }
 
   private static boolean delete(Path dir) {

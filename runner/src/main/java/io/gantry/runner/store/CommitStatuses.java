@@ -67,7 +67,7 @@ public interface CommitStatuses {
       long runId,
       String repository,
       String sha,
-      String state,
+      CommitState state,
       String context,
       String description,
       String targetUrl,

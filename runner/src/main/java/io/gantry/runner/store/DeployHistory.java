@@ -21,19 +21,71 @@ import java.util.Optional;
  */
 public interface DeployHistory {
 
-  /** Outcomes as stored. */
-  String IN_PROGRESS = "in_progress";
+  /** How a deploy stands, as stored (lower case) and shown. */
+  enum Outcome {
+    IN_PROGRESS,
+    SUCCEEDED,
+    FAILED,
+    /** The deploy failed and the service was returned to an earlier task definition. */
+    ROLLED_BACK;
 
-  String SUCCEEDED = "succeeded";
-  String FAILED = "failed";
+    /** The stored, lower-case name, as the API and the UI show it. */
+    @com.fasterxml.jackson.annotation.JsonValue
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
 
-  /** The deploy failed and the service was returned to an earlier task definition. */
-  String ROLLED_BACK = "rolled_back";
+    @Override
+    public String toString() {
+      return label();
+    }
 
-  /** Kinds. */
-  String DEPLOY = "deploy";
+    /**
+     * The outcome stored as {@code value}.
+     *
+     * @throws IllegalArgumentException naming the allowed values
+     */
+    public static Outcome parse(String value) {
+      for (Outcome o : values()) {
+        if (o.label().equals(value)) {
+          return o;
+        }
+      }
+      throw new IllegalArgumentException(
+          "outcome must be one of in_progress, succeeded, failed or rolled_back, not " + value);
+    }
+  }
 
-  String ROLLBACK = "rollback";
+  /** What a deploy did, as stored (lower case) and shown. */
+  enum Kind {
+    DEPLOY,
+    ROLLBACK;
+
+    /** The stored, lower-case name, as the API and the UI show it. */
+    @com.fasterxml.jackson.annotation.JsonValue
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Override
+    public String toString() {
+      return label();
+    }
+
+    /**
+     * The kind stored as {@code value}.
+     *
+     * @throws IllegalArgumentException naming the allowed values
+     */
+    public static Kind parse(String value) {
+      for (Kind k : values()) {
+        if (k.label().equals(value)) {
+          return k;
+        }
+      }
+      throw new IllegalArgumentException("kind must be deploy or rollback, not " + value);
+    }
+  }
 
   /** Records a deploy as in progress; returns its id. */
   long started(NewDeployment deployment);
@@ -41,10 +93,10 @@ public interface DeployHistory {
   /**
    * Concludes a deploy.
    *
-   * @param outcome {@link #SUCCEEDED}, {@link #FAILED} or {@link #ROLLED_BACK}
+   * @param outcome {@link Outcome#SUCCEEDED}, {@link Outcome#FAILED} or {@link Outcome#ROLLED_BACK}
    * @param message why it failed, one line, or null
    */
-  void finished(long id, String outcome, String message, Instant at);
+  void finished(long id, Outcome outcome, String message, Instant at);
 
   /**
    * Records the health check that passed for a deployment (its settings as JSON, in the form the
@@ -117,7 +169,7 @@ public interface DeployHistory {
       Long runId,
       String sha,
       String trigger,
-      String kind,
+      Kind kind,
       Long rollbackOf,
       String healthCheck,
       Instant startedAt) {}
@@ -131,10 +183,10 @@ public interface DeployHistory {
       Long runId,
       String sha,
       String trigger,
-      String kind,
+      Kind kind,
       Long rollbackOf,
       String healthCheck,
-      String outcome,
+      Outcome outcome,
       String message,
       Instant startedAt,
       Instant finishedAt) {}

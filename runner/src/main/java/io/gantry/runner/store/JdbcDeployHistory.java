@@ -18,7 +18,8 @@ import java.util.Set;
  */
 final class JdbcDeployHistory implements DeployHistory {
 
-  private static final Set<String> FINAL_OUTCOMES = Set.of(SUCCEEDED, FAILED, ROLLED_BACK);
+  private static final Set<Outcome> FINAL_OUTCOMES =
+      Set.of(Outcome.SUCCEEDED, Outcome.FAILED, Outcome.ROLLED_BACK);
   private static final int MAX_LIMIT = 500;
   private static final int MAX_MESSAGE = 1000;
 
@@ -36,9 +37,7 @@ final class JdbcDeployHistory implements DeployHistory {
   public long started(NewDeployment d) {
     Objects.requireNonNull(d.service(), "service");
     Objects.requireNonNull(d.taskDefinition(), "taskDefinition");
-    if (!DEPLOY.equals(d.kind()) && !ROLLBACK.equals(d.kind())) {
-      throw new IllegalArgumentException("kind must be deploy or rollback, got " + d.kind());
-    }
+    Objects.requireNonNull(d.kind(), "kind");
     return jdbc.insert(
         null,
         0,
@@ -54,16 +53,16 @@ final class JdbcDeployHistory implements DeployHistory {
           setLong(insert, 6, d.runId());
           insert.setString(7, d.sha());
           insert.setString(8, d.trigger());
-          insert.setString(9, d.kind());
+          insert.setString(9, d.kind().label());
           setLong(insert, 10, d.rollbackOf());
           insert.setString(11, d.healthCheck());
-          insert.setString(12, IN_PROGRESS);
+          insert.setString(12, Outcome.IN_PROGRESS.label());
           SqlTimes.set(insert, 13, d.startedAt());
         });
   }
 
   @Override
-  public void finished(long id, String outcome, String message, Instant at) {
+  public void finished(long id, Outcome outcome, String message, Instant at) {
     if (!FINAL_OUTCOMES.contains(outcome)) {
       throw new IllegalArgumentException(
           "outcome must be one of " + FINAL_OUTCOMES + ", got " + outcome);
@@ -77,7 +76,7 @@ final class JdbcDeployHistory implements DeployHistory {
         id,
         "UPDATE deployments SET outcome = ?, message = ?, finished_at = ? WHERE id = ?",
         update -> {
-          update.setString(1, outcome);
+          update.setString(1, outcome.label());
           update.setString(2, shortMessage);
           SqlTimes.set(update, 3, at);
           update.setLong(4, id);
@@ -129,7 +128,7 @@ final class JdbcDeployHistory implements DeployHistory {
             + " ORDER BY id FETCH FIRST "
             + rows
             + " ROWS ONLY",
-        select -> select.setString(1, IN_PROGRESS),
+        select -> select.setString(1, Outcome.IN_PROGRESS.label()),
         JdbcDeployHistory::deployment);
   }
 
@@ -157,7 +156,7 @@ final class JdbcDeployHistory implements DeployHistory {
             + " AND id < ? ORDER BY id DESC FETCH FIRST 1 ROWS ONLY",
         select -> {
           bindService(select, service);
-          select.setString(4, SUCCEEDED);
+          select.setString(4, Outcome.SUCCEEDED.label());
           select.setLong(5, beforeId);
         },
         JdbcDeployHistory::deployment);
@@ -277,10 +276,10 @@ final class JdbcDeployHistory implements DeployHistory {
         getLong(rows, "run_id"),
         rows.getString("sha"),
         rows.getString("trigger"),
-        rows.getString("kind"),
+        Kind.parse(rows.getString("kind")),
         getLong(rows, "rollback_of"),
         rows.getString("health_check"),
-        rows.getString("outcome"),
+        Outcome.parse(rows.getString("outcome")),
         rows.getString("message"),
         SqlTimes.get(rows, "started_at"),
         SqlTimes.get(rows, "finished_at"));

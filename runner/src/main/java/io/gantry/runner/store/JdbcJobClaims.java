@@ -217,7 +217,7 @@ final class JdbcJobClaims implements JobQueue {
         rows.getString("name"),
         JdbcAgents.split(rows.getString("labels")),
         rows.getString("spec"),
-        rows.getString("status"),
+        StoreRows.runStatus(rows),
         agentId,
         rows.getString("result"),
         rows.getBoolean("interrupted"),

@@ -365,7 +365,7 @@ final class JdbcRunClaims implements RunClaims {
               run.event(),
               run.ref(),
               run.sha(),
-              QUEUED,
+              RunStatus.QUEUED,
               null,
               createdAt,
               null,

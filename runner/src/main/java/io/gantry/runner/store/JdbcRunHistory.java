@@ -80,7 +80,7 @@ final class JdbcRunHistory implements RunHistory {
               event,
               run.ref(),
               run.sha(),
-              RunStatus.QUEUED.name(),
+              RunStatus.QUEUED,
               null,
               createdAt,
               null,

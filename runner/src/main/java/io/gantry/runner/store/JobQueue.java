@@ -38,7 +38,7 @@ public interface JobQueue {
       String name,
       List<String> labels,
       String spec,
-      String status,
+      RunStatus status,
       Long agentId,
       String result,
       boolean interrupted,

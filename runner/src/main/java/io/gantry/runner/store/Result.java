@@ -1,5 +1,6 @@
 package io.gantry.runner.store;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
@@ -12,9 +13,16 @@ public enum Result {
   CANCELLED,
   SKIPPED;
 
-  /** The stored, lower-case name. */
+  /** The stored, lower-case name, as the API shows it. */
+  @JsonValue
   public String label() {
     return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The {@link #label()}, so that text built from a value reads as the API shows it. */
+  @Override
+  public String toString() {
+    return label();
   }
 
   /**

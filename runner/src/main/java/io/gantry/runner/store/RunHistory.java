@@ -136,8 +136,9 @@ public interface RunHistory {
       boolean cancelInProgress) {}
 
   /**
-   * @param status QUEUED, IN_PROGRESS or COMPLETED (see {@link RunStatus})
-   * @param conclusion success, failure, cancelled or skipped (see {@link Result}), or null
+   * A run as stored; the store maps its status columns to values (see {@code StoreRows}).
+   *
+   * @param conclusion null until the run is COMPLETED
    */
   record RunRecord(
       long id,
@@ -149,62 +150,39 @@ public interface RunHistory {
       String event,
       String ref,
       String sha,
-      String status,
-      String conclusion,
+      RunStatus status,
+      Result conclusion,
       Instant createdAt,
       Instant startedAt,
-      Instant finishedAt) {
-    /** {@link #status()} as a value. */
-    public RunStatus runStatus() {
-      return RunStatus.parse(status);
-    }
+      Instant finishedAt) {}
 
-    /** {@link #conclusion()} as a value; empty until it ends. */
-    public java.util.Optional<Result> result() {
-      return java.util.Optional.ofNullable(conclusion).map(c -> Result.parse("conclusion", c));
-    }
-  }
-
+  /** A job as stored; {@code conclusion} is null until it is COMPLETED. */
   record JobRecord(
       long id,
       long runId,
       String jobKey,
       String name,
-      String status,
-      String conclusion,
+      RunStatus status,
+      Result conclusion,
       Map<String, String> outputs,
       Instant startedAt,
-      Instant finishedAt) {
-    /** {@link #status()} as a value. */
-    public RunStatus runStatus() {
-      return RunStatus.parse(status);
-    }
+      Instant finishedAt) {}
 
-    /** {@link #conclusion()} as a value; empty until it ends. */
-    public java.util.Optional<Result> result() {
-      return java.util.Optional.ofNullable(conclusion).map(c -> Result.parse("conclusion", c));
-    }
-  }
-
+  /**
+   * A step as stored.
+   *
+   * @param outcome the result before continue-on-error, null until it is COMPLETED
+   * @param conclusion the result after continue-on-error, null until it is COMPLETED
+   */
   record StepRecord(
       long id,
       long jobId,
       int number,
       String name,
-      String status,
-      String outcome,
-      String conclusion,
+      RunStatus status,
+      Result outcome,
+      Result conclusion,
       Map<String, String> outputs,
       Instant startedAt,
-      Instant finishedAt) {
-    /** {@link #status()} as a value. */
-    public RunStatus runStatus() {
-      return RunStatus.parse(status);
-    }
-
-    /** {@link #conclusion()} as a value; empty until it ends. */
-    public java.util.Optional<Result> result() {
-      return java.util.Optional.ofNullable(conclusion).map(c -> Result.parse("conclusion", c));
-    }
-  }
+      Instant finishedAt) {}
 }

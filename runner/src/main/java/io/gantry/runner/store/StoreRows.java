@@ -50,8 +50,8 @@ final class StoreRows {
         rows.getString("event"),
         rows.getString("ref"),
         rows.getString("sha"),
-        rows.getString("status"),
-        rows.getString("conclusion"),
+        runStatus(rows),
+        result(rows, "conclusion"),
         SqlTimes.get(rows, "created_at"),
         SqlTimes.get(rows, "started_at"),
         SqlTimes.get(rows, "finished_at"));
@@ -83,8 +83,8 @@ final class StoreRows {
         rows.getLong("run_id"),
         rows.getString("job_key"),
         rows.getString("name"),
-        rows.getString("status"),
-        rows.getString("conclusion"),
+        runStatus(rows),
+        result(rows, "conclusion"),
         JsonMaps.read(rows.getString("outputs")),
         SqlTimes.get(rows, "started_at"),
         SqlTimes.get(rows, "finished_at"));
@@ -96,9 +96,9 @@ final class StoreRows {
         rows.getLong("job_id"),
         rows.getInt("number"),
         rows.getString("name"),
-        rows.getString("status"),
-        rows.getString("outcome"),
-        rows.getString("conclusion"),
+        runStatus(rows),
+        result(rows, "outcome"),
+        result(rows, "conclusion"),
         JsonMaps.read(rows.getString("outputs")),
         SqlTimes.get(rows, "started_at"),
         SqlTimes.get(rows, "finished_at"));
@@ -110,7 +110,7 @@ final class StoreRows {
         rows.getLong("run_id"),
         rows.getString("repository"),
         rows.getString("sha"),
-        rows.getString("state"),
+        CommitState.parse(rows.getString("state")),
         rows.getString("context"),
         rows.getString("description"),
         rows.getString("target_url"),
@@ -118,5 +118,20 @@ final class StoreRows {
         rows.getString("last_error"),
         SqlTimes.get(rows, "next_attempt_at"),
         SqlTimes.get(rows, "delivered_at"));
+  }
+
+  /**
+   * The {@code status} column of a run, job, step or queued job as a value. The one place, with
+   * {@link #result}, where stored status words become values (they are written with {@link
+   * RunStatus#name()} and {@link Result#label()}).
+   */
+  static RunStatus runStatus(ResultSet rows) throws SQLException {
+    return RunStatus.parse(rows.getString("status"));
+  }
+
+  /** A nullable conclusion or outcome column as a value. */
+  static Result result(ResultSet rows, String column) throws SQLException {
+    String value = rows.getString(column);
+    return value == null ? null : Result.parse(column, value);
   }
 }

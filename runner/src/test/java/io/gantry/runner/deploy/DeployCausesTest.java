@@ -65,7 +65,8 @@ class DeployCausesTest {
             "; cause: task [0-9a-f]+ could not start: ResourceInitializationError: unable to pull"
                 + " secrets or registry auth: .*Secrets Manager can't find the specified secret");
     List<Deployment> history = EcsDeployTest.history("vault");
-    assertThat(history.get(0).outcome()).isIn(DeployHistory.ROLLED_BACK, DeployHistory.FAILED);
+    assertThat(history.get(0).outcome())
+        .isIn(DeployHistory.Outcome.ROLLED_BACK, DeployHistory.Outcome.FAILED);
     assertThat(history.get(0).message())
         .contains("cause: task ")
         .contains("ResourceInitialization");

@@ -286,13 +286,13 @@ class EcsDeployTest {
     List<Deployment> history = history("shop");
     assertThat(history).hasSize(1);
     Deployment d = history.get(0);
-    assertThat(d.outcome()).isEqualTo(DeployHistory.SUCCEEDED);
+    assertThat(d.outcome()).isEqualTo(DeployHistory.Outcome.SUCCEEDED);
     assertThat(d.taskDefinition()).isEqualTo(arn);
     assertThat(d.images()).containsExactly(LocalEcsTesting.IMAGE);
     assertThat(d.runId()).isEqualTo(run.result().runId());
     assertThat(d.sha()).isEqualTo("0123456789abcdef0123456789abcdef01234567");
     assertThat(d.trigger()).isEqualTo("octocat");
-    assertThat(d.kind()).isEqualTo(DeployHistory.DEPLOY);
+    assertThat(d.kind()).isEqualTo(DeployHistory.Kind.DEPLOY);
     assertThat(d.finishedAt()).isAfterOrEqualTo(d.startedAt());
   }
 
@@ -329,7 +329,7 @@ class EcsDeployTest {
     List<Deployment> history = history("cart");
     assertThat(history)
         .extracting(Deployment::outcome)
-        .containsExactly(DeployHistory.ROLLED_BACK, DeployHistory.SUCCEEDED);
+        .containsExactly(DeployHistory.Outcome.ROLLED_BACK, DeployHistory.Outcome.SUCCEEDED);
     assertThat(history.get(0).message()).startsWith("ECS rolled back to " + goodArn);
   }
 
@@ -390,7 +390,9 @@ class EcsDeployTest {
     }
     assertThat(waits).as("exactly one of the two waited").hasSize(1);
     List<Deployment> history = history("search");
-    assertThat(history).hasSize(2).allMatch(d -> d.outcome().equals(DeployHistory.SUCCEEDED));
+    assertThat(history)
+        .hasSize(2)
+        .allMatch(d -> d.outcome().equals(DeployHistory.Outcome.SUCCEEDED));
     Deployment earlier = history.get(1);
     Deployment later = history.get(0);
     assertThat(later.startedAt()).isAfterOrEqualTo(earlier.finishedAt());
@@ -455,8 +457,8 @@ class EcsDeployTest {
         .hasSize(2)
         .allMatch(t -> t.taskDefinitionArn().equals(firstArn));
     Deployment newest = history("orders").get(0);
-    assertThat(newest.kind()).isEqualTo(DeployHistory.ROLLBACK);
-    assertThat(newest.outcome()).isEqualTo(DeployHistory.SUCCEEDED);
+    assertThat(newest.kind()).isEqualTo(DeployHistory.Kind.ROLLBACK);
+    assertThat(newest.outcome()).isEqualTo(DeployHistory.Outcome.SUCCEEDED);
     assertThat(newest.taskDefinition()).isEqualTo(firstArn);
     assertThat(newest.rollbackOf()).isEqualTo(secondId);
     assertThat(newest.runId()).isEqualTo(rollback.runId());
@@ -530,9 +532,12 @@ class EcsDeployTest {
     assertThat(history)
         .extracting(Deployment::kind, Deployment::outcome)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(DeployHistory.ROLLBACK, DeployHistory.SUCCEEDED),
-            org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.ROLLED_BACK),
-            org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.SUCCEEDED));
+            org.assertj.core.groups.Tuple.tuple(
+                DeployHistory.Kind.ROLLBACK, DeployHistory.Outcome.SUCCEEDED),
+            org.assertj.core.groups.Tuple.tuple(
+                DeployHistory.Kind.DEPLOY, DeployHistory.Outcome.ROLLED_BACK),
+            org.assertj.core.groups.Tuple.tuple(
+                DeployHistory.Kind.DEPLOY, DeployHistory.Outcome.SUCCEEDED));
     assertThat(history.get(0).rollbackOf()).isEqualTo(history.get(1).id());
     assertThat(history.get(0).taskDefinition()).isEqualTo(goodArn);
 
@@ -540,7 +545,7 @@ class EcsDeployTest {
     Run unguarded = deploy("mail", taskDefinitionFile("mail", "v3", true), "rollback: never\n");
     assertThat(unguarded.deployStep().message())
         .endsWith("(rollback: never, no rollback by Gantry)");
-    assertThat(history("mail").get(0).outcome()).isEqualTo(DeployHistory.FAILED);
+    assertThat(history("mail").get(0).outcome()).isEqualTo(DeployHistory.Outcome.FAILED);
     assertThat(history("mail")).hasSize(4);
   }
 
@@ -700,10 +705,14 @@ class EcsDeployTest {
     assertThat(after)
         .extracting(Deployment::kind, Deployment::outcome)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(DeployHistory.ROLLBACK, DeployHistory.SUCCEEDED),
-            org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.ROLLED_BACK),
-            org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.SUCCEEDED),
-            org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.SUCCEEDED));
+            org.assertj.core.groups.Tuple.tuple(
+                DeployHistory.Kind.ROLLBACK, DeployHistory.Outcome.SUCCEEDED),
+            org.assertj.core.groups.Tuple.tuple(
+                DeployHistory.Kind.DEPLOY, DeployHistory.Outcome.ROLLED_BACK),
+            org.assertj.core.groups.Tuple.tuple(
+                DeployHistory.Kind.DEPLOY, DeployHistory.Outcome.SUCCEEDED),
+            org.assertj.core.groups.Tuple.tuple(
+                DeployHistory.Kind.DEPLOY, DeployHistory.Outcome.SUCCEEDED));
     Deployment rollback = after.get(0);
     assertThat(rollback.taskDefinition()).isEqualTo(v2Arn);
     assertThat(rollback.rollbackOf()).isEqualTo(after.get(1).id());
@@ -750,7 +759,7 @@ class EcsDeployTest {
     assertThat(service.deployments()).hasSize(1);
     List<Deployment> history = history("news");
     assertThat(history).hasSize(1);
-    assertThat(history.get(0).outcome()).isEqualTo(DeployHistory.FAILED);
+    assertThat(history.get(0).outcome()).isEqualTo(DeployHistory.Outcome.FAILED);
     assertThat(history.get(0).healthCheck()).isNull();
   }
 
@@ -780,8 +789,10 @@ class EcsDeployTest {
     assertThat(history("auth"))
         .extracting(Deployment::kind, Deployment::outcome)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.FAILED),
-            org.assertj.core.groups.Tuple.tuple(DeployHistory.DEPLOY, DeployHistory.SUCCEEDED));
+            org.assertj.core.groups.Tuple.tuple(
+                DeployHistory.Kind.DEPLOY, DeployHistory.Outcome.FAILED),
+            org.assertj.core.groups.Tuple.tuple(
+                DeployHistory.Kind.DEPLOY, DeployHistory.Outcome.SUCCEEDED));
   }
 
   // service-definition: the service created from a file in the repository when it is missing.
@@ -870,8 +881,8 @@ class EcsDeployTest {
         .hasSize(2)
         .allMatch(
             d ->
-                d.outcome().equals(DeployHistory.SUCCEEDED)
-                    && d.kind().equals(DeployHistory.DEPLOY));
+                d.outcome().equals(DeployHistory.Outcome.SUCCEEDED)
+                    && d.kind().equals(DeployHistory.Kind.DEPLOY));
   }
 
   @Test
@@ -950,8 +961,8 @@ class EcsDeployTest {
                 + v1.result().runId()
                 + ")");
     Deployment rollback = history("tax").get(0);
-    assertThat(rollback.kind()).isEqualTo(DeployHistory.ROLLBACK);
-    assertThat(rollback.outcome()).isEqualTo(DeployHistory.FAILED);
+    assertThat(rollback.kind()).isEqualTo(DeployHistory.Kind.ROLLBACK);
+    assertThat(rollback.outcome()).isEqualTo(DeployHistory.Outcome.FAILED);
     assertThat(rollback.message()).startsWith("the health check of deployment " + v1Id);
   }
 }

@@ -53,7 +53,7 @@ class InterruptedDeploysTest {
     RunRecord notWaited = claimedRun();
     store.runFinished(notWaited.id(), io.gantry.runner.store.Result.SUCCESS, T0.plusSeconds(5));
     long good = deploy(WEB, "arn:aws:ecs:us-east-1:000000000000:task-definition/web:2", null);
-    history.finished(good, DeployHistory.SUCCEEDED, null, T0);
+    history.finished(good, DeployHistory.Outcome.SUCCEEDED, null, T0);
     long cut = deploy(WEB, "arn:aws:ecs:us-east-1:000000000000:task-definition/web:3", crashed);
     long rollback =
         history.started(
@@ -64,7 +64,7 @@ class InterruptedDeploysTest {
                 crashed.id(),
                 SHA,
                 "auto-rollback of deployment " + good,
-                DeployHistory.ROLLBACK,
+                DeployHistory.Kind.ROLLBACK,
                 good,
                 null,
                 T0));
@@ -74,7 +74,7 @@ class InterruptedDeploysTest {
 
     // While the run still holds its lease, nothing is touched.
     assertThat(InterruptedDeploys.sweep(history, interrupted, T0.plusSeconds(10))).isEmpty();
-    assertThat(outcome(cut)).isEqualTo(DeployHistory.IN_PROGRESS);
+    assertThat(outcome(cut)).isEqualTo(DeployHistory.Outcome.IN_PROGRESS);
 
     // The process running it died: its lease runs out and the run store marks it interrupted.
     assertThat(store.renewLease(crashed.id(), "worker-1", T0)).isTrue();
@@ -86,7 +86,7 @@ class InterruptedDeploysTest {
 
     assertThat(swept).extracting(Deployment::id).containsExactly(cut, rollback);
     Deployment concluded = history.find(cut).orElseThrow();
-    assertThat(concluded.outcome()).isEqualTo(DeployHistory.FAILED);
+    assertThat(concluded.outcome()).isEqualTo(DeployHistory.Outcome.FAILED);
     assertThat(concluded.message())
         .isEqualTo(
             "interrupted: the Gantry process running run "
@@ -100,8 +100,8 @@ class InterruptedDeploysTest {
                 + crashed.id()
                 + " stopped during the rollback of api:1;");
     // A deploy not waited for (its run ended normally) and one without a run stay as they were.
-    assertThat(outcome(leftRunning)).isEqualTo(DeployHistory.IN_PROGRESS);
-    assertThat(outcome(withoutRun)).isEqualTo(DeployHistory.IN_PROGRESS);
+    assertThat(outcome(leftRunning)).isEqualTo(DeployHistory.Outcome.IN_PROGRESS);
+    assertThat(outcome(withoutRun)).isEqualTo(DeployHistory.Outcome.IN_PROGRESS);
     // The interrupted deploy is no known good deployment: a rollback goes to the one before.
     assertThat(history.lastKnownGood(WEB, Long.MAX_VALUE).orElseThrow().id()).isEqualTo(good);
     // A second sweep finds nothing more.
@@ -141,13 +141,13 @@ class InterruptedDeploysTest {
             run == null ? null : run.id(),
             SHA,
             "alice",
-            DeployHistory.DEPLOY,
+            DeployHistory.Kind.DEPLOY,
             null,
             null,
             T0));
   }
 
-  private String outcome(long id) {
+  private DeployHistory.Outcome outcome(long id) {
     return history.find(id).orElseThrow().outcome();
   }
 }

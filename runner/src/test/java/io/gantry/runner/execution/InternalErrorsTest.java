@@ -3,6 +3,7 @@ package io.gantry.runner.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gantry.runner.action.builtin.BuiltInActions;
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.runner.workflow.Workflow;
@@ -136,14 +137,14 @@ class InternalErrorsTest {
         .anyMatch(l -> l.contains("[j / " + failedStep + "] Error: ") && l.contains(cause));
     assertThat(log).anyMatch(l -> l.contains("clean-up-ran"));
     assertThat(log).noneMatch(l -> l.contains("never-here"));
-    assertThat(store.findRun(result.runId()).orElseThrow().status()).isEqualTo("COMPLETED");
+    assertThat(store.findRun(result.runId()).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
     assertThat(store.jobsOf(result.runId()))
         .isNotEmpty()
         .allSatisfy(
             j -> {
-              assertThat(j.status()).isEqualTo("COMPLETED");
+              assertThat(j.status()).isEqualTo(RunStatus.COMPLETED);
               assertThat(store.stepsOf(j.id()))
-                  .allSatisfy(s -> assertThat(s.status()).isEqualTo("COMPLETED"));
+                  .allSatisfy(s -> assertThat(s.status()).isEqualTo(RunStatus.COMPLETED));
             });
   }
 

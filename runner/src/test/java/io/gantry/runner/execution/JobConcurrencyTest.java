@@ -3,6 +3,7 @@ package io.gantry.runner.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gantry.runner.action.builtin.BuiltInActions;
+import io.gantry.runner.store.Result;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.runner.workflow.Workflow;
@@ -114,7 +115,7 @@ class JobConcurrencyTest {
     assertThat(cancelled.jobs().get(0).conclusion()).isEqualTo(Conclusion.CANCELLED);
     assertThat(second.await().conclusion()).isEqualTo(Conclusion.SUCCESS);
     assertThat(lines(log)).containsExactly("start first", "start second", "end second");
-    assertThat(store.findRun(first.runId()).orElseThrow().conclusion()).isEqualTo("cancelled");
+    assertThat(store.findRun(first.runId()).orElseThrow().conclusion()).isEqualTo(Result.CANCELLED);
   }
 
   /** Polls until the condition holds; fails after a minute (a bound, not a timing assertion). */

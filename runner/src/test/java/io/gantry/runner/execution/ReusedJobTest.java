@@ -3,7 +3,9 @@ package io.gantry.runner.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gantry.runner.action.builtin.BuiltInActions;
+import io.gantry.runner.store.Result;
 import io.gantry.runner.store.RunHistory.JobRecord;
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.workflow.Workflow;
 import io.gantry.runner.workflow.WorkflowParser;
 import java.nio.file.Path;
@@ -71,7 +73,16 @@ class ReusedJobTest {
   }
 
   private static JobRecord job(String key, String conclusion, Map<String, String> outputs) {
-    return new JobRecord(0, 0, key, key, "COMPLETED", conclusion, outputs, null, null);
+    return new JobRecord(
+        0,
+        0,
+        key,
+        key,
+        RunStatus.COMPLETED,
+        Result.parse("conclusion", conclusion),
+        outputs,
+        null,
+        null);
   }
 
   private static Workflow parse() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gantry.runner.action.builtin.BuiltInActions;
 import io.gantry.runner.store.RunHistory;
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.runner.trigger.DispatchInputs;
@@ -195,7 +196,7 @@ class ScenarioTest {
 
     // The store agrees with the result.
     RunHistory.RunRecord record = store.findRun(result.runId()).orElseThrow();
-    assertThat(record.status()).isEqualTo("COMPLETED");
+    assertThat(record.status()).isEqualTo(RunStatus.COMPLETED);
     assertThat(record.conclusion()).isEqualTo(result.conclusion().label());
     Set<String> storedJobs = new LinkedHashSet<>();
     store.jobsOf(result.runId()).forEach(j -> storedJobs.add(j.jobKey() + "=" + j.conclusion()));

@@ -52,7 +52,7 @@ class DatabaseClockLeasesTest {
     assertThat(store.expireLeases(Instant.now().plus(SKEW))).isEmpty();
 
     RunHistory.RunDetails after = store.details(run.id()).orElseThrow();
-    assertThat(after.run().status()).isEqualTo("IN_PROGRESS");
+    assertThat(after.run().status()).isEqualTo(RunStatus.IN_PROGRESS);
     assertThat(after.interrupted()).isFalse();
     assertThat(after.leaseOwner()).isEqualTo("honest-server");
     assertThat(store.renewLease(run.id(), "honest-server", LEASE)).isTrue();

@@ -91,7 +91,7 @@ class JdbcRunStoreTest {
     assertThat(found.event()).isEqualTo("workflow_dispatch");
     assertThat(found.ref()).isEqualTo("refs/heads/main");
     assertThat(found.sha()).isEqualTo("0123456789abcdef0123456789abcdef01234567");
-    assertThat(found.status()).isEqualTo("QUEUED");
+    assertThat(found.status()).isEqualTo(RunStatus.QUEUED);
     assertThat(found.conclusion()).isNull();
     assertThat(found.createdAt()).isBetween(before, Instant.now());
     assertThat(found.startedAt()).isNull();
@@ -105,13 +105,21 @@ class JdbcRunStoreTest {
                 created.id(),
                 "build",
                 "build (ubuntu, 17)",
-                "COMPLETED",
-                "success",
+                RunStatus.COMPLETED,
+                Result.SUCCESS,
                 Map.of("image", "shop:1", "tag", "1"),
                 null,
                 T0.plusMillis(30)),
             new JobRecord(
-                deploy, created.id(), "deploy", "deploy", "QUEUED", null, Map.of(), null, null));
+                deploy,
+                created.id(),
+                "deploy",
+                "deploy",
+                RunStatus.QUEUED,
+                null,
+                Map.of(),
+                null,
+                null));
 
     assertThat(store.stepsOf(build))
         .containsExactly(
@@ -120,9 +128,9 @@ class JdbcRunStoreTest {
                 build,
                 1,
                 "Checkout",
-                "COMPLETED",
-                "success",
-                "success",
+                RunStatus.COMPLETED,
+                Result.SUCCESS,
+                Result.SUCCESS,
                 Map.of(),
                 T0,
                 T0.plusMillis(5)),
@@ -131,9 +139,9 @@ class JdbcRunStoreTest {
                 build,
                 2,
                 "Compile",
-                "COMPLETED",
-                "failure",
-                "success",
+                RunStatus.COMPLETED,
+                Result.FAILURE,
+                Result.SUCCESS,
                 Map.of("jar", "app.jar", "digest", "sha256:1"),
                 T0.plusMillis(10),
                 T0.plusMillis(20)));
@@ -154,19 +162,19 @@ class JdbcRunStoreTest {
   @Test
   void aRunGoesFromQueuedToInProgressToCompletedWithItsTimes() {
     RunRecord run = store.createRun(StoreProcess.newRun("acme/shop", "ci.yml"));
-    assertThat(run.status()).isEqualTo("QUEUED");
+    assertThat(run.status()).isEqualTo(RunStatus.QUEUED);
 
     store.runStarted(run.id(), T0);
     RunRecord started = store.findRun(run.id()).orElseThrow();
-    assertThat(started.status()).isEqualTo("IN_PROGRESS");
+    assertThat(started.status()).isEqualTo(RunStatus.IN_PROGRESS);
     assertThat(started.startedAt()).isEqualTo(T0);
     assertThat(started.finishedAt()).isNull();
     assertThat(started.conclusion()).isNull();
 
     store.runFinished(run.id(), Result.FAILURE, T0.plusSeconds(90));
     RunRecord finished = store.findRun(run.id()).orElseThrow();
-    assertThat(finished.status()).isEqualTo("COMPLETED");
-    assertThat(finished.conclusion()).isEqualTo("failure");
+    assertThat(finished.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(finished.conclusion()).isEqualTo(Result.FAILURE);
     assertThat(finished.startedAt()).isEqualTo(T0);
     assertThat(finished.finishedAt()).isEqualTo(T0.plusSeconds(90));
   }
@@ -175,16 +183,16 @@ class JdbcRunStoreTest {
   void aJobGoesFromQueuedToInProgressToCompletedAndAStepFromInProgressToCompleted() {
     RunRecord run = store.createRun(StoreProcess.newRun("acme/shop", "ci.yml"));
     long job = store.createJob(run.id(), "test", "test");
-    assertThat(store.jobsOf(run.id()).get(0).status()).isEqualTo("QUEUED");
+    assertThat(store.jobsOf(run.id()).get(0).status()).isEqualTo(RunStatus.QUEUED);
 
     store.jobStarted(job, T0);
     JobRecord started = store.jobsOf(run.id()).get(0);
-    assertThat(started.status()).isEqualTo("IN_PROGRESS");
+    assertThat(started.status()).isEqualTo(RunStatus.IN_PROGRESS);
     assertThat(started.startedAt()).isEqualTo(T0);
 
     long step = store.stepStarted(job, 1, "Run tests", T0.plusMillis(1));
     StepRecord running = store.stepsOf(job).get(0);
-    assertThat(running.status()).isEqualTo("IN_PROGRESS");
+    assertThat(running.status()).isEqualTo(RunStatus.IN_PROGRESS);
     assertThat(running.startedAt()).isEqualTo(T0.plusMillis(1));
     assertThat(running.outcome()).isNull();
     assertThat(running.conclusion()).isNull();
@@ -192,15 +200,15 @@ class JdbcRunStoreTest {
 
     store.stepFinished(step, Result.CANCELLED, Result.CANCELLED, null, T0.plusMillis(2));
     StepRecord done = store.stepsOf(job).get(0);
-    assertThat(done.status()).isEqualTo("COMPLETED");
-    assertThat(done.outcome()).isEqualTo("cancelled");
+    assertThat(done.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(done.outcome()).isEqualTo(Result.CANCELLED);
     assertThat(done.outputs()).isEmpty();
     assertThat(done.finishedAt()).isEqualTo(T0.plusMillis(2));
 
     store.jobFinished(job, Result.CANCELLED, Map.of(), T0.plusMillis(3));
     JobRecord finished = store.jobsOf(run.id()).get(0);
-    assertThat(finished.status()).isEqualTo("COMPLETED");
-    assertThat(finished.conclusion()).isEqualTo("cancelled");
+    assertThat(finished.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(finished.conclusion()).isEqualTo(Result.CANCELLED);
     assertThat(finished.startedAt()).isEqualTo(T0);
     assertThat(finished.finishedAt()).isEqualTo(T0.plusMillis(3));
   }
@@ -303,7 +311,7 @@ class JdbcRunStoreTest {
     assertThatThrownBy(() -> store.runFinished(run.id(), Result.parse("conclusion", "passed"), T0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("conclusion must be one of success, failure, cancelled or skipped, not passed");
-    assertThat(store.findRun(run.id()).orElseThrow().status()).isEqualTo("QUEUED");
+    assertThat(store.findRun(run.id()).orElseThrow().status()).isEqualTo(RunStatus.QUEUED);
   }
 
   @Test
@@ -320,11 +328,11 @@ class JdbcRunStoreTest {
                 null,
                 null,
                 "alice",
-                DeployHistory.DEPLOY,
+                DeployHistory.Kind.DEPLOY,
                 null,
                 null,
                 T0));
-    history.finished(id, DeployHistory.SUCCEEDED, null, T0.plusSeconds(5));
+    history.finished(id, DeployHistory.Outcome.SUCCEEDED, null, T0.plusSeconds(5));
     assertThat(history.find(id).orElseThrow().healthCheck()).isNull();
 
     String check = "{\"url\":\"http://127.0.0.1:8080/health\",\"timeout\":\"5s\"}";
@@ -332,7 +340,7 @@ class JdbcRunStoreTest {
 
     DeployHistory.Deployment found = history.find(id).orElseThrow();
     assertThat(found.healthCheck()).isEqualTo(check);
-    assertThat(found.outcome()).isEqualTo(DeployHistory.SUCCEEDED);
+    assertThat(found.outcome()).isEqualTo(DeployHistory.Outcome.SUCCEEDED);
     assertThat(history.lastKnownGood(web, id + 1).orElseThrow().healthCheck()).isEqualTo(check);
     assertUnknown(
         () -> history.recordHealthCheck(id + 100, check), "No deployment with id " + (id + 100));

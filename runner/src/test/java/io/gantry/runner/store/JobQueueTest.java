@@ -65,7 +65,7 @@ class JobQueueTest {
               .claim(cpu, List.of("self-hosted", "linux"), NOW, Duration.ofSeconds(30))
               .orElseThrow();
       assertThat(taken.id()).isEqualTo(plain);
-      assertThat(taken.status()).isEqualTo("IN_PROGRESS");
+      assertThat(taken.status()).isEqualTo(RunStatus.IN_PROGRESS);
       assertThat(queue.claim(cpu, List.of("linux"), NOW, Duration.ofSeconds(30))).isEmpty();
       assertThat(queue.queuedOf(runId))
           .extracting(JobQueue.QueuedJob::labels)
@@ -85,7 +85,7 @@ class JobQueueTest {
       assertThat(queue.complete(needsGpu, gpu, "{\"conclusion\":\"SUCCESS\"}", NOW)).isTrue();
       assertThat(queue.complete(needsGpu, gpu, "{}", NOW)).isFalse();
       JobQueue.QueuedJob done = queue.find(needsGpu).orElseThrow();
-      assertThat(done.status()).isEqualTo("COMPLETED");
+      assertThat(done.status()).isEqualTo(RunStatus.COMPLETED);
       assertThat(done.result()).isEqualTo("{\"conclusion\":\"SUCCESS\"}");
       assertThat(done.interrupted()).isFalse();
     }
@@ -107,13 +107,13 @@ class JobQueueTest {
       List<JobQueue.QueuedJob> expired = queue.expireLeases(NOW.plusSeconds(11));
       assertThat(expired).extracting(JobQueue.QueuedJob::id).containsExactly(dropped);
       assertThat(queue.find(dropped).orElseThrow().interrupted()).isTrue();
-      assertThat(queue.find(dropped).orElseThrow().status()).isEqualTo("COMPLETED");
+      assertThat(queue.find(dropped).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
       assertThat(queue.renew(dropped, agent, NOW.plusSeconds(60))).isFalse();
-      assertThat(queue.find(renewed).orElseThrow().status()).isEqualTo("IN_PROGRESS");
+      assertThat(queue.find(renewed).orElseThrow().status()).isEqualTo(RunStatus.IN_PROGRESS);
 
       // A job nobody took is withdrawn when its run is cancelled; a taken one is not.
       assertThat(queue.withdraw(waiting, NOW)).isTrue();
-      assertThat(queue.find(waiting).orElseThrow().status()).isEqualTo("COMPLETED");
+      assertThat(queue.find(waiting).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
       assertThat(queue.withdraw(renewed, NOW)).isFalse();
     }
   }

@@ -216,7 +216,7 @@ class QueueTest {
     Instant after = Instant.now();
 
     assertThat(claimed.id()).isEqualTo(first.id());
-    assertThat(claimed.status()).isEqualTo("IN_PROGRESS");
+    assertThat(claimed.status()).isEqualTo(RunStatus.IN_PROGRESS);
     assertThat(claimed.startedAt()).isEqualTo(T0);
     assertThat(store.findRun(first.id())).contains(claimed);
     RunDetails details = store.details(first.id()).orElseThrow();
@@ -478,17 +478,17 @@ class QueueTest {
 
     RunRecord after = store.findRun(dead.id()).orElseThrow();
     assertThat(expired).containsExactly(after);
-    assertThat(after.status()).isEqualTo("COMPLETED");
-    assertThat(after.conclusion()).isEqualTo("failure");
+    assertThat(after.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(after.conclusion()).isEqualTo(Result.FAILURE);
     assertThat(after.startedAt()).isEqualTo(T0);
     assertThat(after.finishedAt()).isEqualTo(now);
     assertThat(store.details(dead.id()).orElseThrow().interrupted()).isTrue();
     assertThat(store.jobsOf(dead.id()))
         .extracting(JobRecord::id, JobRecord::status, JobRecord::conclusion, JobRecord::finishedAt)
         .containsExactly(
-            tuple(done, "COMPLETED", "success", T0.plusSeconds(1)),
-            tuple(running, "COMPLETED", "failure", now),
-            tuple(waiting, "COMPLETED", "failure", now));
+            tuple(done, RunStatus.COMPLETED, Result.SUCCESS, T0.plusSeconds(1)),
+            tuple(running, RunStatus.COMPLETED, Result.FAILURE, now),
+            tuple(waiting, RunStatus.COMPLETED, Result.FAILURE, now));
     assertThat(store.stepsOf(running))
         .extracting(
             StepRecord::id,
@@ -497,14 +497,16 @@ class QueueTest {
             StepRecord::conclusion,
             StepRecord::finishedAt)
         .containsExactly(
-            tuple(passed, "COMPLETED", "success", "success", T0.plusSeconds(2)),
-            tuple(cut, "COMPLETED", "failure", "failure", now));
-    assertThat(store.stepsOf(done)).extracting(StepRecord::conclusion).containsExactly("success");
+            tuple(passed, RunStatus.COMPLETED, Result.SUCCESS, Result.SUCCESS, T0.plusSeconds(2)),
+            tuple(cut, RunStatus.COMPLETED, Result.FAILURE, Result.FAILURE, now));
+    assertThat(store.stepsOf(done))
+        .extracting(StepRecord::conclusion)
+        .containsExactly(Result.SUCCESS);
 
-    assertThat(store.findRun(alive.id()).orElseThrow().status()).isEqualTo("IN_PROGRESS");
+    assertThat(store.findRun(alive.id()).orElseThrow().status()).isEqualTo(RunStatus.IN_PROGRESS);
     assertThat(store.details(alive.id()).orElseThrow().interrupted()).isFalse();
-    assertThat(store.findRun(local.id()).orElseThrow().status()).isEqualTo("IN_PROGRESS");
-    assertThat(store.findRun(queued.id()).orElseThrow().status()).isEqualTo("QUEUED");
+    assertThat(store.findRun(local.id()).orElseThrow().status()).isEqualTo(RunStatus.IN_PROGRESS);
+    assertThat(store.findRun(queued.id()).orElseThrow().status()).isEqualTo(RunStatus.QUEUED);
     assertThat(store.expireLeases(now)).isEmpty();
     assertThat(store.renewLease(dead.id(), "dead-worker", now.plus(LEASE))).isFalse();
   }
@@ -518,8 +520,8 @@ class QueueTest {
 
     RunRecord cancelled = store.requestCancel(run.id(), T0);
 
-    assertThat(cancelled.status()).isEqualTo("COMPLETED");
-    assertThat(cancelled.conclusion()).isEqualTo("cancelled");
+    assertThat(cancelled.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(cancelled.conclusion()).isEqualTo(Result.CANCELLED);
     assertThat(cancelled.finishedAt()).isEqualTo(T0);
     assertThat(store.findRun(run.id())).contains(cancelled);
     assertThat(store.details(run.id()).orElseThrow().waitingReason()).isNull();
@@ -641,7 +643,7 @@ class QueueTest {
                 "push",
                 "refs/heads/main",
                 SHA,
-                "QUEUED",
+                RunStatus.QUEUED,
                 null,
                 T0.plusSeconds(60),
                 null,
@@ -744,7 +746,7 @@ class QueueTest {
                 run.id(),
                 "acme/shop",
                 SHA,
-                "pending",
+                CommitState.PENDING,
                 "gantry/Build",
                 "pending run",
                 "http://localhost:8080/api/runs/" + run.id(),
@@ -757,7 +759,7 @@ class QueueTest {
                 run.id(),
                 "acme/shop",
                 SHA,
-                "success",
+                CommitState.SUCCESS,
                 "gantry/Build",
                 "success run",
                 "http://localhost:8080/api/runs/" + run.id(),

@@ -43,7 +43,7 @@ class StoreCopyTest {
         .containsEntry("deliveries", 1L);
     try (RunStore postgres = PostgresStores.open(url)) {
       RunHistory.RunRecord run = postgres.findRun(first.id()).orElseThrow();
-      assertThat(run.conclusion()).isEqualTo("success");
+      assertThat(run.conclusion()).isEqualTo(Result.SUCCESS);
       assertThat(run.finishedAt()).isEqualTo(T0.plusSeconds(2));
       assertThat(postgres.jobsOf(first.id()))
           .singleElement()

@@ -51,7 +51,7 @@ class StoresTest {
 
     try (RunStore store = Stores.openEmbedded(tempDir)) {
       RunRecord found = store.findRun(created.id()).orElseThrow();
-      assertThat(found.status()).isEqualTo("COMPLETED");
+      assertThat(found.status()).isEqualTo(RunStatus.COMPLETED);
       assertThat(found.finishedAt()).isEqualTo(Instant.parse("2024-01-02T03:04:05.678Z"));
       assertThat(store.jobsOf(created.id()))
           .extracting(RunHistory.JobRecord::id)
@@ -130,8 +130,8 @@ class StoresTest {
                   "push",
                   "refs/heads/main",
                   "abc",
-                  "COMPLETED",
-                  "success",
+                  RunStatus.COMPLETED,
+                  Result.SUCCESS,
                   Instant.parse("2024-01-02T03:04:05.678Z"),
                   Instant.parse("2024-01-02T03:04:06Z"),
                   Instant.parse("2024-01-02T03:05:00Z")));
@@ -167,7 +167,7 @@ class StoresTest {
 
       assertThat(two.runNumber()).isEqualTo(2);
       assertThat(first.findRun(two.id())).contains(two);
-      assertThat(first.findRun(one.id()).orElseThrow().status()).isEqualTo("IN_PROGRESS");
+      assertThat(first.findRun(one.id()).orElseThrow().status()).isEqualTo(RunStatus.IN_PROGRESS);
     }
   }
 

@@ -7,6 +7,7 @@ import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.store.Agents;
 import io.gantry.runner.store.JobQueue;
 import io.gantry.runner.store.RunHistory;
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.store.RunStore;
 import io.gantry.server.web.Access;
 import io.javalin.Javalin;
@@ -257,7 +258,7 @@ public final class AgentChannel {
       return null;
     }
     if (!Long.valueOf(agent.id()).equals(job.get().agentId())
-        || !"IN_PROGRESS".equals(job.get().status())) {
+        || job.get().status() != RunStatus.IN_PROGRESS) {
       lost(ctx, job.get());
       return null;
     }

@@ -9,6 +9,7 @@ import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.log.LogStore;
 import io.gantry.runner.store.JobQueue;
+import io.gantry.runner.store.RunStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -103,11 +104,11 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
     try {
       while (true) {
         JobQueue.QueuedJob row = queue.find(id).orElseThrow();
-        if ("COMPLETED".equals(row.status())) {
+        if (row.status() == RunStatus.COMPLETED) {
           return ended(job, row);
         }
         if (cancelled.get()) {
-          if ("QUEUED".equals(row.status()) && queue.withdraw(id, Instant.now())) {
+          if (row.status() == RunStatus.QUEUED && queue.withdraw(id, Instant.now())) {
             return result(job, Conclusion.CANCELLED, "cancelled before an agent took it");
           }
           w.cancel.set(true);

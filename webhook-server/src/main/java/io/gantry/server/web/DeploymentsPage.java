@@ -59,13 +59,14 @@ final class DeploymentsPage {
     List<Deployment> deployments = history.list(key, LIMIT);
     Long good = null;
     for (Deployment d : deployments) {
-      if (DeployHistory.SUCCEEDED.equals(d.outcome())) {
+      if (DeployHistory.Outcome.SUCCEEDED.equals(d.outcome())) {
         good = d.id();
         break;
       }
     }
     boolean busy =
-        !deployments.isEmpty() && DeployHistory.IN_PROGRESS.equals(deployments.get(0).outcome());
+        !deployments.isEmpty()
+            && DeployHistory.Outcome.IN_PROGRESS.equals(deployments.get(0).outcome());
     StringBuilder h = new StringBuilder(16 * 1024);
     h.append("<section id=\"deployments\" data-busy=\"")
         .append(busy)
@@ -105,12 +106,12 @@ final class DeploymentsPage {
             .append("</td><td>")
             .append(
                 Html.status(
-                    DeployHistory.IN_PROGRESS.equals(d.outcome()) ? "in_progress" : null,
+                    DeployHistory.Outcome.IN_PROGRESS.equals(d.outcome()) ? "in_progress" : null,
                     RunsPage.outcomeState(d.outcome())))
             .append(' ')
-            .append(esc(d.kind()))
+            .append(esc(d.kind().label()))
             .append(' ')
-            .append(esc(d.outcome()))
+            .append(esc(d.outcome().label()))
             .append(isGood ? " <strong class=\"badge\">last known good</strong>" : "")
             .append(d.message() == null ? "" : "<div class=\"sub\">" + esc(d.message()) + "</div>")
             .append(
@@ -139,7 +140,7 @@ final class DeploymentsPage {
             .append("</td>");
         if (canRollBack) {
           h.append("<td>");
-          if (!first && DeployHistory.SUCCEEDED.equals(d.outcome()) && !busy) {
+          if (!first && DeployHistory.Outcome.SUCCEEDED.equals(d.outcome()) && !busy) {
             h.append("<button type=\"button\" data-rollback=\"")
                 .append(d.id())
                 .append("\" data-service=\"")

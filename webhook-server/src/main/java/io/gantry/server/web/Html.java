@@ -1,5 +1,7 @@
 package io.gantry.server.web;
 
+import io.gantry.runner.store.Result;
+import io.gantry.runner.store.RunStatus;
 import io.javalin.http.Context;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -104,6 +106,12 @@ final class Html {
 
   static String csrfField(String csrf) {
     return csrf == null ? "" : "<input type=\"hidden\" name=\"_csrf\" value=\"" + esc(csrf) + "\">";
+  }
+
+  /** A run's, job's or step's status icon with its name for screen readers. */
+  static String status(RunStatus status, Result conclusion) {
+    return status(
+        status == null ? null : status.name(), conclusion == null ? null : conclusion.label());
   }
 
   /** A status icon with its name for screen readers. */

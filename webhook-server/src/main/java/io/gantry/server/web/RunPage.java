@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -56,7 +55,7 @@ final class RunPage {
     h.append("<div id=\"live\" data-run=\"")
         .append(run.id())
         .append("\" data-completed=\"")
-        .append(run.runStatus() == RunStatus.COMPLETED)
+        .append(run.status() == RunStatus.COMPLETED)
         .append("\" data-sig=\"")
         .append(esc(signature(run.id(), run)))
         .append("\" data-operator=\"")
@@ -133,7 +132,7 @@ final class RunPage {
               + "</a>"
               + (details.failedOnly() ? " (failed jobs only)" : ""));
     }
-    if (details.waitingReason() != null && run.runStatus() == RunStatus.QUEUED) {
+    if (details.waitingReason() != null && run.status() == RunStatus.QUEUED) {
       fact(h, "Waiting", esc(details.waitingReason()));
     }
     if (details.interrupted()) {
@@ -155,16 +154,13 @@ final class RunPage {
     h.append("</dl>");
     if (operator) {
       h.append("<div class=\"actions\">");
-      if (run.runStatus() == RunStatus.COMPLETED) {
+      if (run.status() == RunStatus.COMPLETED) {
         h.append("<button type=\"button\" data-action=\"rerun\" data-run=\"")
             .append(run.id())
             .append("\">Rerun all jobs</button>");
         if (jobs.stream()
-                .anyMatch(
-                    j ->
-                        !j.result().equals(Optional.of(Result.SUCCESS))
-                            && !j.result().equals(Optional.of(Result.SKIPPED)))
-            || !run.result().equals(Optional.of(Result.SUCCESS))) {
+                .anyMatch(j -> j.conclusion() != Result.SUCCESS && j.conclusion() != Result.SKIPPED)
+            || run.conclusion() != Result.SUCCESS) {
           h.append("<button type=\"button\" data-action=\"rerun-failed\" data-run=\"")
               .append(run.id())
               .append("\">Rerun failed jobs</button>");
@@ -353,7 +349,7 @@ final class RunPage {
         .append(esc(Html.duration(job.startedAt(), job.finishedAt())))
         .append("</span></h2><ol class=\"steps\">");
     // Lines of the job itself (set-up, skips) come first, in the log of step 0.
-    step(h, run, key, 0, "Set up job", "[" + job.name() + "] ", "", null, null, null);
+    step(h, run, key, 0, "Set up job", "[" + job.name() + "] ", null, null, null, null);
     for (RunHistory.StepRecord step : steps) {
       step(
           h,
@@ -377,8 +373,8 @@ final class RunPage {
       int number,
       String name,
       String prefix,
-      String status,
-      String conclusion,
+      RunStatus status,
+      Result conclusion,
       java.time.Instant started,
       java.time.Instant finished) {
     String id = key + "-" + number;

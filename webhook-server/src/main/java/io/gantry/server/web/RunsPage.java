@@ -123,9 +123,9 @@ final class RunsPage {
           .append("</div></td><td>")
           .append(Html.status(null, outcomeState(d.outcome())))
           .append(" ")
-          .append(esc(d.kind()))
+          .append(esc(d.kind().label()))
           .append(" ")
-          .append(esc(d.outcome()))
+          .append(esc(d.outcome().label()))
           .append("</td><td><code>")
           .append(esc(d.taskDefinition()))
           .append("</code></td><td><code>")
@@ -137,12 +137,13 @@ final class RunsPage {
     h.append("</tbody></table></div></section>");
   }
 
-  static String outcomeState(String outcome) {
-    return switch (outcome == null ? "" : outcome) {
-      case DeployHistory.SUCCEEDED -> "success";
-      case DeployHistory.FAILED -> "failure";
-      case DeployHistory.ROLLED_BACK -> "cancelled";
-      default -> null;
+  /** The status icon's state of a deploy's outcome; null while it is in progress. */
+  static String outcomeState(DeployHistory.Outcome outcome) {
+    return switch (outcome) {
+      case SUCCEEDED -> "success";
+      case FAILED -> "failure";
+      case ROLLED_BACK -> "cancelled";
+      case IN_PROGRESS -> null;
     };
   }
 

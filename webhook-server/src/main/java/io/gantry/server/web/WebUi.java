@@ -168,8 +168,7 @@ public final class WebUi implements AutoCloseable {
     }
     boolean operator = user.get().operator() && access.session(ctx).isPresent();
     ctx.header("X-Gantry-Sig", sig);
-    ctx.header(
-        "X-Gantry-Completed", String.valueOf(details.run().runStatus() == RunStatus.COMPLETED));
+    ctx.header("X-Gantry-Completed", String.valueOf(details.run().status() == RunStatus.COMPLETED));
     ctx.contentType("text/html; charset=utf-8");
     ctx.result(runPage.live(details, runPage.workflow(details), operator));
   }

@@ -390,7 +390,11 @@ class WebUiBrowserTest {
     try (io.gantry.runner.store.RunStore store = io.gantry.runner.store.Stores.openEmbedded(data)) {
       io.gantry.runner.store.DeployHistory history = store.deployHistory();
       java.time.Instant at = java.time.Instant.now().minusSeconds(3600);
-      String[] outcomes = {"succeeded", "succeeded", "rolled_back"};
+      io.gantry.runner.store.DeployHistory.Outcome[] outcomes = {
+        io.gantry.runner.store.DeployHistory.Outcome.SUCCEEDED,
+        io.gantry.runner.store.DeployHistory.Outcome.SUCCEEDED,
+        io.gantry.runner.store.DeployHistory.Outcome.ROLLED_BACK
+      };
       for (int i = 0; i < 3; i++) {
         long id =
             history.started(
@@ -401,7 +405,7 @@ class WebUiBrowserTest {
                     null,
                     String.valueOf((char) ('a' + i)).repeat(40),
                     "push by dev",
-                    "deploy",
+                    io.gantry.runner.store.DeployHistory.Kind.DEPLOY,
                     null,
                     null,
                     at.plusSeconds(600L * i)));
