@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -39,20 +37,6 @@ import java.util.logging.Logger;
 final class Balancer implements LoadBalancers, AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(Balancer.class.getName());
-  private static final Set<String> HOP_HEADERS =
-      Set.of(
-          "connection",
-          "keep-alive",
-          "proxy-authenticate",
-          "proxy-authorization",
-          "te",
-          "trailer",
-          "transfer-encoding",
-          "upgrade",
-          "host",
-          "content-length",
-          "expect",
-          "date");
 
   private final LocalEcsCore core;
   private final HttpClient http =
@@ -347,7 +331,7 @@ final class Balancer implements LoadBalancers, AutoCloseable {
     }
     try (exchange) {
       if (target == null) {
-        respond(
+        TargetProxy.respond(
             exchange,
             503,
             "503 Service Temporarily Unavailable: no healthy targets in "
@@ -355,56 +339,7 @@ final class Balancer implements LoadBalancers, AutoCloseable {
                 + "\n");
         return;
       }
-      byte[] body;
-      try (InputStream in = exchange.getRequestBody()) {
-        body = in.readAllBytes();
-      }
-      HttpRequest.Builder request =
-          HttpRequest.newBuilder(
-                  URI.create(
-                      "http://" + target.host + ":" + target.port + exchange.getRequestURI()))
-              .timeout(Duration.ofSeconds(60))
-              .method(
-                  exchange.getRequestMethod(),
-                  body.length == 0
-                      ? HttpRequest.BodyPublishers.noBody()
-                      : HttpRequest.BodyPublishers.ofByteArray(body));
-      exchange
-          .getRequestHeaders()
-          .forEach(
-              (name, values) -> {
-                if (!HOP_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
-                  values.forEach(v -> request.header(name, v));
-                }
-              });
-      request.header("X-Forwarded-For", exchange.getRemoteAddress().getAddress().getHostAddress());
-      HttpResponse<byte[]> response;
-      try {
-        response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-      } catch (IOException e) {
-        respond(exchange, 502, "502 Bad Gateway: " + e.getMessage() + "\n");
-        return;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        respond(exchange, 502, "502 Bad Gateway\n");
-        return;
-      }
-      response
-          .headers()
-          .map()
-          .forEach(
-              (name, values) -> {
-                if (!HOP_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
-                  exchange.getResponseHeaders().put(name, values);
-                }
-              });
-      byte[] out = response.body();
-      exchange.sendResponseHeaders(response.statusCode(), out.length == 0 ? -1 : out.length);
-      if (out.length > 0) {
-        try (OutputStream o = exchange.getResponseBody()) {
-          o.write(out);
-        }
-      }
+      TargetProxy.relay(http, exchange, target.host, target.port);
     } finally {
       if (target != null) {
         synchronized (this) {
@@ -424,15 +359,6 @@ final class Balancer implements LoadBalancers, AutoCloseable {
       }
     }
     return new RequestCount(requestCounts.getOrDefault(targetGroupArn, 0L), healthy);
-  }
-
-  private static void respond(HttpExchange exchange, int status, String text) throws IOException {
-    byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream o = exchange.getResponseBody()) {
-      o.write(bytes);
-    }
   }
 
   @Override

@@ -8,12 +8,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -42,6 +39,9 @@ final class RunExecution {
   private final String namePrefix;
   private final CallChain calls;
 
+  /** What a job sees of the jobs it needs (contexts, {@code if:} status, names). */
+  private final JobNeeds jobNeeds;
+
   RunExecution(RunContext run, ExecutorService pool, Map<String, String> workflowEnv) {
     this(run, pool, workflowEnv, "", "", CallChain.top(run.request().workflow()));
   }
@@ -59,10 +59,11 @@ final class RunExecution {
     this.keyPrefix = keyPrefix;
     this.namePrefix = namePrefix;
     this.calls = calls;
+    this.jobNeeds = new JobNeeds(run, workflowEnv, jobs);
   }
 
   /** One job of the workflow and its instances. */
-  private static final class JobState {
+  static final class JobState {
     final Job job;
     final Deque<JobInstance> queued = new ArrayDeque<>();
     final List<JobResult> results = new ArrayList<>();
@@ -92,7 +93,7 @@ final class RunExecution {
       while (progress) {
         progress = false;
         for (JobState state : jobs.values()) {
-          if (!state.started && needsConcluded(state)) {
+          if (!state.started && jobNeeds.needsConcluded(state)) {
             state.started = true;
             begin(state);
             progress = true;
@@ -140,8 +141,8 @@ final class RunExecution {
       reuse(state, reused);
       return;
     }
-    Map<String, Object> needs = needsContext(job);
-    ExpressionContext context = jobContext(job, needs, Map.of(), Map.of());
+    Map<String, Object> needs = jobNeeds.needsContext(job);
+    ExpressionContext context = jobNeeds.jobContext(job, needs, Map.of(), Map.of());
     boolean runIt;
     try {
       runIt = Expressions.condition(job.condition(), context);
@@ -158,9 +159,9 @@ final class RunExecution {
       finishWithout(
           state,
           keyPrefix + job.id(),
-          namePrefix + displayName(job, Map.of()),
+          namePrefix + jobNeeds.displayName(job, Map.of()),
           Conclusion.SKIPPED,
-          skipReason(job));
+          jobNeeds.skipReason(job));
       return;
     }
     List<Map<String, Object>> combinations;
@@ -199,14 +200,14 @@ final class RunExecution {
       strategy.put("job-index", (double) i);
       strategy.put("job-total", (double) combinations.size());
       strategy.put("max-parallel", (double) Math.min(state.maxParallel, combinations.size()));
-      String name = namePrefix + displayName(job, matrix, needs, strategy);
+      String name = namePrefix + jobNeeds.displayName(job, matrix, needs, strategy);
       if (job.call() == null) {
         run.listener().jobQueued(key, name);
       }
       List<String> labels =
           job.call() != null
               ? List.of()
-              : RunsOn.evaluated(job.runsOn(), jobContext(job, needs, matrix, strategy));
+              : RunsOn.evaluated(job.runsOn(), jobNeeds.jobContext(job, needs, matrix, strategy));
       state.queued.add(
           job.call() != null
               ? new CalledWorkflow(run, pool, job, key, name, matrix, strategy, needs, calls)
@@ -362,139 +363,6 @@ final class RunExecution {
             : anyCancelled
                 ? Conclusion.CANCELLED
                 : allSkipped ? Conclusion.SKIPPED : Conclusion.SUCCESS;
-  }
-
-  private boolean needsConcluded(JobState state) {
-    for (String need : state.job.needs()) {
-      JobState other = jobs.get(need);
-      if (other != null && other.conclusion == null) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private Map<String, Object> needsContext(Job job) {
-    Map<String, Object> needs = new LinkedHashMap<>();
-    for (String need : job.needs()) {
-      JobState other = jobs.get(need);
-      Map<String, Object> entry = new LinkedHashMap<>();
-      Map<String, Object> outputs = new LinkedHashMap<>();
-      if (other != null) {
-        for (JobResult r : other.results) {
-          outputs.putAll(r.outputs());
-        }
-      }
-      entry.put("result", other == null ? "skipped" : other.conclusion.label());
-      entry.put("outputs", outputs);
-      needs.put(need, entry);
-    }
-    return needs;
-  }
-
-  /**
-   * The status the job's {@code if:} sees: success when every job it needs (directly) succeeded and
-   * nothing before it failed; failure when a job it depends on, directly or not, failed.
-   */
-  private ExpressionContext.JobStatus needsStatus(Job job) {
-    boolean allSucceeded = true;
-    boolean anyFailed = false;
-    Deque<String> todo = new ArrayDeque<>(job.needs());
-    Set<String> seen = new LinkedHashSet<>();
-    while (!todo.isEmpty()) {
-      String id = todo.poll();
-      if (!seen.add(id)) {
-        continue;
-      }
-      JobState other = jobs.get(id);
-      if (other == null) {
-        continue;
-      }
-      if (other.conclusion == Conclusion.FAILURE) {
-        anyFailed = true;
-      }
-      if (job.needs().contains(id) && other.conclusion != Conclusion.SUCCESS) {
-        allSucceeded = false;
-      }
-      todo.addAll(other.job.needs());
-    }
-    boolean ok = allSucceeded && !anyFailed && !run.cancelled().get();
-    boolean failed = anyFailed;
-    boolean cancelled = run.cancelled().get();
-    return new ExpressionContext.JobStatus() {
-      @Override
-      public boolean success() {
-        return ok;
-      }
-
-      @Override
-      public boolean failure() {
-        return failed;
-      }
-
-      @Override
-      public boolean cancelled() {
-        return cancelled;
-      }
-    };
-  }
-
-  private String skipReason(Job job) {
-    if (run.cancelled().get()) {
-      return "skipped: the run was cancelled";
-    }
-    for (String need : job.needs()) {
-      JobState other = jobs.get(need);
-      if (other != null && other.conclusion != Conclusion.SUCCESS) {
-        return "skipped: needed job '" + need + "' " + other.conclusion.describe();
-      }
-    }
-    return "skipped: if: condition is false";
-  }
-
-  private ExpressionContext jobContext(
-      Job job,
-      Map<String, Object> needs,
-      Map<String, Object> matrix,
-      Map<String, Object> strategy) {
-    Map<String, Object> contexts = new HashMap<>();
-    contexts.put("github", run.github());
-    contexts.put("needs", needs);
-    contexts.put("vars", new LinkedHashMap<String, Object>(run.request().vars()));
-    contexts.put("secrets", new LinkedHashMap<String, Object>(run.request().secrets()));
-    contexts.put("inputs", Contexts.inputs(run.request()));
-    contexts.put("matrix", matrix);
-    contexts.put("strategy", strategy);
-    contexts.put("env", new LinkedHashMap<String, Object>(workflowEnv));
-    return new ExpressionContext(contexts, needsStatus(job), run.workspace());
-  }
-
-  private String displayName(Job job, Map<String, Object> matrix) {
-    return displayName(job, matrix, needsContext(job), Map.of());
-  }
-
-  private String displayName(
-      Job job,
-      Map<String, Object> matrix,
-      Map<String, Object> needs,
-      Map<String, Object> strategy) {
-    String name = job.id();
-    if (job.name() != null) {
-      try {
-        name = Expressions.interpolate(job.name(), jobContext(job, needs, matrix, strategy));
-      } catch (ExpressionException e) {
-        name = job.name();
-      }
-    }
-    boolean namesMatrix = job.name() != null && job.name().contains("matrix.");
-    if (!matrix.isEmpty() && !namesMatrix) {
-      List<String> values = new ArrayList<>();
-      for (Object v : matrix.values()) {
-        values.add(Expressions.stringify(v).replaceAll("\\s+", " "));
-      }
-      name = name + " (" + String.join(", ", values) + ")";
-    }
-    return name;
   }
 
   private static boolean truthy(Object value) {

@@ -9,33 +9,23 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jgit.api.FetchCommand;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.ResetCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;
-import org.eclipse.jgit.diff.DiffEntry;
-import org.eclipse.jgit.diff.DiffFormatter;
 import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
-import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.RefSpec;
-import org.eclipse.jgit.treewalk.TreeWalk;
-import org.eclipse.jgit.util.io.DisabledOutputStream;
 
 /**
  * Bare mirrors of remote repositories, one per repository under a cache folder, fetched (not cloned
@@ -58,27 +48,6 @@ public final class Mirrors {
    * {@link #safeName} of each repository name seen (a regex and a hash otherwise, per delivery).
    */
   private static final Map<String, String> SAFE_NAMES = new ConcurrentHashMap<>();
-
-  /**
-   * The files of folders read by {@link #readFiles}, by path and git tree id (content-addressed, so
-   * never stale): the 64 used last.
-   */
-  /** A folder's files are remembered only when they add up to at most this much. */
-  private static final long CACHED_FOLDER_BYTES = 1L << 20;
-
-  private static final Map<String, FolderFiles> FOLDERS =
-      java.util.Collections.synchronizedMap(
-          new LinkedHashMap<>(64, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, FolderFiles> eldest) {
-              return size() > 64;
-            }
-          });
-
-  /** The open repository of each mirror folder, see {@link #openMirror}. */
-  private static final Map<Path, Repository> OPEN = new java.util.HashMap<>();
 
   private final Path cacheDir;
 
@@ -151,62 +120,11 @@ public final class Mirrors {
   public FolderFiles readFiles(
       RemoteRepository repository, String sha, String folder, List<String> suffixes, long maxBytes)
       throws GitException {
-    String prefix = trimSlashes(folder);
-    try (Repository db = open(repository, sha);
-        RevWalk walk = new RevWalk(db)) {
-      RevCommit commit = walk.parseCommit(requireCommit(db, repository, sha));
-      ObjectId folderTree;
-      if (prefix.isEmpty()) {
-        folderTree = commit.getTree();
-      } else {
-        try (TreeWalk locate = TreeWalk.forPath(db, prefix, commit.getTree())) {
-          if (locate == null || locate.getFileMode(0) != FileMode.TREE) {
-            return new FolderFiles(Map.of(), Map.of());
-          }
-          folderTree = locate.getObjectId(0);
-        }
-      }
-      // Most pushes leave the folder as it was: its tree id, and so its files, are the same.
-      String key = prefix + '\0' + folderTree.name() + '\0' + suffixes + '\0' + maxBytes;
-      FolderFiles known = FOLDERS.get(key);
-      if (known != null) {
-        return known;
-      }
-      Map<String, String> files = new LinkedHashMap<>();
-      Map<String, Long> tooLarge = new LinkedHashMap<>();
-      long total = 0;
-      try (TreeWalk entries = new TreeWalk(db)) {
-        entries.addTree(folderTree);
-        // Not recursive: only the folder's own files, as GitHub reads .github/workflows.
-        entries.setRecursive(false);
-        while (entries.next()) {
-          FileMode mode = entries.getFileMode(0);
-          String name = entries.getPathString();
-          if ((mode == FileMode.REGULAR_FILE || mode == FileMode.EXECUTABLE_FILE)
-              && (suffixes.isEmpty() || suffixes.stream().anyMatch(name::endsWith))) {
-            String path = prefix.isEmpty() ? name : prefix + "/" + name;
-            org.eclipse.jgit.lib.ObjectLoader loader =
-                db.open(entries.getObjectId(0), Constants.OBJ_BLOB);
-            if (loader.getSize() > maxBytes) {
-              tooLarge.put(path, loader.getSize());
-              continue;
-            }
-            byte[] bytes = loader.getCachedBytes(Integer.MAX_VALUE);
-            total += bytes.length;
-            files.put(path, new String(bytes, StandardCharsets.UTF_8));
-          }
-        }
-      }
-      FolderFiles result =
-          new FolderFiles(
-              java.util.Collections.unmodifiableMap(files),
-              java.util.Collections.unmodifiableMap(tooLarge));
-      if (total <= CACHED_FOLDER_BYTES) {
-        FOLDERS.put(key, result);
-      }
-      return result;
+    try (Repository db = open(repository, sha)) {
+      return MirrorReads.folderFiles(db, repository, sha, folder, suffixes, maxBytes);
     } catch (IOException e) {
-      throw readFailure(repository, "read " + prefix + " at " + sha, e);
+      throw MirrorReads.readFailure(
+          repository, "read " + MirrorReads.trimSlashes(folder) + " at " + sha, e);
     }
   }
 
@@ -214,9 +132,9 @@ public final class Mirrors {
   public String message(RemoteRepository repository, String sha) throws GitException {
     try (Repository db = open(repository, sha);
         RevWalk walk = new RevWalk(db)) {
-      return walk.parseCommit(requireCommit(db, repository, sha)).getFullMessage();
+      return walk.parseCommit(MirrorReads.requireCommit(db, repository, sha)).getFullMessage();
     } catch (IOException e) {
-      throw readFailure(repository, "read commit " + sha, e);
+      throw MirrorReads.readFailure(repository, "read commit " + sha, e);
     }
   }
 
@@ -230,32 +148,10 @@ public final class Mirrors {
     if (before == null || before.isBlank() || before.chars().allMatch(c -> c == '0')) {
       return null;
     }
-    try (Repository db = open(repository, after, before);
-        RevWalk walk = new RevWalk(db)) {
-      RevCommit afterCommit = walk.parseCommit(requireCommit(db, repository, after));
-      ObjectId beforeId = commitId(db, before);
-      if (beforeId == null) {
-        // A force push can leave the old commit nowhere a fetch reaches it.
-        return null;
-      }
-      RevCommit beforeCommit = walk.parseCommit(beforeId);
-      TreeSet<String> paths = new TreeSet<>();
-      try (DiffFormatter diff = new DiffFormatter(DisabledOutputStream.INSTANCE)) {
-        diff.setRepository(db);
-        // Rename detection stays off: a rename then reads as delete + add, so both of its paths
-        // are listed, which is what `on.push.paths` filters must see.
-        for (DiffEntry entry : diff.scan(beforeCommit.getTree(), afterCommit.getTree())) {
-          if (!DiffEntry.DEV_NULL.equals(entry.getOldPath())) {
-            paths.add(entry.getOldPath());
-          }
-          if (!DiffEntry.DEV_NULL.equals(entry.getNewPath())) {
-            paths.add(entry.getNewPath());
-          }
-        }
-      }
-      return new ArrayList<>(paths);
+    try (Repository db = open(repository, after, before)) {
+      return MirrorReads.changedPaths(db, repository, before, after);
     } catch (IOException e) {
-      throw readFailure(repository, "diff " + before + ".." + after, e);
+      throw MirrorReads.readFailure(repository, "diff " + before + ".." + after, e);
     }
   }
 
@@ -310,33 +206,33 @@ public final class Mirrors {
         || !Files.isDirectory(mirrorDir(repository))) {
       sync(repository);
     }
-    try (Repository db = openMirror(mirrorDir(repository))) {
+    try (Repository db = MirrorReads.openMirror(mirrorDir(repository))) {
       Ref head = db.exactRef(Constants.HEAD);
       if (head == null || !head.isSymbolic() || head.getObjectId() == null) {
         return java.util.Optional.empty();
       }
       return java.util.Optional.of(head.getTarget().getName());
     } catch (IOException e) {
-      throw readFailure(repository, "read HEAD", e);
+      throw MirrorReads.readFailure(repository, "read HEAD", e);
     }
   }
 
   private String lookup(RemoteRepository repository, String ref) throws GitException {
-    try (Repository db = openMirror(mirrorDir(repository))) {
+    try (Repository db = MirrorReads.openMirror(mirrorDir(repository))) {
       // Branches before tags before anything else, as actions/checkout tries them.
       List<String> candidates =
           ref.startsWith("refs/")
               ? List.of(ref)
               : List.of(Constants.R_HEADS + ref, Constants.R_TAGS + ref, ref);
       for (String candidate : candidates) {
-        ObjectId id = commitId(db, candidate);
+        ObjectId id = MirrorReads.commitId(db, candidate);
         if (id != null) {
           return id.name();
         }
       }
       return null;
     } catch (IOException e) {
-      throw readFailure(repository, "resolve " + ref, e);
+      throw MirrorReads.readFailure(repository, "resolve " + ref, e);
     }
   }
 
@@ -350,10 +246,10 @@ public final class Mirrors {
     Path mirror;
     ObjectId commit;
     try (Repository db = open(repository, sha)) {
-      commit = requireCommit(db, repository, sha);
+      commit = MirrorReads.requireCommit(db, repository, sha);
       mirror = db.getDirectory().toPath();
     } catch (IOException e) {
-      throw readFailure(repository, "read " + sha, e);
+      throw MirrorReads.readFailure(repository, "read " + sha, e);
     }
     try {
       Folders.empty(target);
@@ -419,18 +315,13 @@ public final class Mirrors {
   private static void cloneInto(Path mirror, RemoteRepository repository)
       throws GitException, IOException {
     MirrorTransfers.cloneInto(mirror, repository);
-    synchronized (OPEN) {
-      // A mirror removed by hand and cloned again is a new repository.
-      Repository stale = OPEN.remove(mirror);
-      if (stale != null) {
-        stale.close();
-      }
-    }
+    // A mirror removed by hand and cloned again is a new repository.
+    MirrorReads.forget(mirror);
   }
 
   private static void fetchInto(Path mirror, RemoteRepository repository)
       throws GitException, IOException {
-    try (Repository db = openMirror(mirror)) {
+    try (Repository db = MirrorReads.openMirror(mirror)) {
       MirrorTransfers.fetchInto(db, repository);
     }
   }
@@ -444,102 +335,14 @@ public final class Mirrors {
       sync(repository);
       synced = true;
     }
-    Repository db = openMirror(mirror);
+    Repository db = MirrorReads.openMirror(mirror);
     for (String commit : commits) {
-      if (!synced && commitId(db, commit) == null) {
+      if (!synced && MirrorReads.commitId(db, commit) == null) {
         db.close();
         sync(repository);
-        return openMirror(mirror);
+        return MirrorReads.openMirror(mirror);
       }
     }
     return db;
-  }
-
-  /**
-   * The mirror's repository, opened once per JVM and shared: a JGit {@link Repository} is safe for
-   * concurrent readers and sees what a later fetch adds (new packs, loose objects and refs are
-   * looked up again on a miss). Opening one costs a config read and the pack indexes, which a burst
-   * of webhooks would otherwise pay per delivery. The caller closes what it gets, as usual; the
-   * cache's own reference keeps it open.
-   */
-  private static Repository openMirror(Path mirror) throws IOException {
-    Repository db;
-    synchronized (OPEN) {
-      db = OPEN.get(mirror);
-      if (db == null) {
-        db = new FileRepositoryBuilder().setGitDir(mirror.toFile()).setMustExist(true).build();
-        OPEN.put(mirror, db);
-      }
-      db.incrementOpen();
-    }
-    return db;
-  }
-
-  private static ObjectId requireCommit(Repository db, RemoteRepository repository, String sha)
-      throws GitException, IOException {
-    ObjectId id = commitId(db, sha);
-    if (id == null) {
-      throw new GitException(
-          "commit "
-              + sha
-              + " is not in "
-              + repository.name()
-              + " (fetched from "
-              + Credentials.displayUrl(repository)
-              + "); check that it was pushed and not force-pushed away");
-    }
-    return id;
-  }
-
-  /** The commit {@code revision} names, or null when the mirror has no such commit. */
-  private static ObjectId commitId(Repository db, String revision) throws IOException {
-    if (revision == null || revision.isBlank()) {
-      return null;
-    }
-    if (ObjectId.isId(revision)) {
-      // The usual case, a full commit id: look it up directly instead of parsing a revision
-      // expression (which builds a RevWalk each time). A tag id falls through to peeling.
-      ObjectId id = ObjectId.fromString(revision);
-      try (org.eclipse.jgit.lib.ObjectReader reader = db.newObjectReader()) {
-        if (!reader.has(id)) {
-          return null;
-        }
-        if (reader.open(id).getType() == Constants.OBJ_COMMIT) {
-          return id;
-        }
-      }
-    }
-    try {
-      ObjectId id = db.resolve(revision + "^{commit}");
-      return id != null && db.getObjectDatabase().has(id) ? id : null;
-    } catch (org.eclipse.jgit.errors.RevisionSyntaxException
-        | org.eclipse.jgit.errors.AmbiguousObjectException
-        | org.eclipse.jgit.errors.IncorrectObjectTypeException
-        | org.eclipse.jgit.errors.MissingObjectException e) {
-      return null;
-    }
-  }
-
-  private static GitException readFailure(RemoteRepository repository, String what, Exception e) {
-    return new GitException(
-        "cannot "
-            + what
-            + " in the mirror of "
-            + repository.name()
-            + ": "
-            + Credentials.mask(Credentials.rootMessage(e), repository)
-            + "; delete the mirror folder to have it cloned again",
-        e);
-  }
-
-  private static String trimSlashes(String folder) {
-    String f = folder == null ? "" : folder.replace('\\', '/');
-    while (f.startsWith("/")) {
-      f = f.substring(1);
-    }
-    while (f.endsWith("/")) {
-      f = f.substring(0, f.length() - 1);
-    }
-    return f;
   }
 }
