@@ -197,7 +197,7 @@ class ScenarioTest {
     // The store agrees with the result.
     RunHistory.RunRecord record = store.findRun(result.runId()).orElseThrow();
     assertThat(record.status()).isEqualTo(RunStatus.COMPLETED);
-    assertThat(record.conclusion()).isEqualTo(result.conclusion().label());
+    assertThat(record.conclusion().label()).isEqualTo(result.conclusion().label());
     Set<String> storedJobs = new LinkedHashSet<>();
     store.jobsOf(result.runId()).forEach(j -> storedJobs.add(j.jobKey() + "=" + j.conclusion()));
     Set<String> resultJobs = new LinkedHashSet<>();
