@@ -5,6 +5,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -23,6 +25,11 @@ final class JdbcJobClaims implements JobQueue {
 
   /** How many of the oldest QUEUED jobs a claim looks through for one its agent may take. */
   private static final int CANDIDATES = 50;
+
+  /** How many ids one {@link #completedAmong} query names. */
+  private static final int IDS_PER_QUERY = 200;
+
+  private record Candidate(long id, List<String> labels) {}
 
   private final Jdbc jdbc;
 
@@ -56,16 +63,15 @@ final class JdbcJobClaims implements JobQueue {
     Instant until = now.plus(lease);
     return jdbc.inTransaction(
         connection -> {
-          List<QueuedJob> candidates =
+          // Only ids and labels: a candidate's spec is read once it is taken.
+          List<Candidate> candidates =
               Jdbc.list(
                   connection,
-                  "SELECT "
-                      + COLUMNS
-                      + " FROM job_queue WHERE status = 'QUEUED' ORDER BY id FETCH FIRST ? ROWS"
-                      + " ONLY",
+                  "SELECT id, labels FROM job_queue WHERE status = 'QUEUED' ORDER BY id FETCH"
+                      + " FIRST ? ROWS ONLY",
                   s -> s.setInt(1, CANDIDATES),
-                  JdbcJobClaims::read);
-          for (QueuedJob job : candidates) {
+                  rows -> new Candidate(rows.getLong(1), JdbcAgents.split(rows.getString(2))));
+          for (Candidate job : candidates) {
             if (!carried.containsAll(job.labels())) {
               continue;
             }
@@ -162,6 +168,27 @@ final class JdbcJobClaims implements JobQueue {
         "SELECT " + COLUMNS + " FROM job_queue WHERE id = ?",
         s -> s.setLong(1, jobId),
         JdbcJobClaims::read);
+  }
+
+  @Override
+  public Set<Long> completedAmong(Collection<Long> jobIds) {
+    List<Long> ids = List.copyOf(jobIds);
+    Set<Long> out = new HashSet<>();
+    for (int from = 0; from < ids.size(); from += IDS_PER_QUERY) {
+      List<Long> chunk = ids.subList(from, Math.min(ids.size(), from + IDS_PER_QUERY));
+      out.addAll(
+          jdbc.list(
+              "SELECT id FROM job_queue WHERE status = 'COMPLETED' AND id IN ("
+                  + String.join(", ", Collections.nCopies(chunk.size(), "?"))
+                  + ")",
+              s -> {
+                for (int i = 0; i < chunk.size(); i++) {
+                  s.setLong(i + 1, chunk.get(i));
+                }
+              },
+              rows -> rows.getLong(1)));
+    }
+    return out;
   }
 
   @Override

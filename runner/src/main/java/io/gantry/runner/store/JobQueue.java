@@ -2,8 +2,10 @@ package io.gantry.runner.store;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Jobs handed to agents (table job_queue): a run's orchestrator enqueues a job instance that is
@@ -71,6 +73,11 @@ public interface JobQueue {
   boolean withdraw(long jobId, Instant now);
 
   Optional<QueuedJob> find(long jobId);
+
+  /**
+   * Which of {@code jobIds} are COMPLETED: one query for every job a server waits on, however many.
+   */
+  Set<Long> completedAmong(Collection<Long> jobIds);
 
   /** The QUEUED jobs of a run, oldest first. */
   List<QueuedJob> queuedOf(long runId);

@@ -119,6 +119,31 @@ class JobQueueTest {
   }
 
   @Test
+  void completedAmongNamesOnlyTheCompletedOfTheJobsAskedAboutInOneGoOfAnySize() {
+    try (RunStore store = openStore()) {
+      JobQueue queue = JobQueue.in(store);
+      long agent = Agents.in(store).add("a", List.of(), "h1", NOW).id();
+      long runId = run(store);
+      List<Long> ids = new ArrayList<>();
+      for (int i = 0; i < 450; i++) {
+        ids.add(queue.enqueue(runId, "j" + i, "j" + i, List.of(), "{}", NOW));
+      }
+      long done = queue.claim(agent, List.of(), NOW, Duration.ofSeconds(10)).orElseThrow().id();
+      assertThat(queue.complete(done, agent, "{}", NOW)).isTrue();
+      long running = queue.claim(agent, List.of(), NOW, Duration.ofSeconds(10)).orElseThrow().id();
+      long withdrawn = ids.get(449);
+      assertThat(queue.withdraw(withdrawn, NOW)).isTrue();
+      long other = queue.enqueue(runId, "other", "other", List.of(), "{}", NOW);
+      assertThat(queue.withdraw(other, NOW)).isTrue();
+
+      // Over several queries (450 ids), and not the completed job nobody asked about.
+      assertThat(queue.completedAmong(ids)).containsExactlyInAnyOrder(done, withdrawn);
+      assertThat(queue.completedAmong(List.of(running))).isEmpty();
+      assertThat(queue.completedAmong(List.of())).isEmpty();
+    }
+  }
+
+  @Test
   void concurrentClaimersOfTwoStoresTakeEveryJobExactlyOnce() throws Exception {
     int jobs = 60;
     try (RunStore first = openStore();
