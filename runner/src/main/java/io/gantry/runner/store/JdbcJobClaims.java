@@ -60,7 +60,8 @@ final class JdbcJobClaims implements JobQueue {
   public Optional<QueuedJob> claim(
       long agentId, List<String> agentLabels, Instant now, Duration lease) {
     Set<String> carried = new HashSet<>(JdbcAgents.normalize(agentLabels));
-    Instant until = now.plus(lease);
+    long leaseMillis = lease.toMillis();
+    String until = jdbc.dialect().nowPlusMillis();
     return jdbc.inTransaction(
         connection -> {
           // Only ids and labels: a candidate's spec is read once it is taken.
@@ -75,7 +76,8 @@ final class JdbcJobClaims implements JobQueue {
             if (!carried.containsAll(job.labels())) {
               continue;
             }
-            if (lock(connection, job.id()) && take(connection, job.id(), agentId, now, until)) {
+            if (lock(connection, job.id())
+                && take(connection, job.id(), agentId, now, until, leaseMillis)) {
               return Jdbc.first(
                   connection,
                   "SELECT " + COLUMNS + " FROM job_queue WHERE id = ?",
@@ -97,32 +99,36 @@ final class JdbcJobClaims implements JobQueue {
         .isPresent();
   }
 
+  /** Takes a locked QUEUED row; its lease ends {@code until} (on the database's clock). */
   private static boolean take(
-      Connection connection, long id, long agentId, Instant now, Instant until)
+      Connection connection, long id, long agentId, Instant now, String until, long leaseMillis)
       throws SQLException {
     return Jdbc.update(
             connection,
             "UPDATE job_queue SET status = 'IN_PROGRESS', agent_id = ?, started_at = ?,"
-                + " lease_expires_at = ? WHERE id = ? AND status = 'QUEUED'",
+                + " lease_expires_at = "
+                + until
+                + " WHERE id = ? AND status = 'QUEUED'",
             s -> {
               s.setLong(1, agentId);
               SqlTimes.set(s, 2, now);
-              SqlTimes.set(s, 3, until);
+              s.setLong(3, leaseMillis);
               s.setLong(4, id);
             })
         == 1;
   }
 
   @Override
-  public boolean renew(long jobId, long agentId, Instant until) {
+  public boolean renew(long jobId, long agentId, Duration lease) {
     return jdbc.inTransaction(
         connection ->
             Jdbc.update(
                     connection,
-                    "UPDATE job_queue SET lease_expires_at = ? WHERE id = ? AND agent_id = ?"
-                        + " AND status = 'IN_PROGRESS'",
+                    "UPDATE job_queue SET lease_expires_at = "
+                        + jdbc.dialect().nowPlusMillis()
+                        + " WHERE id = ? AND agent_id = ? AND status = 'IN_PROGRESS'",
                     s -> {
-                      SqlTimes.set(s, 1, until);
+                      s.setLong(1, lease.toMillis());
                       s.setLong(2, jobId);
                       s.setLong(3, agentId);
                     })
@@ -207,6 +213,7 @@ final class JdbcJobClaims implements JobQueue {
         JdbcJobClaims::read);
   }
 
+  /** Compares with the database's clock; {@code now} is only what the jobs record as their end. */
   @Override
   public List<QueuedJob> expireLeases(Instant now) {
     return jdbc.inTransaction(
@@ -216,9 +223,10 @@ final class JdbcJobClaims implements JobQueue {
                   connection,
                   "SELECT "
                       + COLUMNS
-                      + " FROM job_queue WHERE status = 'IN_PROGRESS' AND lease_expires_at < ?"
-                      + " ORDER BY id FOR UPDATE SKIP LOCKED",
-                  s -> SqlTimes.set(s, 1, now),
+                      + " FROM job_queue WHERE status = 'IN_PROGRESS'"
+                      + " AND lease_expires_at < CURRENT_TIMESTAMP ORDER BY id FOR UPDATE SKIP"
+                      + " LOCKED",
+                  s -> {},
                   JdbcJobClaims::read);
           for (QueuedJob job : expired) {
             Jdbc.update(

@@ -260,8 +260,7 @@ public final class AgentChannel {
       tooMany(ctx);
       return;
     }
-    Instant now = Instant.now();
-    if (!dispatcher.queue().renew(job.id(), agent.id(), now.plus(dispatcher.lease()))) {
+    if (!dispatcher.queue().renew(job.id(), agent.id(), dispatcher.lease())) {
       lost(ctx, job);
       return;
     }
