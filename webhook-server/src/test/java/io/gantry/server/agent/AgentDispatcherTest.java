@@ -76,8 +76,7 @@ class AgentDispatcherTest {
       JobResult r = result.get(60, TimeUnit.SECONDS);
       assertThat(r.conclusion()).isEqualTo(Conclusion.CANCELLED);
       assertThat(r.message()).isEqualTo("cancelled before an agent took it");
-      assertThat(
-              queue.claim(agent, List.of("self-hosted"), Instant.now(), Duration.ofSeconds(30)))
+      assertThat(queue.claim(agent, List.of("self-hosted"), Instant.now(), Duration.ofSeconds(30)))
           .isEmpty();
       assertThat(queue.ofRun(job.runId()))
           .extracting(JobQueue.QueuedJob::status)
@@ -112,8 +111,7 @@ class AgentDispatcherTest {
   private static JobQueue.QueuedJob awaitClaim(JobQueue queue, long agent)
       throws InterruptedException {
     for (int i = 0; i < 1000; i++) {
-      var taken =
-          queue.claim(agent, List.of("self-hosted"), Instant.now(), Duration.ofSeconds(30));
+      var taken = queue.claim(agent, List.of("self-hosted"), Instant.now(), Duration.ofSeconds(30));
       if (taken.isPresent()) {
         return taken.get();
       }
