@@ -2,6 +2,7 @@ package io.gantry.cli;
 
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.store.JobQueue;
+import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import io.gantry.server.GantryServer;
@@ -23,7 +24,11 @@ import java.util.concurrent.TimeUnit;
  * {@code bench/agents}: a server that runs no job itself ({@code workers: 0}, embedded store) and
  * AGENTS {@code gantry agent} processes with WORKERS workers each. (2) Throughput: one run of a
  * matrix of JOBS empty jobs (one step, {@code if: false}), jobs per second from the first queued to
- * the last finished, from the job queue's own times. (3) Claim latency: ROUNDS one-job runs one
+ * the last finished, from the job queue's own times, after one unmeasured run of the same matrix
+ * (JIT warm-up); with the CPU time per job of the server and of the agents and the SQL statements
+ * per job ({@link CpuAndSql}), and with {@code BENCH_COUNT_HTTP=1} the agents' HTTP requests per
+ * job ({@link HttpCounter}). {@code BENCH_AGENT_JAVA_OPTS} adds JVM options to the agents ({@code
+ * %i}: the agent's number), e.g. a JFR recording each. (3) Claim latency: ROUNDS one-job runs one
  * after another on idle agents, queued → claimed per job from the job queue's times; p50 and p99.
  * Arguments: WORK_DIR [AGENTS] [WORKERS] [JOBS] [ROUNDS].
  */
@@ -84,34 +89,56 @@ public final class AgentDispatchBench {
     try (GantryServer server =
         GantryServer.start(new ConfigLoader(Map.<String, String>of()::get).load(config))) {
       String base = "http://127.0.0.1:" + server.port();
+      String agentBase = base;
+      HttpCounter counter = null;
+      if (System.getenv("BENCH_COUNT_HTTP") != null) {
+        counter = HttpCounter.start(server.port());
+        agentBase = "http://127.0.0.1:" + counter.port();
+      }
+      String agentOptions = System.getenv().getOrDefault("BENCH_AGENT_JAVA_OPTS", "");
       for (int i = 1; i <= agentCount; i++) {
         Map<?, ?> added = post(base, "/api/agents", Map.of("name", "bench-" + i));
+        List<String> command =
+            new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String option : agentOptions.split(" ")) {
+          if (!option.isBlank()) {
+            command.add(option.replace("%i", Integer.toString(i)));
+          }
+        }
+        command.addAll(
+            List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.gantry.cli.Gantry",
+                "agent",
+                "--server",
+                agentBase,
+                "--token",
+                String.valueOf(added.get("token")),
+                "--workers",
+                Integer.toString(workers),
+                "--data-dir",
+                work.resolve("agent-" + i).toString()));
         agents.add(
-            new ProcessBuilder(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    "io.gantry.cli.Gantry",
-                    "agent",
-                    "--server",
-                    base,
-                    "--token",
-                    String.valueOf(added.get("token")),
-                    "--workers",
-                    Integer.toString(workers),
-                    "--data-dir",
-                    work.resolve("agent-" + i).toString())
+            new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(work.resolve("agent-" + i + ".log").toFile())
                 .start());
       }
-      // Warm-up: every agent JVM up and claiming.
-      awaitRun(base, dispatch(base, "one.yml"));
-      Thread.sleep(3000);
       try (RunStore store = Stores.openEmbedded(work.resolve("server"))) {
+        // Warm-up: every agent JVM up and claiming.
+        awaitRun(store, dispatch(base, "one.yml"));
+        Thread.sleep(3000);
         JobQueue queue = JobQueue.in(store);
+        // Warm-up: the same matrix once, unmeasured, so the JIT compilers' work on the agents'
+        // and the server's code paths (most of the CPU of a first run) is not counted as
+        // dispatch. The baseline gets the same.
+        awaitRun(store, dispatch(base, "many.yml"));
+        CpuAndSql cost = CpuAndSql.start(work.resolve("server"), agents, counter);
         long run = dispatch(base, "many.yml");
-        String conclusion = awaitRun(base, run);
+        String conclusion = awaitRun(store, run);
+        cost.print(jobs);
         List<JobQueue.QueuedJob> done = queue.ofRun(run);
         long first = done.stream().mapToLong(j -> j.queuedAt().toEpochMilli()).min().orElse(0);
         long last = done.stream().mapToLong(j -> j.finishedAt().toEpochMilli()).max().orElse(0);
@@ -128,7 +155,7 @@ public final class AgentDispatchBench {
         List<Long> latencies = new ArrayList<>();
         for (int i = 0; i < rounds; i++) {
           long one = dispatch(base, "one.yml");
-          awaitRun(base, one);
+          awaitRun(store, one);
           for (JobQueue.QueuedJob j : queue.ofRun(one)) {
             latencies.add(j.startedAt().toEpochMilli() - j.queuedAt().toEpochMilli());
           }
@@ -142,6 +169,9 @@ public final class AgentDispatchBench {
             latencies.get(
                 Math.min(latencies.size() - 1, (int) Math.ceil(latencies.size() * 0.99) - 1)),
             latencies.get(latencies.size() - 1));
+      }
+      if (counter != null) {
+        counter.close();
       }
     } finally {
       for (Process p : agents) {
@@ -163,10 +193,13 @@ public final class AgentDispatchBench {
             .replace("workers: 0", "workers: 4")
             .replace(work.resolve("server").toString(), work.resolve("server-here").toString()));
     try (GantryServer server =
-        GantryServer.start(new ConfigLoader(Map.<String, String>of()::get).load(config))) {
+            GantryServer.start(new ConfigLoader(Map.<String, String>of()::get).load(config));
+        RunStore store = Stores.openEmbedded(work.resolve("server-here"))) {
       String base = "http://127.0.0.1:" + server.port();
+      awaitRun(store, dispatch(base, "many-here.yml"));
+      CpuAndSql cost = CpuAndSql.start(work.resolve("server-here"), List.of(), null);
       long run = dispatch(base, "many-here.yml");
-      String conclusion = awaitRun(base, run);
+      String conclusion = awaitRun(store, run);
       long first = Long.MAX_VALUE;
       long last = 0;
       int count = 0;
@@ -183,6 +216,7 @@ public final class AgentDispatchBench {
       System.out.printf(
           "baseline: %d empty jobs run by the server itself (workers: 4): %s, %d ms = %.1f jobs/s%n",
           count, conclusion, last - first, count * 1000.0 / Math.max(1, last - first));
+      cost.print(count);
     }
   }
 
@@ -192,12 +226,17 @@ public final class AgentDispatchBench {
     return ((Number) answer.get("id")).longValue();
   }
 
-  private static String awaitRun(String base, long run) throws Exception {
+  /**
+   * Waits for a run to end, reading its row in the store (one small SELECT; the API's run details
+   * would read every job and step of a 200-job run on each poll, costing the server as much CPU as
+   * the jobs themselves).
+   */
+  private static String awaitRun(RunStore store, long run) throws Exception {
     long end = System.nanoTime() + Duration.ofMinutes(4).toNanos();
     while (System.nanoTime() < end) {
-      Map<?, ?> r = get(base, "/api/runs/" + run);
-      if ("COMPLETED".equals(r.get("status"))) {
-        return String.valueOf(r.get("conclusion"));
+      RunHistory.RunRecord r = store.findRun(run).orElseThrow();
+      if ("COMPLETED".equals(r.status())) {
+        return String.valueOf(r.conclusion()).toLowerCase(java.util.Locale.ROOT);
       }
       Thread.sleep(20);
     }

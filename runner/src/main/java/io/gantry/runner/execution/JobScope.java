@@ -58,6 +58,9 @@ final class JobScope {
   /** Guarded by itself: a runner may start processes from a thread of its own. */
   final List<ProcessHandle> leaders = new ArrayList<>();
 
+  /** Whether a step was given the job's marker (see {@link #marker}). */
+  private volatile boolean markerHandedOut;
+
   Map<String, String> jobEnv = Map.of();
 
   /** The job's service and job containers while it runs, or null when it has none. */
@@ -130,12 +133,20 @@ final class JobScope {
       leaders.clear();
     }
     ProcessGroups.signal(started, "KILL");
-    // What left the step's process group (setsid, a daemon) still carries the job's marker.
-    JobMarkers.killJob(marker());
+    // What left the step's process group (setsid, a daemon) still carries the job's marker. Only
+    // a step's environment carries it: a job that made none (every step skipped) started nothing,
+    // and is spared reading every process's environment.
+    if (markerHandedOut) {
+      JobMarkers.killJob(JobMarkers.marker(run.options().dataDir(), run.runId(), key));
+    }
   }
 
-  /** The value of {@link JobMarkers#VARIABLE} in this job's step processes. */
+  /**
+   * The value of {@link JobMarkers#VARIABLE} in this job's step processes; asking for it marks the
+   * job as one whose processes {@link #killProcesses} looks for.
+   */
   String marker() {
+    markerHandedOut = true;
     return JobMarkers.marker(run.options().dataDir(), run.runId(), key);
   }
 

@@ -5,6 +5,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -23,6 +25,11 @@ final class JdbcJobClaims implements JobQueue {
 
   /** How many of the oldest QUEUED jobs a claim looks through for one its agent may take. */
   private static final int CANDIDATES = 50;
+
+  /** How many ids one {@link #completedAmong} query names. */
+  private static final int IDS_PER_QUERY = 200;
+
+  private record Candidate(long id, List<String> labels) {}
 
   private final Jdbc jdbc;
 
@@ -53,23 +60,24 @@ final class JdbcJobClaims implements JobQueue {
   public Optional<QueuedJob> claim(
       long agentId, List<String> agentLabels, Instant now, Duration lease) {
     Set<String> carried = new HashSet<>(JdbcAgents.normalize(agentLabels));
-    Instant until = now.plus(lease);
+    long leaseMillis = lease.toMillis();
+    String until = jdbc.dialect().nowPlusMillis();
     return jdbc.inTransaction(
         connection -> {
-          List<QueuedJob> candidates =
+          // Only ids and labels: a candidate's spec is read once it is taken.
+          List<Candidate> candidates =
               Jdbc.list(
                   connection,
-                  "SELECT "
-                      + COLUMNS
-                      + " FROM job_queue WHERE status = 'QUEUED' ORDER BY id FETCH FIRST ? ROWS"
-                      + " ONLY",
+                  "SELECT id, labels FROM job_queue WHERE status = 'QUEUED' ORDER BY id FETCH"
+                      + " FIRST ? ROWS ONLY",
                   s -> s.setInt(1, CANDIDATES),
-                  JdbcJobClaims::read);
-          for (QueuedJob job : candidates) {
+                  rows -> new Candidate(rows.getLong(1), JdbcAgents.split(rows.getString(2))));
+          for (Candidate job : candidates) {
             if (!carried.containsAll(job.labels())) {
               continue;
             }
-            if (lock(connection, job.id()) && take(connection, job.id(), agentId, now, until)) {
+            if (lock(connection, job.id())
+                && take(connection, job.id(), agentId, now, until, leaseMillis)) {
               return Jdbc.first(
                   connection,
                   "SELECT " + COLUMNS + " FROM job_queue WHERE id = ?",
@@ -91,32 +99,36 @@ final class JdbcJobClaims implements JobQueue {
         .isPresent();
   }
 
+  /** Takes a locked QUEUED row; its lease ends {@code until} (on the database's clock). */
   private static boolean take(
-      Connection connection, long id, long agentId, Instant now, Instant until)
+      Connection connection, long id, long agentId, Instant now, String until, long leaseMillis)
       throws SQLException {
     return Jdbc.update(
             connection,
             "UPDATE job_queue SET status = 'IN_PROGRESS', agent_id = ?, started_at = ?,"
-                + " lease_expires_at = ? WHERE id = ? AND status = 'QUEUED'",
+                + " lease_expires_at = "
+                + until
+                + " WHERE id = ? AND status = 'QUEUED'",
             s -> {
               s.setLong(1, agentId);
               SqlTimes.set(s, 2, now);
-              SqlTimes.set(s, 3, until);
+              s.setLong(3, leaseMillis);
               s.setLong(4, id);
             })
         == 1;
   }
 
   @Override
-  public boolean renew(long jobId, long agentId, Instant until) {
+  public boolean renew(long jobId, long agentId, Duration lease) {
     return jdbc.inTransaction(
         connection ->
             Jdbc.update(
                     connection,
-                    "UPDATE job_queue SET lease_expires_at = ? WHERE id = ? AND agent_id = ?"
-                        + " AND status = 'IN_PROGRESS'",
+                    "UPDATE job_queue SET lease_expires_at = "
+                        + jdbc.dialect().nowPlusMillis()
+                        + " WHERE id = ? AND agent_id = ? AND status = 'IN_PROGRESS'",
                     s -> {
-                      SqlTimes.set(s, 1, until);
+                      s.setLong(1, lease.toMillis());
                       s.setLong(2, jobId);
                       s.setLong(3, agentId);
                     })
@@ -165,6 +177,27 @@ final class JdbcJobClaims implements JobQueue {
   }
 
   @Override
+  public Set<Long> completedAmong(Collection<Long> jobIds) {
+    List<Long> ids = List.copyOf(jobIds);
+    Set<Long> out = new HashSet<>();
+    for (int from = 0; from < ids.size(); from += IDS_PER_QUERY) {
+      List<Long> chunk = ids.subList(from, Math.min(ids.size(), from + IDS_PER_QUERY));
+      out.addAll(
+          jdbc.list(
+              "SELECT id FROM job_queue WHERE status = 'COMPLETED' AND id IN ("
+                  + String.join(", ", Collections.nCopies(chunk.size(), "?"))
+                  + ")",
+              s -> {
+                for (int i = 0; i < chunk.size(); i++) {
+                  s.setLong(i + 1, chunk.get(i));
+                }
+              },
+              rows -> rows.getLong(1)));
+    }
+    return out;
+  }
+
+  @Override
   public List<QueuedJob> queuedOf(long runId) {
     return jdbc.list(
         "SELECT " + COLUMNS + " FROM job_queue WHERE run_id = ? AND status = 'QUEUED' ORDER BY id",
@@ -180,6 +213,7 @@ final class JdbcJobClaims implements JobQueue {
         JdbcJobClaims::read);
   }
 
+  /** Compares with the database's clock; {@code now} is only what the jobs record as their end. */
   @Override
   public List<QueuedJob> expireLeases(Instant now) {
     return jdbc.inTransaction(
@@ -189,9 +223,10 @@ final class JdbcJobClaims implements JobQueue {
                   connection,
                   "SELECT "
                       + COLUMNS
-                      + " FROM job_queue WHERE status = 'IN_PROGRESS' AND lease_expires_at < ?"
-                      + " ORDER BY id FOR UPDATE SKIP LOCKED",
-                  s -> SqlTimes.set(s, 1, now),
+                      + " FROM job_queue WHERE status = 'IN_PROGRESS'"
+                      + " AND lease_expires_at < CURRENT_TIMESTAMP ORDER BY id FOR UPDATE SKIP"
+                      + " LOCKED",
+                  s -> {},
                   JdbcJobClaims::read);
           for (QueuedJob job : expired) {
             Jdbc.update(

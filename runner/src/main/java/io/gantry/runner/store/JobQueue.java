@@ -2,8 +2,10 @@ package io.gantry.runner.store;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Jobs handed to agents (table job_queue): a run's orchestrator enqueues a job instance that is
@@ -57,12 +59,16 @@ public interface JobQueue {
 
   /**
    * Claims the oldest QUEUED job whose labels are all among {@code agentLabels} (compared in lower
-   * case), for the agent, until {@code now + lease}.
+   * case), for the agent, for {@code lease} on the database's clock (servers sharing the store may
+   * disagree on the time); {@code now} is only what the job records as its start.
    */
   Optional<QueuedJob> claim(long agentId, List<String> agentLabels, Instant now, Duration lease);
 
-  /** Extends the agent's lease on a job; false when it no longer holds it. */
-  boolean renew(long jobId, long agentId, Instant until);
+  /**
+   * Extends the agent's lease on a job to {@code lease} from now on the database's clock; false
+   * when it no longer holds it.
+   */
+  boolean renew(long jobId, long agentId, Duration lease);
 
   /** Completes a job the agent holds with its result; false when the agent no longer holds it. */
   boolean complete(long jobId, long agentId, String result, Instant now);
@@ -72,6 +78,11 @@ public interface JobQueue {
 
   Optional<QueuedJob> find(long jobId);
 
+  /**
+   * Which of {@code jobIds} are COMPLETED: one query for every job a server waits on, however many.
+   */
+  Set<Long> completedAmong(Collection<Long> jobIds);
+
   /** The QUEUED jobs of a run, oldest first. */
   List<QueuedJob> queuedOf(long runId);
 
@@ -79,8 +90,8 @@ public interface JobQueue {
   List<QueuedJob> ofRun(long runId);
 
   /**
-   * Completes every IN_PROGRESS job whose lease ran out before {@code now} as interrupted, and
-   * returns them.
+   * Completes every IN_PROGRESS job whose lease ran out on the database's clock as interrupted, and
+   * returns them; {@code now} is only what they record as their end.
    */
   List<QueuedJob> expireLeases(Instant now);
 }

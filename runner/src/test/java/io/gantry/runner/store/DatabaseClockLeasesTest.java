@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Leases are set and judged on the database's clock (issue 16, clock skew between machines): a
- * server whose clock runs minutes ahead of the others cannot take a run's lease or the outbox's
- * while their holder renews them.
+ * server whose clock runs minutes ahead of the others cannot take a run's lease, an agent's job's
+ * or the outbox's while their holder renews them.
  */
 class DatabaseClockLeasesTest {
 
@@ -74,6 +74,43 @@ class DatabaseClockLeasesTest {
     assertThat(expired).extracting(RunRecord::id).containsExactly(run.id());
     assertThat(store.details(run.id()).orElseThrow().interrupted()).isTrue();
     assertThat(store.renewLease(run.id(), "dying-server", LEASE)).isFalse();
+  }
+
+  @Test
+  void aServerWhoseClockRunsAheadCannotExpireAnAgentsLiveJobLease() {
+    JobQueue queue = JobQueue.in(store);
+    long agent = Agents.in(store).add("agent", java.util.List.of(), "h", Instant.now()).id();
+    long runId = store.createRun(newRun()).id();
+    long job = queue.enqueue(runId, "build", "build", java.util.List.of(), "{}", Instant.now());
+    assertThat(queue.claim(agent, java.util.List.of(), Instant.now(), LEASE)).isPresent();
+
+    // Ten minutes ahead: on its own clock the 30 s lease ran out long ago.
+    assertThat(queue.expireLeases(Instant.now().plus(SKEW))).isEmpty();
+    assertThat(queue.find(job).orElseThrow().status()).isEqualTo("IN_PROGRESS");
+    assertThat(queue.find(job).orElseThrow().interrupted()).isFalse();
+    assertThat(queue.renew(job, agent, LEASE)).isTrue();
+  }
+
+  @Test
+  void anAgentsJobLeaseNotRenewedRunsOutOnTheDatabasesClockWhateverTheCallersClockSays()
+      throws InterruptedException {
+    JobQueue queue = JobQueue.in(store);
+    long agent = Agents.in(store).add("agent", java.util.List.of(), "h", Instant.now()).id();
+    long runId = store.createRun(newRun()).id();
+    long job = queue.enqueue(runId, "build", "build", java.util.List.of(), "{}", Instant.now());
+    // A claimer whose clock is ten minutes ahead sets no longer a lease for it.
+    assertThat(
+            queue.claim(agent, java.util.List.of(), Instant.now().plus(SKEW), Duration.ofMillis(1)))
+        .isPresent();
+    Instant behind = Instant.now().minus(SKEW);
+    java.util.List<JobQueue.QueuedJob> expired = java.util.List.of();
+    for (int i = 0; i < 200 && expired.isEmpty(); i++) {
+      Thread.sleep(10);
+      expired = queue.expireLeases(behind);
+    }
+    assertThat(expired).extracting(JobQueue.QueuedJob::id).containsExactly(job);
+    assertThat(queue.find(job).orElseThrow().interrupted()).isTrue();
+    assertThat(queue.renew(job, agent, LEASE)).isFalse();
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +34,13 @@ public final class AgentChannel {
 
   private static final long MAX_WAIT_MILLIS = 30_000;
   private static final long SEEN_WINDOW_MILLIS = 60_000;
+  private static final int RUNS_KEPT = 32;
+
+  /**
+   * How stale an agent's stored last-seen time may get while it keeps claiming: a busy agent claims
+   * many times a second, and each write is a commit.
+   */
+  private static final long SEEN_WRITE_MILLIS = 5_000;
 
   private final Agents agents;
   private final RunStore store;
@@ -43,6 +51,23 @@ public final class AgentChannel {
   private final Map<Long, Carried> carried = new ConcurrentHashMap<>();
 
   private record Carried(Set<String> labels, long at) {}
+
+  /** The part of a ticket every job of one run shares (see {@link #runTicket}). */
+  private record RunTicket(long runNumber, int attempt, Map<String, Object> request) {}
+
+  /** The tickets' shared parts of the runs handed out lately; guarded by itself. */
+  private final Map<Long, RunTicket> runs =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, RunTicket> eldest) {
+          return size() > RUNS_KEPT;
+        }
+      };
+
+  /** When each agent's last-seen time and version were last written, and the version. */
+  private final Map<Long, Seen> seenWritten = new ConcurrentHashMap<>();
+
+  private record Seen(String version, long at) {}
 
   public AgentChannel(
       Agents agents,
@@ -127,8 +152,16 @@ public final class AgentChannel {
       }
     }
     labels.addAll(asked.isEmpty() ? agent.labels() : asked);
-    agents.seen(agent.id(), String.valueOf(body.get("version")), Instant.now());
-    carried.put(agent.id(), new Carried(Set.copyOf(labels), System.currentTimeMillis()));
+    long now = System.currentTimeMillis();
+    String version = String.valueOf(body.get("version"));
+    Seen written = seenWritten.get(agent.id());
+    if (written == null
+        || !written.version().equals(version)
+        || now - written.at() >= SEEN_WRITE_MILLIS) {
+      agents.seen(agent.id(), version, Instant.ofEpochMilli(now));
+      seenWritten.put(agent.id(), new Seen(version, now));
+    }
+    carried.put(agent.id(), new Carried(Set.copyOf(labels), now));
     long wait =
         Math.min(MAX_WAIT_MILLIS, (long) (AgentProtocol.number(body.get("waitSeconds")) * 1000));
     long until = System.currentTimeMillis() + wait;
@@ -161,7 +194,38 @@ public final class AgentChannel {
 
   /** Everything the agent needs to run the job, secrets included (they never hit the store). */
   private Map<String, Object> ticket(JobQueue.QueuedJob job) {
-    RunHistory.RunDetails details = store.details(job.runId()).orElseThrow();
+    RunTicket run;
+    synchronized (runs) {
+      run = runs.get(job.runId());
+    }
+    if (run == null) {
+      run = runTicket(job.runId());
+      synchronized (runs) {
+        runs.put(job.runId(), run);
+      }
+    }
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("id", job.id());
+    t.put("runId", job.runId());
+    t.put("runNumber", run.runNumber());
+    t.put("attempt", run.attempt());
+    t.put("leaseSeconds", dispatcher.lease().toSeconds());
+    try {
+      t.put("spec", Expressions.fromJson(job.spec()));
+    } catch (ExpressionException e) {
+      throw new IllegalStateException("job " + job.id() + " has an unreadable spec", e);
+    }
+    t.put("request", run.request());
+    return t;
+  }
+
+  /**
+   * What every job of a run sends alike: the run's request, read from the store and its workflow
+   * parsed once per run rather than once per job (a stored run's source, event and inputs never
+   * change).
+   */
+  private RunTicket runTicket(long runId) {
+    RunHistory.RunDetails details = store.details(runId).orElseThrow();
     RunRequest request = requests.apply(details);
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("workflowSource", details.workflowSource());
@@ -181,19 +245,8 @@ public final class AgentChannel {
       r.put("username", request.remote().username());
       r.put("password", request.remote().password());
     }
-    Map<String, Object> t = new LinkedHashMap<>();
-    t.put("id", job.id());
-    t.put("runId", job.runId());
-    t.put("runNumber", details.run().runNumber());
-    t.put("attempt", details.run().attempt());
-    t.put("leaseSeconds", dispatcher.lease().toSeconds());
-    try {
-      t.put("spec", Expressions.fromJson(job.spec()));
-    } catch (ExpressionException e) {
-      throw new IllegalStateException("job " + job.id() + " has an unreadable spec", e);
-    }
-    t.put("request", r);
-    return t;
+    return new RunTicket(
+        details.run().runNumber(), details.run().attempt(), Collections.unmodifiableMap(r));
   }
 
   private void events(Context ctx) {
@@ -205,17 +258,10 @@ public final class AgentChannel {
     }
     List<?> events = body.get("events") instanceof List<?> l ? l : List.of();
     if (events.size() > AgentProtocol.MAX_BATCH) {
-      ctx.status(413)
-          .json(
-              Map.of(
-                  "error",
-                  "too_large",
-                  "message",
-                  "at most " + AgentProtocol.MAX_BATCH + " events per batch"));
+      tooMany(ctx);
       return;
     }
-    Instant now = Instant.now();
-    if (!dispatcher.queue().renew(job.id(), agent.id(), now.plus(dispatcher.lease()))) {
+    if (!dispatcher.queue().renew(job.id(), agent.id(), dispatcher.lease())) {
       lost(ctx, job);
       return;
     }
@@ -234,13 +280,33 @@ public final class AgentChannel {
     if (body == null) {
       return;
     }
-    String result = Expressions.toJson(body);
+    List<?> events = body.get("events") instanceof List<?> l ? l : List.of();
+    if (events.size() > AgentProtocol.MAX_BATCH) {
+      tooMany(ctx);
+      return;
+    }
+    // The job's last events first, as if posted to /events just before: they are in the store
+    // (and the run's logs) before the job's waiter hears it completed.
+    dispatcher.deliver(job.id(), events);
+    Map<Object, Object> stored = new LinkedHashMap<>(body);
+    stored.remove("events");
+    String result = Expressions.toJson(stored);
     if (!dispatcher.queue().complete(job.id(), agent.id(), result, Instant.now())) {
       lost(ctx, job);
       return;
     }
     dispatcher.completed(job.id());
     ctx.json(Map.of("id", job.id(), "accepted", true));
+  }
+
+  private static void tooMany(Context ctx) {
+    ctx.status(413)
+        .json(
+            Map.of(
+                "error",
+                "too_large",
+                "message",
+                "at most " + AgentProtocol.MAX_BATCH + " events per batch"));
   }
 
   /** The job of the path when this agent holds it; else answers 404 or 409 and returns null. */

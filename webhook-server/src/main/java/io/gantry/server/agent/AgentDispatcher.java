@@ -52,6 +52,9 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
     private LogStore.StepLogFile file;
     private int step;
 
+    /** Set when its row may be COMPLETED (guarded by this): then the waiter reads it. */
+    private boolean ended;
+
     Waiting(JobDispatcher.ReadyJob job, RunListener listener) {
       this.job = job;
       this.listener = listener;
@@ -103,20 +106,29 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
     }
     try {
       while (true) {
-        JobQueue.QueuedJob row = queue.find(id).orElseThrow();
-        if (row.status() == RunStatus.COMPLETED) {
-          return ended(job, row);
+        boolean look;
+        synchronized (w) {
+          if (!w.ended && (!cancelled.get() || w.cancel.get())) {
+            // The agent's result (through this server) or the lease sweeper wakes it at once;
+            // a result another server took, by the shared look at every waiting job each second
+            // (see sweep). The timeout is for a cancel.
+            w.wait(1000);
+          }
+          look = w.ended;
+          w.ended = false;
         }
-        if (cancelled.get()) {
-          if (row.status() == RunStatus.QUEUED && queue.withdraw(id, Instant.now())) {
+        if (look) {
+          JobQueue.QueuedJob row = queue.find(id).orElseThrow();
+          if (row.status() == RunStatus.COMPLETED) {
+            return ended(job, row);
+          }
+        }
+        if (cancelled.get() && w.cancel.compareAndSet(false, true)) {
+          // Still QUEUED: withdrawn, no agent will take it. Else its agent hears of the cancel
+          // on its next batch of events.
+          if (queue.withdraw(id, Instant.now())) {
             return result(job, Conclusion.CANCELLED, "cancelled before an agent took it");
           }
-          w.cancel.set(true);
-        }
-        synchronized (w) {
-          // The agent's result wakes it at once (completed); the poll is for a result another
-          // server took, and for a cancel.
-          w.wait(1000);
         }
       }
     } finally {
@@ -209,7 +221,6 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
           }
         }
       }
-      w.notifyAll();
     }
     return true;
   }
@@ -231,11 +242,12 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
     return w != null && w.cancel.get();
   }
 
-  /** The agent's result is in: the waiting thread looks at once. */
+  /** The job may be COMPLETED (its result is in, or its lease expired): its waiter looks. */
   void completed(long id) {
     Waiting w = waiting.get(id);
     if (w != null) {
       synchronized (w) {
+        w.ended = true;
         w.notifyAll();
       }
     }
@@ -260,29 +272,49 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
     return out;
   }
 
+  /**
+   * Every second, one query for the jobs this process waits on that another server completed (an
+   * agent's result may reach any server); every quarter lease, the jobs whose agent stopped
+   * renewing are completed as interrupted.
+   */
   private void sweep() {
+    long nextExpiry = 0;
     while (open) {
-      try {
-        for (JobQueue.QueuedJob job : queue.expireLeases(Instant.now())) {
-          String line =
-              Instant.now()
-                  + " [gantry] Error: job '"
-                  + job.name()
-                  + "' was interrupted: its agent stopped answering (lease expired)";
-          try (LogStore.StepLogFile log = logs.open(job.runId(), job.jobKey(), 999)) {
-            log.append(line);
-          }
-          logs.appendToJournal(job.runId(), line);
-          completed(job.id());
-        }
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "job lease sweep failed: " + e.getMessage());
+      if (System.currentTimeMillis() >= nextExpiry) {
+        expire();
+        nextExpiry = System.currentTimeMillis() + Math.max(250, lease.toMillis() / 4);
       }
       try {
-        Thread.sleep(Math.max(250, lease.toMillis() / 4));
+        if (!waiting.isEmpty()) {
+          queue.completedAmong(waiting.keySet()).forEach(this::completed);
+        }
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "looking for completed agent jobs failed: " + e.getMessage());
+      }
+      try {
+        Thread.sleep(Math.min(1000, Math.max(250, lease.toMillis() / 4)));
       } catch (InterruptedException e) {
         return;
       }
+    }
+  }
+
+  private void expire() {
+    try {
+      for (JobQueue.QueuedJob job : queue.expireLeases(Instant.now())) {
+        String line =
+            Instant.now()
+                + " [gantry] Error: job '"
+                + job.name()
+                + "' was interrupted: its agent stopped answering (lease expired)";
+        try (LogStore.StepLogFile log = logs.open(job.runId(), job.jobKey(), 999)) {
+          log.append(line);
+        }
+        logs.appendToJournal(job.runId(), line);
+        completed(job.id());
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "job lease sweep failed: " + e.getMessage());
     }
   }
 

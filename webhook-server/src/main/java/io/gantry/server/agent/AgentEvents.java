@@ -16,8 +16,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * An agent's job's events on their way to the server: a bounded queue (a step that logs faster than
  * the server takes its lines waits) and a sender thread that posts them in batches of at most
- * {@value AgentProtocol#MAX_BATCH}, at least every {@code heartbeat} (an empty batch renews the
- * lease). The server's answer says whether to cancel the job; a lost lease cancels it too.
+ * {@value AgentProtocol#MAX_BATCH}, gathered for up to {@value #FLUSH_MILLIS} ms after a batch's
+ * first event, and at least every {@code heartbeat} (an empty batch renews the lease). The server's
+ * answer says whether to cancel the job; a lost lease cancels it too. What is still unsent when the
+ * job ends is not posted here: {@link #finish} hands it back to go with the job's result, so a
+ * short job costs the claim and the result, two requests in all.
  */
 final class AgentEvents implements RunListener, AutoCloseable {
 
@@ -25,7 +28,7 @@ final class AgentEvents implements RunListener, AutoCloseable {
   private static final long FLUSH_MILLIS = 200;
   private static final long MAX_BATCH_CHARS = 256 * 1024;
 
-  /** Put last by {@link #close}: the sender posts what it has and ends without waiting a poll. */
+  /** Put last by {@link #finish}: the sender hands back what it has and ends. */
   private static final Map<String, Object> END = Map.of("type", "end");
 
   private final AgentProcess agent;
@@ -34,6 +37,9 @@ final class AgentEvents implements RunListener, AutoCloseable {
   private final BlockingQueue<Map<String, Object>> queue = new ArrayBlockingQueue<>(QUEUE);
   private final AtomicBoolean cancelled = new AtomicBoolean();
   private final Thread sender;
+
+  /** The events the sender had not posted when it met {@link #END}; read after it ended. */
+  private volatile List<Map<String, Object>> unsent = List.of();
 
   AgentEvents(AgentProcess agent, long jobId, Duration heartbeat) {
     this.agent = agent;
@@ -82,36 +88,39 @@ final class AgentEvents implements RunListener, AutoCloseable {
 
   @SuppressWarnings("ReferenceEquality") // END is one marker object, told apart by identity
   private void send() {
-    long lastPost = 0;
-    boolean ended = false;
+    // The claim has just set the lease: the first heartbeat is due a heartbeat from now.
+    long lastPost = System.currentTimeMillis();
     while (true) {
       List<Map<String, Object>> batch = new ArrayList<>();
+      boolean ended = false;
       try {
-        Map<String, Object> first = queue.poll(FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+        Map<String, Object> e = queue.poll(FLUSH_MILLIS, TimeUnit.MILLISECONDS);
         // Bounded in count and in bytes: the server takes request bodies of a limited size.
         long bytes = 0;
-        for (Map<String, Object> e = first;
-            e != null;
-            e =
-                batch.size() < AgentProtocol.MAX_BATCH && bytes < MAX_BATCH_CHARS
-                    ? queue.poll()
-                    : null) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FLUSH_MILLIS);
+        while (e != null) {
           if (e == END) {
             ended = true;
             break;
           }
           batch.add(e);
           bytes += String.valueOf(e.get("text")).length() + 100;
+          if (batch.size() >= AgentProtocol.MAX_BATCH || bytes >= MAX_BATCH_CHARS) {
+            break;
+          }
+          long left = until - System.nanoTime();
+          e = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
         }
       } catch (InterruptedException e) {
+        return;
+      }
+      if (ended) {
+        unsent = batch;
         return;
       }
       if (!batch.isEmpty() || System.currentTimeMillis() - lastPost >= heartbeat.toMillis()) {
         post(batch);
         lastPost = System.currentTimeMillis();
-      }
-      if (ended) {
-        return;
       }
     }
   }
@@ -153,11 +162,13 @@ final class AgentEvents implements RunListener, AutoCloseable {
     }
   }
 
-  /** Sends what is left and waits for the sender to end. */
-  @Override
-  public void close() {
+  /**
+   * Ends the sender and returns the events it had not posted yet (at most {@value
+   * AgentProtocol#MAX_BATCH}), for the job's result to carry.
+   */
+  List<Map<String, Object>> finish() {
     if (!sender.isAlive()) {
-      return;
+      return unsent;
     }
     put(END);
     try {
@@ -165,5 +176,12 @@ final class AgentEvents implements RunListener, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    return unsent;
+  }
+
+  /** Ends the sender; the events it had not posted are dropped (see {@link #finish}). */
+  @Override
+  public void close() {
+    finish();
   }
 }

@@ -40,6 +40,7 @@ public final class AgentProcess {
   public static final int REFUSED = 3;
 
   private static final int CLAIM_WAIT_SECONDS = 20;
+  private static final int WORKFLOWS_KEPT = 8;
 
   private final String server;
   private final String token;
@@ -55,6 +56,15 @@ public final class AgentProcess {
   private final AtomicBoolean refused = new AtomicBoolean();
   private final AtomicInteger running = new AtomicInteger();
   private final List<Thread> threads = new ArrayList<>();
+
+  /** Recently parsed workflows by file and source; guarded by itself. */
+  private final Map<String, Workflow> workflows =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Workflow> eldest) {
+          return size() > WORKFLOWS_KEPT;
+        }
+      };
 
   public AgentProcess(
       String server,
@@ -226,13 +236,11 @@ public final class AgentProcess {
               "the agent could not run it: " + e.getMessage(),
               false);
     }
-    events.close();
+    Map<String, Object> body = AgentProtocol.result(result);
+    // The job's last events go with its result: one request, and the server stores them first.
+    body.put("events", events.finish());
     try {
-      Answer posted =
-          post(
-              "/api/agent/jobs/" + id + "/result",
-              AgentProtocol.result(result),
-              Duration.ofSeconds(60));
+      Answer posted = post("/api/agent/jobs/" + id + "/result", body, Duration.ofSeconds(60));
       out.println(
           "gantry agent: job "
               + id
@@ -250,7 +258,7 @@ public final class AgentProcess {
   private RunRequest request(Map<?, ?> r, JobDispatcher.ReadyJob job)
       throws WorkflowException, ExpressionException {
     String file = String.valueOf(r.get("workflowFile"));
-    Workflow workflow = parser.parse(String.valueOf(r.get("workflowSource")), Path.of(file), file);
+    Workflow workflow = parsed(String.valueOf(r.get("workflowSource")), file);
     Object payload = r.get("eventPayload");
     RemoteRepository remote =
         r.get("cloneUrl") == null
@@ -277,6 +285,25 @@ public final class AgentProcess {
         remote,
         null,
         text(r.get("actor")));
+  }
+
+  /**
+   * The workflow of a ticket, parsed once for the jobs of a run (a matrix of 200 sends the same
+   * source 200 times); a few recent sources are kept.
+   */
+  private Workflow parsed(String source, String file) throws WorkflowException {
+    String key = file + '\n' + source;
+    synchronized (workflows) {
+      Workflow cached = workflows.get(key);
+      if (cached != null) {
+        return cached;
+      }
+    }
+    Workflow workflow = parser.parse(source, Path.of(file), file);
+    synchronized (workflows) {
+      workflows.put(key, workflow);
+    }
+    return workflow;
   }
 
   @SuppressWarnings("unchecked")

@@ -20,7 +20,8 @@ import java.util.Map;
  * <p>Endpoints (all POST, {@code Authorization: Bearer <agent token>}): {@code /api/agent/claim}
  * (long poll for a job), {@code /api/agent/jobs/{id}/events} (a batch of at most {@value
  * #MAX_BATCH} events; renews the lease; answers whether to cancel), {@code
- * /api/agent/jobs/{id}/result}.
+ * /api/agent/jobs/{id}/result} (the result, and in {@code events} the job's last events not yet
+ * posted, at most {@value #MAX_BATCH}, replayed before the job completes).
  */
 public final class AgentProtocol {
 
