@@ -86,7 +86,7 @@ class DatabaseClockLeasesTest {
 
     // Ten minutes ahead: on its own clock the 30 s lease ran out long ago.
     assertThat(queue.expireLeases(Instant.now().plus(SKEW))).isEmpty();
-    assertThat(queue.find(job).orElseThrow().status()).isEqualTo("IN_PROGRESS");
+    assertThat(queue.find(job).orElseThrow().status()).isEqualTo(RunStatus.IN_PROGRESS);
     assertThat(queue.find(job).orElseThrow().interrupted()).isFalse();
     assertThat(queue.renew(job, agent, LEASE)).isTrue();
   }

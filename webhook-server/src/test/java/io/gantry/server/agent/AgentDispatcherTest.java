@@ -2,6 +2,7 @@ package io.gantry.server.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.execution.Conclusion;
 import io.gantry.runner.execution.JobDispatcher;
 import io.gantry.runner.execution.JobResult;
@@ -80,7 +81,7 @@ class AgentDispatcherTest {
           .isEmpty();
       assertThat(queue.ofRun(job.runId()))
           .extracting(JobQueue.QueuedJob::status)
-          .containsExactly("COMPLETED");
+          .containsExactly(RunStatus.COMPLETED);
     }
   }
 
