@@ -79,7 +79,7 @@ class OrdinaryCiWorkflowTest {
   private static final String TOKEN = "ordinary-ci-api-token";
   private static final String SECRET = "ordinary-ci-hook-secret";
   private static final Pattern RESTORED =
-      Pattern.compile("Cache restored from key: (setup-java-Linux-\\w+-maven-[0-9a-f]+)");
+      Pattern.compile("Cache restored from key: (setup-java-Linux-(?:\\w+-)?maven-[0-9a-f]+)");
 
   @TempDir Path dir;
   private Path home;

@@ -79,7 +79,7 @@ class ContainerCacheTest {
     assertThat(done.get("conclusion")).as(log).isEqualTo("success");
     assertThat(log)
         .contains("save-hit=[]")
-        .contains("Cache saved with the key: deps-container-1")
+        .contains("Cache saved with key: deps-container-1")
         .contains("Cache restored from key: deps-container-1")
         .contains("restore-hit=[true] built in a container")
         .doesNotContain("cannot reach")

@@ -191,8 +191,8 @@ class GitActionStepRunnerTest {
       assertThat(reasons).as(out.log()).hasSize(1);
       assertThat(reasons.get(0))
           .contains("ci.yml:")
-          .contains(
-              "cannot fetch action acme/missing@v1: tried " + source + "acme/missing (not found")
+          .contains("cannot fetch action acme/missing@v1: tried " + source + "acme/missing (")
+          .contains("not found")
           .contains("actions.overrides: {acme/missing: file:///")
           .doesNotContain("\n");
     } finally {
