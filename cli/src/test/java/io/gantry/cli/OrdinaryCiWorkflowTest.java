@@ -263,6 +263,9 @@ class OrdinaryCiWorkflowTest {
     ProcessBuilder builder =
         new ProcessBuilder(
                 java(),
+                // as bin/gantry serve starts it (GANTRY_SERVER_JVM_OPTS' default)
+                "-XX:+UseSerialGC",
+                "-Xmx512m",
                 "-cp",
                 System.getProperty("java.class.path"),
                 "io.gantry.cli.Gantry",
@@ -308,9 +311,16 @@ class OrdinaryCiWorkflowTest {
   }
 
   /** Waits until the server has {@code count} runs and the newest has completed. */
-  private static Map<?, ?> awaitRun(String base, int count) throws Exception {
+  private Map<?, ?> awaitRun(String base, int count) throws Exception {
     long deadline = System.currentTimeMillis() + 300_000;
     while (System.currentTimeMillis() < deadline) {
+      if (!serve.isAlive()) {
+        throw new AssertionError(
+            "gantry serve ended with exit code "
+                + serve.exitValue()
+                + ": "
+                + Files.readString(dir.resolve("serve.err")));
+      }
       List<?> runs = (List<?>) json(get(base, "/api/runs").body()).get("runs");
       if (runs.size() >= count) {
         Object id = ((Map<?, ?>) runs.get(0)).get("id");
