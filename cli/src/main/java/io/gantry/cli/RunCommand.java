@@ -3,6 +3,7 @@ package io.gantry.cli;
 import io.gantry.runner.action.builtin.BuiltInActions;
 import io.gantry.runner.execution.Conclusion;
 import io.gantry.runner.execution.ExecutorOptions;
+import io.gantry.runner.execution.Isolation;
 import io.gantry.runner.execution.RunRequest;
 import io.gantry.runner.execution.RunResult;
 import io.gantry.runner.execution.StaleRunFiles;
@@ -162,6 +163,21 @@ final class RunCommand implements Callable<Integer> {
   String repo;
 
   @Option(
+      names = "--isolation",
+      paramLabel = "none|container",
+      description =
+          "Where the jobs run: none (this machine, the default) or container (every job in a"
+              + " job container of --isolation-image; a job's own container: wins), as gantry.yml's"
+              + " runner.isolation.")
+  String isolation;
+
+  @Option(
+      names = "--isolation-image",
+      paramLabel = "IMAGE",
+      description = "The image every job runs in with --isolation container.")
+  String isolationImage;
+
+  @Option(
       names = "--strict",
       description = "Exit 2 when any workflow file is invalid, instead of running the valid ones.")
   boolean strict;
@@ -208,6 +224,13 @@ final class RunCommand implements Callable<Integer> {
     Path root = dir.toAbsolutePath().normalize();
     if (repo != null && !repo.matches("[^/\\s]+/[^/\\s]+")) {
       err.println("gantry run: --repo must be OWNER/NAME, got '" + repo + "'");
+      return Gantry.BAD_INPUT;
+    }
+    Isolation where;
+    try {
+      where = IsolationOption.parse(isolation, isolationImage);
+    } catch (IllegalArgumentException e) {
+      err.println("gantry run: " + e.getMessage());
       return Gantry.BAD_INPUT;
     }
     ServerConfig.Actions actionSettings = ServerConfig.Actions.DEFAULTS;
@@ -396,21 +419,23 @@ final class RunCommand implements Callable<Integer> {
                     : EventPayloads.dispatch(repository, runRef, runInputs.get(workflow));
         RunRequest request =
             new RunRequest(
-                workflow,
-                repository,
-                event,
-                payload,
-                runRef,
-                runSha,
-                runInputs.get(workflow),
-                secretValues,
-                varValues,
-                envValues,
-                new LinkedHashSet<>(jobs.stream().filter(workflow.jobs()::containsKey).toList()),
-                root,
-                pullRequest ? pr.remote() : null,
-                bind ? root : null,
-                System.getProperty("user.name", "local"));
+                    workflow,
+                    repository,
+                    event,
+                    payload,
+                    runRef,
+                    runSha,
+                    runInputs.get(workflow),
+                    secretValues,
+                    varValues,
+                    envValues,
+                    new LinkedHashSet<>(
+                        jobs.stream().filter(workflow.jobs()::containsKey).toList()),
+                    root,
+                    pullRequest ? pr.remote() : null,
+                    bind ? root : null,
+                    System.getProperty("user.name", "local"))
+                .withIsolation(where);
         String tag = matching.size() > 1 ? workflow.name() : null;
         WorkflowExecutor.Execution execution =
             executor.start(request, new ConsolePrinter(out, tag));

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * A job's long-lived container ({@code container:}): the job's {@code run:} steps are {@code podman
@@ -40,6 +41,18 @@ public final class JobContainer {
   private final String defaultPath;
   private final boolean hasBash;
   private final List<String> node;
+  private final UnaryOperator<String> hostUrls;
+
+  /**
+   * The runtime services' URLs the job's actions get ({@code ACTIONS_CACHE_URL} and the rest), on
+   * the host's loopback: turned into addresses the container reaches ({@link GatewayRelay}).
+   */
+  static final Set<String> RUNTIME_URLS =
+      Set.of(
+          "ACTIONS_CACHE_URL",
+          "ACTIONS_RESULTS_URL",
+          "ACTIONS_RUNTIME_URL",
+          "ACTIONS_ID_TOKEN_REQUEST_URL");
 
   private JobContainer(
       Podman podman,
@@ -50,7 +63,9 @@ public final class JobContainer {
       String workspace,
       String defaultPath,
       boolean hasBash,
-      List<String> node) {
+      List<String> node,
+      UnaryOperator<String> hostUrls) {
+    this.hostUrls = hostUrls;
     this.podman = podman;
     this.id = id;
     this.image = image;
@@ -68,7 +83,8 @@ public final class JobContainer {
       String network,
       String name,
       List<String> labels,
-      Consumer<String> created) {
+      Consumer<String> created,
+      UnaryOperator<String> hostUrls) {
     ContainerSettings s = request.container();
     String workspace = "/__w/" + request.workspaceName() + "/" + request.workspaceName();
     Path home = request.runnerTemp().resolve("_github_home").resolve(Labels.safe(request.jobKey()));
@@ -188,7 +204,8 @@ public final class JobContainer {
         workspace,
         path,
         !found[0].isBlank(),
-        node);
+        node,
+        hostUrls);
   }
 
   /**
@@ -223,7 +240,8 @@ public final class JobContainer {
   /**
    * A step's environment as the container sees it: without the variables the Gantry process itself
    * has (the host's, which a container does not inherit), with host paths turned into the
-   * container's, {@code HOME} the job's home, and {@code PATH} the image's behind what steps added.
+   * container's, {@code HOME} the job's home, {@code PATH} the image's behind what steps added, and
+   * the runtime services' loopback URLs ({@link #RUNTIME_URLS}) reachable from the container.
    */
   public Map<String, String> environment(Map<String, String> stepEnv) {
     Map<String, String> host = System.getenv();
@@ -232,7 +250,7 @@ public final class JobContainer {
         (k, v) -> {
           boolean inherited = v != null && v.equals(host.get(k)) && !k.startsWith("GITHUB_");
           if (!inherited && !HOST_ONLY.contains(k)) {
-            env.put(k, paths.toContainer(v));
+            env.put(k, RUNTIME_URLS.contains(k) ? hostUrls.apply(v) : paths.toContainer(v));
           }
         });
     String hostPath = host.getOrDefault("PATH", "");

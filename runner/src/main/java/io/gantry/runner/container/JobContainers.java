@@ -1,5 +1,9 @@
 package io.gantry.runner.container;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,6 +68,12 @@ public final class JobContainers implements AutoCloseable {
   private boolean networkCreated;
   private boolean closed;
 
+  /** Relays to the host's loopback services, by the service's port ({@link #reachable}). */
+  private final Map<Integer, GatewayRelay> relays = new LinkedHashMap<>();
+
+  /** Why the network's containers cannot reach the host's loopback services, once known. */
+  private String unreachable;
+
   private JobContainers(Podman podman, Request request) {
     this.podman = podman;
     this.request = request;
@@ -117,7 +127,8 @@ public final class JobContainers implements AutoCloseable {
       images.ensure(request.container(), request.cancelled());
       request.log().accept("Starting job container (" + request.container().image() + ")");
       jobContainer =
-          JobContainer.run(podman, request, network, name("job"), labels("job"), created::add);
+          JobContainer.run(
+              podman, request, network, name("job"), labels("job"), created::add, this::reachable);
     }
   }
 
@@ -162,6 +173,84 @@ public final class JobContainers implements AutoCloseable {
     return network;
   }
 
+  /**
+   * {@code url} as the job's containers reach it: a service on the host's loopback ({@code
+   * http://127.0.0.1:PORT/…}, {@code localhost}, {@code [::1]}) through a {@link GatewayRelay} on
+   * the network's gateway, opened on first use and closed with the job; any other URL as it is.
+   * When the gateway cannot be used (rootless Podman keeps it in a namespace of its own), the URL
+   * stays as it is and the set-up log says why, once.
+   */
+  synchronized String reachable(String url) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      return url;
+    }
+    String host = uri.getHost();
+    if (closed
+        || !"http".equals(uri.getScheme())
+        || uri.getPort() <= 0
+        || host == null
+        || !(host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]"))) {
+      return url;
+    }
+    if (unreachable != null) {
+      return url;
+    }
+    String gateway = null;
+    try {
+      gateway = gateway();
+      GatewayRelay relay = relays.get(uri.getPort());
+      if (relay == null) {
+        relay = GatewayRelay.open(InetAddress.getByName(gateway), uri.getPort());
+        relays.put(uri.getPort(), relay);
+      }
+      return new URI(
+              "http",
+              uri.getUserInfo(),
+              gateway,
+              relay.port(),
+              uri.getPath(),
+              uri.getQuery(),
+              uri.getFragment())
+          .toString();
+    } catch (IOException | URISyntaxException | ContainerException e) {
+      unreachable =
+          "The job's containers cannot reach "
+              + uri.getScheme()
+              + "://"
+              + uri.getAuthority()
+              + " (the cache service) on this host"
+              + (gateway == null ? "" : " through the network's gateway " + gateway)
+              + ": "
+              + e.getMessage();
+      request.log().accept(unreachable);
+      return url;
+    }
+  }
+
+  /** The IPv4 gateway of the job's network, the host's side of its bridge. */
+  private String gateway() {
+    Podman.Result inspect =
+        podman.run(
+            COMMAND_TIMEOUT,
+            "network",
+            "inspect",
+            "--format",
+            "{{range .Subnets}}{{.Gateway}} {{end}}",
+            network);
+    if (!inspect.ok()) {
+      throw new ContainerException("cannot inspect network " + network + ": " + inspect.error());
+    }
+    for (String address : inspect.out().strip().split("\\s+")) {
+      if (address.matches("\\d+\\.\\d+\\.\\d+\\.\\d+")) {
+        return address;
+      }
+    }
+    throw new ContainerException("network " + network + " has no IPv4 gateway");
+  }
+
   /** Removes every container and the network; logs what it could not remove. */
   @Override
   public synchronized void close() {
@@ -169,6 +258,8 @@ public final class JobContainers implements AutoCloseable {
       return;
     }
     closed = true;
+    relays.values().forEach(GatewayRelay::close);
+    relays.clear();
     if (!created.isEmpty()) {
       List<String> args = new ArrayList<>(List.of("rm", "-f", "-v", "-t", "0"));
       args.addAll(created);

@@ -50,6 +50,11 @@ public final class CacheService implements AutoCloseable {
   private final byte[] secret = new byte[32];
   private String baseUrl;
 
+  /** A Host header as an address and port, nothing more. */
+  private static final java.util.regex.Pattern HOST =
+      java.util.regex.Pattern.compile(
+          "[A-Za-z0-9.-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?");
+
   private CacheService(CacheStore store) {
     this.store = store;
     new SecureRandom().nextBytes(secret);
@@ -169,8 +174,21 @@ public final class CacheService implements AutoCloseable {
     body.put("creationTime", e.created().toString());
     body.put(
         "archiveLocation",
-        baseUrl + BASE.substring(1) + "/artifacts/" + e.id() + "?sig=" + sign(e.id()));
+        base(ctx) + BASE.substring(1) + "/artifacts/" + e.id() + "?sig=" + sign(e.id()));
     ctx.json(body);
+  }
+
+  /**
+   * The base URL the client reached the service by: a job container reaches it through a relay on
+   * its network's gateway, not on 127.0.0.1, and must download the archive the same way. The URL is
+   * signed, and only the asking client sees it.
+   */
+  private String base(Context ctx) {
+    String host = ctx.header("Host");
+    if (host == null || !HOST.matcher(host).matches()) {
+      return baseUrl;
+    }
+    return "http://" + host + "/";
   }
 
   private void list(Context ctx) throws CacheException {

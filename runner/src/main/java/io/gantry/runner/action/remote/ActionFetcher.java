@@ -56,6 +56,13 @@ public final class ActionFetcher {
   /** What this fetcher (this run) already fetched and read: the copies are immutable. */
   private final Map<String, FetchedAction> fetched = new ConcurrentHashMap<>();
 
+  /**
+   * What this fetcher (this run) failed to fetch, by {@code OWNER/REPO@REF}: asked again (a job's
+   * set-up for {@code pre}, then the step; a second job), the same failure comes back without
+   * trying every source again, so a run reports one reason per action.
+   */
+  private final Map<String, ActionFetchException> failed = new ConcurrentHashMap<>();
+
   /** A ref resolved to a commit, and the clone URL that knew it. */
   private record Resolved(String commit, String url) {}
 
@@ -92,6 +99,20 @@ public final class ActionFetcher {
    * action.yml}: what a reusable workflow ({@code OWNER/REPO/.github/workflows/x.yml@REF}) needs.
    */
   public Path tree(ActionReference reference) throws ActionFetchException {
+    String key = reference.repository() + "@" + reference.ref();
+    ActionFetchException known = failed.get(key);
+    if (known != null) {
+      throw new ActionFetchException(known.getMessage(), known);
+    }
+    try {
+      return fetchTree(reference);
+    } catch (ActionFetchException e) {
+      failed.putIfAbsent(key, e);
+      throw e;
+    }
+  }
+
+  private Path fetchTree(ActionReference reference) throws ActionFetchException {
     Path repoDir = cacheDir.resolve(reference.owner()).resolve(reference.repo());
     String commit;
     String url = null;
@@ -373,7 +394,10 @@ public final class ActionFetcher {
             + reference.ref()
             + ": tried "
             + String.join(", ", tried)
-            + "; check the ref and the action sources (gantry.yml actions.sources, --action-source)");
+            + "; check the ref, or give a source that has it: gantry.yml actions.sources (or"
+            + " --action-source URL), or actions.overrides: {"
+            + reference.repository()
+            + ": file:///path/to/a/copy} for an air-gapped host");
   }
 
   /** A source URL as printed: without the user and password a mirror's URL may carry. */
