@@ -39,6 +39,17 @@ public final class PodmanService implements AutoCloseable {
    *     this process's environment
    */
   public static PodmanService start(Path dir, Map<String, String> env) {
+    return start(dir, dir.resolve("podman.pid"), dir.resolve("podman.sock").toString(), env);
+  }
+
+  /**
+   * Starts the service in {@code dir}, with its pid file elsewhere (a folder that outlives {@code
+   * dir}, so a service left by a killed owner is found again).
+   *
+   * @param marker a string the command line of this owner's services has (and no other process's)
+   */
+  public static PodmanService start(
+      Path dir, Path pidFile, String marker, Map<String, String> env) {
     String podman = Executables.which("podman");
     if (podman == null) {
       throw new IllegalStateException(
@@ -48,8 +59,7 @@ public final class PodmanService implements AutoCloseable {
     try {
       Files.createDirectories(dir);
       // A service left running by an owner that was killed still serves the socket.
-      ChildProcess.stopLeftover(
-          "podman system service", dir.resolve("podman.pid"), socket.toString());
+      ChildProcess.stopLeftover("podman system service", pidFile, marker);
       Files.deleteIfExists(socket);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare " + dir + ": " + e.getMessage(), e);
@@ -60,8 +70,8 @@ public final class PodmanService implements AutoCloseable {
             List.of(podman, "system", "service", "--time=0", "unix://" + socket),
             env,
             dir.resolve("podman.log"),
-            dir.resolve("podman.pid"),
-            socket.toString());
+            pidFile,
+            marker);
     String host = "unix://" + socket;
     long deadline = System.nanoTime() + READY.toNanos();
     while (!Files.exists(socket)) {

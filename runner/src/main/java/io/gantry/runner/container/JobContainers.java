@@ -1,5 +1,7 @@
 package io.gantry.runner.container;
 
+import io.gantry.engine.ContainerEngine;
+import io.gantry.engine.ContainerEngine.EngineException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,6 +57,7 @@ public final class JobContainers implements AutoCloseable {
       Path hostNode) {}
 
   private final Podman podman;
+  private ContainerEngine engine;
   private final Request request;
   private final String store;
   private final String network;
@@ -88,37 +91,61 @@ public final class JobContainers implements AutoCloseable {
   }
 
   private void startAll() {
-    Podman.Result net =
-        podman.run(
-            COMMAND_TIMEOUT,
-            concat(
-                List.of("network", "create"),
-                Labels.args(store, request.runId(), request.jobKey(), "network"),
-                List.of(network)));
-    if (!net.ok()) {
-      throw new ContainerException("cannot create the job's network: " + net.error());
+    long t0 = System.nanoTime();
+    engine = podman.engine();
+    long tEngine = System.nanoTime();
+    try {
+      engine.createNetwork(network, labels("network"));
+    } catch (EngineException e) {
+      throw new ContainerException("cannot create the job's network: " + e.getMessage());
     }
     networkCreated = true;
-    Images images = new Images(podman, request.runnerTemp());
+    long tNetwork = System.nanoTime();
+    Images images = new Images(engine);
+    // Every container is started before any is waited for (as GitHub's runner does): the job
+    // container starts while the services come up.
     List<Service> started = new ArrayList<>();
     for (Map.Entry<String, ContainerSettings> e : request.services().entrySet()) {
       ContainerSettings s = e.getValue();
       images.ensure(s, request.cancelled());
       request.log().accept("Starting service '" + e.getKey() + "' (" + s.image() + ")");
-      Service service = Service.run(podman, s, network, name(e.getKey()), labels("service"));
-      created.add(service.id());
-      started.add(service);
+      started.add(
+          Service.run(engine, s, network, name(e.getKey()), labels("service"), created::add));
     }
-    for (Service service : started) {
-      service.awaitHealthy(podman, request.deadline(), request.cancelled(), request.log());
-      servicesContext.put(service.settings().name(), service.context(network));
-    }
+    long tServices = System.nanoTime();
     if (request.container() != null) {
       images.ensure(request.container(), request.cancelled());
       request.log().accept("Starting job container (" + request.container().image() + ")");
       jobContainer =
-          JobContainer.run(podman, request, network, name("job"), labels("job"), created::add);
+          JobContainer.run(
+              podman, engine, request, network, name("job"), labels("job"), created::add);
     }
+    long tJob = System.nanoTime();
+    for (Service service : started) {
+      service.awaitHealthy(engine, request.deadline(), request.cancelled(), request.log());
+      servicesContext.put(service.settings().name(), service.context(network));
+    }
+    long tHealthy = System.nanoTime();
+    request
+        .log()
+        .accept(
+            "Containers ready in "
+                + ms(tHealthy - t0)
+                + " ms (engine "
+                + ms(tEngine - t0)
+                + ", network "
+                + ms(tNetwork - tEngine)
+                + ", services started "
+                + ms(tServices - tNetwork)
+                + ", job container "
+                + ms(tJob - tServices)
+                + ", services healthy "
+                + ms(tHealthy - tJob)
+                + ")");
+  }
+
+  private static long ms(long nanos) {
+    return Math.round(nanos / 1e6);
   }
 
   private String name(String role) {
@@ -134,8 +161,8 @@ public final class JobContainers implements AutoCloseable {
         + network.substring(network.lastIndexOf('-') + 1);
   }
 
-  private List<String> labels(String role) {
-    return Labels.args(store, request.runId(), request.jobKey(), role);
+  private Map<String, String> labels(String role) {
+    return Labels.map(store, request.runId(), request.jobKey(), role);
   }
 
   /** {@code job.services}: per id, {@code id}, {@code network} and {@code ports}. */
@@ -169,26 +196,32 @@ public final class JobContainers implements AutoCloseable {
       return;
     }
     closed = true;
-    if (!created.isEmpty()) {
-      List<String> args = new ArrayList<>(List.of("rm", "-f", "-v", "-t", "0"));
-      args.addAll(created);
-      Podman.Result rm = podman.run(COMMAND_TIMEOUT, args);
-      if (!rm.ok()) {
-        request.log().accept("Could not remove the job's containers: " + rm.error());
+    for (String id : created) {
+      String failed = remove(engine, id);
+      if (failed != null) {
+        request.log().accept("Could not remove the job's container " + id + ": " + failed);
       }
     }
     if (networkCreated) {
-      Podman.Result rm = podman.run(COMMAND_TIMEOUT, "network", "rm", "-f", network);
-      if (!rm.ok()) {
-        request.log().accept("Could not remove network " + network + ": " + rm.error());
+      try {
+        engine.removeNetwork(network);
+      } catch (EngineException e) {
+        request.log().accept("Could not remove network " + network + ": " + e.getMessage());
       }
     }
   }
 
-  static List<String> concat(List<String> a, List<String> b, List<String> c) {
-    List<String> all = new ArrayList<>(a);
-    all.addAll(b);
-    all.addAll(c);
-    return all;
+  /**
+   * Stops a container at once (SIGKILL: a job container's {@code tail} as pid 1 ignores SIGTERM)
+   * and removes it with its anonymous volumes; null when done, else the engine's error.
+   */
+  static String remove(ContainerEngine engine, String id) {
+    try {
+      engine.stop(id, Duration.ZERO);
+      engine.remove(id);
+      return null;
+    } catch (EngineException e) {
+      return e.getMessage();
+    }
   }
 }
