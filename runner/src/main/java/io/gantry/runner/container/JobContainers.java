@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -102,30 +104,80 @@ public final class JobContainers implements AutoCloseable {
     networkCreated = true;
     long tNetwork = System.nanoTime();
     Images images = new Images(engine);
-    // Every container is started before any is waited for (as GitHub's runner does): the job
-    // container starts while the services come up.
-    List<Service> started = new ArrayList<>();
+    // Every container is started at once, each on a thread of its own (Podman's start of a
+    // container is mostly waiting for runc, conmon and the network setup), and only then are the
+    // services waited for (as GitHub's runner does).
+    Map<String, CompletableFuture<Service>> services = new LinkedHashMap<>();
+    Map<String, Long> took = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     for (Map.Entry<String, ContainerSettings> e : request.services().entrySet()) {
       ContainerSettings s = e.getValue();
-      images.ensure(s, request.cancelled());
       request.log().accept("Starting service '" + e.getKey() + "' (" + s.image() + ")");
-      started.add(
-          Service.run(engine, s, network, name(e.getKey()), labels("service"), created::add));
+      services.put(
+          e.getKey(),
+          async(
+              () -> {
+                long t = System.nanoTime();
+                images.ensure(s, request.cancelled());
+                Service service =
+                    Service.run(
+                        engine, s, network, name(e.getKey()), labels("service"), this::created);
+                took.put("service '" + e.getKey() + "'", System.nanoTime() - t);
+                return service;
+              }));
     }
-    long tServices = System.nanoTime();
+    CompletableFuture<JobContainer> job = null;
     if (request.container() != null) {
-      images.ensure(request.container(), request.cancelled());
       request.log().accept("Starting job container (" + request.container().image() + ")");
-      jobContainer =
-          JobContainer.run(
-              podman, engine, request, network, name("job"), labels("job"), created::add);
+      job =
+          async(
+              () -> {
+                long t = System.nanoTime();
+                images.ensure(request.container(), request.cancelled());
+                JobContainer container =
+                    JobContainer.run(
+                        podman,
+                        engine,
+                        request,
+                        network,
+                        name("job"),
+                        labels("job"),
+                        this::created);
+                took.put("job container", System.nanoTime() - t);
+                return container;
+              });
     }
-    long tJob = System.nanoTime();
-    for (Service service : started) {
+    List<CompletableFuture<?>> all = new ArrayList<>(services.values());
+    if (job != null) {
+      all.add(job);
+    }
+    RuntimeException failure = null;
+    for (CompletableFuture<?> f : all) {
+      try {
+        f.join();
+      } catch (CompletionException e) {
+        if (failure == null) {
+          failure =
+              e.getCause() instanceof RuntimeException r
+                  ? r
+                  : new ContainerException(String.valueOf(e.getCause()));
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    jobContainer = job == null ? null : job.join();
+    long tStarted = System.nanoTime();
+    for (CompletableFuture<Service> f : services.values()) {
+      Service service = f.join();
       service.awaitHealthy(engine, request.deadline(), request.cancelled(), request.log());
       servicesContext.put(service.settings().name(), service.context(network));
     }
     long tHealthy = System.nanoTime();
+    StringBuilder each = new StringBuilder();
+    synchronized (took) {
+      took.forEach((what, nanos) -> each.append(", ").append(what).append(' ').append(ms(nanos)));
+    }
     request
         .log()
         .accept(
@@ -135,13 +187,27 @@ public final class JobContainers implements AutoCloseable {
                 + ms(tEngine - t0)
                 + ", network "
                 + ms(tNetwork - tEngine)
-                + ", services started "
-                + ms(tServices - tNetwork)
-                + ", job container "
-                + ms(tJob - tServices)
+                + ", containers started "
+                + ms(tStarted - tNetwork)
+                + each
                 + ", services healthy "
-                + ms(tHealthy - tJob)
+                + ms(tHealthy - tStarted)
                 + ")");
+  }
+
+  private synchronized void created(String id) {
+    created.add(id);
+  }
+
+  /** Runs the start of one container on a thread of its own. */
+  private static <T> CompletableFuture<T> async(java.util.function.Supplier<T> start) {
+    return CompletableFuture.supplyAsync(
+        start,
+        r -> {
+          Thread t = new Thread(r, "gantry-container-start");
+          t.setDaemon(true);
+          t.start();
+        });
   }
 
   private static long ms(long nanos) {
@@ -196,10 +262,22 @@ public final class JobContainers implements AutoCloseable {
       return;
     }
     closed = true;
+    // removed at once, each on a thread of its own, as they were started
+    List<CompletableFuture<String>> removals = new ArrayList<>();
     for (String id : created) {
-      String failed = remove(engine, id);
+      removals.add(async(() -> remove(engine, id)));
+    }
+    for (int i = 0; i < removals.size(); i++) {
+      String failed;
+      try {
+        failed = removals.get(i).join();
+      } catch (CompletionException e) {
+        failed = String.valueOf(e.getCause());
+      }
       if (failed != null) {
-        request.log().accept("Could not remove the job's container " + id + ": " + failed);
+        request
+            .log()
+            .accept("Could not remove the job's container " + created.get(i) + ": " + failed);
       }
     }
     if (networkCreated) {
