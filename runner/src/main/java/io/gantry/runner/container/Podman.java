@@ -1,5 +1,6 @@
 package io.gantry.runner.container;
 
+import io.gantry.engine.ChildProcess;
 import io.gantry.engine.ContainerEngine;
 import io.gantry.engine.Executables;
 import io.gantry.engine.PodmanService;
@@ -36,20 +37,21 @@ public final class Podman {
 
   private final String executable;
   private final Map<String, String> env;
-  private final Path pidFile;
+  private final Path containersDir;
 
-  Podman(String executable, Map<String, String> env, Path pidFile) {
+  Podman(String executable, Map<String, String> env, Path containersDir) {
     this.executable = executable;
     this.env = Map.copyOf(env);
-    this.pidFile = pidFile;
+    this.containersDir = containersDir;
   }
 
   /**
    * The engine client, on Podman's API service of this process: started on first use in a private
    * temporary folder, stopped when the process exits (its pid in {@code
-   * DATA/containers/podman.pid}, so a service left by a {@code kill -9} is stopped by the next
-   * start on the data directory). One service for the whole process: containers, networks and
-   * images are Podman's, whatever socket they are reached through.
+   * DATA/containers/podman-OWNERPID.pid}, so a service left by a {@code kill -9} is stopped by the
+   * next start on the data directory; a live owner's is left alone). One service for the whole
+   * process: containers, networks and images are Podman's, whatever socket they are reached
+   * through.
    */
   public ContainerEngine engine() {
     synchronized (Podman.class) {
@@ -65,8 +67,14 @@ public final class Podman {
       } catch (IOException e) {
         throw new ContainerException("cannot create a folder for Podman's API service: " + e);
       }
+      stopLeftovers();
       try {
-        service = PodmanService.start(dir, pidFile, SERVICE_PREFIX, env);
+        service =
+            PodmanService.start(
+                dir,
+                containersDir.resolve("podman-" + ProcessHandle.current().pid() + ".pid"),
+                SERVICE_PREFIX,
+                env);
       } catch (RuntimeException e) {
         throw new ContainerException("cannot start Podman's API service: " + e.getMessage());
       }
@@ -76,6 +84,29 @@ public final class Podman {
             .addShutdownHook(new Thread(Podman::stopService, "gantry-podman-service-stop"));
       }
       return service.engine();
+    }
+  }
+
+  /**
+   * Stops the services of earlier Gantry processes on this data directory that died without
+   * stopping theirs ({@code kill -9}): each pid file names its owner, and a service whose owner
+   * still runs (another Gantry on the same data directory) is left alone.
+   */
+  private void stopLeftovers() {
+    try (var files = Files.list(containersDir)) {
+      for (Path f : files.toList()) {
+        java.util.regex.Matcher m =
+            java.util.regex.Pattern.compile("podman-(\\d+)\\.pid")
+                .matcher(f.getFileName().toString());
+        if (m.matches()
+            && !ProcessHandle.of(Long.parseLong(m.group(1)))
+                .map(ProcessHandle::isAlive)
+                .orElse(false)) {
+          ChildProcess.stopLeftover("podman system service", f, SERVICE_PREFIX);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // nothing to stop, or not readable: the leftover lives on, harmless
     }
   }
 
@@ -127,7 +158,7 @@ public final class Podman {
     } catch (IOException e) {
       throw new ContainerException("cannot write " + own + ": " + e.getMessage());
     }
-    return new Podman(podman, env, own.resolveSibling("podman.pid"));
+    return new Podman(podman, env, own.getParent());
   }
 
   /** The output of one command. */
