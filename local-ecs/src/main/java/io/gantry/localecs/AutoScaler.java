@@ -1,7 +1,8 @@
 package io.gantry.localecs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.gantry.localecs.ContainerEngine.ContainerStats;
+import io.gantry.engine.ContainerEngine;
+import io.gantry.engine.ContainerEngine.ContainerStats;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

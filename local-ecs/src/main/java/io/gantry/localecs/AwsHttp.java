@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gantry.engine.DockerEngine;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.util.logging.Level;

@@ -1,6 +1,7 @@
 package io.gantry.localecs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.gantry.engine.ContainerEngine;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Map;

@@ -2,8 +2,8 @@ package io.gantry.localecs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.gantry.localecs.ContainerEngine.ContainerSpec;
-import io.gantry.localecs.ContainerEngine.PortMapping;
+import io.gantry.engine.ContainerEngine.ContainerSpec;
+import io.gantry.engine.ContainerEngine.PortMapping;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

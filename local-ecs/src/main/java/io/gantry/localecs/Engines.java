@@ -1,11 +1,14 @@
 package io.gantry.localecs;
 
+import io.gantry.engine.ChildProcess;
+import io.gantry.engine.DockerEngine;
+import io.gantry.engine.Executables;
+import io.gantry.engine.PodmanService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,14 +42,9 @@ final class Engines {
               + " podman (scripts/setup does) or point DOCKER_HOST at a Docker engine");
     }
     Path dir = options.dataDir().resolve("podman");
-    Path socket = dir.resolve("podman.sock");
     Map<String, String> env = new HashMap<>();
     try {
       Files.createDirectories(dir);
-      // A service left running by a local-ecs that was killed still serves the socket.
-      ChildProcess.stopLeftover(
-          "podman system service", dir.resolve("podman.pid"), socket.toString());
-      Files.deleteIfExists(socket);
       String conf = System.getenv("CONTAINERS_CONF");
       if (conf == null || conf.isBlank()) {
         Path own = dir.resolve("containers.conf");
@@ -59,51 +57,13 @@ final class Engines {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare " + dir + ": " + e.getMessage(), e);
     }
-    ChildProcess process =
-        ChildProcess.start(
-            "podman system service",
-            List.of(podman, "system", "service", "--time=0", "unix://" + socket),
-            env,
-            dir.resolve("podman.log"),
-            dir.resolve("podman.pid"),
-            socket.toString());
-    String host = "unix://" + socket;
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!Files.exists(socket)) {
-      if (!process.isAlive()) {
-        throw process.died();
-      }
-      if (System.nanoTime() > deadline) {
-        process.close();
-        throw new IllegalStateException(
-            "podman system service did not create "
-                + socket
-                + " within 30 s (log: "
-                + dir.resolve("podman.log")
-                + ")");
-      }
-      sleep(20);
-    }
-    DockerEngine engine = new DockerEngine(host);
-    try {
-      engine.awaitReady(Duration.ofSeconds(30));
-    } catch (RuntimeException e) {
-      process.close();
-      throw e;
-    }
-    return new Started(engine, process, host);
+    PodmanService service = PodmanService.start(dir, env);
+    return new Started(service.engine(), service.process(), service.dockerHost());
   }
 
   /** Runc and ulimits an unprivileged container host can set (see etc/containers.conf). */
   static String containersConf() {
-    StringBuilder conf = new StringBuilder();
-    conf.append("# Written by local-ecs; CONTAINERS_CONF overrides it.\n");
-    conf.append("[containers]\n");
-    conf.append("default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n");
-    if (which("runc") != null) {
-      conf.append("[engine]\nruntime = \"runc\"\n");
-    }
-    return conf.toString();
+    return PodmanService.containersConf("local-ecs");
   }
 
   static String registriesConf(List<String> insecure) {
@@ -117,23 +77,6 @@ final class Engines {
   }
 
   static String which(String command) {
-    String path = System.getenv("PATH");
-    List<String> dirs = new ArrayList<>(List.of(path == null ? new String[0] : path.split(":")));
-    dirs.addAll(List.of("/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"));
-    for (String dir : dirs) {
-      Path candidate = Path.of(dir, command);
-      if (Files.isExecutable(candidate)) {
-        return candidate.toString();
-      }
-    }
-    return null;
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    return Executables.which(command);
   }
 }

@@ -2,7 +2,8 @@ package io.gantry.localecs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.gantry.localecs.ContainerEngine.EngineException;
+import io.gantry.engine.ContainerEngine;
+import io.gantry.engine.ContainerEngine.EngineException;
 import io.gantry.localecs.TaskRunner.TaskState;
 import java.time.Duration;
 import java.util.ArrayList;

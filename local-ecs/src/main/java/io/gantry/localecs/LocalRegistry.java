@@ -1,6 +1,7 @@
 package io.gantry.localecs;
 
-import io.gantry.localecs.ContainerEngine.RegistryCredentials;
+import io.gantry.engine.ChildProcess;
+import io.gantry.engine.ContainerEngine.RegistryCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;

@@ -2,10 +2,13 @@ package io.gantry.localecs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.gantry.localecs.ContainerEngine.ContainerSpec;
-import io.gantry.localecs.ContainerEngine.ContainerStatus;
-import io.gantry.localecs.ContainerEngine.EngineException;
-import io.gantry.localecs.ContainerEngine.RegistryCredentials;
+import io.gantry.engine.ContainerEngine;
+import io.gantry.engine.ContainerEngine.ContainerSpec;
+import io.gantry.engine.ContainerEngine.ContainerStatus;
+import io.gantry.engine.ContainerEngine.EngineException;
+import io.gantry.engine.ContainerEngine.RegistryCredentials;
+import io.gantry.engine.DockerEngine;
+import io.gantry.engine.ImageName;
 import io.gantry.localecs.HealthChecks.Health;
 import io.gantry.localecs.TaskRunner.TaskState;
 import java.util.ArrayList;

@@ -2,8 +2,9 @@ package io.gantry.localecs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.gantry.localecs.ContainerEngine.ContainerStatus;
-import io.gantry.localecs.ContainerEngine.EngineException;
+import io.gantry.engine.ContainerEngine;
+import io.gantry.engine.ContainerEngine.ContainerStatus;
+import io.gantry.engine.ContainerEngine.EngineException;
 import io.gantry.localecs.TaskRunner.TaskState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

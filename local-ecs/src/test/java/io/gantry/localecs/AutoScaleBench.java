@@ -1,5 +1,6 @@
 package io.gantry.localecs;
 
+import io.gantry.engine.DockerEngine;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

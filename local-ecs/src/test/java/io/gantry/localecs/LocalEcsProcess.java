@@ -1,5 +1,6 @@
 package io.gantry.localecs;
 
+import io.gantry.engine.DockerEngine;
 import java.nio.file.Path;
 
 /**

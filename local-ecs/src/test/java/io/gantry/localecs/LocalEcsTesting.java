@@ -1,5 +1,7 @@
 package io.gantry.localecs;
 
+import io.gantry.engine.ContainerEngine;
+import io.gantry.engine.DockerEngine;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -3,6 +3,7 @@ package io.gantry.localecs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.gantry.engine.DockerEngine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

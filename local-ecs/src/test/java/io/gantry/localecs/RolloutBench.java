@@ -1,7 +1,8 @@
 package io.gantry.localecs;
 
-import io.gantry.localecs.ContainerEngine.ContainerSpec;
-import io.gantry.localecs.ContainerEngine.PortMapping;
+import io.gantry.engine.ContainerEngine.ContainerSpec;
+import io.gantry.engine.ContainerEngine.PortMapping;
+import io.gantry.engine.DockerEngine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

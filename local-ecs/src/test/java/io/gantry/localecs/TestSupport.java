@@ -2,6 +2,7 @@ package io.gantry.localecs;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.gantry.engine.DockerEngine;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -38,10 +38,11 @@ public final class ActionContainer {
   public String pull(String image, Consumer<String> log) {
     ContainerSettings settings =
         new ContainerSettings("", image, null, null, Map.of(), List.of(), List.of(), null);
-    if (!podman.run(JobContainers.COMMAND_TIMEOUT, "image", "exists", image).ok()) {
+    Images images = new Images(podman.engine());
+    if (!images.exists(image)) {
       log.accept("Pulling " + image);
     }
-    new Images(podman, dataDir).ensure(settings, () -> false);
+    images.ensure(settings, () -> false);
     return image;
   }
 
@@ -60,7 +61,7 @@ public final class ActionContainer {
               + ")");
     }
     String tag = "localhost/gantry-action/" + hash(actionDir + "\n" + dockerfile) + ":1";
-    if (podman.run(JobContainers.COMMAND_TIMEOUT, "image", "exists", tag).ok()) {
+    if (new Images(podman.engine()).exists(tag)) {
       return tag;
     }
     log.accept("Building the action's image from " + dockerfile);

@@ -3,15 +3,14 @@ package io.gantry.runner.container;
 import io.gantry.runner.workflow.ContainerOptions;
 import io.gantry.runner.workflow.ContainerOptions.Option;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A job container or service container with its expressions evaluated: what {@code podman run}
- * gets, and the health check Gantry drives itself (Podman's own timers need systemd).
+ * A job container or service container with its expressions evaluated: what the engine creates, and
+ * the health check Gantry drives itself (Podman's own timers need systemd).
  *
  * @param name the service id, null for the job container, "" for a docker action's image
  */
@@ -76,22 +75,6 @@ public record ContainerSettings(
       }
     }
     return command == null ? null : new Health(command, interval, timeout, retries, start);
-  }
-
-  /** The options as {@code podman run} arguments (the health check included, for inspect). */
-  List<String> runArgs() {
-    List<String> args = new ArrayList<>();
-    for (Option o : parsedOptions()) {
-      if (o.flag().equals("--health-interval")) {
-        // Gantry runs the checks; Podman's timer (systemd) is turned off.
-        continue;
-      }
-      args.add(o.value() == null ? o.flag() : o.flag() + "=" + o.value());
-    }
-    if (health() != null) {
-      args.add("--health-interval=disable");
-    }
-    return args;
   }
 
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");

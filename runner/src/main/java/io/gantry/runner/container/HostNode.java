@@ -82,15 +82,15 @@ final class HostNode {
     return new HostNode(List.copyOf(mounts), loader);
   }
 
-  /** {@code --volume} arguments, read-only. */
-  List<String> volumeArgs() {
-    List<String> args = new ArrayList<>();
+  /** The mounts as {@code HOST:CONTAINER:ro} binds. */
+  List<String> binds() {
+    List<String> binds = new ArrayList<>();
     for (PathMap.Mount m : mounts) {
       if (Files.exists(Path.of(m.host()))) {
-        args.add("--volume=" + m.host() + ":" + m.container() + ":ro");
+        binds.add(m.host() + ":" + m.container() + ":ro");
       }
     }
-    return args;
+    return binds;
   }
 
   /** The command that starts the mounted Node.js in the container. */

@@ -1,29 +1,31 @@
 package io.gantry.runner.container;
 
-import io.gantry.runner.files.PrivateFiles;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.List;
-import java.util.UUID;
+import io.gantry.engine.ContainerEngine;
+import io.gantry.engine.ContainerEngine.EngineException;
+import io.gantry.engine.ContainerEngine.RegistryCredentials;
 import java.util.function.BooleanSupplier;
 
 /**
- * Puts a container's image in Podman's storage: kept when there, else pulled, with the container's
- * {@code credentials} in an auth file of its own (0600, removed after the pull; never on a command
- * line). A registry on the loopback address is pulled from over plain HTTP, for this pull only.
+ * Puts a container's image in Podman's storage: kept when there, else pulled through the engine,
+ * with the container's {@code credentials} sent to the engine in the request (never on a command
+ * line or in a file). A registry on the loopback address is pulled from over plain HTTP, for this
+ * pull only.
  */
 final class Images {
 
-  private final Podman podman;
-  private final Path folder;
+  private final ContainerEngine engine;
 
-  Images(Podman podman, Path folder) {
-    this.podman = podman;
-    this.folder = folder;
+  Images(ContainerEngine engine) {
+    this.engine = engine;
+  }
+
+  /** Whether the image is in Podman's storage. */
+  boolean exists(String image) {
+    try {
+      return engine.imageExists(image);
+    } catch (EngineException e) {
+      return false;
+    }
   }
 
   void ensure(ContainerSettings settings, BooleanSupplier cancelled) {
@@ -33,42 +35,25 @@ final class Images {
         || image.chars().anyMatch(Character::isWhitespace)) {
       throw new ContainerException(settings.what() + ": '" + image + "' is not an image name");
     }
-    if (podman.run(JobContainers.COMMAND_TIMEOUT, "image", "exists", image).ok()) {
+    if (exists(image)) {
       return;
     }
     if (cancelled.getAsBoolean()) {
       throw new ContainerException("cancelled before pulling " + image);
     }
-    List<String> args = new ArrayList<>(List.of("pull", "-q"));
-    if (loopback(image)) {
-      args.add("--tls-verify=false");
-    }
-    Path auth = null;
+    boolean login = settings.username() != null && !settings.username().isEmpty();
+    RegistryCredentials credentials =
+        login
+            ? new RegistryCredentials(registry(image), settings.username(), settings.password())
+            : null;
     try {
-      if (settings.username() != null && !settings.username().isEmpty()) {
-        auth = folder.resolve(".auth-" + UUID.randomUUID() + ".json");
-        PrivateFiles.writeString(auth, authJson(registry(image), settings));
-        args.add("--authfile=" + auth);
-      }
-      args.add(image);
-      Podman.Result pull = podman.run(JobContainers.PULL_TIMEOUT, args);
-      if (!pull.ok()) {
-        throw new ContainerException(
-            settings.what()
-                + ": cannot pull the image: "
-                + pull.error()
-                + (auth == null ? "" : " (with the credentials given)"));
-      }
-    } catch (IOException e) {
-      throw new ContainerException(settings.what() + ": cannot write the registry login: " + e);
-    } finally {
-      if (auth != null) {
-        try {
-          Files.deleteIfExists(auth);
-        } catch (IOException e) {
-          // in the run's private temporary folder, removed with the run
-        }
-      }
+      engine.pull(image, credentials, !loopback(image));
+    } catch (EngineException e) {
+      throw new ContainerException(
+          settings.what()
+              + ": cannot pull the image: "
+              + e.getMessage()
+              + (login ? " (with the credentials given)" : ""));
     }
   }
 
@@ -88,12 +73,5 @@ final class Images {
     String registry = registry(image);
     String host = registry.startsWith("[") ? registry : registry.replaceAll(":\\d+$", "");
     return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
-  }
-
-  private static String authJson(String registry, ContainerSettings s) {
-    String token =
-        Base64.getEncoder()
-            .encodeToString((s.username() + ":" + s.password()).getBytes(StandardCharsets.UTF_8));
-    return "{\"auths\":{\"" + registry.replace("\"", "") + "\":{\"auth\":\"" + token + "\"}}}";
   }
 }

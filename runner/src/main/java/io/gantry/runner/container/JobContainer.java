@@ -1,7 +1,8 @@
 package io.gantry.runner.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gantry.engine.ContainerEngine;
+import io.gantry.engine.ContainerEngine.ContainerStatus;
+import io.gantry.engine.ContainerEngine.EngineException;
 import io.gantry.runner.files.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,6 +34,7 @@ public final class JobContainer {
       Set.of("PATH", "HOME", "HOSTNAME", "USER", "LOGNAME", "SHELL", "PWD", "OLDPWD", "TMPDIR");
 
   private final Podman podman;
+  private final ContainerEngine engine;
   private final String id;
   private final String image;
   private final String jobId;
@@ -56,6 +58,7 @@ public final class JobContainer {
 
   private JobContainer(
       Podman podman,
+      ContainerEngine engine,
       String id,
       String image,
       String jobId,
@@ -67,6 +70,7 @@ public final class JobContainer {
       UnaryOperator<String> hostUrls) {
     this.hostUrls = hostUrls;
     this.podman = podman;
+    this.engine = engine;
     this.id = id;
     this.image = image;
     this.jobId = jobId;
@@ -79,10 +83,11 @@ public final class JobContainer {
 
   static JobContainer run(
       Podman podman,
+      ContainerEngine engine,
       JobContainers.Request request,
       String network,
       String name,
-      List<String> labels,
+      Map<String, String> labels,
       Consumer<String> created,
       UnaryOperator<String> hostUrls) {
     ContainerSettings s = request.container();
@@ -112,70 +117,44 @@ public final class JobContainer {
       mounts.add(new PathMap.Mount(request.actions().toString(), ACTIONS));
     }
     HostNode hostNode = request.hostNode() == null ? null : HostNode.of(request.hostNode());
-    List<String> args = new ArrayList<>(List.of("run", "-d", "--name", name));
-    args.addAll(labels);
-    args.addAll(List.of("--network", network, "--network-alias", request.jobId()));
+    List<String> binds = new ArrayList<>();
     for (PathMap.Mount m : mounts) {
-      args.add(
-          "--volume="
-              + m.host()
+      binds.add(
+          m.host()
               + ":"
               + m.container()
               + (m.container().equals(TOOLS) || m.container().equals(ACTIONS) ? ":ro" : ""));
     }
     if (hostNode != null) {
-      args.addAll(hostNode.volumeArgs());
+      binds.addAll(hostNode.binds());
     }
-    args.add("--workdir=" + workspace);
-    args.add("--env=HOME=" + HOME);
-    Map<String, String> secretEnv = new LinkedHashMap<>();
-    s.env()
-        .forEach(
-            (k, v) -> {
-              args.add("--env=" + k);
-              secretEnv.put(k, v);
-            });
-    for (String port : s.ports()) {
-      args.add("--publish=" + Service.publish(port));
-    }
-    for (String volume : s.volumes()) {
-      args.add("--volume=" + volume);
-    }
-    List<String> options = s.runArgs();
-    args.addAll(options);
-    boolean ownEntrypoint = options.stream().anyMatch(o -> o.startsWith("--entrypoint"));
-    if (!ownEntrypoint) {
-      // GitHub's runner keeps the container alive the same way
-      args.add("--entrypoint=tail");
-    }
-    args.add(s.image());
-    if (!ownEntrypoint) {
-      args.addAll(List.of("-f", "/dev/null"));
-    }
-    Podman.Result result = podman.run(JobContainers.COMMAND_TIMEOUT, args, secretEnv);
-    if (!result.ok()) {
-      podman.run(JobContainers.COMMAND_TIMEOUT, "rm", "-f", "-t", "0", name);
-      throw new ContainerException(s.what() + " did not start: " + result.error());
-    }
-    String[] lines = result.out().strip().split("\n");
-    String id = lines[lines.length - 1].strip();
-    created.accept(id);
-    Podman.Result env =
-        podman.run(
-            JobContainers.COMMAND_TIMEOUT, "inspect", "--format", "{{json .Config.Env}}", id);
-    String path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    String id;
     try {
-      JsonNode vars = new ObjectMapper().readTree(env.out());
-      if (vars != null && vars.isArray()) {
-        for (JsonNode v : vars) {
-          if (v.asText().startsWith("PATH=")) {
-            path = v.asText().substring(5);
-          }
-        }
-      }
-    } catch (IOException e) {
-      // the default PATH above
+      id =
+          engine.create(
+              CreateSpecs.of(
+                  s,
+                  new CreateSpecs.Base(
+                      name,
+                      network,
+                      List.of(request.jobId()),
+                      labels,
+                      binds,
+                      List.of("HOME=" + HOME),
+                      workspace,
+                      // GitHub's runner keeps the container alive the same way
+                      List.of("tail"),
+                      List.of("-f", "/dev/null"))));
+    } catch (EngineException e) {
+      throw new ContainerException(s.what() + " did not start: " + e.getMessage());
     }
+    created.accept(id);
+    try {
+      engine.start(id);
+    } catch (EngineException e) {
+      throw new ContainerException(s.what() + " did not start: " + e.getMessage());
+    }
+    // One podman exec (what every step is) finds bash, node and the image's PATH.
     Podman.Result bash =
         podman.run(
             JobContainers.COMMAND_TIMEOUT,
@@ -183,20 +162,25 @@ public final class JobContainer {
             id,
             "sh",
             "-c",
-            "command -v bash || true; echo ::; command -v node || true");
+            "command -v bash || true; echo ::; command -v node || true; echo ::; echo \"$PATH\"");
     if (bash.exit() != 0) {
-      String state = stateOf(podman, id);
+      String state = stateOf(engine, id);
       throw new ContainerException(
           s.what()
               + (state != null ? " " + state : " cannot run sh: " + bash.error())
               + "; a job container needs a shell and a long-running entrypoint");
     }
-    String[] found = bash.out().split("::", 2);
+    String[] found = bash.out().split("::", 3);
+    String path =
+        found.length > 2 && !found[2].isBlank()
+            ? found[2].strip()
+            : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     String ownNode = found.length > 1 ? found[1].strip() : "";
     List<String> node =
         !ownNode.isEmpty() ? List.of(ownNode) : hostNode != null ? hostNode.command() : List.of();
     return new JobContainer(
         podman,
+        engine,
         id,
         s.image(),
         request.jobId(),
@@ -287,27 +271,23 @@ public final class JobContainer {
 
   /** Null while the container runs, else one line saying it exited and with what code. */
   public String exitedMessage() {
-    String state = stateOf(podman, id);
+    String state = stateOf(engine, id);
     return state == null
         ? null
         : "the job container (" + image + ") of job '" + jobId + "' " + state;
   }
 
-  private static String stateOf(Podman podman, String id) {
-    Podman.Result state =
-        podman.run(
-            JobContainers.COMMAND_TIMEOUT,
-            "inspect",
-            "--format",
-            "{{.State.Running}} {{.State.ExitCode}}",
-            id);
-    if (!state.ok()) {
-      return "is gone (" + state.error() + ")";
+  private static String stateOf(ContainerEngine engine, String id) {
+    ContainerStatus state;
+    try {
+      state = engine.inspect(id);
+    } catch (EngineException e) {
+      return "is gone (" + e.getMessage() + ")";
     }
-    if (state.out().startsWith("true")) {
-      return null;
+    if (state == null) {
+      return "is gone";
     }
-    return "exited with code " + state.out().substring(state.out().indexOf(' ') + 1);
+    return state.running() ? null : "exited with code " + state.exitCode();
   }
 
   /** Stops what a step left running in the container (after a timeout or cancel). */

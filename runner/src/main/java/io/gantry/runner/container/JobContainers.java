@@ -1,5 +1,7 @@
 package io.gantry.runner.container;
 
+import io.gantry.engine.ContainerEngine;
+import io.gantry.engine.ContainerEngine.EngineException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -10,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -59,6 +63,7 @@ public final class JobContainers implements AutoCloseable {
       Path hostNode) {}
 
   private final Podman podman;
+  private ContainerEngine engine;
   private final Request request;
   private final String store;
   private final String network;
@@ -98,38 +103,126 @@ public final class JobContainers implements AutoCloseable {
   }
 
   private void startAll() {
-    Podman.Result net =
-        podman.run(
-            COMMAND_TIMEOUT,
-            concat(
-                List.of("network", "create"),
-                Labels.args(store, request.runId(), request.jobKey(), "network"),
-                List.of(network)));
-    if (!net.ok()) {
-      throw new ContainerException("cannot create the job's network: " + net.error());
+    long t0 = System.nanoTime();
+    engine = podman.engine();
+    long tEngine = System.nanoTime();
+    try {
+      engine.createNetwork(network, labels("network"));
+    } catch (EngineException e) {
+      throw new ContainerException("cannot create the job's network: " + e.getMessage());
     }
     networkCreated = true;
-    Images images = new Images(podman, request.runnerTemp());
-    List<Service> started = new ArrayList<>();
+    long tNetwork = System.nanoTime();
+    Images images = new Images(engine);
+    // Every container is started at once, each on a thread of its own (Podman's start of a
+    // container is mostly waiting for runc, conmon and the network setup), and only then are the
+    // services waited for (as GitHub's runner does).
+    Map<String, CompletableFuture<Service>> services = new LinkedHashMap<>();
+    Map<String, Long> took = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     for (Map.Entry<String, ContainerSettings> e : request.services().entrySet()) {
       ContainerSettings s = e.getValue();
-      images.ensure(s, request.cancelled());
       request.log().accept("Starting service '" + e.getKey() + "' (" + s.image() + ")");
-      Service service = Service.run(podman, s, network, name(e.getKey()), labels("service"));
-      created.add(service.id());
-      started.add(service);
+      services.put(
+          e.getKey(),
+          async(
+              () -> {
+                long t = System.nanoTime();
+                images.ensure(s, request.cancelled());
+                Service service =
+                    Service.run(
+                        engine, s, network, name(e.getKey()), labels("service"), this::created);
+                took.put("service '" + e.getKey() + "'", System.nanoTime() - t);
+                return service;
+              }));
     }
-    for (Service service : started) {
-      service.awaitHealthy(podman, request.deadline(), request.cancelled(), request.log());
+    CompletableFuture<JobContainer> job = null;
+    if (request.container() != null) {
+      request.log().accept("Starting job container (" + request.container().image() + ")");
+      job =
+          async(
+              () -> {
+                long t = System.nanoTime();
+                images.ensure(request.container(), request.cancelled());
+                JobContainer container =
+                    JobContainer.run(
+                        podman,
+                        engine,
+                        request,
+                        network,
+                        name("job"),
+                        labels("job"),
+                        this::created,
+                        this::reachable);
+                took.put("job container", System.nanoTime() - t);
+                return container;
+              });
+    }
+    List<CompletableFuture<?>> all = new ArrayList<>(services.values());
+    if (job != null) {
+      all.add(job);
+    }
+    RuntimeException failure = null;
+    for (CompletableFuture<?> f : all) {
+      try {
+        f.join();
+      } catch (CompletionException e) {
+        if (failure == null) {
+          failure =
+              e.getCause() instanceof RuntimeException r
+                  ? r
+                  : new ContainerException(String.valueOf(e.getCause()));
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    jobContainer = job == null ? null : job.join();
+    long tStarted = System.nanoTime();
+    for (CompletableFuture<Service> f : services.values()) {
+      Service service = f.join();
+      service.awaitHealthy(engine, request.deadline(), request.cancelled(), request.log());
       servicesContext.put(service.settings().name(), service.context(network));
     }
-    if (request.container() != null) {
-      images.ensure(request.container(), request.cancelled());
-      request.log().accept("Starting job container (" + request.container().image() + ")");
-      jobContainer =
-          JobContainer.run(
-              podman, request, network, name("job"), labels("job"), created::add, this::reachable);
+    long tHealthy = System.nanoTime();
+    StringBuilder each = new StringBuilder();
+    synchronized (took) {
+      took.forEach((what, nanos) -> each.append(", ").append(what).append(' ').append(ms(nanos)));
     }
+    request
+        .log()
+        .accept(
+            "Containers ready in "
+                + ms(tHealthy - t0)
+                + " ms (engine "
+                + ms(tEngine - t0)
+                + ", network "
+                + ms(tNetwork - tEngine)
+                + ", containers started "
+                + ms(tStarted - tNetwork)
+                + each
+                + ", services healthy "
+                + ms(tHealthy - tStarted)
+                + ")");
+  }
+
+  private synchronized void created(String id) {
+    created.add(id);
+  }
+
+  /** Runs the start of one container on a thread of its own. */
+  private static <T> CompletableFuture<T> async(java.util.function.Supplier<T> start) {
+    return CompletableFuture.supplyAsync(
+        start,
+        r -> {
+          Thread t = new Thread(r, "gantry-container-start");
+          t.setDaemon(true);
+          t.start();
+        });
+  }
+
+  private static long ms(long nanos) {
+    return Math.round(nanos / 1e6);
   }
 
   private String name(String role) {
@@ -145,8 +238,8 @@ public final class JobContainers implements AutoCloseable {
         + network.substring(network.lastIndexOf('-') + 1);
   }
 
-  private List<String> labels(String role) {
-    return Labels.args(store, request.runId(), request.jobKey(), role);
+  private Map<String, String> labels(String role) {
+    return Labels.map(store, request.runId(), request.jobKey(), role);
   }
 
   /** {@code job.services}: per id, {@code id}, {@code network} and {@code ports}. */
@@ -260,26 +353,44 @@ public final class JobContainers implements AutoCloseable {
     closed = true;
     relays.values().forEach(GatewayRelay::close);
     relays.clear();
-    if (!created.isEmpty()) {
-      List<String> args = new ArrayList<>(List.of("rm", "-f", "-v", "-t", "0"));
-      args.addAll(created);
-      Podman.Result rm = podman.run(COMMAND_TIMEOUT, args);
-      if (!rm.ok()) {
-        request.log().accept("Could not remove the job's containers: " + rm.error());
+    // removed at once, each on a thread of its own, as they were started
+    List<CompletableFuture<String>> removals = new ArrayList<>();
+    for (String id : created) {
+      removals.add(async(() -> remove(engine, id)));
+    }
+    for (int i = 0; i < removals.size(); i++) {
+      String failed;
+      try {
+        failed = removals.get(i).join();
+      } catch (CompletionException e) {
+        failed = String.valueOf(e.getCause());
+      }
+      if (failed != null) {
+        request
+            .log()
+            .accept("Could not remove the job's container " + created.get(i) + ": " + failed);
       }
     }
     if (networkCreated) {
-      Podman.Result rm = podman.run(COMMAND_TIMEOUT, "network", "rm", "-f", network);
-      if (!rm.ok()) {
-        request.log().accept("Could not remove network " + network + ": " + rm.error());
+      try {
+        engine.removeNetwork(network);
+      } catch (EngineException e) {
+        request.log().accept("Could not remove network " + network + ": " + e.getMessage());
       }
     }
   }
 
-  static List<String> concat(List<String> a, List<String> b, List<String> c) {
-    List<String> all = new ArrayList<>(a);
-    all.addAll(b);
-    all.addAll(c);
-    return all;
+  /**
+   * Stops a container at once (SIGKILL: a job container's {@code tail} as pid 1 ignores SIGTERM)
+   * and removes it with its anonymous volumes; null when done, else the engine's error.
+   */
+  static String remove(ContainerEngine engine, String id) {
+    try {
+      engine.stop(id, Duration.ZERO);
+      engine.remove(id);
+      return null;
+    } catch (EngineException e) {
+      return e.getMessage();
+    }
   }
 }

@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The labels and names of Gantry's containers and networks: how they are found again after a crash
@@ -48,6 +50,17 @@ final class Labels {
         JOB + "=" + jobKey,
         "--label",
         ROLE + "=" + role);
+  }
+
+  /** The labels of a container or network. */
+  static Map<String, String> map(String store, long runId, String jobKey, String role) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(MANAGED, "true");
+    labels.put(STORE, store);
+    labels.put(RUN, Long.toString(runId));
+    labels.put(JOB, jobKey);
+    labels.put(ROLE, role);
+    return labels;
   }
 
   /** A network's name: {@code gantry-STORE-RUN-RANDOM}. */

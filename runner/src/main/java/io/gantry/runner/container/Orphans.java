@@ -1,9 +1,11 @@
 package io.gantry.runner.container;
 
+import io.gantry.engine.ContainerEngine;
+import io.gantry.engine.ContainerEngine.ContainerStatus;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongPredicate;
 
 /**
@@ -12,8 +14,6 @@ import java.util.function.LongPredicate;
  * Containers of other data directories (another server, a {@code gantry run}) are left alone.
  */
 public final class Orphans {
-
-  private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
   private Orphans() {}
 
@@ -28,43 +28,22 @@ public final class Orphans {
         || !java.nio.file.Files.isDirectory(dataDir.resolve("containers"))) {
       return List.of();
     }
-    return sweep(Podman.locate(dataDir), dataDir, running);
+    return sweep(Podman.locate(dataDir).engine(), dataDir, running);
   }
 
-  static List<String> sweep(Podman podman, Path dataDir, LongPredicate running) {
+  static List<String> sweep(ContainerEngine engine, Path dataDir, LongPredicate running) {
     String store = Labels.store(dataDir);
     List<String> removed = new ArrayList<>();
-    Podman.Result ps =
-        podman.run(
-            TIMEOUT,
-            "ps",
-            "-a",
-            "--filter",
-            "label=" + Labels.STORE + "=" + store,
-            "--format",
-            "{{.ID}} {{index .Labels \"" + Labels.RUN + "\"}} {{.Names}}");
-    for (String line : ps.out().split("\n")) {
-      String[] parts = line.strip().split(" ");
-      if (parts.length < 3 || !parts[1].matches("[0-9]{1,18}")) {
-        continue;
-      }
-      if (!running.test(Long.parseLong(parts[1]))
-          && podman.run(TIMEOUT, "rm", "-f", "-v", "-t", "0", parts[0]).ok()) {
-        removed.add(parts[2]);
+    for (ContainerStatus c : engine.list(Map.of(Labels.STORE, store))) {
+      String run = c.labels().getOrDefault(Labels.RUN, "");
+      if (run.matches("[0-9]{1,18}")
+          && !running.test(Long.parseLong(run))
+          && JobContainers.remove(engine, c.id()) == null) {
+        removed.add(c.name());
       }
     }
-    Podman.Result networks =
-        podman.run(
-            TIMEOUT,
-            "network",
-            "ls",
-            "--filter",
-            "label=" + Labels.STORE + "=" + store,
-            "--format",
-            "{{.Name}}");
     String prefix = "gantry-" + store + "-";
-    for (String name : networks.out().split("\n")) {
-      name = name.strip();
+    for (String name : engine.networks(Map.of(Labels.STORE, store))) {
       if (!name.startsWith(prefix)) {
         continue;
       }
@@ -72,8 +51,8 @@ public final class Orphans {
       if (parts.length < 2 || !parts[0].matches("[0-9]{1,18}")) {
         continue;
       }
-      if (!running.test(Long.parseLong(parts[0]))
-          && podman.run(TIMEOUT, "network", "rm", "-f", name).ok()) {
+      if (!running.test(Long.parseLong(parts[0]))) {
+        engine.removeNetwork(name);
         removed.add(name);
       }
     }

@@ -1,5 +1,9 @@
 package io.gantry.runner.container;
 
+import io.gantry.engine.ChildProcess;
+import io.gantry.engine.ContainerEngine;
+import io.gantry.engine.Executables;
+import io.gantry.engine.PodmanService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -26,13 +30,108 @@ public final class Podman {
   /** The most of a command's output kept (each of stdout and stderr). */
   private static final int MAX_OUTPUT = 64 * 1024;
 
+  /** The API service of this process, shared by every data directory's jobs; null until used. */
+  private static PodmanService service;
+
+  private static boolean shutdownHook;
+
   private final String executable;
   private final Map<String, String> env;
+  private final Path containersDir;
 
-  Podman(String executable, Map<String, String> env) {
+  Podman(String executable, Map<String, String> env, Path containersDir) {
     this.executable = executable;
     this.env = Map.copyOf(env);
+    this.containersDir = containersDir;
   }
+
+  /**
+   * The engine client, on Podman's API service of this process: started on first use in a private
+   * temporary folder, stopped when the process exits (its pid in {@code
+   * DATA/containers/podman-OWNERPID.pid}, so a service left by a {@code kill -9} is stopped by the
+   * next start on the data directory; a live owner's is left alone). One service for the whole
+   * process: containers, networks and images are Podman's, whatever socket they are reached
+   * through.
+   */
+  public ContainerEngine engine() {
+    synchronized (Podman.class) {
+      if (service != null && service.isAlive()) {
+        return service.engine();
+      }
+      if (service != null) {
+        service.close();
+      }
+      Path dir;
+      try {
+        dir = Files.createTempDirectory(SERVICE_PREFIX);
+      } catch (IOException e) {
+        throw new ContainerException("cannot create a folder for Podman's API service: " + e);
+      }
+      stopLeftovers();
+      try {
+        service =
+            PodmanService.start(
+                dir,
+                containersDir.resolve("podman-" + ProcessHandle.current().pid() + ".pid"),
+                SERVICE_PREFIX,
+                env);
+      } catch (RuntimeException e) {
+        throw new ContainerException("cannot start Podman's API service: " + e.getMessage());
+      }
+      if (!shutdownHook) {
+        shutdownHook = true;
+        Runtime.getRuntime()
+            .addShutdownHook(new Thread(Podman::stopService, "gantry-podman-service-stop"));
+      }
+      return service.engine();
+    }
+  }
+
+  /**
+   * Stops the services of earlier Gantry processes on this data directory that died without
+   * stopping theirs ({@code kill -9}): each pid file names its owner, and a service whose owner
+   * still runs (another Gantry on the same data directory) is left alone.
+   */
+  private void stopLeftovers() {
+    try (var files = Files.list(containersDir)) {
+      for (Path f : files.toList()) {
+        java.util.regex.Matcher m =
+            java.util.regex.Pattern.compile("podman-(\\d+)\\.pid")
+                .matcher(f.getFileName().toString());
+        if (m.matches()
+            && !ProcessHandle.of(Long.parseLong(m.group(1)))
+                .map(ProcessHandle::isAlive)
+                .orElse(false)) {
+          ChildProcess.stopLeftover("podman system service", f, SERVICE_PREFIX);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // nothing to stop, or not readable: the leftover lives on, harmless
+    }
+  }
+
+  private static void stopService() {
+    PodmanService s;
+    synchronized (Podman.class) {
+      s = service;
+      service = null;
+    }
+    if (s != null) {
+      Path dir = Path.of(s.dockerHost().substring("unix://".length())).getParent();
+      s.close();
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.deleteIfExists(f);
+        }
+        Files.deleteIfExists(dir);
+      } catch (IOException e) {
+        // a temporary folder: left to the system's clean-up
+      }
+    }
+  }
+
+  /** The prefix of the service's folder, also what tells its command line from others'. */
+  private static final String SERVICE_PREFIX = "gantry-podman-";
 
   /**
    * Podman from the PATH, or a {@link ContainerException} saying how to install it.
@@ -59,7 +158,7 @@ public final class Podman {
     } catch (IOException e) {
       throw new ContainerException("cannot write " + own + ": " + e.getMessage());
     }
-    return new Podman(podman, env);
+    return new Podman(podman, env, own.getParent());
   }
 
   /** The output of one command. */
@@ -153,29 +252,10 @@ public final class Podman {
 
   /** Runc and ulimits an unprivileged container host can set (as local-ecs writes them). */
   static String containersConf() {
-    StringBuilder conf = new StringBuilder();
-    conf.append("# Written by Gantry; CONTAINERS_CONF overrides it.\n");
-    conf.append("[containers]\n");
-    conf.append("default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n");
-    if (which("runc") != null) {
-      conf.append("[engine]\nruntime = \"runc\"\n");
-    }
-    return conf.toString();
+    return PodmanService.containersConf("Gantry");
   }
 
   static String which(String command) {
-    String path = System.getenv("PATH");
-    List<String> dirs = new ArrayList<>(List.of(path == null ? new String[0] : path.split(":")));
-    dirs.addAll(List.of("/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"));
-    for (String dir : dirs) {
-      if (dir.isEmpty()) {
-        continue;
-      }
-      Path candidate = Path.of(dir, command);
-      if (Files.isExecutable(candidate)) {
-        return candidate.toString();
-      }
-    }
-    return null;
+    return Executables.which(command);
   }
 }

@@ -1,10 +1,14 @@
 package io.gantry.runner.container;
 
+import io.gantry.engine.ContainerEngine;
+import io.gantry.engine.ContainerEngine.ContainerStatus;
+import io.gantry.engine.ContainerEngine.EngineException;
+import io.gantry.engine.ContainerEngine.ExecResult;
+import io.gantry.engine.ContainerEngine.HealthCheckSpec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,64 +19,65 @@ import java.util.function.Consumer;
  * One service container: started on the job's network with its id as host name, its ports published
  * on 127.0.0.1, then waited for until healthy.
  *
- * <p>Healthy means: its {@code --health-cmd} passed (Gantry runs the check, every {@code
- * --health-interval} but at least five times a second, as Podman's timer would need systemd), or,
- * without a check, every published TCP port accepting connections, or, without either, running. The
- * wait is bounded by {@code --health-start-period} plus {@code (--health-interval +
- * --health-timeout) × --health-retries} (60 s without a check) and by the job's own timeout.
+ * <p>Healthy means: its {@code --health-cmd} passed (Gantry runs the check through Podman's
+ * healthcheck endpoint, every {@code --health-interval} but at least five times a second, as
+ * Podman's timer would need systemd), or, without a check, every published TCP port accepting
+ * connections, or, without either, running. The wait is bounded by {@code --health-start-period}
+ * plus {@code (--health-interval + --health-timeout) × --health-retries} (60 s without a check) and
+ * by the job's own timeout.
  */
 record Service(String id, ContainerSettings settings, Map<String, String> ports) {
 
   static final Duration PORT_WAIT = Duration.ofSeconds(60);
 
+  /**
+   * Creates and starts the container; a {@link ContainerException} naming it when the engine
+   * refuses, after {@code created} was told of the id when the container was created.
+   */
   static Service run(
-      Podman podman, ContainerSettings s, String network, String name, List<String> labels) {
-    List<String> args = new ArrayList<>(List.of("run", "-d", "--name", name));
-    args.addAll(labels);
-    args.addAll(List.of("--network", network, "--network-alias", s.name()));
-    Map<String, String> secretEnv = new LinkedHashMap<>();
-    s.env()
-        .forEach(
-            (k, v) -> {
-              args.add("--env=" + k);
-              secretEnv.put(k, v);
-            });
-    for (String port : s.ports()) {
-      args.add("--publish=" + publish(port));
+      ContainerEngine engine,
+      ContainerSettings s,
+      String network,
+      String name,
+      Map<String, String> labels,
+      Consumer<String> created) {
+    String id;
+    try {
+      id =
+          engine.create(
+              CreateSpecs.of(
+                  s,
+                  new CreateSpecs.Base(
+                      name,
+                      network,
+                      List.of(s.name()),
+                      labels,
+                      List.of(),
+                      List.of(),
+                      null,
+                      null,
+                      null)));
+    } catch (EngineException e) {
+      throw new ContainerException(s.what() + " did not start: " + e.getMessage());
     }
-    for (String volume : s.volumes()) {
-      args.add("--volume=" + volume);
+    created.accept(id);
+    try {
+      engine.start(id);
+    } catch (EngineException e) {
+      throw new ContainerException(s.what() + " did not start: " + e.getMessage());
     }
-    args.addAll(s.runArgs());
-    args.add(s.image());
-    Podman.Result result = podman.run(JobContainers.COMMAND_TIMEOUT, args, secretEnv);
-    if (!result.ok()) {
-      // a container that was created but could not start is removed by name
-      podman.run(JobContainers.COMMAND_TIMEOUT, "rm", "-f", "-t", "0", name);
-      throw new ContainerException(s.what() + " did not start: " + result.error());
-    }
-    String id = lastLine(result.out());
-    return new Service(id, s, ports(podman, id));
+    ContainerStatus status = engine.inspect(id);
+    return new Service(id, s, status == null ? Map.of() : ports(status.hostPorts()));
   }
 
-  /** {@code [HOST:]CONTAINER[/proto]} published on the loopback address. */
-  static String publish(String port) {
-    String p = port.strip();
-    return p.contains(":") ? "127.0.0.1:" + p : "127.0.0.1::" + p;
-  }
-
-  /** Container port ("5432", or "53/udp") to host port, from {@code podman port}. */
-  static Map<String, String> ports(Podman podman, String id) {
+  /** Container port ("5432", or "53/udp") to host port, from the engine's "5432/tcp" keys. */
+  static Map<String, String> ports(Map<String, Integer> hostPorts) {
     Map<String, String> ports = new LinkedHashMap<>();
-    Podman.Result result = podman.run(JobContainers.COMMAND_TIMEOUT, "port", id);
-    for (String line : result.out().split("\n")) {
-      // 5432/tcp -> 127.0.0.1:41234
-      String[] parts = line.strip().split("\\s*->\\s*");
-      if (parts.length == 2) {
-        String container = parts[0].endsWith("/tcp") ? parts[0].replace("/tcp", "") : parts[0];
-        ports.put(container, parts[1].substring(parts[1].lastIndexOf(':') + 1));
-      }
-    }
+    hostPorts.forEach(
+        (container, host) ->
+            ports.put(
+                container.endsWith("/tcp") ? container.replace("/tcp", "") : container,
+                Integer.toString(host)));
     return ports;
   }
 
@@ -85,7 +90,7 @@ record Service(String id, ContainerSettings settings, Map<String, String> ports)
   }
 
   void awaitHealthy(
-      Podman podman, long jobDeadline, BooleanSupplier cancelled, Consumer<String> log) {
+      ContainerEngine engine, long jobDeadline, BooleanSupplier cancelled, Consumer<String> log) {
     ContainerSettings.Health health = settings.health();
     Duration bound =
         health == null
@@ -100,21 +105,33 @@ record Service(String id, ContainerSettings settings, Map<String, String> ports)
         health == null || health.interval().compareTo(Duration.ofMillis(200)) > 0
             ? Duration.ofMillis(200)
             : health.interval();
+    HealthCheckSpec check =
+        health == null
+            ? null
+            : new HealthCheckSpec(
+                List.of("CMD-SHELL", health.command()),
+                health.interval(),
+                health.timeout(),
+                health.retries(),
+                health.startPeriod());
     String last = "no check ran yet";
     while (true) {
       if (cancelled.getAsBoolean()) {
         throw new ContainerException(
             "cancelled while waiting for " + settings.what() + " to become healthy");
       }
-      if (health != null) {
-        Podman.Result check =
-            podman.run(
-                health.timeout().plus(JobContainers.COMMAND_TIMEOUT), "healthcheck", "run", id);
-        if (check.ok()) {
+      if (check != null) {
+        ExecResult result;
+        try {
+          result = engine.check(id, check);
+        } catch (EngineException e) {
+          result = new ExecResult(-1, e.getMessage());
+        }
+        if (result.exitCode() == 0) {
           log.accept("Service '" + settings.name() + "' is healthy");
           return;
         }
-        last = lastHealthOutput(podman, check);
+        last = result.output();
       } else {
         String closed = closedPort();
         if (closed == null) {
@@ -127,11 +144,15 @@ record Service(String id, ContainerSettings settings, Map<String, String> ports)
         }
         last = closed;
       }
-      String exited = exited(podman);
+      String exited = exited(engine);
       if (exited != null) {
         throw new ContainerException(settings.what() + " " + exited);
       }
       if (System.nanoTime() - deadline >= 0) {
+        if (check != null) {
+          String recorded = lastHealthCheck(engine);
+          last = recorded == null ? last : recorded;
+        }
         throw new ContainerException(
             settings.what()
                 + " did not become healthy within "
@@ -144,49 +165,38 @@ record Service(String id, ContainerSettings settings, Map<String, String> ports)
     }
   }
 
-  /** Null while running; else "exited with code N: LAST LOG LINE". */
-  private String exited(Podman podman) {
-    Podman.Result state =
-        podman.run(
-            JobContainers.COMMAND_TIMEOUT,
-            "inspect",
-            "--format",
-            "{{.State.Running}} {{.State.ExitCode}}",
-            id);
-    if (!state.ok()) {
-      return "is gone: " + state.error();
-    }
-    if (state.out().startsWith("true")) {
+  private String lastHealthCheck(ContainerEngine engine) {
+    try {
+      return engine.lastHealthCheck(id);
+    } catch (EngineException e) {
       return null;
     }
-    String code = state.out().substring(state.out().indexOf(' ') + 1);
-    Podman.Result logs = podman.run(JobContainers.COMMAND_TIMEOUT, "logs", "--tail", "1", id);
-    String line = oneLine(logs.out().isBlank() ? logs.err() : logs.out());
-    return "exited with code "
-        + code
-        + " before it became healthy"
-        + (line.isEmpty() ? "" : ": " + line);
   }
 
-  /** The output of the last check Podman recorded, else what {@code healthcheck run} said. */
-  private String lastHealthOutput(Podman podman, Podman.Result check) {
-    Podman.Result log =
-        podman.run(
-            JobContainers.COMMAND_TIMEOUT, "inspect", "--format", "{{json .State.Health.Log}}", id);
+  /** Null while running; else "exited with code N: LAST LOG LINE". */
+  private String exited(ContainerEngine engine) {
+    ContainerStatus state;
     try {
-      com.fasterxml.jackson.databind.JsonNode entries =
-          new com.fasterxml.jackson.databind.ObjectMapper().readTree(log.out());
-      if (entries != null && entries.isArray() && entries.size() > 0) {
-        com.fasterxml.jackson.databind.JsonNode lastEntry = entries.get(entries.size() - 1);
-        String output = lastEntry.path("Output").asText("").strip();
-        return "exit code "
-            + lastEntry.path("ExitCode").asText("?")
-            + (output.isEmpty() ? "" : ", " + output);
-      }
-    } catch (java.io.IOException e) {
-      // fall back to what the command said
+      state = engine.inspect(id);
+    } catch (EngineException e) {
+      return "is gone: " + e.getMessage();
     }
-    return check.out().isBlank() ? check.error() : check.out();
+    if (state == null) {
+      return "is gone";
+    }
+    if (state.running()) {
+      return null;
+    }
+    String line;
+    try {
+      line = oneLine(engine.logs(id));
+    } catch (EngineException e) {
+      line = "";
+    }
+    return "exited with code "
+        + state.exitCode()
+        + " before it became healthy"
+        + (line.isEmpty() ? "" : ": " + line);
   }
 
   /** Null when every TCP port accepts a connection on 127.0.0.1, else which one does not. */
@@ -212,11 +222,6 @@ record Service(String id, ContainerSettings settings, Map<String, String> ports)
     String[] lines = t.split("\n");
     String last = lines[lines.length - 1].strip();
     return last.length() > 300 ? last.substring(0, 300) + "…" : last;
-  }
-
-  private static String lastLine(String text) {
-    String[] lines = text.strip().split("\n");
-    return lines[lines.length - 1].strip();
   }
 
   private static void sleep(Duration d) {

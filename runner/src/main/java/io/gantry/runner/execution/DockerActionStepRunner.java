@@ -23,8 +23,9 @@ import java.util.Map;
  * GitActionStepRunner}, actions whose {@code action.yml} says {@code runs.using: docker} with
  * {@code image: docker://…} or a {@code Dockerfile} built with Podman ({@code args} and {@code env}
  * evaluated with the {@code inputs} context; {@code with: args}/{@code entrypoint} override them,
- * as on GitHub). One container per step ({@link ActionContainer}), on the job's network when the
- * job has services or a job container; timeouts and cancel remove it.
+ * as on GitHub), with their {@code pre-entrypoint} at the job's set-up and {@code post-entrypoint}
+ * at its end in the same image. One container per step and phase ({@link ActionContainer}), on the
+ * job's network when the job has services or a job container; timeouts and cancel remove it.
  */
 final class DockerActionStepRunner implements StepRunner {
 
@@ -54,9 +55,33 @@ final class DockerActionStepRunner implements StepRunner {
     }
   }
 
-  /** A fetched or local action whose {@code runs.using} is {@code docker}. */
+  /** Which entrypoint of a docker action runs. */
+  enum Phase {
+    /** {@code runs.pre-entrypoint}, at the job's set-up. */
+    PRE,
+    /** {@code runs.entrypoint} (or the image's), at the step; {@code with: entrypoint} wins. */
+    MAIN,
+    /** {@code runs.post-entrypoint}, at the job's end. */
+    POST
+  }
+
+  /** A fetched or local action whose {@code runs.using} is {@code docker}: its main entrypoint. */
   static StepEnding runAction(
       StepCall step, Path actionDir, ActionManifest.DockerRuns runs, ActionInputs inputs)
+      throws InterruptedException {
+    return runAction(step, actionDir, runs, inputs, Phase.MAIN);
+  }
+
+  /**
+   * One phase of a docker action, as GitHub's runner runs it: the same image, {@code args} and
+   * {@code env}, with the phase's entrypoint.
+   */
+  static StepEnding runAction(
+      StepCall step,
+      Path actionDir,
+      ActionManifest.DockerRuns runs,
+      ActionInputs inputs,
+      Phase phase)
       throws InterruptedException {
     try {
       ActionContainer containers = new ActionContainer(dataDir(step));
@@ -81,7 +106,12 @@ final class DockerActionStepRunner implements StepRunner {
       for (Map.Entry<String, String> e : runs.env().entrySet()) {
         env.put(e.getKey(), Expressions.interpolate(e.getValue(), context));
       }
-      String entrypoint = step.with().getOrDefault("entrypoint", runs.entrypoint());
+      String entrypoint =
+          switch (phase) {
+            case PRE -> runs.preEntrypoint();
+            case MAIN -> step.with().getOrDefault("entrypoint", runs.entrypoint());
+            case POST -> runs.postEntrypoint();
+          };
       return runContainer(step, containers, image, entrypoint, args, env);
     } catch (ContainerException e) {
       return StepEnding.failed(step.step().uses() + ": " + e.getMessage());

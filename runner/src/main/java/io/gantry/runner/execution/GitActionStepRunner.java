@@ -125,11 +125,32 @@ public final class GitActionStepRunner implements StepRunner {
       return StepEnding.failed(step.step().location() + ": " + e.getMessage().replace('\n', ' '));
     }
     if (action.manifest().runs() instanceof ActionManifest.DockerRuns docker) {
-      step.system("Run " + uses);
       try {
         ActionInputs inputs = ActionInputs.resolve(action.manifest(), step.with(), context(step));
         inputs.warnings().forEach(w -> step.log("::warning::" + w));
-        return DockerActionStepRunner.runAction(step, action.directory(), docker, inputs);
+        if (docker.preEntrypoint() != null && step.preState() == null) {
+          // not run at set-up (a local action, a step of a composite action): at its own step
+          step.system("Pre " + uses);
+          StepEnding pre =
+              DockerActionStepRunner.runAction(
+                  step, action.directory(), docker, inputs, DockerActionStepRunner.Phase.PRE);
+          if (!(pre instanceof StepEnding.Succeeded)) {
+            return pre;
+          }
+        }
+        step.system("Run " + uses);
+        StepEnding main =
+            DockerActionStepRunner.runAction(step, action.directory(), docker, inputs);
+        if (docker.postEntrypoint() != null) {
+          step.addPost(
+              "always()",
+              post -> {
+                post.system("Post job cleanup: " + uses);
+                return DockerActionStepRunner.runAction(
+                    post, action.directory(), docker, inputs, DockerActionStepRunner.Phase.POST);
+              });
+        }
+        return main;
       } catch (NodeActionException e) {
         return StepEnding.failed(step.step().location() + ": " + e.getMessage());
       }
@@ -211,8 +232,8 @@ public final class GitActionStepRunner implements StepRunner {
    * pre-if} holds), its lines in the set-up's log, and records the state it saved for {@code main}
    * and {@code post}. Null, leaving everything to the step, for actions of the workspace (not there
    * before {@code actions/checkout} runs; GitHub's runner does not run their {@code pre} at set-up
-   * either), docker and composite actions, actions without {@code pre}, and actions that cannot be
-   * fetched or run (the step reports why).
+   * either), composite actions, actions without {@code pre}, and actions that cannot be fetched or
+   * run (the step reports why). A docker action's {@code pre-entrypoint} runs here the same way.
    */
   @Override
   public StepEnding pre(StepCall step) throws InterruptedException {
@@ -225,6 +246,20 @@ public final class GitActionStepRunner implements StepRunner {
       action = resolve(step);
     } catch (ActionFetchException | IllegalArgumentException e) {
       return null;
+    }
+    if (action.manifest().runs() instanceof ActionManifest.DockerRuns docker
+        && docker.preEntrypoint() != null) {
+      try {
+        ActionInputs inputs = ActionInputs.resolve(action.manifest(), step.with(), context(step));
+        step.system("Pre " + uses);
+        StepEnding pre =
+            DockerActionStepRunner.runAction(
+                step, action.directory(), docker, inputs, DockerActionStepRunner.Phase.PRE);
+        step.preRan(Map.of());
+        return pre;
+      } catch (NodeActionException e) {
+        return StepEnding.failed(step.step().location() + ": " + e.getMessage());
+      }
     }
     if (!(action.manifest().runs() instanceof ActionManifest.NodeRuns runs)
         || runs.pre() == null

@@ -240,4 +240,66 @@ class DockerActionsTest {
                 + " the image:")
         .doesNotContain("\n");
   }
+
+  @Test
+  void aDockerActionsPreAndPostEntrypointsRunAtTheJobsSetUpAndEndInTheSameImage() throws Exception {
+    Path repo = Files.createDirectories(actions.resolve("tests").resolve("phases"));
+    Files.writeString(
+        repo.resolve("action.yml"),
+        """
+        name: phases
+        inputs:
+          who: {description: who, default: world}
+        runs:
+          using: docker
+          image: Dockerfile
+          pre-entrypoint: /phase.sh
+          entrypoint: /phase.sh
+          post-entrypoint: /phase.sh
+          args: ['${{ inputs.who }}']
+        """);
+    Files.writeString(
+        repo.resolve("Dockerfile"),
+        "FROM %s\nCOPY phase.sh /phase.sh\n".formatted(BusyboxImage.NAME));
+    // each phase says which entrypoint ran it ($0), appends to a file of the workspace, and
+    // shows what the earlier phases left there
+    Files.writeString(
+        repo.resolve("phase.sh"),
+        "#!/bin/sh\n"
+            + "n=$(cat phases.txt 2>/dev/null | wc -l)\n"
+            + "echo \"phase $((n + 1)) for $1 after $n\"\n"
+            + "echo \"$1\" >> phases.txt\n");
+    repo.resolve("phase.sh").toFile().setExecutable(true, false);
+    ActionRepos.git(repo, "init", "-q", "-b", "main");
+    ActionRepos.git(repo, "add", ".");
+    ActionRepos.git(
+        repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "phases");
+    ActionRepos.git(repo, "tag", "v1");
+
+    Outcome out =
+        run(
+            """
+            on: push
+            jobs:
+              build:
+                runs-on: ubuntu-latest
+                steps:
+                  - run: echo "before the action $(cat phases.txt | wc -l)"
+                  - uses: tests/phases@v1
+                    with: {who: Gantry}
+                  - run: echo "after the action $(cat phases.txt | wc -l)"
+            """);
+    assertThat(out.result().conclusion()).as(out.log()).isEqualTo(Conclusion.SUCCESS);
+    List<String> phases =
+        out.lines().stream()
+            .filter(l -> l.startsWith("phase ") || l.matches("(before|after) the action \\d+"))
+            .toList();
+    assertThat(phases)
+        .containsExactly(
+            "phase 1 for Gantry after 0",
+            "before the action 1",
+            "phase 2 for Gantry after 1",
+            "after the action 2",
+            "phase 3 for Gantry after 2");
+  }
 }

@@ -1,4 +1,4 @@
-package io.gantry.localecs;
+package io.gantry.engine;
 
 import java.time.Duration;
 import java.util.List;
@@ -14,7 +14,7 @@ import java.util.Map;
  * engine's id; the labels given at creation are how local-ecs finds its containers again after a
  * restart.
  */
-interface ContainerEngine extends AutoCloseable {
+public interface ContainerEngine extends AutoCloseable {
 
   /** Whether the image is in the engine's local storage. */
   boolean imageExists(String image);
@@ -90,7 +90,67 @@ interface ContainerEngine extends AutoCloseable {
       Integer stopTimeoutSeconds,
       Map<String, String> labels,
       HealthCheckSpec healthCheck,
-      String network) {}
+      String network,
+      CreateOptions options) {
+
+    /** A spec without {@link CreateOptions} (a task's container). */
+    public ContainerSpec(
+        String name,
+        String image,
+        List<String> entryPoint,
+        List<String> command,
+        List<String> environment,
+        String workingDirectory,
+        String user,
+        List<PortMapping> ports,
+        Long memoryBytes,
+        Long memoryReservationBytes,
+        Integer cpuShares,
+        Integer stopTimeoutSeconds,
+        Map<String, String> labels,
+        HealthCheckSpec healthCheck,
+        String network) {
+      this(
+          name,
+          image,
+          entryPoint,
+          command,
+          environment,
+          workingDirectory,
+          user,
+          ports,
+          memoryBytes,
+          memoryReservationBytes,
+          cpuShares,
+          stopTimeoutSeconds,
+          labels,
+          healthCheck,
+          network,
+          null);
+    }
+  }
+
+  /**
+   * What a job or service container sets beyond a task's container; empty lists, nulls and false
+   * take the engine's defaults.
+   *
+   * @param networkAliases host names of the container on its {@code network}
+   * @param binds {@code HOST_PATH_OR_VOLUME:CONTAINER_PATH[:ro]}
+   * @param tmpfs mount point to its options ({@code rw,size=64m}, or "")
+   * @param ulimits {@code NAME=SOFT[:HARD]}
+   * @param extraHosts {@code HOST:IP}
+   */
+  record CreateOptions(
+      List<String> networkAliases,
+      List<String> binds,
+      String hostname,
+      Long shmSizeBytes,
+      Long nanoCpus,
+      Map<String, String> tmpfs,
+      List<String> ulimits,
+      List<String> extraHosts,
+      boolean init,
+      boolean readOnly) {}
 
   /**
    * A container health check as Docker's API has it: {@code test} starts with {@code CMD} or {@code
@@ -100,7 +160,7 @@ interface ContainerEngine extends AutoCloseable {
       List<String> test, Duration interval, Duration timeout, int retries, Duration startPeriod) {
 
     /** The command an exec runs for it. */
-    List<String> execCommand() {
+    public List<String> execCommand() {
       if (test.get(0).equals("CMD-SHELL")) {
         return List.of("/bin/sh", "-c", String.join(" ", test.subList(1, test.size())));
       }
@@ -139,6 +199,24 @@ interface ContainerEngine extends AutoCloseable {
   /** Removes the network; a missing one is not an error. */
   void removeNetwork(String name);
 
+  /** The names of the networks carrying all the given labels. */
+  List<String> networks(Map<String, String> labels);
+
+  /**
+   * Pulls the image as {@link #pull(String, RegistryCredentials)} does; with {@code tlsVerify}
+   * false a registry over plain HTTP (or unverified TLS) is accepted for this pull only, where the
+   * engine can do that (Podman).
+   */
+  default void pull(String image, RegistryCredentials credentials, boolean tlsVerify) {
+    pull(image, credentials);
+  }
+
+  /**
+   * The last health check the engine recorded for the container, as "exit code N, OUTPUT", or null
+   * when there is none.
+   */
+  String lastHealthCheck(String id);
+
   /** Registry credentials; never printed. */
   record RegistryCredentials(String registry, String username, String password) {
     @Override
@@ -151,7 +229,7 @@ interface ContainerEngine extends AutoCloseable {
   final class EngineException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    EngineException(String message, Throwable cause) {
+    public EngineException(String message, Throwable cause) {
       super(message, cause);
     }
   }

@@ -1,4 +1,4 @@
-package io.gantry.localecs;
+package io.gantry.engine;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
@@ -10,12 +10,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
-import com.github.dockerjava.api.model.HealthCheck;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.InternetProtocol;
-import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
@@ -32,14 +27,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** {@link ContainerEngine} over the Docker Engine API (Podman's compatible service or Docker). */
-final class DockerEngine implements ContainerEngine {
+public final class DockerEngine implements ContainerEngine {
 
   private final DockerClient client;
   private final PodmanApi podmanApi;
   private final DockerLogStreams logStreams;
 
   /** Connects to the engine at {@code dockerHost} ({@code unix:///path.sock} or tcp://...). */
-  DockerEngine(String dockerHost) {
+  public DockerEngine(String dockerHost) {
     DefaultDockerClientConfig config =
         DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(dockerHost).build();
     ZerodepDockerHttpClient http =
@@ -55,12 +50,12 @@ final class DockerEngine implements ContainerEngine {
   }
 
   /** Podman answers its own API's ping; a Docker engine does not have it. */
-  boolean isPodman() {
+  public boolean isPodman() {
     return podmanApi.isPodman();
   }
 
   /** Answers once the engine responds to a ping, or throws after the timeout. */
-  void awaitReady(Duration timeout) {
+  public void awaitReady(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     RuntimeException last = null;
     while (System.nanoTime() < deadline) {
@@ -120,70 +115,8 @@ final class DockerEngine implements ContainerEngine {
 
   @Override
   public String create(ContainerSpec spec) {
-    List<ExposedPort> exposed = new ArrayList<>();
-    Ports bindings = new Ports();
-    for (PortMapping port : spec.ports()) {
-      ExposedPort exposedPort =
-          new ExposedPort(port.containerPort(), InternetProtocol.parse(port.protocol()));
-      exposed.add(exposedPort);
-      bindings.bind(
-          exposedPort,
-          port.hostPort() == 0
-              ? Ports.Binding.bindIp("127.0.0.1")
-              : Ports.Binding.bindIpAndPort("127.0.0.1", port.hostPort()));
-    }
-    HostConfig host = HostConfig.newHostConfig().withPortBindings(bindings);
-    if (spec.network() != null) {
-      host.withNetworkMode(spec.network());
-    }
-    if (spec.memoryBytes() != null) {
-      host.withMemory(spec.memoryBytes());
-    }
-    if (spec.memoryReservationBytes() != null) {
-      host.withMemoryReservation(spec.memoryReservationBytes());
-    }
-    if (spec.cpuShares() != null && spec.cpuShares() >= 2) {
-      host.withCpuShares(spec.cpuShares());
-    }
-    var create =
-        client
-            .createContainerCmd(spec.image())
-            .withName(spec.name())
-            .withLabels(spec.labels())
-            .withExposedPorts(exposed)
-            .withHostConfig(host);
-    if (spec.entryPoint() != null) {
-      create.withEntrypoint(spec.entryPoint());
-    }
-    if (spec.command() != null) {
-      create.withCmd(spec.command());
-    }
-    if (spec.environment() != null) {
-      create.withEnv(spec.environment());
-    }
-    if (spec.workingDirectory() != null) {
-      create.withWorkingDir(spec.workingDirectory());
-    }
-    if (spec.user() != null) {
-      create.withUser(spec.user());
-    }
-    if (spec.stopTimeoutSeconds() != null) {
-      create.withStopTimeout(spec.stopTimeoutSeconds());
-    }
-    HealthCheckSpec check = spec.healthCheck();
-    if (check != null && isPodman()) {
-      // Podman runs it on request (see check()); without systemd it starts no timer of its own.
-      // A Docker engine would run it on its own as well, so there it is left out.
-      create.withHealthcheck(
-          new HealthCheck()
-              .withTest(check.test())
-              .withInterval(check.interval().toNanos())
-              .withTimeout(check.timeout().toNanos())
-              .withRetries(check.retries())
-              .withStartPeriod(check.startPeriod().toNanos()));
-    }
     try {
-      return create.exec().getId();
+      return ContainerCreate.command(client, spec, isPodman()).exec().getId();
     } catch (RuntimeException e) {
       throw wrap(e);
     }
@@ -431,8 +364,56 @@ final class DockerEngine implements ContainerEngine {
     }
   }
 
+  @Override
+  public List<String> networks(Map<String, String> labels) {
+    List<String> names = new ArrayList<>();
+    try {
+      var list = client.listNetworksCmd();
+      labels.forEach((k, v) -> list.withFilter("label", List.of(k + "=" + v)));
+      for (var network : list.exec()) {
+        Map<String, String> own = network.getLabels() == null ? Map.of() : network.getLabels();
+        // the filters are ANDed by Docker and ORed by some Podman versions: check each
+        if (own.entrySet().containsAll(labels.entrySet())) {
+          names.add(network.getName());
+        }
+      }
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+    return names;
+  }
+
+  /** On Podman through its own pull endpoint, which takes {@code tlsVerify}. */
+  @Override
+  public void pull(String image, RegistryCredentials credentials, boolean tlsVerify) {
+    if (!isPodman()) {
+      pull(image, credentials);
+      return;
+    }
+    podmanApi.pull(image, credentials, tlsVerify);
+  }
+
+  @Override
+  public String lastHealthCheck(String id) {
+    try {
+      var health = client.inspectContainerCmd(id).exec().getState().getHealth();
+      if (health == null || health.getLog() == null || health.getLog().isEmpty()) {
+        return null;
+      }
+      var last = health.getLog().get(health.getLog().size() - 1);
+      String output = last.getOutput() == null ? "" : last.getOutput().strip();
+      return "exit code "
+          + last.getExitCodeLong()
+          + (output.isEmpty() ? "" : ", " + output.replace('\n', ' '));
+    } catch (NotFoundException e) {
+      return null;
+    } catch (RuntimeException e) {
+      throw wrap(e);
+    }
+  }
+
   /** Loads an image archive in {@code docker save} format into the engine's storage. */
-  void load(InputStream archive) {
+  public void load(InputStream archive) {
     try {
       client.loadImageCmd(archive).exec();
     } catch (RuntimeException e) {
@@ -450,11 +431,11 @@ final class DockerEngine implements ContainerEngine {
     }
   }
 
-  static EngineException wrap(RuntimeException e) {
+  public static EngineException wrap(RuntimeException e) {
     return e instanceof EngineException ee ? ee : new EngineException(msg(e), e);
   }
 
-  static String msg(Throwable e) {
+  public static String msg(Throwable e) {
     if (e == null) {
       return "no answer";
     }

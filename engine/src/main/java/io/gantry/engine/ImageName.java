@@ -1,12 +1,12 @@
-package io.gantry.localecs;
+package io.gantry.engine;
 
 /**
  * An image reference split the way the Engine API wants it: {@code repository} includes the
  * registry host, {@code tag} defaults to latest, {@code digest} is null unless pinned.
  */
-record ImageName(String registry, String repository, String tag, String digest) {
+public record ImageName(String registry, String repository, String tag, String digest) {
 
-  static ImageName parse(String image) {
+  public static ImageName parse(String image) {
     String rest = image;
     String digest = null;
     int at = rest.indexOf('@');
@@ -33,7 +33,7 @@ record ImageName(String registry, String repository, String tag, String digest) 
   }
 
   /** Podman's namespace for images that exist only in local storage (never pulled). */
-  boolean isLocalOnly() {
+  public boolean isLocalOnly() {
     return "localhost".equals(registry);
   }
 }

@@ -1,9 +1,9 @@
-package io.gantry.localecs;
+package io.gantry.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.gantry.localecs.ContainerEngine.EngineException;
-import io.gantry.localecs.ContainerEngine.ExecResult;
+import io.gantry.engine.ContainerEngine.EngineException;
+import io.gantry.engine.ContainerEngine.ExecResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -48,6 +48,11 @@ final class PodmanApi {
    * connection after the answer) on the engine's unix socket or TCP address, the body up to 64 KiB.
    */
   private Answer get(String path) throws IOException {
+    return request("GET", path, "", 65_536);
+  }
+
+  private Answer request(String method, String path, String headers, int maxBody)
+      throws IOException {
     java.nio.channels.SocketChannel channel;
     if ("unix".equals(dockerHost.getScheme())) {
       channel = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
@@ -61,14 +66,14 @@ final class PodmanApi {
         InputStream in = java.nio.channels.Channels.newInputStream(channel)) {
       channel.write(
           java.nio.ByteBuffer.wrap(
-              ("GET " + path + " HTTP/1.0\r\nHost: engine\r\n\r\n")
+              (method + " " + path + " HTTP/1.0\r\nHost: engine\r\n" + headers + "\r\n")
                   .getBytes(StandardCharsets.US_ASCII)));
-      byte[] raw = in.readNBytes(65_536 + 4096);
+      byte[] raw = in.readNBytes(maxBody + 4096);
       String text = new String(raw, StandardCharsets.ISO_8859_1);
       int headerEnd = text.indexOf("\r\n\r\n");
       String[] statusLine = text.substring(0, Math.max(0, text.indexOf("\r\n"))).split(" ");
       if (headerEnd < 0 || statusLine.length < 2) {
-        throw new IOException("malformed answer from the engine to GET " + path);
+        throw new IOException("malformed answer from the engine to " + method + " " + path);
       }
       return new Answer(
           Integer.parseInt(statusLine[1]),
@@ -133,5 +138,57 @@ final class PodmanApi {
     }
     return new ContainerEngine.ContainerStats(
         cpu.asLong(), result.path("memory_stats").path("usage").asLong(0), now);
+  }
+
+  /**
+   * Pulls through Podman's own endpoint, which takes {@code tlsVerify} (the compatible one does
+   * not): the registry's error, as Podman words it, is an {@link EngineException}.
+   */
+  void pull(String image, ContainerEngine.RegistryCredentials credentials, boolean tlsVerify) {
+    String headers = "Content-Length: 0\r\n";
+    if (credentials != null) {
+      com.fasterxml.jackson.databind.node.ObjectNode auth = JSON.createObjectNode();
+      auth.put("username", credentials.username());
+      auth.put("password", credentials.password());
+      auth.put("serveraddress", credentials.registry());
+      headers +=
+          "X-Registry-Auth: "
+              + java.util.Base64.getUrlEncoder()
+                  .encodeToString(auth.toString().getBytes(StandardCharsets.UTF_8))
+              + "\r\n";
+    }
+    String path =
+        "/v4.0.0/libpod/images/pull?quiet=true&policy=missing&tlsVerify="
+            + tlsVerify
+            + "&reference="
+            + java.net.URLEncoder.encode(image, StandardCharsets.UTF_8);
+    Answer answer;
+    try {
+      answer = request("POST", path, headers, 1 << 20);
+    } catch (IOException e) {
+      throw new EngineException("pull of " + image + ": " + e.getMessage(), e);
+    }
+    String error = null;
+    try (var parser = JSON.createParser(answer.body())) {
+      java.util.Iterator<JsonNode> items = JSON.readValues(parser, JsonNode.class);
+      while (items.hasNext()) {
+        JsonNode item = items.next();
+        if (item.hasNonNull("error") && !item.path("error").asText().isBlank()) {
+          error = item.path("error").asText();
+        } else if (answer.status() != 200 && item.hasNonNull("message")) {
+          error = item.path("message").asText();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      if (answer.status() != 200) {
+        error = answer.body().strip();
+      }
+    }
+    if (error == null && answer.status() != 200) {
+      error = "the engine answered " + answer.status();
+    }
+    if (error != null) {
+      throw new EngineException(error.replace('\n', ' ').strip(), null);
+    }
   }
 }

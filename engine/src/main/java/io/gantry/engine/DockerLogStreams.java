@@ -1,4 +1,4 @@
-package io.gantry.localecs;
+package io.gantry.engine;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;

@@ -1,4 +1,4 @@
-package io.gantry.localecs;
+package io.gantry.engine;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,15 +15,15 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A helper process local-ecs owns (the engine service, the registry): output to a log file in the
- * data directory, stopped with SIGTERM (SIGKILL after 10 s) when closed.
+ * A helper process Gantry owns (Podman's API service, local-ecs's registry): output to a log file
+ * in the data directory, stopped with SIGTERM (SIGKILL after 10 s) when closed.
  *
  * <p>Its pid and start time are written to a pid file next to the log while it runs, so that when
- * local-ecs itself was killed (kill -9: its children live on), the next start on the same data
- * directory finds the old child and stops it ({@link #stopLeftover}) before starting its own: one
- * copy of each, and the ports they held are free again.
+ * its owner was killed (kill -9: its children live on), the next start on the same data directory
+ * finds the old child and stops it ({@link #stopLeftover}) before starting its own: one copy of
+ * each, and the ports they held are free again.
  */
-final class ChildProcess implements AutoCloseable {
+public final class ChildProcess implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(ChildProcess.class.getName());
 
@@ -40,13 +40,13 @@ final class ChildProcess implements AutoCloseable {
   }
 
   /**
-   * Starts the process after stopping what a pid file of an earlier local-ecs names.
+   * Starts the process after stopping what a pid file of an earlier process names.
    *
    * @param pidFile where its pid is kept while it runs
    * @param marker a string of the command line that only this data directory's child has (a path in
    *     it), so a reused pid of another process is never signalled
    */
-  static ChildProcess start(
+  public static ChildProcess start(
       String what,
       List<String> command,
       Map<String, String> env,
@@ -56,10 +56,10 @@ final class ChildProcess implements AutoCloseable {
     stopLeftover(what, pidFile, marker);
     try {
       Files.createDirectories(log.getParent());
-      // In a session of its own: a Ctrl-C in local-ecs's terminal reaches only local-ecs, which
+      // In a session of its own: a Ctrl-C in the terminal reaches only its owner, which
       // then stops its tasks cleanly before it stops this child (not the other way round).
       List<String> argv = new ArrayList<>(command);
-      String setsid = Engines.which("setsid");
+      String setsid = Executables.which("setsid");
       if (setsid != null) {
         argv.add(0, setsid);
       }
@@ -87,16 +87,16 @@ final class ChildProcess implements AutoCloseable {
     }
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
   /** The failure to report when the process died before it was ready. */
-  IllegalStateException died() {
+  public IllegalStateException died() {
     String tail = "";
     try {
       List<String> lines = Files.readAllLines(log);
@@ -113,7 +113,7 @@ final class ChildProcess implements AutoCloseable {
    * time, the marker in its command line): SIGTERM, SIGKILL after 10 s. The pid file is removed
    * either way.
    */
-  static void stopLeftover(String what, Path pidFile, String marker) {
+  public static void stopLeftover(String what, Path pidFile, String marker) {
     if (!Files.exists(pidFile)) {
       return;
     }
@@ -126,7 +126,7 @@ final class ChildProcess implements AutoCloseable {
           && handle.isAlive()
           && startMillis(handle) == started
           && commandLine(pid).contains(marker)) {
-        LOG.info("stopping " + what + " (pid " + pid + ") left running by an earlier local-ecs");
+        LOG.info("stopping " + what + " (pid " + pid + ") left running by an earlier process");
         stop(handle);
       }
       Files.deleteIfExists(pidFile);
