@@ -46,14 +46,22 @@ public final class FollowersBench {
         Files.createDirectories(dir);
         KilledServerFixture server = new KilledServerFixture(dir, Map.of("talk.yml", workflow));
         servers.put(side, server);
-        List<String> options = List.of("-Xmx300m", "-XX:+UseSerialGC");
+        List<String> options = new ArrayList<>(List.of("-Xmx300m", "-XX:+UseSerialGC"));
+        // More options for the servers' JVMs (e.g. a JFR recording): FOLLOWERS_SERVER_OPTIONS,
+        // in which {side} is replaced by "before", "after" or "this".
+        String extra = System.getenv("FOLLOWERS_SERVER_OPTIONS");
+        if (extra != null && !extra.isBlank()) {
+          for (String option : extra.strip().split("\\s+")) {
+            options.add(option.replace("{side}", side));
+          }
+        }
         pids.put(
             side, side.equals("before") ? server.start(options, before) : server.start(options));
         // One untimed run warms the server up.
         server.awaitStatus(server.dispatch("talk.yml"), "COMPLETED");
       }
       System.out.printf(
-          "%-7s %-10s %10s %14s %14s %16s %s%n",
+          "%-7s %-10s %10s %20s %14s %16s %s%n",
           "server",
           "followers",
           "run (ms)",
@@ -67,39 +75,51 @@ public final class FollowersBench {
             KilledServerFixture server = servers.get(side);
             long pid = pids.get(side);
             long cpuBefore = cpuTicks(pid);
+            long sysBefore = sysTicks(pid);
             long clientBefore = cpuTicks(ProcessHandle.current().pid());
             long started = System.nanoTime();
             long id = server.dispatch("talk.yml");
-            List<SseFollower> list = new ArrayList<>();
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-              SseFollower follower = new SseFollower(server.port(), id, null);
-              list.add(follower);
-              Thread thread = new Thread(follower, "bench-follower-" + i);
-              thread.setDaemon(true);
+            NioFollowers list = new NioFollowers(server.port(), id, n);
+            java.util.concurrent.atomic.AtomicReference<Throwable> failed =
+                new java.util.concurrent.atomic.AtomicReference<>();
+            Thread thread =
+                new Thread(
+                    () -> {
+                      try {
+                        list.run(600_000);
+                      } catch (Throwable e) {
+                        failed.set(e);
+                      }
+                    },
+                    "bench-followers");
+            thread.setDaemon(true);
+            if (n > 0) {
               thread.start();
-              threads.add(thread);
             }
             server.awaitStatus(id, "COMPLETED");
             long runMillis = (System.nanoTime() - started) / 1_000_000;
             long cpu = cpuTicks(pid) - cpuBefore;
+            long sys = sysTicks(pid) - sysBefore;
             long clientCpu = cpuTicks(ProcessHandle.current().pid()) - clientBefore;
-            for (Thread thread : threads) {
+            if (n > 0) {
               thread.join(600_000);
             }
-            boolean complete = true;
+            boolean complete = failed.get() == null;
             int behind = 0;
-            for (SseFollower f : list) {
-              complete &= f.failure == null && "success".equals(f.end) && f.ids.size() > lines;
-              behind += f.behindEvents.get();
+            for (NioFollowers.Follower f : list.followers()) {
+              complete &= "success".equals(f.end) && f.inOrder && f.last > lines;
+              behind += f.behind;
+            }
+            if (failed.get() != null) {
+              System.out.println("followers failed: " + failed.get());
             }
             results.add(new Result(side, n, runMillis, cpu / 100.0, clientCpu / 100.0));
             System.out.printf(
-                "%-7s %-10d %10d %14.2f %14.2f %16d %s%n",
+                "%-7s %-10d %10d %20s %14.2f %16d %s%n",
                 side,
                 n,
                 runMillis,
-                cpu / 100.0,
+                String.format("%.2f (sys %.2f)", cpu / 100.0, sys / 100.0),
                 clientCpu / 100.0,
                 peakRssMb(pid),
                 n == 0 ? "-" : (complete ? "yes" : "NO") + " (" + behind + " times behind)");
@@ -161,6 +181,13 @@ public final class FollowersBench {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.UTF_8);
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+  }
+
+  /** stime of the process (the kernel's work for it: sockets, files), in clock ticks. */
+  private static long sysTicks(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.UTF_8);
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(fields[12]);
   }
 
   private static long peakRssMb(long pid) throws Exception {
