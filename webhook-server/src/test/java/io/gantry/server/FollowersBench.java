@@ -127,6 +127,16 @@ public final class FollowersBench {
         }
       }
     } finally {
+      String extra = System.getenv("FOLLOWERS_SERVER_OPTIONS");
+      if (extra != null && extra.contains("StartFlightRecording")) {
+        // The servers are killed below: their recordings are written first.
+        for (long pid : pids.values()) {
+          new ProcessBuilder("jcmd", String.valueOf(pid), "JFR.stop", "name=1")
+              .inheritIO()
+              .start()
+              .waitFor();
+        }
+      }
       for (KilledServerFixture server : servers.values()) {
         server.close();
       }
