@@ -10,12 +10,13 @@ import java.util.Map;
 /**
  * {@code bench/followers}: a real {@code gantry serve} process (its heap capped with {@code
  * -Xmx300m}) runs a 20,000-line run with no live log follower, then with FOLLOWERS followers (SSE
- * over sockets, in this JVM), alternately, ROUNDS times each. Per run: the wall time from dispatch
- * to COMPLETED, the server's CPU time (utime + stime of its process), the CPU time of this JVM (the
- * followers' side), the server's peak resident memory, and whether every follower got every line.
- * Arguments: WORK_DIR [FOLLOWERS] [ROUNDS] [LINES] [BEFORE_CLASSPATH]. With BEFORE_CLASSPATH (the
- * server's classes of an earlier build), a second server runs from it, and each round measures
- * both, before then after, with the same followers' code: side by side in one run.
+ * over sockets, all on one selector thread of this JVM: {@link NioFollowers}), alternately, ROUNDS
+ * times each. Per run: the wall time from dispatch to COMPLETED, the server's CPU time (utime +
+ * stime of its process), the CPU time of this JVM (the followers' side), the server's peak resident
+ * memory, and whether every follower got every line. Arguments: WORK_DIR [FOLLOWERS] [ROUNDS]
+ * [LINES] [BEFORE_CLASSPATH]. With BEFORE_CLASSPATH (the server's classes of an earlier build), a
+ * second server runs from it, and each round measures both, before then after, with the same
+ * followers' code: side by side in one run.
  */
 public final class FollowersBench {
 
@@ -153,7 +154,8 @@ public final class FollowersBench {
       double useN = 100 * cpuN / (runN / 1000);
       System.out.printf(
           "medians %s: run %.0f ms -> %.0f ms with %d followers (%.2fx); server CPU %.2f s -> %.2f s"
-              + " (+%.2f s); server CPU use %.0f%% -> %.0f%% of a core (%+.0f points)%n",
+              + " (+%.2f s, %+.0f%% of the run's own); server CPU use %.0f%% -> %.0f%% of a core"
+              + " (%+.0f points)%n",
           side,
           run0,
           runN,
@@ -162,6 +164,7 @@ public final class FollowersBench {
           cpu0,
           cpuN,
           cpuN - cpu0,
+          100 * (cpuN - cpu0) / cpu0,
           use0,
           useN,
           useN - use0);
