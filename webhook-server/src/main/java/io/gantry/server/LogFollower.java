@@ -43,8 +43,11 @@ final class LogFollower {
   /** Bytes waiting for a slow client before it is told it fell behind (as lines, above). */
   static final int BEHIND_BYTES = 8 << 20;
 
-  /** The kernel send buffer of a follower's connection (see {@link #boundSendBuffer}). */
-  static final int SEND_BUFFER = 256 << 10;
+  /**
+   * The kernel send buffer of a follower's connection, capped: {@link
+   * io.gantry.server.web.SendBuffers}.
+   */
+  static final int SEND_BUFFER = io.gantry.server.web.SendBuffers.EVENT_STREAM;
 
   /** Lines read per catch-up batch. */
   static final int BATCH = 500;
@@ -153,7 +156,7 @@ final class LogFollower {
 
   /** Switches the response to non-blocking output; {@code wake} is called when it can go on. */
   void open(Runnable wake) throws IOException {
-    boundSendBuffer(client.ctx().req());
+    io.gantry.server.web.SendBuffers.cap(client.ctx().req(), SEND_BUFFER);
     out = client.ctx().res().getOutputStream();
     out.setWriteListener(
         new WriteListener() {
@@ -168,28 +171,6 @@ final class LogFollower {
             wake.run();
           }
         });
-  }
-
-  /**
-   * Caps the connection's kernel send buffer at {@value #SEND_BUFFER} bytes: left to itself, Linux
-   * grows it up to {@code net.ipv4.tcp_wmem}'s maximum (4 MiB by default, more where raised), which
-   * a client that stops reading would fill before its queue here counts a line. With the cap, such
-   * a client holds at most about {@value #SEND_BUFFER} × 2 bytes of kernel memory (Linux doubles
-   * the value for its bookkeeping) and {@value #BEHIND_LINES} lines here before it is told it fell
-   * behind, whatever the machine's settings.
-   */
-  private static void boundSendBuffer(jakarta.servlet.ServletRequest request) {
-    org.eclipse.jetty.server.Request base =
-        org.eclipse.jetty.server.Request.getBaseRequest(request);
-    if (base != null
-        && base.getHttpChannel().getEndPoint().getTransport()
-            instanceof java.nio.channels.NetworkChannel channel) {
-      try {
-        channel.setOption(java.net.StandardSocketOptions.SO_SNDBUF, SEND_BUFFER);
-      } catch (IOException | UnsupportedOperationException e) {
-        // Not a TCP socket (or one already closed): its own bounds hold.
-      }
-    }
   }
 
   RunLog log() {
