@@ -248,7 +248,6 @@ final class LogFollower {
       // it that it fell behind would gain nothing: it would resume from where it is.
       return false;
     }
-    LogEvents events = new LogEvents(BATCH * 128);
     // Up to the next multiple of BATCH: from there on, whole batches shared with the others.
     long upTo = (sent / BATCH + 1) * BATCH;
     if (log != null) {
@@ -263,6 +262,7 @@ final class LogFollower {
       }
     }
     long first = sent;
+    LogEvents events = new LogEvents((int) (upTo - sent) * 160);
     if (log == null) {
       if (files != null && files.number() + BATCH <= sent && completed.hasMarks()) {
         // Its other batches came shared: on from the journal's nearest mark instead.
