@@ -243,6 +243,7 @@ final class LogFanOut {
       return false;
     }
     boolean busy = false;
+    boolean left = false;
     for (Iterator<LogFollower> it = ofEndedRuns.iterator(); it.hasNext(); ) {
       LogFollower follower = it.next();
       SharedBatches shared =
@@ -251,10 +252,12 @@ final class LogFanOut {
       boolean[] caughtUp = new boolean[1];
       if (!serveOne(follower, 0, null, shared, caughtUp)) {
         it.remove();
+        left = true;
       }
       busy |= caughtUp[0];
     }
-    if (endedBatches.size() > ofEndedRuns.size()) {
+    if (left) {
+      // The batches of a run nobody follows any more go at once.
       java.util.Set<java.nio.file.Path> wanted = new java.util.HashSet<>();
       ofEndedRuns.forEach(f -> wanted.add(f.completed().journal()));
       endedBatches.keySet().retainAll(wanted);

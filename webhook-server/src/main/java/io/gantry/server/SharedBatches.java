@@ -14,8 +14,8 @@ import java.util.Map;
  */
 final class SharedBatches {
 
-  static final int MAX_BATCHES = 64;
-  static final long MAX_BYTES = 16L << 20;
+  static final int MAX_BATCHES = 32;
+  static final long MAX_BYTES = 4L << 20;
 
   private final LinkedHashMap<Long, byte[]> batches = new LinkedHashMap<>(16, 0.75f, true);
   private long bytes;
