@@ -18,6 +18,7 @@ import java.util.List;
 final class LineFiles implements Closeable {
 
   private final List<Path> files;
+  private final long offset;
   private int file = -1;
   private InputStream in;
   private final byte[] buffer = new byte[65536];
@@ -28,7 +29,17 @@ final class LineFiles implements Closeable {
   private long number;
 
   LineFiles(List<Path> files) {
+    this(files, 0, 0);
+  }
+
+  /**
+   * The lines of {@code files}, read from byte {@code offset} of the first, where line {@code
+   * number + 1} starts (see {@link RunLog#mark}).
+   */
+  LineFiles(List<Path> files, long number, long offset) {
     this.files = files;
+    this.number = number;
+    this.offset = offset;
   }
 
   /**
@@ -98,7 +109,13 @@ final class LineFiles implements Closeable {
       lineSize = 0;
       Path next = files.get(file);
       if (Files.exists(next)) {
-        in = Files.newInputStream(next);
+        if (file == 0 && offset > 0) {
+          java.nio.channels.SeekableByteChannel channel = Files.newByteChannel(next);
+          channel.position(offset);
+          in = java.nio.channels.Channels.newInputStream(channel);
+        } else {
+          in = Files.newInputStream(next);
+        }
       }
     }
   }

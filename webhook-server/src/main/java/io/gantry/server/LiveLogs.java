@@ -27,6 +27,9 @@ final class LiveLogs {
   /** How many ended runs are remembered, so a follower arriving late is told at once. */
   private static final int ENDED = 1000;
 
+  /** How many ended runs' journal marks are kept, for followers that come back after the end. */
+  private static final int ENDED_MARKS = 64;
+
   private final LogStore logs;
   private final Map<Long, RunLog> running = new ConcurrentHashMap<>();
   private final Map<Long, String> ended =
@@ -39,6 +42,19 @@ final class LiveLogs {
               return size() > ENDED;
             }
           });
+
+  /** Where every {@link RunLog#MARK}-th line starts in the journals of the last ended runs. */
+  private final Map<Long, long[]> endedMarks =
+      java.util.Collections.synchronizedMap(
+          new LinkedHashMap<>() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, long[]> eldest) {
+              return size() > ENDED_MARKS;
+            }
+          });
+
   private final java.util.concurrent.atomic.AtomicInteger followers =
       new java.util.concurrent.atomic.AtomicInteger();
 
@@ -109,7 +125,13 @@ final class LiveLogs {
     RunLog log = running.remove(runId);
     if (log != null) {
       log.finish(conclusion);
+      endedMarks.put(runId, log.marks());
     }
+  }
+
+  /** Where every {@link RunLog#MARK}-th line starts in an ended run's journal; null: unknown. */
+  long[] marksOf(long runId) {
+    return endedMarks.get(runId);
   }
 
   /** Hands a follower, its output already non-blocking, to the writer of all followers. */

@@ -19,7 +19,9 @@ import java.util.logging.Logger;
  * them once into SSE bytes, and queues those bytes, shared, to every follower of the run that is up
  * to date; then it writes each follower what the connection takes without blocking (one write per
  * follower per tick in the steady state). A follower that is not up to date catches up a batch at a
- * time from the run's memory or journal; one whose client does not read is dropped with {@code
+ * time from the run's memory or journal, each whole batch encoded once and shared by the run's
+ * followers ({@link SharedBatches}; those of an ended run too), a batch per follower per pass so
+ * that the ticks keep their pace; an attached one whose client does not read is dropped with {@code
  * behind} once its queue is full. Woken early when a connection can take more; asleep when nobody
  * follows anything.
  */
@@ -28,8 +30,12 @@ final class LogFanOut {
   /** How often new lines are sent: a burst of lines goes out as one write per follower. */
   static final long TICK_MILLIS = 25;
 
-  /** Catch-up batches a follower may queue per pass, so one cannot hold up the others. */
-  private static final int BATCHES_PER_PASS = 8;
+  /**
+   * Catch-up batches a follower may queue per pass: one, so that a hundred followers catching up at
+   * once cannot hold up the next tick (a tick delayed makes a larger batch for everyone); the
+   * thread passes again at once while some caught up.
+   */
+  private static final int BATCHES_PER_PASS = 1;
 
   private static final Logger LOG = Logger.getLogger(LogFanOut.class.getName());
 
@@ -43,6 +49,9 @@ final class LogFanOut {
     /** The conclusion, once every line of the ended run was encoded. */
     String ended;
 
+    /** Catch-up batches, encoded once for the followers that are not up to date. */
+    final SharedBatches batches = new SharedBatches();
+
     /** The run's journal, read when more lines came in one tick than its memory holds. */
     LineFiles journal;
   }
@@ -50,6 +59,11 @@ final class LogFanOut {
   private final ConcurrentLinkedQueue<LogFollower> arriving = new ConcurrentLinkedQueue<>();
   private final IdentityHashMap<RunLog, Feed> feeds = new IdentityHashMap<>();
   private final List<LogFollower> ofEndedRuns = new ArrayList<>();
+
+  /** The shared catch-up batches of ended runs with followers, by journal. */
+  private final java.util.Map<java.nio.file.Path, SharedBatches> endedBatches =
+      new java.util.HashMap<>();
+
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -83,6 +97,7 @@ final class LogFanOut {
 
   private void loop() {
     long nextTick = 0;
+    boolean busy = false;
     while (running) {
       try {
         arrive();
@@ -91,12 +106,15 @@ final class LogFanOut {
           feeds.forEach(this::advance);
           nextTick = now + TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
         }
-        pass();
+        busy = pass();
       } catch (RuntimeException e) {
         // A bug here must not stop every live log; the follower at fault was closed in pass().
         LOG.log(Level.WARNING, "live log writer: " + e.getMessage(), e);
       }
-      if (feeds.isEmpty() && ofEndedRuns.isEmpty()) {
+      if (busy) {
+        // Followers are catching up: on with them, without waiting for the next tick.
+        busy = false;
+      } else if (feeds.isEmpty() && ofEndedRuns.isEmpty()) {
         LockSupport.park(this);
       } else {
         LockSupport.parkNanos(this, Math.max(0, nextTick - System.nanoTime()));
@@ -151,7 +169,8 @@ final class LogFanOut {
       // More lines came in one tick than memory holds: those no longer there are read from the
       // journal, once for all the attached followers.
       if (feed.journal == null) {
-        feed.journal = new LineFiles(List.of(log.journal()));
+        long[] mark = log.mark(feed.head);
+        feed.journal = new LineFiles(List.of(log.journal()), mark[0], mark[1]);
       }
       LogEvents events = new LogEvents(RunLog.RECENT * 96);
       long first = feed.head + 1;
@@ -193,11 +212,15 @@ final class LogFanOut {
     }
   }
 
-  /** Catches up and writes every follower as far as its connection takes without blocking. */
-  private void pass() {
+  /**
+   * Catches up and writes every follower as far as its connection takes without blocking; true when
+   * some caught up by a batch (and may take more at once).
+   */
+  private boolean pass() {
+    boolean busy = false;
     for (Iterator<Feed> feedIt = feeds.values().iterator(); feedIt.hasNext(); ) {
       Feed feed = feedIt.next();
-      serve(feed.followers, feed);
+      busy |= serve(feed.followers, feed);
       if (feed.followers.isEmpty()) {
         feedIt.remove();
         if (feed.journal != null) {
@@ -209,29 +232,71 @@ final class LogFanOut {
         }
       }
     }
-    serve(ofEndedRuns, null);
+    busy |= serveEnded();
+    return busy;
   }
 
-  private static void serve(List<LogFollower> followers, Feed feed) {
-    for (Iterator<LogFollower> it = followers.iterator(); it.hasNext(); ) {
+  /** The followers of ended runs, those of one run sharing its batches. */
+  private boolean serveEnded() {
+    if (ofEndedRuns.isEmpty()) {
+      endedBatches.clear();
+      return false;
+    }
+    boolean busy = false;
+    boolean left = false;
+    for (Iterator<LogFollower> it = ofEndedRuns.iterator(); it.hasNext(); ) {
       LogFollower follower = it.next();
-      boolean open;
-      try {
-        open = follower.pump();
-        for (int i = 0;
-            open && i < BATCHES_PER_PASS && follower.state() == LogFollower.State.CATCHING_UP;
-            i++) {
-          follower.catchUp(feed == null ? 0 : feed.head, feed == null ? null : feed.ended);
-          open = follower.pump();
-        }
-      } catch (java.io.IOException | RuntimeException e) {
-        LOG.log(Level.FINE, "live log follower closed: " + e.getMessage(), e);
-        follower.close();
-        open = false;
+      SharedBatches shared =
+          endedBatches.computeIfAbsent(
+              follower.completed().journal(), journal -> new SharedBatches());
+      boolean[] caughtUp = new boolean[1];
+      if (!serveOne(follower, 0, null, shared, caughtUp)) {
+        it.remove();
+        left = true;
       }
-      if (!open) {
+      busy |= caughtUp[0];
+    }
+    if (left) {
+      // The batches of a run nobody follows any more go at once.
+      java.util.Set<java.nio.file.Path> wanted = new java.util.HashSet<>();
+      ofEndedRuns.forEach(f -> wanted.add(f.completed().journal()));
+      endedBatches.keySet().retainAll(wanted);
+    }
+    return busy;
+  }
+
+  private static boolean serve(List<LogFollower> followers, Feed feed) {
+    boolean busy = false;
+    boolean[] caughtUp = new boolean[1];
+    for (Iterator<LogFollower> it = followers.iterator(); it.hasNext(); ) {
+      caughtUp[0] = false;
+      if (!serveOne(it.next(), feed.head, feed.ended, feed.batches, caughtUp)) {
         it.remove();
       }
+      busy |= caughtUp[0];
+    }
+    return busy;
+  }
+
+  /**
+   * Writes one follower what its connection takes, and catches it up by a batch; false once it is
+   * closed. {@code caughtUp[0]} is set when it queued a batch.
+   */
+  private static boolean serveOne(
+      LogFollower follower, long head, String ended, SharedBatches shared, boolean[] caughtUp) {
+    try {
+      boolean open = follower.pump();
+      for (int i = 0;
+          open && i < BATCHES_PER_PASS && follower.state() == LogFollower.State.CATCHING_UP;
+          i++) {
+        caughtUp[0] |= follower.catchUp(head, ended, shared);
+        open = follower.pump();
+      }
+      return open;
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.log(Level.FINE, "live log follower closed: " + e.getMessage(), e);
+      follower.close();
+      return false;
     }
   }
 }

@@ -22,29 +22,37 @@ import java.util.concurrent.TimeUnit;
  * queued here; once more than {@value #BEHIND_LINES} lines (or {@value #BEHIND_BYTES} bytes) wait,
  * it is detached: it sends what it holds, then an event {@code behind} ("reconnect from line N"),
  * and closes; the client reconnects with {@code Last-Event-ID} and misses nothing. A client that
- * stops reading holds nobody's thread; the connection's idle timeout ends it.
+ * stops reading holds nobody's thread, and at most its connection's capped kernel buffer ({@value
+ * #SEND_BUFFER} bytes asked) plus those lines; one catching up holds one batch, until it reads
+ * again or the connection's idle timeout ends it.
  *
  * <p>Thread-safety: everything but the write listener's callbacks runs on the fan-out's thread.
  */
 final class LogFollower {
 
   /**
-   * Lines waiting for a slow client before it is told it fell behind: half what the run keeps in
-   * memory, so that a follower that reconnects at once resumes from memory. (The bytes waiting are
-   * those the run's other followers share: this costs no memory per follower.)
+   * Lines waiting for a slow client before it is told it fell behind: one with fewer waiting takes
+   * the run's next batch (at most {@link RunLog#RECENT} lines), whatever its size, so that a burst
+   * of lines does not drop every follower at once. The bytes waiting are those the run's other
+   * followers share: this costs no memory per follower. A follower told so resumes from the line
+   * after the last one it was queued, which the run still holds in memory unless it wrote as many
+   * lines again meanwhile.
    */
-  static final int BEHIND_LINES = RunLog.RECENT / 2;
+  static final int BEHIND_LINES = RunLog.RECENT;
 
-  /** Bytes waiting for a slow client before it is told it fell behind. */
+  /** Bytes waiting for a slow client before it is told it fell behind (as lines, above). */
   static final int BEHIND_BYTES = 8 << 20;
+
+  /**
+   * The kernel send buffer of a follower's connection, capped: {@link
+   * io.gantry.server.web.SendBuffers}.
+   */
+  static final int SEND_BUFFER = io.gantry.server.web.SendBuffers.EVENT_STREAM;
 
   /** Lines read per catch-up batch. */
   static final int BATCH = 500;
 
   private static final long PING_NANOS = TimeUnit.SECONDS.toNanos(15);
-
-  /** How long a catching-up follower's connection may take nothing before it is dropped. */
-  private static final long STALLED_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
   /** Events to write: a part of bytes shared by the followers of a run, or of this one's own. */
   private static final class Piece {
@@ -60,7 +68,46 @@ final class LogFollower {
   }
 
   /** A run that ended before the follower came: where its lines are, and how it ended. */
-  record Completed(Path journal, List<Path> stepFiles, String conclusion) {}
+  static final class Completed {
+    private final Path journal;
+    private final List<Path> stepFiles;
+    private final String conclusion;
+    private final long[] marks;
+
+    /**
+     * @param marks where every {@link RunLog#MARK}-th line starts in the journal ({@link
+     *     RunLog#marks}); null when not known
+     */
+    Completed(Path journal, List<Path> stepFiles, String conclusion, long[] marks) {
+      this.journal = journal;
+      this.stepFiles = stepFiles;
+      this.conclusion = conclusion;
+      this.marks = marks;
+    }
+
+    Path journal() {
+      return journal;
+    }
+
+    String conclusion() {
+      return conclusion;
+    }
+
+    boolean hasMarks() {
+      return marks != null;
+    }
+
+    /** Its lines after {@code after}: from the journal's nearest mark when known. */
+    LineFiles open(long after) {
+      if (!Files.exists(journal)) {
+        return new LineFiles(stepFiles);
+      }
+      long k = marks == null ? 0 : Math.min(after / RunLog.MARK, marks.length - 1);
+      return k <= 0
+          ? new LineFiles(List.of(journal))
+          : new LineFiles(List.of(journal), k * RunLog.MARK, marks[(int) k]);
+    }
+  }
 
   enum State {
     /** Sending lines the run wrote before this follower reached it. */
@@ -90,8 +137,6 @@ final class LogFollower {
   /** The piece handed to the connection last: taken once it is ready again. */
   private Piece handed;
 
-  private long handedAt;
-
   private long queuedBytes;
   private boolean unflushed;
   private long lastWrite = System.nanoTime();
@@ -111,6 +156,7 @@ final class LogFollower {
 
   /** Switches the response to non-blocking output; {@code wake} is called when it can go on. */
   void open(Runnable wake) throws IOException {
+    io.gantry.server.web.SendBuffers.cap(client.ctx().req(), SEND_BUFFER);
     out = client.ctx().res().getOutputStream();
     out.setWriteListener(
         new WriteListener() {
@@ -125,13 +171,6 @@ final class LogFollower {
             wake.run();
           }
         });
-    if (log == null) {
-      files =
-          new LineFiles(
-              Files.exists(completed.journal())
-                  ? List.of(completed.journal())
-                  : completed.stepFiles());
-    }
   }
 
   RunLog log() {
@@ -146,6 +185,11 @@ final class LogFollower {
     return sent;
   }
 
+  /** Where an ended run's lines are (null for a running run's follower). */
+  Completed completed() {
+    return completed;
+  }
+
   /** The run's next events, shared with its other followers; false when this one fell behind. */
   boolean offer(byte[] events, long firstLine, long lastLine) {
     if (state == State.CATCHING_UP && sent == firstLine - 1) {
@@ -156,9 +200,7 @@ final class LogFollower {
     if (state != State.ATTACHED) {
       return true;
     }
-    long waiting = sent - written;
-    if (waiting + (lastLine - firstLine + 1) > BEHIND_LINES
-        || queuedBytes + events.length > BEHIND_BYTES) {
+    if (sent - written > BEHIND_LINES || queuedBytes > BEHIND_BYTES) {
       last(LogEvents.behind(sent));
       return false;
     }
@@ -184,11 +226,12 @@ final class LogFollower {
    * Catches up by one batch when everything queued is written: from the run's memory, or its
    * journal, up to line {@code head} (the last the fan-out encoded for the attached followers),
    * then attaches, or ends when the run ended with {@code head}. A follower of an ended run reads
-   * its files to the end.
+   * its files to the end. True when it queued a batch. Whole batches of a running run come from, or
+   * go to, {@code shared} (null: none).
    */
-  void catchUp(long head, String ended) throws IOException {
+  boolean catchUp(long head, String ended, SharedBatches shared) throws IOException {
     if (state != State.CATCHING_UP) {
-      return;
+      return false;
     }
     if (log != null && sent >= head) {
       closeFiles();
@@ -197,51 +240,81 @@ final class LogFollower {
       } else {
         state = State.ATTACHED;
       }
-      return;
-    }
-    if (log != null
-        && handed != null
-        && head - written > BEHIND_LINES
-        && System.nanoTime() - handedAt > STALLED_NANOS) {
-      // Its connection takes nothing while the run goes on: dropped, as an attached one would be.
-      last(LogEvents.behind(sent));
-      return;
+      return false;
     }
     if (!queue.isEmpty()) {
-      // One batch at a time: a slow client holds at most one.
-      return;
+      // One batch at a time: a client that reads slowly, or not at all, holds at most one (and the
+      // one its connection has), until it reads or the connection's idle timeout ends it. Telling
+      // it that it fell behind would gain nothing: it would resume from where it is.
+      return false;
     }
-    LogEvents events = new LogEvents(BATCH * 128);
+    // Up to the next multiple of BATCH: from there on, whole batches shared with the others.
+    long upTo = (sent / BATCH + 1) * BATCH;
+    if (log != null) {
+      upTo = Math.min(head, upTo);
+    }
+    boolean whole = shared != null && sent % BATCH == 0 && upTo - sent == BATCH;
+    if (whole) {
+      byte[] known = shared.get(sent / BATCH);
+      if (known != null) {
+        queue(known, upTo);
+        return true;
+      }
+    }
+    long first = sent;
+    LogEvents events = new LogEvents((int) (upTo - sent) * 160);
     if (log == null) {
-      boolean more = files.read(sent, Long.MAX_VALUE, BATCH, events);
-      if (!events.isEmpty()) {
-        queue(events.take(), files.number());
+      if (files != null && files.number() + BATCH <= sent && completed.hasMarks()) {
+        // Its other batches came shared: on from the journal's nearest mark instead.
+        closeFiles();
+      }
+      if (files == null) {
+        files = completed.open(sent);
+      }
+      boolean more = files.read(sent, upTo, BATCH, events);
+      int count = events.lines();
+      if (count > 0) {
+        byte[] encoded = events.take();
+        if (whole && count == BATCH) {
+          shared.put(first / BATCH, encoded);
+        }
+        queue(encoded, files.number());
       }
       if (!more) {
         last(LogEvents.end(completed.conclusion()));
       }
-      return;
+      return true;
     }
-    RunLog.Slice slice = log.since(sent, (int) Math.min(BATCH, head - sent));
+    RunLog.Slice slice = log.since(sent, (int) (upTo - sent));
     if (!slice.lines().isEmpty()) {
       closeFiles();
+      long number = sent;
       for (String line : slice.lines()) {
-        events.log(++sent, line);
+        events.log(++number, line);
       }
     } else if (slice.journalProblem() != null) {
       throw new IOException(slice.journalProblem());
     } else {
-      if (files == null) {
-        files = new LineFiles(List.of(log.journal()));
+      if (files != null && files.number() + BATCH <= sent) {
+        // Its others batches came shared: on from the journal's nearest mark instead.
+        closeFiles();
       }
-      files.read(sent, head, BATCH, events);
+      if (files == null) {
+        long[] mark = log.mark(sent);
+        files = new LineFiles(List.of(log.journal()), mark[0], mark[1]);
+      }
+      files.read(sent, upTo, BATCH, events);
       if (events.isEmpty()) {
         throw new IOException("cannot read line " + (sent + 1) + " of " + log.journal());
       }
-      queue(events.take(), files.number());
-      return;
     }
-    queue(events.take(), sent);
+    int count = events.lines();
+    byte[] encoded = events.take();
+    if (whole && count == BATCH) {
+      shared.put(first / BATCH, encoded);
+    }
+    queue(encoded, first + count);
+    return true;
   }
 
   /**
@@ -284,7 +357,6 @@ final class LogFollower {
           return true;
         }
         handed = piece;
-        handedAt = System.nanoTime();
         out.write(piece.bytes);
         unflushed = true;
         lastWrite = System.nanoTime();

@@ -65,7 +65,9 @@ final class LogStream {
         live.finished(id, conclusion);
       }
       log = null;
-      completed = new LogFollower.Completed(logs.lineJournal(id), logs.runFiles(id), conclusion);
+      completed =
+          new LogFollower.Completed(
+              logs.lineJournal(id), logs.runFiles(id), conclusion, live.marksOf(id));
     }
     LogFollower follower = new LogFollower(client, log, completed, after, live::leave);
     try {

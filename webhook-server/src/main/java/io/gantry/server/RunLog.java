@@ -1,9 +1,10 @@
 package io.gantry.server;
 
 import io.gantry.runner.files.PrivateFiles;
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,11 +26,21 @@ final class RunLog {
   /** Lines kept in memory per running run. */
   static final int RECENT = 10_000;
 
+  /** Every this many lines, where the next starts in the journal is noted (see {@link #mark}). */
+  static final int MARK = LogFollower.BATCH;
+
   private final long runId;
   private final Path journal;
   private final String[] recent = new String[RECENT];
-  private BufferedWriter writer;
+  private OutputStream writer;
   private long count = -1;
+
+  /** The journal's size in bytes: where the next line goes. */
+  private long size;
+
+  /** Where line {@code k × MARK + 1} starts in the journal, for each k so far. */
+  private long[] marks = new long[16];
+
   private String conclusion;
   private String journalProblem;
 
@@ -64,11 +75,14 @@ final class RunLog {
             PrivateFiles.createEmpty(journal);
           }
           writer =
-              Files.newBufferedWriter(journal, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+              new BufferedOutputStream(
+                  Files.newOutputStream(journal, StandardOpenOption.APPEND), 8192);
         }
-        writer.write(line);
+        byte[] utf8 = line.getBytes(StandardCharsets.UTF_8);
+        writer.write(utf8);
         writer.write('\n');
         writer.flush();
+        size += utf8.length + 1;
       } catch (IOException e) {
         // The live followers still get the lines in memory; only a resume from disk is lost.
         journalProblem = "cannot write " + journal + ": " + e.getMessage();
@@ -76,6 +90,44 @@ final class RunLog {
     }
     count++;
     recent[(int) ((count - 1) % RECENT)] = line;
+    noteMark();
+  }
+
+  /**
+   * Where to start reading the journal for the lines after {@code after}: {@code {n, offset}}, n
+   * the largest multiple of {@link #MARK} not over {@code after} (and not over what is written),
+   * offset where line n + 1 starts in the journal; so a follower catching up from the journal does
+   * not read it from its first byte.
+   */
+  synchronized long[] mark(long after) {
+    counted();
+    long k = Math.min(Math.max(0, after), count) / MARK;
+    if (journalProblem != null || k >= marks.length) {
+      return new long[] {0, 0};
+    }
+    return new long[] {k * MARK, marks[(int) k]};
+  }
+
+  /**
+   * Where every {@link #MARK}-th line ends in the journal (see {@link #mark}), so far; null when
+   * the journal could not be written.
+   */
+  synchronized long[] marks() {
+    counted();
+    if (journalProblem != null) {
+      return null;
+    }
+    return java.util.Arrays.copyOf(marks, (int) (count / MARK) + 1);
+  }
+
+  private void noteMark() {
+    if (count % MARK == 0 && journalProblem == null) {
+      int k = (int) (count / MARK);
+      if (k >= marks.length) {
+        marks = java.util.Arrays.copyOf(marks, marks.length * 2);
+      }
+      marks[k] = size;
+    }
   }
 
   /** The run ended: its followers are told once they have sent every line. */
@@ -128,10 +180,27 @@ final class RunLog {
       return;
     }
     count = 0;
+    size = 0;
+    marks[0] = 0;
     if (Files.exists(journal)) {
-      try (BufferedReader reader = Files.newBufferedReader(journal, StandardCharsets.UTF_8)) {
-        while (reader.readLine() != null) {
-          count++;
+      try (InputStream in = Files.newInputStream(journal)) {
+        byte[] buffer = new byte[65536];
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+          for (int i = 0; i < n; i++) {
+            if (buffer[i] == '\n') {
+              count++;
+              long end = size + i + 1;
+              if (count % MARK == 0) {
+                int k = (int) (count / MARK);
+                if (k >= marks.length) {
+                  marks = java.util.Arrays.copyOf(marks, marks.length * 2);
+                }
+                marks[k] = end;
+              }
+            }
+          }
+          size += n;
         }
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read " + journal + ": " + e.getMessage(), e);

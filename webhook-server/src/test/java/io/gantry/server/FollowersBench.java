@@ -10,12 +10,13 @@ import java.util.Map;
 /**
  * {@code bench/followers}: a real {@code gantry serve} process (its heap capped with {@code
  * -Xmx300m}) runs a 20,000-line run with no live log follower, then with FOLLOWERS followers (SSE
- * over sockets, in this JVM), alternately, ROUNDS times each. Per run: the wall time from dispatch
- * to COMPLETED, the server's CPU time (utime + stime of its process), the CPU time of this JVM (the
- * followers' side), the server's peak resident memory, and whether every follower got every line.
- * Arguments: WORK_DIR [FOLLOWERS] [ROUNDS] [LINES] [BEFORE_CLASSPATH]. With BEFORE_CLASSPATH (the
- * server's classes of an earlier build), a second server runs from it, and each round measures
- * both, before then after, with the same followers' code: side by side in one run.
+ * over sockets, all on one selector thread of this JVM: {@link NioFollowers}), alternately, ROUNDS
+ * times each. Per run: the wall time from dispatch to COMPLETED, the server's CPU time (utime +
+ * stime of its process), the CPU time of this JVM (the followers' side), the server's peak resident
+ * memory, and whether every follower got every line. Arguments: WORK_DIR [FOLLOWERS] [ROUNDS]
+ * [LINES] [BEFORE_CLASSPATH]. With BEFORE_CLASSPATH (the server's classes of an earlier build), a
+ * second server runs from it, and each round measures both, before then after, with the same
+ * followers' code: side by side in one run.
  */
 public final class FollowersBench {
 
@@ -46,14 +47,22 @@ public final class FollowersBench {
         Files.createDirectories(dir);
         KilledServerFixture server = new KilledServerFixture(dir, Map.of("talk.yml", workflow));
         servers.put(side, server);
-        List<String> options = List.of("-Xmx300m", "-XX:+UseSerialGC");
+        List<String> options = new ArrayList<>(List.of("-Xmx300m", "-XX:+UseSerialGC"));
+        // More options for the servers' JVMs (e.g. a JFR recording): FOLLOWERS_SERVER_OPTIONS,
+        // in which {side} is replaced by "before", "after" or "this".
+        String extra = System.getenv("FOLLOWERS_SERVER_OPTIONS");
+        if (extra != null && !extra.isBlank()) {
+          for (String option : extra.strip().split("\\s+")) {
+            options.add(option.replace("{side}", side));
+          }
+        }
         pids.put(
             side, side.equals("before") ? server.start(options, before) : server.start(options));
         // One untimed run warms the server up.
         server.awaitStatus(server.dispatch("talk.yml"), "COMPLETED");
       }
       System.out.printf(
-          "%-7s %-10s %10s %14s %14s %16s %s%n",
+          "%-7s %-10s %10s %20s %14s %16s %s%n",
           "server",
           "followers",
           "run (ms)",
@@ -67,39 +76,51 @@ public final class FollowersBench {
             KilledServerFixture server = servers.get(side);
             long pid = pids.get(side);
             long cpuBefore = cpuTicks(pid);
+            long sysBefore = sysTicks(pid);
             long clientBefore = cpuTicks(ProcessHandle.current().pid());
             long started = System.nanoTime();
             long id = server.dispatch("talk.yml");
-            List<SseFollower> list = new ArrayList<>();
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-              SseFollower follower = new SseFollower(server.port(), id, null);
-              list.add(follower);
-              Thread thread = new Thread(follower, "bench-follower-" + i);
-              thread.setDaemon(true);
+            NioFollowers list = new NioFollowers(server.port(), id, n);
+            java.util.concurrent.atomic.AtomicReference<Throwable> failed =
+                new java.util.concurrent.atomic.AtomicReference<>();
+            Thread thread =
+                new Thread(
+                    () -> {
+                      try {
+                        list.run(600_000);
+                      } catch (Throwable e) {
+                        failed.set(e);
+                      }
+                    },
+                    "bench-followers");
+            thread.setDaemon(true);
+            if (n > 0) {
               thread.start();
-              threads.add(thread);
             }
             server.awaitStatus(id, "COMPLETED");
             long runMillis = (System.nanoTime() - started) / 1_000_000;
             long cpu = cpuTicks(pid) - cpuBefore;
+            long sys = sysTicks(pid) - sysBefore;
             long clientCpu = cpuTicks(ProcessHandle.current().pid()) - clientBefore;
-            for (Thread thread : threads) {
+            if (n > 0) {
               thread.join(600_000);
             }
-            boolean complete = true;
+            boolean complete = failed.get() == null;
             int behind = 0;
-            for (SseFollower f : list) {
-              complete &= f.failure == null && "success".equals(f.end) && f.ids.size() > lines;
-              behind += f.behindEvents.get();
+            for (NioFollowers.Follower f : list.followers()) {
+              complete &= "success".equals(f.end) && f.inOrder && f.last > lines;
+              behind += f.behind;
+            }
+            if (failed.get() != null) {
+              System.out.println("followers failed: " + failed.get());
             }
             results.add(new Result(side, n, runMillis, cpu / 100.0, clientCpu / 100.0));
             System.out.printf(
-                "%-7s %-10d %10d %14.2f %14.2f %16d %s%n",
+                "%-7s %-10d %10d %20s %14.2f %16d %s%n",
                 side,
                 n,
                 runMillis,
-                cpu / 100.0,
+                String.format("%.2f (sys %.2f)", cpu / 100.0, sys / 100.0),
                 clientCpu / 100.0,
                 peakRssMb(pid),
                 n == 0 ? "-" : (complete ? "yes" : "NO") + " (" + behind + " times behind)");
@@ -107,6 +128,16 @@ public final class FollowersBench {
         }
       }
     } finally {
+      String extra = System.getenv("FOLLOWERS_SERVER_OPTIONS");
+      if (extra != null && extra.contains("StartFlightRecording")) {
+        // The servers are killed below: their recordings are written first.
+        for (long pid : pids.values()) {
+          new ProcessBuilder("jcmd", String.valueOf(pid), "JFR.stop", "name=1")
+              .inheritIO()
+              .start()
+              .waitFor();
+        }
+      }
       for (KilledServerFixture server : servers.values()) {
         server.close();
       }
@@ -123,7 +154,8 @@ public final class FollowersBench {
       double useN = 100 * cpuN / (runN / 1000);
       System.out.printf(
           "medians %s: run %.0f ms -> %.0f ms with %d followers (%.2fx); server CPU %.2f s -> %.2f s"
-              + " (+%.2f s); server CPU use %.0f%% -> %.0f%% of a core (%+.0f points)%n",
+              + " (+%.2f s, %+.0f%% of the run's own); server CPU use %.0f%% -> %.0f%% of a core"
+              + " (%+.0f points)%n",
           side,
           run0,
           runN,
@@ -132,6 +164,7 @@ public final class FollowersBench {
           cpu0,
           cpuN,
           cpuN - cpu0,
+          100 * (cpuN - cpu0) / cpu0,
           use0,
           useN,
           useN - use0);
@@ -161,6 +194,13 @@ public final class FollowersBench {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.UTF_8);
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+  }
+
+  /** stime of the process (the kernel's work for it: sockets, files), in clock ticks. */
+  private static long sysTicks(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.UTF_8);
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(fields[12]);
   }
 
   private static long peakRssMb(long pid) throws Exception {

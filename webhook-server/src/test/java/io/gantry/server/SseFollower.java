@@ -29,6 +29,9 @@ final class SseFollower implements Runnable {
       new java.util.concurrent.atomic.AtomicInteger();
   volatile Throwable failure;
 
+  /** Counted down when the first {@code log} event is read (before a pause). */
+  final java.util.concurrent.CountDownLatch firstLine = new java.util.concurrent.CountDownLatch(1);
+
   private final int port;
   private final long runId;
   private final java.util.concurrent.CountDownLatch resume;
@@ -51,6 +54,8 @@ final class SseFollower implements Runnable {
       }
     } catch (Throwable e) {
       failure = e;
+    } finally {
+      firstLine.countDown();
     }
   }
 
@@ -87,6 +92,7 @@ final class SseFollower implements Runnable {
                 ids.add(number);
                 lines.add(data.toString());
                 last = number;
+                firstLine.countDown();
                 if (first && resume != null) {
                   first = false;
                   resume.await();

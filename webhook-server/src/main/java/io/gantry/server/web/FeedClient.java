@@ -10,8 +10,9 @@ import java.util.ArrayDeque;
 /**
  * One browser of the live runs list, written without blocking by {@link RunFeed}'s one thread: its
  * events wait in a queue of at most {@value #MAX_QUEUED} bytes, written as its connection takes
- * them. A browser that does not read holds no thread; once its queue is full it is closed (it
- * reloads the rows when it reconnects).
+ * them (and its connection's kernel send buffer is capped: {@link SendBuffers}). A browser that
+ * does not read holds no thread; once its queue is full it is closed (it reloads the rows when it
+ * reconnects).
  *
  * <p>Thread-safety: {@link #send} and {@link #pump} run on the feed's thread only.
  */
@@ -33,6 +34,7 @@ final class FeedClient {
 
   /** Switches the response to non-blocking output; {@code wake} runs when it can take more. */
   void open(Runnable wake) throws IOException {
+    SendBuffers.cap(client.ctx().req(), SendBuffers.EVENT_STREAM);
     out = client.ctx().res().getOutputStream();
     out.setWriteListener(
         new WriteListener() {
