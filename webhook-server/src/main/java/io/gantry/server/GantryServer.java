@@ -172,6 +172,7 @@ public final class GantryServer implements AutoCloseable {
       io.gantry.server.cache.CacheService.mount(actionRuntime.caches(), app);
     }
     api.jobWaits(run -> agentJobs.waitingReasons(run, channel));
+    web.jobWaits(run -> agentJobs.waitingReasons(run, channel));
     webhooks.routes(app);
     EventRuns eventRuns = new EventRuns(config, store, queue, api::authenticate);
     eventRuns.routes(app);
