@@ -106,6 +106,7 @@ final class AgentCommand implements Callable<Integer> {
     // Step processes of an agent killed on this folder (kill -9 mid-job): the server has marked
     // their jobs interrupted once the agent's lease ran out.
     io.gantry.runner.execution.JobMarkers.killOrphans(data);
+    remote.clearLeftovers();
     try (RunStore store = Stores.openEmbedded(data);
         ActionRuntime runtime =
             ActionRuntime.start(

@@ -75,7 +75,7 @@ class AgentProcessesTest {
             + dir.resolve("server")
             + "\n  api-token: "
             + TOKEN
-            + "\n  workers: 0\n  lease-seconds: 6\n"
+            + "\n  workers: 0\n  lease-seconds: 6\n  public-read: true\n"
             + "repositories:\n  - name: acme/agents\n    forge: git\n    clone-url: file://"
             + bare
             + "\n    webhook-secret: agents-secret\n");

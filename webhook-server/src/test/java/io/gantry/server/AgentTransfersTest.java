@@ -221,7 +221,7 @@ jobs:
                 token,
                 Expressions.toJson(
                     Map.of("key", "deps-1", "version", "v1", "cacheSize", archive.length))));
-    String upload = caches + "/" + reserved.get("cacheId");
+    String upload = caches + "/" + ((Number) reserved.get("cacheId")).longValue();
     // The second chunk's connection drops half-way; the toolkit sends the chunk again.
     assertThat(patch(upload, token, archive, 0, 1_000_000).status()).isEqualTo(204);
     cutOff(
@@ -238,8 +238,12 @@ jobs:
         call("POST", upload, token, Expressions.toJson(Map.of("size", archive.length)));
     assertThat(committed.status()).as(committed.body()).isEqualTo(204);
 
+    // Looked up as the toolkit does: the download URL names the host and port it asked.
+    HttpResponse<byte[]> lookup =
+        bytes("/_apis/artifactcache/cache?keys=deps-1&version=v1", token, null);
+    assertThat(lookup.statusCode()).isEqualTo(200);
     Map<?, ?> hit =
-        json(call("GET", "/_apis/artifactcache/cache?keys=deps-1&version=v1", token, null));
+        (Map<?, ?>) Expressions.fromJson(new String(lookup.body(), StandardCharsets.UTF_8));
     String location = String.valueOf(hit.get("archiveLocation"));
     assertThat(location).startsWith("http://127.0.0.1:" + server.port() + "/_apis/");
     String path = location.substring(location.indexOf("/_apis/"));

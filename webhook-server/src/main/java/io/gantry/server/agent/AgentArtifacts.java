@@ -98,7 +98,7 @@ final class AgentArtifacts implements RunArtifacts {
       if (done.body().get("log") instanceof List<?> lines) {
         lines.forEach(l -> log.accept(String.valueOf(l)));
       }
-      return AgentTransfers.artifact(done.body());
+      return ArtifactJson.from(done.body());
     } finally {
       Files.deleteIfExists(zip);
     }
@@ -214,7 +214,7 @@ final class AgentArtifacts implements RunArtifacts {
     List<Artifact> out = new ArrayList<>();
     if (answer.body().get("artifacts") instanceof List<?> list) {
       for (Object o : list) {
-        out.add(AgentTransfers.artifact((Map<?, ?>) o));
+        out.add(ArtifactJson.from((Map<?, ?>) o));
       }
     }
     return out;

@@ -40,6 +40,20 @@ public final class AgentServices {
     this.transfers = transfers;
   }
 
+  /**
+   * Deletes the zips an agent killed mid-transfer left in its folder (at start, before any job).
+   */
+  public void clearLeftovers() throws IOException {
+    if (!java.nio.file.Files.isDirectory(transfers)) {
+      return;
+    }
+    try (var left = java.nio.file.Files.list(transfers)) {
+      for (Path file : (Iterable<Path>) left::iterator) {
+        java.nio.file.Files.deleteIfExists(file);
+      }
+    }
+  }
+
   /** The artifacts of one run, kept by the server. */
   public RunArtifacts artifacts(long runId) {
     return new AgentArtifacts(this, runId, transfers);

@@ -21,10 +21,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -396,7 +394,7 @@ public final class AgentTransfers {
       receiving.remove(ctx.pathParam("upload"));
       List<String> log = new ArrayList<>();
       Artifact artifact = artifacts.adopt(r.upload, r.files, r.part, r.sha256, log::add);
-      Map<String, Object> out = artifactJson(artifact);
+      Map<String, Object> out = ArtifactJson.of(artifact);
       out.put("log", log);
       out.put("url", artifacts.urlOf(artifact));
       ctx.status(201).json(out);
@@ -430,7 +428,7 @@ public final class AgentTransfers {
     }
     List<Map<String, Object>> out = new ArrayList<>();
     for (Artifact a : artifacts.list(target)) {
-      out.add(artifactJson(a));
+      out.add(ArtifactJson.of(a));
     }
     ctx.json(Map.of("artifacts", out));
   }
@@ -455,37 +453,6 @@ public final class AgentTransfers {
           "forbidden",
           what + " belongs to " + repository + "; a job reads its own repository's artifacts");
     }
-  }
-
-  static Map<String, Object> artifactJson(Artifact a) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", a.id());
-    m.put("runId", a.runId());
-    m.put("repository", a.repository());
-    m.put("name", a.name());
-    m.put("job", a.job());
-    m.put("file", a.file());
-    m.put("sizeBytes", a.sizeBytes());
-    m.put("files", a.files());
-    m.put("digest", a.digest());
-    m.put("createdAt", a.createdAt().toString());
-    m.put("expiresAt", a.expiresAt().toString());
-    return m;
-  }
-
-  static Artifact artifact(Map<?, ?> m) {
-    return new Artifact(
-        (long) AgentProtocol.number(m.get("id")),
-        (long) AgentProtocol.number(m.get("runId")),
-        String.valueOf(m.get("repository")),
-        String.valueOf(m.get("name")),
-        String.valueOf(m.get("job")),
-        String.valueOf(m.get("file")),
-        (long) AgentProtocol.number(m.get("sizeBytes")),
-        AgentProtocol.integer(m.get("files")),
-        String.valueOf(m.get("digest")),
-        Instant.parse(String.valueOf(m.get("createdAt"))),
-        Instant.parse(String.valueOf(m.get("expiresAt"))));
   }
 
   private static Map<?, ?> json(Context ctx) throws Refused {
