@@ -62,6 +62,13 @@ final class AgentCommand implements Callable<Integer> {
       description = "Workspaces, step logs and caches of its jobs (default: DATA_DIR/agent).")
   Path dataDir;
 
+  @Option(
+      names = "--action-source",
+      paramLabel = "URL",
+      description =
+          "A git base URL actions are fetched from (repeatable; default https://github.com).")
+  List<String> actionSources = new java.util.ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
@@ -82,21 +89,39 @@ final class AgentCommand implements Callable<Integer> {
       err.println("gantry agent: --workers must be from 1 to 64, got " + workers);
       return Gantry.BAD_INPUT;
     }
+    for (String source : actionSources) {
+      if (!source.matches("(https?|file|ssh|git)://.+")) {
+        err.println(
+            "gantry agent: --action-source must be a git base URL (https://…, file:///…), got '"
+                + source
+                + "'");
+        return Gantry.BAD_INPUT;
+      }
+    }
     Path data = dataDir != null ? dataDir : Settings.defaultDataDir().resolve("agent");
+    // Artifacts and caches of its jobs are kept by the server, for jobs on other machines.
+    io.gantry.server.agent.AgentServices remote =
+        new io.gantry.server.agent.AgentServices(url, key, data.resolve("transfers"));
     PrintWriter out = spec.commandLine().getOut();
     // Step processes of an agent killed on this folder (kill -9 mid-job): the server has marked
     // their jobs interrupted once the agent's lease ran out.
     io.gantry.runner.execution.JobMarkers.killOrphans(data);
+    remote.clearLeftovers();
     try (RunStore store = Stores.openEmbedded(data);
         ActionRuntime runtime =
-            ActionRuntime.start(data, ServerConfig.Actions.DEFAULTS, null, "127.0.0.1");
+            ActionRuntime.start(
+                data,
+                ServerConfig.Actions.DEFAULTS.withSourcesFirst(actionSources),
+                null,
+                "127.0.0.1");
         WorkflowExecutor executor =
             new WorkflowExecutor(
                 runtime.registry(),
                 store,
                 ExecutorOptions.defaults(data).withMaxParallelJobs(Math.max(2, workers)),
                 runtime.stepRunners(),
-                runtime.jobServices())) {
+                remote.jobServices(runtime.jobServices()))) {
+      executor.keepJobArtifactsWith(remote::artifacts);
       AgentProcess agent =
           new AgentProcess(
               url,

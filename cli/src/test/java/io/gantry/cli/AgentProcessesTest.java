@@ -75,7 +75,7 @@ class AgentProcessesTest {
             + dir.resolve("server")
             + "\n  api-token: "
             + TOKEN
-            + "\n  workers: 0\n  lease-seconds: 6\n"
+            + "\n  workers: 0\n  lease-seconds: 6\n  public-read: true\n"
             + "repositories:\n  - name: acme/agents\n    forge: git\n    clone-url: file://"
             + bare
             + "\n    webhook-secret: agents-secret\n");
@@ -116,6 +116,11 @@ class AgentProcessesTest {
         .isEqualTo(
             "waiting for an agent with labels [gpu, self-hosted] (no connected agent has them"
                 + " all)");
+    // The web UI's run page says it too, under the job.
+    assertThat(text("/runs/" + stuck))
+        .contains(
+            "<p class=\"waiting\" role=\"status\">waiting for an agent with labels [gpu,"
+                + " self-hosted] (no connected agent has them all)</p>");
     Map<?, ?> list = get("/api/agents");
     assertThat(list.toString()).contains("agent-alpha").contains("agent-beta");
     post("/api/runs/" + stuck + "/cancel", Map.of());

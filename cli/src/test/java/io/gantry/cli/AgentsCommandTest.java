@@ -81,6 +81,13 @@ class AgentsCommandTest {
     assertThat(unknown.exit).isEqualTo(Gantry.BAD_INPUT);
     assertThat(unknown.output).contains("no agent named 'nobody'");
 
+    // gantry agent checks its options before it calls the server.
+    Cli badSource = gantry(TOKEN, "agent", "--token", "t", "--action-source", "not-a-url");
+    assertThat(badSource.exit).isEqualTo(Gantry.BAD_INPUT);
+    assertThat(badSource.output)
+        .contains("gantry agent: --action-source must be a git base URL")
+        .contains("got 'not-a-url'");
+
     Cli noToken = gantry(null, "agents");
     assertThat(noToken.exit).isEqualTo(Gantry.BAD_INPUT);
     assertThat(noToken.output).contains("401");

@@ -143,7 +143,9 @@ public final class GantryServer implements AutoCloseable {
         "/api/*",
         ctx -> {
           String method = ctx.method().name();
-          if (method.equals("GET") || method.equals("HEAD")) {
+          // Agents' calls carry an agent's token, which their routes check themselves.
+          if ((method.equals("GET") || method.equals("HEAD"))
+              && !io.gantry.server.agent.AgentTransfers.isAgentPath(ctx.path())) {
             api.authorizeRead(ctx);
           }
         });
@@ -157,7 +159,20 @@ public final class GantryServer implements AutoCloseable {
         new io.gantry.server.agent.AgentChannel(
             agents, store, agentJobs, details -> request(details, parser));
     channel.routes(app);
+    // Artifacts and caches of the agents' jobs go to this server's stores (issue 16, item 4); the
+    // cache protocol is served on this port too, for the agents' jobs to reach.
+    new io.gantry.server.agent.AgentTransfers(
+            agents,
+            io.gantry.runner.store.JobQueue.in(store),
+            store,
+            executor.artifacts(),
+            actionRuntime.caches())
+        .routes(app);
+    if (actionRuntime.caches() != null) {
+      io.gantry.server.cache.CacheService.mount(actionRuntime.caches(), app);
+    }
     api.jobWaits(run -> agentJobs.waitingReasons(run, channel));
+    web.jobWaits(run -> agentJobs.waitingReasons(run, channel));
     webhooks.routes(app);
     EventRuns eventRuns = new EventRuns(config, store, queue, api::authenticate);
     eventRuns.routes(app);
@@ -199,13 +214,17 @@ public final class GantryServer implements AutoCloseable {
         });
     app.error(
         413,
-        ctx ->
+        ctx -> {
+          // A route's own 413 (an agent's artifact over the limit) keeps its message.
+          if (ctx.result() == null || ctx.result().isEmpty()) {
             ctx.json(
                 Map.of(
                     "error",
                     "too_large",
                     "message",
-                    HttpLimits.tooLargeMessage(config.limits().webhookBodyBytes()))));
+                    HttpLimits.tooLargeMessage(config.limits().webhookBodyBytes())));
+          }
+        });
   }
 
   /** Opens the store and starts workers, the status outbox and the HTTP server. */

@@ -68,6 +68,22 @@ final class HttpLimits {
                 EnumSet.of(DispatcherType.REQUEST)));
   }
 
+  /**
+   * The body limit of a chunk of an upload: the cache protocol's {@code PATCH} (actions/cache sends
+   * 32 MiB chunks) and an agent's artifact chunk ({@code PUT}, at most 8 MiB); their handlers
+   * stream them to disk.
+   */
+  static final long CHUNK_BYTES = 64L << 20;
+
+  static boolean isChunk(HttpServletRequest http) {
+    String uri = http.getRequestURI();
+    String method = http.getMethod();
+    return ("PATCH".equals(method) && uri.startsWith("/_apis/artifactcache/caches/"))
+        || ("PUT".equals(method)
+            && uri.startsWith("/api/agent/runs/")
+            && uri.contains("/artifact-uploads/"));
+  }
+
   /** The {@code {"error","message"}} of a body over the limit. */
   static String tooLargeMessage(long limit) {
     return "the request body is over " + human(limit) + "; this server takes no more";
@@ -104,7 +120,10 @@ final class HttpLimits {
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
         throws IOException, ServletException {
       HttpServletRequest http = (HttpServletRequest) request;
-      long limit = http.getRequestURI().startsWith("/hooks/") ? webhookLimit : otherLimit;
+      long limit =
+          http.getRequestURI().startsWith("/hooks/")
+              ? webhookLimit
+              : isChunk(http) ? Math.max(otherLimit, CHUNK_BYTES) : otherLimit;
       if (http.getContentLengthLong() > limit) {
         HttpServletResponse answer = (HttpServletResponse) response;
         answer.setStatus(413);

@@ -101,7 +101,7 @@ public interface ActionContext {
    * The artifacts of the runs of this data directory, for {@code actions/upload-artifact} and
    * {@code actions/download-artifact}; null for contexts made outside a run.
    */
-  default io.gantry.runner.artifact.ArtifactStore artifacts() {
+  default io.gantry.runner.artifact.RunArtifacts artifacts() {
     return null;
   }
 

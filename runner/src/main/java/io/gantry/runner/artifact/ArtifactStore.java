@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  *
  * <p>Thread-safe.
  */
-public final class ArtifactStore {
+public final class ArtifactStore implements RunArtifacts {
 
   /** How big one artifact may be: its files read, its zip written, its files extracted. */
   public static final long DEFAULT_MAX_BYTES = 5L << 30;
@@ -88,7 +88,7 @@ public final class ArtifactStore {
     this.publicUrl = url == null ? null : url.replaceAll("/+$", "");
   }
 
-  /** Where an artifact can be downloaded (upload-artifact's {@code artifact-url}). */
+  @Override
   public String urlOf(Artifact artifact) {
     String base = publicUrl;
     if (base == null) {
@@ -102,52 +102,118 @@ public final class ArtifactStore {
         + "/zip";
   }
 
-  /** The files {@code path:} names (see {@link ArtifactPaths}). */
-  public Selection select(Path workspace, String paths, boolean includeHidden)
-      throws ArtifactException {
-    return ArtifactPaths.select(workspace, paths, includeHidden);
+  /** The largest artifact this store takes, in bytes. */
+  public long maxBytes() {
+    return maxBytes;
+  }
+
+  /** A zip written: its size and SHA-256 as lowercase hex. */
+  public record Zipped(long bytes, String sha256) {}
+
+  /**
+   * Zips the selection into a new file {@code target} (for an agent, which sends it to the server);
+   * fails past {@code maxBytes}, read or written.
+   */
+  public static Zipped zip(Selection files, int compressionLevel, Path target, long maxBytes)
+      throws ArtifactException, IOException {
+    checkLevel(compressionLevel);
+    ZipFiles.Written written =
+        ZipFiles.write(files.root(), files.files(), target, compressionLevel, maxBytes);
+    return new Zipped(written.bytes(), written.sha256());
+  }
+
+  /** The SHA-256 of a file as lowercase hex. */
+  public static String digestOf(Path file) throws IOException {
+    return ZipFiles.digestOf(file);
   }
 
   /**
-   * Stores an artifact of a run. {@code log} gets the lines the step shows.
-   *
-   * @throws ArtifactException for a bad name, an existing name without {@code overwrite}, or a zip
-   *     over the limit; nothing is kept then
+   * Extracts the zip of {@code artifact} found at {@code zip} (a download) into {@code target},
+   * after checking it against the recorded digest; returns the number of files.
    */
+  public static int extractChecked(Artifact artifact, Path zip, Path target, long maxBytes)
+      throws ArtifactException, IOException {
+    String digest = ZipFiles.digestOf(zip);
+    if (!digest.equals(artifact.digest())) {
+      throw new ArtifactException(
+          "the artifact '"
+              + artifact.name()
+              + "' is damaged: its zip's SHA-256 is "
+              + digest
+              + ", "
+              + artifact.digest()
+              + " was recorded; upload it again");
+    }
+    return ZipFiles.extract(zip, target, maxBytes);
+  }
+
+  private static void checkLevel(int level) throws ArtifactException {
+    if (level < 0 || level > 9) {
+      throw new ArtifactException(
+          "compression-level is " + level + "; give 0 (none) to 9 (smallest)");
+    }
+  }
+
+  /**
+   * An artifact zipped on another machine (an agent) and received whole in {@code zip}, a file of
+   * {@link #receiving()}: checked against the digest the sender announced, then kept as {@link
+   * #upload} keeps one (the file is moved; on failure it is deleted).
+   */
+  public Artifact adopt(Upload upload, int files, Path zip, String sha256, Consumer<String> log)
+      throws ArtifactException, IOException {
+    try {
+      String problem = ArtifactNames.problem(upload.name());
+      if (problem != null) {
+        throw new ArtifactException(problem);
+      }
+      int days = retention(upload.retentionDays(), log);
+      if (!upload.overwrite() && findInRun(upload.runId(), upload.name()).isPresent()) {
+        throw exists(upload.name());
+      }
+      long bytes = Files.size(zip);
+      if (bytes > maxBytes) {
+        throw new ArtifactException(
+            "the artifact '" + upload.name() + "' is over the limit of " + maxBytes + " bytes");
+      }
+      String digest = ZipFiles.digestOf(zip);
+      if (!digest.equalsIgnoreCase(sha256)) {
+        throw new ArtifactException(
+            "the artifact '"
+                + upload.name()
+                + "' arrived damaged: its SHA-256 is "
+                + digest
+                + ", the sender announced "
+                + sha256
+                + "; upload it again");
+      }
+      return keep(upload, files, days, zip, new ZipFiles.Written(bytes, digest), log);
+    } finally {
+      Files.deleteIfExists(zip);
+    }
+  }
+
+  /** The folder where zips being received from agents are written, on this store's disk. */
+  public Path receiving() throws IOException {
+    Path receiving = dir.resolve(".receiving");
+    PrivateFiles.createDirectories(receiving);
+    return receiving;
+  }
+
+  @Override
   public Artifact upload(Upload upload, Consumer<String> log)
       throws ArtifactException, IOException {
     String problem = ArtifactNames.problem(upload.name());
     if (problem != null) {
       throw new ArtifactException(problem);
     }
-    if (upload.compressionLevel() < 0 || upload.compressionLevel() > 9) {
-      throw new ArtifactException(
-          "compression-level is " + upload.compressionLevel() + "; give 0 (none) to 9 (smallest)");
-    }
-    int days = upload.retentionDays();
-    if (days < 0) {
-      throw new ArtifactException(
-          "retention-days is " + days + "; give 1 to " + MAX_RETENTION_DAYS + " (0: the default)");
-    }
-    if (days == 0) {
-      days = MAX_RETENTION_DAYS;
-    } else if (days > MAX_RETENTION_DAYS) {
-      log.accept(
-          "Warning: retention-days "
-              + days
-              + " is over the maximum; using "
-              + MAX_RETENTION_DAYS
-              + " instead");
-      days = MAX_RETENTION_DAYS;
-    }
+    checkLevel(upload.compressionLevel());
+    int days = retention(upload.retentionDays(), log);
     if (!upload.overwrite() && findInRun(upload.runId(), upload.name()).isPresent()) {
       throw exists(upload.name());
     }
     Path runDir = runDir(upload.runId());
     PrivateFiles.createDirectories(runDir);
-    String file = UUID.randomUUID() + ".zip";
-    Path part = runDir.resolve("." + file + ".part");
-    Path zip = runDir.resolve(file);
+    Path part = runDir.resolve("." + UUID.randomUUID() + ".zip.part");
     log.accept(
         "Uploading "
             + upload.files().files().size()
@@ -156,7 +222,6 @@ public final class ArtifactStore {
             + " as artifact '"
             + upload.name()
             + "'");
-    ArtifactRecords.Inserted inserted;
     try {
       ZipFiles.Written written =
           ZipFiles.write(
@@ -165,6 +230,43 @@ public final class ArtifactStore {
               part,
               upload.compressionLevel(),
               maxBytes);
+      return keep(upload, upload.files().files().size(), days, part, written, log);
+    } finally {
+      Files.deleteIfExists(part);
+    }
+  }
+
+  private static int retention(int retentionDays, Consumer<String> log) throws ArtifactException {
+    int days = retentionDays;
+    if (days < 0) {
+      throw new ArtifactException(
+          "retention-days is " + days + "; give 1 to " + MAX_RETENTION_DAYS + " (0: the default)");
+    }
+    if (days == 0) {
+      return MAX_RETENTION_DAYS;
+    }
+    if (days > MAX_RETENTION_DAYS) {
+      log.accept(
+          "Warning: retention-days "
+              + days
+              + " is over the maximum; using "
+              + MAX_RETENTION_DAYS
+              + " instead");
+      return MAX_RETENTION_DAYS;
+    }
+    return days;
+  }
+
+  /** Moves a whole zip ({@code part}) into the run's folder and records it. */
+  private Artifact keep(
+      Upload upload, int files, int days, Path part, ZipFiles.Written written, Consumer<String> log)
+      throws ArtifactException, IOException {
+    Path runDir = runDir(upload.runId());
+    PrivateFiles.createDirectories(runDir);
+    String file = UUID.randomUUID() + ".zip";
+    Path zip = runDir.resolve(file);
+    ArtifactRecords.Inserted inserted;
+    try {
       PrivateFiles.restrict(part);
       Files.move(part, zip, StandardCopyOption.ATOMIC_MOVE);
       Instant now = clock.instant();
@@ -176,7 +278,7 @@ public final class ArtifactStore {
                   upload.job(),
                   file,
                   written.bytes(),
-                  upload.files().files().size(),
+                  files,
                   written.sha256(),
                   now,
                   now.plus(Duration.ofDays(days))),
@@ -185,7 +287,6 @@ public final class ArtifactStore {
         throw exists(upload.name());
       }
     } catch (ArtifactException | IOException | RuntimeException e) {
-      Files.deleteIfExists(part);
       Files.deleteIfExists(zip);
       throw e;
     }
@@ -209,10 +310,8 @@ public final class ArtifactStore {
             + " it");
   }
 
-  /**
-   * The artifacts a run sees: its own, and those of the earlier attempts it reruns that it has none
-   * of the same name of (newest attempt first), by name.
-   */
+  /** Newest attempt first. */
+  @Override
   public List<Artifact> list(long runId) {
     Instant now = clock.instant();
     Map<String, Artifact> byName = new LinkedHashMap<>();
@@ -226,7 +325,7 @@ public final class ArtifactStore {
     return List.copyOf(all);
   }
 
-  /** The artifact of that name a run sees (see {@link #list}). */
+  @Override
   public Optional<Artifact> find(long runId, String name) {
     return list(runId).stream().filter(a -> a.name().equals(name)).findFirst();
   }
@@ -242,6 +341,15 @@ public final class ArtifactStore {
         .findFirst();
   }
 
+  /** The artifact's zip file, to serve in parts; fails when the file is gone. */
+  public Path fileOf(Artifact artifact) throws ArtifactException {
+    Path zip = zipOf(artifact);
+    if (!Files.isRegularFile(zip)) {
+      throw gone(artifact);
+    }
+    return zip;
+  }
+
   /** The artifact's zip, to stream; fails when the file is gone. */
   public InputStream open(Artifact artifact) throws ArtifactException, IOException {
     Path zip = zipOf(artifact);
@@ -251,27 +359,13 @@ public final class ArtifactStore {
     return Files.newInputStream(zip);
   }
 
-  /**
-   * Extracts an artifact into {@code target} after checking its zip against the recorded digest;
-   * returns the number of files.
-   */
+  @Override
   public int extract(Artifact artifact, Path target) throws ArtifactException, IOException {
     Path zip = zipOf(artifact);
     if (!Files.isRegularFile(zip)) {
       throw gone(artifact);
     }
-    String digest = ZipFiles.digestOf(zip);
-    if (!digest.equals(artifact.digest())) {
-      throw new ArtifactException(
-          "the artifact '"
-              + artifact.name()
-              + "' is damaged: its zip's SHA-256 is "
-              + digest
-              + ", "
-              + artifact.digest()
-              + " was recorded; upload it again");
-    }
-    return ZipFiles.extract(zip, target, maxBytes);
+    return extractChecked(artifact, zip, target, maxBytes);
   }
 
   private static ArtifactException gone(Artifact artifact) {

@@ -226,7 +226,7 @@ final class JobStepCall implements NestedStepCall {
   }
 
   @Override
-  public io.gantry.runner.artifact.ArtifactStore artifacts() {
+  public io.gantry.runner.artifact.RunArtifacts artifacts() {
     return scope.run.artifacts();
   }
 

@@ -27,7 +27,7 @@ record RunContext(
     Masker masker,
     RunListener listener,
     DeployHistory deployHistory,
-    io.gantry.runner.artifact.ArtifactStore artifacts,
+    io.gantry.runner.artifact.RunArtifacts artifacts,
     LogStore logs,
     ActionRegistry actions,
     List<StepRunner> stepRunners,

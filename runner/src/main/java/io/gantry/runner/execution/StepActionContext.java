@@ -110,7 +110,7 @@ final class StepActionContext implements ActionContext {
   }
 
   @Override
-  public io.gantry.runner.artifact.ArtifactStore artifacts() {
+  public io.gantry.runner.artifact.RunArtifacts artifacts() {
     return step.artifacts();
   }
 

@@ -92,7 +92,7 @@ public interface StepCall {
   DeployHistory deployHistory();
 
   /** The artifacts of the run's data directory; null where a run has none. */
-  default io.gantry.runner.artifact.ArtifactStore artifacts() {
+  default io.gantry.runner.artifact.RunArtifacts artifacts() {
     return null;
   }
 

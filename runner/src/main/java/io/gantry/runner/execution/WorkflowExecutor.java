@@ -48,6 +48,8 @@ public final class WorkflowExecutor implements AutoCloseable {
   private final JobGroups jobGroups = new JobGroups();
   private final io.gantry.runner.artifact.ArtifactStore artifacts;
   private volatile JobDispatcher dispatcher;
+  private volatile java.util.function.LongFunction<io.gantry.runner.artifact.RunArtifacts>
+      remoteArtifacts;
 
   /** An executor whose steps run on this machine: built-in actions and scripts. */
   public WorkflowExecutor(ActionRegistry actions, RunStore store, ExecutorOptions options) {
@@ -99,6 +101,16 @@ public final class WorkflowExecutor implements AutoCloseable {
    */
   public void dispatchJobsTo(JobDispatcher dispatcher) {
     this.dispatcher = dispatcher;
+  }
+
+  /**
+   * Where the jobs {@link #runJob} runs (an agent's) keep and find artifacts, by run id: the
+   * orchestrating server's store over HTTP, so jobs of one run on different machines share them.
+   * Null (the default): this executor's own {@link #artifacts()}.
+   */
+  public void keepJobArtifactsWith(
+      java.util.function.LongFunction<io.gantry.runner.artifact.RunArtifacts> forRun) {
+    this.remoteArtifacts = forRun;
   }
 
   /** The log store the runs write to. */
@@ -285,7 +297,7 @@ public final class WorkflowExecutor implements AutoCloseable {
               masker,
               listener,
               store.deployHistory(),
-              artifacts,
+              remoteArtifacts == null ? artifacts : remoteArtifacts.apply(job.runId()),
               logs,
               actions,
               stepRunners,

@@ -11,7 +11,6 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -55,48 +54,71 @@ public final class CacheService implements AutoCloseable {
       java.util.regex.Pattern.compile(
           "[A-Za-z0-9.-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?");
 
-  private CacheService(CacheStore store) {
+  private CacheService(CacheStore store, Javalin app) {
     this.store = store;
     new SecureRandom().nextBytes(secret);
-    this.app =
-        Javalin.create(
-            c -> {
-              c.showJavalinBanner = false;
-              c.http.maxRequestSize = 64 * 1024;
+    this.app = app;
+    app.get(BASE + "/cache", handle(this::lookup));
+    app.get(BASE + "/caches", handle(this::list));
+    app.post(BASE + "/caches", handle(this::reserve));
+    app.patch(BASE + "/caches/{id}", handle(this::upload));
+    app.post(BASE + "/caches/{id}", handle(this::commit));
+    app.get(BASE + "/artifacts/{id}", handle(this::download));
+  }
+
+  /** A route's body: its failures are answered by {@link #handle}. */
+  private interface Call {
+    void handle(Context ctx) throws CacheException, IOException;
+  }
+
+  /**
+   * Answers a {@link CacheException} with its status and message, an {@link IOException} with 500;
+   * per route, so mounted on the server's own app it leaves the app's other routes alone.
+   */
+  private static io.javalin.http.Handler handle(Call call) {
+    return ctx -> {
+      try {
+        call.handle(ctx);
+      } catch (CacheException e) {
+        ctx.status(
+            switch (e.kind()) {
+              case UNAUTHORIZED -> 401;
+              case BAD_REQUEST, TOO_LARGE -> 400;
+              case CONFLICT -> 409;
+              case NOT_FOUND -> 404;
             });
-    app.get(BASE + "/cache", this::lookup);
-    app.get(BASE + "/caches", this::list);
-    app.post(BASE + "/caches", this::reserve);
-    app.patch(BASE + "/caches/{id}", this::upload);
-    app.post(BASE + "/caches/{id}", this::commit);
-    app.get(BASE + "/artifacts/{id}", this::download);
-    app.exception(
-        CacheException.class,
-        (e, ctx) -> {
-          ctx.status(
-              switch (e.kind()) {
-                case UNAUTHORIZED -> 401;
-                case BAD_REQUEST, TOO_LARGE -> 400;
-                case CONFLICT -> 409;
-                case NOT_FOUND -> 404;
-              });
-          ctx.json(Map.of("message", e.getMessage()));
-        });
-    app.exception(
-        IOException.class,
-        (e, ctx) -> {
-          ctx.status(500);
-          ctx.json(Map.of("message", "the cache store failed: " + e.getMessage()));
-        });
+        ctx.json(Map.of("message", e.getMessage()));
+      } catch (IOException e) {
+        ctx.status(500);
+        ctx.json(Map.of("message", "the cache store failed: " + e.getMessage()));
+      }
+    };
   }
 
   /** Starts the service on {@code host}:{@code port} (0 for a free port). */
   public static CacheService start(CacheStore store, String host, int port) {
-    CacheService service = new CacheService(store);
+    CacheService service =
+        new CacheService(
+            store,
+            Javalin.create(
+                c -> {
+                  c.showJavalinBanner = false;
+                  c.http.maxRequestSize = 64 * 1024;
+                }));
     service.app.start(host, port);
     service.baseUrl =
         "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + service.app.port() + "/";
     return service;
+  }
+
+  /**
+   * Serves the same protocol on the routes of {@code app}, the server's own port, for the jobs of
+   * agents on other machines ({@code ACTIONS_CACHE_URL} is then the server's URL): the download
+   * URLs a lookup hands out name the scheme and host the lookup came to. Nothing is started or
+   * stopped; {@link #close} does nothing.
+   */
+  public static CacheService mount(CacheStore store, Javalin app) {
+    return new CacheService(store, app);
   }
 
   /** {@code ACTIONS_CACHE_URL} for the jobs: ends with a slash, as the toolkit expects. */
@@ -141,7 +163,9 @@ public final class CacheService implements AutoCloseable {
 
   @Override
   public void close() {
-    app.stop();
+    if (baseUrl != null) {
+      app.stop();
+    }
   }
 
   private static String token(Context ctx) throws CacheException {
@@ -180,15 +204,17 @@ public final class CacheService implements AutoCloseable {
 
   /**
    * The base URL the client reached the service by: a job container reaches it through a relay on
-   * its network's gateway, not on 127.0.0.1, and must download the archive the same way. The URL is
-   * signed, and only the asking client sees it.
+   * its network's gateway, not on 127.0.0.1, and an agent's job through the server's own address;
+   * each must download the archive the same way. The URL is signed, and only the asking client
+   * sees it.
    */
   private String base(Context ctx) {
     String host = ctx.header("Host");
-    if (host == null || !HOST.matcher(host).matches()) {
-      return baseUrl;
+    String scheme = baseUrl != null ? "http" : ctx.scheme();
+    if (host != null && HOST.matcher(host).matches()) {
+      return scheme + "://" + host + "/";
     }
-    return "http://" + host + "/";
+    return baseUrl != null ? baseUrl : scheme + "://" + ctx.host() + "/";
   }
 
   private void list(Context ctx) throws CacheException {
@@ -249,9 +275,7 @@ public final class CacheService implements AutoCloseable {
             .archiveOf(id)
             .orElseThrow(
                 () -> new CacheException(CacheException.Kind.NOT_FOUND, "no cache archive " + id));
-    ctx.header("Content-Length", String.valueOf(Files.size(file)));
-    ctx.contentType("application/octet-stream");
-    ctx.result(Files.newInputStream(file));
+    FileRanges.serve(ctx, file, "application/octet-stream");
   }
 
   private static long id(Context ctx) throws CacheException {

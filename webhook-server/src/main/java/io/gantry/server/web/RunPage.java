@@ -33,6 +33,7 @@ final class RunPage {
   private final LogStore logs;
   private final WorkflowParser parser;
   private final io.gantry.runner.artifact.ArtifactStore artifacts;
+  private volatile java.util.function.LongFunction<Map<String, String>> jobWaits = run -> Map.of();
 
   RunPage(
       RunStore store,
@@ -43,6 +44,15 @@ final class RunPage {
     this.logs = logs;
     this.parser = parser;
     this.artifacts = artifacts;
+  }
+
+  void jobWaits(java.util.function.LongFunction<Map<String, String>> waits) {
+    this.jobWaits = waits;
+  }
+
+  /** Why the run's jobs that nobody has taken wait, by key; none once it has completed. */
+  private Map<String, String> waits(RunHistory.RunRecord run) {
+    return run.runStatus() == RunStatus.COMPLETED ? Map.of() : jobWaits.apply(run.id());
   }
 
   String render(RunHistory.RunDetails details, Access.Principal user, String csrf) {
@@ -176,8 +186,9 @@ final class RunPage {
     }
     JobGraph.graph(h, jobs, workflow);
     h.append("<section class=\"jobs\" aria-label=\"jobs\">");
+    Map<String, String> waits = waits(run);
     for (RunHistory.JobRecord job : jobs) {
-      job(h, run, job, steps.get(job.id()));
+      job(h, run, job, steps.get(job.id()), waits.get(job.jobKey()));
     }
     if (jobs.isEmpty()) {
       h.append("<p class=\"empty\">No job has started yet.</p>");
@@ -235,6 +246,7 @@ final class RunPage {
     if (artifacts != null) {
       s.append('|').append(artifacts.list(runId).size());
     }
+    s.append('|').append(waits(run));
     for (RunHistory.JobRecord job : store.jobsOf(runId)) {
       s.append('|').append(job.id()).append(job.status()).append(job.conclusion());
       for (RunHistory.StepRecord step : store.stepsOf(job.id())) {
@@ -252,7 +264,8 @@ final class RunPage {
       StringBuilder h,
       RunHistory.RunRecord run,
       RunHistory.JobRecord job,
-      List<RunHistory.StepRecord> steps) {
+      List<RunHistory.StepRecord> steps,
+      String waiting) {
     String key = job.jobKey();
     h.append("<section class=\"job\" id=\"job-")
         .append(esc(key))
@@ -264,7 +277,11 @@ final class RunPage {
         .append(esc(job.name()))
         .append(" <span class=\"sub\">")
         .append(esc(Html.duration(job.startedAt(), job.finishedAt())))
-        .append("</span></h2><ol class=\"steps\">");
+        .append("</span></h2>");
+    if (waiting != null) {
+      h.append("<p class=\"waiting\" role=\"status\">").append(esc(waiting)).append("</p>");
+    }
+    h.append("<ol class=\"steps\">");
     // Lines of the job itself (set-up, skips) come first, in the log of step 0.
     step(h, run, key, 0, "Set up job", "[" + job.name() + "] ", null, null, null, null);
     for (RunHistory.StepRecord step : steps) {

@@ -95,6 +95,14 @@ public final class WebUi implements AutoCloseable {
     }
   }
 
+  /**
+   * Why each job of a run that nobody has taken yet waits (by job key; the API's {@code waiting}),
+   * shown on the run page under the job.
+   */
+  public void jobWaits(java.util.function.LongFunction<Map<String, String>> waits) {
+    runPage.jobWaits(waits);
+  }
+
   public void routes(Javalin app) {
     app.get("/", ctx -> page(ctx, (user, csrf) -> runsPage.render(ctx, user, csrf)));
     app.get(

@@ -5,6 +5,7 @@ import io.gantry.runner.action.ActionContext;
 import io.gantry.runner.action.ActionResult;
 import io.gantry.runner.artifact.ArtifactException;
 import io.gantry.runner.artifact.ArtifactStore;
+import io.gantry.runner.artifact.RunArtifacts;
 import io.gantry.runner.store.ArtifactRecords.Artifact;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -53,7 +54,7 @@ final class UploadArtifactAction implements Action {
 
   @Override
   public ActionResult run(ActionContext context) throws IOException {
-    ArtifactStore artifacts = context.artifacts();
+    RunArtifacts artifacts = context.artifacts();
     if (artifacts == null || context.runId() <= 0) {
       return failure("artifacts are kept only for runs of the executor");
     }

@@ -1,0 +1,273 @@
+package io.gantry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gantry.runner.action.remote.ActionRepos;
+import io.gantry.runner.expression.Expressions;
+import io.gantry.server.GantryServer;
+import io.gantry.server.config.ConfigLoader;
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Artifacts and caches cross machines: a server that runs no job itself and two {@code gantry
+ * agent} processes with different labels and data folders; a job on agent A uploads an artifact
+ * (the built-in actions/upload-artifact, 10 MB of random bytes: two chunks) and saves a cache with
+ * the real actions/cache; a job on agent B that needs it downloads the artifact and restores the
+ * cache through the server, contents checked; the server lists both, and neither agent's folder
+ * holds them.
+ */
+class AgentArtifactsAndCachesTest {
+
+  private static final String TOKEN = "crossing-e2e-api-token";
+
+  @TempDir Path dir;
+  private GantryServer server;
+  private final List<Process> agents = new ArrayList<>();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private String actionSource;
+
+  @BeforeEach
+  void start() throws Exception {
+    actionSource = ActionRepos.serve(dir.resolve("action-source"));
+    Path bare = dir.resolve("origin.git");
+    Path work = dir.resolve("work");
+    git(dir, "init", "-q", "--bare", "-b", "main", bare.toString());
+    git(dir, "init", "-q", "-b", "main", work.toString());
+    git(work, "config", "user.email", "dev@example.com");
+    git(work, "config", "user.name", "Dev");
+    Files.createDirectories(work.resolve(".github/workflows"));
+    Files.writeString(
+        work.resolve(".github/workflows/crossing.yml"),
+        String.join(
+            "\n",
+            "name: crossing",
+            "on: workflow_dispatch",
+            "jobs:",
+            "  make:",
+            "    runs-on: [self-hosted, alpha]",
+            "    steps:",
+            "      - uses: actions/cache@v4",
+            "        with:",
+            "          path: deps",
+            "          key: deps-${{ github.run_id }}",
+            "      - run: |",
+            "          mkdir -p out deps",
+            "          head -c 10000000 /dev/urandom > out/big.bin",
+            "          sha256sum out/big.bin | cut -d' ' -f1 > out/big.sha",
+            "          echo made-on-$AGENT_MARK > out/note.txt",
+            "          echo dep-from-$AGENT_MARK > deps/lib.txt",
+            "      - uses: actions/upload-artifact@v4",
+            "        with:",
+            "          name: build",
+            "          path: out",
+            "  use:",
+            "    needs: make",
+            "    runs-on: [self-hosted, beta]",
+            "    steps:",
+            "      - uses: actions/download-artifact@v4",
+            "        with:",
+            "          name: build",
+            "          path: got",
+            "      - uses: actions/cache@v4",
+            "        id: deps",
+            "        with:",
+            "          path: deps",
+            "          key: deps-${{ github.run_id }}",
+            "      - run: |",
+            "          echo \"note: $(cat got/note.txt) read on $AGENT_MARK\"",
+            "          echo \"cache-hit: ${{ steps.deps.outputs.cache-hit }}\"",
+            "          echo \"deps: $(cat deps/lib.txt) read on $AGENT_MARK\"",
+            "          test \"$(sha256sum got/big.bin | cut -d' ' -f1)\" = \"$(cat got/big.sha)\"",
+            "          echo big-intact",
+            ""));
+    git(work, "add", "-A");
+    git(work, "commit", "-q", "-m", "workflow");
+    git(work, "push", "-q", bare.toString(), "main");
+    Path config = dir.resolve("gantry.yml");
+    Files.writeString(
+        config,
+        "server:\n  port: 0\n  data-dir: "
+            + dir.resolve("server")
+            + "\n  api-token: "
+            + TOKEN
+            + "\n  workers: 0\n  lease-seconds: 20\n"
+            + "repositories:\n  - name: acme/crossing\n    forge: git\n    clone-url: file://"
+            + bare
+            + "\n    webhook-secret: crossing-secret\n");
+    server = GantryServer.start(new ConfigLoader(Map.<String, String>of()::get).load(config));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (Process p : agents) {
+      p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @Test
+  void aJobOnAnotherAgentDownloadsTheArtifactAndRestoresTheCacheThroughTheServer()
+      throws Exception {
+    agent("A", addAgent("agent-alpha", "alpha"), "agent-alpha");
+    agent("B", addAgent("agent-beta", "beta"), "agent-beta");
+
+    Map<?, ?> answer =
+        post(
+            "/api/runs",
+            Map.of("repo", "acme/crossing", "ref", "main", "workflow", "crossing.yml"));
+    long run = ((Number) answer.get("id")).longValue();
+    until(Duration.ofMinutes(4), () -> "COMPLETED".equals(get("/api/runs/" + run).get("status")));
+    Map<?, ?> done = get("/api/runs/" + run);
+    String log = text("/api/runs/" + run + "/logs");
+    assertThat(done.get("conclusion")).as(log).isEqualTo("success");
+    assertThat(log)
+        .contains("note: made-on-A read on B")
+        .contains("cache-hit: true")
+        .contains("deps: dep-from-A read on B")
+        .contains("big-intact");
+
+    // The server keeps both: its API lists the artifact and the cache entry.
+    Map<?, ?> artifacts = get("/api/runs/" + run + "/artifacts");
+    List<?> listed = (List<?>) artifacts.get("artifacts");
+    assertThat(listed).hasSize(1);
+    Map<?, ?> build = (Map<?, ?>) listed.get(0);
+    assertThat(build.get("name")).isEqualTo("build");
+    assertThat(((Number) build.get("sizeBytes")).longValue()).isGreaterThan(10_000_000L);
+    Map<?, ?> caches = get("/api/caches");
+    assertThat(caches.toString()).contains("deps-" + run).contains("acme/crossing");
+    byte[] zip = bytes("/api/runs/" + run + "/artifacts/build/zip");
+    assertThat(zip.length).isEqualTo(((Number) build.get("sizeBytes")).longValue());
+
+    // Nothing of them on the agents' disks.
+    for (String agent : List.of("agent-alpha", "agent-beta")) {
+      assertThat(filesNamed(dir.resolve(agent), ".zip")).isEmpty();
+      assertThat(filesNamed(dir.resolve(agent).resolve("caches"), ".cache")).isEmpty();
+    }
+  }
+
+  private static List<Path> filesNamed(Path root, String suffix) throws Exception {
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    try (Stream<Path> all = Files.walk(root)) {
+      return all.filter(Files::isRegularFile)
+          .filter(p -> p.getFileName().toString().endsWith(suffix))
+          .toList();
+    }
+  }
+
+  private String addAgent(String name, String label) throws Exception {
+    Map<?, ?> added = post("/api/agents", Map.of("name", name, "labels", List.of(label)));
+    return String.valueOf(added.get("token"));
+  }
+
+  private void agent(String mark, String token, String name) throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.gantry.cli.Gantry",
+                "agent",
+                "--server",
+                base(),
+                "--token",
+                token,
+                "--action-source",
+                actionSource,
+                "--data-dir",
+                dir.resolve(name).toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve(name + ".log").toFile());
+    builder.environment().put("AGENT_MARK", mark);
+    agents.add(builder.start());
+  }
+
+  private static void until(Duration limit, java.util.function.BooleanSupplier condition) {
+    long end = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("not within " + limit);
+      }
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
+    }
+  }
+
+  private String base() {
+    return "http://127.0.0.1:" + server.port();
+  }
+
+  private Map<?, ?> get(String path) {
+    try {
+      return (Map<?, ?>) Expressions.fromJson(text(path));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private String text(String path) throws Exception {
+    return new String(bytes(path), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private byte[] bytes(String path) throws Exception {
+    HttpResponse<byte[]> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base() + path))
+                .header("Authorization", "Bearer " + TOKEN)
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(r.statusCode())
+        .as(new String(r.body(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo(200);
+    return r.body();
+  }
+
+  private Map<?, ?> post(String path, Map<String, Object> body) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base() + path))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Expressions.toJson(body)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isBetween(200, 299);
+    return (Map<?, ?>) Expressions.fromJson(r.body());
+  }
+
+  private static void git(Path in, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("git"));
+    command.addAll(List.of(args));
+    Process p =
+        new ProcessBuilder(command)
+            .directory(in.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(new File("/dev/null"))
+            .start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isZero();
+  }
+}

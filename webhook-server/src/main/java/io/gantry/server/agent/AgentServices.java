@@ -1,0 +1,165 @@
+package io.gantry.server.agent;
+
+import io.gantry.runner.artifact.RunArtifacts;
+import io.gantry.runner.execution.JobServices;
+import io.gantry.runner.expression.ExpressionException;
+import io.gantry.runner.expression.Expressions;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What the jobs of a {@code gantry agent} reach on its server rather than on the agent's disk (see
+ * {@link AgentTransfers} for the server's side): the cache ({@code ACTIONS_CACHE_URL} is the
+ * server's URL, {@code ACTIONS_RUNTIME_TOKEN} a token the server issues for the job and revokes
+ * when it ends) and the run's artifacts ({@link AgentArtifacts}). Thread-safe.
+ */
+public final class AgentServices {
+
+  private final String server;
+  private final String token;
+  private final Path transfers;
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
+
+  /**
+   * @param transfers a folder of the agent's own for zips on their way up or down
+   */
+  public AgentServices(String server, String token, Path transfers) {
+    this.server = server.replaceAll("/+$", "");
+    this.token = token;
+    this.transfers = transfers;
+  }
+
+  /**
+   * Deletes the zips an agent killed mid-transfer left in its folder (at start, before any job).
+   */
+  public void clearLeftovers() throws IOException {
+    if (!java.nio.file.Files.isDirectory(transfers)) {
+      return;
+    }
+    try (var left = java.nio.file.Files.list(transfers)) {
+      for (Path file : (Iterable<Path>) left::iterator) {
+        java.nio.file.Files.deleteIfExists(file);
+      }
+    }
+  }
+
+  /** The artifacts of one run, kept by the server. */
+  public RunArtifacts artifacts(long runId) {
+    return new AgentArtifacts(this, runId, transfers);
+  }
+
+  /**
+   * {@code local} (the tool cache, …) with the cache pointed at the server: a job whose server
+   * serves no cache gets none, rather than a cache on this machine that the run's other jobs could
+   * not see.
+   */
+  public JobServices jobServices(JobServices local) {
+    return job -> {
+      JobServices.Lease base = local.open(job);
+      Map<String, String> env = new LinkedHashMap<>(base.environment());
+      env.remove("ACTIONS_CACHE_URL");
+      env.remove("ACTIONS_RUNTIME_TOKEN");
+      Map<String, Object> ask = new LinkedHashMap<>();
+      ask.put("defaultBranch", job.defaultBranch());
+      Answer answer;
+      try {
+        answer = send("POST", "/api/agent/runs/" + job.runId() + "/cache", ask);
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        base.close();
+        throw e;
+      }
+      String cacheToken =
+          answer.status() == 200 && answer.body().get("token") instanceof String t ? t : null;
+      if (cacheToken != null) {
+        env.put("ACTIONS_CACHE_URL", server + "/");
+        env.put("ACTIONS_RUNTIME_TOKEN", cacheToken);
+      }
+      Map<String, String> given = Map.copyOf(env);
+      return new JobServices.Lease() {
+        @Override
+        public Map<String, String> environment() {
+          return given;
+        }
+
+        @Override
+        public void close() {
+          base.close();
+          if (cacheToken != null) {
+            try {
+              send(
+                  "POST",
+                  "/api/agent/runs/" + job.runId() + "/cache/revoke",
+                  Map.of("token", cacheToken));
+            } catch (IOException | InterruptedException e) {
+              // The server revokes it when the agent no longer holds a job of the run.
+              if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+        }
+      };
+    };
+  }
+
+  /** An answer of the server: its status and JSON body. */
+  record Answer(int status, Map<?, ?> body) {
+    String message() {
+      Object m = body.get("message");
+      return m == null ? "(no message)" : String.valueOf(m);
+    }
+  }
+
+  /** A JSON call; {@code body} null for none. */
+  Answer send(String method, String path, Map<String, Object> body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        request(path)
+            .timeout(Duration.ofMinutes(2))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(Expressions.toJson(body)));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    HttpResponse<String> response =
+        http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return answer(response.statusCode(), response.body());
+  }
+
+  static Answer answer(int status, String body) {
+    Map<?, ?> parsed;
+    try {
+      parsed = Expressions.fromJson(body) instanceof Map<?, ?> m ? m : Map.of();
+    } catch (ExpressionException e) {
+      parsed = Map.of("message", body);
+    }
+    return new Answer(status, parsed);
+  }
+
+  HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create(server + path))
+        .header("Authorization", "Bearer " + token);
+  }
+
+  HttpClient http() {
+    return http;
+  }
+
+  String server() {
+    return server;
+  }
+}
