@@ -30,6 +30,8 @@ import java.util.function.Function;
  */
 public final class AgentChannel {
 
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(AgentChannel.class.getName());
   private static final long MAX_WAIT_MILLIS = 30_000;
   private static final long SEEN_WINDOW_MILLIS = 60_000;
 
@@ -180,19 +182,52 @@ public final class AgentChannel {
       r.put("username", request.remote().username());
       r.put("password", request.remote().password());
     }
+    Map<String, Object> spec;
+    try {
+      spec = objects(Expressions.fromJson(job.spec()));
+    } catch (ExpressionException | ClassCastException e) {
+      throw new IllegalStateException("job " + job.id() + " has an unreadable spec", e);
+    }
+    if (spec.get("call") instanceof Map<?, ?> call) {
+      // A job of a called workflow: the agent runs it from that workflow, with its inputs and
+      // the secrets the calls pass down from the run's.
+      r.put("workflowSource", call.get("workflowSource"));
+      r.put("workflowFile", call.get("workflowFile"));
+      r.put("inputs", call.get("inputs"));
+      r.put("secrets", calledSecrets(job, call, request));
+    }
     Map<String, Object> t = new LinkedHashMap<>();
     t.put("id", job.id());
     t.put("runId", job.runId());
     t.put("runNumber", details.run().runNumber());
     t.put("attempt", details.run().attempt());
     t.put("leaseSeconds", dispatcher.lease().toSeconds());
-    try {
-      t.put("spec", Expressions.fromJson(job.spec()));
-    } catch (ExpressionException e) {
-      throw new IllegalStateException("job " + job.id() + " has an unreadable spec", e);
-    }
+    t.put("spec", spec);
     t.put("request", r);
     return t;
+  }
+
+  private static Map<String, String> calledSecrets(
+      JobQueue.QueuedJob job, Map<?, ?> call, RunRequest request) {
+    try {
+      return io.gantry.runner.execution.WorkflowCalls.secrets(
+          call, request.secrets(), request.vars());
+    } catch (ExpressionException e) {
+      // The orchestrator evaluated them with the whole context; here only what the call kept.
+      LOG.warning(
+          "job "
+              + job.id()
+              + " ('"
+              + job.name()
+              + "'): its called workflow gets no secrets: "
+              + e.getMessage());
+      return Map.of();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> objects(Object map) {
+    return (Map<String, Object>) map;
   }
 
   private void events(Context ctx) {
@@ -218,8 +253,10 @@ public final class AgentChannel {
       lost(ctx, job);
       return;
     }
-    dispatcher.deliver(job.id(), events);
-    boolean cancel = dispatcher.cancelRequested(job.id()) || store.cancelRequested(job.runId());
+    // False when nobody orchestrates the job's run any more (a killed server's run, interrupted).
+    boolean orchestrated = dispatcher.deliver(job.id(), events);
+    boolean cancel =
+        !orchestrated || dispatcher.cancelRequested(job.id()) || store.cancelRequested(job.runId());
     ctx.json(Map.of("cancel", cancel));
   }
 

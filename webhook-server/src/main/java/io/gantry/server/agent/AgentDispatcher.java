@@ -8,6 +8,7 @@ import io.gantry.runner.execution.RunListener;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.Broadcasts;
 import io.gantry.runner.store.JobQueue;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +27,13 @@ import java.util.logging.Logger;
  * here into the run's listener and step logs, as if the job ran in this process. A sweeper
  * completes jobs whose agent stopped renewing its lease as interrupted.
  *
+ * <p>Several servers: an agent may post to any of them (behind a load balancer). A server that does
+ * not orchestrate the job's run keeps the batch in the store ({@link JobQueue#keepEvents}) and
+ * wakes the others ({@link #relayThrough}: {@code LISTEN/NOTIFY}); the orchestrating server takes
+ * the kept batches on the job's thread, before a batch posted to it directly and before the job's
+ * result, so every line reaches the run's log and live followers once, in order. Without a wake-up
+ * (a notification lost) it takes them within a second anyway.
+ *
  * <p>Which jobs go to agents: every job when the server runs none itself ({@code server.workers:
  * 0}); otherwise the jobs whose runs-on names {@code self-hosted}, as on GitHub.
  */
@@ -42,6 +50,10 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
   private long queued;
   private volatile boolean open = true;
   private Thread sweeper;
+  private volatile Broadcasts broadcasts;
+
+  /** Channel on which a server says "job N has kept events, or its result is in". */
+  static final String WAKE_CHANNEL = "gantry_agent_jobs";
 
   /** A job this process waits for: where its events go. */
   static final class Waiting {
@@ -68,6 +80,23 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
     sweeper = new Thread(this::sweep, "gantry-job-lease-sweeper");
     sweeper.setDaemon(true);
     sweeper.start();
+  }
+
+  /**
+   * Servers sharing a PostgreSQL store wake each other through {@code broadcasts} when a job's
+   * events or result reach a server other than its orchestrator.
+   */
+  public void relayThrough(Broadcasts broadcasts) {
+    this.broadcasts = broadcasts;
+    broadcasts.listen(
+        WAKE_CHANNEL,
+        message -> {
+          try {
+            wake(Long.parseLong(message));
+          } catch (NumberFormatException e) {
+            // Not one of ours.
+          }
+        });
   }
 
   JobQueue queue() {
@@ -103,7 +132,14 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
     try {
       while (true) {
         JobQueue.QueuedJob row = queue.find(id).orElseThrow();
+        // Events the agent posted to another server: before the result, which came after them.
+        synchronized (w) {
+          replayKept(w, id);
+        }
         if ("COMPLETED".equals(row.status())) {
+          if (row.interrupted()) {
+            logInterrupted(job);
+          }
           return ended(job, row);
         }
         if (cancelled.get()) {
@@ -173,44 +209,94 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
   }
 
   /**
-   * Replays a batch of an agent's events for job {@code id}; false when this process does not
-   * orchestrate it (another server does, or it ended).
+   * A batch of an agent's events for job {@code id}: replayed here when this process orchestrates
+   * its run, else kept in the store for the server that does, which is woken. False when nobody
+   * orchestrates it any more (the job or its run is over): the agent should stop it.
    */
   boolean deliver(long id, List<?> events) {
     Waiting w = waiting.get(id);
     if (w == null) {
-      return false;
+      if (events.isEmpty()) {
+        return queue.runInProgress(id);
+      }
+      if (!queue.keepEvents(id, Expressions.toJson(events))) {
+        return false;
+      }
+      tellOthers(id);
+      return true;
     }
     synchronized (w) {
-      String key = w.job.key();
-      for (Object o : events) {
-        if (!(o instanceof Map<?, ?> e)) {
-          continue;
-        }
-        switch (String.valueOf(e.get("type"))) {
-          case "jobStarted" -> w.listener.jobStarted(key, w.job.name());
-          case "stepStarted" -> {
-            int number = AgentProtocol.integer(e.get("number"));
-            w.listener.stepStarted(key, number, String.valueOf(e.get("name")));
-            openStep(w, number);
-          }
-          case "log" -> {
-            LogLine line = AgentProtocol.logLine(e);
-            if (w.file == null) {
-              openStep(w, w.step);
-            }
-            w.file.append(line.format());
-            w.listener.logLine(key, line);
-          }
-          case "stepFinished" -> w.listener.stepFinished(key, AgentProtocol.stepResult(e));
-          default -> {
-            // An event of a newer agent: nothing to replay.
-          }
-        }
-      }
+      replayKept(w, id);
+      replay(w, events);
       w.notifyAll();
     }
     return true;
+  }
+
+  /** Replays the batches another server kept for job {@code id}; the caller holds {@code w}. */
+  private void replayKept(Waiting w, long id) {
+    for (String batch : queue.takeEvents(id)) {
+      try {
+        if (Expressions.fromJson(batch) instanceof List<?> events) {
+          replay(w, events);
+        }
+      } catch (ExpressionException e) {
+        LOG.log(Level.WARNING, "job " + id + ": a kept batch of events is unreadable: " + e);
+      }
+    }
+  }
+
+  /** Wakes the server orchestrating job {@code id}, when another one does (best effort). */
+  private void tellOthers(long id) {
+    Broadcasts relay = broadcasts;
+    if (relay == null) {
+      return;
+    }
+    try {
+      relay.send(WAKE_CHANNEL, List.of(Long.toString(id)));
+    } catch (RuntimeException e) {
+      // The orchestrator looks within a second anyway.
+      LOG.log(Level.FINE, "cannot wake the orchestrator of job " + id, e);
+    }
+  }
+
+  private void wake(long id) {
+    Waiting w = waiting.get(id);
+    if (w != null) {
+      synchronized (w) {
+        w.notifyAll();
+      }
+    }
+  }
+
+  /** Replays events into the run's listener and step logs; the caller holds {@code w}. */
+  private void replay(Waiting w, List<?> events) {
+    String key = w.job.key();
+    for (Object o : events) {
+      if (!(o instanceof Map<?, ?> e)) {
+        continue;
+      }
+      switch (String.valueOf(e.get("type"))) {
+        case "jobStarted" -> w.listener.jobStarted(key, w.job.name());
+        case "stepStarted" -> {
+          int number = AgentProtocol.integer(e.get("number"));
+          w.listener.stepStarted(key, number, String.valueOf(e.get("name")));
+          openStep(w, number);
+        }
+        case "log" -> {
+          LogLine line = AgentProtocol.logLine(e);
+          if (w.file == null) {
+            openStep(w, w.step);
+          }
+          w.file.append(line.format());
+          w.listener.logLine(key, line);
+        }
+        case "stepFinished" -> w.listener.stepFinished(key, AgentProtocol.stepResult(e));
+        default -> {
+          // An event of a newer agent: nothing to replay.
+        }
+      }
+    }
   }
 
   private void openStep(Waiting w, int number) {
@@ -230,14 +316,29 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
     return w != null && w.cancel.get();
   }
 
-  /** The agent's result is in: the waiting thread looks at once. */
+  /** The agent's result is in: the waiting thread looks at once, on whichever server it is. */
   void completed(long id) {
-    Waiting w = waiting.get(id);
-    if (w != null) {
-      synchronized (w) {
-        w.notifyAll();
-      }
+    if (waiting.containsKey(id)) {
+      wake(id);
+    } else {
+      tellOthers(id);
     }
+  }
+
+  /**
+   * The line saying job's agent stopped answering, in the run's log and its live followers: written
+   * by the orchestrating server (the sweeper that expired the lease may be another one).
+   */
+  private void logInterrupted(JobDispatcher.ReadyJob job) {
+    String line =
+        Instant.now()
+            + " [gantry] Error: job '"
+            + job.name()
+            + "' was interrupted: its agent stopped answering (lease expired)";
+    try (LogStore.StepLogFile log = logs.open(job.runId(), job.key(), 999)) {
+      log.append(line);
+    }
+    logs.appendToJournal(job.runId(), line);
   }
 
   /**
@@ -262,16 +363,8 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
   private void sweep() {
     while (open) {
       try {
+        // The orchestrating server (this one or another) logs it when it sees the job over.
         for (JobQueue.QueuedJob job : queue.expireLeases(Instant.now())) {
-          String line =
-              Instant.now()
-                  + " [gantry] Error: job '"
-                  + job.name()
-                  + "' was interrupted: its agent stopped answering (lease expired)";
-          try (LogStore.StepLogFile log = logs.open(job.runId(), job.jobKey(), 999)) {
-            log.append(line);
-          }
-          logs.appendToJournal(job.runId(), line);
           completed(job.id());
         }
       } catch (RuntimeException e) {

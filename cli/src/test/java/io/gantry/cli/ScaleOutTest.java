@@ -1,0 +1,354 @@
+package io.gantry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 16's scale test: two {@code gantry serve} processes and three {@code gantry agent}
+ * processes on this machine (separate processes and work folders), one real PostgreSQL, 200 signed
+ * pushes posted to the two servers in turn, the agents behind a load balancer in front of both
+ * servers. One agent is killed with {@code kill -9} while it runs a job, then one server while it
+ * orchestrates runs. Checked from the database, the step ledger and the forge: every push has
+ * exactly one run, no job ran twice and none was lost, nothing is left queued or running, each
+ * commit got one final status. What the kills do is what the README documents:
+ *
+ * <ul>
+ *   <li>a run the killed server orchestrated is concluded by the other one as interrupted (failure,
+ *       {@code interrupted}); its jobs not started yet never run, one running on an agent is told
+ *       to stop (or finishes first) and is not run again;
+ *   <li>a job the killed agent ran fails as interrupted once its lease runs out ("was interrupted:
+ *       its agent stopped answering"), and its run fails with it; it is not run again.
+ * </ul>
+ */
+class ScaleOutTest {
+
+  private static final int PUSHES = 200;
+  private static final Pattern LEDGER_LINE = Pattern.compile("([0-9a-f]{40}) (build|test) (\\S+)");
+
+  @TempDir Path dir;
+  private ScaleOutCluster cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private static String workflow(Path ledger) {
+    return "name: scale\non: push\njobs:\n"
+        + "  build:\n    runs-on: [self-hosted, linux]\n"
+        + "    outputs:\n      mark: ${{ steps.m.outputs.mark }}\n"
+        + "    steps:\n      - id: m\n        run: |\n"
+        + "          echo \"$GITHUB_SHA build $AGENT_MARK\" >> '"
+        + ledger
+        + "'\n          sleep 0.5\n"
+        + "          echo \"mark=$AGENT_MARK\" >> \"$GITHUB_OUTPUT\"\n"
+        + "  test:\n    needs: build\n    runs-on: [self-hosted]\n    steps:\n"
+        + "      - run: |\n"
+        + "          echo \"$GITHUB_SHA test $AGENT_MARK\" >> '"
+        + ledger
+        + "'\n          echo built-on-${{ needs.build.outputs.mark }}\n          sleep 0.5\n";
+  }
+
+  @Test
+  void twoHundredPushesOverTwoServersAndThreeAgentsRunEachJobOnceThroughAKillNineOfEach()
+      throws Exception {
+    Path ledger = dir.resolve("ledger");
+    Files.writeString(ledger, "");
+    cluster = new ScaleOutCluster(dir, workflow(ledger));
+    String base = cluster.tip();
+    List<String> shas = cluster.commits(workflow(ledger), PUSHES);
+    assertThat(shas).hasSize(PUSHES).doesNotHaveDuplicates();
+
+    ScaleOutCluster.Server a = cluster.server(8);
+    ScaleOutCluster.Server b = cluster.server(8);
+    String balancer = cluster.balancer();
+    List<Process> agents = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      String token = cluster.addAgent(i % 2 == 0 ? b : a, "agent-" + i);
+      agents.add(cluster.agent("agent-" + i, token, balancer, 2, "A" + i));
+    }
+
+    long started = System.nanoTime();
+    try (Connection db = cluster.sql()) {
+      String before = base;
+      int next = 0;
+      // A first half, in turn to each server.
+      for (; next < PUSHES / 2; next++) {
+        assertThat(cluster.push(next % 2 == 0 ? a : b, before, shas.get(next)))
+            .as("push %d", next)
+            .isEqualTo(202);
+        before = shas.get(next);
+      }
+      // kill -9 of an agent while it runs a job.
+      ScaleOutCluster.until(
+          Duration.ofMinutes(5), "agent-3 running a job", () -> runningOn(db, "agent-3") > 0);
+      agents.get(2).destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      // A quarter more, then kill -9 of a server while it orchestrates a run with a job on an
+      // agent.
+      for (; next < PUSHES * 3 / 4; next++) {
+        assertThat(cluster.push(next % 2 == 0 ? a : b, before, shas.get(next)))
+            .as("push %d", next)
+            .isEqualTo(202);
+        before = shas.get(next);
+      }
+      ScaleOutCluster.until(
+          Duration.ofMinutes(5),
+          "server2 orchestrating a run whose job runs on an agent",
+          () -> orchestratedWithAJobRunning(db, b));
+      b.process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      // The rest: those meant for the dead server go to the other, as a load balancer does.
+      for (; next < PUSHES; next++) {
+        int status = cluster.push(next % 2 == 0 ? a : b, before, shas.get(next));
+        if (status == -1) {
+          status = cluster.push(a, before, shas.get(next));
+        }
+        assertThat(status).as("push %d", next).isEqualTo(202);
+        before = shas.get(next);
+      }
+
+      ScaleOutCluster.until(
+          Duration.ofMinutes(15),
+          "every run completed and no agent job queued or running",
+          () ->
+              count(db, "SELECT count(*) FROM runs WHERE status = 'COMPLETED'") == PUSHES
+                  && count(
+                          db,
+                          "SELECT count(*) FROM job_queue WHERE status IN ('QUEUED',"
+                              + " 'IN_PROGRESS')")
+                      == 0);
+      long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+      System.out.println("ScaleOutTest: " + PUSHES + " pushes done in " + seconds + " s");
+
+      Map<String, Run> runs = runs(db);
+      assertThat(runs.keySet()).as("one run per push").containsExactlyInAnyOrderElementsOf(shas);
+      assertThat(count(db, "SELECT count(*) FROM runs")).isEqualTo(PUSHES);
+      Map<String, Integer> ran = ledger(ledger);
+      long agentId = number(db, "SELECT id FROM agents WHERE name = 'agent-3'");
+
+      int succeeded = 0;
+      int serverInterrupted = 0;
+      int agentInterrupted = 0;
+      for (String sha : shas) {
+        Run run = runs.get(sha);
+        int build = ran.getOrDefault(sha + " build", 0);
+        int test = ran.getOrDefault(sha + " test", 0);
+        String what = sha + ": " + run + " ran build " + build + ", test " + test;
+        assertThat(build).as(what).isLessThanOrEqualTo(1);
+        assertThat(test).as(what).isLessThanOrEqualTo(1);
+        assertThat(run.queued())
+            .as(what)
+            .allSatisfy(j -> assertThat(j.status()).isEqualTo("COMPLETED"));
+        if (run.conclusion().equals("success")) {
+          succeeded++;
+          assertThat(run.interrupted()).as(what).isFalse();
+          assertThat(build).as(what).isEqualTo(1);
+          assertThat(test).as(what).isEqualTo(1);
+          assertThat(run.jobs()).as(what).containsExactly("build:success", "test:success");
+          assertThat(run.queued()).as(what).hasSize(2).noneMatch(QueuedJob::interrupted);
+        } else if (run.interrupted()) {
+          // Orchestrated by the killed server.
+          serverInterrupted++;
+          assertThat(b.owns(run.leaseOwner())).as(what).isTrue();
+          assertThat(run.conclusion()).isEqualTo("failure");
+          // (Unless its job had been on the killed agent, and the server died before it saw that.)
+          assertThat(run.queued())
+              .as(what)
+              .allMatch(j -> !j.interrupted() || Long.valueOf(agentId).equals(j.agentId()));
+        } else {
+          // A job on the killed agent.
+          agentInterrupted++;
+          assertThat(run.conclusion()).as(what).isEqualTo("failure");
+          assertThat(run.queued())
+              .as(what)
+              .filteredOn(QueuedJob::interrupted)
+              .singleElement()
+              .satisfies(j -> assertThat(j.agentId()).isEqualTo(agentId));
+          assertThat(run.jobs())
+              .as(what)
+              .contains(
+                  run.queued().stream()
+                          .filter(QueuedJob::interrupted)
+                          .findFirst()
+                          .orElseThrow()
+                          .key()
+                      + ":failure");
+          // In the run's log, a file of the server that orchestrated it.
+          String log = journal(a.owns(run.leaseOwner()) ? "server1" : "server2", run.id());
+          assertThat(log).as(what).contains("was interrupted: its agent stopped answering");
+        }
+      }
+      System.out.println(
+          "ScaleOutTest: "
+              + succeeded
+              + " succeeded, "
+              + serverInterrupted
+              + " interrupted with server2, "
+              + agentInterrupted
+              + " failed with agent-3");
+      assertThat(serverInterrupted).as("runs interrupted by the server's kill").isPositive();
+      assertThat(agentInterrupted).as("runs failed by the agent's kill").isPositive();
+      assertThat(succeeded + serverInterrupted + agentInterrupted).isEqualTo(PUSHES);
+      // The survivors did the rest: both live agents ran jobs.
+      assertThat(ran.keySet()).isNotEmpty();
+
+      // Statuses: each commit's final state once, the run's (the outbox delivers at least once:
+      // the one status the killed server may have posted without recording it is posted again).
+      Map<String, List<String>> finals = finalStatuses(shas);
+      for (String sha : shas) {
+        String expected = runs.get(sha).conclusion().equals("success") ? "success" : "failure";
+        assertThat(finals.get(sha)).as(sha).isNotEmpty().containsOnly(expected);
+      }
+      long repeats = finals.values().stream().mapToLong(states -> states.size() - 1L).sum();
+      assertThat(repeats).as("statuses posted twice").isLessThanOrEqualTo(1);
+    }
+  }
+
+  private String journal(String server, long run) throws Exception {
+    Path file = dir.resolve(server + "-data/logs/" + run + "/lines.journal");
+    return Files.exists(file) ? Files.readString(file) : "";
+  }
+
+  /** The final (not pending) states posted for each commit, waited for (at most 2 minutes). */
+  private Map<String, List<String>> finalStatuses(List<String> shas) throws InterruptedException {
+    Pattern status = Pattern.compile("/statuses/([0-9a-f]{40}) .*\"state\":\"(\\w+)\"");
+    Map<String, List<String>> finals = new HashMap<>();
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (true) {
+      finals.clear();
+      for (String posted : cluster.statuses()) {
+        Matcher m = status.matcher(posted);
+        if (m.find() && !m.group(2).equals("pending")) {
+          finals.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(m.group(2));
+        }
+      }
+      if (finals.keySet().containsAll(shas) || System.currentTimeMillis() > deadline) {
+        return finals;
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  private record QueuedJob(String key, String status, boolean interrupted, Long agentId) {}
+
+  private record Run(
+      long id,
+      String conclusion,
+      boolean interrupted,
+      String leaseOwner,
+      List<String> jobs,
+      List<QueuedJob> queued) {}
+
+  private static Map<String, Run> runs(Connection db) throws SQLException {
+    Map<Long, List<String>> jobs = new HashMap<>();
+    try (PreparedStatement s =
+            db.prepareStatement("SELECT run_id, job_key, conclusion FROM jobs ORDER BY job_key");
+        ResultSet rows = s.executeQuery()) {
+      while (rows.next()) {
+        jobs.computeIfAbsent(rows.getLong(1), k -> new ArrayList<>())
+            .add(rows.getString(2) + ":" + rows.getString(3));
+      }
+    }
+    Map<Long, List<QueuedJob>> queued = new HashMap<>();
+    try (PreparedStatement s =
+            db.prepareStatement(
+                "SELECT run_id, job_key, status, interrupted, agent_id FROM job_queue ORDER BY id");
+        ResultSet rows = s.executeQuery()) {
+      while (rows.next()) {
+        long agent = rows.getLong(5);
+        Long agentId = rows.wasNull() ? null : agent;
+        queued
+            .computeIfAbsent(rows.getLong(1), k -> new ArrayList<>())
+            .add(new QueuedJob(rows.getString(2), rows.getString(3), rows.getBoolean(4), agentId));
+      }
+    }
+    Map<String, Run> runs = new LinkedHashMap<>();
+    try (PreparedStatement s =
+            db.prepareStatement(
+                "SELECT id, sha, conclusion, interrupted, lease_owner FROM runs ORDER BY id");
+        ResultSet rows = s.executeQuery()) {
+      while (rows.next()) {
+        long id = rows.getLong(1);
+        Run previous =
+            runs.put(
+                rows.getString(2),
+                new Run(
+                    id,
+                    rows.getString(3),
+                    rows.getBoolean(4),
+                    rows.getString(5),
+                    jobs.getOrDefault(id, List.of()),
+                    queued.getOrDefault(id, List.of())));
+        assertThat(previous).as("a second run of %s", rows.getString(2)).isNull();
+      }
+    }
+    return runs;
+  }
+
+  /** How many times each "SHA JOB" ran, from the lines the steps appended. */
+  private static Map<String, Integer> ledger(Path ledger) throws Exception {
+    Map<String, Integer> ran = new TreeMap<>();
+    for (String line : Files.readAllLines(ledger)) {
+      Matcher m = LEDGER_LINE.matcher(line);
+      assertThat(m.matches()).as("ledger line '%s'", line).isTrue();
+      ran.merge(m.group(1) + " " + m.group(2), 1, Integer::sum);
+    }
+    return ran;
+  }
+
+  private static long runningOn(Connection db, String agent) {
+    return count(
+        db,
+        "SELECT count(*) FROM job_queue q JOIN agents g ON g.id = q.agent_id"
+            + " WHERE g.name = '"
+            + agent
+            + "' AND q.status = 'IN_PROGRESS'");
+  }
+
+  private static boolean orchestratedWithAJobRunning(Connection db, ScaleOutCluster.Server server) {
+    return count(
+            db,
+            "SELECT count(*) FROM runs r JOIN job_queue q ON q.run_id = r.id"
+                + " WHERE r.status = 'IN_PROGRESS' AND q.status = 'IN_PROGRESS'"
+                + " AND r.lease_owner LIKE 'gantry-"
+                + server.process.pid()
+                + "-%'")
+        > 0;
+  }
+
+  private static long count(Connection db, String sql) {
+    try {
+      return number(db, sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static long number(Connection db, String sql) throws SQLException {
+    try (PreparedStatement s = db.prepareStatement(sql);
+        ResultSet rows = s.executeQuery()) {
+      assertThat(rows.next()).isTrue();
+      return rows.getLong(1);
+    }
+  }
+}
