@@ -228,11 +228,7 @@ public final class AgentProcess {
     }
     events.close();
     try {
-      Answer posted =
-          post(
-              "/api/agent/jobs/" + id + "/result",
-              AgentProtocol.result(result),
-              Duration.ofSeconds(60));
+      Answer posted = postResult(id, result);
       out.println(
           "gantry agent: job "
               + id
@@ -245,6 +241,26 @@ public final class AgentProcess {
       out.println("gantry agent: job " + id + ": cannot post its result: " + e.getMessage());
     }
     out.flush();
+  }
+
+  /**
+   * Posts a job's result, again when the server cannot be reached (a server behind the load
+   * balancer died mid-request: another one takes it), at most 5 times over about 15 s.
+   */
+  private Answer postResult(long id, JobResult result) throws IOException, InterruptedException {
+    for (int tries = 1; ; tries++) {
+      try {
+        return post(
+            "/api/agent/jobs/" + id + "/result",
+            AgentProtocol.result(result),
+            Duration.ofSeconds(60));
+      } catch (IOException e) {
+        if (tries >= 5) {
+          throw e;
+        }
+        Thread.sleep(1000L * tries);
+      }
+    }
   }
 
   private RunRequest request(Map<?, ?> r, JobDispatcher.ReadyJob job)
