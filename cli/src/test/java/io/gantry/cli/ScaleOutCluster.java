@@ -105,7 +105,7 @@ final class ScaleOutCluster implements AutoCloseable {
    */
   List<String> commits(String workflow, int count) throws Exception {
     StringBuilder stream = new StringBuilder();
-    // Empty before the first commit; fast-import continues an existing branch from its tip.
+    // Empty before the first commit.
     String before =
         run(bare, null, "git", "for-each-ref", "--format=%(objectname)", "refs/heads/main").strip();
     for (int i = 1; i <= count; i++) {
@@ -116,6 +116,9 @@ final class ScaleOutCluster implements AutoCloseable {
           .append(1_700_000_000L + i)
           .append(" +0000\n")
           .append(data(message));
+      if (i == 1 && !before.isEmpty()) {
+        stream.append("from ").append(before).append('\n');
+      }
       stream.append("M 100644 inline .github/workflows/ci.yml\n").append(data(workflow));
       stream.append("M 100644 inline change.txt\n").append(data(message + "\n"));
     }
@@ -336,10 +339,7 @@ final class ScaleOutCluster implements AutoCloseable {
 
   private static String run(Path in, String input, String... command) throws Exception {
     Process p =
-        new ProcessBuilder(command)
-            .directory(in.toFile())
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
+        new ProcessBuilder(command).directory(in.toFile()).redirectErrorStream(true).start();
     if (input != null) {
       try (var stdin = p.getOutputStream()) {
         stdin.write(input.getBytes(StandardCharsets.UTF_8));
