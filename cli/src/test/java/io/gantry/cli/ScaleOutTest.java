@@ -103,14 +103,18 @@ class ScaleOutTest {
             .isEqualTo(202);
         before = shas.get(next);
       }
-      // kill -9 of an agent while it runs a job (stopped first, so the job cannot end between
-      // looking and killing).
+      // kill -9 of an agent while it runs a job of a run server1 orchestrates (stopped first, so
+      // the job cannot end between looking and killing); its leases run out before server2 dies.
       Process agent3 = agents.get(2);
       ScaleOutCluster.until(
           Duration.ofMinutes(5),
-          "agent-3 running a job",
-          () -> stopped(agent3, () -> runningOn(db, "agent-3") > 0));
+          "agent-3 running a job of server1's",
+          () -> stopped(agent3, () -> runningOn(db, "agent-3", a) > 0));
       agent3.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      ScaleOutCluster.until(
+          Duration.ofMinutes(3),
+          "agent-3's leases run out",
+          () -> runningOn(db, "agent-3", null) == 0);
       // A quarter more, then kill -9 of a server while it orchestrates a run with a job on an
       // agent.
       for (; next < PUSHES * 3 / 4; next++) {
@@ -357,13 +361,17 @@ class ScaleOutTest {
     }
   }
 
-  private static long runningOn(Connection db, String agent) {
+  /** How many jobs {@code agent} runs (of runs {@code server} orchestrates, unless null). */
+  private static long runningOn(Connection db, String agent, ScaleOutCluster.Server server) {
     return count(
         db,
         "SELECT count(*) FROM job_queue q JOIN agents g ON g.id = q.agent_id"
-            + " WHERE g.name = '"
+            + " JOIN runs r ON r.id = q.run_id WHERE g.name = '"
             + agent
-            + "' AND q.status = 'IN_PROGRESS'");
+            + "' AND q.status = 'IN_PROGRESS'"
+            + (server == null
+                ? ""
+                : " AND r.lease_owner LIKE 'gantry-" + server.process.pid() + "-%'"));
   }
 
   private static boolean orchestratedWithAJobRunning(Connection db, ScaleOutCluster.Server server) {
