@@ -207,7 +207,10 @@ class ScaleOutTest {
           }
           assertThat(run.jobs()).as(what).contains(lost.key() + ":failure");
           // In the run's log, a file of the server that orchestrated it.
-          String log = journal(a.owns(run.leaseOwner()) ? "server1" : "server2", run.id());
+          String log =
+              a.owns(run.leaseOwner())
+                  ? cluster.send(a, "GET", "/api/runs/" + run.id() + "/logs", null)
+                  : logFiles("server2", run.id());
           assertThat(log).as(what).contains("was interrupted: its agent stopped answering");
         }
       }
@@ -240,9 +243,18 @@ class ScaleOutTest {
     }
   }
 
-  private String journal(String server, long run) throws Exception {
-    Path file = dir.resolve(server + "-data/logs/" + run + "/lines.journal");
-    return Files.exists(file) ? Files.readString(file) : "";
+  /** A run's log files in the data directory of a server that is gone. */
+  private String logFiles(String server, long run) throws Exception {
+    Path folder = dir.resolve(server + "-data/logs/" + run);
+    StringBuilder text = new StringBuilder();
+    if (Files.isDirectory(folder)) {
+      try (var files = Files.walk(folder)) {
+        for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+          text.append(Files.readString(file));
+        }
+      }
+    }
+    return text.toString();
   }
 
   /** The final (not pending) states posted for each commit, waited for (at most 2 minutes). */
