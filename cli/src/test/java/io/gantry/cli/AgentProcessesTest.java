@@ -65,6 +65,27 @@ class AgentProcessesTest {
         "name: slow\non: workflow_dispatch\njobs:\n"
             + "  slow:\n    runs-on: [self-hosted, slow]\n    steps:\n"
             + "      - run: echo started-slow; sleep 117\n");
+    Files.writeString(
+        work.resolve(".github/workflows/caller.yml"),
+        "name: caller\non: workflow_dispatch\njobs:\n"
+            + "  call:\n    uses: ./.github/workflows/called.yml\n"
+            + "    with:\n      word: hi\n"
+            + "    secrets:\n      token: ${{ secrets.TOPSECRET }}\n"
+            + "  after:\n    needs: call\n    runs-on: [self-hosted, beta]\n    steps:\n"
+            + "      - run: echo \"after got ${{ needs.call.outputs.said }} on $AGENT_MARK\"\n");
+    Files.writeString(
+        work.resolve(".github/workflows/called.yml"),
+        "name: called\non:\n  workflow_call:\n"
+            + "    inputs:\n      word: {type: string, required: true}\n"
+            + "    secrets:\n      token: {required: true}\n"
+            + "    outputs:\n      said: {value: \"${{ jobs.inner.outputs.said }}\"}\n"
+            + "jobs:\n  inner:\n    runs-on: [self-hosted, alpha]\n"
+            + "    outputs:\n      said: ${{ steps.s.outputs.said }}\n"
+            + "    steps:\n      - id: s\n        env:\n          TOKEN: ${{ secrets.token }}\n"
+            + "        run: |\n"
+            + "          echo \"inner says ${{ inputs.word }} on $AGENT_MARK\"\n"
+            + "          if [ \"$TOKEN\" = called-secret-value ]; then echo secret-arrived; fi\n"
+            + "          echo \"said=${{ inputs.word }}-on-$AGENT_MARK\" >> \"$GITHUB_OUTPUT\"\n");
     git(work, "add", "-A");
     git(work, "commit", "-q", "-m", "workflows");
     git(work, "push", "-q", bare.toString(), "main");
@@ -78,7 +99,8 @@ class AgentProcessesTest {
             + "\n  workers: 0\n  lease-seconds: 6\n  public-read: true\n"
             + "repositories:\n  - name: acme/agents\n    forge: git\n    clone-url: file://"
             + bare
-            + "\n    webhook-secret: agents-secret\n");
+            + "\n    webhook-secret: agents-secret\n"
+            + "    secrets:\n      TOPSECRET: called-secret-value\n");
     server = GantryServer.start(new ConfigLoader(Map.<String, String>of()::get).load(config));
   }
 
@@ -139,6 +161,24 @@ class AgentProcessesTest {
     assertThat(Files.readString(dir.resolve("agent-beta.log")))
         .contains("draining")
         .contains("drained, exiting");
+  }
+
+  @Test
+  void theJobsOfACalledWorkflowGoToTheAgentWithTheirLabelsWithItsInputsAndSecrets()
+      throws Exception {
+    agent("A", addAgent("agent-alpha", "alpha"), "agent-alpha");
+    agent("B", addAgent("agent-beta", "beta"), "agent-beta");
+
+    long run = dispatch("caller.yml");
+    Map<?, ?> done = awaitCompleted(run);
+    assertThat(done.get("conclusion")).as(String.valueOf(done)).isEqualTo("success");
+    String log = text("/api/runs/" + run + "/logs");
+    // The called workflow's job ran on the agent with its labels (alpha: A), not on the server.
+    assertThat(log).contains("inner says hi on A").contains("secret-arrived");
+    assertThat(log).doesNotContain("called-secret-value");
+    assertThat(log).contains("after got hi-on-A on B");
+    assertThat(job(done, "call.inner").get("outputs")).isEqualTo(Map.of("said", "hi-on-A"));
+    assertThat(Files.readString(dir.resolve("agent-alpha.log"))).contains("'call / inner'");
   }
 
   @Test

@@ -109,6 +109,8 @@ public final class GantryServer implements AutoCloseable {
         new io.gantry.server.agent.AgentDispatcher(
             io.gantry.runner.store.JobQueue.in(store), executor.logs(), localWorkers == 0, lease);
     executor.dispatchJobsTo(agentJobs);
+    // An agent's events or result posted to another server sharing the store wake this one.
+    store.broadcasts().ifPresent(agentJobs::relayThrough);
     this.workers =
         new Workers(
             store,

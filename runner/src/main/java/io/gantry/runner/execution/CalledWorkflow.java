@@ -118,7 +118,17 @@ final class CalledWorkflow implements JobInstance {
               parent.actor(),
               Map.of(),
               parent.isolation());
-      RunContext child = withRequest(request);
+      RunContext child =
+          withRequest(
+              request,
+              WorkflowCalls.dispatcher(
+                  run.dispatcher(),
+                  callee.workflow().source(),
+                  callee.display(),
+                  inputs,
+                  call.inheritSecrets()
+                      ? WorkflowCalls.inherit()
+                      : WorkflowCalls.passing(call.secrets(), callerContext())));
       Map<String, String> env = WorkflowExecutor.workflowEnv(request, run.github());
       nested =
           new RunExecution(child, pool, env, key + ".", name + " / ", callee.chain()).execute();
@@ -469,7 +479,17 @@ final class CalledWorkflow implements JobInstance {
     return new ExpressionContext(contexts, ExpressionContext.JobStatus.SUCCEEDING, null);
   }
 
-  private RunContext withRequest(RunRequest request) {
+  /** What a caller's {@code secrets:} expressions read besides secrets and vars (no secret). */
+  private Map<String, Object> callerContext() {
+    Map<String, Object> contexts = new LinkedHashMap<>();
+    contexts.put("needs", needs);
+    contexts.put("strategy", strategy);
+    contexts.put("matrix", matrix);
+    contexts.put("inputs", Contexts.inputs(run.request()));
+    return contexts;
+  }
+
+  private RunContext withRequest(RunRequest request, JobDispatcher dispatcher) {
     return new RunContext(
         request,
         run.runId(),
@@ -491,7 +511,7 @@ final class CalledWorkflow implements JobInstance {
         run.jobGroups(),
         run.options(),
         run.cancelled(),
-        // A called workflow's jobs run here: an agent rebuilds a job from the run's own workflow.
-        null);
+        // Its jobs go where the run's go; each carries the call, which an agent rebuilds.
+        dispatcher);
   }
 }

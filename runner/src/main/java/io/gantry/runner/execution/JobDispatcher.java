@@ -17,7 +17,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public interface JobDispatcher {
 
-  /** A job ready to run. {@code labels} are its runs-on labels as evaluated (matrix included). */
+  /**
+   * A job ready to run. {@code labels} are its runs-on labels as evaluated (matrix included).
+   * {@code call} is empty for a job of the run's own workflow; for a job of a called (reusable)
+   * workflow it says which ({@link WorkflowCalls}): its text, inputs, and how its secrets come from
+   * the run's.
+   */
   record ReadyJob(
       long runId,
       String jobId,
@@ -26,10 +31,30 @@ public interface JobDispatcher {
       List<String> labels,
       Map<String, Object> matrix,
       Map<String, Object> strategy,
-      Map<String, Object> needs) {
+      Map<String, Object> needs,
+      Map<String, Object> call) {
 
     public ReadyJob {
       labels = List.copyOf(labels);
+      call = call == null ? Map.of() : java.util.Collections.unmodifiableMap(call);
+    }
+
+    /** A job of the run's own workflow. */
+    public ReadyJob(
+        long runId,
+        String jobId,
+        String key,
+        String name,
+        List<String> labels,
+        Map<String, Object> matrix,
+        Map<String, Object> strategy,
+        Map<String, Object> needs) {
+      this(runId, jobId, key, name, labels, matrix, strategy, needs, Map.of());
+    }
+
+    /** The same job, of the called workflow {@code call} describes. */
+    public ReadyJob withCall(Map<String, Object> call) {
+      return new ReadyJob(runId, jobId, key, name, labels, matrix, strategy, needs, call);
     }
   }
 

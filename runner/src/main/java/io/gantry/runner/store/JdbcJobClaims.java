@@ -215,6 +215,58 @@ final class JdbcJobClaims implements JobQueue {
 
   /** Compares with the database's clock; {@code now} is only what the jobs record as their end. */
   @Override
+  public boolean runInProgress(long jobId) {
+    return jdbc.first(
+            "SELECT q.id FROM job_queue q JOIN runs r ON r.id = q.run_id WHERE q.id = ?"
+                + " AND q.status = 'IN_PROGRESS' AND r.status = 'IN_PROGRESS'",
+            s -> s.setLong(1, jobId),
+            rows -> true)
+        .isPresent();
+  }
+
+  @Override
+  public boolean keepEvents(long jobId, String events) {
+    return jdbc.inTransaction(
+        connection ->
+            Jdbc.update(
+                    connection,
+                    "INSERT INTO job_events (job_id, events) SELECT q.id, ? FROM job_queue q"
+                        + " JOIN runs r ON r.id = q.run_id WHERE q.id = ?"
+                        + " AND q.status = 'IN_PROGRESS' AND r.status = 'IN_PROGRESS'",
+                    s -> {
+                      s.setString(1, events);
+                      s.setLong(2, jobId);
+                    })
+                == 1);
+  }
+
+  @Override
+  public List<String> takeEvents(long jobId) {
+    return jdbc.inTransaction(
+        connection -> {
+          record Kept(long id, String events) {}
+          List<Kept> kept =
+              Jdbc.list(
+                  connection,
+                  "SELECT id, events FROM job_events WHERE job_id = ? ORDER BY id",
+                  s -> s.setLong(1, jobId),
+                  rows -> new Kept(rows.getLong(1), rows.getString(2)));
+          if (kept.isEmpty()) {
+            return List.of();
+          }
+          long last = kept.get(kept.size() - 1).id();
+          Jdbc.update(
+              connection,
+              "DELETE FROM job_events WHERE job_id = ? AND id <= ?",
+              s -> {
+                s.setLong(1, jobId);
+                s.setLong(2, last);
+              });
+          return kept.stream().map(Kept::events).toList();
+        });
+  }
+
+  @Override
   public List<QueuedJob> expireLeases(Instant now) {
     return jdbc.inTransaction(
         connection -> {

@@ -240,6 +240,21 @@ final class JdbcRunClaims implements RunClaims {
           s.setString(4, QUEUED);
           s.setString(5, IN_PROGRESS);
         });
+    // Its jobs still queued for agents go with it (none takes them after), and the events kept
+    // for its orchestrator, which is gone (an agent running one of its jobs is told to stop).
+    Jdbc.update(
+        connection,
+        "UPDATE job_queue SET status = ?, finished_at = ? WHERE run_id = ? AND status = ?",
+        s -> {
+          s.setString(1, COMPLETED);
+          SqlTimes.set(s, 2, now);
+          s.setLong(3, id);
+          s.setString(4, QUEUED);
+        });
+    Jdbc.update(
+        connection,
+        "DELETE FROM job_events WHERE job_id IN (SELECT id FROM job_queue WHERE run_id = ?)",
+        s -> s.setLong(1, id));
     return true;
   }
 

@@ -90,6 +90,23 @@ public interface JobQueue {
   List<QueuedJob> ofRun(long runId);
 
   /**
+   * Whether job {@code jobId} is IN_PROGRESS and its run too: false once either is over (the run
+   * concluded, or was interrupted because the server orchestrating it died), when whoever runs the
+   * job should stop.
+   */
+  boolean runInProgress(long jobId);
+
+  /**
+   * Keeps a batch of the events of job {@code jobId} (JSON, as its agent posted them) for the
+   * server that orchestrates its run, which {@linkplain #takeEvents takes} them: an agent may post
+   * to any server. Kept only while {@link #runInProgress}; returns false (nothing kept) otherwise.
+   */
+  boolean keepEvents(long jobId, String events);
+
+  /** The batches kept for job {@code jobId}, oldest first, deleted as they are returned. */
+  List<String> takeEvents(long jobId);
+
+  /**
    * Completes every IN_PROGRESS job whose lease ran out on the database's clock as interrupted, and
    * returns them; {@code now} is only what they record as their end.
    */

@@ -150,6 +150,48 @@ class JobQueueTest {
   }
 
   @Test
+  void eventsKeptForTheOrchestratorAreTakenOnceInOrderAndGoWithTheRunWhenItIsInterrupted()
+      throws InterruptedException {
+    try (RunStore store = openStore()) {
+      JobQueue queue = JobQueue.in(store);
+      long agent = Agents.in(store).add("a", List.of(), "h1", NOW).id();
+      long runId = run(store);
+      long job = queue.enqueue(runId, "a", "a", List.of(), "{}", NOW);
+      long waiting = queue.enqueue(runId, "b", "b", List.of("nobody-has-it"), "{}", NOW);
+      assertThat(queue.claim(agent, List.of(), NOW, Duration.ofMinutes(1))).isPresent();
+      // Its run is not in progress (nobody orchestrates it): nothing is kept.
+      assertThat(queue.runInProgress(job)).isFalse();
+      assertThat(queue.keepEvents(job, "[\"early\"]")).isFalse();
+
+      assertThat(store.claimNext("orchestrator", Instant.now(), Duration.ofMillis(1))).isPresent();
+      assertThat(queue.runInProgress(job)).isTrue();
+      assertThat(queue.runInProgress(waiting)).as("not taken by an agent").isFalse();
+      assertThat(queue.keepEvents(job, "[1]")).isTrue();
+      assertThat(queue.keepEvents(job, "[2]")).isTrue();
+      assertThat(queue.takeEvents(job)).containsExactly("[1]", "[2]");
+      assertThat(queue.takeEvents(job)).isEmpty();
+      assertThat(queue.keepEvents(job, "[3]")).isTrue();
+
+      // The orchestrator stops renewing: the run is interrupted, its queued job withdrawn, the
+      // events kept for it dropped, and no more are kept.
+      List<RunHistory.RunRecord> expired = List.of();
+      for (int i = 0; i < 200 && expired.isEmpty(); i++) {
+        Thread.sleep(10);
+        expired = store.expireLeases(Instant.now());
+      }
+      assertThat(expired).extracting(RunHistory.RunRecord::id).containsExactly(runId);
+      assertThat(queue.find(waiting).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+      assertThat(queue.find(waiting).orElseThrow().result()).isNull();
+      assertThat(queue.queuedOf(runId)).isEmpty();
+      assertThat(queue.takeEvents(job)).isEmpty();
+      assertThat(queue.runInProgress(job)).isFalse();
+      assertThat(queue.keepEvents(job, "[4]")).isFalse();
+      // The agent still holds its job: its result is taken when it posts it.
+      assertThat(queue.complete(job, agent, "{}", NOW)).isTrue();
+    }
+  }
+
+  @Test
   void concurrentClaimersOfTwoStoresTakeEveryJobExactlyOnce() throws Exception {
     int jobs = 60;
     try (RunStore first = openStore();

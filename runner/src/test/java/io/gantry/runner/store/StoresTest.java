@@ -80,7 +80,8 @@ class StoresTest {
       }
       assertThat(applied)
           .containsExactly(
-              "1:true", "2:true", "3:true", "4:true", "5:true", "20:true", "40:true", "60:true");
+              "1:true", "2:true", "3:true", "4:true", "5:true", "20:true", "40:true", "60:true",
+              "66:true");
     }
   }
 

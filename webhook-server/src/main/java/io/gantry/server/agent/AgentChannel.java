@@ -32,6 +32,8 @@ import java.util.function.Function;
  */
 public final class AgentChannel {
 
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(AgentChannel.class.getName());
   private static final long MAX_WAIT_MILLIS = 30_000;
   private static final long SEEN_WINDOW_MILLIS = 60_000;
   private static final int RUNS_KEPT = 32;
@@ -53,7 +55,8 @@ public final class AgentChannel {
   private record Carried(Set<String> labels, long at) {}
 
   /** The part of a ticket every job of one run shares (see {@link #runTicket}). */
-  private record RunTicket(long runNumber, int attempt, Map<String, Object> request) {}
+  private record RunTicket(
+      long runNumber, int attempt, Map<String, Object> request, RunRequest runRequest) {}
 
   /** The tickets' shared parts of the runs handed out lately; guarded by itself. */
   private final Map<Long, RunTicket> runs =
@@ -210,12 +213,24 @@ public final class AgentChannel {
     t.put("runNumber", run.runNumber());
     t.put("attempt", run.attempt());
     t.put("leaseSeconds", dispatcher.lease().toSeconds());
+    Map<String, Object> spec;
     try {
-      t.put("spec", Expressions.fromJson(job.spec()));
-    } catch (ExpressionException e) {
+      spec = objects(Expressions.fromJson(job.spec()));
+    } catch (ExpressionException | ClassCastException e) {
       throw new IllegalStateException("job " + job.id() + " has an unreadable spec", e);
     }
-    t.put("request", run.request());
+    t.put("spec", spec);
+    Map<String, Object> r = run.request();
+    if (spec.get("call") instanceof Map<?, ?> call) {
+      // A job of a called workflow: the agent runs it from that workflow, with its inputs and
+      // the secrets the calls pass down from the run's.
+      r = new LinkedHashMap<>(r);
+      r.put("workflowSource", call.get("workflowSource"));
+      r.put("workflowFile", call.get("workflowFile"));
+      r.put("inputs", call.get("inputs"));
+      r.put("secrets", calledSecrets(job, call, run.runRequest()));
+    }
+    t.put("request", r);
     return t;
   }
 
@@ -246,7 +261,33 @@ public final class AgentChannel {
       r.put("password", request.remote().password());
     }
     return new RunTicket(
-        details.run().runNumber(), details.run().attempt(), Collections.unmodifiableMap(r));
+        details.run().runNumber(),
+        details.run().attempt(),
+        Collections.unmodifiableMap(r),
+        request);
+  }
+
+  private static Map<String, String> calledSecrets(
+      JobQueue.QueuedJob job, Map<?, ?> call, RunRequest request) {
+    try {
+      return io.gantry.runner.execution.WorkflowCalls.secrets(
+          call, request.secrets(), request.vars());
+    } catch (ExpressionException e) {
+      // The orchestrator evaluated them with the whole context; here only what the call kept.
+      LOG.warning(
+          "job "
+              + job.id()
+              + " ('"
+              + job.name()
+              + "'): its called workflow gets no secrets: "
+              + e.getMessage());
+      return Map.of();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> objects(Object map) {
+    return (Map<String, Object>) map;
   }
 
   private void events(Context ctx) {
@@ -265,8 +306,10 @@ public final class AgentChannel {
       lost(ctx, job);
       return;
     }
-    dispatcher.deliver(job.id(), events);
-    boolean cancel = dispatcher.cancelRequested(job.id()) || store.cancelRequested(job.runId());
+    // False when nobody orchestrates the job's run any more (a killed server's run, interrupted).
+    boolean orchestrated = dispatcher.deliver(job.id(), events);
+    boolean cancel =
+        !orchestrated || dispatcher.cancelRequested(job.id()) || store.cancelRequested(job.runId());
     ctx.json(Map.of("cancel", cancel));
   }
 

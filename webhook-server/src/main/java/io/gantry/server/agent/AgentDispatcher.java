@@ -8,6 +8,7 @@ import io.gantry.runner.execution.RunListener;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.log.LogStore;
+import io.gantry.runner.store.Broadcasts;
 import io.gantry.runner.store.JobQueue;
 import io.gantry.runner.store.RunStatus;
 import java.time.Duration;
@@ -27,6 +28,13 @@ import java.util.logging.Logger;
  * here into the run's listener and step logs, as if the job ran in this process. A sweeper
  * completes jobs whose agent stopped renewing its lease as interrupted.
  *
+ * <p>Several servers: an agent may post to any of them (behind a load balancer). A server that does
+ * not orchestrate the job's run keeps the batch in the store ({@link JobQueue#keepEvents}) and
+ * wakes the others ({@link #relayThrough}: {@code LISTEN/NOTIFY}); the orchestrating server takes
+ * the kept batches on the job's thread, before a batch posted to it directly and before the job's
+ * result, so every line reaches the run's log and live followers once, in order. Without a wake-up
+ * (a notification lost) it takes them within a second anyway.
+ *
  * <p>Which jobs go to agents: every job when the server runs none itself ({@code server.workers:
  * 0}); otherwise the jobs whose runs-on names {@code self-hosted}, as on GitHub.
  */
@@ -43,6 +51,10 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
   private long queued;
   private volatile boolean open = true;
   private Thread sweeper;
+  private volatile Broadcasts broadcasts;
+
+  /** Channel on which a server says "job N has kept events, or its result is in". */
+  static final String WAKE_CHANNEL = "gantry_agent_jobs";
 
   /** A job this process waits for: where its events go. */
   static final class Waiting {
@@ -54,6 +66,12 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
 
     /** Set when its row may be COMPLETED (guarded by this): then the waiter reads it. */
     private boolean ended;
+
+    /** Set when another server may have kept events of it (guarded by this). */
+    private boolean kept;
+
+    /** The waiter's passes, for its look at kept events now and then (guarded by this). */
+    private int passes;
 
     Waiting(JobDispatcher.ReadyJob job, RunListener listener) {
       this.job = job;
@@ -72,6 +90,23 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
     sweeper = new Thread(this::sweep, "gantry-job-lease-sweeper");
     sweeper.setDaemon(true);
     sweeper.start();
+  }
+
+  /**
+   * Servers sharing a PostgreSQL store wake each other through {@code broadcasts} when a job's
+   * events or result reach a server other than its orchestrator.
+   */
+  public void relayThrough(Broadcasts broadcasts) {
+    this.broadcasts = broadcasts;
+    broadcasts.listen(
+        WAKE_CHANNEL,
+        message -> {
+          try {
+            wake(Long.parseLong(message));
+          } catch (NumberFormatException e) {
+            // Not one of ours.
+          }
+        });
   }
 
   JobQueue queue() {
@@ -107,19 +142,34 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
     try {
       while (true) {
         boolean look;
+        boolean kept;
         synchronized (w) {
-          if (!w.ended && (!cancelled.get() || w.cancel.get())) {
+          if (!w.ended && !w.kept && (!cancelled.get() || w.cancel.get())) {
             // The agent's result (through this server) or the lease sweeper wakes it at once;
             // a result another server took, by the shared look at every waiting job each second
-            // (see sweep). The timeout is for a cancel.
+            // (see sweep), or another server's wake-up (events it kept). The timeout is for a
+            // cancel.
             w.wait(1000);
           }
           look = w.ended;
+          // Events an agent posted to another server: on its wake-up, and every 5 s in case a
+          // wake-up was missed (only when servers share a store).
+          kept = w.kept || look || (broadcasts != null && ++w.passes % 5 == 0);
           w.ended = false;
+          w.kept = false;
+        }
+        if (kept) {
+          // Before the result, which came after them.
+          synchronized (w) {
+            replayKept(w, id);
+          }
         }
         if (look) {
           JobQueue.QueuedJob row = queue.find(id).orElseThrow();
           if (row.status() == RunStatus.COMPLETED) {
+            if (row.interrupted()) {
+              logInterrupted(job);
+            }
             return ended(job, row);
           }
         }
@@ -186,43 +236,95 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
   }
 
   /**
-   * Replays a batch of an agent's events for job {@code id}; false when this process does not
-   * orchestrate it (another server does, or it ended).
+   * A batch of an agent's events for job {@code id}: replayed here when this process orchestrates
+   * its run, else kept in the store for the server that does, which is woken. False when nobody
+   * orchestrates it any more (the job or its run is over): the agent should stop it.
    */
   boolean deliver(long id, List<?> events) {
     Waiting w = waiting.get(id);
     if (w == null) {
-      return false;
+      if (events.isEmpty()) {
+        return queue.runInProgress(id);
+      }
+      if (!queue.keepEvents(id, Expressions.toJson(events))) {
+        return false;
+      }
+      tellOthers(id);
+      return true;
     }
     synchronized (w) {
-      String key = w.job.key();
-      for (Object o : events) {
-        if (!(o instanceof Map<?, ?> e)) {
-          continue;
+      replayKept(w, id);
+      replay(w, events);
+    }
+    return true;
+  }
+
+  /** Replays the batches another server kept for job {@code id}; the caller holds {@code w}. */
+  private void replayKept(Waiting w, long id) {
+    for (String batch : queue.takeEvents(id)) {
+      try {
+        if (Expressions.fromJson(batch) instanceof List<?> events) {
+          replay(w, events);
         }
-        switch (String.valueOf(e.get("type"))) {
-          case "jobStarted" -> w.listener.jobStarted(key, w.job.name());
-          case "stepStarted" -> {
-            int number = AgentProtocol.integer(e.get("number"));
-            w.listener.stepStarted(key, number, String.valueOf(e.get("name")));
-            openStep(w, number);
+      } catch (ExpressionException e) {
+        LOG.log(Level.WARNING, "job " + id + ": a kept batch of events is unreadable: " + e);
+      }
+    }
+  }
+
+  /** Wakes the server orchestrating job {@code id}, when another one does (best effort). */
+  private void tellOthers(long id) {
+    Broadcasts relay = broadcasts;
+    if (relay == null) {
+      return;
+    }
+    try {
+      relay.send(WAKE_CHANNEL, List.of(Long.toString(id)));
+    } catch (RuntimeException e) {
+      // The orchestrator looks within a second anyway.
+      LOG.log(Level.FINE, "cannot wake the orchestrator of job " + id, e);
+    }
+  }
+
+  private void wake(long id) {
+    Waiting w = waiting.get(id);
+    if (w != null) {
+      synchronized (w) {
+        w.kept = true;
+        w.ended = true;
+        w.notifyAll();
+      }
+    }
+  }
+
+  /** Replays events into the run's listener and step logs; the caller holds {@code w}. */
+  private void replay(Waiting w, List<?> events) {
+    String key = w.job.key();
+    for (Object o : events) {
+      if (!(o instanceof Map<?, ?> e)) {
+        continue;
+      }
+      switch (String.valueOf(e.get("type"))) {
+        case "jobStarted" -> w.listener.jobStarted(key, w.job.name());
+        case "stepStarted" -> {
+          int number = AgentProtocol.integer(e.get("number"));
+          w.listener.stepStarted(key, number, String.valueOf(e.get("name")));
+          openStep(w, number);
+        }
+        case "log" -> {
+          LogLine line = AgentProtocol.logLine(e);
+          if (w.file == null) {
+            openStep(w, w.step);
           }
-          case "log" -> {
-            LogLine line = AgentProtocol.logLine(e);
-            if (w.file == null) {
-              openStep(w, w.step);
-            }
-            w.file.append(line.format());
-            w.listener.logLine(key, line);
-          }
-          case "stepFinished" -> w.listener.stepFinished(key, AgentProtocol.stepResult(e));
-          default -> {
-            // An event of a newer agent: nothing to replay.
-          }
+          w.file.append(line.format());
+          w.listener.logLine(key, line);
+        }
+        case "stepFinished" -> w.listener.stepFinished(key, AgentProtocol.stepResult(e));
+        default -> {
+          // An event of a newer agent: nothing to replay.
         }
       }
     }
-    return true;
   }
 
   private void openStep(Waiting w, int number) {
@@ -250,7 +352,25 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
         w.ended = true;
         w.notifyAll();
       }
+    } else {
+      tellOthers(id);
     }
+  }
+
+  /**
+   * The line saying job's agent stopped answering, in the run's log and its live followers: written
+   * by the orchestrating server (the sweeper that expired the lease may be another one).
+   */
+  private void logInterrupted(JobDispatcher.ReadyJob job) {
+    String line =
+        Instant.now()
+            + " [gantry] Error: job '"
+            + job.name()
+            + "' was interrupted: its agent stopped answering (lease expired)";
+    try (LogStore.StepLogFile log = logs.open(job.runId(), job.key(), 999)) {
+      log.append(line);
+    }
+    logs.appendToJournal(job.runId(), line);
   }
 
   /**
@@ -301,16 +421,8 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
 
   private void expire() {
     try {
+      // The orchestrating server (this one or another) logs it when it sees the job over.
       for (JobQueue.QueuedJob job : queue.expireLeases(Instant.now())) {
-        String line =
-            Instant.now()
-                + " [gantry] Error: job '"
-                + job.name()
-                + "' was interrupted: its agent stopped answering (lease expired)";
-        try (LogStore.StepLogFile log = logs.open(job.runId(), job.jobKey(), 999)) {
-          log.append(line);
-        }
-        logs.appendToJournal(job.runId(), line);
         completed(job.id());
       }
     } catch (RuntimeException e) {

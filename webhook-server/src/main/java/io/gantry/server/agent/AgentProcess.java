@@ -240,7 +240,7 @@ public final class AgentProcess {
     // The job's last events go with its result: one request, and the server stores them first.
     body.put("events", events.finish());
     try {
-      Answer posted = post("/api/agent/jobs/" + id + "/result", body, Duration.ofSeconds(60));
+      Answer posted = postResult(id, body);
       out.println(
           "gantry agent: job "
               + id
@@ -253,6 +253,24 @@ public final class AgentProcess {
       out.println("gantry agent: job " + id + ": cannot post its result: " + e.getMessage());
     }
     out.flush();
+  }
+
+  /**
+   * Posts a job's result, again when the server cannot be reached (a server behind the load
+   * balancer died mid-request: another one takes it), at most 5 times over about 15 s.
+   */
+  private Answer postResult(long id, Map<String, Object> body)
+      throws IOException, InterruptedException {
+    for (int tries = 1; ; tries++) {
+      try {
+        return post("/api/agent/jobs/" + id + "/result", body, Duration.ofSeconds(60));
+      } catch (IOException e) {
+        if (tries >= 5) {
+          throw e;
+        }
+        Thread.sleep(1000L * tries);
+      }
+    }
   }
 
   private RunRequest request(Map<?, ?> r, JobDispatcher.ReadyJob job)

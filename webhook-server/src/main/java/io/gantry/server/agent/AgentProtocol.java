@@ -122,6 +122,10 @@ public final class AgentProtocol {
     e.put("matrix", job.matrix());
     e.put("strategy", job.strategy());
     e.put("needs", job.needs());
+    if (!job.call().isEmpty()) {
+      // A job of a called workflow: which one, its inputs, how its secrets come (no values).
+      e.put("call", job.call());
+    }
     return e;
   }
 
@@ -137,7 +141,8 @@ public final class AgentProtocol {
             : List.of(),
         spec.get("matrix") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of(),
         spec.get("strategy") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of(),
-        spec.get("needs") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of());
+        spec.get("needs") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of(),
+        spec.get("call") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of());
   }
 
   static Conclusion conclusion(Object value) {
