@@ -44,6 +44,12 @@ final class EventRuns {
 
   private static final Pattern LEVEL = Pattern.compile("^workflow_run level (\\d+) ");
 
+  /**
+   * For {@link RunQueue#defaultHead(ServerConfig.Repository, java.time.Duration)}: fetch only a
+   * mirror this process has not synced yet.
+   */
+  private static final java.time.Duration SYNCED_ONCE = java.time.Duration.ofNanos(Long.MAX_VALUE);
+
   private final ServerConfig config;
   private final RunStore store;
   private final RunQueue queue;
@@ -148,6 +154,14 @@ final class EventRuns {
     if ("workflow_run".equals(run.event()) && m.find()) {
       level = Integer.parseInt(m.group(1));
     }
+    // Most runs start nothing: a fetch of the mirror per completed run cost each push about as
+    // much CPU as its own run, and ran while the next push was being taken. The mirror as the
+    // pushes' webhooks left it says whether any default-branch workflow follows this one; only
+    // then is the latest default branch fetched and read, as GitHub reads it.
+    Head known = queue.defaultHead(repository, SYNCED_ONCE).orElse(null);
+    if (known == null || !followedBy(queue.workflowsAt(repository, known.sha()), run)) {
+      return;
+    }
     Head head = queue.defaultHead(repository).orElse(null);
     if (head == null) {
       return;
@@ -188,6 +202,19 @@ final class EventRuns {
               + run.conclusion()
               + ")");
     }
+  }
+
+  /** Whether one of {@code workflows} has an {@code on.workflow_run} naming the run's workflow. */
+  private static boolean followedBy(Map<String, Workflow> workflows, RunHistory.RunRecord run) {
+    for (Workflow w : workflows.values()) {
+      EventTrigger trigger = w.on().on("workflow_run");
+      if (trigger != null
+          && trigger.workflows() != null
+          && trigger.workflows().contains(run.workflowName())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The completed run in GitHub's {@code workflow_run} fields. */
