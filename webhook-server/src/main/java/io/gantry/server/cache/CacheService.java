@@ -205,8 +205,8 @@ public final class CacheService implements AutoCloseable {
   /**
    * The base URL the client reached the service by: a job container reaches it through a relay on
    * its network's gateway, not on 127.0.0.1, and an agent's job through the server's own address;
-   * each must download the archive the same way. The URL is signed, and only the asking client
-   * sees it.
+   * each must download the archive the same way. The URL is signed, and only the asking client sees
+   * it.
    */
   private String base(Context ctx) {
     String host = ctx.header("Host");

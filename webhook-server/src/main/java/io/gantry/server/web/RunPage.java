@@ -52,7 +52,7 @@ final class RunPage {
 
   /** Why the run's jobs that nobody has taken wait, by key; none once it has completed. */
   private Map<String, String> waits(RunHistory.RunRecord run) {
-    return run.runStatus() == RunStatus.COMPLETED ? Map.of() : jobWaits.apply(run.id());
+    return run.status() == RunStatus.COMPLETED ? Map.of() : jobWaits.apply(run.id());
   }
 
   String render(RunHistory.RunDetails details, Access.Principal user, String csrf) {

@@ -2,7 +2,6 @@ package io.gantry.server.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.execution.Conclusion;
 import io.gantry.runner.execution.JobDispatcher;
 import io.gantry.runner.execution.JobResult;
@@ -11,6 +10,7 @@ import io.gantry.runner.log.LogStore;
 import io.gantry.runner.store.Agents;
 import io.gantry.runner.store.JobQueue;
 import io.gantry.runner.store.RunHistory;
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.store.RunStore;
 import io.gantry.runner.store.Stores;
 import java.nio.file.Path;
