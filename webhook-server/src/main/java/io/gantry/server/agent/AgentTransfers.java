@@ -9,6 +9,7 @@ import io.gantry.runner.store.Agents;
 import io.gantry.runner.store.ArtifactRecords.Artifact;
 import io.gantry.runner.store.JobQueue;
 import io.gantry.runner.store.RunHistory;
+import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.store.RunStore;
 import io.gantry.server.cache.FileRanges;
 import io.gantry.server.web.Access;
@@ -187,7 +188,7 @@ public final class AgentTransfers {
 
   private boolean holds(long agentId, long runId) {
     for (JobQueue.QueuedJob job : queue.ofRun(runId)) {
-      if (Long.valueOf(agentId).equals(job.agentId()) && "IN_PROGRESS".equals(job.status())) {
+      if (Long.valueOf(agentId).equals(job.agentId()) && job.status() == RunStatus.IN_PROGRESS) {
         return true;
       }
     }
