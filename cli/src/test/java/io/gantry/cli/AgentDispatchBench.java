@@ -235,8 +235,8 @@ public final class AgentDispatchBench {
     long end = System.nanoTime() + Duration.ofMinutes(4).toNanos();
     while (System.nanoTime() < end) {
       RunHistory.RunRecord r = store.findRun(run).orElseThrow();
-      if ("COMPLETED".equals(r.status())) {
-        return String.valueOf(r.conclusion()).toLowerCase(java.util.Locale.ROOT);
+      if (r.status() == io.gantry.runner.store.RunStatus.COMPLETED) {
+        return r.conclusion() == null ? "null" : r.conclusion().label();
       }
       Thread.sleep(20);
     }
