@@ -158,14 +158,15 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
           w.ended = false;
           w.kept = false;
         }
+        // The row first, then the kept events: a result another server took was stored after
+        // the job's last events, so a COMPLETED row means they are all kept by now.
+        JobQueue.QueuedJob row = look ? queue.find(id).orElseThrow() : null;
         if (kept) {
-          // Before the result, which came after them.
           synchronized (w) {
             replayKept(w, id);
           }
         }
-        if (look) {
-          JobQueue.QueuedJob row = queue.find(id).orElseThrow();
+        if (row != null) {
           if (row.status() == RunStatus.COMPLETED) {
             if (row.interrupted()) {
               logInterrupted(job);
