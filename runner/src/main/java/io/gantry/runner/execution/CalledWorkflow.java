@@ -5,7 +5,6 @@ import io.gantry.runner.action.remote.ActionReference;
 import io.gantry.runner.expression.ExpressionContext;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
-import io.gantry.runner.workflow.InputSpec;
 import io.gantry.runner.workflow.Job;
 import io.gantry.runner.workflow.JobCall;
 import io.gantry.runner.workflow.Workflow;
@@ -96,7 +95,7 @@ final class CalledWorkflow implements JobInstance {
       Callee callee = read(call);
       WorkflowCall spec = callee.workflow().call();
       ExpressionContext context = context(false);
-      Map<String, String> inputs = inputs(call, spec, callee.display(), context);
+      Map<String, String> inputs = CallInputs.of(job.id(), call, spec, callee.display(), context);
       Map<String, String> secrets = secrets(call, spec, callee.display());
       RunRequest parent = run.request();
       RunRequest request =
@@ -303,90 +302,6 @@ final class CalledWorkflow implements JobInstance {
       }
     }
     return null;
-  }
-
-  /**
-   * {@code with:} evaluated and checked against {@code on.workflow_call.inputs}, defaults added.
-   */
-  private Map<String, String> inputs(
-      JobCall call, WorkflowCall spec, String display, ExpressionContext context)
-      throws CallChain.CallProblem, ExpressionException {
-    String caller = "job '" + job.id() + "': ";
-    Map<String, String> values = new LinkedHashMap<>();
-    for (Map.Entry<String, String> given : call.with().entrySet()) {
-      InputSpec input = spec.inputs().get(given.getKey());
-      if (input == null) {
-        throw new CallChain.CallProblem(
-            caller
-                + "input '"
-                + given.getKey()
-                + "' is not declared by "
-                + display
-                + " (on.workflow_call.inputs: "
-                + (spec.inputs().isEmpty() ? "none" : String.join(", ", spec.inputs().keySet()))
-                + ")");
-      }
-      String value;
-      try {
-        value = Expressions.interpolate(given.getValue(), context);
-      } catch (ExpressionException e) {
-        throw new ExpressionException("with." + given.getKey() + ": " + e.getMessage(), 0);
-      }
-      values.put(given.getKey(), checked(caller, input, value, display));
-    }
-    for (InputSpec input : spec.inputs().values()) {
-      if (values.containsKey(input.name())) {
-        continue;
-      }
-      if (input.defaultValue() != null) {
-        values.put(
-            input.name(),
-            checked(
-                caller, input, Expressions.interpolate(input.defaultValue(), context), display));
-      } else if (input.required()) {
-        throw new CallChain.CallProblem(
-            caller
-                + "input '"
-                + input.name()
-                + "' is required by "
-                + display
-                + "; add it under with:");
-      }
-    }
-    return values;
-  }
-
-  private static String checked(String caller, InputSpec input, String value, String display)
-      throws CallChain.CallProblem {
-    boolean ok =
-        switch (input.type()) {
-          case "boolean" -> value.equals("true") || value.equals("false");
-          case "number" -> isNumber(value);
-          default -> true;
-        };
-    if (!ok) {
-      throw new CallChain.CallProblem(
-          caller
-              + "input '"
-              + input.name()
-              + "' of "
-              + display
-              + " is a "
-              + input.type()
-              + ", got '"
-              + value
-              + "'");
-    }
-    return value;
-  }
-
-  private static boolean isNumber(String value) {
-    try {
-      Double.parseDouble(value.strip());
-      return !value.isBlank();
-    } catch (NumberFormatException e) {
-      return false;
-    }
   }
 
   /** The secrets the called workflow sees: all with {@code inherit}, else the ones passed. */
