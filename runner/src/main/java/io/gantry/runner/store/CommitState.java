@@ -28,12 +28,6 @@ public enum CommitState {
    * @throws IllegalArgumentException naming the allowed values
    */
   public static CommitState parse(String value) {
-    for (CommitState s : values()) {
-      if (s.label().equals(value)) {
-        return s;
-      }
-    }
-    throw new IllegalArgumentException(
-        "state must be one of pending, success, failure or error, not " + value);
+    return StoredWords.parse(values(), CommitState::label, "state", value);
   }
 }

@@ -46,13 +46,7 @@ public interface DeployHistory {
      * @throws IllegalArgumentException naming the allowed values
      */
     public static Outcome parse(String value) {
-      for (Outcome o : values()) {
-        if (o.label().equals(value)) {
-          return o;
-        }
-      }
-      throw new IllegalArgumentException(
-          "outcome must be one of in_progress, succeeded, failed or rolled_back, not " + value);
+      return StoredWords.parse(values(), Outcome::label, "outcome", value);
     }
   }
 
@@ -78,12 +72,7 @@ public interface DeployHistory {
      * @throws IllegalArgumentException naming the allowed values
      */
     public static Kind parse(String value) {
-      for (Kind k : values()) {
-        if (k.label().equals(value)) {
-          return k;
-        }
-      }
-      throw new IllegalArgumentException("kind must be deploy or rollback, not " + value);
+      return StoredWords.parse(values(), Kind::label, "kind", value);
     }
   }
 

@@ -32,12 +32,6 @@ public enum Result {
    * @throws IllegalArgumentException naming the field and the allowed values
    */
   public static Result parse(String what, String value) {
-    for (Result r : values()) {
-      if (r.label().equals(value)) {
-        return r;
-      }
-    }
-    throw new IllegalArgumentException(
-        what + " must be one of success, failure, cancelled or skipped, not " + value);
+    return StoredWords.parse(values(), Result::label, what, value);
   }
 }

@@ -12,12 +12,6 @@ public enum RunStatus {
    * @throws IllegalArgumentException naming the allowed values
    */
   public static RunStatus parse(String value) {
-    for (RunStatus s : values()) {
-      if (s.name().equals(value)) {
-        return s;
-      }
-    }
-    throw new IllegalArgumentException(
-        "status must be one of QUEUED, IN_PROGRESS or COMPLETED, not " + value);
+    return StoredWords.parse(values(), RunStatus::name, "status", value);
   }
 }
