@@ -1,16 +1,12 @@
 package io.gantry.cli;
 
+import static io.gantry.cli.ServerApi.git;
+import static io.gantry.cli.ServerApi.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gantry.runner.action.remote.ActionRepos;
-import io.gantry.runner.expression.Expressions;
 import io.gantry.server.GantryServer;
 import io.gantry.server.config.ConfigLoader;
-import java.io.File;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +35,6 @@ class AgentArtifactsAndCachesTest {
   @TempDir Path dir;
   private GantryServer server;
   private final List<Process> agents = new ArrayList<>();
-  private final HttpClient http = HttpClient.newHttpClient();
   private String actionSource;
 
   @BeforeEach
@@ -201,73 +196,27 @@ class AgentArtifactsAndCachesTest {
     agents.add(builder.start());
   }
 
-  private static void until(Duration limit, java.util.function.BooleanSupplier condition) {
-    long end = System.nanoTime() + limit.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("not within " + limit);
-      }
-      try {
-        Thread.sleep(300);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted", e);
-      }
-    }
+  private ServerApi api() {
+    return new ServerApi(server.port(), TOKEN);
   }
 
   private String base() {
-    return "http://127.0.0.1:" + server.port();
+    return api().base();
   }
 
   private Map<?, ?> get(String path) {
-    try {
-      return (Map<?, ?>) Expressions.fromJson(text(path));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return api().get(path);
   }
 
   private String text(String path) throws Exception {
-    return new String(bytes(path), java.nio.charset.StandardCharsets.UTF_8);
+    return api().text(path);
   }
 
   private byte[] bytes(String path) throws Exception {
-    HttpResponse<byte[]> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base() + path))
-                .header("Authorization", "Bearer " + TOKEN)
-                .build(),
-            HttpResponse.BodyHandlers.ofByteArray());
-    assertThat(r.statusCode())
-        .as(new String(r.body(), java.nio.charset.StandardCharsets.UTF_8))
-        .isEqualTo(200);
-    return r.body();
+    return api().bytes(path);
   }
 
   private Map<?, ?> post(String path, Map<String, Object> body) throws Exception {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base() + path))
-                .header("Authorization", "Bearer " + TOKEN)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Expressions.toJson(body)))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(r.body()).isBetween(200, 299);
-    return (Map<?, ?>) Expressions.fromJson(r.body());
-  }
-
-  private static void git(Path in, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("git"));
-    command.addAll(List.of(args));
-    Process p =
-        new ProcessBuilder(command)
-            .directory(in.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(new File("/dev/null"))
-            .start();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).isZero();
+    return api().post(path, body);
   }
 }
