@@ -216,28 +216,11 @@ class AgentProcessesTest {
   }
 
   private String addAgent(String name, String label) throws Exception {
-    Map<?, ?> added = post("/api/agents", Map.of("name", name, "labels", List.of(label)));
-    return String.valueOf(added.get("token"));
+    return api().addAgent(name, label);
   }
 
   private Process agent(String mark, String token, String name) throws Exception {
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "io.gantry.cli.Gantry",
-                "agent",
-                "--server",
-                base(),
-                "--token",
-                token,
-                "--data-dir",
-                dir.resolve(name).toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve(name + ".log").toFile());
-    builder.environment().put("AGENT_MARK", mark);
-    Process p = builder.start();
+    Process p = api().startAgent(dir, mark, token, name);
     agents.add(p);
     return p;
   }
@@ -264,10 +247,6 @@ class AgentProcessesTest {
 
   private ServerApi api() {
     return new ServerApi(server.port(), TOKEN);
-  }
-
-  private String base() {
-    return api().base();
   }
 
   private Map<?, ?> get(String path) {

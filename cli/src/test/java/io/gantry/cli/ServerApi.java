@@ -72,6 +72,41 @@ final class ServerApi {
     return (Map<?, ?>) Expressions.fromJson(r.body());
   }
 
+  /** Registers an agent with one label; returns its token. */
+  String addAgent(String name, String label) throws Exception {
+    Map<?, ?> added = post("/api/agents", Map.of("name", name, "labels", List.of(label)));
+    return String.valueOf(added.get("token"));
+  }
+
+  /**
+   * Starts a `gantry agent` process of this test's class path against this server, its data in
+   * {@code dir/name} and its output in {@code dir/name.log}, {@code AGENT_MARK} set to {@code
+   * mark}.
+   */
+  Process startAgent(Path dir, String mark, String token, String name, String... options)
+      throws java.io.IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.gantry.cli.Gantry",
+                "agent",
+                "--server",
+                base,
+                "--token",
+                token));
+    command.addAll(List.of(options));
+    command.addAll(List.of("--data-dir", dir.resolve(name).toString()));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve(name + ".log").toFile());
+    builder.environment().put("AGENT_MARK", mark);
+    return builder.start();
+  }
+
   /** Waits, polling every 300 ms, until {@code condition} holds; fails after {@code limit}. */
   static void until(Duration limit, BooleanSupplier condition) {
     long end = System.nanoTime() + limit.toNanos();
