@@ -190,34 +190,19 @@ public final class WorkflowExecutor implements AutoCloseable {
       } else {
         Files.createDirectories(workspace);
       }
-      PrivateFiles.createDirectories(runnerTemp);
-      PrivateFiles.writeString(eventPath, Expressions.toJson(request.eventPayload()));
-      Masker masker = new Masker();
-      request.secrets().values().forEach(masker::add);
-      Map<String, String> baseEnv = new LinkedHashMap<>(System.getenv());
-      baseEnv.putAll(request.env());
-      baseEnv.putAll(Contexts.defaultVariables(github, runnerTemp));
       RunContext context =
-          new RunContext(
+          context(
               request,
               record.id(),
               record.runNumber(),
               record.attempt(),
-              workspace.toAbsolutePath(),
+              workspace,
               !ownWorkspace,
-              runnerTemp.toAbsolutePath(),
-              baseEnv,
+              runnerTemp,
+              eventPath,
               github,
-              masker,
               listener,
-              store.deployHistory(),
               artifacts,
-              logs,
-              actions,
-              stepRunners,
-              jobServices,
-              jobGroups,
-              options,
               cancelled,
               dispatcher);
       Map<String, String> workflowEnv = workflowEnv(request, github);
@@ -276,34 +261,19 @@ public final class WorkflowExecutor implements AutoCloseable {
         return failedJob(job, "the workflow has no job '" + job.jobId() + "'");
       }
       PrivateFiles.createDirectories(workspace);
-      PrivateFiles.createDirectories(runnerTemp);
-      PrivateFiles.writeString(eventPath, Expressions.toJson(request.eventPayload()));
-      Masker masker = new Masker();
-      request.secrets().values().forEach(masker::add);
-      Map<String, String> baseEnv = new LinkedHashMap<>(System.getenv());
-      baseEnv.putAll(request.env());
-      baseEnv.putAll(Contexts.defaultVariables(github, runnerTemp));
       RunContext context =
-          new RunContext(
+          context(
               request,
               job.runId(),
               runNumber,
               attempt,
-              workspace.toAbsolutePath(),
+              workspace,
               true,
-              runnerTemp.toAbsolutePath(),
-              baseEnv,
+              runnerTemp,
+              eventPath,
               github,
-              masker,
               listener,
-              store.deployHistory(),
               remoteArtifacts == null ? artifacts : remoteArtifacts.apply(job.runId()),
-              logs,
-              actions,
-              stepRunners,
-              jobServices,
-              jobGroups,
-              options,
               cancelled,
               null);
       return new JobExecution(
@@ -360,6 +330,56 @@ public final class WorkflowExecutor implements AutoCloseable {
    * workflow's name. A run-name that fails to evaluate falls back to the name, since a title is not
    * worth failing a run over; the validator has already checked its syntax.
    */
+  /**
+   * A run's context, the same for a whole run and for one job run for an agent: its temp folder and
+   * event file written, the secrets masked, the base environment with GitHub's variables.
+   */
+  private RunContext context(
+      RunRequest request,
+      long runId,
+      long runNumber,
+      int attempt,
+      Path workspace,
+      boolean sharedWorkspace,
+      Path runnerTemp,
+      Path eventPath,
+      Map<String, Object> github,
+      RunListener listener,
+      io.gantry.runner.artifact.RunArtifacts runArtifacts,
+      AtomicBoolean cancelled,
+      JobDispatcher dispatcher)
+      throws IOException {
+    PrivateFiles.createDirectories(runnerTemp);
+    PrivateFiles.writeString(eventPath, Expressions.toJson(request.eventPayload()));
+    Masker masker = new Masker();
+    request.secrets().values().forEach(masker::add);
+    Map<String, String> baseEnv = new LinkedHashMap<>(System.getenv());
+    baseEnv.putAll(request.env());
+    baseEnv.putAll(Contexts.defaultVariables(github, runnerTemp));
+    return new RunContext(
+        request,
+        runId,
+        runNumber,
+        attempt,
+        workspace.toAbsolutePath(),
+        sharedWorkspace,
+        runnerTemp.toAbsolutePath(),
+        baseEnv,
+        github,
+        masker,
+        listener,
+        store.deployHistory(),
+        runArtifacts,
+        logs,
+        actions,
+        stepRunners,
+        jobServices,
+        jobGroups,
+        options,
+        cancelled,
+        dispatcher);
+  }
+
   private static String runName(RunRequest request, Map<String, Object> github) {
     String template = request.workflow().runName();
     if (template == null || template.isBlank()) {
