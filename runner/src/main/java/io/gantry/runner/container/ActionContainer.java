@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * A Docker container action's container ({@code runs.using: docker}, or a step's {@code uses:
@@ -85,39 +86,18 @@ public final class ActionContainer {
   /**
    * The {@code podman run} of a step.
    *
+   * <p>On {@code network}, the job's when it has one (services or a job container), so its services
+   * are reachable by their ids, as on GitHub; the runtime services' URLs on the host's loopback
+   * ({@link JobContainer#RUNTIME_URLS}: {@code ACTIONS_CACHE_URL} and the rest) turned by {@code
+   * hostUrls} into the addresses that network reaches them by ({@link JobContainers#reachable}).
+   * Without a job network the container shares the host's network, as the job's {@code run:} steps
+   * do, and those URLs are reachable as they are.
+   *
    * @param env the step's environment (host paths in it are turned into the container's)
    * @param inputs {@code INPUT_*} variables and the action's own {@code runs.env}
-   */
-  public Prepared prepare(
-      long runId,
-      String jobKey,
-      String image,
-      String entrypoint,
-      List<String> args,
-      Map<String, String> env,
-      Map<String, String> inputs,
-      Path workspace,
-      Path stepFiles,
-      Path eventFile,
-      Path home) {
-    return prepare(
-        runId,
-        jobKey,
-        image,
-        entrypoint,
-        args,
-        env,
-        inputs,
-        workspace,
-        stepFiles,
-        eventFile,
-        home,
-        null);
-  }
-
-  /**
-   * The {@code podman run} of a step on {@code network} (the job's, so its services are reachable
-   * by their ids; null for Podman's default network).
+   * @param network the job's network, or null to run on the host's
+   * @param hostUrls loopback URL to the one the job's network reaches (used with a network only)
+   * @throws ContainerException when a runtime URL cannot be reached from the job's network
    */
   public Prepared prepare(
       long runId,
@@ -131,7 +111,8 @@ public final class ActionContainer {
       Path stepFiles,
       Path eventFile,
       Path home,
-      String network) {
+      String network,
+      UnaryOperator<String> hostUrls) {
     String store = Labels.store(dataDir);
     String name =
         "gantry-"
@@ -156,16 +137,18 @@ public final class ActionContainer {
       runArgs.add("--volume=" + m.host() + ":" + m.container());
     }
     runArgs.add("--workdir=/github/workspace");
-    if (network != null) {
-      runArgs.add("--network=" + network);
-    }
+    runArgs.add("--network=" + (network != null ? network : "host"));
     Map<String, String> containerEnv = new LinkedHashMap<>();
     Map<String, String> host = System.getenv();
     env.forEach(
         (k, v) -> {
           boolean inherited = v != null && v.equals(host.get(k)) && !k.startsWith("GITHUB_");
           if (!inherited && !k.equals("PATH") && !k.equals("HOME") && !k.equals("HOSTNAME")) {
-            containerEnv.put(k, paths.toContainer(v));
+            containerEnv.put(
+                k,
+                network != null && JobContainer.RUNTIME_URLS.contains(k)
+                    ? hostUrls.apply(v)
+                    : paths.toContainer(v));
           }
         });
     containerEnv.putAll(inputs);

@@ -47,7 +47,8 @@ public final class JobContainer {
 
   /**
    * The runtime services' URLs the job's actions get ({@code ACTIONS_CACHE_URL} and the rest), on
-   * the host's loopback: turned into addresses the container reaches ({@link GatewayRelay}).
+   * the host's loopback: turned into addresses the container reaches ({@link LoopbackRoutes}), in a
+   * job container and in a container action's or {@code docker://} step's container alike.
    */
   static final Set<String> RUNTIME_URLS =
       Set.of(
@@ -226,6 +227,9 @@ public final class JobContainer {
    * has (the host's, which a container does not inherit), with host paths turned into the
    * container's, {@code HOME} the job's home, {@code PATH} the image's behind what steps added, and
    * the runtime services' loopback URLs ({@link #RUNTIME_URLS}) reachable from the container.
+   *
+   * @throws ContainerException when a runtime URL cannot be reached from the job's network (one
+   *     line saying what to configure)
    */
   public Map<String, String> environment(Map<String, String> stepEnv) {
     Map<String, String> host = System.getenv();

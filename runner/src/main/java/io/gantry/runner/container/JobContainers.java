@@ -2,10 +2,6 @@ package io.gantry.runner.container;
 
 import io.gantry.engine.ContainerEngine;
 import io.gantry.engine.ContainerEngine.EngineException;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,11 +69,8 @@ public final class JobContainers implements AutoCloseable {
   private boolean networkCreated;
   private boolean closed;
 
-  /** Relays to the host's loopback services, by the service's port ({@link #reachable}). */
-  private final Map<Integer, GatewayRelay> relays = new LinkedHashMap<>();
-
-  /** Why the network's containers cannot reach the host's loopback services, once known. */
-  private String unreachable;
+  /** The way from the network's containers to the host's loopback services. */
+  private final LoopbackRoutes routes;
 
   private JobContainers(Podman podman, Request request) {
     this.podman = podman;
@@ -88,6 +81,7 @@ public final class JobContainers implements AutoCloseable {
             store,
             request.runId(),
             Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xFFFFFF)));
+    this.routes = new LoopbackRoutes(podman, network);
   }
 
   /** Starts the job's network, services (each waited for) and job container. */
@@ -267,81 +261,15 @@ public final class JobContainers implements AutoCloseable {
   }
 
   /**
-   * {@code url} as the job's containers reach it: a service on the host's loopback ({@code
-   * http://127.0.0.1:PORT/…}, {@code localhost}, {@code [::1]}) through a {@link GatewayRelay} on
-   * the network's gateway, opened on first use and closed with the job; any other URL as it is.
-   * When the gateway cannot be used (rootless Podman keeps it in a namespace of its own), the URL
-   * stays as it is and the set-up log says why, once.
+   * {@code url} as the containers of the job's network (the job container, container actions and
+   * {@code docker://} steps joining it) reach it: a service on the host's loopback through {@link
+   * LoopbackRoutes}, opened on first use and closed with the job; any other URL as it is.
+   *
+   * @throws ContainerException one line saying why the service cannot be reached from the job's
+   *     network and what to configure (rootless Podman)
    */
-  synchronized String reachable(String url) {
-    URI uri;
-    try {
-      uri = new URI(url);
-    } catch (URISyntaxException e) {
-      return url;
-    }
-    String host = uri.getHost();
-    if (closed
-        || !"http".equals(uri.getScheme())
-        || uri.getPort() <= 0
-        || host == null
-        || !(host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]"))) {
-      return url;
-    }
-    if (unreachable != null) {
-      return url;
-    }
-    String gateway = null;
-    try {
-      gateway = gateway();
-      GatewayRelay relay = relays.get(uri.getPort());
-      if (relay == null) {
-        relay = GatewayRelay.open(InetAddress.getByName(gateway), uri.getPort());
-        relays.put(uri.getPort(), relay);
-      }
-      return new URI(
-              "http",
-              uri.getUserInfo(),
-              gateway,
-              relay.port(),
-              uri.getPath(),
-              uri.getQuery(),
-              uri.getFragment())
-          .toString();
-    } catch (IOException | URISyntaxException | ContainerException e) {
-      unreachable =
-          "The job's containers cannot reach "
-              + uri.getScheme()
-              + "://"
-              + uri.getAuthority()
-              + " (the cache service) on this host"
-              + (gateway == null ? "" : " through the network's gateway " + gateway)
-              + ": "
-              + e.getMessage();
-      request.log().accept(unreachable);
-      return url;
-    }
-  }
-
-  /** The IPv4 gateway of the job's network, the host's side of its bridge. */
-  private String gateway() {
-    Podman.Result inspect =
-        podman.run(
-            COMMAND_TIMEOUT,
-            "network",
-            "inspect",
-            "--format",
-            "{{range .Subnets}}{{.Gateway}} {{end}}",
-            network);
-    if (!inspect.ok()) {
-      throw new ContainerException("cannot inspect network " + network + ": " + inspect.error());
-    }
-    for (String address : inspect.out().strip().split("\\s+")) {
-      if (address.matches("\\d+\\.\\d+\\.\\d+\\.\\d+")) {
-        return address;
-      }
-    }
-    throw new ContainerException("network " + network + " has no IPv4 gateway");
+  public String reachable(String url) {
+    return routes.reachable(url);
   }
 
   /** Removes every container and the network; logs what it could not remove. */
@@ -351,8 +279,7 @@ public final class JobContainers implements AutoCloseable {
       return;
     }
     closed = true;
-    relays.values().forEach(GatewayRelay::close);
-    relays.clear();
+    routes.close();
     // removed at once, each on a thread of its own, as they were started
     List<CompletableFuture<String>> removals = new ArrayList<>();
     for (String id : created) {

@@ -94,6 +94,11 @@ final class CompositeStepCall implements NestedStepCall {
   }
 
   @Override
+  public String reachableFromJobNetwork(String url) {
+    return parent.reachableFromJobNetwork(url);
+  }
+
+  @Override
   public Step step() {
     return step;
   }

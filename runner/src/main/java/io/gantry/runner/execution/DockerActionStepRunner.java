@@ -25,7 +25,9 @@ import java.util.Map;
  * evaluated with the {@code inputs} context; {@code with: args}/{@code entrypoint} override them,
  * as on GitHub), with their {@code pre-entrypoint} at the job's set-up and {@code post-entrypoint}
  * at its end in the same image. One container per step and phase ({@link ActionContainer}), on the
- * job's network when the job has services or a job container; timeouts and cancel remove it.
+ * job's network when the job has services or a job container (the runtime services' loopback URLs
+ * turned into the network's way to them, {@link StepCall#reachableFromJobNetwork}), else on the
+ * host's network, as the job's {@code run:} steps; timeouts and cancel remove it.
  */
 final class DockerActionStepRunner implements StepRunner {
 
@@ -147,7 +149,8 @@ final class DockerActionStepRunner implements StepRunner {
               step.stepFiles(),
               event == null || event.isBlank() ? null : Path.of(event),
               home,
-              step.jobNetwork());
+              step.jobNetwork(),
+              step::reachableFromJobNetwork);
       StepProcess.Outcome outcome =
           StepProcess.run(
               prepared.command(),
@@ -178,7 +181,22 @@ final class DockerActionStepRunner implements StepRunner {
       };
     } catch (IOException e) {
       return StepEnding.failed("cannot run the action's container: " + e.getMessage());
+    } catch (ContainerException e) {
+      return StepEnding.failed(unreachable(step, e));
     }
+  }
+
+  /**
+   * The one line of a step whose container cannot reach the job's runtime services, naming the job
+   * and the step.
+   */
+  static String unreachable(StepCall step, ContainerException e) {
+    return "job '"
+        + step.env().getOrDefault("GITHUB_JOB", "?")
+        + "', step '"
+        + step.name()
+        + "': "
+        + e.getMessage();
   }
 
   /** The data directory: the parent of the step's cache folders (DATA/cache/NAME). */

@@ -224,6 +224,9 @@ public final class GitActionStepRunner implements StepRunner {
       return StepEnding.failed(step.step().location() + ": pre-if: " + e.getMessage());
     } catch (IOException e) {
       return StepEnding.failed("cannot run " + uses + ": " + e.getMessage());
+    } catch (io.gantry.runner.container.ContainerException e) {
+      // in a job container that cannot reach the job's runtime services
+      return StepEnding.failed(DockerActionStepRunner.unreachable(step, e));
     }
   }
 
@@ -284,6 +287,9 @@ public final class GitActionStepRunner implements StepRunner {
       return StepEnding.failed(step.step().location() + ": pre-if: " + e.getMessage());
     } catch (IOException e) {
       return StepEnding.failed("cannot run the pre of " + uses + ": " + e.getMessage());
+    } catch (io.gantry.runner.container.ContainerException e) {
+      // in a job container that cannot reach the job's runtime services
+      return StepEnding.failed(DockerActionStepRunner.unreachable(step, e));
     }
   }
 

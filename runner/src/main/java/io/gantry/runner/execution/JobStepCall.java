@@ -85,6 +85,11 @@ final class JobStepCall implements NestedStepCall {
   }
 
   @Override
+  public String reachableFromJobNetwork(String url) {
+    return scope.containers == null ? url : scope.containers.reachable(url);
+  }
+
+  @Override
   public Step step() {
     return step;
   }

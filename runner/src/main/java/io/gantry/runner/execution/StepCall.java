@@ -113,6 +113,18 @@ public interface StepCall {
   }
 
   /**
+   * {@code url}, a service on the host's loopback (the cache service's {@code ACTIONS_CACHE_URL}),
+   * as the containers of the job's network ({@link #jobNetwork}) reach it; any other URL, or any
+   * URL when the job has no network, as it is.
+   *
+   * @throws io.gantry.runner.container.ContainerException one line saying why the job's network
+   *     cannot reach it and what to configure
+   */
+  default String reachableFromJobNetwork(String url) {
+    return url;
+  }
+
+  /**
    * Asks for {@code post} to run when the job's steps are over, as a step of its own named {@code
    * Post <this step's name>}, with this step's environment and inputs; posts run in the reverse
    * order of their registration, each when {@code condition} ({@code post-if}; {@code always()}
