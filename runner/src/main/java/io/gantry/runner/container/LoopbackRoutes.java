@@ -148,16 +148,24 @@ final class LoopbackRoutes implements AutoCloseable {
     if (allowsHostLoopback(files)) {
       return null;
     }
+    String configure = "network_cmd_options = [\"allow_host_loopback=true\"]";
+    String own = System.getenv("CONTAINERS_CONF");
     return "under rootless Podman the job network's gateway "
         + gateway
         + " is inside Podman's own network namespace, so the job's containers cannot reach "
         + uri.getScheme()
         + "://"
         + uri.getAuthority()
-        + " (the cache service) on this host: add network_cmd_options ="
-        + " [\"allow_host_loopback=true\"] to the [engine] section of "
-        + (files.isEmpty() ? "~/.config/containers/containers.conf" : files.get(0))
-        + " (or run Gantry as root)";
+        + " (the cache service) on this host: "
+        + (podman.environment().containsKey("CONTAINERS_CONF") && (own == null || own.isBlank())
+            // Gantry's own file, rewritten at each start
+            ? "set CONTAINERS_CONF to a containers.conf of yours whose [engine] section has "
+                + configure
+                + " (and the settings of "
+                + files.get(0)
+                + ")"
+            : "add " + configure + " to the [engine] section of " + files.get(0))
+        + ", or run Gantry as root";
   }
 
   /**
