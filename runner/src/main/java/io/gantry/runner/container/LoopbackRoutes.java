@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -37,6 +38,9 @@ final class LoopbackRoutes implements AutoCloseable {
 
   private static final Pattern ALLOW_HOST_LOOPBACK =
       Pattern.compile("(?m)^[^#\\n]*allow_host_loopback\\s*=\\s*true");
+
+  /** Whether Podman is rootless, by its command line and environment. */
+  private static final Map<String, Boolean> ROOTLESS = new ConcurrentHashMap<>();
 
   private final Podman podman;
   private final String network;
@@ -73,22 +77,22 @@ final class LoopbackRoutes implements AutoCloseable {
     String gateway = null;
     try {
       gateway = gateway();
+      if (rootless()) {
+        // Checked first: a rootful network of the host may hold the same gateway address.
+        String refused = rootlessRefusal(uri, gateway);
+        if (refused == null) {
+          return withHost(uri, SLIRP_HOST, uri.getPort());
+        }
+        unreachable = refused;
+        throw new ContainerException(refused);
+      }
       GatewayRelay relay = relays.get(uri.getPort());
       if (relay == null) {
-        try {
-          relay = GatewayRelay.open(InetAddress.getByName(gateway), uri.getPort());
-        } catch (IOException e) {
-          String rootless = rootless(uri, gateway);
-          if (rootless == null) {
-            return withHost(uri, SLIRP_HOST, uri.getPort());
-          }
-          unreachable = rootless;
-          throw new ContainerException(rootless);
-        }
+        relay = GatewayRelay.open(InetAddress.getByName(gateway), uri.getPort());
         relays.put(uri.getPort(), relay);
       }
       return withHost(uri, gateway, relay.port());
-    } catch (URISyntaxException | ContainerException e) {
+    } catch (IOException | URISyntaxException | ContainerException e) {
       if (unreachable == null) {
         unreachable =
             "the job's containers cannot reach "
@@ -102,6 +106,26 @@ final class LoopbackRoutes implements AutoCloseable {
       }
       throw new ContainerException(unreachable);
     }
+  }
+
+  /**
+   * Whether Podman runs rootless (asked once per Podman command and configuration in this process:
+   * it does not change while Gantry runs).
+   */
+  private boolean rootless() {
+    String key = podman.command(List.of()) + " " + podman.environment();
+    Boolean known = ROOTLESS.get(key);
+    if (known == null) {
+      Podman.Result info =
+          podman.run(
+              JobContainers.COMMAND_TIMEOUT, "info", "--format", "{{.Host.Security.Rootless}}");
+      if (!info.ok()) {
+        throw new ContainerException("podman info failed: " + info.error());
+      }
+      known = info.out().strip().equals("true");
+      ROOTLESS.put(key, known);
+    }
+    return known;
   }
 
   /** {@code url} when it is plain HTTP to a port of the host's loopback, else null. */
@@ -129,21 +153,11 @@ final class LoopbackRoutes implements AutoCloseable {
   }
 
   /**
-   * Null when Podman is rootless and slirp4netns forwards {@link #SLIRP_HOST} to the host's
-   * loopback; otherwise the one line saying why the gateway could not be used and what to do.
+   * Null when slirp4netns forwards {@link #SLIRP_HOST} to the host's loopback (rootless Podman);
+   * otherwise the one line saying why the job's containers cannot reach {@code uri} and what to
+   * configure.
    */
-  private String rootless(URI uri, String gateway) {
-    Podman.Result info =
-        podman.run(
-            JobContainers.COMMAND_TIMEOUT, "info", "--format", "{{.Host.Security.Rootless}}");
-    if (!info.ok() || !info.out().strip().equals("true")) {
-      return "the job's containers cannot reach "
-          + uri.getScheme()
-          + "://"
-          + uri.getAuthority()
-          + " (the cache service): nothing on this host can listen on the network's gateway "
-          + gateway;
-    }
+  private String rootlessRefusal(URI uri, String gateway) {
     List<Path> files = configFiles(podman.environment(), System.getenv());
     if (allowsHostLoopback(files)) {
       return null;
