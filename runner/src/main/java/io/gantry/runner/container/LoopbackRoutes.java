@@ -48,6 +48,9 @@ final class LoopbackRoutes implements AutoCloseable {
   /** Relays by the service's port. */
   private final Map<Integer, GatewayRelay> relays = new LinkedHashMap<>();
 
+  /** The network's gateway, once asked. */
+  private String gateway;
+
   /** Why the network's containers cannot reach the host's loopback, once known. */
   private String unreachable;
 
@@ -74,12 +77,12 @@ final class LoopbackRoutes implements AutoCloseable {
     if (unreachable != null) {
       throw new ContainerException(unreachable);
     }
-    String gateway = null;
+    String address = null;
     try {
-      gateway = gateway();
+      address = gateway();
       if (rootless()) {
         // Checked first: a rootful network of the host may hold the same gateway address.
-        String refused = rootlessRefusal(uri, gateway);
+        String refused = rootlessRefusal(uri, address);
         if (refused == null) {
           return withHost(uri, SLIRP_HOST, uri.getPort());
         }
@@ -88,10 +91,10 @@ final class LoopbackRoutes implements AutoCloseable {
       }
       GatewayRelay relay = relays.get(uri.getPort());
       if (relay == null) {
-        relay = GatewayRelay.open(InetAddress.getByName(gateway), uri.getPort());
+        relay = GatewayRelay.open(InetAddress.getByName(address), uri.getPort());
         relays.put(uri.getPort(), relay);
       }
-      return withHost(uri, gateway, relay.port());
+      return withHost(uri, address, relay.port());
     } catch (IOException | URISyntaxException | ContainerException e) {
       if (unreachable == null) {
         unreachable =
@@ -100,7 +103,7 @@ final class LoopbackRoutes implements AutoCloseable {
                 + "://"
                 + uri.getAuthority()
                 + " (the cache service) on this host"
-                + (gateway == null ? "" : " through the network's gateway " + gateway)
+                + (address == null ? "" : " through the network's gateway " + address)
                 + ": "
                 + e.getMessage();
       }
@@ -157,7 +160,7 @@ final class LoopbackRoutes implements AutoCloseable {
    * otherwise the one line saying why the job's containers cannot reach {@code uri} and what to
    * configure.
    */
-  private String rootlessRefusal(URI uri, String gateway) {
+  private String rootlessRefusal(URI uri, String address) {
     List<Path> files = configFiles(podman.environment(), System.getenv());
     if (allowsHostLoopback(files)) {
       return null;
@@ -165,7 +168,7 @@ final class LoopbackRoutes implements AutoCloseable {
     String configure = "network_cmd_options = [\"allow_host_loopback=true\"]";
     String own = System.getenv("CONTAINERS_CONF");
     return "under rootless Podman the job network's gateway "
-        + gateway
+        + address
         + " is inside Podman's own network namespace, so the job's containers cannot reach "
         + uri.getScheme()
         + "://"
@@ -219,8 +222,18 @@ final class LoopbackRoutes implements AutoCloseable {
     return false;
   }
 
-  /** The IPv4 gateway of the network, the host's side of its bridge (rootful Podman). */
+  /**
+   * The IPv4 gateway of the network, the host's side of its bridge (rootful Podman); asked once, as
+   * a network's subnet does not change.
+   */
   private String gateway() {
+    if (gateway == null) {
+      gateway = inspectGateway();
+    }
+    return gateway;
+  }
+
+  private String inspectGateway() {
     Podman.Result inspect =
         podman.run(
             JobContainers.COMMAND_TIMEOUT,
