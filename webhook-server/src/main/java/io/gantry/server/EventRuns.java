@@ -44,12 +44,6 @@ final class EventRuns {
 
   private static final Pattern LEVEL = Pattern.compile("^workflow_run level (\\d+) ");
 
-  /**
-   * For {@link RunQueue#defaultHead(ServerConfig.Repository, java.time.Duration)}: fetch only a
-   * mirror this process has not synced yet.
-   */
-  private static final java.time.Duration SYNCED_ONCE = java.time.Duration.ofNanos(Long.MAX_VALUE);
-
   private final ServerConfig config;
   private final RunStore store;
   private final RunQueue queue;
@@ -158,7 +152,7 @@ final class EventRuns {
     // much CPU as its own run, and ran while the next push was being taken. The mirror as the
     // pushes' webhooks left it says whether any default-branch workflow follows this one; only
     // then is the latest default branch fetched and read, as GitHub reads it.
-    Head known = queue.defaultHead(repository, SYNCED_ONCE).orElse(null);
+    Head known = queue.knownDefaultHead(repository).orElse(null);
     if (known == null || !followedBy(queue.workflowsAt(repository, known.sha()), run)) {
       return;
     }

@@ -38,6 +38,11 @@ final class RunQueue {
   static final String WORKFLOWS = CommitContent.WORKFLOWS;
   private static final List<String> YAML = List.of(".yml", ".yaml");
 
+  /**
+   * For {@link #defaultHead(ServerConfig.Repository, java.time.Duration)}: never stale once synced.
+   */
+  private static final java.time.Duration SYNCED_ONCE = java.time.Duration.ofNanos(Long.MAX_VALUE);
+
   private final ServerConfig config;
   private final RunStore store;
   private final Mirrors mirrors;
@@ -283,6 +288,17 @@ final class RunQueue {
       return java.util.Optional.empty();
     }
     return java.util.Optional.of(new Head(branch.get(), mirrors.resolve(remote, branch.get())));
+  }
+
+  /**
+   * As {@link #defaultHead(ServerConfig.Repository)}, but as the mirror already holds it: fetching
+   * only when this process has not synced the mirror yet (pushes' webhooks fetch the mirror when
+   * they bring a commit it lacks). For the readers that run after every run or on a timer, which
+   * should not fetch the forge when nothing they read there concerns them.
+   */
+  java.util.Optional<Head> knownDefaultHead(ServerConfig.Repository repository)
+      throws GitException {
+    return defaultHead(repository, SYNCED_ONCE);
   }
 
   /** A new attempt of a run: same commit, same workflow content, same trigger and inputs. */

@@ -167,11 +167,21 @@ final class Schedules implements AutoCloseable {
     return all;
   }
 
-  /** The default branch and its latest commit; empty (reported once) when there is none. */
+  /**
+   * The default branch and its latest commit; empty (reported once) when there is none.
+   *
+   * <p>Pushes fetch the mirror as they arrive (a pushed commit the mirror lacks is fetched before
+   * its workflows are read), and this process fetched it once when it started. So the mirror says
+   * whether the default branch has any schedule: a repository without one is not fetched again by
+   * the pass (a fetch every period cost CPU and the mirror's lock while pushes were being taken,
+   * for nothing). One with schedules is fetched when no push fetched it within a period, so that a
+   * push whose webhook was lost still changes the schedules within a period, as before.
+   */
   private Optional<Head> head(ServerConfig.Repository repository) throws GitException {
-    // Pushes fetch the mirror as they arrive; the pass fetches only when none did for a period,
-    // so that it never holds the mirror's lock while a push waits to fetch.
-    Optional<Head> head = queue.defaultHead(repository, PERIOD);
+    Optional<Head> head = queue.knownDefaultHead(repository);
+    if (head.isPresent() && hasSchedules(repository, head.get())) {
+      head = queue.defaultHead(repository, PERIOD);
+    }
     if (head.isEmpty()) {
       if (reported.add(repository.name())) {
         LOG.warning(
@@ -184,6 +194,15 @@ final class Schedules implements AutoCloseable {
     }
     reported.remove(repository.name());
     return head;
+  }
+
+  private boolean hasSchedules(ServerConfig.Repository repository, Head head) throws GitException {
+    for (Workflow workflow : queue.workflowsAt(repository, head.sha()).values()) {
+      if (!workflow.on().schedules().isEmpty()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

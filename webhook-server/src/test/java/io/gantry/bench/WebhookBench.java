@@ -35,8 +35,12 @@ import java.util.concurrent.TimeUnit;
  *       senders' are reported apart. An untimed warm-up of the same kind comes first.
  * </ol>
  *
- * Arguments: a scratch folder, the number of latency pushes, the number of timed ingestion
- * deliveries, and optionally the number of warm-up deliveries (default 2000).
+ * Arguments: a scratch folder, the number of timed latency pushes, the number of timed ingestion
+ * deliveries, optionally the number of warm-up deliveries (default 2000) and the number of untimed
+ * warm-up pushes before the timed ones (default 50), so that the first compilations of the push's
+ * path (JIT) are not among the timed pushes. With the environment variable {@code
+ * BENCH_SAMPLES_FILE} set, every timed push's latency (ms, one a line) is written there too, so
+ * that runs can be pooled ({@code bench/side-by-side} does).
  */
 public final class WebhookBench {
 
@@ -50,6 +54,7 @@ public final class WebhookBench {
     int pushes = Integer.parseInt(args[1]);
     int deliveries = Integer.parseInt(args[2]);
     int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 2000;
+    int pushWarmup = args.length > 4 ? Integer.parseInt(args[4]) : 50;
     Path bare = dir.resolve("origin.git");
     Path work = dir.resolve("work");
     git(dir, "init", "-q", "--bare", "-b", "main", bare.toString());
@@ -65,7 +70,9 @@ public final class WebhookBench {
     git(work, "add", ".");
     git(work, "commit", "-q", "-m", "workflow");
     shas.add(git(work, "rev-parse", "HEAD").strip());
-    for (int i = 1; i <= pushes; i++) {
+    // One commit for the first delivery (it creates the mirror), then one per warm-up and timed
+    // push: push i sends the update from commit i to commit i + 1.
+    for (int i = 1; i <= 1 + pushWarmup + pushes; i++) {
       git(work, "commit", "-q", "--allow-empty", "-m", "push " + i);
       shas.add(git(work, "rev-parse", "HEAD").strip());
     }
@@ -84,7 +91,18 @@ public final class WebhookBench {
             + SECRET
             + "\n");
     ServerConfig loaded = new ConfigLoader(System::getenv).load(config);
-    HttpClient http = HttpClient.newHttpClient();
+    // Threads that live through the whole run, so that the bench's own CPU time can be told apart.
+    HttpClient http =
+        HttpClient.newBuilder()
+            .executor(
+                java.util.concurrent.Executors.newFixedThreadPool(
+                    2,
+                    r -> {
+                      Thread t = new Thread(r, "HttpClient-bench-worker");
+                      t.setDaemon(true);
+                      return t;
+                    }))
+            .build();
     try (GantryServer server = GantryServer.start(loaded)) {
       String base = "http://127.0.0.1:" + server.port();
       // Warm-up: the first delivery creates the mirror and loads the classes.
@@ -92,30 +110,67 @@ public final class WebhookBench {
       awaitAllCompleted(http, base, 1);
 
       List<Double> latencies = new ArrayList<>();
+      long cpuBefore = 0;
+      long benchBefore = 0;
       for (int i = 1; i < shas.size() - 1; i++) {
-        long sentAt = epochNanos();
-        HttpResponse<String> response =
-            send(http, base, shas.get(i), shas.get(i + 1), "refs/heads/main");
-        if (response.statusCode() != 202) {
-          throw new IllegalStateException(
-              "push " + i + ": " + response.statusCode() + " " + response.body());
+        if (i == pushWarmup + 1) {
+          cpuBefore = processCpuNanos();
+          benchBefore = benchThreadsCpuNanos();
         }
-        long runId = firstRun(response.body());
-        long startedAt = firstStepAt(http, base, runId);
-        latencies.add((startedAt - sentAt) / 1e6);
+        double latency = push(http, base, shas.get(i), shas.get(i + 1));
+        if (i > pushWarmup) {
+          latencies.add(latency);
+        }
+      }
+      long benchCpu = benchThreadsCpuNanos() - benchBefore;
+      double cpuPerPush = (processCpuNanos() - cpuBefore - benchCpu) / 1e6 / latencies.size();
+      String samples = System.getenv("BENCH_SAMPLES_FILE");
+      if (samples != null && !samples.isBlank()) {
+        StringBuilder lines = new StringBuilder();
+        latencies.forEach(l -> lines.append(String.format("%.3f%n", l)));
+        Files.writeString(Path.of(samples), lines);
       }
       Collections.sort(latencies);
       System.out.printf(
-          "latency: %d pushes, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+          "latency: %d pushes (after %d warm-up ones), p50 %.1f ms, p90 %.1f ms, p99 %.1f ms,"
+              + " max %.1f ms%n",
           latencies.size(),
+          pushWarmup,
           pct(latencies, 50),
           pct(latencies, 90),
           pct(latencies, 99),
           latencies.get(latencies.size() - 1));
+      System.out.printf(
+          "latency CPU per push: server %.1f ms (this process but the bench's own threads, which"
+              + " took %.1f ms)%n",
+          cpuPerPush, benchCpu / 1e6 / latencies.size());
 
       int senders = 50;
-      ingest(server.port(), shas.get(0), shas.get(1), senders, warmup, deliveries);
+      double rate = ingest(server.port(), shas.get(0), shas.get(1), senders, warmup, deliveries);
+      // One line of name=value figures, for bench/side-by-side's medians of pairs.
+      System.out.printf(
+          "figures: latency_p50_ms=%.1f latency_p90_ms=%.1f latency_p99_ms=%.1f"
+              + " latency_cpu_per_push_ms=%.1f ingestion_per_s=%.0f%n",
+          pct(latencies, 50), pct(latencies, 90), pct(latencies, 99), cpuPerPush, rate);
     }
+  }
+
+  /**
+   * One push: the delivery for {@code before..after} on main, then the time from sending it to its
+   * run's first step printing the clock (ms). Returns once that run has completed, so that runs do
+   * not overlap.
+   */
+  private static double push(HttpClient http, String base, String before, String after)
+      throws Exception {
+    long sentAt = epochNanos();
+    HttpResponse<String> response = send(http, base, before, after, "refs/heads/main");
+    if (response.statusCode() != 202) {
+      throw new IllegalStateException(
+          "push of " + after + ": " + response.statusCode() + " " + response.body());
+    }
+    long runId = firstRun(response.body());
+    long startedAt = firstStepAt(http, base, runId);
+    return (startedAt - sentAt) / 1e6;
   }
 
   /**
@@ -213,27 +268,26 @@ public final class WebhookBench {
     return ((Number) ((List<?>) response.get("runs")).get(0)).longValue();
   }
 
+  /**
+   * The clock the run's first step printed. Waits for the run to complete first (so runs do not
+   * overlap), polling only its status, and reads its log once: the figure is the step's own clock,
+   * so how often this polls changes only how much the bench itself competes with the server.
+   */
   private static long firstStepAt(HttpClient http, String base, long runId) throws Exception {
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (System.currentTimeMillis() < deadline) {
-      String logs =
-          http.send(
-                  HttpRequest.newBuilder(URI.create(base + "/api/runs/" + runId + "/logs"))
-                      .header("Authorization", "Bearer " + TOKEN)
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
-      // The log shows the script too ("first-step-at $(date ...)"): take the printed number.
-      java.util.regex.Matcher printed = FIRST_STEP.matcher(logs);
-      if (printed.find()) {
-        String digits = printed.group(1);
-        // The step prints when it runs; wait for its run to finish so runs don't overlap.
-        awaitCompleted(http, base, runId);
-        return Long.parseLong(digits);
-      }
-      Thread.sleep(5);
+    awaitCompleted(http, base, runId);
+    String logs =
+        http.send(
+                HttpRequest.newBuilder(URI.create(base + "/api/runs/" + runId + "/logs"))
+                    .header("Authorization", "Bearer " + TOKEN)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    // The log shows the script too ("first-step-at $(date ...)"): take the printed number.
+    java.util.regex.Matcher printed = FIRST_STEP.matcher(logs);
+    if (!printed.find()) {
+      throw new IllegalStateException("run " + runId + " never printed its first step: " + logs);
     }
-    throw new IllegalStateException("run " + runId + " never printed its first step");
+    return Long.parseLong(printed.group(1));
   }
 
   private static void awaitCompleted(HttpClient http, String base, long runId) throws Exception {
@@ -251,7 +305,8 @@ public final class WebhookBench {
       if ("COMPLETED".equals(run.get("status"))) {
         return;
       }
-      Thread.sleep(5);
+      // Not faster: each look costs the server a request while the next run may be starting.
+      Thread.sleep(20);
     }
     throw new IllegalStateException("run " + runId + " did not complete");
   }
@@ -274,6 +329,28 @@ public final class WebhookBench {
       Thread.sleep(20);
     }
     throw new IllegalStateException("warm-up run did not complete");
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** The CPU time of the bench's own threads in this process: main and the HTTP client's. */
+  private static long benchThreadsCpuNanos() {
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    long total = 0;
+    for (java.lang.management.ThreadInfo info :
+        threads.getThreadInfo(threads.getAllThreadIds(), 0)) {
+      if (info != null
+          && (info.getThreadName().equals("main")
+              || info.getThreadName().startsWith("HttpClient-"))) {
+        total += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+      }
+    }
+    return total;
   }
 
   private static long epochNanos() {
