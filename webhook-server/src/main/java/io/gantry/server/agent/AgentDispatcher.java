@@ -183,8 +183,7 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
           if (row.status() == RunStatus.COMPLETED) {
             if (row.interrupted()) {
               logInterrupted(job);
-              if (!cancelled.get() && w.attempt.number() <= retryInterrupted) {
-                id = requeue(w, id);
+              if (!cancelled.get() && w.attempt.number() <= retryInterrupted && requeue(w, id)) {
                 continue;
               }
             }
@@ -242,34 +241,26 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
   }
 
   /**
-   * Queues an interrupted job again (server.retry-interrupted) under a new id, which its waiter
-   * then waits on: the interrupted attempt's open steps end as failed (their lines stay in the
-   * steps' logs), and the run's log says that it runs again.
+   * Queues an interrupted job again (server.retry-interrupted), under the same id: the interrupted
+   * attempt's open steps end as failed (their lines stay in the steps' logs), and the run's log
+   * says that it runs again. False when it could not be queued again.
    */
-  private long requeue(Waiting w, long id) {
-    long again;
+  private boolean requeue(Waiting w, long id) {
     synchronized (w) {
       if (w.file != null) {
         w.file.close();
         w.file = null;
       }
       InterruptedJobs.closeAttempt(w.job, w.listener, w.attempt, retryInterrupted, logs);
-      again =
-          queue.enqueue(
-              w.job.runId(),
-              w.job.key(),
-              w.job.name(),
-              w.job.labels(),
-              Expressions.toJson(AgentProtocol.spec(w.job)),
-              Instant.now());
-      waiting.remove(id);
-      waiting.put(again, w);
+    }
+    if (!queue.requeue(id, Instant.now())) {
+      return false;
     }
     synchronized (newWork) {
       queued++;
       newWork.notifyAll();
     }
-    return again;
+    return true;
   }
 
   /** Waits up to {@code millis} for a job to be queued (a long poll's pause). */
