@@ -304,7 +304,9 @@ public final class AgentTransfers {
               + ctx.pathParam("upload")
               + " of this agent in run "
               + run.id()
-              + " (finished, or dropped after an hour without a chunk); announce it again");
+              + " on this server (finished, dropped after an hour without a chunk, or"
+              + " announced to another server: a load balancer must send an agent's requests to"
+              + " one server, e.g. by client address); announce it again");
     }
     r.touched = System.currentTimeMillis();
     return r;
