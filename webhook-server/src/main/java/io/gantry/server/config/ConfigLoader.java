@@ -148,7 +148,8 @@ public final class ConfigLoader {
     // 0: the server runs no job itself, only dispatches them to agents.
     int workers = integer(server, "workers", "server", 4, 0, 256);
     int lease = integer(server, "lease-seconds", "server", 30, 2, 3600);
-    int retryInterrupted = retryInterrupted(server);
+    int retryInterrupted =
+        RetryInterrupted.read(file, string(server, "retry-interrupted", "server", null));
     io.gantry.runner.store.DatabaseSettings database =
         DatabaseSection.read(
             file,
@@ -431,40 +432,6 @@ public final class ConfigLoader {
               + "'");
     }
   }
-
-  /**
-   * {@code server.retry-interrupted}: how many more times a job whose agent stopped answering is
-   * run (GitLab's {@code retry: max} for a lost runner, Buildkite's automatic retry of a lost
-   * agent), 0 to {@link #MAX_RETRIES}; {@code false} is 0 and {@code true} is 1.
-   */
-  private int retryInterrupted(Map<String, Object> server) throws ConfigException {
-    String text = string(server, "retry-interrupted", "server", "0").strip();
-    if (text.equals("false")) {
-      return 0;
-    }
-    if (text.equals("true")) {
-      return 1;
-    }
-    try {
-      int value = Integer.parseInt(text);
-      if (value >= 0 && value <= MAX_RETRIES) {
-        return value;
-      }
-    } catch (NumberFormatException e) {
-      // Said below.
-    }
-    throw new ConfigException(
-        file
-            + ": server.retry-interrupted must be how many more times a job whose agent stopped"
-            + " answering is run, 0 (never, the default) to "
-            + MAX_RETRIES
-            + ", or true (once) / false; got '"
-            + text
-            + "'");
-  }
-
-  /** The most re-runs {@code server.retry-interrupted} allows: a job that kills its agent stops. */
-  static final int MAX_RETRIES = 5;
 
   void url(String value, String key) throws ConfigException {
     try {
