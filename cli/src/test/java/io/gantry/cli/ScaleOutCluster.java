@@ -142,6 +142,11 @@ final class ScaleOutCluster implements AutoCloseable {
    * Starts a server ({@code workers: 0}: it only orchestrates runs), and waits until it answers.
    */
   Server server(int leaseSeconds) throws Exception {
+    return server(leaseSeconds, "");
+  }
+
+  /** As {@link #server(int)}, with more {@code server:} keys ({@code " key: value\n"} lines). */
+  Server server(int leaseSeconds, String serverKeys) throws Exception {
     int port;
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = socket.getLocalPort();
@@ -166,7 +171,9 @@ final class ScaleOutCluster implements AutoCloseable {
             + postgres.user()
             + "\n  database-password-file: "
             + passwordFile
-            + "\nrepositories:\n  - name: acme/web\n    forge: github\n"
+            + "\n"
+            + serverKeys
+            + "repositories:\n  - name: acme/web\n    forge: github\n"
             + "    clone-url: file://"
             + bare
             + "\n    webhook-secret: "

@@ -108,6 +108,7 @@ public final class GantryServer implements AutoCloseable {
     this.agentJobs =
         new io.gantry.server.agent.AgentDispatcher(
             io.gantry.runner.store.JobQueue.in(store), executor.logs(), localWorkers == 0, lease);
+    agentJobs.retryInterrupted(config.server().retryInterrupted());
     executor.dispatchJobsTo(agentJobs);
     // An agent's events or result posted to another server sharing the store wake this one.
     store.broadcasts().ifPresent(agentJobs::relayThrough);

@@ -169,6 +169,23 @@ final class JdbcJobClaims implements JobQueue {
   }
 
   @Override
+  public boolean requeue(long jobId, Instant now) {
+    return jdbc.inTransaction(
+        connection ->
+            Jdbc.update(
+                    connection,
+                    "UPDATE job_queue SET status = 'QUEUED', agent_id = NULL, result = NULL,"
+                        + " interrupted = FALSE, lease_expires_at = NULL, started_at = NULL,"
+                        + " finished_at = NULL, queued_at = ? WHERE id = ? AND status = 'COMPLETED'"
+                        + " AND interrupted = TRUE",
+                    s -> {
+                      SqlTimes.set(s, 1, now);
+                      s.setLong(2, jobId);
+                    })
+                == 1);
+  }
+
+  @Override
   public Optional<QueuedJob> find(long jobId) {
     return jdbc.first(
         "SELECT " + COLUMNS + " FROM job_queue WHERE id = ?",

@@ -76,6 +76,13 @@ public interface JobQueue {
   /** Completes a job that is still QUEUED without a result (its run was cancelled); false else. */
   boolean withdraw(long jobId, Instant now);
 
+  /**
+   * Queues again a job that was completed as interrupted (its agent's lease ran out), for {@code
+   * server.retry-interrupted}: QUEUED under the same id, with no agent, result or lease; the next
+   * agent that carries its labels claims it. False when it is not COMPLETED as interrupted.
+   */
+  boolean requeue(long jobId, Instant now);
+
   Optional<QueuedJob> find(long jobId);
 
   /**

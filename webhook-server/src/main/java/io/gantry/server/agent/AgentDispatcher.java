@@ -5,6 +5,7 @@ import io.gantry.runner.execution.JobDispatcher;
 import io.gantry.runner.execution.JobResult;
 import io.gantry.runner.execution.LogLine;
 import io.gantry.runner.execution.RunListener;
+import io.gantry.runner.execution.StepResult;
 import io.gantry.runner.expression.ExpressionException;
 import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.log.LogStore;
@@ -52,6 +53,7 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
   private volatile boolean open = true;
   private Thread sweeper;
   private volatile Broadcasts broadcasts;
+  private volatile int retryInterrupted;
 
   /** Channel on which a server says "job N has kept events, or its result is in". */
   static final String WAKE_CHANNEL = "gantry_agent_jobs";
@@ -72,6 +74,9 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
 
     /** The waiter's passes, for its look at kept events now and then (guarded by this). */
     private int passes;
+
+    /** Its attempt and what it replayed of it, for a re-run (see {@link InterruptedJobs}). */
+    final InterruptedJobs.Attempt attempt = new InterruptedJobs.Attempt();
 
     Waiting(JobDispatcher.ReadyJob job, RunListener listener) {
       this.job = job;
@@ -107,6 +112,14 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
             // Not one of ours.
           }
         });
+  }
+
+  /**
+   * {@code server.retry-interrupted}: how many times a job whose agent stopped answering (its lease
+   * expired) is queued again before it fails as interrupted; 0 (the default) never.
+   */
+  public void retryInterrupted(int times) {
+    this.retryInterrupted = times;
   }
 
   JobQueue queue() {
@@ -170,8 +183,11 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
           if (row.status() == RunStatus.COMPLETED) {
             if (row.interrupted()) {
               logInterrupted(job);
+              if (!cancelled.get() && w.attempt.number() <= retryInterrupted && requeue(w, id)) {
+                continue;
+              }
             }
-            return ended(job, row);
+            return ended(job, row, w.attempt.number());
           }
         }
         if (cancelled.get() && w.cancel.compareAndSet(false, true)) {
@@ -192,12 +208,13 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
     }
   }
 
-  private static JobResult ended(JobDispatcher.ReadyJob job, JobQueue.QueuedJob row) {
+  private static JobResult ended(JobDispatcher.ReadyJob job, JobQueue.QueuedJob row, int attempt) {
     if (row.interrupted()) {
       return result(
           job,
           Conclusion.FAILURE,
-          "interrupted: the agent running it stopped answering (its lease expired)");
+          "interrupted: the agent running it stopped answering (its lease expired)"
+              + (attempt > 1 ? ", in each of its " + attempt + " attempts" : ""));
     }
     if (row.result() == null) {
       return result(job, Conclusion.CANCELLED, "cancelled before an agent took it");
@@ -221,6 +238,29 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
         Duration.ZERO,
         why,
         false);
+  }
+
+  /**
+   * Queues an interrupted job again (server.retry-interrupted), under the same id: the interrupted
+   * attempt's open steps end as failed (their lines stay in the steps' logs), and the run's log
+   * says that it runs again. False when it could not be queued again.
+   */
+  private boolean requeue(Waiting w, long id) {
+    synchronized (w) {
+      if (w.file != null) {
+        w.file.close();
+        w.file = null;
+      }
+      InterruptedJobs.closeAttempt(w.job, w.listener, w.attempt, retryInterrupted, logs);
+    }
+    if (!queue.requeue(id, Instant.now())) {
+      return false;
+    }
+    synchronized (newWork) {
+      queued++;
+      newWork.notifyAll();
+    }
+    return true;
   }
 
   /** Waits up to {@code millis} for a job to be queued (a long poll's pause). */
@@ -306,10 +346,17 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
         continue;
       }
       switch (String.valueOf(e.get("type"))) {
-        case "jobStarted" -> w.listener.jobStarted(key, w.job.name());
+        case "jobStarted" -> {
+          // Once for the job, however many attempts it takes (its per-job status goes once).
+          if (w.attempt.firstStart()) {
+            w.listener.jobStarted(key, w.job.name());
+          }
+        }
         case "stepStarted" -> {
           int number = AgentProtocol.integer(e.get("number"));
-          w.listener.stepStarted(key, number, String.valueOf(e.get("name")));
+          String name = String.valueOf(e.get("name"));
+          w.attempt.stepStarted(number, name);
+          w.listener.stepStarted(key, number, name);
           openStep(w, number);
         }
         case "log" -> {
@@ -320,7 +367,11 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
           w.file.append(line.format());
           w.listener.logLine(key, line);
         }
-        case "stepFinished" -> w.listener.stepFinished(key, AgentProtocol.stepResult(e));
+        case "stepFinished" -> {
+          StepResult result = AgentProtocol.stepResult(e);
+          w.attempt.stepFinished(result.number());
+          w.listener.stepFinished(key, result);
+        }
         default -> {
           // An event of a newer agent: nothing to replay.
         }

@@ -69,30 +69,8 @@ public final class AgentTransfers {
   private final RunStore store;
   private final ArtifactStore artifacts;
   private final CacheStore caches;
-  private final Map<String, Receiving> receiving = new ConcurrentHashMap<>();
+  private final Map<String, UploadState> receiving = new ConcurrentHashMap<>();
   private final Map<String, Holder> cacheTokens = new ConcurrentHashMap<>();
-
-  /** An upload being received. Guarded by itself. */
-  private static final class Receiving {
-    final long agentId;
-    final ArtifactStore.Upload upload;
-    final int files;
-    final long size;
-    final String sha256;
-    final Path part;
-    long received;
-    volatile long touched = System.currentTimeMillis();
-
-    Receiving(
-        long agentId, ArtifactStore.Upload upload, int files, long size, String sha256, Path part) {
-      this.agentId = agentId;
-      this.upload = upload;
-      this.files = files;
-      this.size = size;
-      this.sha256 = sha256;
-      this.part = part;
-    }
-  }
 
   private record Holder(long agentId, long runId) {}
 
@@ -286,17 +264,38 @@ public final class AgentTransfers {
     String id = UUID.randomUUID().toString();
     Path part = artifacts.receiving().resolve(id + ".part");
     Files.createFile(part);
-    receiving.put(
-        id,
-        new Receiving(
-            agent.id(), upload, AgentProtocol.integer(body.get("files")), size, sha256, part));
+    UploadState state =
+        new UploadState(
+            agent.id(), upload, AgentProtocol.integer(body.get("files")), size, sha256, part);
+    state.save();
+    receiving.put(id, state);
     ctx.status(201).json(Map.of("upload", id, "chunkBytes", CHUNK_BYTES));
   }
 
-  private Receiving receiving(Context ctx, Agents.AgentRecord agent, RunHistory.RunRecord run)
-      throws Refused {
-    Receiving r = receiving.get(ctx.pathParam("upload"));
-    if (r == null || r.agentId != agent.id() || r.upload.runId() != run.id()) {
+  /**
+   * The upload of the path: one this server was told of, or one another server sharing its
+   * artifacts folder was (its chunks may reach any server); what arrived read from the part file.
+   */
+  private UploadState receiving(Context ctx, Agents.AgentRecord agent, RunHistory.RunRecord run)
+      throws Refused, IOException {
+    String id = ctx.pathParam("upload");
+    UploadState r = UploadState.validId(id) ? receiving.get(id) : null;
+    if (r == null && UploadState.validId(id)) {
+      r = UploadState.load(artifacts.receiving(), id).orElse(null);
+      if (r != null) {
+        receiving.put(id, r);
+      }
+    }
+    boolean there = false;
+    if (r != null) {
+      synchronized (r) {
+        there = r.refresh();
+      }
+    }
+    if (!there) {
+      receiving.remove(id);
+    }
+    if (!there || r.agentId != agent.id() || r.upload.runId() != run.id()) {
       throw new Refused(
           404,
           "not_found",
@@ -304,7 +303,9 @@ public final class AgentTransfers {
               + ctx.pathParam("upload")
               + " of this agent in run "
               + run.id()
-              + " (finished, or dropped after an hour without a chunk); announce it again");
+              + " (finished, dropped after an hour without a chunk, or announced to another"
+              + " server whose artifacts folder this one does not share: share the servers'"
+              + " artifacts/, or send an agent's requests to one server); announce it again");
     }
     r.touched = System.currentTimeMillis();
     return r;
@@ -312,7 +313,7 @@ public final class AgentTransfers {
 
   private void chunk(Context ctx, Agents.AgentRecord agent, RunHistory.RunRecord run)
       throws Refused, IOException {
-    Receiving r = receiving(ctx, agent, run);
+    UploadState r = receiving(ctx, agent, run);
     long offset = number(ctx.queryParam("offset"), "offset");
     long length = ctx.req().getContentLengthLong();
     if (length < 0) {
@@ -375,8 +376,8 @@ public final class AgentTransfers {
   }
 
   private void status(Context ctx, Agents.AgentRecord agent, RunHistory.RunRecord run)
-      throws Refused {
-    Receiving r = receiving(ctx, agent, run);
+      throws Refused, IOException {
+    UploadState r = receiving(ctx, agent, run);
     synchronized (r) {
       ctx.json(Map.of("received", r.received, "size", r.size));
     }
@@ -384,7 +385,7 @@ public final class AgentTransfers {
 
   private void finish(Context ctx, Agents.AgentRecord agent, RunHistory.RunRecord run)
       throws Refused, IOException, ArtifactException {
-    Receiving r = receiving(ctx, agent, run);
+    UploadState r = receiving(ctx, agent, run);
     synchronized (r) {
       if (r.received != r.size) {
         throw new Refused(
@@ -393,6 +394,7 @@ public final class AgentTransfers {
             "the upload holds " + r.received + " of " + r.size + " bytes; send the rest first");
       }
       receiving.remove(ctx.pathParam("upload"));
+      r.forget();
       List<String> log = new ArrayList<>();
       Artifact artifact = artifacts.adopt(r.upload, r.files, r.part, r.sha256, log::add);
       Map<String, Object> out = ArtifactJson.of(artifact);
@@ -404,12 +406,12 @@ public final class AgentTransfers {
 
   private void dropStale() throws IOException {
     long now = System.currentTimeMillis();
-    for (Iterator<Map.Entry<String, Receiving>> it = receiving.entrySet().iterator();
+    for (Iterator<Map.Entry<String, UploadState>> it = receiving.entrySet().iterator();
         it.hasNext(); ) {
-      Receiving r = it.next().getValue();
+      UploadState r = it.next().getValue();
       if (now - r.touched > STALE_MILLIS) {
         it.remove();
-        Files.deleteIfExists(r.part);
+        r.delete();
       }
     }
   }

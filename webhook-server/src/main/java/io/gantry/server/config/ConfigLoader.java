@@ -58,6 +58,7 @@ public final class ConfigLoader {
           "api-token",
           "workers",
           "lease-seconds",
+          "retry-interrupted",
           "public-read",
           "database",
           "database-user",
@@ -147,6 +148,8 @@ public final class ConfigLoader {
     // 0: the server runs no job itself, only dispatches them to agents.
     int workers = integer(server, "workers", "server", 4, 0, 256);
     int lease = integer(server, "lease-seconds", "server", 30, 2, 3600);
+    int retryInterrupted =
+        RetryInterrupted.read(file, string(server, "retry-interrupted", "server", null));
     io.gantry.runner.store.DatabaseSettings database =
         DatabaseSection.read(
             file,
@@ -173,7 +176,16 @@ public final class ConfigLoader {
       repositories.add(repository);
     }
     return new ServerConfig(
-        new Server(port, bind, publicUrl, dataDir, new Secret(token), workers, lease, database),
+        new Server(
+            port,
+            bind,
+            publicUrl,
+            dataDir,
+            new Secret(token),
+            workers,
+            lease,
+            database,
+            retryInterrupted),
         List.copyOf(repositories),
         localEcs(top, dataDir),
         access(top, server),

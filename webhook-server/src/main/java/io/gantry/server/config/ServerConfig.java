@@ -159,6 +159,8 @@ public record ServerConfig(
    *     process died is marked interrupted after at most this long
    * @param database {@code server.database}: the shared PostgreSQL store, or null for the embedded
    *     store of the data directory
+   * @param retryInterrupted {@code server.retry-interrupted}: how many more times a job on an agent
+   *     is queued when its agent stops answering (its lease expires); 0 never
    */
   public record Server(
       int port,
@@ -168,7 +170,21 @@ public record ServerConfig(
       Secret apiToken,
       int workers,
       int leaseSeconds,
-      DatabaseSettings database) {
+      DatabaseSettings database,
+      int retryInterrupted) {
+
+    /** Without re-runs of interrupted jobs. */
+    public Server(
+        int port,
+        String bind,
+        String publicUrl,
+        Path dataDir,
+        Secret apiToken,
+        int workers,
+        int leaseSeconds,
+        DatabaseSettings database) {
+      this(port, bind, publicUrl, dataDir, apiToken, workers, leaseSeconds, database, 0);
+    }
 
     /** On the embedded store of the data directory. */
     public Server(
@@ -192,7 +208,8 @@ public record ServerConfig(
           apiToken,
           workers,
           leaseSeconds,
-          database);
+          database,
+          retryInterrupted);
     }
   }
 

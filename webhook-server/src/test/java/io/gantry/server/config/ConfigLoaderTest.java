@@ -127,6 +127,37 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void retryInterruptedIsACountOfReRunsOrTrueOrFalseAndNoneByDefault() throws Exception {
+    assertThat(load(ISSUE_EXAMPLE, ENV).server().retryInterrupted()).isZero();
+    String twice =
+        ISSUE_EXAMPLE.replace("  workers: 4\n", "  workers: 4\n  retry-interrupted: 2\n");
+    assertThat(load(twice, ENV).server().retryInterrupted()).isEqualTo(2);
+    String yes =
+        ISSUE_EXAMPLE.replace("  workers: 4\n", "  workers: 4\n  retry-interrupted: true\n");
+    assertThat(load(yes, ENV).server().retryInterrupted()).isEqualTo(1);
+    String no =
+        ISSUE_EXAMPLE.replace("  workers: 4\n", "  workers: 4\n  retry-interrupted: false\n");
+    assertThat(load(no, ENV).server().retryInterrupted()).isZero();
+  }
+
+  @Test
+  void aBadRetryInterruptedIsOneLineNamingTheKeyAndTheRange() {
+    for (String bad : new String[] {"-1", "6", "always", "1.5"}) {
+      String text =
+          ISSUE_EXAMPLE.replace(
+              "  workers: 4\n", "  workers: 4\n  retry-interrupted: " + bad + "\n");
+      assertThat(error(text, ENV))
+          .isEqualTo(
+              dir.resolve("gantry.yml")
+                  + ": server.retry-interrupted must be how many more times a job whose agent"
+                  + " stopped answering is run, 0 (never, the default) to 5, or true (once) /"
+                  + " false; got '"
+                  + bad
+                  + "'");
+    }
+  }
+
+  @Test
   void anUnsetVariableNamesTheKeyAndTheVariable() {
     Map<String, String> env = new java.util.HashMap<>(ENV);
     env.remove("WEB_HOOK_SECRET");
