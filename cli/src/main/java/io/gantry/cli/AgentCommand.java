@@ -132,6 +132,8 @@ final class AgentCommand implements Callable<Integer> {
               new WorkflowParser(runtime.catalog()),
               new Gantry.Version().getVersion()[0],
               out);
+      // So are its deploys: the servers' rollbacks, API and pages see them (issue 16, item 1).
+      agent.keepDeploysWith(remote::deployHistory);
       Thread drain =
           new Thread(
               () -> {

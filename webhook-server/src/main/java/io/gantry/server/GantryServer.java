@@ -162,6 +162,7 @@ public final class GantryServer implements AutoCloseable {
         new io.gantry.server.agent.AgentChannel(
             agents, store, agentJobs, details -> request(details, parser));
     channel.routes(app);
+    new io.gantry.server.agent.AgentDeploys(channel, store.deployHistory()).routes(app);
     // Artifacts and caches of the agents' jobs go to this server's stores (issue 16, item 4); the
     // cache protocol is served on this port too, for the agents' jobs to reach.
     new io.gantry.server.agent.AgentTransfers(

@@ -7,6 +7,7 @@ import io.gantry.runner.expression.Expressions;
 import io.gantry.runner.files.PrivateFiles;
 import io.gantry.runner.log.LogStore;
 import io.gantry.runner.log.Masker;
+import io.gantry.runner.store.DeployHistory;
 import io.gantry.runner.store.RunHistory;
 import io.gantry.runner.store.RunStore;
 import java.io.IOException;
@@ -204,7 +205,8 @@ public final class WorkflowExecutor implements AutoCloseable {
               listener,
               artifacts,
               cancelled,
-              dispatcher);
+              dispatcher,
+              null);
       Map<String, String> workflowEnv = workflowEnv(request, github);
       jobs = new RunExecution(context, jobPool, workflowEnv).execute();
       conclusion = conclude(jobs, cancelled.get());
@@ -240,7 +242,8 @@ public final class WorkflowExecutor implements AutoCloseable {
    * Runs one job of a run orchestrated elsewhere (a job an agent claimed), on the calling thread,
    * in a workspace of its own under the data directory that is removed afterwards. Its events go to
    * {@code listener} only: nothing is written to this executor's store. Setting {@code cancelled}
-   * stops it as a cancelled run would.
+   * stops it as a cancelled run would. Its deploys are recorded in {@code deploys} (the
+   * orchestrating server's history), or when null in this executor's store.
    */
   public JobResult runJob(
       RunRequest request,
@@ -248,7 +251,8 @@ public final class WorkflowExecutor implements AutoCloseable {
       int attempt,
       JobDispatcher.ReadyJob job,
       RunListener listener,
-      AtomicBoolean cancelled) {
+      AtomicBoolean cancelled,
+      DeployHistory deploys) {
     String folder = job.runId() + "-" + job.key().replaceAll("[^A-Za-z0-9._-]", "_");
     Path workspace = options.dataDir().resolve("workspaces").resolve(folder);
     Path runnerTemp = options.dataDir().resolve("tmp").resolve(folder);
@@ -275,7 +279,8 @@ public final class WorkflowExecutor implements AutoCloseable {
               listener,
               remoteArtifacts == null ? artifacts : remoteArtifacts.apply(job.runId()),
               cancelled,
-              null);
+              null,
+              deploys);
       return new JobExecution(
               context,
               definition,
@@ -347,7 +352,8 @@ public final class WorkflowExecutor implements AutoCloseable {
       RunListener listener,
       io.gantry.runner.artifact.RunArtifacts runArtifacts,
       AtomicBoolean cancelled,
-      JobDispatcher dispatcher)
+      JobDispatcher dispatcher,
+      DeployHistory deploys)
       throws IOException {
     PrivateFiles.createDirectories(runnerTemp);
     PrivateFiles.writeString(eventPath, Expressions.toJson(request.eventPayload()));
@@ -368,7 +374,7 @@ public final class WorkflowExecutor implements AutoCloseable {
         github,
         masker,
         listener,
-        store.deployHistory(),
+        deploys != null ? deploys : store.deployHistory(),
         runArtifacts,
         logs,
         actions,

@@ -100,7 +100,7 @@ public final class AgentChannel {
     return false;
   }
 
-  private Optional<Agents.AgentRecord> agent(Context ctx) {
+  Optional<Agents.AgentRecord> agent(Context ctx) {
     String header = ctx.header("Authorization");
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       Optional<Agents.AgentRecord> found =
@@ -353,7 +353,7 @@ public final class AgentChannel {
   }
 
   /** The job of the path when this agent holds it; else answers 404 or 409 and returns null. */
-  private JobQueue.QueuedJob held(Context ctx, Agents.AgentRecord agent) {
+  JobQueue.QueuedJob held(Context ctx, Agents.AgentRecord agent) {
     long id;
     try {
       id = Long.parseLong(ctx.pathParam("id"));

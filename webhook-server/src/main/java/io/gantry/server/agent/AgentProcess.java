@@ -56,6 +56,7 @@ public final class AgentProcess {
   private final AtomicBoolean refused = new AtomicBoolean();
   private final AtomicInteger running = new AtomicInteger();
   private final List<Thread> threads = new ArrayList<>();
+  private volatile java.util.function.LongFunction<io.gantry.runner.store.DeployHistory> deploys;
 
   /** Recently parsed workflows by file and source; guarded by itself. */
   private final Map<String, Workflow> workflows =
@@ -90,6 +91,15 @@ public final class AgentProcess {
     String message() {
       return body.get("message") == null ? "" : String.valueOf(body.get("message"));
     }
+  }
+
+  /**
+   * Where the jobs record their deploys, by the job's id (the server's history, {@link
+   * AgentServices#deployHistory}); null (the default): the executor's store.
+   */
+  public void keepDeploysWith(
+      java.util.function.LongFunction<io.gantry.runner.store.DeployHistory> byJob) {
+    this.deploys = byJob;
   }
 
   /** Runs until drained or refused; returns the exit code (0, or {@link #REFUSED}). */
@@ -221,7 +231,8 @@ public final class AgentProcess {
               AgentProtocol.integer(ticket.get("attempt")),
               job,
               events,
-              events.cancelled());
+              events.cancelled(),
+              deploys == null ? null : deploys.apply(id));
     } catch (WorkflowException | ExpressionException | RuntimeException e) {
       result =
           new JobResult(

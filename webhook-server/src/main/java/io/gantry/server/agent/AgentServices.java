@@ -60,6 +60,14 @@ public final class AgentServices {
   }
 
   /**
+   * The deploy history of the job {@code jobId} this agent holds: the server's, so its rollbacks,
+   * API and pages see the job's deploys (see {@link AgentDeploys}).
+   */
+  public io.gantry.runner.store.DeployHistory deployHistory(long jobId) {
+    return new AgentDeployHistory(this, jobId);
+  }
+
+  /**
    * {@code local} (the tool cache, …) with the cache pointed at the server: a job whose server
    * serves no cache gets none, rather than a cache on this machine that the run's other jobs could
    * not see.
