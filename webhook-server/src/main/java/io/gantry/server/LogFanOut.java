@@ -185,7 +185,7 @@ final class LogFanOut {
         feed.head = slice.count();
       } else {
         feed.head = feed.journal.number();
-        byte[] shared = events.take();
+        EventBytes shared = new EventBytes(events.take());
         for (LogFollower follower : feed.followers) {
           follower.offer(shared, first, feed.head);
         }
@@ -197,7 +197,7 @@ final class LogFanOut {
       for (String line : slice.lines()) {
         events.log(++feed.head, line);
       }
-      byte[] shared = events.take();
+      EventBytes shared = new EventBytes(events.take());
       for (LogFollower follower : feed.followers) {
         follower.offer(shared, first, feed.head);
       }
