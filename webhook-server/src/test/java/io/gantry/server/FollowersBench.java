@@ -86,6 +86,13 @@ public final class FollowersBench {
         Path dir = work.resolve(side);
         Files.createDirectories(dir);
         KilledServerFixture server = new KilledServerFixture(dir, Map.of("talk.yml", workflow));
+        // A hundred browsers come from a hundred addresses: the followers, all from 127.0.0.1, must
+        // not be refused by the per-address cap (64 by default), which would have them reconnect
+        // until the run ended and catch up from its journal.
+        Files.writeString(
+            dir.resolve("gantry.yml"),
+            "limits:\n  connections-per-address: 1000\n",
+            java.nio.file.StandardOpenOption.APPEND);
         servers.put(side, server);
         List<String> options = new ArrayList<>(List.of("-Xmx300m", "-XX:+UseSerialGC"));
         // More options for the servers' JVMs (e.g. a JFR recording): FOLLOWERS_SERVER_OPTIONS,
@@ -156,10 +163,12 @@ public final class FollowersBench {
             boolean complete = failed.get() == null;
             int behind = 0;
             int gzipped = 0;
+            int reconnections = 0;
             for (NioFollowers.Follower f : list.followers()) {
               complete &= "success".equals(f.end) && f.inOrder && f.last > lines;
               behind += f.behind;
               gzipped += f.gzipped ? 1 : 0;
+              reconnections += f.connections - 1;
             }
             if (failed.get() != null) {
               System.out.println("followers failed: " + failed.get());
@@ -185,7 +194,14 @@ public final class FollowersBench {
                 clientCpu / 100.0,
                 peakRssMb(pid),
                 list.wireBytes() / 1e6,
-                n == 0 ? "-" : (complete ? "yes" : "NO") + " (" + behind + " times behind)");
+                n == 0
+                    ? "-"
+                    : (complete ? "yes" : "NO")
+                        + " ("
+                        + behind
+                        + " times behind, "
+                        + reconnections
+                        + " reconnections)");
           }
         }
       }
