@@ -23,7 +23,9 @@ import java.util.logging.Logger;
  * each whole batch encoded once and shared by the run's followers ({@link SharedBatches}; those of
  * an ended run too), a batch per follower per pass so that the ticks keep their pace; an attached
  * one whose client does not read is dropped with {@code behind} once its queue is full. Woken early
- * when a connection can take more; asleep when nobody follows anything.
+ * when a connection can take more; asleep when nobody follows anything. It runs at a lower CPU
+ * priority than the runs ({@link Niceness}): when the machine is busy, the followers fall behind,
+ * never the run.
  */
 final class LogFanOut {
 
@@ -108,6 +110,8 @@ final class LogFanOut {
   }
 
   private void loop() {
+    // Followers can wait (they catch up); the runs cannot: when both want the CPU, the runs win.
+    Niceness.lowerCurrentThread();
     long nextTick = 0;
     boolean busy = false;
     while (running) {

@@ -49,6 +49,9 @@ public final class FollowersBench {
     List<String> modes =
         List.of(
             System.getenv().getOrDefault("FOLLOWERS_MODES", "plain gzip").strip().split("\\s+"));
+    // The followers stand in for browsers on other machines: unless FOLLOWERS_CLIENT_NICE=0, their
+    // thread here gives way to the server's on this machine's cores (nice 10).
+    boolean clientNice = !"0".equals(System.getenv("FOLLOWERS_CLIENT_NICE"));
     String line = "echo \"line $i of the benchmark's run, some text to make it a log line\"";
     String script;
     if (seconds > 0) {
@@ -70,8 +73,11 @@ public final class FollowersBench {
       script = "for i in $(seq 1 " + lines + "); do " + line + "; done";
     }
     System.out.printf(
-        "a run of %d lines, %s; followers: %s%n",
-        lines, seconds > 0 ? "written over " + seconds + " s" : "in one burst", modes);
+        "a run of %d lines, %s; followers: %s%s%n",
+        lines,
+        seconds > 0 ? "written over " + seconds + " s" : "in one burst",
+        modes,
+        clientNice ? ", at nice 10" : "");
     String workflow =
         "name: talk\non: workflow_dispatch\njobs:\n  t:\n    runs-on: x\n    steps:\n"
             + "      - run: "
@@ -142,6 +148,9 @@ public final class FollowersBench {
                 new Thread(
                     () -> {
                       try {
+                        if (clientNice) {
+                          Niceness.lowerCurrentThread();
+                        }
                         list.run(600_000);
                       } catch (Throwable e) {
                         failed.set(e);
