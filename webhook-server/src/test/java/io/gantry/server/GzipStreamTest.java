@@ -65,6 +65,17 @@ class GzipStreamTest {
     }
   }
 
+  @Test
+  void onlyAClientThatAcceptsGzipGetsIt() {
+    assertThat(LogStream.acceptsGzip("gzip, deflate, br, zstd")).isTrue();
+    assertThat(LogStream.acceptsGzip("deflate, GZIP;q=0.5")).isTrue();
+    assertThat(LogStream.acceptsGzip("gzip;q=0")).isFalse();
+    assertThat(LogStream.acceptsGzip("br, gzip ; q=0.0")).isFalse();
+    assertThat(LogStream.acceptsGzip("identity")).isFalse();
+    assertThat(LogStream.acceptsGzip("x-gzip")).isFalse();
+    assertThat(LogStream.acceptsGzip(null)).isFalse();
+  }
+
   private static EventBytes events(long first, int count, String format) {
     LogEvents events = new LogEvents(count * 64);
     for (int i = 0; i < count; i++) {
