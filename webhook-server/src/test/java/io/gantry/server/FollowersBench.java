@@ -36,6 +36,7 @@ public final class FollowersBench {
       int followers,
       long runMillis,
       double serverCpu,
+      double serverCpuToEnd,
       double clientCpu,
       double readMb) {}
 
@@ -115,11 +116,11 @@ public final class FollowersBench {
         server.awaitStatus(server.dispatch("talk.yml"), "COMPLETED");
       }
       System.out.printf(
-          "%-7s %-16s %10s %20s %14s %16s %10s %s%n",
+          "%-7s %-16s %10s %32s %14s %16s %10s %s%n",
           "server",
           "followers",
           "run (ms)",
-          "server CPU (s)",
+          "server CPU (s) in the run / to the end",
           "client CPU (s)",
           "peak RSS (MB)",
           "read (MB)",
@@ -169,6 +170,9 @@ public final class FollowersBench {
             if (n > 0) {
               thread.join(600_000);
             }
+            // The server's CPU until every follower has the end: after a burst, it goes on writing
+            // to the followers after the run ended.
+            long cpuToEnd = cpuTicks(pid) - cpuBefore;
             boolean complete = failed.get() == null;
             int behind = 0;
             int gzipped = 0;
@@ -189,17 +193,18 @@ public final class FollowersBench {
                     n,
                     runMillis,
                     cpu / 100.0,
+                    cpuToEnd / 100.0,
                     clientCpu / 100.0,
                     list.wireBytes() / 1e6));
             System.out.printf(
-                "%-7s %-16s %10d %20s %14.2f %16d %10.1f %s%n",
+                "%-7s %-16s %10d %32s %14.2f %16d %10.1f %s%n",
                 side,
                 n
                     + (n == 0
                         ? ""
                         : " " + mode + (mode.equals("gzip") && gzipped == 0 ? " (got plain)" : "")),
                 runMillis,
-                String.format("%.2f (sys %.2f)", cpu / 100.0, sys / 100.0),
+                String.format("%.2f (sys %.2f) / %.2f", cpu / 100.0, sys / 100.0, cpuToEnd / 100.0),
                 clientCpu / 100.0,
                 peakRssMb(pid),
                 list.wireBytes() / 1e6,
@@ -239,6 +244,7 @@ public final class FollowersBench {
         double runN = median(results, side, mode, Result::runMillis);
         double cpu0 = median(results, side, "-", Result::serverCpu);
         double cpuN = median(results, side, mode, Result::serverCpu);
+        double endN = median(results, side, mode, Result::serverCpuToEnd);
         // The server's CPU use while the run runs, in percent of one core: with followers less
         // without.
         double use0 = 100 * cpu0 / (run0 / 1000);
@@ -246,7 +252,8 @@ public final class FollowersBench {
         System.out.printf(
             "medians %s, %s: run %.0f ms -> %.0f ms with %d followers (%.2fx); server CPU %.2f s"
                 + " -> %.2f s (+%.2f s, %+.0f%% of the run's own); server CPU use %.1f%% -> %.1f%%"
-                + " of a core (%+.1f points); followers read %.1f MB%n",
+                + " of a core (%+.1f points); to the followers' end %.2f s (+%.2f s, %+.0f%%);"
+                + " followers read %.1f MB%n",
             side,
             mode,
             run0,
@@ -260,6 +267,9 @@ public final class FollowersBench {
             use0,
             useN,
             useN - use0,
+            endN,
+            endN - cpu0,
+            100 * (endN - cpu0) / cpu0,
             median(results, side, mode, Result::readMb));
       }
     }
