@@ -86,7 +86,9 @@ public final class GantryServer implements AutoCloseable {
             store,
             ExecutorOptions.defaults(data)
                 .withMaxParallelJobs(Math.max(2, config.server().workers() * 2))
-                .withStepLogBytes(config.limits().stepLogBytes()),
+                .withStepLogBytes(config.limits().stepLogBytes())
+                .withPullTimeout(
+                    java.time.Duration.ofSeconds(config.limits().pullTimeoutSeconds())),
             actionRuntime.stepRunners(),
             actionRuntime.jobServices());
     executor.artifacts().linkTo(config.server().publicUrl());
