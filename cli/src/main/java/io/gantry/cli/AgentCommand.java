@@ -131,7 +131,8 @@ final class AgentCommand implements Callable<Integer> {
               executor,
               new WorkflowParser(runtime.catalog()),
               new Gantry.Version().getVersion()[0],
-              out);
+              out,
+              remote);
       Thread drain =
           new Thread(
               () -> {
