@@ -164,7 +164,7 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
         boolean kept;
         synchronized (w) {
           if (w.result != null) {
-            return fromResult(job, w.result);
+            return AgentJobResults.fromResult(job, w.result);
           }
           if (!w.ended && !w.kept && (!cancelled.get() || w.cancel.get())) {
             // The agent's result (through this server) or the lease sweeper wakes it at once;
@@ -174,7 +174,7 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
             w.wait(1000);
           }
           if (w.result != null) {
-            return fromResult(job, w.result);
+            return AgentJobResults.fromResult(job, w.result);
           }
           look = w.ended;
           // Events an agent posted to another server: on its wake-up, and every 5 s in case a
@@ -199,14 +199,15 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
                 continue;
               }
             }
-            return ended(job, row, w.attempt.number());
+            return AgentJobResults.ended(job, row, w.attempt.number());
           }
         }
         if (cancelled.get() && w.cancel.compareAndSet(false, true)) {
           // Still QUEUED: withdrawn, no agent will take it. Else its agent hears of the cancel
           // on its next batch of events.
           if (queue.withdraw(id, Instant.now())) {
-            return result(job, Conclusion.CANCELLED, "cancelled before an agent took it");
+            return AgentJobResults.result(
+                job, Conclusion.CANCELLED, "cancelled before an agent took it");
           }
         }
       }
@@ -218,43 +219,6 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
         }
       }
     }
-  }
-
-  private static JobResult ended(JobDispatcher.ReadyJob job, JobQueue.QueuedJob row, int attempt) {
-    if (row.interrupted()) {
-      return result(
-          job,
-          Conclusion.FAILURE,
-          "interrupted: the agent running it stopped answering (its lease expired)"
-              + (attempt > 1 ? ", in each of its " + attempt + " attempts" : ""));
-    }
-    if (row.result() == null) {
-      return result(job, Conclusion.CANCELLED, "cancelled before an agent took it");
-    }
-    return fromResult(job, row.result());
-  }
-
-  /** The job's result from the JSON its agent posted. */
-  private static JobResult fromResult(JobDispatcher.ReadyJob job, String json) {
-    try {
-      return AgentProtocol.jobResult(job, (Map<?, ?>) Expressions.fromJson(json));
-    } catch (ExpressionException | RuntimeException e) {
-      return result(job, Conclusion.FAILURE, "the agent's result is unreadable: " + e.getMessage());
-    }
-  }
-
-  private static JobResult result(JobDispatcher.ReadyJob job, Conclusion conclusion, String why) {
-    return new JobResult(
-        job.key(),
-        job.jobId(),
-        job.name(),
-        job.matrix(),
-        conclusion,
-        Map.of(),
-        List.of(),
-        Duration.ZERO,
-        why,
-        false);
   }
 
   /**
