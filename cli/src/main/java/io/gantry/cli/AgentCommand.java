@@ -131,7 +131,8 @@ final class AgentCommand implements Callable<Integer> {
               executor,
               new WorkflowParser(runtime.catalog()),
               new Gantry.Version().getVersion()[0],
-              out);
+              out,
+              remote);
       // So are its deploys: the servers' rollbacks, API and pages see them (issue 16, item 1).
       agent.keepDeploysWith(remote::deployHistory);
       Thread drain =

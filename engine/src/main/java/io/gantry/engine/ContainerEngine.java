@@ -212,6 +212,18 @@ public interface ContainerEngine extends AutoCloseable {
   }
 
   /**
+   * Pulls as {@link #pull(String, RegistryCredentials, boolean)} does, giving up after {@code
+   * timeout}: an {@link EngineException} saying the pull did not finish in time (a registry that
+   * accepts the connection and never answers would otherwise hold the caller for good). What the
+   * engine does with the abandoned pull is its own affair; nothing is created by a pull but the
+   * image.
+   */
+  default void pull(
+      String image, RegistryCredentials credentials, boolean tlsVerify, Duration timeout) {
+    pull(image, credentials, tlsVerify);
+  }
+
+  /**
    * The last health check the engine recorded for the container, as "exit code N, OUTPUT", or null
    * when there is none.
    */

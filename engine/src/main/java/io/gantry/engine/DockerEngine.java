@@ -2,7 +2,6 @@ package io.gantry.engine;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.PullImageCmd;
 import com.github.dockerjava.api.command.PullImageResultCallback;
 import com.github.dockerjava.api.exception.DockerException;
@@ -20,7 +19,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -72,20 +70,18 @@ public final class DockerEngine implements ContainerEngine {
         last);
   }
 
+  /** Through a raw request, not docker-java's image inspection (see {@link ContainerJson}). */
   @Override
   public boolean imageExists(String image) {
-    try {
-      client.inspectImageCmd(image).exec();
-      return true;
-    } catch (NotFoundException e) {
-      return false;
-    } catch (RuntimeException e) {
-      throw wrap(e);
-    }
+    return podmanApi.imageExists(image);
   }
 
   @Override
   public void pull(String image, RegistryCredentials credentials) {
+    pull(image, credentials, Duration.ofMinutes(10));
+  }
+
+  private void pull(String image, RegistryCredentials credentials, Duration timeout) {
     ImageName name = ImageName.parse(image);
     PullImageCmd pull = client.pullImageCmd(name.repository());
     if (name.digest() != null) {
@@ -100,9 +96,18 @@ public final class DockerEngine implements ContainerEngine {
               .withUsername(credentials.username())
               .withPassword(credentials.password()));
     }
+    PullImageResultCallback callback = null;
     try {
-      pull.exec(new PullImageResultCallback()).awaitCompletion(10, TimeUnit.MINUTES);
+      callback = pull.exec(new PullImageResultCallback());
+      if (!callback.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        closeQuietly(callback);
+        throw new EngineException(
+            "the pull of " + image + " did not finish within " + seconds(timeout), null);
+      }
     } catch (InterruptedException e) {
+      if (callback != null) {
+        closeQuietly(callback);
+      }
       Thread.currentThread().interrupt();
       throw new EngineException("pull of " + image + " interrupted", e);
     } catch (RuntimeException e) {
@@ -155,59 +160,11 @@ public final class DockerEngine implements ContainerEngine {
     }
   }
 
+  /** Read as a tree, not bound to docker-java's model ({@link ContainerJson}). */
   @Override
   public ContainerStatus inspect(String id) {
-    InspectContainerResponse response;
-    try {
-      response = client.inspectContainerCmd(id).exec();
-    } catch (NotFoundException e) {
-      return null;
-    } catch (RuntimeException e) {
-      throw wrap(e);
-    }
-    var state = response.getState();
-    boolean running = Boolean.TRUE.equals(state.getRunning());
-    Map<String, Integer> ports = new LinkedHashMap<>();
-    if (response.getNetworkSettings() != null && response.getNetworkSettings().getPorts() != null) {
-      response
-          .getNetworkSettings()
-          .getPorts()
-          .getBindings()
-          .forEach(
-              (exposed, binding) -> {
-                if (binding != null && binding.length > 0 && binding[0].getHostPortSpec() != null) {
-                  ports.put(
-                      exposed.getPort() + "/" + exposed.getProtocol().toString(),
-                      Integer.parseInt(binding[0].getHostPortSpec()));
-                }
-              });
-    }
-    Long exit = state.getExitCodeLong();
-    String name = response.getName() == null ? null : response.getName().replaceFirst("^/", "");
-    String ip = null;
-    String mac = null;
-    if (response.getNetworkSettings() != null
-        && response.getNetworkSettings().getNetworks() != null) {
-      for (var network : response.getNetworkSettings().getNetworks().values()) {
-        if (network.getIpAddress() != null && !network.getIpAddress().isEmpty()) {
-          ip = network.getIpAddress();
-          mac = network.getMacAddress();
-        }
-      }
-    }
-    return new ContainerStatus(
-        response.getId(),
-        name,
-        response.getConfig() != null && response.getConfig().getLabels() != null
-            ? response.getConfig().getLabels()
-            : Map.of(),
-        running,
-        running || exit == null ? null : exit.intValue(),
-        state.getError() == null || state.getError().isBlank() ? null : state.getError(),
-        ports,
-        response.getImageId(),
-        ip,
-        mac);
+    var container = podmanApi.inspect(id);
+    return container == null ? null : ContainerJson.status(container);
   }
 
   @Override
@@ -386,30 +343,30 @@ public final class DockerEngine implements ContainerEngine {
   /** On Podman through its own pull endpoint, which takes {@code tlsVerify}. */
   @Override
   public void pull(String image, RegistryCredentials credentials, boolean tlsVerify) {
+    pull(image, credentials, tlsVerify, Duration.ofMinutes(10));
+  }
+
+  @Override
+  public void pull(
+      String image, RegistryCredentials credentials, boolean tlsVerify, Duration timeout) {
     if (!isPodman()) {
-      pull(image, credentials);
+      pull(image, credentials, timeout);
       return;
     }
-    podmanApi.pull(image, credentials, tlsVerify);
+    podmanApi.pull(image, credentials, tlsVerify, timeout);
+  }
+
+  /** "3 s", or "1500 ms" below ten seconds when not whole. */
+  static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 || d.toSeconds() >= 10
+        ? d.toSeconds() + " s"
+        : d.toMillis() + " ms";
   }
 
   @Override
   public String lastHealthCheck(String id) {
-    try {
-      var health = client.inspectContainerCmd(id).exec().getState().getHealth();
-      if (health == null || health.getLog() == null || health.getLog().isEmpty()) {
-        return null;
-      }
-      var last = health.getLog().get(health.getLog().size() - 1);
-      String output = last.getOutput() == null ? "" : last.getOutput().strip();
-      return "exit code "
-          + last.getExitCodeLong()
-          + (output.isEmpty() ? "" : ", " + output.replace('\n', ' '));
-    } catch (NotFoundException e) {
-      return null;
-    } catch (RuntimeException e) {
-      throw wrap(e);
-    }
+    var container = podmanApi.inspect(id);
+    return container == null ? null : ContainerJson.lastHealthCheck(container);
   }
 
   /** Loads an image archive in {@code docker save} format into the engine's storage. */

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * The calls of Podman's own (libpod) API that docker-java does not know, as raw HTTP on the
@@ -48,11 +49,59 @@ final class PodmanApi {
    * connection after the answer) on the engine's unix socket or TCP address, the body up to 64 KiB.
    */
   private Answer get(String path) throws IOException {
-    return request("GET", path, "", 65_536);
+    return request("GET", path, "", 65_536, null);
   }
 
-  private Answer request(String method, String path, String headers, int maxBody)
+  /** Closes the connections of requests past their time (one daemon thread, made on first use). */
+  private static final class Deadlines {
+    static final java.util.concurrent.ScheduledExecutorService TIMER =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "gantry-engine-deadlines");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /**
+   * One request; with a {@code timeout}, its connection is closed when the whole answer has not
+   * arrived by then, and the request fails with a {@link java.net.SocketTimeoutException}.
+   */
+  private Answer request(String method, String path, String headers, int maxBody, Duration timeout)
       throws IOException {
+    java.nio.channels.SocketChannel channel = connect();
+    java.util.concurrent.atomic.AtomicBoolean late =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.ScheduledFuture<?> closer =
+        timeout == null
+            ? null
+            : Deadlines.TIMER.schedule(
+                () -> {
+                  late.set(true);
+                  try {
+                    channel.close();
+                  } catch (IOException e) {
+                    // closing is all there is to do
+                  }
+                },
+                timeout.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+    try {
+      return exchange(channel, method, path, headers, maxBody);
+    } catch (IOException e) {
+      if (late.get()) {
+        throw new java.net.SocketTimeoutException(
+            "no answer within " + DockerEngine.seconds(timeout));
+      }
+      throw e;
+    } finally {
+      if (closer != null) {
+        closer.cancel(false);
+      }
+    }
+  }
+
+  private java.nio.channels.SocketChannel connect() throws IOException {
     java.nio.channels.SocketChannel channel;
     if ("unix".equals(dockerHost.getScheme())) {
       channel = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
@@ -62,6 +111,16 @@ final class PodmanApi {
           java.nio.channels.SocketChannel.open(
               new java.net.InetSocketAddress(dockerHost.getHost(), dockerHost.getPort()));
     }
+    return channel;
+  }
+
+  private static Answer exchange(
+      java.nio.channels.SocketChannel channel,
+      String method,
+      String path,
+      String headers,
+      int maxBody)
+      throws IOException {
     try (channel;
         InputStream in = java.nio.channels.Channels.newInputStream(channel)) {
       channel.write(
@@ -79,6 +138,62 @@ final class PodmanApi {
           Integer.parseInt(statusLine[1]),
           new String(raw, headerEnd + 4, raw.length - headerEnd - 4, StandardCharsets.UTF_8));
     }
+  }
+
+  /**
+   * A container's inspection as a tree ({@link ContainerJson}), or null when there is no such
+   * container.
+   */
+  JsonNode inspect(String id) {
+    Answer answer;
+    try {
+      answer = get("/containers/" + path(id) + "/json");
+    } catch (IOException e) {
+      throw new EngineException("inspect of " + id + ": " + e.getMessage(), e);
+    }
+    if (answer.status() == 404) {
+      return null;
+    }
+    try {
+      JsonNode body = JSON.readTree(answer.body());
+      if (answer.status() != 200) {
+        throw new EngineException(
+            body.path("message").asText("the engine answered " + answer.status()), null);
+      }
+      return body;
+    } catch (IOException e) {
+      throw new EngineException("inspect of " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether the image is in the engine's storage (Podman's exists, else Docker's inspect). */
+  boolean imageExists(String image) {
+    Answer answer;
+    try {
+      answer =
+          get(
+              isPodman()
+                  ? "/v4.0.0/libpod/images/" + path(image) + "/exists"
+                  : "/images/" + path(image) + "/json");
+    } catch (IOException e) {
+      throw new EngineException("inspect of " + image + ": " + e.getMessage(), e);
+    }
+    if (answer.status() == 404) {
+      return false;
+    }
+    if (answer.status() / 100 == 2) {
+      return true;
+    }
+    throw new EngineException(
+        "inspect of " + image + ": the engine answered " + answer.status(), null);
+  }
+
+  /** A container id or image reference as a path segment (its '/' and ':' kept, as the API's). */
+  private static String path(String name) {
+    return java.net.URLEncoder.encode(name, StandardCharsets.UTF_8)
+        .replace("%2F", "/")
+        .replace("%3A", ":")
+        .replace("%40", "@");
   }
 
   /**
@@ -144,7 +259,11 @@ final class PodmanApi {
    * Pulls through Podman's own endpoint, which takes {@code tlsVerify} (the compatible one does
    * not): the registry's error, as Podman words it, is an {@link EngineException}.
    */
-  void pull(String image, ContainerEngine.RegistryCredentials credentials, boolean tlsVerify) {
+  void pull(
+      String image,
+      ContainerEngine.RegistryCredentials credentials,
+      boolean tlsVerify,
+      Duration timeout) {
     String headers = "Content-Length: 0\r\n";
     if (credentials != null) {
       com.fasterxml.jackson.databind.node.ObjectNode auth = JSON.createObjectNode();
@@ -164,7 +283,10 @@ final class PodmanApi {
             + java.net.URLEncoder.encode(image, StandardCharsets.UTF_8);
     Answer answer;
     try {
-      answer = request("POST", path, headers, 1 << 20);
+      answer = request("POST", path, headers, 1 << 20, timeout);
+    } catch (java.net.SocketTimeoutException e) {
+      throw new EngineException(
+          "the pull of " + image + " did not finish within " + DockerEngine.seconds(timeout), e);
     } catch (IOException e) {
       throw new EngineException("pull of " + image + ": " + e.getMessage(), e);
     }

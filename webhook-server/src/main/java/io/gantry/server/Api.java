@@ -61,7 +61,14 @@ final class Api {
     app.get("/api/runs", this::listRuns);
     app.get("/api/runs/{id}", this::getRun);
     app.get("/api/runs/{id}/logs", this::getLogs);
-    app.sse("/api/runs/{id}/logs/stream", new LogStream(store, logs, live)::handle);
+    io.javalin.http.sse.SseHandler stream =
+        new io.javalin.http.sse.SseHandler(new LogStream(store, logs, live)::handle);
+    app.get(
+        "/api/runs/{id}/logs/stream",
+        ctx -> {
+          LogStream.negotiate(ctx);
+          stream.handle(ctx);
+        });
     app.post("/api/runs", this::dispatch);
     app.post("/api/runs/{id}/rerun", this::rerun);
     app.post("/api/runs/{id}/cancel", this::cancel);

@@ -86,7 +86,9 @@ public final class GantryServer implements AutoCloseable {
             store,
             ExecutorOptions.defaults(data)
                 .withMaxParallelJobs(Math.max(2, config.server().workers() * 2))
-                .withStepLogBytes(config.limits().stepLogBytes()),
+                .withStepLogBytes(config.limits().stepLogBytes())
+                .withPullTimeout(
+                    java.time.Duration.ofSeconds(config.limits().pullTimeoutSeconds())),
             actionRuntime.stepRunners(),
             actionRuntime.jobServices());
     executor.artifacts().linkTo(config.server().publicUrl());
@@ -158,20 +160,21 @@ public final class GantryServer implements AutoCloseable {
     services.routes(app);
     io.gantry.runner.store.Agents agents = io.gantry.runner.store.Agents.in(store);
     new AgentsApi(agents, api::authenticate, clock).routes(app);
-    io.gantry.server.agent.AgentChannel channel =
-        new io.gantry.server.agent.AgentChannel(
-            agents, store, agentJobs, details -> request(details, parser));
-    channel.routes(app);
-    new io.gantry.server.agent.AgentDeploys(channel, store.deployHistory()).routes(app);
     // Artifacts and caches of the agents' jobs go to this server's stores (issue 16, item 4); the
     // cache protocol is served on this port too, for the agents' jobs to reach.
-    new io.gantry.server.agent.AgentTransfers(
+    io.gantry.server.agent.AgentTransfers transfers =
+        new io.gantry.server.agent.AgentTransfers(
             agents,
             io.gantry.runner.store.JobQueue.in(store),
             store,
             executor.artifacts(),
-            actionRuntime.caches())
-        .routes(app);
+            actionRuntime.caches());
+    transfers.routes(app);
+    io.gantry.server.agent.AgentChannel channel =
+        new io.gantry.server.agent.AgentChannel(
+            agents, store, agentJobs, details -> request(details, parser), transfers);
+    channel.routes(app);
+    new io.gantry.server.agent.AgentDeploys(channel, store.deployHistory()).routes(app);
     if (actionRuntime.caches() != null) {
       io.gantry.server.cache.CacheService.mount(actionRuntime.caches(), app);
     }

@@ -13,22 +13,36 @@ import java.util.logging.Logger;
 /**
  * The one thread that writes every live log follower ({@link LogFollower}) of the server.
  *
- * <p>Every {@value #TICK_MILLIS} ms, for each running run that has followers, it takes the lines
- * the run wrote since the last tick from its {@link RunLog} (a copy of references under the run's
- * lock: the run's own thread never waits for a follower, nor does any work per follower), encodes
- * them once into SSE bytes, and queues those bytes, shared, to every follower of the run that is up
- * to date; then it writes each follower what the connection takes without blocking (one write per
- * follower per tick in the steady state). A follower that is not up to date catches up a batch at a
- * time from the run's memory or journal, each whole batch encoded once and shared by the run's
- * followers ({@link SharedBatches}; those of an ended run too), a batch per follower per pass so
- * that the ticks keep their pace; an attached one whose client does not read is dropped with {@code
- * behind} once its queue is full. Woken early when a connection can take more; asleep when nobody
- * follows anything.
+ * <p>Every tick ({@value #TICK_MILLIS} ms, longer when many follow: {@link #tickMillis}), for each
+ * running run that has followers, it takes the lines the run wrote since the last tick from its
+ * {@link RunLog} (a copy of references under the run's lock: the run's own thread never waits for a
+ * follower, nor does any work per follower), encodes them once into SSE bytes, and queues those
+ * bytes, shared, to every follower of the run that is up to date; then it writes each follower what
+ * the connection takes without blocking (one write per follower per tick in the steady state). A
+ * follower that is not up to date catches up a batch at a time from the run's memory or journal,
+ * each whole batch encoded once and shared by the run's followers ({@link SharedBatches}; those of
+ * an ended run too), a batch per follower per pass so that the ticks keep their pace; an attached
+ * one whose client does not read is dropped with {@code behind} once its queue is full. Woken early
+ * when a connection can take more; asleep when nobody follows anything. It runs at a lower CPU
+ * priority than the runs ({@link Niceness}): when the machine is busy, the followers fall behind,
+ * never the run.
  */
 final class LogFanOut {
 
-  /** How often new lines are sent: a burst of lines goes out as one write per follower. */
+  /**
+   * How often new lines are sent, at least: a burst of lines goes out as one write per follower.
+   */
   static final long TICK_MILLIS = 25;
+
+  /**
+   * How often new lines are sent, at most: with many followers, the tick grows by {@value
+   * #TICK_PER_FOLLOWER_MICROS} µs per follower up to this, so that each writes fewer, larger pieces
+   * (a write costs the server about as much as a few kilobytes of it), and the thread that writes
+   * them takes less of the machine from the runs.
+   */
+  static final long MAX_TICK_MILLIS = 250;
+
+  static final long TICK_PER_FOLLOWER_MICROS = 2500;
 
   /**
    * Catch-up batches a follower may queue per pass: one, so that a hundred followers catching up at
@@ -96,6 +110,8 @@ final class LogFanOut {
   }
 
   private void loop() {
+    // Followers can wait (they catch up); the runs cannot: when both want the CPU, the runs win.
+    Niceness.lowerCurrentThread();
     long nextTick = 0;
     boolean busy = false;
     while (running) {
@@ -104,7 +120,7 @@ final class LogFanOut {
         long now = System.nanoTime();
         if (now - nextTick >= 0) {
           feeds.forEach(this::advance);
-          nextTick = now + TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
+          nextTick = now + TimeUnit.MILLISECONDS.toNanos(tickMillis(following()));
         }
         busy = pass();
       } catch (RuntimeException e) {
@@ -125,6 +141,21 @@ final class LogFanOut {
     ofEndedRuns.forEach(LogFollower::close);
     feeds.clear();
     ofEndedRuns.clear();
+  }
+
+  /** The tick with {@code followers} followers of running runs. */
+  static long tickMillis(int followers) {
+    return Math.max(
+        TICK_MILLIS, Math.min(MAX_TICK_MILLIS, followers * TICK_PER_FOLLOWER_MICROS / 1000));
+  }
+
+  /** The followers of running runs. */
+  private int following() {
+    int count = 0;
+    for (Feed feed : feeds.values()) {
+      count += feed.followers.size();
+    }
+    return count;
   }
 
   private void arrive() {
@@ -185,7 +216,7 @@ final class LogFanOut {
         feed.head = slice.count();
       } else {
         feed.head = feed.journal.number();
-        byte[] shared = events.take();
+        EventBytes shared = new EventBytes(events.take());
         for (LogFollower follower : feed.followers) {
           follower.offer(shared, first, feed.head);
         }
@@ -197,7 +228,7 @@ final class LogFanOut {
       for (String line : slice.lines()) {
         events.log(++feed.head, line);
       }
-      byte[] shared = events.take();
+      EventBytes shared = new EventBytes(events.take());
       for (LogFollower follower : feed.followers) {
         follower.offer(shared, first, feed.head);
       }

@@ -54,6 +54,8 @@ final class LogFollower {
 
   private static final long PING_NANOS = TimeUnit.SECONDS.toNanos(15);
 
+  private static final EventBytes PING = new EventBytes(LogEvents.PING);
+
   /** Events to write: a part of bytes shared by the followers of a run, or of this one's own. */
   private static final class Piece {
     final byte[] bytes;
@@ -125,6 +127,10 @@ final class LogFollower {
   private final Completed completed;
   private final Runnable onExit;
   private final ArrayDeque<Piece> queue = new ArrayDeque<>();
+
+  /** The response's gzip stream, when the client accepts it; null: events as they are. */
+  private final GzipStream gzip;
+
   private ServletOutputStream out;
   private State state = State.CATCHING_UP;
   private volatile Throwable failure;
@@ -145,13 +151,25 @@ final class LogFollower {
    * @param log the running run's log, or null when the run ended ({@code completed} then)
    * @param after the number of the last line the client has
    * @param onExit called once when the follower stops
+   * @param gzip whether the response is a gzip stream (its {@code Content-Encoding} set)
    */
-  LogFollower(SseClient client, RunLog log, Completed completed, long after, Runnable onExit) {
+  LogFollower(
+      SseClient client,
+      RunLog log,
+      Completed completed,
+      long after,
+      Runnable onExit,
+      boolean gzip) {
     this.client = client;
     this.log = log;
     this.completed = completed;
     this.sent = after;
     this.onExit = onExit;
+    this.gzip = gzip ? new GzipStream() : null;
+    if (gzip) {
+      queue.add(new Piece(GzipStream.HEADER, -1));
+      queuedBytes += GzipStream.HEADER.length;
+    }
   }
 
   /** Switches the response to non-blocking output; {@code wake} is called when it can go on. */
@@ -191,7 +209,7 @@ final class LogFollower {
   }
 
   /** The run's next events, shared with its other followers; false when this one fell behind. */
-  boolean offer(byte[] events, long firstLine, long lastLine) {
+  boolean offer(EventBytes events, long firstLine, long lastLine) {
     if (state == State.CATCHING_UP && sent == firstLine - 1) {
       // Caught up to the run's last tick: it gets the lines as they come from here.
       closeFiles();
@@ -255,7 +273,7 @@ final class LogFollower {
     }
     boolean whole = shared != null && sent % BATCH == 0 && upTo - sent == BATCH;
     if (whole) {
-      byte[] known = shared.get(sent / BATCH);
+      EventBytes known = shared.get(sent / BATCH);
       if (known != null) {
         queue(known, upTo);
         return true;
@@ -274,7 +292,7 @@ final class LogFollower {
       boolean more = files.read(sent, upTo, BATCH, events);
       int count = events.lines();
       if (count > 0) {
-        byte[] encoded = events.take();
+        EventBytes encoded = new EventBytes(events.take());
         if (whole && count == BATCH) {
           shared.put(first / BATCH, encoded);
         }
@@ -309,7 +327,7 @@ final class LogFollower {
       }
     }
     int count = events.lines();
-    byte[] encoded = events.take();
+    EventBytes encoded = new EventBytes(events.take());
     if (whole && count == BATCH) {
       shared.put(first / BATCH, encoded);
     }
@@ -351,7 +369,7 @@ final class LogFollower {
           }
           if (System.nanoTime() - lastWrite > PING_NANOS) {
             // Keeps the connection from the idle timeout, and finds a client that left.
-            queue(LogEvents.PING, -1);
+            queue(PING, -1);
             continue;
           }
           return true;
@@ -384,16 +402,22 @@ final class LogFollower {
     }
   }
 
-  private void queue(byte[] events, long lastLine) {
-    queue.add(new Piece(events, lastLine));
-    queuedBytes += events.length;
+  private void queue(EventBytes events, long lastLine) {
+    byte[] bytes = gzip == null ? events.plain() : gzip.next(events);
+    queue.add(new Piece(bytes, lastLine));
+    queuedBytes += bytes.length;
     if (lastLine > sent) {
       sent = lastLine;
     }
   }
 
   private void last(byte[] event) {
-    queue(event, -1);
+    queue(new EventBytes(event), -1);
+    if (gzip != null) {
+      byte[] trailer = gzip.trailer();
+      queue.add(new Piece(trailer, -1));
+      queuedBytes += trailer.length;
+    }
     state = State.CLOSING;
     closeFiles();
   }

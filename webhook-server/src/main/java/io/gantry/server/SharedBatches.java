@@ -17,21 +17,21 @@ final class SharedBatches {
   static final int MAX_BATCHES = 32;
   static final long MAX_BYTES = 4L << 20;
 
-  private final LinkedHashMap<Long, byte[]> batches = new LinkedHashMap<>(16, 0.75f, true);
+  private final LinkedHashMap<Long, EventBytes> batches = new LinkedHashMap<>(16, 0.75f, true);
   private long bytes;
 
   /** The events of batch {@code index}, or null when they are not here. */
-  byte[] get(long index) {
+  EventBytes get(long index) {
     return batches.get(index);
   }
 
   /** Keeps the events of batch {@code index} (whole: every line of it). */
-  void put(long index, byte[] events) {
-    byte[] old = batches.put(index, events);
-    bytes += events.length - (old == null ? 0 : old.length);
-    Iterator<Map.Entry<Long, byte[]>> eldest = batches.entrySet().iterator();
+  void put(long index, EventBytes events) {
+    EventBytes old = batches.put(index, events);
+    bytes += events.length() - (old == null ? 0 : old.length());
+    Iterator<Map.Entry<Long, EventBytes>> eldest = batches.entrySet().iterator();
     while ((batches.size() > MAX_BATCHES || bytes > MAX_BYTES) && eldest.hasNext()) {
-      bytes -= eldest.next().getValue().length;
+      bytes -= eldest.next().getValue().length();
       eldest.remove();
     }
   }

@@ -31,9 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  * ("reconnect from line N"), and one that reads again must come back with {@code Last-Event-ID} and
  * miss nothing. The run is not held up by any of them (the server's idle timeout is ten minutes
  * here, so a run waiting for the stalled sockets would not end), and every follower that reads gets
- * every line once, numbered 1 to N without a gap. Nothing here depends on timing: the followers
- * that stopped reading resume only once the fast ones got {@code end}, which the server sends only
- * after it offered every line to every follower.
+ * every line once, numbered 1 to N without a gap; half of them (six fast, two paused) accept gzip
+ * and get every connection gzipped. Nothing here depends on timing: the followers that stopped
+ * reading resume only once the fast ones got {@code end}, which the server sends only after it
+ * offered every line to every follower.
  */
 class LiveLogFollowersTest {
 
@@ -42,14 +43,13 @@ class LiveLogFollowersTest {
   @Test
   void noFollowerMissesALineAndNoneHoldsUpTheRun() throws Exception {
     Path go = dir.resolve("go");
-    String pad = "x".repeat(250);
+    // 20,000 lines of 262 random characters per job: text that compresses no better than 4:3, so
+    // that a paused follower's bounded buffers hold but a few thousand lines, gzipped or not.
     String steps =
         "    steps:\n      - run: echo waiting; while [ ! -e "
             + go
             + " ]; do sleep 0.05; done\n"
-            + "      - run: for i in $(seq 1 20000); do echo \"%s-$i "
-            + pad
-            + "\"; done\n";
+            + "      - run: head -c 3900000 /dev/urandom | base64 -w 260 | sed \"s/^/%s-/\"\n";
     String workflow =
         "on: push\njobs:\n  a:\n    runs-on: x\n"
             + steps.replace("%s", "a")
@@ -65,7 +65,9 @@ class LiveLogFollowersTest {
       List<SseFollower> followers = new ArrayList<>();
       List<Thread> threads = new ArrayList<>();
       for (int i = 0; i < 16; i++) {
-        SseFollower follower = new SseFollower(server.port(), runId, i < 12 ? null : runEnded);
+        // Half of them accept gzip, as browsers do: the fast and the paused ones.
+        SseFollower follower =
+            new SseFollower(server.port(), runId, i < 12 ? null : runEnded, i % 2 == 1);
         followers.add(follower);
         Thread thread = new Thread(follower, "follower-" + i);
         thread.start();
@@ -139,6 +141,11 @@ class LiveLogFollowersTest {
       for (SseFollower slow : followers.subList(12, 16)) {
         assertThat(slow.behindEvents.get()).isGreaterThanOrEqualTo(1);
         assertThat(slow.connections.get()).isGreaterThan(1);
+      }
+      // Those that accept gzip got every connection gzipped (their lines, above, byte for byte).
+      for (int i = 0; i < followers.size(); i++) {
+        SseFollower follower = followers.get(i);
+        assertThat(follower.gzipped.get()).isEqualTo(i % 2 == 1 ? follower.connections.get() : 0);
       }
     }
   }

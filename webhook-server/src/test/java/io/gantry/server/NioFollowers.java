@@ -18,6 +18,7 @@ import java.util.List;
  * gap or a repeat, and when the server drops it ({@code behind}, or the connection ends before
  * {@code end}) reconnects with {@code Last-Event-ID}. Lines are scanned as bytes, not made into
  * strings: the followers share the machine with the server they measure, so they must cost little.
+ * With {@code gzip} they accept a gzipped stream, as browsers do, and inflate it.
  */
 final class NioFollowers {
 
@@ -28,6 +29,7 @@ final class NioFollowers {
     String end;
     int behind;
     int connections;
+    boolean gzipped;
 
     private final ByteBuffer request;
     private boolean headers = true;
@@ -40,6 +42,9 @@ final class NioFollowers {
     private long eventId = -1;
     private int event;
     private String data;
+    private boolean gzip;
+    private java.util.zip.Inflater inflater;
+    private int headerLeft;
 
     private Follower(ByteBuffer request) {
       this.request = request;
@@ -59,10 +64,14 @@ final class NioFollowers {
   private final int port;
   private final long runId;
   private final List<Follower> followers = new ArrayList<>();
+  private final boolean acceptGzip;
+  private final byte[] inflated = new byte[1 << 16];
+  private long wireBytes;
 
-  NioFollowers(int port, long runId, int count) {
+  NioFollowers(int port, long runId, int count, boolean acceptGzip) {
     this.port = port;
     this.runId = runId;
+    this.acceptGzip = acceptGzip;
     for (int i = 0; i < count; i++) {
       followers.add(new Follower(null));
     }
@@ -70,6 +79,11 @@ final class NioFollowers {
 
   List<Follower> followers() {
     return followers;
+  }
+
+  /** The bytes the followers read from their sockets, headers and all. */
+  long wireBytes() {
+    return wireBytes;
   }
 
   /** Follows until every follower got {@code end}; fails after {@code timeoutMillis}. */
@@ -102,6 +116,7 @@ final class NioFollowers {
               buffer.clear();
               int n = channel.read(buffer);
               if (n > 0) {
+                wireBytes += n;
                 feed(follower, buffer.array(), n);
               }
               if (n < 0 || follower.end != null) {
@@ -141,12 +156,17 @@ final class NioFollowers {
             + TestServer.TOKEN
             + "\r\n"
             + (follower.last > 0 ? "Last-Event-ID: " + follower.last + "\r\n" : "")
+            + (acceptGzip ? "Accept-Encoding: gzip\r\n" : "")
             + "\r\n";
     Follower fresh = new Follower(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
     fresh.last = follower.last;
     fresh.inOrder = follower.inOrder;
     fresh.behind = follower.behind;
     fresh.connections = follower.connections;
+    fresh.gzipped = follower.gzipped;
+    if (follower.inflater != null) {
+      follower.inflater.end();
+    }
     followers.set(followers.indexOf(follower), fresh);
     SocketChannel channel = SocketChannel.open();
     channel.configureBlocking(false);
@@ -155,7 +175,7 @@ final class NioFollowers {
   }
 
   /** The bytes the connection gave: the answer's head, then its chunks' data as events. */
-  private static void feed(Follower f, byte[] bytes, int length) throws IOException {
+  private void feed(Follower f, byte[] bytes, int length) throws IOException {
     int i = 0;
     while (i < length) {
       if (f.headers) {
@@ -169,10 +189,17 @@ final class NioFollowers {
             }
           } else if (header.isEmpty()) {
             f.headers = false;
+            if (f.gzip) {
+              f.gzipped = true;
+              f.inflater = new java.util.zip.Inflater(true);
+              f.headerLeft = 10;
+            }
           } else if (header
               .toLowerCase(java.util.Locale.ROOT)
               .equals("transfer-encoding: chunked")) {
             f.chunked = true;
+          } else if (header.toLowerCase(java.util.Locale.ROOT).equals("content-encoding: gzip")) {
+            f.gzip = true;
           }
           f.lineSize = 0;
         } else if (b != '\r') {
@@ -181,7 +208,7 @@ final class NioFollowers {
         continue;
       }
       if (!f.chunked) {
-        sse(f, bytes, i, length);
+        body(f, bytes, i, length);
         return;
       }
       switch (f.chunkState) {
@@ -199,7 +226,7 @@ final class NioFollowers {
         }
         case DATA -> {
           int n = (int) Math.min(f.chunkLeft, length - i);
-          sse(f, bytes, i, i + n);
+          body(f, bytes, i, i + n);
           i += n;
           f.chunkLeft -= n;
           if (f.chunkLeft == 0) {
@@ -212,6 +239,29 @@ final class NioFollowers {
           }
         }
       }
+    }
+  }
+
+  /** The answer's body: events, or a gzip stream of them (its header and trailer not checked). */
+  private void body(Follower f, byte[] bytes, int from, int to) throws IOException {
+    if (f.inflater == null) {
+      sse(f, bytes, from, to);
+      return;
+    }
+    int skip = Math.min(f.headerLeft, to - from);
+    f.headerLeft -= skip;
+    from += skip;
+    if (from == to || f.inflater.finished()) {
+      return;
+    }
+    f.inflater.setInput(bytes, from, to - from);
+    try {
+      int n;
+      while ((n = f.inflater.inflate(inflated)) > 0) {
+        sse(f, inflated, 0, n);
+      }
+    } catch (java.util.zip.DataFormatException e) {
+      throw new IOException("bad gzip stream: " + e.getMessage(), e);
     }
   }
 

@@ -16,7 +16,9 @@ import java.util.List;
  * /api/runs/{id}/logs/stream} (chunked HTTP/1.1, Server-Sent Events) as a browser's EventSource
  * does, and when the server drops it ({@code behind}, or the connection ends before {@code end})
  * reconnects with {@code Last-Event-ID}. {@code pauseAfterFirst} makes it stop reading after the
- * first event until told to go on, as a slow client does.
+ * first event until told to go on, as a slow client does. With {@code gzip} it accepts a gzipped
+ * stream, as browsers do, and reads it through {@link java.util.zip.GZIPInputStream} (which checks
+ * the stream's CRC-32 and length at its end).
  */
 final class SseFollower implements Runnable {
 
@@ -29,17 +31,28 @@ final class SseFollower implements Runnable {
       new java.util.concurrent.atomic.AtomicInteger();
   volatile Throwable failure;
 
+  /** Connections whose answer was gzipped. */
+  final java.util.concurrent.atomic.AtomicInteger gzipped =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   /** Counted down when the first {@code log} event is read (before a pause). */
   final java.util.concurrent.CountDownLatch firstLine = new java.util.concurrent.CountDownLatch(1);
 
   private final int port;
   private final long runId;
   private final java.util.concurrent.CountDownLatch resume;
+  private final boolean gzip;
 
   SseFollower(int port, long runId, java.util.concurrent.CountDownLatch resume) {
+    this(port, runId, resume, false);
+  }
+
+  SseFollower(
+      int port, long runId, java.util.concurrent.CountDownLatch resume, boolean acceptGzip) {
     this.port = port;
     this.runId = runId;
     this.resume = resume;
+    this.gzip = acceptGzip;
   }
 
   @Override
@@ -73,10 +86,17 @@ final class SseFollower implements Runnable {
                   + TestServer.TOKEN
                   + "\r\n"
                   + (after > 0 ? "Last-Event-ID: " + after + "\r\n" : "")
+                  + (gzip ? "Accept-Encoding: gzip\r\n" : "")
                   + "\r\n")
               .getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
-      Lines in = new Lines(new Chunked(new BufferedInputStream(socket.getInputStream(), 65536)));
+      Chunked body = new Chunked(new BufferedInputStream(socket.getInputStream(), 65536));
+      InputStream events = body;
+      if (body.gzip) {
+        gzipped.incrementAndGet();
+        events = new java.util.zip.GZIPInputStream(body, 65536);
+      }
+      Lines in = new Lines(events);
       long last = after;
       String event = "message";
       String id = null;
@@ -195,15 +215,19 @@ final class SseFollower implements Runnable {
     private final InputStream in;
     private long left;
     private boolean done;
+    final boolean gzip;
 
     Chunked(InputStream in) throws IOException {
       this.in = in;
       String header;
       boolean chunked = false;
+      boolean gzipped = false;
       while ((header = readLine(in)) != null && !header.isEmpty()) {
-        chunked |=
-            header.toLowerCase(java.util.Locale.ROOT).startsWith("transfer-encoding: chunked");
+        String lower = header.toLowerCase(java.util.Locale.ROOT);
+        chunked |= lower.startsWith("transfer-encoding: chunked");
+        gzipped |= lower.equals("content-encoding: gzip");
       }
+      gzip = gzipped;
       if (!chunked) {
         left = Long.MAX_VALUE;
       }

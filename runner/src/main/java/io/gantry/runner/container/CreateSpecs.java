@@ -43,6 +43,14 @@ final class CreateSpecs {
       List<String> entryPoint,
       List<String> command) {}
 
+  /**
+   * Checks a container's settings as {@link #of} reads them (options, their values, the health
+   * check) before anything is started: a {@link ContainerException} naming the container.
+   */
+  static void check(ContainerSettings s) {
+    of(s, new Base(null, null, List.of(), Map.of(), List.of(), List.of(), null, null, null));
+  }
+
   static ContainerSpec of(ContainerSettings s, Base base) {
     List<String> env = new ArrayList<>(base.env());
     s.env().forEach((k, v) -> env.add(k + "=" + v));
@@ -71,13 +79,8 @@ final class CreateSpecs {
     for (Option o : s.parsedOptions()) {
       String v = o.value();
       switch (o.flag()) {
-        case "--env" -> {
-          if (v.contains("=")) {
-            env.add(v);
-          } else if (System.getenv(v) != null) {
-            env.add(v + "=" + System.getenv(v));
-          }
-        }
+          // NAME=VALUE only: a bare NAME (Gantry's own variable) is refused by ContainerOptions
+        case "--env" -> env.add(v);
         case "--cpus" -> nanoCpus = Math.round(number(s, o) * 1e9);
         case "--memory" -> memory = size(s, o);
         case "--memory-reservation" -> reservation = size(s, o);

@@ -3,6 +3,7 @@ package io.gantry.runner.container;
 import io.gantry.engine.ContainerEngine;
 import io.gantry.engine.ContainerEngine.EngineException;
 import io.gantry.engine.ContainerEngine.RegistryCredentials;
+import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -13,10 +14,20 @@ import java.util.function.BooleanSupplier;
  */
 final class Images {
 
+  /** How long a pull may take when the caller sets no limit (limits.pull-timeout-seconds). */
+  static final Duration DEFAULT_PULL_TIMEOUT = Duration.ofMinutes(10);
+
   private final ContainerEngine engine;
+  private final Duration pullTimeout;
 
   Images(ContainerEngine engine) {
+    this(engine, DEFAULT_PULL_TIMEOUT);
+  }
+
+  /** With pulls given up after {@code pullTimeout}, when the registry has not answered by then. */
+  Images(ContainerEngine engine, Duration pullTimeout) {
     this.engine = engine;
+    this.pullTimeout = pullTimeout;
   }
 
   /** Whether the image is in Podman's storage. */
@@ -29,6 +40,14 @@ final class Images {
   }
 
   void ensure(ContainerSettings settings, BooleanSupplier cancelled) {
+    ensure(settings, cancelled, Long.MAX_VALUE);
+  }
+
+  /**
+   * Puts the image in Podman's storage, the pull bounded by the pull timeout and by {@code
+   * deadline} ({@link System#nanoTime()}, the job's own timeout; {@link Long#MAX_VALUE} for none).
+   */
+  void ensure(ContainerSettings settings, BooleanSupplier cancelled, long deadline) {
     String image = settings.image();
     if (image.isBlank()
         || image.startsWith("-")
@@ -46,14 +65,26 @@ final class Images {
         login
             ? new RegistryCredentials(registry(image), settings.username(), settings.password())
             : null;
+    Duration timeout = pullTimeout;
+    boolean byJob = false;
+    if (deadline != Long.MAX_VALUE) {
+      Duration left = Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime()));
+      byJob = left.compareTo(timeout) < 0;
+      timeout = byJob ? left : timeout;
+    }
     try {
-      engine.pull(image, credentials, !loopback(image));
+      engine.pull(image, credentials, !loopback(image), timeout);
     } catch (EngineException e) {
+      boolean late = e.getMessage().contains("did not finish within");
       throw new ContainerException(
           settings.what()
               + ": cannot pull the image: "
               + e.getMessage()
-              + (login ? " (with the credentials given)" : ""));
+              + (login ? " (with the credentials given)" : "")
+              + (late && !byJob
+                  ? "; the registry did not answer in time (gantry.yml limits.pull-timeout-seconds"
+                      + " sets how long a pull may take)"
+                  : ""));
     }
   }
 

@@ -40,6 +40,7 @@ public final class JobContainers implements AutoCloseable {
    *     composite actions run in the job container find their files; null for none
    * @param hostNode the host's Node.js, mounted at {@code /__e/node} when the image has no {@code
    *     node} of its own; null for none
+   * @param pullTimeout how long pulling one image may take (also bounded by {@code deadline})
    */
   public record Request(
       Path dataDir,
@@ -56,7 +57,8 @@ public final class JobContainers implements AutoCloseable {
       BooleanSupplier cancelled,
       Consumer<String> log,
       Path actions,
-      Path hostNode) {}
+      Path hostNode,
+      Duration pullTimeout) {}
 
   private final Podman podman;
   private ContainerEngine engine;
@@ -67,6 +69,10 @@ public final class JobContainers implements AutoCloseable {
   private final Map<String, Map<String, Object>> servicesContext = new LinkedHashMap<>();
   private JobContainer jobContainer;
   private boolean networkCreated;
+
+  /** The set-up log, written from the containers' threads one line at a time. */
+  private final Consumer<String> log;
+
   private boolean closed;
 
   /** The way from the network's containers to the host's loopback services. */
@@ -75,6 +81,13 @@ public final class JobContainers implements AutoCloseable {
   private JobContainers(Podman podman, Request request) {
     this.podman = podman;
     this.request = request;
+    Consumer<String> lines = request.log();
+    this.log =
+        line -> {
+          synchronized (lines) {
+            lines.accept(line);
+          }
+        };
     this.store = Labels.store(request.dataDir());
     this.network =
         Labels.network(
@@ -98,45 +111,63 @@ public final class JobContainers implements AutoCloseable {
 
   private void startAll() {
     long t0 = System.nanoTime();
+    // every container's options are checked before anything is started or pulled
+    if (request.container() != null) {
+      CreateSpecs.check(request.container());
+    }
+    request.services().values().forEach(CreateSpecs::check);
     engine = podman.engine();
     long tEngine = System.nanoTime();
-    try {
-      engine.createNetwork(network, labels("network"));
-    } catch (EngineException e) {
-      throw new ContainerException("cannot create the job's network: " + e.getMessage());
-    }
-    networkCreated = true;
-    long tNetwork = System.nanoTime();
-    Images images = new Images(engine);
-    // Every container is started at once, each on a thread of its own (Podman's start of a
-    // container is mostly waiting for runc, conmon and the network setup), and only then are the
-    // services waited for (as GitHub's runner does).
-    Map<String, CompletableFuture<Service>> services = new LinkedHashMap<>();
     Map<String, Long> took = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    // The network is created while the images are looked up (or pulled), and every container is
+    // started at once, each on a thread of its own (Podman's start of a container is mostly
+    // waiting for runc, conmon and the network set-up); a service is waited for on its thread as
+    // soon as it runs, while the job container starts (GitHub's runner waits for the services
+    // after starting them all; waiting earlier changes no outcome, only when it is known).
+    CompletableFuture<Void> net =
+        async(
+            () -> {
+              long t = System.nanoTime();
+              try {
+                engine.createNetwork(network, labels("network"));
+              } catch (EngineException e) {
+                throw new ContainerException("cannot create the job's network: " + e.getMessage());
+              }
+              networkCreated();
+              took.put("network", System.nanoTime() - t);
+              return null;
+            });
+    Images images = new Images(engine, request.pullTimeout());
+    Map<String, CompletableFuture<Service>> services = new LinkedHashMap<>();
     for (Map.Entry<String, ContainerSettings> e : request.services().entrySet()) {
       ContainerSettings s = e.getValue();
-      request.log().accept("Starting service '" + e.getKey() + "' (" + s.image() + ")");
+      log.accept("Starting service '" + e.getKey() + "' (" + s.image() + ")");
       services.put(
           e.getKey(),
           async(
               () -> {
                 long t = System.nanoTime();
-                images.ensure(s, request.cancelled());
+                images.ensure(s, request.cancelled(), request.deadline());
+                await(net);
                 Service service =
                     Service.run(
                         engine, s, network, name(e.getKey()), labels("service"), this::created);
-                took.put("service '" + e.getKey() + "'", System.nanoTime() - t);
+                long running = System.nanoTime();
+                took.put("service '" + e.getKey() + "'", running - t);
+                service.awaitHealthy(engine, request.deadline(), request.cancelled(), log);
+                took.put("'" + e.getKey() + "' healthy", System.nanoTime() - running);
                 return service;
               }));
     }
     CompletableFuture<JobContainer> job = null;
     if (request.container() != null) {
-      request.log().accept("Starting job container (" + request.container().image() + ")");
+      log.accept("Starting job container (" + request.container().image() + ")");
       job =
           async(
               () -> {
                 long t = System.nanoTime();
-                images.ensure(request.container(), request.cancelled());
+                images.ensure(request.container(), request.cancelled(), request.deadline());
+                await(net);
                 JobContainer container =
                     JobContainer.run(
                         podman,
@@ -155,6 +186,8 @@ public final class JobContainers implements AutoCloseable {
     if (job != null) {
       all.add(job);
     }
+    // the network last: a container that failed before waiting for it leaves it to be awaited
+    all.add(net);
     RuntimeException failure = null;
     for (CompletableFuture<?> f : all) {
       try {
@@ -172,32 +205,36 @@ public final class JobContainers implements AutoCloseable {
       throw failure;
     }
     jobContainer = job == null ? null : job.join();
-    long tStarted = System.nanoTime();
     for (CompletableFuture<Service> f : services.values()) {
       Service service = f.join();
-      service.awaitHealthy(engine, request.deadline(), request.cancelled(), request.log());
       servicesContext.put(service.settings().name(), service.context(network));
     }
-    long tHealthy = System.nanoTime();
     StringBuilder each = new StringBuilder();
     synchronized (took) {
       took.forEach((what, nanos) -> each.append(", ").append(what).append(' ').append(ms(nanos)));
     }
-    request
-        .log()
-        .accept(
-            "Containers ready in "
-                + ms(tHealthy - t0)
-                + " ms (engine "
-                + ms(tEngine - t0)
-                + ", network "
-                + ms(tNetwork - tEngine)
-                + ", containers started "
-                + ms(tStarted - tNetwork)
-                + each
-                + ", services healthy "
-                + ms(tHealthy - tStarted)
-                + ")");
+    log.accept(
+        "Containers ready in "
+            + ms(System.nanoTime() - t0)
+            + " ms (engine "
+            + ms(tEngine - t0)
+            + each
+            + ")");
+  }
+
+  /** Waits for the network; its failure is this container's too. */
+  private static void await(CompletableFuture<Void> network) {
+    try {
+      network.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new ContainerException(String.valueOf(e.getCause()));
+    }
+  }
+
+  private synchronized void networkCreated() {
+    networkCreated = true;
   }
 
   private synchronized void created(String id) {
@@ -293,16 +330,14 @@ public final class JobContainers implements AutoCloseable {
         failed = String.valueOf(e.getCause());
       }
       if (failed != null) {
-        request
-            .log()
-            .accept("Could not remove the job's container " + created.get(i) + ": " + failed);
+        log.accept("Could not remove the job's container " + created.get(i) + ": " + failed);
       }
     }
     if (networkCreated) {
       try {
         engine.removeNetwork(network);
       } catch (EngineException e) {
-        request.log().accept("Could not remove network " + network + ": " + e.getMessage());
+        log.accept("Could not remove network " + network + ": " + e.getMessage());
       }
     }
   }

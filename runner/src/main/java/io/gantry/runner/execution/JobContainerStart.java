@@ -82,7 +82,8 @@ final class JobContainerStart {
               scope::cancelled,
               line -> setup.system(run.masker().mask(line)),
               git == null ? null : git.cacheDir(),
-              git == null ? null : git.hostNode()));
+              git == null ? null : git.hostNode(),
+              run.options().pullTimeout()));
     } catch (ContainerException e) {
       throw new ContainerException(
           "job '" + scope.name + "': " + run.masker().mask(e.getMessage()));

@@ -241,9 +241,8 @@ public final class WorkflowExecutor implements AutoCloseable {
   /**
    * Runs one job of a run orchestrated elsewhere (a job an agent claimed), on the calling thread,
    * in a workspace of its own under the data directory that is removed afterwards. Its events go to
-   * {@code listener} only: nothing is written to this executor's store. Setting {@code cancelled}
-   * stops it as a cancelled run would. Its deploys are recorded in {@code deploys} (the
-   * orchestrating server's history), or when null in this executor's store.
+   * {@code listener} only, its deploys to {@code deploys} (the orchestrating server's history; when
+   * null, this executor's store). Setting {@code cancelled} stops it as a cancelled run would.
    */
   public JobResult runJob(
       RunRequest request,

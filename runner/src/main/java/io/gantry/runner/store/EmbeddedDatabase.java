@@ -76,7 +76,16 @@ final class EmbeddedDatabase implements Database {
     // creators queue on the counter row for longer than H2's default of one second.
     // WRITE_DELAY=0: a commit reaches the file before it returns. H2's default (500 ms) lets a
     // kill -9 lose runs and deliveries that were already acknowledged.
-    return "jdbc:h2:file:" + base + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
+    // MAX_LENGTH_INPLACE_LOB: the JSON of a queued job's spec, an agent's result or a batch of
+    // its events is mostly a few hundred characters, over H2's default of 256: kept in the row
+    // rather than in H2's separate LOB storage (one more map to write per commit, and to read).
+    // QUERY_CACHE_SIZE: the store runs a few dozen distinct statements; with H2's default of 8
+    // parsed statements per connection, most were parsed again each time (an eighth of a busy
+    // server's CPU while agents' jobs went through it).
+    return "jdbc:h2:file:"
+        + base
+        + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000;WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=4096"
+        + ";QUERY_CACHE_SIZE=64";
   }
 
   @Override

@@ -44,16 +44,65 @@ final class Jdbc implements AutoCloseable {
 
   private final Database database;
 
+  /** A {@link #together} under way on this thread: whose, and its connection. */
+  private record Shared(Jdbc owner, Connection connection) {}
+
+  private static final ThreadLocal<Shared> SHARED = new ThreadLocal<>();
+
   Jdbc(Database database) {
     this.database = database;
+  }
+
+  /**
+   * Runs {@code work} with every store call it makes on this thread (through any store class over
+   * this database) in one transaction, committed when it returns and rolled back when it throws.
+   * Not retried: {@code work} may do more than write rows. Within it, {@link #inTransaction} joins
+   * it rather than opening its own.
+   */
+  void together(Runnable work) {
+    Shared outer = SHARED.get();
+    if (outer != null && outer.owner() == this) {
+      work.run();
+      return;
+    }
+    try (Connection connection = database.connection()) {
+      connection.setAutoCommit(false);
+      SHARED.set(new Shared(this, connection));
+      try {
+        work.run();
+        connection.commit();
+      } catch (SQLException | RuntimeException e) {
+        rollBack(connection, e);
+        throw e;
+      } finally {
+        if (outer == null) {
+          SHARED.remove();
+        } else {
+          SHARED.set(outer);
+        }
+      }
+    } catch (SQLException e) {
+      throw new StoreException("Run store failed: " + StoreException.describe(e), e);
+    }
   }
 
   Dialect dialect() {
     return database.dialect();
   }
 
-  /** Runs {@code work} in one transaction, retried on the failures the dialect calls retryable. */
+  /**
+   * Runs {@code work} in one transaction, retried on the failures the dialect calls retryable; in a
+   * {@link #together} of this thread, as part of its transaction.
+   */
   <T> T inTransaction(Work<T> work) {
+    Shared joined = SHARED.get();
+    if (joined != null && joined.owner() == this) {
+      try {
+        return work.apply(joined.connection());
+      } catch (SQLException e) {
+        throw new StoreException("Run store failed: " + StoreException.describe(e), e);
+      }
+    }
     for (int tries = 1; ; tries++) {
       try (Connection connection = database.connection()) {
         // Every use of a pooled connection comes through here, so none expects auto-commit.

@@ -136,6 +136,11 @@ final class JdbcJobClaims implements JobQueue {
   }
 
   @Override
+  public void together(Runnable work) {
+    jdbc.together(work);
+  }
+
+  @Override
   public boolean complete(long jobId, long agentId, String result, Instant now) {
     return jdbc.inTransaction(
         connection ->
@@ -191,6 +196,19 @@ final class JdbcJobClaims implements JobQueue {
         "SELECT " + COLUMNS + " FROM job_queue WHERE id = ?",
         s -> s.setLong(1, jobId),
         JdbcJobClaims::read);
+  }
+
+  @Override
+  public boolean holdsJobOf(long agentId, long runId) {
+    return jdbc.first(
+            "SELECT id FROM job_queue WHERE run_id = ? AND agent_id = ? AND status = 'IN_PROGRESS'"
+                + " FETCH FIRST 1 ROWS ONLY",
+            s -> {
+              s.setLong(1, runId);
+              s.setLong(2, agentId);
+            },
+            rows -> true)
+        .isPresent();
   }
 
   @Override

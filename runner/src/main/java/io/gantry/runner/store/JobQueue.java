@@ -70,6 +70,13 @@ public interface JobQueue {
    */
   boolean renew(long jobId, long agentId, Duration lease);
 
+  /**
+   * Runs {@code work} with every call it makes on this thread to this store's database (this queue,
+   * the run history of the same store) in one transaction: committed when it returns, rolled back
+   * when it throws, never retried. A result's replayed rows and its completion so cost one commit.
+   */
+  void together(Runnable work);
+
   /** Completes a job the agent holds with its result; false when the agent no longer holds it. */
   boolean complete(long jobId, long agentId, String result, Instant now);
 
@@ -84,6 +91,9 @@ public interface JobQueue {
   boolean requeue(long jobId, Instant now);
 
   Optional<QueuedJob> find(long jobId);
+
+  /** Whether the agent holds an IN_PROGRESS job of run {@code runId}: one indexed row, no spec. */
+  boolean holdsJobOf(long agentId, long runId);
 
   /**
    * Which of {@code jobIds} are COMPLETED: one query for every job a server waits on, however many.

@@ -108,9 +108,52 @@ public final class ContainerOptions {
       } else if (!takesValue && value != null) {
         throw new OptionsException("option '" + flag + "' takes no value");
       }
+      String problem = takesValue ? problem(flag, value) : null;
+      if (problem != null) {
+        throw new OptionsException("option '" + flag + "' " + problem + ", got '" + value + "'");
+      }
       result.add(new Option(flag, value));
     }
     return List.copyOf(result);
+  }
+
+  private static final java.util.regex.Pattern DURATION =
+      java.util.regex.Pattern.compile("(\\d+(\\.\\d+)?(ms|s|m|h))+");
+  private static final java.util.regex.Pattern SIZE =
+      java.util.regex.Pattern.compile(
+          "\\d+(\\.\\d+)?\\s*([kmgtp]?)(i?b)?", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+  /**
+   * What is wrong with a flag's value (as the engine would refuse it, or worse, read it), or null:
+   * checked here so that a workflow's literal options are refused when it is validated, not when
+   * its job has started containers.
+   */
+  private static String problem(String flag, String value) {
+    String v = value.strip();
+    return switch (flag) {
+      case "--health-interval", "--health-timeout", "--health-start-period" ->
+          DURATION.matcher(v).matches() ? null : "must be a duration such as 10s or 1m30s";
+      case "--health-retries", "--stop-timeout" ->
+          v.matches("\\d{1,9}") ? null : "must be a whole number";
+      case "--cpus" -> v.matches("\\d+(\\.\\d+)?") ? null : "must be a number of CPUs such as 1.5";
+      case "--memory", "--memory-reservation", "--shm-size" ->
+          SIZE.matcher(v).matches() ? null : "must be a size such as 512m or 1g";
+      case "--ulimit" ->
+          v.matches("[a-z]+=-?\\d+(:-?\\d+)?") ? null : "must be a limit such as nofile=1024:2048";
+      case "--add-host" ->
+          v.matches("[^:\\s]+:\\S+") ? null : "must be HOST:IP such as db.local:10.0.0.5";
+        // Docker's --env NAME copies NAME from the environment of the one who starts the
+        // container: here Gantry's own process, whose variables (tokens, passwords) are not the
+        // job's
+      case "--env" ->
+          v.indexOf('=') > 0
+              ? null
+              : "must be NAME=VALUE (a bare NAME would copy Gantry's own variable; pass the job's"
+                  + " with env:)";
+      case "--user", "--hostname", "--entrypoint", "--workdir", "--health-cmd" ->
+          v.isBlank() ? "needs a value" : null;
+      default -> null;
+    };
   }
 
   private static String hint(String flag) {

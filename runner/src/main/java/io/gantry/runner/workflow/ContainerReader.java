@@ -26,9 +26,11 @@ final class ContainerReader {
 
   private final Fields fields;
   private final Report report;
+  private final String jobId;
 
-  ContainerReader(Fields fields) {
+  ContainerReader(Fields fields, String jobId) {
     this.fields = fields;
+    this.jobId = jobId;
     this.report = fields.report;
   }
 
@@ -124,7 +126,9 @@ final class ContainerReader {
         try {
           ContainerOptions.parse(options);
         } catch (ContainerOptions.OptionsException ex) {
-          report.error(value(e, "options"), "'" + name + ".options': " + ex.getMessage());
+          report.error(
+              value(e, "options"),
+              "'" + name + ".options' of job '" + jobId + "': " + ex.getMessage());
         }
       }
     }

@@ -163,7 +163,7 @@ final class JobReader {
             : null;
     String environment = e.containsKey("environment") ? environment(value(e, "environment")) : null;
     String runsOn = e.containsKey("runs-on") ? render(value(e, "runs-on")) : null;
-    ContainerReader containers = new ContainerReader(fields);
+    ContainerReader containers = new ContainerReader(fields, id);
     ContainerSpec container =
         e.containsKey("container") ? containers.container(value(e, "container")) : null;
     Map<String, ContainerSpec> services =

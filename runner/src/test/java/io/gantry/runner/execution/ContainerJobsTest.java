@@ -62,6 +62,9 @@ class ContainerJobsTest {
     podman.run("rmi", remoteImage).orThrow();
   }
 
+  /** How long a pull may take in these runs (the executor's default unless a test sets it). */
+  java.time.Duration pullTimeout = ExecutorOptions.DEFAULT_PULL_TIMEOUT;
+
   record Outcome(RunResult result, List<String> lines) {
     String log() {
       return String.join("\n", lines);
@@ -77,7 +80,9 @@ class ContainerJobsTest {
             new WorkflowExecutor(
                 BuiltInActions.registry(),
                 store,
-                ExecutorOptions.defaults(data).withKillGracePeriod(java.time.Duration.ofSeconds(1)),
+                ExecutorOptions.defaults(data)
+                    .withKillGracePeriod(java.time.Duration.ofSeconds(1))
+                    .withPullTimeout(pullTimeout),
                 StepRunners.builtIn(BuiltInActions.registry()))) {
       RunResult result =
           executor
@@ -275,6 +280,64 @@ class ContainerJobsTest {
         .startsWith(
             "job 'build': job container (127.0.0.1:1/nothing/here:1): cannot pull the image:");
     assertThat(leftovers()).isEmpty();
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(180) // a guard: before the fix the pull never returned
+  void aRegistryThatNeverAnswersFailsThePullWithinItsTimeoutNamingJobServiceAndImage()
+      throws Exception {
+    // a registry address that accepts connections and never answers
+    try (java.net.ServerSocket stall =
+        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      List<java.net.Socket> held = new CopyOnWriteArrayList<>();
+      Thread acceptor =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    held.add(stall.accept());
+                  }
+                } catch (java.io.IOException e) {
+                  // closed at the end of the test
+                }
+              });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      String image = "127.0.0.1:" + stall.getLocalPort() + "/stalled/db:1";
+      pullTimeout = java.time.Duration.ofSeconds(3);
+      Outcome out =
+          run(
+              """
+              on: push
+              jobs:
+                build:
+                  runs-on: ubuntu-latest
+                  container: %s
+                  services:
+                    db:
+                      image: %s
+                  steps:
+                    - run: echo never
+              """
+                  .formatted(BusyboxImage.NAME, image),
+              Map.of());
+      assertThat(out.result().conclusion()).isEqualTo(Conclusion.FAILURE);
+      assertThat(out.result().jobs().get(0).message())
+          .isEqualTo(
+              "job 'build': service 'db' ("
+                  + image
+                  + "): cannot pull the image: the pull of "
+                  + image
+                  + " did not finish within 3 s; the registry did not answer in time (gantry.yml"
+                  + " limits.pull-timeout-seconds sets how long a pull may take)");
+      assertThat(held).as("the pull reached the stalled registry").isNotEmpty();
+      assertThat(out.lines()).doesNotContain("never");
+      // the job container started beside the pull is gone too, with the network
+      assertThat(leftovers()).isEmpty();
+      for (java.net.Socket s : held) {
+        s.close();
+      }
+    }
   }
 
   @Test

@@ -125,6 +125,73 @@ class JobQueueTest {
   }
 
   @Test
+  void anAgentHoldsAJobOfARunOnlyWhileItsOwnJobOfThatRunIsInProgress() {
+    try (RunStore store = openStore()) {
+      JobQueue queue = JobQueue.in(store);
+      Agents agents = Agents.in(store);
+      long a = agents.add("a", List.of(), "h1", NOW).id();
+      long b = agents.add("b", List.of(), "h2", NOW).id();
+      long runId = run(store);
+      long other = run(store);
+      long job = queue.enqueue(runId, "build", "build", List.of(), "{}", NOW);
+      assertThat(queue.holdsJobOf(a, runId)).isFalse();
+
+      assertThat(queue.claim(a, List.of(), NOW, Duration.ofMinutes(1)).orElseThrow().id())
+          .isEqualTo(job);
+      assertThat(queue.holdsJobOf(a, runId)).isTrue();
+      assertThat(queue.holdsJobOf(b, runId)).isFalse();
+      assertThat(queue.holdsJobOf(a, other)).isFalse();
+
+      assertThat(queue.complete(job, a, "{}", NOW)).isTrue();
+      assertThat(queue.holdsJobOf(a, runId)).isFalse();
+    }
+  }
+
+  @Test
+  void aResultsRowsAndItsCompletionAreWrittenTogetherOrNotAtAll() {
+    try (RunStore store = openStore()) {
+      JobQueue queue = JobQueue.in(store);
+      long agent = Agents.in(store).add("a", List.of(), "h1", NOW).id();
+      long runId = run(store);
+      long jobRow = store.createJob(runId, "build", "build");
+      long job = queue.enqueue(runId, "build", "build", List.of(), "{}", NOW);
+      assertThat(queue.claim(agent, List.of(), NOW, Duration.ofMinutes(1))).isPresent();
+
+      // A failure after some rows were written: none of them stays, the job is still held.
+      IllegalStateException failure = new IllegalStateException("the replay broke");
+      try {
+        queue.together(
+            () -> {
+              store.jobStarted(jobRow, NOW);
+              store.stepStarted(jobRow, 1, "step", NOW);
+              assertThat(queue.complete(job, agent, "{\"conclusion\":\"SUCCESS\"}", NOW)).isTrue();
+              throw failure;
+            });
+      } catch (IllegalStateException e) {
+        assertThat(e).isSameAs(failure);
+      }
+      assertThat(store.jobsOf(runId))
+          .extracting(RunHistory.JobRecord::status)
+          .containsExactly(RunStatus.QUEUED);
+      assertThat(store.stepsOf(jobRow)).isEmpty();
+      assertThat(queue.find(job).orElseThrow().status()).isEqualTo(RunStatus.IN_PROGRESS);
+
+      // Done again without the failure: every row at once.
+      queue.together(
+          () -> {
+            store.jobStarted(jobRow, NOW);
+            store.stepStarted(jobRow, 1, "step", NOW);
+            assertThat(queue.complete(job, agent, "{\"conclusion\":\"SUCCESS\"}", NOW)).isTrue();
+          });
+      assertThat(store.jobsOf(runId))
+          .extracting(RunHistory.JobRecord::status)
+          .containsExactly(RunStatus.IN_PROGRESS);
+      assertThat(store.stepsOf(jobRow)).hasSize(1);
+      assertThat(queue.find(job).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+    }
+  }
+
+  @Test
   void completedAmongNamesOnlyTheCompletedOfTheJobsAskedAboutInOneGoOfAnySize() {
     try (RunStore store = openStore()) {
       JobQueue queue = JobQueue.in(store);

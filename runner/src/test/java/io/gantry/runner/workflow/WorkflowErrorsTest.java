@@ -175,8 +175,40 @@ class WorkflowErrorsTest {
             "on: push\njobs:\n  build:\n    services:\n      db:\n        image: postgres\n"
                 + "        options: --health-cmd pg_isready --privileged\n    steps:\n"
                 + "      - run: make\n",
-            "ci.yml:7:18: 'services.db.options': option '--privileged' is not passed through by"
+            "ci.yml:7:18: 'services.db.options' of job 'build': option '--privileged' is not"
+                + " passed through by"
                 + " Gantry; supported: --add-host --cpus --entrypoint --env --health-cmd"
+                + " --health-interval --health-retries --health-start-period --health-timeout"
+                + " --hostname --init --label --memory --memory-reservation --no-healthcheck"
+                + " --read-only --shm-size --stop-timeout --tmpfs --ulimit --user --workdir"),
+        Arguments.of(
+            "a service option whose value the engine would refuse",
+            "on: push\njobs:\n  build:\n    services:\n      db:\n        image: postgres\n"
+                + "        options: --health-cmd pg_isready --memory lots\n    steps:\n"
+                + "      - run: make\n",
+            "ci.yml:7:18: 'services.db.options' of job 'build': option '--memory' must be a size"
+                + " such as 512m or 1g, got 'lots'"),
+        Arguments.of(
+            "a health interval that is not a duration",
+            "on: push\njobs:\n  build:\n    services:\n      db:\n        image: postgres\n"
+                + "        options: --health-cmd pg_isready --health-interval 5\n    steps:\n"
+                + "      - run: make\n",
+            "ci.yml:7:18: 'services.db.options' of job 'build': option '--health-interval' must be"
+                + " a duration such as 10s or 1m30s, got '5'"),
+        Arguments.of(
+            "an --env without a value, which would copy Gantry's own variable",
+            "on: push\njobs:\n  build:\n    container:\n      image: node:20\n"
+                + "      options: -e GANTRY_API_TOKEN\n    steps:\n      - run: make\n",
+            "ci.yml:6:16: 'container.options' of job 'build': option '--env' must be NAME=VALUE (a"
+                + " bare NAME would copy Gantry's own variable; pass the job's with env:), got"
+                + " 'GANTRY_API_TOKEN'"),
+        Arguments.of(
+            "a network alias",
+            "on: push\njobs:\n  build:\n    services:\n      db:\n        image: postgres\n"
+                + "        options: --network-alias database\n    steps:\n      - run: make\n",
+            "ci.yml:7:18: 'services.db.options' of job 'build': option '--network-alias' is not"
+                + " passed through by Gantry (every container of a job is on the job's own"
+                + " network); supported: --add-host --cpus --entrypoint --env --health-cmd"
                 + " --health-interval --health-retries --health-start-period --health-timeout"
                 + " --hostname --init --label --memory --memory-reservation --no-healthcheck"
                 + " --read-only --shm-size --stop-timeout --tmpfs --ulimit --user --workdir"),
@@ -184,7 +216,8 @@ class WorkflowErrorsTest {
             "a network option",
             "on: push\njobs:\n  build:\n    container:\n      image: node:20\n"
                 + "      options: --network host\n    steps:\n      - run: make\n",
-            "ci.yml:6:16: 'container.options': option '--network' is not passed through by Gantry"
+            "ci.yml:6:16: 'container.options' of job 'build': option '--network' is not passed"
+                + " through by Gantry"
                 + " (every container of a job is on the job's own network); supported: --add-host"
                 + " --cpus --entrypoint --env --health-cmd --health-interval --health-retries"
                 + " --health-start-period --health-timeout --hostname --init --label --memory"

@@ -48,6 +48,7 @@ public final class AgentChannel {
   private final RunStore store;
   private final AgentDispatcher dispatcher;
   private final Function<RunHistory.RunDetails, RunRequest> requests;
+  private final AgentCacheTokens cacheTokens;
 
   /** The labels each agent carried on its last claim, and when: who could take a waiting job. */
   private final Map<Long, Carried> carried = new ConcurrentHashMap<>();
@@ -56,7 +57,11 @@ public final class AgentChannel {
 
   /** The part of a ticket every job of one run shares (see {@link #runTicket}). */
   private record RunTicket(
-      long runNumber, int attempt, Map<String, Object> request, RunRequest runRequest) {}
+      long runNumber,
+      int attempt,
+      Map<String, Object> request,
+      RunRequest runRequest,
+      String defaultBranch) {}
 
   /** The tickets' shared parts of the runs handed out lately; guarded by itself. */
   private final Map<Long, RunTicket> runs =
@@ -72,15 +77,20 @@ public final class AgentChannel {
 
   private record Seen(String version, long at) {}
 
+  /**
+   * @param transfers where the cache tokens that go with the tickets come from
+   */
   public AgentChannel(
       Agents agents,
       RunStore store,
       AgentDispatcher dispatcher,
-      Function<RunHistory.RunDetails, RunRequest> requests) {
+      Function<RunHistory.RunDetails, RunRequest> requests,
+      AgentTransfers transfers) {
     this.agents = agents;
     this.store = store;
     this.dispatcher = dispatcher;
     this.requests = requests;
+    this.cacheTokens = transfers.cacheTokens();
   }
 
   public void routes(Javalin app) {
@@ -129,32 +139,12 @@ public final class AgentChannel {
     if (body == null) {
       return;
     }
-    Set<String> labels = new HashSet<>(List.of("self-hosted"));
-    for (String key : List.of("os", "arch")) {
-      if (body.get(key) instanceof String s && !s.isBlank()) {
-        labels.add(s.toLowerCase(Locale.ROOT));
-      }
+    Set<String> labels = new HashSet<>();
+    String refused = labelsCarried(agent, body, labels);
+    if (refused != null) {
+      ctx.status(403).json(Map.of("error", "forbidden", "message", refused));
+      return;
     }
-    List<String> asked = strings(body.get("labels"));
-    for (String label : asked) {
-      if (!agent.labels().contains(label)) {
-        ctx.status(403)
-            .json(
-                Map.of(
-                    "error",
-                    "forbidden",
-                    "message",
-                    "label '"
-                        + label
-                        + "' is not registered for agent "
-                        + agent.name()
-                        + " (it has "
-                        + agent.labels()
-                        + "); register it with that label or leave it out"));
-        return;
-      }
-    }
-    labels.addAll(asked.isEmpty() ? agent.labels() : asked);
     long now = System.currentTimeMillis();
     String version = String.valueOf(body.get("version"));
     Seen written = seenWritten.get(agent.id());
@@ -173,7 +163,7 @@ public final class AgentChannel {
       Optional<JobQueue.QueuedJob> job =
           dispatcher.queue().claim(agent.id(), carriedLabels, Instant.now(), dispatcher.lease());
       if (job.isPresent()) {
-        ctx.json(Map.of("job", ticket(job.get())));
+        ctx.json(Map.of("job", ticket(job.get(), agent.id())));
         return;
       }
       long left = until - System.currentTimeMillis();
@@ -195,8 +185,61 @@ public final class AgentChannel {
     }
   }
 
-  /** Everything the agent needs to run the job, secrets included (they never hit the store). */
-  private Map<String, Object> ticket(JobQueue.QueuedJob job) {
+  /**
+   * Fills {@code labels} with what the agent carries by a claim's body (self-hosted, its OS and
+   * architecture, and the labels it asks for or else all registered for it); returns why the claim
+   * is refused (a label not registered for it), or null.
+   */
+  private static String labelsCarried(
+      Agents.AgentRecord agent, Map<?, ?> body, Set<String> labels) {
+    labels.add("self-hosted");
+    for (String key : List.of("os", "arch")) {
+      if (body.get(key) instanceof String s && !s.isBlank()) {
+        labels.add(s.toLowerCase(Locale.ROOT));
+      }
+    }
+    List<String> asked = strings(body.get("labels"));
+    for (String label : asked) {
+      if (!agent.labels().contains(label)) {
+        return "label '"
+            + label
+            + "' is not registered for agent "
+            + agent.name()
+            + " (it has "
+            + agent.labels()
+            + "); register it with that label or leave it out";
+      }
+    }
+    labels.addAll(asked.isEmpty() ? agent.labels() : asked);
+    return null;
+  }
+
+  /**
+   * The next job for the worker whose result is in, when its request asked for one ({@code claim}:
+   * a claim's body) and one is QUEUED now: its ticket, or null. A busy worker so takes its next job
+   * with its last one's result, one request per job instead of two; an idle one long-polls.
+   */
+  private Map<String, Object> nextJob(Agents.AgentRecord agent, Map<?, ?> body) {
+    if (!(body.get("claim") instanceof Map<?, ?> claim)) {
+      return null;
+    }
+    Set<String> labels = new HashSet<>();
+    if (labelsCarried(agent, claim, labels) != null) {
+      return null; // Its next claim hears why.
+    }
+    carried.put(agent.id(), new Carried(Set.copyOf(labels), System.currentTimeMillis()));
+    return dispatcher
+        .queue()
+        .claim(agent.id(), List.copyOf(labels), Instant.now(), dispatcher.lease())
+        .map(job -> ticket(job, agent.id()))
+        .orElse(null);
+  }
+
+  /**
+   * Everything the agent needs to run the job, secrets included (they never hit the store), and the
+   * job's cache token ({@code cacheToken}, null when this server serves no cache).
+   */
+  private Map<String, Object> ticket(JobQueue.QueuedJob job, long agentId) {
     RunTicket run;
     synchronized (runs) {
       run = runs.get(job.runId());
@@ -231,6 +274,16 @@ public final class AgentChannel {
       r.put("secrets", calledSecrets(job, call, run.runRequest()));
     }
     t.put("request", r);
+    RunRequest request = run.runRequest();
+    t.put(
+        "cacheToken",
+        cacheTokens.forJob(
+            agentId,
+            job.id(),
+            job.runId(),
+            request.repository(),
+            request.ref(),
+            run.defaultBranch()));
     return t;
   }
 
@@ -260,11 +313,16 @@ public final class AgentChannel {
       r.put("username", request.remote().username());
       r.put("password", request.remote().password());
     }
+    Object defaultBranch =
+        request.eventPayload().get("repository") instanceof Map<?, ?> repository
+            ? repository.get("default_branch")
+            : null;
     return new RunTicket(
         details.run().runNumber(),
         details.run().attempt(),
         Collections.unmodifiableMap(r),
-        request);
+        request,
+        defaultBranch == null ? null : defaultBranch.toString());
   }
 
   private static Map<String, String> calledSecrets(
@@ -328,18 +386,33 @@ public final class AgentChannel {
       tooMany(ctx);
       return;
     }
-    // The job's last events first, as if posted to /events just before: they are in the store
-    // (and the run's logs) before the job's waiter hears it completed.
-    dispatcher.deliver(job.id(), events);
     Map<Object, Object> stored = new LinkedHashMap<>(body);
     stored.remove("events");
+    stored.remove("claim");
     String result = Expressions.toJson(stored);
-    if (!dispatcher.queue().complete(job.id(), agent.id(), result, Instant.now())) {
+    // The job's last events first, as if posted to /events just before: they are in the store
+    // (and the run's logs) before the job's waiter hears it completed. Their rows and the job's
+    // completion are one transaction: one commit instead of one per row, and all or none.
+    boolean[] completed = new boolean[1];
+    dispatcher
+        .queue()
+        .together(
+            () -> {
+              dispatcher.deliver(job.id(), events);
+              completed[0] =
+                  dispatcher.queue().complete(job.id(), agent.id(), result, Instant.now());
+            });
+    if (!completed[0]) {
       lost(ctx, job);
       return;
     }
-    dispatcher.completed(job.id());
-    ctx.json(Map.of("id", job.id(), "accepted", true));
+    cacheTokens.jobEnded(job.id());
+    dispatcher.completed(job.id(), result);
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("id", job.id());
+    answer.put("accepted", true);
+    answer.put("job", nextJob(agent, body));
+    ctx.json(answer);
   }
 
   private static void tooMany(Context ctx) {

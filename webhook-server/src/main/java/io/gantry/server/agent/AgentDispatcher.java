@@ -69,6 +69,12 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
     /** Set when its row may be COMPLETED (guarded by this): then the waiter reads it. */
     private boolean ended;
 
+    /**
+     * The agent's result as this server stored it (guarded by this): the waiter ends with it
+     * without reading the row, and with no kept events to take (the result's request took them).
+     */
+    private String result;
+
     /** Set when another server may have kept events of it (guarded by this). */
     private boolean kept;
 
@@ -157,12 +163,18 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
         boolean look;
         boolean kept;
         synchronized (w) {
+          if (w.result != null) {
+            return AgentJobResults.fromResult(job, w.result);
+          }
           if (!w.ended && !w.kept && (!cancelled.get() || w.cancel.get())) {
             // The agent's result (through this server) or the lease sweeper wakes it at once;
             // a result another server took, by the shared look at every waiting job each second
             // (see sweep), or another server's wake-up (events it kept). The timeout is for a
             // cancel.
             w.wait(1000);
+          }
+          if (w.result != null) {
+            return AgentJobResults.fromResult(job, w.result);
           }
           look = w.ended;
           // Events an agent posted to another server: on its wake-up, and every 5 s in case a
@@ -187,14 +199,15 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
                 continue;
               }
             }
-            return ended(job, row, w.attempt.number());
+            return AgentJobResults.ended(job, row, w.attempt.number());
           }
         }
         if (cancelled.get() && w.cancel.compareAndSet(false, true)) {
           // Still QUEUED: withdrawn, no agent will take it. Else its agent hears of the cancel
           // on its next batch of events.
           if (queue.withdraw(id, Instant.now())) {
-            return result(job, Conclusion.CANCELLED, "cancelled before an agent took it");
+            return AgentJobResults.result(
+                job, Conclusion.CANCELLED, "cancelled before an agent took it");
           }
         }
       }
@@ -206,38 +219,6 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
         }
       }
     }
-  }
-
-  private static JobResult ended(JobDispatcher.ReadyJob job, JobQueue.QueuedJob row, int attempt) {
-    if (row.interrupted()) {
-      return result(
-          job,
-          Conclusion.FAILURE,
-          "interrupted: the agent running it stopped answering (its lease expired)"
-              + (attempt > 1 ? ", in each of its " + attempt + " attempts" : ""));
-    }
-    if (row.result() == null) {
-      return result(job, Conclusion.CANCELLED, "cancelled before an agent took it");
-    }
-    try {
-      return AgentProtocol.jobResult(job, (Map<?, ?>) Expressions.fromJson(row.result()));
-    } catch (ExpressionException | RuntimeException e) {
-      return result(job, Conclusion.FAILURE, "the agent's result is unreadable: " + e.getMessage());
-    }
-  }
-
-  private static JobResult result(JobDispatcher.ReadyJob job, Conclusion conclusion, String why) {
-    return new JobResult(
-        job.key(),
-        job.jobId(),
-        job.name(),
-        job.matrix(),
-        conclusion,
-        Map.of(),
-        List.of(),
-        Duration.ZERO,
-        why,
-        false);
   }
 
   /**
@@ -394,6 +375,23 @@ public final class AgentDispatcher implements JobDispatcher, AutoCloseable {
   boolean cancelRequested(long id) {
     Waiting w = waiting.get(id);
     return w != null && w.cancel.get();
+  }
+
+  /**
+   * Job {@code id} is COMPLETED with {@code result}, stored by this server after the job's last
+   * events were replayed: its waiter here ends with it at once, without reading the row.
+   */
+  void completed(long id, String result) {
+    Waiting w = waiting.get(id);
+    if (w != null) {
+      synchronized (w) {
+        w.result = result;
+        w.ended = true;
+        w.notifyAll();
+      }
+    } else {
+      tellOthers(id);
+    }
   }
 
   /** The job may be COMPLETED (its result is in, or its lease expired): its waiter looks. */

@@ -50,6 +50,7 @@ public final class AgentProcess {
   private final WorkflowParser parser;
   private final String version;
   private final PrintWriter out;
+  private final AgentServices services;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private final AtomicBoolean draining = new AtomicBoolean();
@@ -75,7 +76,8 @@ public final class AgentProcess {
       WorkflowExecutor executor,
       WorkflowParser parser,
       String version,
-      PrintWriter out) {
+      PrintWriter out,
+      AgentServices services) {
     this.server = server.replaceAll("/+$", "");
     this.token = token;
     this.labels = List.copyOf(labels);
@@ -84,6 +86,7 @@ public final class AgentProcess {
     this.parser = parser;
     this.version = version;
     this.out = out;
+    this.services = services;
   }
 
   /** An answer of the server: its status and its JSON body. */
@@ -160,11 +163,7 @@ public final class AgentProcess {
         if (draining.get()) {
           return;
         }
-        Map<String, Object> claim = new LinkedHashMap<>();
-        claim.put("labels", labels);
-        claim.put("os", os());
-        claim.put("arch", arch());
-        claim.put("version", version);
+        Map<String, Object> claim = claimBody();
         claim.put("waitSeconds", CLAIM_WAIT_SECONDS);
         answer = post("/api/agent/claim", claim, Duration.ofSeconds(CLAIM_WAIT_SECONDS + 20));
       } catch (InterruptedException e) {
@@ -201,10 +200,12 @@ public final class AgentProcess {
         }
         continue;
       }
-      if (answer.body().get("job") instanceof Map<?, ?> ticket) {
+      // A job, then the next ones that came with each result, until none did: then claim.
+      Map<?, ?> ticket = answer.body().get("job") instanceof Map<?, ?> t ? t : null;
+      while (ticket != null) {
         running.incrementAndGet();
         try {
-          runJob(ticket);
+          ticket = runJob(ticket);
         } finally {
           running.decrementAndGet();
         }
@@ -212,7 +213,21 @@ public final class AgentProcess {
     }
   }
 
-  private void runJob(Map<?, ?> ticket) {
+  /** What a claim says of this agent: its labels, OS, architecture and version. */
+  private Map<String, Object> claimBody() {
+    Map<String, Object> claim = new LinkedHashMap<>();
+    claim.put("labels", labels);
+    claim.put("os", os());
+    claim.put("arch", arch());
+    claim.put("version", version);
+    return claim;
+  }
+
+  /**
+   * Runs a claimed job and posts its result; returns the ticket of the next job that came with the
+   * answer (its result asks for one unless the agent drains), or null.
+   */
+  private Map<?, ?> runJob(Map<?, ?> ticket) {
     long id = (long) AgentProtocol.number(ticket.get("id"));
     JobDispatcher.ReadyJob job = AgentChannel.readyJob(ticket);
     long leaseSeconds = (long) AgentProtocol.number(ticket.get("leaseSeconds"));
@@ -221,6 +236,8 @@ public final class AgentProcess {
     AgentEvents events =
         new AgentEvents(this, id, Duration.ofMillis(Math.max(1000, leaseSeconds * 1000 / 3)));
     JobResult result;
+    // The job's cache token came with its ticket: its services need not ask for one.
+    services.ticket(job.runId(), job.key(), ticket);
     try {
       RunRequest request = request((Map<?, ?>) ticket.get("request"), job);
       events.start();
@@ -246,12 +263,22 @@ public final class AgentProcess {
               Duration.ZERO,
               "the agent could not run it: " + e.getMessage(),
               false);
+    } finally {
+      services.ticketDone(job.runId(), job.key());
     }
     Map<String, Object> body = AgentProtocol.result(result);
     // The job's last events go with its result: one request, and the server stores them first.
     body.put("events", events.finish());
+    if (!draining.get() && !refused.get()) {
+      // The worker's next job, if one is queued, comes with the answer: no claim of its own.
+      body.put("claim", claimBody());
+    }
+    Map<?, ?> next = null;
     try {
       Answer posted = postResult(id, body);
+      if (posted.status() == 200 && posted.body().get("job") instanceof Map<?, ?> t) {
+        next = t;
+      }
       out.println(
           "gantry agent: job "
               + id
@@ -264,6 +291,7 @@ public final class AgentProcess {
       out.println("gantry agent: job " + id + ": cannot post its result: " + e.getMessage());
     }
     out.flush();
+    return next;
   }
 
   /**

@@ -21,7 +21,10 @@ import java.util.Map;
  * (long poll for a job), {@code /api/agent/jobs/{id}/events} (a batch of at most {@value
  * #MAX_BATCH} events; renews the lease; answers whether to cancel), {@code
  * /api/agent/jobs/{id}/result} (the result, and in {@code events} the job's last events not yet
- * posted, at most {@value #MAX_BATCH}, replayed before the job completes).
+ * posted, at most {@value #MAX_BATCH}, replayed before the job completes; with {@code claim}, a
+ * claim's body without its wait, the answer's {@code job} is the worker's next job's ticket when
+ * one is queued, else null). A ticket's {@code cacheToken} is the job's {@code
+ * ACTIONS_RUNTIME_TOKEN} for the server's cache (null: none), revoked when the result is in.
  */
 public final class AgentProtocol {
 

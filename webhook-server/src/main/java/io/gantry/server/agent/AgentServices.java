@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the jobs of a {@code gantry agent} reach on its server rather than on the agent's disk (see
@@ -25,6 +27,14 @@ public final class AgentServices {
   private final String server;
   private final String token;
   private final Path transfers;
+
+  /**
+   * The cache token each claimed job's ticket carried, by run id and job key, until its job opens
+   * its services; an absent value means the server issues no cache token (a key absent: an older
+   * server, asked apart).
+   */
+  private final Map<String, Optional<String>> ticketTokens = new ConcurrentHashMap<>();
+
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -54,6 +64,24 @@ public final class AgentServices {
     }
   }
 
+  /**
+   * A claimed job's ticket: the cache token it carries (the key {@code cacheToken}, null when the
+   * server serves no cache) is what the job's services get; the server revokes it when the job's
+   * result is in. Call {@link #ticketDone} when the job is over.
+   */
+  public void ticket(long runId, String jobKey, Map<?, ?> ticket) {
+    if (ticket.containsKey("cacheToken")) {
+      Object token = ticket.get("cacheToken");
+      ticketTokens.put(
+          runId + "/" + jobKey, Optional.ofNullable(token == null ? null : token.toString()));
+    }
+  }
+
+  /** Forgets what a job's ticket carried (its job is over, or never opened its services). */
+  public void ticketDone(long runId, String jobKey) {
+    ticketTokens.remove(runId + "/" + jobKey);
+  }
+
   /** The artifacts of one run, kept by the server. */
   public RunArtifacts artifacts(long runId) {
     return new AgentArtifacts(this, runId, transfers);
@@ -78,6 +106,27 @@ public final class AgentServices {
       Map<String, String> env = new LinkedHashMap<>(base.environment());
       env.remove("ACTIONS_CACHE_URL");
       env.remove("ACTIONS_RUNTIME_TOKEN");
+      Optional<String> fromTicket = ticketTokens.remove(job.runId() + "/" + job.jobKey());
+      if (fromTicket != null) {
+        // The server issued it with the job's ticket and revokes it when the result is in.
+        fromTicket.ifPresent(
+            t -> {
+              env.put("ACTIONS_CACHE_URL", server + "/");
+              env.put("ACTIONS_RUNTIME_TOKEN", t);
+            });
+        Map<String, String> given = Map.copyOf(env);
+        return new JobServices.Lease() {
+          @Override
+          public Map<String, String> environment() {
+            return given;
+          }
+
+          @Override
+          public void close() {
+            base.close();
+          }
+        };
+      }
       Map<String, Object> ask = new LinkedHashMap<>();
       ask.put("defaultBranch", job.defaultBranch());
       Answer answer;

@@ -9,7 +9,6 @@ import io.gantry.runner.store.Agents;
 import io.gantry.runner.store.ArtifactRecords.Artifact;
 import io.gantry.runner.store.JobQueue;
 import io.gantry.runner.store.RunHistory;
-import io.gantry.runner.store.RunStatus;
 import io.gantry.runner.store.RunStore;
 import io.gantry.server.cache.FileRanges;
 import io.gantry.server.web.Access;
@@ -61,18 +60,12 @@ public final class AgentTransfers {
   /** An upload nobody wrote to for this long is dropped. */
   static final long STALE_MILLIS = 60 * 60 * 1000L;
 
-  /** Cache tokens handed out at once. */
-  static final int MAX_CACHE_TOKENS = 1024;
-
   private final Agents agents;
   private final JobQueue queue;
   private final RunStore store;
   private final ArtifactStore artifacts;
-  private final CacheStore caches;
   private final Map<String, UploadState> receiving = new ConcurrentHashMap<>();
-  private final Map<String, Holder> cacheTokens = new ConcurrentHashMap<>();
-
-  private record Holder(long agentId, long runId) {}
+  private final AgentCacheTokens cacheTokens;
 
   /** A refusal: its status, error word and one-line message. */
   static final class Refused extends Exception {
@@ -102,7 +95,7 @@ public final class AgentTransfers {
     this.queue = queue;
     this.store = store;
     this.artifacts = artifacts;
-    this.caches = caches;
+    this.cacheTokens = new AgentCacheTokens(caches, queue);
   }
 
   public void routes(Javalin app) {
@@ -165,56 +158,39 @@ public final class AgentTransfers {
   }
 
   private boolean holds(long agentId, long runId) {
-    for (JobQueue.QueuedJob job : queue.ofRun(runId)) {
-      if (Long.valueOf(agentId).equals(job.agentId()) && job.status() == RunStatus.IN_PROGRESS) {
-        return true;
-      }
-    }
-    return false;
+    return queue.holdsJobOf(agentId, runId);
   }
 
   // ---- caches
 
+  /** The cache tokens of agents' jobs, issued with their tickets or asked for here. */
+  AgentCacheTokens cacheTokens() {
+    return cacheTokens;
+  }
+
   private void cacheToken(Context ctx, Agents.AgentRecord agent, RunHistory.RunRecord run)
       throws Refused, IOException {
-    if (caches == null) {
+    if (!cacheTokens.serving()) {
       throw new Refused(
           503,
           "no_cache",
           "this server serves no cache (another Gantry process holds its data directory's cache)");
     }
-    sweepCacheTokens();
-    if (cacheTokens.size() >= MAX_CACHE_TOKENS) {
-      throw new Refused(503, "busy", "too many jobs hold cache tokens; try again later");
-    }
     Map<?, ?> body = json(ctx);
     String defaultBranch = body.get("defaultBranch") instanceof String s ? s : null;
-    String token = caches.issueToken(run.repository(), run.ref(), defaultBranch);
-    cacheTokens.put(token, new Holder(agent.id(), run.id()));
+    String token =
+        cacheTokens.forRun(agent.id(), run.id(), run.repository(), run.ref(), defaultBranch);
+    if (token == null) {
+      throw new Refused(503, "busy", "too many jobs hold cache tokens; try again later");
+    }
     ctx.json(Map.of("token", token));
   }
 
   private void revokeCacheToken(Context ctx, Agents.AgentRecord agent, RunHistory.RunRecord run)
       throws Refused, IOException {
     Object token = json(ctx).get("token");
-    Holder holder = token == null ? null : cacheTokens.get(String.valueOf(token));
-    if (holder != null && holder.agentId() == agent.id()) {
-      cacheTokens.remove(String.valueOf(token));
-      caches.revokeToken(String.valueOf(token));
-    }
-    ctx.json(Map.of("revoked", holder != null));
-  }
-
-  /** Revokes the tokens of jobs that ended without saying so (an agent killed mid-job). */
-  private void sweepCacheTokens() throws IOException {
-    for (Iterator<Map.Entry<String, Holder>> it = cacheTokens.entrySet().iterator();
-        it.hasNext(); ) {
-      Map.Entry<String, Holder> e = it.next();
-      if (!holds(e.getValue().agentId(), e.getValue().runId())) {
-        it.remove();
-        caches.revokeToken(e.getKey());
-      }
-    }
+    boolean revoked = token != null && cacheTokens.revoke(agent.id(), String.valueOf(token));
+    ctx.json(Map.of("revoked", revoked));
   }
 
   // ---- artifact uploads

@@ -45,7 +45,8 @@ public final class ConfigLoader {
           "min-request-rate",
           "matrix-jobs",
           "workflow-file-size",
-          "step-log-size");
+          "step-log-size",
+          "pull-timeout-seconds");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|KiB|MB|MiB|GB|GiB)?");
   private static final List<String> LOCAL_ECS =
       List.of("enabled", "port", "data-dir", "region", "stop-tasks-on-close");
@@ -267,7 +268,8 @@ public final class ConfigLoader {
         size(l, "min-request-rate", d.minRequestBytesPerSecond()),
         integer(l, "matrix-jobs", "limits", d.matrixJobs(), 1, 100_000),
         size(l, "workflow-file-size", d.workflowFileBytes()),
-        size(l, "step-log-size", d.stepLogBytes()));
+        size(l, "step-log-size", d.stepLogBytes()),
+        integer(l, "pull-timeout-seconds", "limits", d.pullTimeoutSeconds(), 1, 86_400));
   }
 
   /** A size in bytes: {@code 1048576}, {@code 512KiB}, {@code 25MiB}, {@code 500KB} (1000s). */

@@ -118,6 +118,8 @@ public record ServerConfig(
    * @param workflowFileBytes a workflow file's size
    * @param stepLogBytes what one step's log keeps; further output is dropped with one line saying
    *     so (GitHub documents no per-step figure; 64 MiB)
+   * @param pullTimeoutSeconds how long pulling a job's or service's image may take before the job
+   *     fails (10 minutes)
    */
   public record Limits(
       long webhookBodyBytes,
@@ -127,10 +129,11 @@ public record ServerConfig(
       long minRequestBytesPerSecond,
       int matrixJobs,
       long workflowFileBytes,
-      long stepLogBytes) {
+      long stepLogBytes,
+      int pullTimeoutSeconds) {
 
     public static final Limits DEFAULTS =
-        new Limits(25L << 20, 1L << 20, 64, 30, 1024, 256, 500L * 1024, 64L << 20);
+        new Limits(25L << 20, 1L << 20, 64, 30, 1024, 256, 500L * 1024, 64L << 20, 600);
   }
 
   /**

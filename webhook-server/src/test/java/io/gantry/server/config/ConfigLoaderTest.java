@@ -257,12 +257,14 @@ class ConfigLoaderTest {
     assertThat(defaults.limits().matrixJobs()).isEqualTo(256);
     assertThat(defaults.limits().workflowFileBytes()).isEqualTo(500 * 1024);
     assertThat(defaults.limits().stepLogBytes()).isEqualTo(64L << 20);
+    assertThat(defaults.limits().pullTimeoutSeconds()).isEqualTo(600);
 
     ServerConfig set =
         load(
             ISSUE_EXAMPLE
                 + "limits:\n  webhook-body: 10MiB\n  request-body: 2000\n  workflow-file-size: 1MB\n"
-                + "  matrix-jobs: 1000\n  connections-per-address: 0\n  step-log-size: 1MiB\n",
+                + "  matrix-jobs: 1000\n  connections-per-address: 0\n  step-log-size: 1MiB\n"
+                + "  pull-timeout-seconds: 90\n",
             ENV);
     assertThat(set.limits().webhookBodyBytes()).isEqualTo(10L << 20);
     assertThat(set.limits().requestBodyBytes()).isEqualTo(2000);
@@ -270,6 +272,7 @@ class ConfigLoaderTest {
     assertThat(set.limits().matrixJobs()).isEqualTo(1000);
     assertThat(set.limits().connectionsPerAddress()).isZero();
     assertThat(set.limits().stepLogBytes()).isEqualTo(1L << 20);
+    assertThat(set.limits().pullTimeoutSeconds()).isEqualTo(90);
   }
 
   @Test
