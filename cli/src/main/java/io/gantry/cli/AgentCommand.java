@@ -112,7 +112,9 @@ final class AgentCommand implements Callable<Integer> {
             ActionRuntime.start(
                 data,
                 ServerConfig.Actions.DEFAULTS.withSourcesFirst(actionSources),
-                null,
+                // actions/checkout clones the run's repository (the ticket's clone URL and
+                // credentials) through a mirror of the agent's own.
+                new io.gantry.runner.git.Mirrors(data.resolve("git")),
                 "127.0.0.1");
         WorkflowExecutor executor =
             new WorkflowExecutor(

@@ -98,18 +98,20 @@ class AgentDeployHistoryTest {
           deploy:
             runs-on: [self-hosted, deployer]
             steps:
-              # (no checkout: an agent clones through a server's mirror cache, none here)
-              - run: |
-                  cat > td.json <<'END'
-                  {"family": "web", "containerDefinitions": [{"name": "web", "image": "%s",
-                   "essential": true, "memory": 64,
-                   "command": ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]}]}
-                  END
+              - uses: actions/checkout@v4
               - uses: aws-actions/amazon-ecs-deploy-task-definition@v2
                 with:
                   task-definition: td.json
                   service: web
                   wait-for-minutes: 2
+        """);
+    // The task definition comes with the commit: the agent checks it out through its own mirror.
+    Files.writeString(
+        repo.resolve("td.json"),
+        """
+        {"family": "web", "containerDefinitions": [{"name": "web", "image": "%s",
+         "essential": true, "memory": 64,
+         "command": ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]}]}
         """
             .formatted(LocalEcsTesting.IMAGE));
     git(repo, "init", "-q", "-b", "main");
@@ -170,6 +172,7 @@ class AgentDeployHistoryTest {
     assertThat(api.get("/api/runs/" + run).get("conclusion"))
         .as(api.text("/api/runs/" + run + "/logs"))
         .isEqualTo("success");
+    assertThat(api.text("/api/runs/" + run + "/logs")).contains("Checked out acme/web at " + sha);
 
     List<?> rows = (List<?>) api.get("/api/services/default/web/deployments").get("deployments");
     assertThat(rows).hasSize(1);
