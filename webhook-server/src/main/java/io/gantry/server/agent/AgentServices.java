@@ -114,18 +114,7 @@ public final class AgentServices {
               env.put("ACTIONS_CACHE_URL", server + "/");
               env.put("ACTIONS_RUNTIME_TOKEN", t);
             });
-        Map<String, String> given = Map.copyOf(env);
-        return new JobServices.Lease() {
-          @Override
-          public Map<String, String> environment() {
-            return given;
-          }
-
-          @Override
-          public void close() {
-            base.close();
-          }
-        };
+        return lease(env, base::close);
       }
       Map<String, Object> ask = new LinkedHashMap<>();
       ask.put("defaultBranch", job.defaultBranch());
@@ -142,31 +131,40 @@ public final class AgentServices {
         env.put("ACTIONS_CACHE_URL", server + "/");
         env.put("ACTIONS_RUNTIME_TOKEN", cacheToken);
       }
-      Map<String, String> given = Map.copyOf(env);
-      return new JobServices.Lease() {
-        @Override
-        public Map<String, String> environment() {
-          return given;
-        }
-
-        @Override
-        public void close() {
-          base.close();
-          if (cacheToken != null) {
-            try {
-              send(
-                  "POST",
-                  "/api/agent/runs/" + job.runId() + "/cache/revoke",
-                  Map.of("token", cacheToken));
-            } catch (IOException | InterruptedException e) {
-              // The server revokes it when the agent no longer holds a job of the run.
-              if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
+      return lease(
+          env,
+          () -> {
+            base.close();
+            if (cacheToken != null) {
+              try {
+                send(
+                    "POST",
+                    "/api/agent/runs/" + job.runId() + "/cache/revoke",
+                    Map.of("token", cacheToken));
+              } catch (IOException | InterruptedException e) {
+                // The server revokes it when the agent no longer holds a job of the run.
+                if (e instanceof InterruptedException) {
+                  Thread.currentThread().interrupt();
+                }
               }
             }
-          }
-        }
-      };
+          });
+    };
+  }
+
+  /** A job's lease giving {@code env} (copied) and running {@code onClose} when the job ends. */
+  private static JobServices.Lease lease(Map<String, String> env, Runnable onClose) {
+    Map<String, String> given = Map.copyOf(env);
+    return new JobServices.Lease() {
+      @Override
+      public Map<String, String> environment() {
+        return given;
+      }
+
+      @Override
+      public void close() {
+        onClose.run();
+      }
     };
   }
 
