@@ -160,29 +160,31 @@ final class JdbcJobClaims implements JobQueue {
 
   @Override
   public boolean withdraw(long jobId, Instant now) {
-    return jdbc.inTransaction(
-        connection ->
-            Jdbc.update(
-                    connection,
-                    "UPDATE job_queue SET status = 'COMPLETED', finished_at = ? WHERE id = ?"
-                        + " AND status = 'QUEUED'",
-                    s -> {
-                      SqlTimes.set(s, 1, now);
-                      s.setLong(2, jobId);
-                    })
-                == 1);
+    return updateOne(
+        "UPDATE job_queue SET status = 'COMPLETED', finished_at = ? WHERE id = ?"
+            + " AND status = 'QUEUED'",
+        now,
+        jobId);
   }
 
   @Override
   public boolean requeue(long jobId, Instant now) {
+    return updateOne(
+        "UPDATE job_queue SET status = 'QUEUED', agent_id = NULL, result = NULL,"
+            + " interrupted = FALSE, lease_expires_at = NULL, started_at = NULL,"
+            + " finished_at = NULL, queued_at = ? WHERE id = ? AND status = 'COMPLETED'"
+            + " AND interrupted = TRUE",
+        now,
+        jobId);
+  }
+
+  /** Runs {@code sql} (parameters: a time, then a job's id) alone; true when it changed the row. */
+  private boolean updateOne(String sql, Instant now, long jobId) {
     return jdbc.inTransaction(
         connection ->
             Jdbc.update(
                     connection,
-                    "UPDATE job_queue SET status = 'QUEUED', agent_id = NULL, result = NULL,"
-                        + " interrupted = FALSE, lease_expires_at = NULL, started_at = NULL,"
-                        + " finished_at = NULL, queued_at = ? WHERE id = ? AND status = 'COMPLETED'"
-                        + " AND interrupted = TRUE",
+                    sql,
                     s -> {
                       SqlTimes.set(s, 1, now);
                       s.setLong(2, jobId);
